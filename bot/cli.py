@@ -1,0 +1,149 @@
+"""The ``slabot`` command line.
+
+Every subcommand is a thin shell around a use case: parse arguments, call one function,
+print, exit with a meaningful status (0 ok, 1 the input had problems, 2 usage/config error).
+Heavy imports happen inside the subcommand so ``slabot --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from bot.replay_command import run_replay
+
+    return run_replay(
+        contracts_path=args.contracts,
+        events_path=args.events,
+        out_path=args.out,
+        as_of=args.as_of,
+        stdout=sys.stdout,
+        stderr=sys.stderr,
+    )
+
+
+def _cmd_contracts_check(args: argparse.Namespace) -> int:
+    from sla.contracts import format_check_report
+
+    code, text = format_check_report(args.file)
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    if getattr(args, "database_url", None):
+        return args.database_url
+    from bot.settings import Settings
+
+    return Settings().database_url
+
+
+def redact_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: show only its scheme
+        return url.split(":", 1)[0] + "://…"
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage.db import current_revision, migrate
+
+    url = _database_url(args)
+    migrate(url)
+    print(f"{redact_url(url)}: at revision {current_revision(url)} (head)")
+    return 0
+
+
+def _cmd_db_current(args: argparse.Namespace) -> int:
+    from storage.db import current_revision, head_revision
+
+    url = _database_url(args)
+    current = current_revision(url)
+    head = head_revision()
+    if current is None:
+        print(f"{redact_url(url)}: empty (no migration applied); run `slabot db upgrade` to reach {head}")
+        return 1
+    state = "up to date" if current == head else f"behind head {head}: run `slabot db upgrade`"
+    print(f"{redact_url(url)}: at revision {current} — {state}")
+    return 0 if current == head else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slabot",
+        description="slabot — run your support team's Service Level Agreements in Slack.",
+        epilog="Run `slabot COMMAND --help` for the options of one command.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    replay = sub.add_parser(
+        "replay",
+        help="dry-run contracts on an events CSV and print the compliance table",
+        description="Replay an events CSV through the contract file and print compliance per "
+        "client x priority x metric. Bad rows are reported with their line number; the rest is "
+        "still processed (exit status 1 when any row was rejected).",
+    )
+    replay.add_argument("--contracts", type=Path, required=True, help="the contract file (YAML)")
+    replay.add_argument(
+        "--events",
+        type=Path,
+        required=True,
+        help="events CSV: ticket_id,timestamp,event,priority,status,client",
+    )
+    replay.add_argument("--out", type=Path, help="write one row per ticket x metric x cycle to this CSV")
+    replay.add_argument(
+        "--as-of",
+        dest="as_of",
+        help="ISO 8601 instant with offset at which still-running timers are evaluated "
+        "(default: the last event's timestamp)",
+    )
+    replay.set_defaults(handler=_cmd_replay)
+
+    contracts = sub.add_parser("contracts", help="validate and explain contract files")
+    contracts_sub = contracts.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
+    check = contracts_sub.add_parser(
+        "check",
+        help="validate a contract file (exit 0 when valid, 1 with every error listed)",
+        description="Validate a contract file: every error names file:line, the field and a hint. "
+        "Warnings point at targets that are not SMART but do not fail the check.",
+    )
+    check.add_argument("file", type=Path, help="the contract file (YAML)")
+    check.set_defaults(handler=_cmd_contracts_check)
+
+    db = sub.add_parser("db", help="database migrations (DATABASE_URL)")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    for name, handler, text in (
+        ("upgrade", _cmd_db_upgrade, "migrate the database to the latest schema"),
+        ("current", _cmd_db_current, "tell which schema revision the database is at"),
+    ):
+        p = db_sub.add_parser(name, help=text, description=text + " (DATABASE_URL unless --database-url).")
+        p.add_argument("--database-url", help="override DATABASE_URL")
+        p.set_defaults(handler=handler)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

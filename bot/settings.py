@@ -1,0 +1,96 @@
+"""All of slabot's configuration, read once from the environment (and an optional ``.env``).
+
+Slack's own variable names are kept as Slack documents them (``SLACK_BOT_TOKEN``, ...);
+everything slabot adds is prefixed ``SLABOT_``. Secrets are ``SecretStr`` so they never
+appear in logs or reprs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- Slack -----------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias="SLACK_BOT_TOKEN",
+        description="Bot token (xoxb-...) for single-workspace mode.",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="SLACK_SIGNING_SECRET",
+        description="Verifies that requests come from Slack (Basic Information page of the app).",
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None,
+        validation_alias="SLACK_APP_TOKEN",
+        description="App-level token (xapp-...): when set, `slabot run` uses Socket Mode.",
+    )
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str = Field(
+        default=DEFAULT_SLACK_API_URL,
+        validation_alias="SLACK_API_URL",
+        description="Base URL of the Slack Web API (the emulator in tests and the demo).",
+    )
+
+    # --- Storage and contracts ---------------------------------------------------------------
+    database_url: str = Field(
+        default="sqlite:///./slabot.db",
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL; postgres:// and postgresql:// are accepted.",
+    )
+    contracts: Path = Field(
+        default=Path("examples/contracts.yaml"),
+        validation_alias=AliasChoices("SLABOT_CONTRACTS", "contracts"),
+        description="The contract file.",
+    )
+
+    # --- Serving -------------------------------------------------------------------------------
+    port: int = Field(default=3000, validation_alias=AliasChoices("PORT", "port"))
+    host: str = Field(default="0.0.0.0", validation_alias=AliasChoices("SLABOT_HOST", "host"))
+
+    # --- Scheduler -----------------------------------------------------------------------------
+    sweep_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias=AliasChoices("SLABOT_SWEEP_SECONDS", "sweep_seconds"),
+        description="How often due warnings and breaches are turned into notifications.",
+    )
+    scheduler: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("SLABOT_SCHEDULER", "scheduler"),
+        description="Run the sweep/notifier/report jobs in this process (false for web-only processes).",
+    )
+
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("SLABOT_LOG_LEVEL", "log_level"))
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return bool(self.slack_bot_token or self.oauth_enabled)
