@@ -1,0 +1,122 @@
+"""The HTTP face of slabot: one WSGI application that any WSGI server can serve.
+
+Routes:
+- ``POST /slack/events`` — slash commands, interactivity and events (Bolt verifies the signature: 401 otherwise)
+- ``GET /slack/install``, ``GET /slack/oauth_redirect`` — the OAuth install flow (when configured)
+- ``GET /healthz`` — liveness and database reachability
+- further routes registered by features (``/metrics``, ``/webhooks/...``)
+
+``slabot run`` serves it with waitress; ``gunicorn bot.wsgi:application`` serves the same object.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    body: bytes | str = b""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, status: int, payload: Any) -> HttpResponse:
+        return cls(status, json.dumps(payload), "application/json")
+
+
+Route = Callable[[HttpRequest], HttpResponse]
+
+_REASONS = {
+    200: "OK",
+    202: "Accepted",
+    204: "No Content",
+    302: "Found",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class WebApp:
+    """A tiny WSGI router in front of Bolt's own WSGI adapter."""
+
+    def __init__(self, bolt_app: App, *, events_path: str = "/slack/events") -> None:
+        self._slack = SlackRequestHandler(bolt_app, path=events_path)
+        self._slack_paths = {events_path}
+        if bolt_app.oauth_flow is not None:
+            self._slack_paths |= {bolt_app.oauth_flow.install_path, bolt_app.oauth_flow.redirect_uri_path}
+        self._routes: dict[tuple[str, str], Route] = {}
+
+    def route(self, method: str, path: str, handler: Route) -> None:
+        self._routes[(method.upper(), path)] = handler
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        if path in self._slack_paths:
+            return self._slack(environ, start_response)
+        handler = self._routes.get((method, path))
+        if handler is None:
+            allowed = sorted(m for (m, p) in self._routes if p == path)
+            response = (
+                HttpResponse(405, f"use {', '.join(allowed)}\n", headers={"Allow": ", ".join(allowed)})
+                if allowed
+                else HttpResponse(404, "not found\n")
+            )
+            return _respond(start_response, response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            return _respond(start_response, HttpResponse(413, "request body too large\n"))
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        request = HttpRequest(method, path, environ.get("QUERY_STRING", ""), headers, body)
+        try:
+            response = handler(request)
+        except Exception:  # the one place an unexpected error becomes a 500, logged with its traceback
+            log.exception("unhandled error on %s %s", method, path)
+            response = HttpResponse(500, "internal error\n")
+        return _respond(start_response, response)
+
+
+def _respond(start_response: Callable[..., Any], response: HttpResponse) -> list[bytes]:
+    body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+    headers = [("Content-Type", response.content_type), ("Content-Length", str(len(body)))]
+    headers += list(response.headers.items())
+    start_response(f"{response.status} {_REASONS.get(response.status, 'Status')}", headers)
+    return [body]
