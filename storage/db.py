@@ -1,0 +1,144 @@
+"""Engines, sessions and migrations.
+
+- :func:`normalise_url` accepts what hosting platforms hand out (``postgres://``) and picks psycopg 3.
+- :func:`make_engine` sets SQLite up for a single busy process (WAL, ``busy_timeout``, foreign keys and
+  ``BEGIN IMMEDIATE`` for write transactions, so two writers queue instead of deadlocking on a lock
+  upgrade) and PostgreSQL with a pre-pinged pool.
+- :func:`migrate`, :func:`current_revision`, :func:`head_revision` drive Alembic without an ``alembic.ini``;
+  the scripts live in ``storage/migrations`` inside the package, so they work when slabot is installed.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///./slabot.db"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: execution option that makes a SQLite transaction a plain deferred ``BEGIN`` (readers do not queue).
+READ_ONLY_OPTION = "slabot_read_only"
+_MIGRATION_LOCK_ID = zlib.crc32(b"slabot-migrations")
+
+
+def normalise_url(url: str) -> str:
+    """``postgres://`` / ``postgresql://`` (any driver-less form) become ``postgresql+psycopg://``."""
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_sqlite(url_or_engine: str | Engine) -> bool:
+    if isinstance(url_or_engine, Engine):
+        return url_or_engine.dialect.name == "sqlite"
+    return make_url(normalise_url(url_or_engine)).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str | None = None, **kw: Any) -> Engine:
+    """An engine for ``url`` (default ``sqlite:///./slabot.db``); ``kw`` goes to ``create_engine``."""
+    url = normalise_url(url or DEFAULT_URL)
+    if is_sqlite(url):
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        connect_args.update(kw.pop("connect_args", {}))
+        engine = create_engine(url, connect_args=connect_args, **kw)
+        _configure_sqlite(engine)
+        return engine
+    kw.setdefault("pool_pre_ping", True)
+    kw.setdefault("pool_size", 10)
+    kw.setdefault("max_overflow", 10)
+    kw.setdefault("pool_recycle", 1800)
+    return create_engine(url, **kw)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when a transaction begins (see the "begin" hook).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(READ_ONLY_OPTION):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose loaded rows stay readable after commit (the unit of work returns them)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+# --- migrations ------------------------------------------------------------------------------------
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+@contextmanager
+def _engine_for(url_or_engine: str | Engine) -> Iterator[Engine]:
+    if isinstance(url_or_engine, Engine):
+        yield url_or_engine
+        return
+    engine = make_engine(url_or_engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def migrate(url_or_engine: str | Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (default: head). Safe to call from several processes on PG."""
+    with _engine_for(url_or_engine) as engine, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def current_revision(url_or_engine: str | Engine) -> str | None:
+    """The revision the database stands at (None: never migrated)."""
+    with _engine_for(url_or_engine) as engine, engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this version of slabot."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return heads[0] if heads else None
+
+
+def schema_differences(url_or_engine: str | Engine) -> list[Any]:
+    """What Alembic autogenerate would change to make the database match the models (empty: in step)."""
+    from storage import installations  # noqa: F401  (registers slack_sdk's tables on the metadata)
+    from storage.models import Base
+
+    with _engine_for(url_or_engine) as engine, engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
+        return list(compare_metadata(ctx, Base.metadata))

@@ -1,0 +1,340 @@
+"""The schema of slabot, as SQLAlchemy 2 typed models.
+
+Every table that belongs to a workspace carries ``team_id``; the repositories scope every query by
+it. Ticket events are the truth (append-only); metric timers are a projection of them that can be
+rebuilt; notifications are the outbox the notifier drains.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import BigId, JSONDocument, UTCDateTime
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TicketSource(StrEnum):
+    slack_thread = "slack_thread"
+    slash_command = "slash_command"
+    webhook = "webhook"
+    import_ = "import"
+
+
+class NotificationState(StrEnum):
+    pending = "pending"
+    claimed = "claimed"
+    sent = "sent"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class SurveyState(StrEnum):
+    open = "open"
+    answered = "answered"
+    closed = "closed"
+
+
+TEAM = String(32)
+SLACK_ID = String(64)
+TS = String(32)
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(TEAM, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: last allocated ticket number ("T-<n>"); bumped atomically by ``TicketRepository.create``.
+    ticket_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("team_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    contract_key: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ContractVersionRow(Base):
+    __tablename__ = "contract_versions"
+    __table_args__ = (UniqueConstraint("team_id", "contract_key", "sha256"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    contract_key: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int] = mapped_column(Integer)
+    effective: Mapped[date] = mapped_column(Date)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[Any] = mapped_column(JSONDocument)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        UniqueConstraint("team_id", "ref"),
+        Index("ix_tickets_thread", "team_id", "channel_id", "thread_ts"),
+        Index("ix_tickets_external_ref", "team_id", "external_ref"),
+        # /sla status: open tickets of a team, most urgent first, optionally by channel/assignee/client.
+        Index("ix_tickets_open_due", "team_id", "is_open", "next_due_at"),
+        Index("ix_tickets_channel_due", "team_id", "channel_id", "is_open", "next_due_at"),
+        Index("ix_tickets_assignee_due", "team_id", "assignee", "is_open", "next_due_at"),
+        Index("ix_tickets_client_due", "team_id", "client_key", "is_open", "next_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(32))
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    thread_ts: Mapped[str | None] = mapped_column(TS)
+    requester: Mapped[str | None] = mapped_column(SLACK_ID)
+    assignee: Mapped[str | None] = mapped_column(SLACK_ID)
+    priority: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    client_key: Mapped[str | None] = mapped_column(String(100))
+    contract_version_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("contract_versions.id", ondelete="SET NULL")
+    )
+    title: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: neither resolved nor closed (kept in step by the repository; indexed for /sla status).
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: denormalised from the timer projection: earliest due_at of a running timer / earliest at-risk instant.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: some timer of the ticket is (or was) breached.
+    has_breach: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: last event sequence number handed out for this ticket.
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    #: the one live status message of the ticket (updated in place with chat.update).
+    status_channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    status_message_ts: Mapped[str | None] = mapped_column(TS)
+
+
+class TicketEventRow(Base):
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "seq"),
+        UniqueConstraint("team_id", "source", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(32))
+    client: Mapped[str | None] = mapped_column(String(100))
+    actor: Mapped[str | None] = mapped_column(SLACK_ID)
+    note: Mapped[str | None] = mapped_column(Text)
+    #: where the event came from (e.g. "slack", a webhook source name) and its id there: idempotency.
+    source: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MetricTimerRow(Base):
+    __tablename__ = "metric_timers"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "metric", "cycle"),
+        Index(
+            "ix_metric_timers_next_alert_at",
+            "next_alert_at",
+            postgresql_where=text("next_alert_at IS NOT NULL"),
+            sqlite_where=text("next_alert_at IS NOT NULL"),
+        ),
+        Index("ix_metric_timers_team_stopped", "team_id", "stopped_at"),
+        Index("ix_metric_timers_team_breached", "team_id", "breached_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(32))
+    cycle: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    target_seconds: Mapped[float] = mapped_column(Float)
+    calendar_name: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    business_elapsed_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    paused_for_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    pause_reason: Mapped[str | None] = mapped_column(String(100))
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    elapsed_at_resume_seconds: Mapped[float | None] = mapped_column(Float)
+    #: instant from which /sla status counts the timer as at risk (e.g. its first warning threshold).
+    at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("team_id", "idempotency_key"),
+        Index("ix_notifications_state_not_before", "state", "not_before"),
+        Index("ix_notifications_ticket", "team_id", "ticket_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="SET NULL"))
+    channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    thread_ts: Mapped[str | None] = mapped_column(TS)
+    payload: Mapped[Any] = mapped_column(JSONDocument)
+    state: Mapped[str] = mapped_column(String(16), default=NotificationState.pending.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    slack_ts: Mapped[str | None] = mapped_column(TS)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+    __table_args__ = (
+        UniqueConstraint("ticket_id"),
+        Index("ix_surveys_state_closes", "state", "closes_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
+    requester: Mapped[str | None] = mapped_column(SLACK_ID)
+    channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    message_ts: Mapped[str | None] = mapped_column(TS)
+    state: Mapped[str] = mapped_column(String(16), default=SurveyState.open.value)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    sentiment_polarity: Mapped[float | None] = mapped_column(Float)
+    sentiment_label: Mapped[str | None] = mapped_column(String(16))
+    sentiment_scorer: Mapped[str | None] = mapped_column(String(64))
+    sentiment_version: Mapped[str | None] = mapped_column(String(32))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class NpsResponse(Base):
+    __tablename__ = "nps_responses"
+    __table_args__ = (Index("ix_nps_responses_team_at", "team_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(SLACK_ID)
+    client_key: Mapped[str | None] = mapped_column(String(100))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    period_key: Mapped[str | None] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("team_id", "source", "external_key"),
+        Index("ix_incidents_team_client_started", "team_id", "client_key", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    client_key: Mapped[str | None] = mapped_column(String(100))
+    service: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(64))
+    external_key: Mapped[str | None] = mapped_column(String(200))
+    planned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReportRun(Base):
+    __tablename__ = "report_runs"
+    __table_args__ = (UniqueConstraint("team_id", "kind", "period_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    period_key: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_team_at", "team_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    actor: Mapped[str | None] = mapped_column(SLACK_ID)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    before: Mapped[Any | None] = mapped_column(JSONDocument)
+    after: Mapped[Any | None] = mapped_column(JSONDocument)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChannelLink(Base):
+    __tablename__ = "channel_links"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(SLACK_ID)
+    client_key: Mapped[str] = mapped_column(String(100))
+    linked_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())

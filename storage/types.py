@@ -1,0 +1,59 @@
+"""Column types shared by the models.
+
+SQLite has no timezone-aware timestamp: SQLAlchemy's ``DateTime`` silently drops the offset there,
+so ``10:00+02:00`` would come back as ``10:00`` (naive) and compare wrongly. :class:`UTCDateTime`
+refuses naive values, converts everything to UTC before storing and hands back aware UTC values on
+both backends (``timestamptz`` on PostgreSQL, a fixed-width ISO text on SQLite, which sorts correctly).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+def require_aware(value: datetime, *, name: str = "datetime") -> datetime:
+    """Return ``value`` in UTC; raise ``ValueError`` when it is naive."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive {name} {value!r}: slabot only stores timezone-aware datetimes")
+    return value.astimezone(UTC)
+
+
+def require_aware_or_none(value: datetime | None, *, name: str = "datetime") -> datetime | None:
+    return None if value is None else require_aware(value, name=name)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; naive values are a ``ValueError``."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = require_aware(value)
+        if dialect.name == "sqlite":
+            return utc.replace(tzinfo=None)
+        return utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+#: JSON documents: JSONB on PostgreSQL, JSON text elsewhere.
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+#: 64-bit surrogate keys; SQLite needs plain INTEGER for its rowid alias (autoincrement).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
