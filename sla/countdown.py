@@ -1,0 +1,296 @@
+"""The one place that turns a metric's clock into words for humans.
+
+``describe_timer(timer, now, tz)`` reads a :class:`~sla.timers.MetricTimer` as of ``now`` and
+says where it stands: ``1h 10m left``, ``breached 25m ago``, ``paused (waiting on client) · 2h 5m
+left``, ``met in 42m``, ``breached by 1h 5m``, ``cancelled`` — plus when it falls due in the
+client's timezone (``due Mon 10:00 CET``), how much of the target is used (``71 %`` and a
+10-cell bar) and how much *wall* time is left (business time stops at night; the wall clock
+does not). Every surface (Slack status, alerts, App Home, the terminal) prints these strings,
+so a countdown reads the same everywhere.
+
+Pure: no clock reads; ``now`` and the timezone are arguments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+from sla.durations import format_duration
+from sla.metrics import Metric, TimerState
+
+if TYPE_CHECKING:
+    from sla.timers import MetricTimer
+
+Severity = Literal["ok", "at_risk", "breached", "paused", "done"]
+
+#: Percent of the target used from which a running clock counts as at risk.
+AT_RISK_PERCENT = 75
+
+BAR_CELLS = 10
+BAR_FULL = "▰"
+BAR_EMPTY = "▱"
+
+METRIC_NAMES: dict[str, str] = {
+    Metric.FIRST_RESPONSE: "first response",
+    Metric.NEXT_RESPONSE: "next response",
+    Metric.PERIODIC_UPDATE: "periodic update",
+    Metric.RESOLUTION: "resolution",
+}
+
+#: Display order of metrics on every surface.
+METRIC_ORDER: tuple[Metric, ...] = (
+    Metric.FIRST_RESPONSE,
+    Metric.NEXT_RESPONSE,
+    Metric.PERIODIC_UPDATE,
+    Metric.RESOLUTION,
+)
+
+SEVERITY_EMOJI: dict[str, str] = {
+    "ok": "🟢",
+    "at_risk": "🟠",
+    "breached": "🔴",
+    "paused": "⏸️",
+    "done": "✅",
+}
+
+#: Urgency rank for sorting (most urgent first).
+SEVERITY_RANK: dict[str, int] = {"breached": 0, "at_risk": 1, "ok": 2, "paused": 3, "done": 4}
+
+
+def metric_name(metric: str) -> str:
+    """``Metric.FIRST_RESPONSE`` → ``"first response"`` (unknown names: underscores become spaces)."""
+    return METRIC_NAMES.get(str(metric), str(metric).replace("_", " "))
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """One metric's clock, described for humans. Build it with :func:`describe_timer`."""
+
+    metric: str
+    metric_name: str
+    state: str
+    headline: str
+    due_text: str
+    """``due Mon 10:00 CET``; ``was due today 09:35 CET`` once breached; empty when stopped or paused."""
+    percent: int
+    """Percent of the target used, clamped to 0–999 for display."""
+    bar: str
+    wall_left: timedelta | None
+    """Wall-clock time until due (None when paused, stopped or already past due)."""
+    business_left: timedelta | None
+    """Business time until due (None when stopped; negative when over)."""
+    severity: Severity
+
+    @property
+    def emoji(self) -> str:
+        return SEVERITY_EMOJI[self.severity]
+
+    @property
+    def wall_text(self) -> str:
+        """``in 2d 18h`` when the wall time left differs from the business time left, else empty."""
+        if self.wall_left is None or self.business_left is None:
+            return ""
+        if abs(self.wall_left - self.business_left) < timedelta(minutes=1):
+            return ""
+        return f"in {format_duration(self.wall_left)}"
+
+    def line(self, *, with_wall: bool = False) -> str:
+        """``first response · 1h 10m left · due Mon 10:00 CET · 71 % ▰▰▰▰▰▰▰▱▱▱``.
+
+        ``with_wall`` adds the wall time left after the due time when it differs from the
+        business time left (``due Mon 10:00 CET (in 2d 18h)``).
+        """
+        parts = [self.metric_name, self.headline]
+        if self.due_text:
+            wall = self.wall_text if with_wall else ""
+            parts.append(f"{self.due_text} ({wall})" if wall else self.due_text)
+        if self.state != TimerState.CANCELLED:
+            parts.append(f"{self.percent} % {self.bar}")
+        return " · ".join(parts)
+
+
+def describe_timer(
+    timer: MetricTimer,
+    now: datetime,
+    tz: ZoneInfo,
+    *,
+    at_risk_percent: float = AT_RISK_PERCENT,
+) -> Countdown:
+    """Describe ``timer`` as of ``now`` in timezone ``tz`` (the client's / calendar's zone)."""
+    state = str(timer.state)
+    percent = display_percent(timer)
+    remaining: timedelta = timer.remaining
+    due_at: datetime | None = timer.due_at
+    stopped = timer.stopped_at is not None or state in (TimerState.MET, TimerState.CANCELLED)
+    reason = " ".join((timer.pause_reason or "").split())
+
+    wall_left: timedelta | None = None
+    business_left: timedelta | None = None if stopped else remaining
+    due_text = ""
+    severity: Severity
+
+    if state == TimerState.CANCELLED:
+        headline, severity, business_left = "cancelled", "done", None
+    elif state == TimerState.MET or (stopped and remaining >= timedelta(0)):
+        headline, severity = f"met in {format_duration(timer.business_elapsed)}", "done"
+    elif stopped:
+        headline, severity = f"breached by {format_duration(-remaining)}", "breached"
+    elif state == TimerState.PAUSED:
+        label = f"paused ({reason})" if reason else "paused"
+        if remaining >= timedelta(0):
+            headline = f"{label} · {format_duration(remaining)} left"
+            severity = "paused"
+        else:
+            headline = f"{label} · over by {format_duration(-remaining)}"
+            severity = "breached"
+    elif state == TimerState.BREACHED or remaining < timedelta(0):
+        since = timer.breached_at or due_at
+        if since is not None and now >= since:
+            headline = f"breached {format_duration(now - since)} ago"
+        else:
+            headline = f"breached by {format_duration(-remaining)}"
+        severity = "breached"
+        if due_at is not None:
+            due_text = "was " + due_phrase(due_at, now, tz)
+    else:
+        headline = f"{format_duration(remaining)} left"
+        severity = "at_risk" if percent >= at_risk_percent else "ok"
+        if due_at is not None:
+            due_text = due_phrase(due_at, now, tz)
+            wall_left = max(due_at - now, timedelta(0))
+
+    return Countdown(
+        metric=str(timer.metric),
+        metric_name=metric_name(timer.metric),
+        state=state,
+        headline=headline,
+        due_text=due_text,
+        percent=percent,
+        bar=progress_bar(percent),
+        wall_left=wall_left,
+        business_left=business_left,
+        severity=severity,
+    )
+
+
+def display_percent(timer: MetricTimer) -> int:
+    """Percent of the target used, as an int clamped to 0–999.
+
+    Computed from ``business_elapsed / target`` (unambiguous), falling back to
+    ``percent_used`` when the target is zero.
+    """
+    target = timer.target.total_seconds()
+    if target > 0:
+        value = timer.business_elapsed.total_seconds() / target * 100
+    else:
+        value = float(timer.percent_used) if timer.percent_used is not None else 0.0
+    if not math.isfinite(value):
+        return 999 if value > 0 else 0
+    return int(min(max(math.floor(value + 1e-9), 0), 999))
+
+
+def progress_bar(percent: float, cells: int = BAR_CELLS) -> str:
+    """``71`` → ``▰▰▰▰▰▰▰▱▱▱``: one filled cell per full 10 %, full at 100 % and beyond."""
+    if not math.isfinite(percent):
+        percent = 100 if percent > 0 else 0
+    filled = int(min(max(percent, 0), 100) * cells // 100)
+    return BAR_FULL * filled + BAR_EMPTY * (cells - filled)
+
+
+def zone_abbreviation(local: datetime) -> str:
+    """``CET``/``CEST``/``EDT``; zones without a letter abbreviation read ``UTC-03`` / ``UTC+05:45``."""
+    abbr = local.strftime("%Z")
+    if abbr and abbr[0] in "+-":
+        sign, digits = abbr[0], abbr[1:]
+        if len(digits) == 4 and digits[2:] != "00":
+            return f"UTC{sign}{digits[:2]}:{digits[2:]}"
+        return f"UTC{sign}{digits[:2]}"
+    return abbr or "UTC"
+
+
+def due_phrase(due_at: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """``due today 16:30 CET``, ``due tomorrow 09:00 CET``, ``due Mon 10:00 CET``,
+    ``due Mon 16 Nov 10:00 CET`` (more than 6 days away; the year is added when it differs)."""
+    return "due " + when_phrase(due_at, now, tz)
+
+
+def when_phrase(at: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """An instant relative to ``now``, in ``tz``: ``today 16:30 CET``, ``yesterday 09:00 CET``,
+    ``tomorrow 09:00 CET``, ``Mon 10:00 CET``, ``Mon 16 Nov 10:00 CET``."""
+    local = at.astimezone(tz)
+    today = now.astimezone(tz).date()
+    days = (local.date() - today).days
+    clock = f"{local:%H:%M} {zone_abbreviation(local)}"
+    if days == 0:
+        return f"today {clock}"
+    if days == 1:
+        return f"tomorrow {clock}"
+    if days == -1:
+        return f"yesterday {clock}"
+    if abs(days) <= 6:
+        return f"{local:%a} {clock}"
+    year = f" {local.year}" if local.year != today.year else ""
+    return f"{local:%a} {local.day} {local:%b}{year} {clock}"
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """What a surface needs to show one ticket: identity, people, where it lives, its clocks."""
+
+    ref: str
+    title: str
+    client_name: str
+    priority: str
+    status: str
+    timers: Sequence[MetricTimer] = field(default_factory=tuple)
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    assignee: str | None = None
+    """Slack user id of the agent who owns the ticket."""
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    permalink: str | None = None
+    client_key: str | None = None
+    requester: str | None = None
+    """Slack user id of the client who opened the ticket."""
+
+    @property
+    def is_paused(self) -> bool:
+        return any(str(t.state) == TimerState.PAUSED for t in self.timers)
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status.lower() in ("resolved", "closed")
+
+
+def current_timers(timers: Sequence[MetricTimer]) -> list[MetricTimer]:
+    """The latest cycle of each metric, in display order; cancelled cycles are skipped when the
+    metric has a live one."""
+    latest: dict[str, MetricTimer] = {}
+    for timer in timers:
+        key = str(timer.metric)
+        best = latest.get(key)
+        if best is None or _cycle_rank(timer) > _cycle_rank(best):
+            latest[key] = timer
+    order = {str(m): i for i, m in enumerate(METRIC_ORDER)}
+    return sorted(latest.values(), key=lambda t: (order.get(str(t.metric), 99), str(t.metric)))
+
+
+def _cycle_rank(timer: MetricTimer) -> tuple[int, int]:
+    return (0 if str(timer.state) == TimerState.CANCELLED else 1, timer.cycle)
+
+
+def ticket_urgency(ticket: TicketView, now: datetime) -> tuple[int, float, int, str]:
+    """Sort key: breached first, then at risk, then by business time left, then by ref (T-2 before T-12)."""
+    rank, left = 5, math.inf
+    for timer in current_timers(ticket.timers):
+        countdown = describe_timer(timer, now, ticket.tz)
+        rank = min(rank, SEVERITY_RANK[countdown.severity])
+        if countdown.business_left is not None and countdown.severity != "paused":
+            left = min(left, countdown.business_left.total_seconds())
+    digits = "".join(ch for ch in ticket.ref if ch in "0123456789")[:18]
+    return (rank, left, int(digits) if digits else 0, ticket.ref)
