@@ -1,0 +1,834 @@
+"""SLA metric timers: the product's definition of an SLA clock.
+
+A ticket's clocks are a pure fold of its events, its contract version and ``now``.
+Nothing here reads the wall clock; every instant is an aware datetime handed in.
+
+Metrics
+-------
+- ``first_response``: from ``opened`` to the first ``agent_message``.
+- ``next_response``: after the first reply, each ``client_message`` that starts a wait
+  (no ``next_response`` clock is running) starts a new cycle that the next
+  ``agent_message`` stops (Zendesk's "next reply time"). Further client messages while
+  one is running do not restart it.
+- ``periodic_update`` (optional): while the ticket is open an agent must post every N.
+  Each ``agent_message`` (or the resolution) ends the cycle and, while the ticket stays
+  open, a new cycle starts at once.
+- ``resolution``: from ``opened`` to ``resolved``. ``reopened`` starts a new resolution
+  cycle (cycle + 1) from the reopen instant; the old cycle's history is kept.
+
+Events
+------
+``opened`` (priority; None = the version's default priority), ``client_message``,
+``agent_message``, ``status`` (``open``, ``waiting_on_client``, ``on_hold`` or a status the
+contract names in ``pause_on``), ``priority``, ``resolved``, ``reopened``, ``closed``.
+Events are applied in order; equal timestamps are allowed and applied in input order.
+Rejected, with :class:`EventError` and no change of state: an event earlier than the
+previous one, a first event that is not ``opened``, a second ``opened``, an event of
+another ticket, a missing priority/status, an unknown priority or status, any event after
+``closed`` (closed is final), ``resolved`` when already resolved, ``reopened`` when not
+resolved.
+
+Clock rules
+-----------
+- Time is counted in **business time** on the calendar of the target (each target has its
+  own: P1 may run 24x7 while P3 runs on office hours).
+- A status pauses a metric when the contract says so (``version.pauses(status, metric)``);
+  a status that does not pause it resumes it. Paused wall time is kept in ``paused_for``;
+  business time does not advance while paused. A timer started while the status pauses
+  it starts paused.
+- ``due_at`` is the earliest instant at which business elapsed reaches the target,
+  assuming no further pause (None while paused). A timer is **breached** as soon as its
+  business elapsed reaches the target (``elapsed >= target``), so a reply must arrive
+  *before* the due instant; a running breached timer keeps counting until stopped.
+  ``breached_at`` is the instant the target was reached, also for a timer stopped late.
+  A timer paused after its breach stays ``breached`` (with ``pause_reason``).
+- A timer that stops (reply, resolution, close, cancellation) after its breach is
+  ``breached``, whatever stopped it; otherwise ``met`` (or ``cancelled`` when a ``closed``
+  or a priority change without a target for the metric ended it).
+- **Priority change** re-targets every running/paused timer with the new priority's target
+  for the same metric, **keeping** the business elapsed and paused time. A different
+  calendar takes over from the change: time already counted stays as counted, the rest is
+  counted on the new calendar. If the elapsed already exceeds the new target, the timer is
+  breached *at the instant of the change* (it cannot have breached a target that was not in
+  force). Alert points and breach instants are never earlier than the instant the current
+  target took effect (``target_since``). A larger target can un-breach a timer. If the new
+  priority has no target for a metric, that timer is cancelled; if it has a target for a
+  metric that is not running (e.g. ``periodic_update``), that clock starts at the change.
+- ``resolved`` stops ``resolution`` and also stops ``first_response`` / ``next_response``
+  if still running (the resolution answers the client: met or breached by time) and ends
+  the ``periodic_update`` cycle. ``reopened`` sets the status back to ``open`` and starts a
+  new resolution cycle (and a periodic update cycle). ``closed`` cancels anything running.
+
+Alerts
+------
+:func:`alert_points` lists, for a running (or running and breached) timer, one ``warning``
+per threshold of ``version.warn_at``, the ``breach`` and the ``escalation`` steps after it.
+Instants are counted in business time, so a business-hours warning never falls while the
+calendar is closed (quiet hours for free); 24x7 targets alert at any hour. Thresholds
+crossed in an earlier running stretch (before a pause) keep the instant they were really
+crossed. Paused and stopped timers have no points, so a resolved ticket never gets a stale
+warning. :func:`next_alert_at` gives the first point strictly after an instant, which
+storage indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from sla.durations import format_duration
+from sla.metrics import EventKind, Metric, TimerState
+
+__all__ = [
+    "AlertPoint",
+    "EventError",
+    "EventKind",
+    "Metric",
+    "MetricTimer",
+    "RunningStretch",
+    "TicketClock",
+    "TicketEvent",
+    "TimelineEntry",
+    "TimerState",
+    "alert_points",
+    "evaluate",
+    "explain",
+    "next_alert_at",
+]
+
+_ZERO = timedelta(0)
+_METRIC_ORDER: dict[Metric, int] = {m: i for i, m in enumerate(Metric)}
+_BUILTIN_STATUSES = frozenset({"open", "waiting_on_client", "on_hold"})
+
+
+class CalendarLike(Protocol):
+    """What the timers need of a business calendar (``sla.calendar.BusinessCalendar``)."""
+
+    def add(self, start: datetime, duration: timedelta) -> datetime: ...
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta: ...
+
+
+class EventError(ValueError):
+    """An event that cannot be applied to the ticket; the message says why, for a person."""
+
+
+# --------------------------------------------------------------------------------------
+# Values
+# --------------------------------------------------------------------------------------
+
+
+def _utc(at: datetime, what: str) -> datetime:
+    if not isinstance(at, datetime):
+        raise EventError(f"{what} must be a datetime, got {at!r}")
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise EventError(f"{what} {at.isoformat()} has no timezone; give an offset such as +00:00")
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """One thing that happened to a ticket. ``at`` must be timezone-aware (kept in UTC)."""
+
+    ticket_id: str
+    at: datetime
+    kind: EventKind
+    priority: str | None = None
+    status: str | None = None
+    client: str | None = None
+    actor: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", _utc(self.at, f"event time of ticket {self.ticket_id}"))
+        if not isinstance(self.kind, EventKind):
+            try:
+                object.__setattr__(self, "kind", EventKind(self.kind))
+            except ValueError:
+                known = ", ".join(k.value for k in EventKind)
+                raise EventError(f"unknown event {self.kind!r}; use one of: {known}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class RunningStretch:
+    """A stretch of time during which a timer ran on one calendar.
+
+    ``end``/``elapsed_at_end`` are None for the stretch still running.
+    """
+
+    start: datetime
+    elapsed_at_start: timedelta
+    end: datetime | None = None
+    elapsed_at_end: timedelta | None = None
+    calendar: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricTimer:
+    """Where one metric's clock of one ticket stands at ``now`` (one cycle)."""
+
+    metric: Metric
+    cycle: int
+    priority: str
+    target: timedelta
+    calendar_name: str | None
+    started_at: datetime
+    due_at: datetime | None
+    stopped_at: datetime | None
+    business_elapsed: timedelta
+    paused_for: timedelta
+    remaining: timedelta
+    percent_used: float
+    state: TimerState
+    breached_at: datetime | None
+    pause_reason: str | None
+    resumed_at: datetime | None
+    elapsed_at_resume: timedelta
+    ticket_id: str | None = None
+    target_since: datetime | None = None
+    stretches: tuple[RunningStretch, ...] = ()
+    calendar: Any = field(default=None, compare=False, repr=False)
+
+
+AlertKind = Literal["warning", "breach", "escalation"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPoint:
+    """An instant a timer should alert. ``key`` = ``metric:cycle:threshold`` (storage adds the ticket)."""
+
+    key: str
+    kind: AlertKind
+    at: datetime
+    threshold: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of a ticket's SLA story: what happened to which clock, and why."""
+
+    at: datetime
+    event: str
+    metric: Metric | None
+    effect: str
+    detail: str
+
+
+# --------------------------------------------------------------------------------------
+# One timer (mutable, private to the fold)
+# --------------------------------------------------------------------------------------
+
+
+def _when(at: datetime) -> str:
+    at = at.astimezone(UTC)
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC" if at.second else "%Y-%m-%d %H:%M UTC")
+
+
+class _Timer:
+    __slots__ = (
+        "metric",
+        "cycle",
+        "priority",
+        "target",
+        "calendar_name",
+        "calendar",
+        "started_at",
+        "target_since",
+        "stretches",
+        "elapsed",
+        "resumed_at",
+        "paused_since",
+        "pause_reason",
+        "paused_for",
+        "stopped_at",
+        "final_state",
+        "due_at_stop",
+        "breached_at",
+        "breach_reported",
+        "_due",
+    )
+
+    def __init__(self, metric: Metric, cycle: int, priority: str, target: Any, at: datetime) -> None:
+        self.metric = metric
+        self.cycle = cycle
+        self.priority = priority
+        self.target: timedelta = target.duration
+        self.calendar_name: str | None = getattr(target, "calendar_name", None)
+        self.calendar: CalendarLike = target.calendar
+        self.started_at = at
+        self.target_since = at
+        self.stretches: list[RunningStretch] = []
+        self.elapsed = _ZERO  # business elapsed before the current running stretch
+        self.resumed_at: datetime | None = None
+        self.paused_since: datetime | None = None
+        self.pause_reason: str | None = None
+        self.paused_for = _ZERO
+        self.stopped_at: datetime | None = None
+        self.final_state: TimerState | None = None
+        self.due_at_stop: datetime | None = None
+        self.breached_at: datetime | None = None
+        self.breach_reported = False
+        self._due: datetime | None = None
+
+    # invariant: self.elapsed >= self.target implies self.breached_at is set.
+
+    def due(self) -> datetime:
+        """Due instant of a running timer (cached per running stretch)."""
+        if self._due is None:
+            if self.elapsed >= self.target:
+                assert self.breached_at is not None
+                self._due = self.breached_at
+            else:
+                assert self.resumed_at is not None
+                self._due = self.calendar.add(self.resumed_at, self.target - self.elapsed)
+        return self._due
+
+    def open_stretch(self, at: datetime) -> None:
+        self.resumed_at = at
+        self._due = None
+        self.stretches.append(RunningStretch(at, self.elapsed, None, None, self.calendar))
+
+    def close_stretch(self, at: datetime) -> None:
+        start = self.resumed_at
+        assert start is not None
+        total = self.elapsed + self.calendar.elapsed(start, at)
+        if self.breached_at is None and total >= self.target:
+            self.breached_at = self.due()
+        self.stretches[-1] = RunningStretch(start, self.elapsed, at, total, self.calendar)
+        self.elapsed = total
+        self.resumed_at = None
+        self._due = None
+
+    def pause(self, at: datetime, reason: str) -> None:
+        self.close_stretch(at)
+        self.paused_since = at
+        self.pause_reason = reason
+
+    def resume(self, at: datetime) -> None:
+        assert self.paused_since is not None
+        self.paused_for += at - self.paused_since
+        self.paused_since = None
+        self.pause_reason = None
+        self.open_stretch(at)
+
+    def stop(self, at: datetime, state: TimerState) -> TimerState:
+        if self.resumed_at is not None:
+            self.due_at_stop = self.due()
+            self.close_stretch(at)
+        else:
+            if self.paused_since is not None:
+                self.paused_for += at - self.paused_since
+                self.paused_since = None
+            self.due_at_stop = self.breached_at
+        self.stopped_at = at
+        self.final_state = TimerState.BREACHED if self.elapsed >= self.target else state
+        return self.final_state
+
+    def retarget(self, at: datetime, priority: str, target: Any) -> None:
+        running = self.resumed_at is not None
+        if running:
+            self.close_stretch(at)
+        self.priority = priority
+        self.target = target.duration
+        self.calendar_name = getattr(target, "calendar_name", None)
+        self.calendar = target.calendar
+        self.target_since = at
+        self.breached_at = at if self.elapsed >= self.target else None
+        self.breach_reported = False
+        if running:
+            self.open_stretch(at)
+
+    def snapshot(self, now: datetime, ticket_id: str | None) -> MetricTimer:
+        target = self.target
+        due: datetime | None
+        if self.stopped_at is not None:
+            elapsed = self.elapsed
+            state = self.final_state
+            assert state is not None
+            due = self.due_at_stop
+            breached_at = self.breached_at
+            paused_for = self.paused_for
+        elif self.resumed_at is not None:
+            elapsed = self.elapsed + self.calendar.elapsed(self.resumed_at, now)
+            due = self.due()
+            if elapsed >= target:
+                state = TimerState.BREACHED
+                breached_at = self.breached_at or due
+            else:
+                state = TimerState.RUNNING
+                breached_at = None
+            paused_for = self.paused_for
+        else:
+            elapsed = self.elapsed
+            due = None
+            state = TimerState.BREACHED if elapsed >= target else TimerState.PAUSED
+            breached_at = self.breached_at
+            assert self.paused_since is not None
+            paused_for = self.paused_for + (now - self.paused_since)
+        return MetricTimer(
+            metric=self.metric,
+            cycle=self.cycle,
+            priority=self.priority,
+            target=target,
+            calendar_name=self.calendar_name,
+            started_at=self.started_at,
+            due_at=due,
+            stopped_at=self.stopped_at,
+            business_elapsed=elapsed,
+            paused_for=paused_for,
+            remaining=target - elapsed,
+            percent_used=elapsed / target * 100.0,
+            state=state,
+            breached_at=breached_at,
+            pause_reason=self.pause_reason,
+            resumed_at=self.resumed_at,
+            elapsed_at_resume=self.elapsed,
+            ticket_id=ticket_id,
+            target_since=self.target_since,
+            stretches=tuple(self.stretches),
+            calendar=self.calendar,
+        )
+
+    def used(self) -> str:
+        return f"{format_duration(self.elapsed)} of {format_duration(self.target)} used"
+
+
+# --------------------------------------------------------------------------------------
+# The fold
+# --------------------------------------------------------------------------------------
+
+
+class TicketClock:
+    """The incremental fold of one ticket's events into its SLA timers.
+
+    ``apply`` costs O(number of live clocks) plus a few calendar calls, never a pass over
+    history. ``record_timeline=False`` skips building the human-readable timeline (replay).
+    """
+
+    def __init__(self, version: Any, *, record_timeline: bool = True) -> None:
+        self.version = version
+        self.record_timeline = record_timeline
+        self.ticket_id: str | None = None
+        self.client: str | None = None
+        self.priority: str | None = None
+        self.status = "open"
+        self.opened_at: datetime | None = None
+        self.last_at: datetime | None = None
+        self.resolved = False
+        self.closed = False
+        self.answered = False  # an agent replied (or the ticket was resolved) at least once
+        self.awaiting_reply = False  # a client message after the first reply is unanswered
+        self.timeline: list[TimelineEntry] = []
+        self._live: dict[Metric, _Timer] = {}
+        self._all: list[_Timer] = []
+        self._cycles: dict[Metric, int] = dict.fromkeys(Metric, 0)
+        self._priorities = tuple(getattr(version, "priorities", ()) or ())
+        pause_on = getattr(version, "pause_on", None) or {}
+        self._statuses = _BUILTIN_STATUSES | frozenset(str(s) for s in pause_on)
+
+    # ---- validation -----------------------------------------------------------------
+
+    def _check(self, event: TicketEvent) -> None:
+        kind = event.kind
+        tid = event.ticket_id
+        if self.opened_at is None:
+            if kind is not EventKind.OPENED:
+                raise EventError(
+                    f"unknown ticket {tid}: its first event must be 'opened', got '{kind.value}'"
+                )
+        else:
+            if tid != self.ticket_id:
+                raise EventError(f"event for ticket {tid} given to the clock of ticket {self.ticket_id}")
+            if self.closed:
+                raise EventError(
+                    f"ticket {tid} is closed; closed is final, so '{kind.value}' cannot follow it"
+                )
+            assert self.last_at is not None
+            if event.at < self.last_at:
+                raise EventError(
+                    f"ticket {tid}: '{kind.value}' at {_when(event.at)} is out of order "
+                    f"(the previous event was at {_when(self.last_at)})"
+                )
+            if kind is EventKind.OPENED:
+                raise EventError(f"ticket {tid} is already open (opened at {_when(self.opened_at)})")
+        if kind is EventKind.OPENED:
+            priority = event.priority or getattr(self.version, "default_priority", None)
+            if priority is None:
+                raise EventError(f"ticket {tid}: 'opened' needs a priority (the contract has no default)")
+            self._check_priority(tid, priority)
+            if event.status is not None:
+                self._check_status(tid, event.status)
+        elif kind is EventKind.PRIORITY:
+            if not event.priority:
+                raise EventError(f"ticket {tid}: a 'priority' event needs the new priority")
+            self._check_priority(tid, event.priority)
+        elif kind is EventKind.STATUS:
+            if not event.status:
+                raise EventError(f"ticket {tid}: a 'status' event needs the new status")
+            self._check_status(tid, event.status)
+        elif kind is EventKind.RESOLVED and self.resolved:
+            raise EventError(f"ticket {tid} is already resolved; reopen it first")
+        elif kind is EventKind.REOPENED and not self.resolved:
+            raise EventError(f"ticket {tid} is not resolved, so it cannot be reopened")
+
+    def _check_priority(self, tid: str, priority: str) -> None:
+        if self._priorities and priority not in self._priorities:
+            raise EventError(
+                f"ticket {tid}: unknown priority {priority!r}; the contract knows {', '.join(self._priorities)}"
+            )
+
+    def _check_status(self, tid: str, status: str) -> None:
+        if status not in self._statuses:
+            raise EventError(
+                f"ticket {tid}: unknown status {status!r}; use one of {', '.join(sorted(self._statuses))}"
+            )
+
+    # ---- applying -------------------------------------------------------------------
+
+    def apply(self, event: TicketEvent) -> list[TimelineEntry]:
+        """Apply one event; return the timeline entries it caused (breaches since the last event first).
+
+        Raises :class:`EventError` and leaves the clock unchanged when the event is rejected.
+        """
+        self._check(event)
+        out: list[TimelineEntry] = []
+        self._breaches_until(event.at, out, mark=True)
+        kind = event.kind
+        at = event.at
+        name = kind.value
+        if kind is EventKind.OPENED:
+            self.ticket_id = event.ticket_id
+            self.client = event.client
+            self.opened_at = at
+            self.priority = event.priority or self.version.default_priority
+            self.status = event.status or "open"
+            self._start(Metric.FIRST_RESPONSE, at, name, out)
+            self._start(Metric.RESOLUTION, at, name, out)
+            self._start(Metric.PERIODIC_UPDATE, at, name, out)
+        elif kind is EventKind.CLIENT_MESSAGE:
+            if self.answered and not self.resolved and not self.awaiting_reply:
+                self.awaiting_reply = True
+                self._start(Metric.NEXT_RESPONSE, at, name, out)
+        elif kind is EventKind.AGENT_MESSAGE:
+            self.answered = True
+            self.awaiting_reply = False
+            self._stop(Metric.FIRST_RESPONSE, at, name, TimerState.MET, out)
+            self._stop(Metric.NEXT_RESPONSE, at, name, TimerState.MET, out)
+            if self._stop(Metric.PERIODIC_UPDATE, at, name, TimerState.MET, out) and not self.resolved:
+                self._start(Metric.PERIODIC_UPDATE, at, name, out)
+        elif kind is EventKind.STATUS:
+            assert event.status is not None
+            self._set_status(event.status, at, name, out)
+        elif kind is EventKind.PRIORITY:
+            assert event.priority is not None
+            self._set_priority(event.priority, at, name, out)
+        elif kind is EventKind.RESOLVED:
+            self.resolved = True
+            self.answered = True
+            self.awaiting_reply = False
+            for metric in (
+                Metric.FIRST_RESPONSE,
+                Metric.NEXT_RESPONSE,
+                Metric.PERIODIC_UPDATE,
+                Metric.RESOLUTION,
+            ):
+                self._stop(metric, at, name, TimerState.MET, out)
+        elif kind is EventKind.REOPENED:
+            self.resolved = False
+            self._set_status("open", at, name, out)
+            self._start(Metric.RESOLUTION, at, name, out)
+            self._start(Metric.PERIODIC_UPDATE, at, name, out)
+        elif kind is EventKind.CLOSED:
+            self.closed = True
+            self.awaiting_reply = False
+            for metric in list(self._live):
+                self._stop(metric, at, name, TimerState.CANCELLED, out)
+        self.last_at = at
+        if self.record_timeline:
+            self.timeline.extend(out)
+        return out
+
+    def _entry(
+        self,
+        out: list[TimelineEntry],
+        at: datetime,
+        event: str,
+        metric: Metric | None,
+        effect: str,
+        detail: Any,
+    ) -> None:
+        if self.record_timeline:
+            out.append(TimelineEntry(at, event, metric, effect, detail() if callable(detail) else detail))
+
+    def _breaches_until(self, at: datetime, out: list[TimelineEntry], *, mark: bool) -> None:
+        found: list[tuple[datetime, int, _Timer]] = []
+        for timer in self._live.values():
+            if timer.resumed_at is not None and not timer.breach_reported:
+                due = timer.due()
+                if due <= at:
+                    found.append((due, _METRIC_ORDER[timer.metric], timer))
+        if not found:
+            return
+        found.sort(key=lambda f: (f[0], f[1]))
+        for due, _, timer in found:
+            if mark:
+                timer.breach_reported = True
+            self._entry(
+                out,
+                due,
+                "clock",
+                timer.metric,
+                "breached",
+                lambda t=timer, d=due: (
+                    f"{t.metric.value} (cycle {t.cycle}) breached at {_when(d)}: "
+                    f"{format_duration(t.target)} of business time used"
+                ),
+            )
+
+    def _start(self, metric: Metric, at: datetime, event: str, out: list[TimelineEntry]) -> None:
+        assert self.priority is not None
+        target = self.version.target_for(self.priority, metric)
+        if target is None or metric in self._live:
+            return
+        cycle = self._cycles[metric] + 1
+        self._cycles[metric] = cycle
+        timer = _Timer(metric, cycle, self.priority, target, at)
+        self._live[metric] = timer
+        self._all.append(timer)
+        if self.version.pauses(self.status, metric):
+            timer.paused_since = at
+            timer.pause_reason = self.status
+        else:
+            timer.open_stretch(at)
+        if self.record_timeline:
+            paused = f", paused (status {self.status})" if timer.resumed_at is None else ""
+            cal = f" on {timer.calendar_name}" if timer.calendar_name else ""
+            detail = (
+                f"{metric.value} {'started' if cycle == 1 else f'cycle {cycle} started'}: "
+                f"{self.priority} target {format_duration(timer.target)} of business time{cal}{paused}"
+            )
+            self._entry(out, at, event, metric, "started" if cycle == 1 else "cycle", detail)
+
+    def _stop(
+        self, metric: Metric, at: datetime, event: str, state: TimerState, out: list[TimelineEntry]
+    ) -> bool:
+        timer = self._live.pop(metric, None)
+        if timer is None:
+            return False
+        final = timer.stop(at, state)
+        if self.record_timeline:
+            label = f"{metric.value} (cycle {timer.cycle})" if timer.cycle > 1 else metric.value
+            if final is TimerState.MET:
+                self._entry(out, at, event, metric, "met", f"{label} met by {event}: {timer.used()}")
+            elif final is TimerState.CANCELLED:
+                self._entry(
+                    out, at, event, metric, "cancelled", f"{label} cancelled by {event}: {timer.used()}"
+                )
+            else:
+                assert timer.breached_at is not None
+                late = format_duration(at - timer.breached_at)
+                why = "cancelled" if state is TimerState.CANCELLED else "stopped"
+                self._entry(
+                    out,
+                    at,
+                    event,
+                    metric,
+                    "stopped",
+                    f"{label} {why} by {event} {late} after its breach at {_when(timer.breached_at)}: "
+                    f"{timer.used()}",
+                )
+        return True
+
+    def _set_status(self, status: str, at: datetime, event: str, out: list[TimelineEntry]) -> None:
+        self.status = status
+        pauses = self.version.pauses
+        for metric, timer in self._live.items():
+            should_pause = pauses(status, metric)
+            if timer.resumed_at is not None:
+                if should_pause:
+                    timer.pause(at, status)
+                    self._entry(
+                        out,
+                        at,
+                        event,
+                        metric,
+                        "paused",
+                        lambda t=timer: f"{t.metric.value} paused by status {status}: {t.used()}",
+                    )
+            elif not should_pause:
+                assert timer.paused_since is not None
+                paused = at - timer.paused_since
+                timer.resume(at)
+                self._entry(
+                    out,
+                    at,
+                    event,
+                    metric,
+                    "resumed",
+                    lambda t=timer, p=paused: (
+                        f"{t.metric.value} resumed by status {status} after {format_duration(p)} paused: {t.used()}"
+                    ),
+                )
+            else:
+                timer.pause_reason = status
+
+    def _set_priority(self, priority: str, at: datetime, event: str, out: list[TimelineEntry]) -> None:
+        old = self.priority
+        if priority == old:
+            return
+        self.priority = priority
+        target_for = self.version.target_for
+        for metric in list(self._live):
+            timer = self._live[metric]
+            target = target_for(priority, metric)
+            if target is None:
+                self._stop(metric, at, event, TimerState.CANCELLED, out)
+                continue
+            if (
+                target.duration == timer.target
+                and getattr(target, "calendar_name", None) == timer.calendar_name
+            ):
+                timer.priority = priority
+                continue
+            was = format_duration(timer.target)
+            timer.retarget(at, priority, target)
+            self._entry(
+                out,
+                at,
+                event,
+                metric,
+                "retargeted",
+                lambda t=timer, w=was: (
+                    f"{t.metric.value} re-targeted {old} -> {priority}: {w} -> {format_duration(t.target)}"
+                    f"{f' on {t.calendar_name}' if t.calendar_name else ''}, keeping {t.used()}"
+                    f" and {format_duration(t.paused_for)} paused"
+                ),
+            )
+            if timer.breached_at is not None:
+                timer.breach_reported = True
+                self._entry(
+                    out,
+                    at,
+                    event,
+                    metric,
+                    "breached",
+                    lambda t=timer: (
+                        f"{t.metric.value} breached at the priority change: {t.used()} "
+                        f"already exceeds the {priority} target"
+                    ),
+                )
+        if self.resolved:
+            return
+        if not self.answered:
+            self._start(Metric.FIRST_RESPONSE, at, event, out)
+        if self.awaiting_reply:
+            self._start(Metric.NEXT_RESPONSE, at, event, out)
+        self._start(Metric.PERIODIC_UPDATE, at, event, out)
+        self._start(Metric.RESOLUTION, at, event, out)
+
+    # ---- reading --------------------------------------------------------------------
+
+    def timers(self, now: datetime) -> list[MetricTimer]:
+        """Every timer of the ticket (all cycles, current and past) as it stands at ``now``."""
+        now = _utc(now, "now")
+        if self.last_at is not None and now < self.last_at:
+            raise ValueError(f"now ({_when(now)}) is before the ticket's last event ({_when(self.last_at)})")
+        timers = sorted(self._all, key=lambda t: (_METRIC_ORDER[t.metric], t.cycle))
+        return [t.snapshot(now, self.ticket_id) for t in timers]
+
+    def pending_breaches(self, now: datetime) -> list[TimelineEntry]:
+        """Breaches that happened after the last event, up to ``now`` (not yet in ``timeline``)."""
+        out: list[TimelineEntry] = []
+        self._breaches_until(_utc(now, "now"), out, mark=False)
+        return out
+
+
+# --------------------------------------------------------------------------------------
+# Conveniences
+# --------------------------------------------------------------------------------------
+
+
+def _fold(events: Iterable[TicketEvent], version: Any, *, record_timeline: bool) -> TicketClock:
+    clock = TicketClock(version, record_timeline=record_timeline)
+    for event in events:
+        clock.apply(event)
+    return clock
+
+
+def evaluate(events: Iterable[TicketEvent], version: Any, now: datetime) -> list[MetricTimer]:
+    """All timers of one ticket's events at ``now`` (raises EventError on a bad event)."""
+    return _fold(events, version, record_timeline=False).timers(now)
+
+
+def explain(events: Iterable[TicketEvent], version: Any, now: datetime) -> list[TimelineEntry]:
+    """The timeline of why each clock of the ticket stands where it does at ``now``."""
+    clock = _fold(events, version, record_timeline=True)
+    now = _utc(now, "now")
+    if clock.last_at is not None and now < clock.last_at:
+        raise ValueError(f"now ({_when(now)}) is before the ticket's last event ({_when(clock.last_at)})")
+    return [*clock.timeline, *clock.pending_breaches(now)]
+
+
+def _instant_of(timer: MetricTimer, calendar: Any, elapsed: timedelta) -> datetime:
+    """The earliest instant the timer's business elapsed reached ``elapsed`` (not before target_since)."""
+    stretches: Sequence[RunningStretch] = timer.stretches
+    if not stretches:
+        assert timer.resumed_at is not None
+        stretches = (RunningStretch(timer.resumed_at, timer.elapsed_at_resume, None, None, calendar),)
+    at: datetime | None = None
+    for s in stretches:
+        if s.elapsed_at_end is None or elapsed <= s.elapsed_at_end:
+            cal = s.calendar if s.calendar is not None else calendar
+            offset = elapsed - s.elapsed_at_start
+            at = cal.add(s.start, offset) if offset > _ZERO else s.start
+            break
+    if at is None:  # pragma: no cover - a running timer always has an open last stretch
+        at = stretches[-1].start
+    floor = timer.target_since or timer.started_at
+    return at if at >= floor else floor
+
+
+def _calendar_of(timer: MetricTimer, version: Any) -> Any:
+    if timer.calendar is not None:
+        return timer.calendar
+    target = version.target_for(timer.priority, timer.metric)
+    if target is not None:
+        return target.calendar
+    return version.calendar
+
+
+def alert_points(timer: MetricTimer, version: Any) -> list[AlertPoint]:
+    """Warning, breach and escalation instants of a running timer, sorted by instant.
+
+    Paused and stopped timers have none.
+    """
+    if timer.stopped_at is not None or timer.due_at is None or timer.resumed_at is None:
+        return []
+    calendar = _calendar_of(timer, version)
+    prefix = f"{timer.metric.value}:{timer.cycle}:"
+    points: list[AlertPoint] = []
+    for threshold in getattr(version, "warn_at", ()) or ():
+        fires_at = threshold.elapsed_at(timer.target)
+        if fires_at is None:
+            continue
+        key = threshold.key
+        points.append(AlertPoint(prefix + key, "warning", _instant_of(timer, calendar, fires_at), key))
+    breach_at = timer.breached_at or timer.due_at
+    points.append(AlertPoint(prefix + "breach", "breach", breach_at, "breach"))
+    steps = getattr(getattr(version, "alerts", None), "escalation", None) or ()
+    for number, step in enumerate(steps, start=1):
+        key = f"escalation-{number}"
+        points.append(AlertPoint(prefix + key, "escalation", calendar.add(breach_at, step.after), key))
+    points.sort(key=lambda p: p.at)
+    return points
+
+
+def next_alert_at(timer: MetricTimer, version: Any, after: datetime) -> datetime | None:
+    """The first alert instant strictly after ``after`` (None for paused/stopped timers or none left)."""
+    after = _utc(after, "after")
+    for point in alert_points(timer, version):
+        if point.at > after:
+            return point.at
+    return None
