@@ -1,0 +1,488 @@
+"""Replay: dry-run a contract file on a history of ticket events.
+
+Read an events CSV (``read_events_csv``), fold every ticket's events through the SLA engine
+with the contract version in force when the ticket opened (``replay``), and get one
+:class:`ReplayRow` per ticket × metric × cycle, which ``sla.compliance`` turns into a
+compliance table and ``write_results_csv`` into a results file.
+
+The events CSV (documented for users in ``docs/replay.md``)::
+
+    ticket_id,timestamp,event,priority,status,client
+    T-1,2026-03-02T09:00:00+01:00,opened,P2,,acme
+    T-1,2026-03-02T09:20:00+01:00,agent_message,,,
+
+- ``timestamp``: ISO 8601 **with** a UTC offset (``Z`` accepted); a naive timestamp is rejected.
+- ``event``: opened, client_message, agent_message, status, priority, resolved, reopened, closed.
+- ``opened`` needs ``priority`` and ``client``; ``status`` needs ``status``; ``priority`` needs
+  ``priority``; other cells may be empty (and are ignored where the event does not use them).
+- Optional columns ``actor`` and ``note`` are read; any other extra column is ignored, so
+  exports with more columns can be replayed as they are. Columns may come in any order.
+- A ticket's rows must be in time order (rows with equal timestamps apply in file order);
+  different tickets may interleave freely.
+
+Every problem is a :class:`RowError` with the file line (header = line 1); the bad row is
+skipped and the rest is still replayed. Pure: the caller opens files and picks ``as_of``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Protocol
+
+from sla.metrics import EventKind
+from sla.timers import EventError, MetricTimer, TicketClock, TicketEvent
+
+EVENTS_HEADER = ("ticket_id", "timestamp", "event", "priority", "status", "client")
+"""The columns every events CSV has (written in this order by :func:`write_events_csv`)."""
+OPTIONAL_EVENT_COLUMNS = ("actor", "note")
+RESULTS_HEADER = (
+    "ticket_id",
+    "metric",
+    "cycle",
+    "target_seconds",
+    "started_at",
+    "due_at",
+    "stopped_at",
+    "business_elapsed_seconds",
+    "state",
+    "breached_at",
+)
+"""The columns of the results CSV, exactly (``slabot replay --out``)."""
+
+_KINDS: dict[str, EventKind] = {k.value: k for k in EventKind}
+_KIND_LIST = ", ".join(k.value for k in EventKind)
+_NEEDS: dict[EventKind, tuple[str, ...]] = {
+    EventKind.OPENED: ("priority", "client"),
+    EventKind.STATUS: ("status",),
+    EventKind.PRIORITY: ("priority",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A row that was not replayed, and why (``line`` counts the header as line 1)."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class EventLog(list[TicketEvent]):
+    """A list of events that remembers the file line each came from (``lines[i]`` for ``self[i]``).
+
+    ``read_events_csv`` returns one, so ``replay`` can report engine rejections with the
+    line of the row in the file.
+    """
+
+    lines: list[int]
+
+    def __init__(self, events: Iterable[TicketEvent] = (), lines: Iterable[int] | None = None) -> None:
+        super().__init__(events)
+        self.lines = list(lines) if lines is not None else list(range(2, len(self) + 2))
+        if len(self.lines) != len(self):
+            raise ValueError("EventLog needs one line number per event")
+
+    def append_at(self, line: int, event: TicketEvent) -> None:
+        self.append(event)
+        self.lines.append(line)
+
+
+def _timestamp_error(text: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return (
+            f"timestamp {text!r} is not an ISO 8601 date-time — write it like 2026-03-02T09:15:00+01:00"
+            if text.strip()
+            else "timestamp is empty — every row needs one, e.g. 2026-03-02T09:15:00+01:00"
+        )
+    if parsed.tzinfo is None:
+        return (
+            f"timestamp {text!r} has no UTC offset — add one, e.g. {parsed.isoformat()}+00:00 "
+            "(or the offset of the zone it was recorded in)"
+        )
+    return ""
+
+
+def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | RowError]]:
+    """Parse an events CSV lazily: ``(line, event)`` for good rows, ``(line, RowError)`` for bad ones.
+
+    ``lines`` is a text file object or any iterable of lines (opened with ``newline=""`` ideally).
+    Blank lines are skipped. A bad header yields one error for line 1 and nothing else.
+    """
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield 1, RowError(1, "the file is empty — expected the header " + ",".join(EVENTS_HEADER))
+        return
+    names = [h.strip().lower().lstrip("\ufeff") for h in header]
+    missing = [c for c in EVENTS_HEADER if c not in names]
+    if missing:
+        yield (
+            1,
+            RowError(
+                1,
+                f"header lacks column(s) {', '.join(missing)} — the header must be "
+                f"{','.join(EVENTS_HEADER)} (optionally followed by actor,note); got {','.join(header)!r}",
+            ),
+        )
+        return
+    i_tid, i_ts, i_ev, i_pr, i_st, i_cl = (names.index(c) for c in EVENTS_HEADER)
+    i_actor = names.index("actor") if "actor" in names else -1
+    i_note = names.index("note") if "note" in names else -1
+    width = max(i_tid, i_ts, i_ev, i_pr, i_st, i_cl) + 1
+
+    kinds = _KINDS
+    needs = _NEEDS
+    fromiso = datetime.fromisoformat
+    make = TicketEvent
+    # Interning table: repeated cells (ticket ids, priorities, clients) share one string and
+    # are stripped once; "" maps to None.
+    cells: dict[str, str | None] = {"": None}
+
+    def cell(text: str) -> str | None:
+        value = cells.get(text, "")
+        if value == "":
+            value = cells[text] = text.strip() or None
+        return value
+
+    last = reader.line_num
+    for row in reader:
+        line = last + 1
+        last = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) < width:
+            yield line, RowError(line, f"{len(row)} column(s), expected {width} ({','.join(EVENTS_HEADER)})")
+            continue
+        ticket = cell(row[i_tid])
+        if ticket is None:
+            yield line, RowError(line, "ticket_id is empty")
+            continue
+        kind = kinds.get(row[i_ev])
+        if kind is None:
+            word = row[i_ev].strip().lower()
+            kind = kinds.get(word)
+            if kind is None:
+                hint = difflib.get_close_matches(word, kinds, n=1)
+                yield (
+                    line,
+                    RowError(
+                        line,
+                        f"unknown event {row[i_ev]!r}"
+                        + (f" — did you mean {hint[0]!r}?" if hint else "")
+                        + f" Expected one of {_KIND_LIST}",
+                    ),
+                )
+                continue
+        try:
+            at = fromiso(row[i_ts])
+        except ValueError:
+            message = _timestamp_error(row[i_ts])
+            if message:
+                yield line, RowError(line, message)
+                continue
+            at = fromiso(row[i_ts].strip())
+        if at.tzinfo is None:
+            yield line, RowError(line, _timestamp_error(row[i_ts]))
+            continue
+        priority = cell(row[i_pr])
+        status = cell(row[i_st])
+        client = cell(row[i_cl])
+        required = needs.get(kind)
+        if required:
+            values = {"priority": priority, "status": status, "client": client}
+            absent = [name for name in required if values[name] is None]
+            if absent:
+                yield (
+                    line,
+                    RowError(line, f"a {kind.value} row needs {' and '.join(absent)} (empty here)"),
+                )
+                continue
+        actor = cell(row[i_actor]) if 0 <= i_actor < len(row) else None
+        note = (row[i_note].strip() or None) if 0 <= i_note < len(row) else None
+        yield line, make(ticket, at, kind, priority, status, client, actor, note)
+
+
+def read_events_csv(lines: Iterable[str]) -> tuple[EventLog, list[RowError]]:
+    """Parse a whole events CSV: the good events (with their lines) and the bad rows."""
+    events = EventLog()
+    errors: list[RowError] = []
+    append = events.append
+    add_line = events.lines.append
+    for line, item in iter_events_csv(lines):
+        if type(item) is RowError:
+            errors.append(item)
+        else:
+            append(item)  # type: ignore[arg-type]
+            add_line(line)
+    return events, errors
+
+
+def _iso(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).isoformat()
+
+
+def write_events_csv(events: Iterable[TicketEvent], file: IO[str], *, with_actor_note: bool = False) -> int:
+    """Write events in the events-CSV form (the six columns, plus actor,note if asked). Returns rows written.
+
+    Timestamps keep their own offset. ``file`` should be opened with ``newline=""``.
+    """
+    writer = csv.writer(file, lineterminator="\n")
+    writer.writerow(EVENTS_HEADER + OPTIONAL_EVENT_COLUMNS if with_actor_note else EVENTS_HEADER)
+    n = 0
+    for e in events:
+        row = [e.ticket_id, e.at.isoformat(), e.kind.value, e.priority or "", e.status or "", e.client or ""]
+        if with_actor_note:
+            row += [e.actor or "", e.note or ""]
+        writer.writerow(row)
+        n += 1
+    return n
+
+
+# --------------------------------------------------------------------------------------------
+# The fold
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayRow:
+    """One timer of one ticket after replay: ticket × metric × cycle (all seconds are whole)."""
+
+    ticket_id: str
+    client: str
+    priority: str
+    metric: str
+    cycle: int
+    target_seconds: int
+    started_at: datetime
+    due_at: datetime | None
+    stopped_at: datetime | None
+    business_elapsed_seconds: int
+    state: str
+    breached_at: datetime | None
+    paused_seconds: int
+    contract: str = ""
+    version: int = 0
+    """Which contract and version (1-based number) the ticket was measured against."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    rows: list[ReplayRow]
+    errors: list[RowError]
+    tickets: int
+    """Tickets whose ``opened`` row was accepted."""
+    events: int
+    """Rows accepted by the engine (including the opened rows)."""
+    as_of: datetime | None = None
+    """The ``now`` used for timers still running (None when there were no events)."""
+    skipped_after_as_of: int = 0
+    """Rows later than an explicit ``as_of``: not replayed, not errors."""
+
+
+class _Book(Protocol):  # what replay needs of sla.contracts.ContractBook
+    clients: dict
+
+    def version_for(self, client_key: str, at: datetime): ...  # noqa: ANN201
+
+
+class _Ticket:
+    __slots__ = ("clock", "client", "version", "last_at", "last_line", "rejected")
+
+    def __init__(self, clock, client, version, last_at, last_line, rejected=None):  # noqa: ANN001
+        self.clock = clock
+        self.client = client
+        self.version = version
+        self.last_at = last_at
+        self.last_line = last_line
+        self.rejected: str | None = rejected
+
+
+def _numbered(events: Iterable[TicketEvent]) -> Iterator[tuple[int, TicketEvent]]:
+    lines = getattr(events, "lines", None)
+    if lines is not None:
+        return zip(lines, events, strict=True)
+    return enumerate(events, start=1)
+
+
+def replay(book: _Book, events: Iterable[TicketEvent], as_of: datetime | None = None) -> ReplayResult:
+    """Fold every ticket's events with the contract version in force when it opened.
+
+    ``events`` come in file order (tickets may interleave). Errors carry the file line when
+    ``events`` is the :class:`EventLog` of ``read_events_csv``, otherwise the 1-based position
+    of the event in ``events``. ``as_of`` (aware) is the "now" for timers still running; by
+    default the latest timestamp replayed. With an explicit ``as_of``, later rows are not
+    replayed (counted in ``skipped_after_as_of``).
+    """
+    return _fold(book, _numbered(events), as_of)
+
+
+def replay_csv(book: _Book, lines: Iterable[str], as_of: datetime | None = None) -> ReplayResult:
+    """Parse and replay in one streaming pass (what ``slabot replay`` runs); errors sorted by line."""
+    result = _fold(book, iter_events_csv(lines), as_of)
+    result.errors.sort(key=lambda e: e.line)
+    return result
+
+
+def _unknown_client(client: str, book: _Book) -> str:
+    known = sorted(book.clients)
+    hint = difflib.get_close_matches(client, known, n=1)
+    return (
+        f"unknown client {client!r}"
+        + (f" — did you mean {hint[0]!r}?" if hint else "")
+        + f" (clients in the contract file: {', '.join(known) or 'none'})"
+    )
+
+
+def _fold(book: _Book, numbered: Iterable[tuple[int, object]], as_of: datetime | None) -> ReplayResult:
+    if as_of is not None and as_of.tzinfo is None:
+        raise ValueError("as_of must be timezone-aware")
+    tickets: dict[str, _Ticket] = {}
+    errors: list[RowError] = []
+    accepted = 0
+    opened = 0
+    skipped = 0
+    latest: datetime | None = None
+    clients = book.clients
+    version_for = book.version_for
+    OPENED = EventKind.OPENED
+    for line, event in numbered:
+        if type(event) is RowError:
+            errors.append(event)
+            continue
+        at = event.at  # type: ignore[attr-defined]
+        if as_of is not None and at > as_of:
+            skipped += 1
+            continue
+        tid = event.ticket_id  # type: ignore[attr-defined]
+        ticket = tickets.get(tid)
+        if ticket is None:
+            if event.kind is not OPENED:  # type: ignore[attr-defined]
+                errors.append(
+                    RowError(
+                        line,
+                        f"ticket {tid} has no opened row before this {event.kind.value} row — "  # type: ignore[attr-defined]
+                        "a ticket's first row must be its opened event",
+                    )
+                )
+                continue
+            client = event.client  # type: ignore[attr-defined]
+            if client not in clients:
+                tickets[tid] = _Ticket(None, client, None, at, line, rejected=_unknown_client(client, book))
+                errors.append(RowError(line, f"ticket {tid}: {tickets[tid].rejected}"))
+                continue
+            version = version_for(client, at)
+            ticket = tickets[tid] = _Ticket(TicketClock(version), client, version, at, line)
+            try:
+                ticket.clock.apply(event)
+            except EventError as exc:
+                ticket.rejected = str(exc)
+                errors.append(RowError(line, f"ticket {tid}: {exc}"))
+                continue
+            accepted += 1
+            opened += 1
+            if latest is None or at > latest:
+                latest = at
+            continue
+        if ticket.rejected is not None:
+            errors.append(
+                RowError(
+                    line,
+                    f"ticket {tid} was not opened (its opened row, line {ticket.last_line}, was rejected)",
+                )
+            )
+            continue
+        if at < ticket.last_at:
+            errors.append(
+                RowError(
+                    line,
+                    f"ticket {tid}: this row ({at.isoformat()}) is earlier than its previous row "
+                    f"(line {ticket.last_line}, {ticket.last_at.isoformat()}) — a ticket's rows must be "
+                    "in time order; row skipped",
+                )
+            )
+            continue
+        client = event.client  # type: ignore[attr-defined]
+        if client is not None and client != ticket.client and event.kind is not OPENED:  # type: ignore[attr-defined]
+            errors.append(
+                RowError(
+                    line,
+                    f"ticket {tid}: client {client!r} differs from the ticket's client {ticket.client!r}",
+                )
+            )
+            continue
+        try:
+            ticket.clock.apply(event)
+        except EventError as exc:
+            errors.append(RowError(line, f"ticket {tid}: {exc}"))
+            continue
+        ticket.last_at = at
+        ticket.last_line = line
+        accepted += 1
+        if at > latest:  # type: ignore[operator]
+            latest = at
+    now = as_of if as_of is not None else latest
+    rows: list[ReplayRow] = []
+    if now is not None:
+        for tid, ticket in tickets.items():
+            if ticket.rejected is not None:
+                continue
+            version = ticket.version
+            for timer in ticket.clock.timers(now):
+                rows.append(_row(tid, ticket.client, version, timer))
+    return ReplayResult(rows, errors, opened, accepted, now, skipped)
+
+
+def _row(ticket_id: str, client: str, version: object, t: MetricTimer) -> ReplayRow:
+    return ReplayRow(
+        ticket_id=ticket_id,
+        client=client,
+        priority=t.priority,
+        metric=str(t.metric),
+        cycle=t.cycle,
+        target_seconds=round(t.target.total_seconds()),
+        started_at=t.started_at,
+        due_at=t.due_at,
+        stopped_at=t.stopped_at,
+        business_elapsed_seconds=round(t.business_elapsed.total_seconds()),
+        state=str(t.state),
+        breached_at=t.breached_at,
+        paused_seconds=round(t.paused_for.total_seconds()),
+        contract=getattr(version, "contract_key", ""),
+        version=getattr(version, "number", 0),
+    )
+
+
+def write_results_csv(rows: Iterable[ReplayRow], file: IO[str]) -> int:
+    """Write one line per ticket × metric × cycle with :data:`RESULTS_HEADER`. Returns rows written.
+
+    Instants are ISO 8601 in UTC with their offset (``2026-03-02T08:00:00+00:00``); empty for
+    none (e.g. ``due_at`` of a paused timer, ``stopped_at`` of a running one).
+    """
+    writer = csv.writer(file, lineterminator="\n")
+    writer.writerow(RESULTS_HEADER)
+    n = 0
+    for r in rows:
+        writer.writerow(
+            [
+                r.ticket_id,
+                r.metric,
+                r.cycle,
+                r.target_seconds,
+                _iso(r.started_at),
+                _iso(r.due_at),
+                _iso(r.stopped_at),
+                r.business_elapsed_seconds,
+                r.state,
+                _iso(r.breached_at),
+            ]
+        )
+        n += 1
+    return n
