@@ -81,7 +81,8 @@ def slash_command(
         "team_id": team_id,
         "team_domain": DEFAULT_TEAM_DOMAIN,
         "channel_id": channel_id,
-        "channel_name": channel_name or ("directmessage" if channel_id.startswith("D") else channel_id.lower()),
+        "channel_name": channel_name
+        or ("directmessage" if channel_id.startswith("D") else channel_id.lower()),
         "user_id": user_id,
         "user_name": user_name or user_id.lower(),
         "command": command,
@@ -134,7 +135,11 @@ def block_actions(
     }
     if thread_ts:
         container["thread_ts"] = thread_ts
-    msg = dict(message) if message is not None else {"type": "message", "ts": message_ts, "text": "", "blocks": []}
+    msg = (
+        dict(message)
+        if message is not None
+        else {"type": "message", "ts": message_ts, "text": "", "blocks": []}
+    )
     payload = {
         "type": "block_actions",
         "user": _user(user_id, team_id),

@@ -23,7 +23,9 @@ from typing import Any
 
 SPEC_ENV = "SLABOT_SLACK_SPEC"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_SPEC = REPO_ROOT.parent / "shared" / "slack-api-specs" / "web-api" / "slack_web_openapi_v2_without_examples.json"
+SHARED_SPEC = (
+    REPO_ROOT.parent / "shared" / "slack-api-specs" / "web-api" / "slack_web_openapi_v2_without_examples.json"
+)
 SHIPPED_METHODS = Path(__file__).with_name("slack_methods.json")
 SHIPPED_NOTE = (
     "Derived from slackapi/slack-api-specs (MIT, https://github.com/slackapi/slack-api-specs), "
