@@ -298,14 +298,19 @@ def blend(textblob: float, vader: float, domain: float) -> float:
 
 
 def rating_polarity(rating: int | str) -> float:
-    """A survey rating as a polarity: 1..5 -> -1..1 (3 -> 0), "good" -> 1, "bad" -> -1."""
+    """A survey rating as a polarity: 1..5 -> -1..1 (3 -> 0), "good" -> 1, "bad" -> -1.
+
+    Digit strings ("4", as a button value carries it) are read as numbers.
+    """
     if isinstance(rating, str):
         key = rating.strip().lower()
         if key in {"good", "satisfied", "positive"}:
             return 1.0
         if key in {"bad", "unsatisfied", "dissatisfied", "negative"}:
             return -1.0
-        raise ValueError(f"unknown survey rating {rating!r}: use 1-5, 'good' or 'bad'")
+        if not (key.isascii() and key.isdigit()):
+            raise ValueError(f"unknown survey rating {rating!r}: use 1-5, 'good' or 'bad'")
+        rating = int(key)
     if isinstance(rating, bool) or not 1 <= rating <= 5:
         raise ValueError(f"survey rating {rating!r} is outside 1-5")
     return (rating - 3) / 2

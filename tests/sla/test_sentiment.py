@@ -106,6 +106,7 @@ def test_rating_alone_when_there_is_no_comment() -> None:
     assert score(" ", rating=3).label == "neutral"
     assert score("", rating="good").label == "positive"
     assert score("", rating="bad").label == "negative"
+    assert score("", rating="2").polarity == score("", rating=2).polarity == -0.5  # a button value
 
 
 def test_rating_is_blended_with_the_comment() -> None:
@@ -118,7 +119,7 @@ def test_rating_is_blended_with_the_comment() -> None:
     assert score(praise, rating=1).scorer == f"{SCORER_NAME}+rating"
 
 
-@pytest.mark.parametrize("rating", [0, 6, True, "meh"])
+@pytest.mark.parametrize("rating", [0, 6, True, "meh", "7", "²"])
 def test_bad_rating_is_an_error(rating: object) -> None:
     with pytest.raises(ValueError, match="rating"):
         score("thanks", rating=rating)  # type: ignore[arg-type]
