@@ -200,7 +200,8 @@ def read_yaml(text: str, filename: str = "<string>") -> tuple[YamlDocument | Non
         line = mark.line + 1 if mark is not None else 1
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "cannot read the YAML"
         hint = "check the indentation, colons and quotes on this line and the one before it"
-        if "\t" in problem or "tab" in problem:
+        source_lines = text.splitlines()
+        if 0 < line <= len(source_lines) and "\t" in source_lines[line - 1]:
             hint = "YAML does not allow tabs for indentation — use spaces"
         return None, [ConfigIssue(filename, line, "(YAML)", f"YAML syntax error: {problem}", hint)]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML reports almost everything with a mark
