@@ -376,7 +376,12 @@ class SlackEmulator:
         self._server.daemon_threads = True
         if self.transcript_path is not None:
             self._transcript = self.transcript_path.open("a", encoding="utf-8")
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-emulator",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

@@ -14,6 +14,7 @@ applied on top of whichever source was loaded and are never written into ``slack
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Mapping
@@ -154,7 +155,12 @@ def spec_source() -> Path:
 def load_methods(path: str | os.PathLike[str] | None = None) -> dict[str, MethodSpec]:
     """Load the method table (OpenAPI spec or shipped extraction) plus the allow-lists."""
     source = Path(path) if path is not None else spec_source()
-    document = json.loads(source.read_text(encoding="utf-8"))
+    return dict(_load_table(str(source.resolve()), source.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_table(source: str, mtime_ns: int) -> dict[str, MethodSpec]:
+    document = json.loads(Path(source).read_text(encoding="utf-8"))
     raw = extract_methods(document) if "paths" in document else dict(document["methods"])
     for name, extra in EXTRA_METHODS.items():
         raw.setdefault(name, extra)
