@@ -1,0 +1,121 @@
+"""Root fixtures shared by every test package.
+
+Databases (see docs/storage.md):
+
+- ``pg_cluster`` (session): a throwaway PostgreSQL cluster (``storage.testing.PostgresCluster``).
+  Skips the test when PostgreSQL cannot start, but **fails** when ``CI=true``.
+- ``db_backend``: ``"sqlite"`` or ``"postgresql"`` — tests using any fixture below run on both.
+- ``db_url``: a fresh, empty database (nothing migrated) for the current test.
+- ``migrated_url``: a fresh database already at the head revision (fast: copied from a template).
+- ``engine``: a ``storage.db.make_engine`` engine on ``migrated_url``, disposed afterwards.
+- ``session_factory`` / ``uow``: ``storage.db.make_session_factory(engine)`` / ``storage.uow.UnitOfWork``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import make_engine, make_session_factory, migrate
+from storage.testing import PostgresCluster, PostgresUnavailable
+from storage.uow import UnitOfWork
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+PG_TEMPLATE = "slabot_template"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+    except (PostgresUnavailable, OSError) as exc:
+        cluster.stop()
+        message = f"PostgreSQL could not be started: {exc}"
+        if _in_ci():
+            pytest.fail(f"{message} (CI=true: PostgreSQL tests must run, not skip)", pytrace=False)
+        pytest.skip(message)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def _pg_template(pg_cluster: PostgresCluster) -> str:
+    migrate(pg_cluster.create_database(PG_TEMPLATE))
+    return PG_TEMPLATE
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh empty database on the current backend."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    yield cluster.create_database(name)
+    cluster.drop_database(name)
+
+
+@pytest.fixture
+def migrated_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at the head revision on the current backend."""
+    if db_backend == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "slabot.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    template_name: str = request.getfixturevalue("_pg_template")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    yield cluster.create_database(name, template=template_name)
+    cluster.drop_database(name)
+
+
+@pytest.fixture
+def engine(migrated_url: str) -> Iterator[Engine]:
+    eng = make_engine(migrated_url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def uow(session_factory: sessionmaker[Session]) -> UnitOfWork:
+    return UnitOfWork(session_factory)
