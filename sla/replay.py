@@ -31,8 +31,9 @@ import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Protocol
+from typing import IO
 
+from sla.contracts import ContractBook, ContractVersion
 from sla.metrics import EventKind
 from sla.timers import EventError, MetricTimer, TicketClock, TicketEvent
 
@@ -287,22 +288,24 @@ class ReplayResult:
     """Rows later than an explicit ``as_of``: not replayed, not errors."""
 
 
-class _Book(Protocol):  # what replay needs of sla.contracts.ContractBook
-    clients: dict
-
-    def version_for(self, client_key: str, at: datetime): ...  # noqa: ANN201
-
-
 class _Ticket:
     __slots__ = ("clock", "client", "version", "last_at", "last_line", "rejected")
 
-    def __init__(self, clock, client, version, last_at, last_line, rejected=None):  # noqa: ANN001
+    def __init__(
+        self,
+        clock: TicketClock | None,
+        client: str,
+        version: ContractVersion | None,
+        last_at: datetime,
+        last_line: int,
+        rejected: str | None = None,
+    ) -> None:
         self.clock = clock
         self.client = client
         self.version = version
         self.last_at = last_at
         self.last_line = last_line
-        self.rejected: str | None = rejected
+        self.rejected = rejected
 
 
 def _numbered(events: Iterable[TicketEvent]) -> Iterator[tuple[int, TicketEvent]]:
@@ -312,7 +315,7 @@ def _numbered(events: Iterable[TicketEvent]) -> Iterator[tuple[int, TicketEvent]
     return enumerate(events, start=1)
 
 
-def replay(book: _Book, events: Iterable[TicketEvent], as_of: datetime | None = None) -> ReplayResult:
+def replay(book: ContractBook, events: Iterable[TicketEvent], as_of: datetime | None = None) -> ReplayResult:
     """Fold every ticket's events with the contract version in force when it opened.
 
     ``events`` come in file order (tickets may interleave). Errors carry the file line when
@@ -324,14 +327,19 @@ def replay(book: _Book, events: Iterable[TicketEvent], as_of: datetime | None = 
     return _fold(book, _numbered(events), as_of)
 
 
-def replay_csv(book: _Book, lines: Iterable[str], as_of: datetime | None = None) -> ReplayResult:
+def replay_csv(book: ContractBook, lines: Iterable[str], as_of: datetime | None = None) -> ReplayResult:
     """Parse and replay in one streaming pass (what ``slabot replay`` runs); errors sorted by line."""
     result = _fold(book, iter_events_csv(lines), as_of)
     result.errors.sort(key=lambda e: e.line)
     return result
 
 
-def _unknown_client(client: str, book: _Book) -> str:
+def _engine_message(ticket_id: str, exc: EventError) -> str:
+    message = str(exc)
+    return message if ticket_id in message else f"ticket {ticket_id}: {message}"
+
+
+def _unknown_client(client: str, book: ContractBook) -> str:
     known = sorted(book.clients)
     hint = difflib.get_close_matches(client, known, n=1)
     return (
@@ -341,7 +349,7 @@ def _unknown_client(client: str, book: _Book) -> str:
     )
 
 
-def _fold(book: _Book, numbered: Iterable[tuple[int, object]], as_of: datetime | None) -> ReplayResult:
+def _fold(book: ContractBook, numbered: Iterable[tuple[int, object]], as_of: datetime | None) -> ReplayResult:
     if as_of is not None and as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
     tickets: dict[str, _Ticket] = {}
@@ -379,12 +387,13 @@ def _fold(book: _Book, numbered: Iterable[tuple[int, object]], as_of: datetime |
                 errors.append(RowError(line, f"ticket {tid}: {tickets[tid].rejected}"))
                 continue
             version = version_for(client, at)
-            ticket = tickets[tid] = _Ticket(TicketClock(version), client, version, at, line)
+            clock = TicketClock(version, record_timeline=False)
+            ticket = tickets[tid] = _Ticket(clock, client, version, at, line)
             try:
-                ticket.clock.apply(event)
+                clock.apply(event)
             except EventError as exc:
                 ticket.rejected = str(exc)
-                errors.append(RowError(line, f"ticket {tid}: {exc}"))
+                errors.append(RowError(line, _engine_message(tid, exc)))
                 continue
             accepted += 1
             opened += 1
@@ -419,9 +428,9 @@ def _fold(book: _Book, numbered: Iterable[tuple[int, object]], as_of: datetime |
             )
             continue
         try:
-            ticket.clock.apply(event)
+            ticket.clock.apply(event)  # type: ignore[union-attr]
         except EventError as exc:
-            errors.append(RowError(line, f"ticket {tid}: {exc}"))
+            errors.append(RowError(line, _engine_message(tid, exc)))
             continue
         ticket.last_at = at
         ticket.last_line = line
@@ -435,12 +444,12 @@ def _fold(book: _Book, numbered: Iterable[tuple[int, object]], as_of: datetime |
             if ticket.rejected is not None:
                 continue
             version = ticket.version
-            for timer in ticket.clock.timers(now):
+            for timer in ticket.clock.timers(now):  # type: ignore[union-attr]
                 rows.append(_row(tid, ticket.client, version, timer))
     return ReplayResult(rows, errors, opened, accepted, now, skipped)
 
 
-def _row(ticket_id: str, client: str, version: object, t: MetricTimer) -> ReplayRow:
+def _row(ticket_id: str, client: str, version: ContractVersion | None, t: MetricTimer) -> ReplayRow:
     return ReplayRow(
         ticket_id=ticket_id,
         client=client,
