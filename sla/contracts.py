@@ -826,6 +826,7 @@ def check_contracts(
             vpath: KeyPath = ("contracts", contract.key, "versions", index)
             _check_services(version, vpath, warn)
             _check_order(version, vpath, warn)
+            _check_thresholds(version, vpath, warn)
             for priority, metrics in version.targets.items():
                 for metric, target in metrics.items():
                     tpath = (*vpath, "targets", priority, metric.value)
@@ -875,6 +876,33 @@ def _check_order(version: ContractVersion, vpath: KeyPath, warn: Any) -> None:
             seen.append((priority, target.duration))
 
 
+def _check_thresholds(version: ContractVersion, vpath: KeyPath, warn: Any) -> None:
+    """A warning that falls at or after the due instant (or before the start) never fires."""
+    for i, threshold in enumerate(version.warn_at):
+        if threshold.percent is not None:
+            if threshold.percent >= 100:
+                warn(
+                    (*vpath, "warn_at", i),
+                    f"warning '{threshold.text}' falls at or after the due instant, so it never warns",
+                    "use a percentage below 100%; the breach notice covers the due instant",
+                )
+            continue
+        missed = [
+            f"{priority} {metric.value} ({compact_duration(target.duration)})"
+            for priority, metrics in version.targets.items()
+            for metric, target in metrics.items()
+            if threshold.elapsed_at(target.duration) is None
+        ]
+        if missed:
+            warn(
+                (*vpath, "warn_at", i),
+                f"warning '{threshold.text}' before due never fires for "
+                + ", ".join(missed)
+                + ": it would fall at or before the clock starts",
+                "use a shorter time before due, or rely on the percentage warnings for short targets",
+            )
+
+
 def _check_target(
     book: ContractBook,
     version: ContractVersion,
@@ -890,18 +918,6 @@ def _check_target(
             f"the {what} is shorter than the sweep interval ({compact_duration(sweep_interval)})",
             "alerts may come too late: lengthen the target or lower SLABOT_SWEEP_SECONDS",
         )
-    for i, threshold in enumerate(version.warn_at):
-        if threshold.elapsed_at(target.duration) is None:
-            when = (
-                "at or after the due instant"
-                if threshold.percent is not None
-                else "before the clock even starts"
-            )
-            warn(
-                (*vpath_of(tpath), "warn_at", i),
-                f"warning '{threshold.text}' never fires for the {what}: it falls {when}",
-                "use a percentage below 100% or a shorter time before due",
-            )
     if target.calendar.is_24x7:
         return
     raw = book.document.value_at(tpath)
@@ -929,11 +945,6 @@ def _hours(delta: timedelta) -> str:
     minutes = int(delta.total_seconds()) // 60
     hours, rest = divmod(minutes, 60)
     return f"{hours}h{rest}m" if rest else f"{hours}h"
-
-
-def vpath_of(tpath: KeyPath) -> KeyPath:
-    """The version path of a target path (``...versions[i].targets.P1.metric`` -> ``...versions[i]``)."""
-    return tpath[:-3]
 
 
 # --------------------------------------------------------------------------- plain words
