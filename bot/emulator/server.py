@@ -316,7 +316,7 @@ class SlackEmulator:
         self.auto_create_channels = auto_create_channels
         self._host, self._port = host, port
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._transcript: IO[str] | None = None
         self._ids = itertools.count(1)
@@ -372,8 +372,7 @@ class SlackEmulator:
         if self._server is not None:
             return self
         handler = type("BoundSlackHandler", (_SlackHandler,), {"emulator": self})
-        self._server = ThreadingHTTPServer((self._host, self._port), handler)
-        self._server.daemon_threads = True
+        self._server = _EmulatorHTTPServer((self._host, self._port), handler)
         if self.transcript_path is not None:
             self._transcript = self.transcript_path.open("a", encoding="utf-8")
         self._thread = threading.Thread(
@@ -1278,6 +1277,11 @@ class SlackEmulator:
         if not token.startswith("xapp-"):
             raise SlackError("not_allowed_token_type")
         raise SlackError("socket_mode_not_emulated")
+
+
+class _EmulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 drops concurrent connects, which then retry after 1 s
 
 
 class _SlackHandler(BaseHTTPRequestHandler):
