@@ -337,6 +337,15 @@ def read_threshold(value: object) -> tuple[float | None, timedelta | None]:
         ) from None
 
 
+def hours_form(delta: timedelta) -> str:
+    """A duration in the file form, counted in hours at most: ``40h``, ``1h30m``, ``90s``."""
+    total = int(delta.total_seconds())
+    hours, rest = divmod(total, 3600)
+    if not hours:
+        return compact_duration(delta)
+    return f"{hours}h" + (compact_duration(timedelta(seconds=rest)) if rest else "")
+
+
 def threshold_text(percent: float | None, before: timedelta | None) -> str:
     """The file form of a threshold: ``"75%"`` or ``"15m"``."""
     if percent is not None:
@@ -467,9 +476,10 @@ class TargetSpec(Spec):
 
     @model_serializer
     def _file_form(self) -> Any:
+        # hours, never days: a business "1d" reads as one working day but means 24 business hours
         if self.calendar is None:
-            return compact_duration(self.target)
-        return {"target": compact_duration(self.target), "calendar": self.calendar}
+            return hours_form(self.target)
+        return {"target": hours_form(self.target), "calendar": self.calendar}
 
 
 def _short_target(value: object) -> object:
@@ -594,7 +604,7 @@ def _pause_on_form(value: object) -> object:
 
 
 def _pause_metrics(value: object) -> object:
-    if value == "all" or value is None:
+    if value == "all" or value is None or (isinstance(value, list) and "all" in value):
         return list(ALL_METRICS)
     if isinstance(value, str):
         return [value]
@@ -632,9 +642,7 @@ class VersionSpec(Spec):
     def _pause_on_file_form(self, value: dict[str, list[Metric]]) -> Any:
         if all(set(metrics) == set(ALL_METRICS) for metrics in value.values()):
             return list(value)
-        return {
-            s: (["all"] if set(m) == set(ALL_METRICS) else [x.value for x in m]) for s, m in value.items()
-        }
+        return {s: ("all" if set(m) == set(ALL_METRICS) else [x.value for x in m]) for s, m in value.items()}
 
 
 class ContractSpec(Spec):

@@ -338,11 +338,13 @@ class ContractVersion:
         """The version in contract-file form (durations ``15m``, percentages ``95%``)."""
         if self.spec is None:
             raise ValueError("this version was not built from a contract file")
-        return self.spec.model_dump(mode="python", exclude_defaults=not with_defaults)
+        return self.spec.model_dump(mode="json", exclude_defaults=not with_defaults)
 
     def to_yaml(self) -> str:
         """The version as a YAML list item for ``contracts.<key>.versions`` (re-loadable)."""
-        return yaml.safe_dump([self.to_dict()], sort_keys=False, allow_unicode=True, width=100)
+        data = self.to_dict()
+        data["effective"] = self.effective  # a YAML date, not a quoted string
+        return yaml.safe_dump([data], sort_keys=False, allow_unicode=True, width=100)
 
 
 @dataclass(frozen=True, eq=False)
@@ -963,10 +965,10 @@ def _calendar_words(target: Target) -> str:
 
 
 def _duration_words(target: Target) -> str:
-    text = format_duration(target.duration, precision=3)
-    if not target.calendar.is_24x7 and target.duration >= timedelta(days=1):
-        text += f" (= {_hours(target.duration)} of business hours)"
-    return text
+    if target.calendar.is_24x7:
+        return format_duration(target.duration, precision=3)
+    text = _hours(target.duration)
+    return f"{text} of business hours" if target.duration >= timedelta(days=1) else text
 
 
 def _mention(slack_id: str) -> str:
