@@ -61,18 +61,17 @@ EXTRA_ARGS: dict[str, list[str]] = {
     # Message metadata is only returned when asked for (2022).
     "conversations.history": ["include_all_metadata"],
     "conversations.replies": ["include_all_metadata"],
-    # Org-wide apps pass team_id (Enterprise Grid, 2021).
-    "users.list": ["team_id"],
-    "usergroups.list": ["team_id"],
-    "usergroups.users.list": ["team_id"],
-    "conversations.list": ["team_id"],
-    "users.conversations": ["team_id"],
     # Workflow steps / functions may open views with an interactivity pointer instead of a trigger id.
     "views.open": ["interactivity_pointer"],
     "views.push": ["interactivity_pointer"],
     # team.info grew lookup by domain and Slackbot availability.
     "team.info": ["domain", "include_slackbot_availability"],
 }
+
+# Arguments every method accepts. `team_id`: WebClient(team_id=...) adds it to every call as a default
+# parameter, and Bolt builds such a client for each request (slack_bolt App._init_context); Slack ignores
+# it where a method has no use for it (it only matters to org-wide apps).
+UNIVERSAL_ARGS = frozenset({"token", "team_id"})
 
 # A required argument that may be replaced by another one (Slack accepts either).
 REQUIRED_ALTERNATIVES: dict[tuple[str, str], str] = {
@@ -103,8 +102,8 @@ class MethodSpec:
         return absent
 
     def unknown(self, given: Mapping[str, Any]) -> list[str]:
-        """Argument names in ``given`` that the method does not take (``token`` is always allowed)."""
-        return sorted(k for k in given if k != "token" and k not in self.args)
+        """Argument names in ``given`` that the method does not take (:data:`UNIVERSAL_ARGS` always allowed)."""
+        return sorted(k for k in given if k not in UNIVERSAL_ARGS and k not in self.args)
 
 
 def extract_methods(openapi: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

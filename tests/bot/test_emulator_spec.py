@@ -201,3 +201,9 @@ def test_absent_channel_is_invalid_arguments_but_an_empty_one_is_channel_not_fou
     with pytest.raises(SlackApiError) as empty:
         client.conversations_history(channel="")
     assert empty.value.response["error"] == "channel_not_found"
+
+
+def test_team_id_that_bolts_per_request_client_adds_to_every_call_is_accepted(slack: SlackEmulator) -> None:
+    bolt_like = WebClient(base_url=slack.url, token="xoxb-test", team_id=slack.team_id)
+    assert bolt_like.chat_postMessage(channel="C0ACME0001", text="hi")["ok"]
+    assert slack.calls_to("chat.postMessage")[0].args["team_id"] == slack.team_id
