@@ -121,6 +121,8 @@ class EventError(ValueError):
 
 
 def _utc(at: datetime, what: str) -> datetime:
+    if at.__class__ is datetime and at.tzinfo is UTC:
+        return at
     if not isinstance(at, datetime):
         raise EventError(f"{what} must be a datetime, got {at!r}")
     if at.tzinfo is None or at.utcoffset() is None:
@@ -245,6 +247,7 @@ class _Timer:
         "stopped_at",
         "final_state",
         "due_at_stop",
+        "stopped_running",
         "breached_at",
         "breach_reported",
         "_due",
@@ -268,6 +271,7 @@ class _Timer:
         self.stopped_at: datetime | None = None
         self.final_state: TimerState | None = None
         self.due_at_stop: datetime | None = None
+        self.stopped_running = False
         self.breached_at: datetime | None = None
         self.breach_reported = False
         self._due: datetime | None = None
@@ -284,6 +288,12 @@ class _Timer:
                 assert self.resumed_at is not None
                 self._due = self.calendar.add(self.resumed_at, self.target - self.elapsed)
         return self._due
+
+    def _due_of_last_stretch(self) -> datetime:
+        if self.breached_at is not None:
+            return self.breached_at
+        last = self.stretches[-1]
+        return last.calendar.add(last.start, self.target - last.elapsed_at_start)
 
     def open_stretch(self, at: datetime) -> None:
         self.resumed_at = at
@@ -315,8 +325,8 @@ class _Timer:
 
     def stop(self, at: datetime, state: TimerState) -> TimerState:
         if self.resumed_at is not None:
-            self.due_at_stop = self.due()
             self.close_stretch(at)
+            self.stopped_running = True  # due_at_stop is worked out when first read
         else:
             if self.paused_since is not None:
                 self.paused_for += at - self.paused_since
@@ -348,6 +358,8 @@ class _Timer:
             state = self.final_state
             assert state is not None
             due = self.due_at_stop
+            if due is None and self.stopped_running:
+                due = self.due_at_stop = self._due_of_last_stretch()
             breached_at = self.breached_at
             paused_for = self.paused_for
         elif self.resumed_at is not None:
@@ -494,10 +506,11 @@ class TicketClock:
         """
         self._check(event)
         out: list[TimelineEntry] = []
-        self._breaches_until(event.at, out, mark=True)
+        if self.record_timeline:  # breach instants between events only matter to the story
+            self._breaches_until(event.at, out, mark=True)
         kind = event.kind
         at = event.at
-        name = kind.value
+        name: str = kind  # a StrEnum: formats as its value
         if kind is EventKind.OPENED:
             self.ticket_id = event.ticket_id
             self.client = event.client
@@ -692,7 +705,7 @@ class TicketClock:
             ):
                 timer.priority = priority
                 continue
-            was = format_duration(timer.target)
+            was = timer.target
             timer.retarget(at, priority, target)
             self._entry(
                 out,
@@ -701,7 +714,7 @@ class TicketClock:
                 metric,
                 "retargeted",
                 lambda t=timer, w=was: (
-                    f"{t.metric.value} re-targeted {old} -> {priority}: {w} -> {format_duration(t.target)}"
+                    f"{t.metric.value} re-targeted {old} -> {priority}: {format_duration(w)} -> {format_duration(t.target)}"
                     f"{f' on {t.calendar_name}' if t.calendar_name else ''}, keeping {t.used()}"
                     f" and {format_duration(t.paused_for)} paused"
                 ),
