@@ -20,8 +20,12 @@ import difflib
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sla import periods
+from sla.periods import Period
 
 # --------------------------------------------------------------------------- values
 
@@ -43,49 +47,27 @@ class ChannelRef:
     name: str | None = None
 
 
-PeriodKind = Literal[
-    "this-week", "this-month", "this-quarter", "last-week", "last-month", "last-quarter", "fixed"
-]
-
-
 @dataclass(frozen=True)
 class PeriodSpec:
-    """A reporting period as typed. Fixed periods carry their dates (``end`` inclusive);
-    relative ones (``week``, ``last-month``, …) are resolved against a date with :meth:`resolve`."""
+    """A reporting period as typed, checked by :func:`sla.periods.parse_period` (the one reading of
+    periods). ``text`` is what to resolve later with :meth:`resolve` (``now`` and the client's zone
+    decide what ``week`` means); ``label`` is the canonical form (``2026-W47``) or the word itself."""
 
-    kind: PeriodKind
+    text: str
     label: str
-    start: date | None = None
-    end: date | None = None
+    kind: str
+    """``day`` / ``week`` / ``month`` / ``quarter`` / ``year`` / ``range`` (from ``sla.periods``)."""
+    relative: bool
+    """True for words such as ``week`` or ``last-month`` whose meaning depends on ``now``."""
 
     @property
     def is_quarter(self) -> bool:
-        return self.kind in ("this-quarter", "last-quarter") or bool(
-            re.fullmatch(r"\d{4}-Q[1-4]", self.label)
-        )
+        return self.kind == "quarter"
 
-    def resolve(self, today: date) -> tuple[date, date]:
-        """First and last day (inclusive) of the period, ``today`` being the local date of "now"."""
-        if self.kind == "fixed":
-            assert self.start is not None and self.end is not None
-            return self.start, self.end
-        if self.kind in ("this-week", "last-week"):
-            monday = today - timedelta(days=today.weekday())
-            if self.kind == "last-week":
-                monday -= timedelta(days=7)
-            return monday, monday + timedelta(days=6)
-        if self.kind in ("this-month", "last-month"):
-            first = today.replace(day=1)
-            if self.kind == "last-month":
-                first = (first - timedelta(days=1)).replace(day=1)
-            return first, _month_end(first.year, first.month)
-        quarter = (today.month - 1) // 3
-        year = today.year
-        if self.kind == "last-quarter":
-            quarter -= 1
-            if quarter < 0:
-                quarter, year = 3, year - 1
-        return _quarter_bounds(year, quarter + 1)
+    def resolve(self, now: datetime, tz: ZoneInfo | str) -> Period:
+        """The period as of ``now`` on the calendar of ``tz`` (raises ``sla.periods.PeriodError`` only if
+        ``now`` pushes a date out of range)."""
+        return periods.parse_period(self.text, now=now, tz=tz)
 
 
 # --------------------------------------------------------------------------- status targets
@@ -519,90 +501,34 @@ def parse_channel(text: str) -> ChannelRef | None:
     return None
 
 
-_RELATIVE_PERIODS: dict[str, PeriodKind] = {
-    "week": "this-week",
-    "this-week": "this-week",
-    "thisweek": "this-week",
-    "month": "this-month",
-    "this-month": "this-month",
-    "thismonth": "this-month",
-    "quarter": "this-quarter",
-    "this-quarter": "this-quarter",
-    "last-week": "last-week",
-    "lastweek": "last-week",
-    "last-month": "last-month",
-    "lastmonth": "last-month",
-    "last-quarter": "last-quarter",
-    "lastquarter": "last-quarter",
-}
-_PERIOD_SHAPE = re.compile(r"[0-9]{4}-.*", re.ASCII)
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})", re.ASCII)
-_ISO_WEEK = re.compile(r"([0-9]{4})-w([0-9]{1,2})", re.ASCII | re.IGNORECASE)
-_QUARTER = re.compile(r"([0-9]{4})-q([0-9])", re.ASCII | re.IGNORECASE)
-_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", re.ASCII)
 PERIOD_HINT = (
-    "periods are `week`, `month`, `quarter`, `last-week`, `last-month`, `last-quarter`, "
-    "`2026-11`, `2026-W47`, `2026-Q4` or `2026-11-01..2026-11-30`"
+    "periods are `week`, `month`, `quarter` (the last complete one), `this-week`, `last-month`, "
+    "`2026-11`, `2026-W47`, `2026-Q4`, `2026` or `2026-11-01..2026-11-30`"
 )
+_PERIOD_SHAPE = re.compile(r"[0-9]{4}(?:[-.].*)?", re.ASCII)
+_PERIOD_WHY = re.compile(r"not a period: .*? \((.+)\) — ")
+_PROBE_NOWS = (datetime(2001, 6, 15, 12, tzinfo=UTC), datetime(2003, 2, 10, 12, tzinfo=UTC))
 
 
 def parse_period(text: str) -> PeriodSpec | str | None:
-    """A period, an error message (it looks like a period but is not a valid one), or None."""
+    """A period (checked with ``sla.periods``), an error message when it looks like a period but is
+    not a valid one, or None when it is not period-like at all (e.g. a client's name)."""
     low = text.strip().lower().replace("_", "-")
-    if low in _RELATIVE_PERIODS:
-        kind = _RELATIVE_PERIODS[low]
-        return PeriodSpec(kind=kind, label=kind.removeprefix("this-"))
-    if not _PERIOD_SHAPE.fullmatch(low):
-        return None
-    if m := _QUARTER.fullmatch(low):
-        q = int(m.group(2))
-        if not 1 <= q <= 4:
-            return f"'{text}' is not a quarter — quarters are Q1 to Q4, e.g. `2026-Q4`"
-        start, end = _quarter_bounds(int(m.group(1)), q)
-        return PeriodSpec("fixed", f"{m.group(1)}-Q{q}", start, end)
-    if m := _ISO_WEEK.fullmatch(low):
-        try:
-            monday = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-        except ValueError:
-            return f"'{text}' is not a week of that year — ISO weeks run from W01 to W52 or W53"
-        return PeriodSpec("fixed", f"{m.group(1)}-W{int(m.group(2)):02d}", monday, monday + timedelta(days=6))
-    if m := _MONTH.fullmatch(low):
-        year, month = int(m.group(1)), int(m.group(2))
-        if not 1 <= month <= 12 or year < 1:
-            return f"'{text}' is not a month — write it like `2026-11`"
-        return PeriodSpec("fixed", f"{year:04d}-{month:02d}", date(year, month, 1), _month_end(year, month))
-    if ".." in low:
-        left, _, right = low.partition("..")
-        first, last = _parse_day(left), _parse_day(right)
-        if first is None or last is None:
-            return f"'{text}' is not a date range — write it like `2026-11-01..2026-11-30`"
-        if last < first:
-            return f"'{text}' ends before it starts"
-        return PeriodSpec("fixed", f"{first.isoformat()}..{last.isoformat()}", first, last)
-    if (day := _parse_day(low)) is not None:
-        return PeriodSpec("fixed", day.isoformat(), day, day)
-    return f"'{text}' is not a period — {PERIOD_HINT}"
-
-
-def _parse_day(text: str) -> date | None:
-    m = _DAY.fullmatch(text.strip())
-    if not m:
-        return None
     try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
+        first = periods.parse_period(low, now=_PROBE_NOWS[0], tz="UTC")
+        second = periods.parse_period(low, now=_PROBE_NOWS[1], tz="UTC")
+    except (ValueError, OverflowError) as exc:
+        if _PERIOD_SHAPE.fullmatch(low):
+            found = _PERIOD_WHY.match(str(exc)) if isinstance(exc, periods.PeriodError) else None
+            why = (
+                f": {found.group(1)}"
+                if found
+                else ("" if isinstance(exc, periods.PeriodError) else ": out of range")
+            )
+            return f"'{_shorten(text)}' is not a period{why} — {PERIOD_HINT}"
         return None
-
-
-def _month_end(year: int, month: int) -> date:
-    if month == 12:
-        return date(year, 12, 31)
-    return date(year, month + 1, 1) - timedelta(days=1)
-
-
-def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    first_month = 3 * (quarter - 1) + 1
-    return date(year, first_month, 1), _month_end(year, first_month + 2)
+    relative = first.start != second.start
+    return PeriodSpec(text=low, label=low if relative else first.label, kind=first.kind, relative=relative)
 
 
 # --------------------------------------------------------------------------- parser

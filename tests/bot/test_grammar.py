@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -47,6 +48,7 @@ from bot.grammar import (
 )
 
 CLIENTS = ("acme", "globex", "Initech")
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def ok(text: str, **kw: object):  # type: ignore[no-untyped-def]
@@ -251,55 +253,65 @@ def test_contract() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "label", "start", "end"),
+    ("text", "label", "kind", "first", "last"),
     [
-        ("2026-11", "2026-11", date(2026, 11, 1), date(2026, 11, 30)),
-        ("2026-2", "2026-02", date(2026, 2, 1), date(2026, 2, 28)),
-        ("2028-02", "2028-02", date(2028, 2, 1), date(2028, 2, 29)),
-        ("2026-W47", "2026-W47", date(2026, 11, 16), date(2026, 11, 22)),
-        ("2026-w1", "2026-W01", date(2025, 12, 29), date(2026, 1, 4)),
-        ("2026-Q4", "2026-Q4", date(2026, 10, 1), date(2026, 12, 31)),
-        ("2026-q1", "2026-Q1", date(2026, 1, 1), date(2026, 3, 31)),
-        ("2026-11-01..2026-11-30", "2026-11-01..2026-11-30", date(2026, 11, 1), date(2026, 11, 30)),
-        ("2026-11-05", "2026-11-05", date(2026, 11, 5), date(2026, 11, 5)),
+        ("2026-11", "2026-11", "month", date(2026, 11, 1), date(2026, 11, 30)),
+        ("2026-W47", "2026-W47", "week", date(2026, 11, 16), date(2026, 11, 22)),
+        ("2026-Q4", "2026-Q4", "quarter", date(2026, 10, 1), date(2026, 12, 31)),
+        ("2026-q1", "2026-Q1", "quarter", date(2026, 1, 1), date(2026, 3, 31)),
+        ("2026-11-01..2026-11-30", "2026-11-01..2026-11-30", "range", date(2026, 11, 1), date(2026, 11, 30)),
+        ("2026", "2026", "year", date(2026, 1, 1), date(2026, 12, 31)),
     ],
 )
-def test_fixed_periods(text: str, label: str, start: date, end: date) -> None:
+def test_fixed_periods_are_read_by_sla_periods(
+    text: str, label: str, kind: str, first: date, last: date
+) -> None:
     period = parse_period(text)
-    assert period == PeriodSpec("fixed", label, start, end)
+    assert isinstance(period, PeriodSpec)
+    assert (period.label, period.kind, period.relative) == (label, kind, False)
+    resolved = period.resolve(datetime(2030, 1, 1, tzinfo=UTC), BERLIN)
+    assert (resolved.first_day, resolved.last_day) == (first, last)
 
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("2026-13", "not a month"),
-        ("2026-Q5", "not a quarter"),
-        ("2025-W53", "not a week"),
+        ("2026-13", "is not a period: months are 01 to 12"),
+        ("2026-Q5", "quarters are Q1 to Q4"),
+        ("2025-W53", "2025 has no ISO week 53"),
         ("2026-11-30..2026-11-01", "ends before it starts"),
-        ("2026-02-30..2026-03-01", "not a date range"),
-        ("2026-xx", "not a period"),
+        ("2026-02-30..2026-03-01", "is not a real date"),
+        ("2026-xx", "'2026-xx' is not a period —"),
+        ("9999-12", "out of range"),
     ],
 )
 def test_invalid_periods_explain_themselves(text: str, fragment: str) -> None:
     e = err(f"report {text}")
     assert fragment in e.message
+    assert "`2026-W47`" in e.message
 
 
 @pytest.mark.parametrize(
-    ("text", "today", "start", "end"),
+    ("text", "first", "last"),
     [
-        ("week", date(2026, 11, 19), date(2026, 11, 16), date(2026, 11, 22)),
-        ("last-week", date(2026, 11, 19), date(2026, 11, 9), date(2026, 11, 15)),
-        ("month", date(2026, 2, 10), date(2026, 2, 1), date(2026, 2, 28)),
-        ("last-month", date(2026, 1, 10), date(2025, 12, 1), date(2025, 12, 31)),
-        ("quarter", date(2026, 11, 19), date(2026, 10, 1), date(2026, 12, 31)),
-        ("last-quarter", date(2026, 2, 1), date(2025, 10, 1), date(2025, 12, 31)),
+        ("week", date(2026, 11, 9), date(2026, 11, 15)),
+        ("last-week", date(2026, 11, 9), date(2026, 11, 15)),
+        ("this-week", date(2026, 11, 16), date(2026, 11, 19)),
+        ("month", date(2026, 10, 1), date(2026, 10, 31)),
+        ("quarter", date(2026, 7, 1), date(2026, 9, 30)),
     ],
 )
-def test_relative_periods_resolve_against_today(text: str, today: date, start: date, end: date) -> None:
+def test_relative_periods_resolve_later_against_now_in_the_clients_zone(
+    text: str, first: date, last: date
+) -> None:
     period = parse_period(text)
-    assert isinstance(period, PeriodSpec)
-    assert period.resolve(today) == (start, end)
+    assert isinstance(period, PeriodSpec) and period.relative
+    resolved = period.resolve(datetime(2026, 11, 19, 12, tzinfo=UTC), BERLIN)
+    assert (resolved.first_day, resolved.last_day) == (first, last)
+
+
+def test_a_client_name_is_not_a_period() -> None:
+    assert parse_period("acme") is None
 
 
 def test_report_takes_period_and_client_in_either_order() -> None:
@@ -315,7 +327,7 @@ def test_report_takes_period_and_client_in_either_order() -> None:
 def test_review_needs_a_client_and_a_quarter() -> None:
     assert ok("review acme 2026-Q4") == Review("acme", parse_period("2026-Q4"))  # type: ignore[arg-type]
     assert ok("review acme") == Review("acme")
-    assert ok("review last-quarter acme").quarter.kind == "last-quarter"  # type: ignore[union-attr]
+    assert ok("review last-quarter acme").quarter.label == "last-quarter"  # type: ignore[union-attr]
     assert err("review").message == "`/sla review` needs a client, e.g. `/sla review acme 2026-Q4`"
     assert "a review covers a quarter" in err("review acme 2026-11").message
 
