@@ -813,8 +813,12 @@ class SlackEmulator:
 
     def _append(self, conv: _Channel, message: dict[str, Any], thread_ts: str | None) -> dict[str, Any]:
         if thread_ts:
+            # A reply to a reply lands in the root's thread (Slack's advice: use the parent's ts).
             parent = conv.find(thread_ts)
-            if parent is None or parent.get("thread_ts", parent["ts"]) != parent["ts"]:
+            if parent is not None and parent.get("thread_ts", parent["ts"]) != parent["ts"]:
+                thread_ts = parent["thread_ts"]
+                parent = conv.find(thread_ts)
+            if parent is None:
                 raise SlackError("thread_not_found")
         ts = self._next_ts()
         message["ts"] = ts

@@ -115,9 +115,12 @@ def test_thread_replies_update_the_parent_and_come_back_from_conversations_repli
     assert replies[0]["reply_count"] == 2 and replies[0]["reply_users"] == [slack.bot_user_id]
     history = client.conversations_history(channel=ACME)["messages"]
     assert [m["text"] for m in history] == ["The export is broken"]  # replies stay in the thread
-    assert slack_error(lambda: client.conversations_replies(channel=ACME, ts="1.000000")).response[
-        "error"
-    ] == ("thread_not_found")
+    error = slack_error(lambda: client.conversations_replies(channel=ACME, ts="1.000000"))
+    assert error.response["error"] == "thread_not_found"
+    nested = client.chat_postMessage(channel=ACME, thread_ts=replies[1]["ts"], text="nested")
+    assert nested["message"]["thread_ts"] == parent["ts"]  # a reply to a reply joins the root's thread
+    error = slack_error(lambda: client.chat_postMessage(channel=ACME, thread_ts="1.000000", text="x"))
+    assert error.response["error"] == "thread_not_found"
 
 
 def test_history_filters_by_oldest_pages_by_limit_and_shows_metadata_only_on_request(
