@@ -20,7 +20,8 @@ Events
 ------
 ``opened`` (priority; None = the version's default priority), ``client_message``,
 ``agent_message``, ``status`` (``open``, ``waiting_on_client``, ``on_hold`` or a status the
-contract names in ``pause_on``), ``priority``, ``resolved``, ``reopened``, ``closed``.
+contract names in ``statuses`` or ``pause_on``; ``resolved``/``closed`` are events of their own,
+not statuses), ``priority``, ``resolved``, ``reopened``, ``closed``.
 Events are applied in order; equal timestamps are allowed and applied in input order.
 Rejected, with :class:`EventError` and no change of state: an event earlier than the
 previous one, a first event that is not ``opened``, a second ``opened``, an event of
@@ -101,6 +102,7 @@ __all__ = [
 _ZERO = timedelta(0)
 _METRIC_ORDER: dict[Metric, int] = {m: i for i, m in enumerate(Metric)}
 _BUILTIN_STATUSES = frozenset({"open", "waiting_on_client", "on_hold"})
+_EVENT_STATUSES = frozenset({"resolved", "closed"})  # these are events of their own
 
 
 class CalendarLike(Protocol):
@@ -438,7 +440,8 @@ class TicketClock:
         self._cycles: dict[Metric, int] = dict.fromkeys(Metric, 0)
         self._priorities = tuple(getattr(version, "priorities", ()) or ())
         pause_on = getattr(version, "pause_on", None) or {}
-        self._statuses = _BUILTIN_STATUSES | frozenset(str(s) for s in pause_on)
+        named = (*(getattr(version, "statuses", ()) or ()), *pause_on)
+        self._statuses = (_BUILTIN_STATUSES | frozenset(str(s) for s in named)) - _EVENT_STATUSES
 
     # ---- validation -----------------------------------------------------------------
 
@@ -492,6 +495,10 @@ class TicketClock:
             )
 
     def _check_status(self, tid: str, status: str) -> None:
+        if status in _EVENT_STATUSES:
+            raise EventError(
+                f"ticket {tid}: {status!r} is not set with a 'status' event; send a '{status}' event instead"
+            )
         if status not in self._statuses:
             raise EventError(
                 f"ticket {tid}: unknown status {status!r}; use one of {', '.join(sorted(self._statuses))}"
