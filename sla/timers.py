@@ -171,7 +171,21 @@ class RunningStretch:
 
 @dataclass(frozen=True, slots=True)
 class MetricTimer:
-    """Where one metric's clock of one ticket stands at ``now`` (one cycle)."""
+    """Where one metric's clock of one ticket stands at ``now`` (one cycle).
+
+    - ``due_at``: when business elapsed reaches ``target`` if nothing pauses it; None while
+      paused; for a stopped timer the due instant it had when it stopped (its breach instant
+      if breached, None if it stopped while paused in time).
+    - ``business_elapsed`` counts up to ``stopped_at`` or ``now``; ``remaining`` is negative
+      when over; ``paused_for`` is wall time spent paused.
+    - ``breached_at``: the instant business elapsed reached the target (never before
+      ``target_since``, the instant the current target took effect), also for a timer
+      stopped late; None otherwise.
+    - ``resumed_at`` / ``elapsed_at_resume``: start of the current running stretch and the
+      business elapsed at that instant (``resumed_at`` is None when paused or stopped).
+    - ``stretches`` / ``calendar``: the running stretches and the target's calendar, used by
+      :func:`alert_points`; a timer rebuilt from stored columns may leave them empty/None.
+    """
 
     metric: Metric
     cycle: int
@@ -223,6 +237,10 @@ class TimelineEntry:
 # --------------------------------------------------------------------------------------
 # One timer (mutable, private to the fold)
 # --------------------------------------------------------------------------------------
+
+
+def _label(timer: _Timer) -> str:
+    return f"{timer.metric.value} (cycle {timer.cycle})" if timer.cycle > 1 else timer.metric.value
 
 
 def _when(at: datetime) -> str:
@@ -602,8 +620,7 @@ class TicketClock:
                 timer.metric,
                 "breached",
                 lambda t=timer, d=due: (
-                    f"{t.metric.value} (cycle {t.cycle}) breached at {_when(d)}: "
-                    f"{format_duration(t.target)} of business time used"
+                    f"{_label(t)} breached at {_when(d)}: {format_duration(t.target)} of business time used"
                 ),
             )
 
@@ -639,7 +656,7 @@ class TicketClock:
             return False
         final = timer.stop(at, state)
         if self.record_timeline:
-            label = f"{metric.value} (cycle {timer.cycle})" if timer.cycle > 1 else metric.value
+            label = _label(timer)
             if final is TimerState.MET:
                 self._entry(out, at, event, metric, "met", f"{label} met by {event}: {timer.used()}")
             elif final is TimerState.CANCELLED:
