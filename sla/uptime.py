@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sla.contracts import MaintenanceWindow
@@ -31,6 +32,7 @@ __all__ = [
     "Incident",
     "MaintenanceWindow",
     "UptimeFigure",
+    "exact_uptime_percent",
     "merge_intervals",
     "subtract_intervals",
     "target_for_service",
@@ -87,6 +89,19 @@ class UptimeFigure:
     @property
     def downtime(self) -> timedelta:
         return timedelta(seconds=self.downtime_seconds)
+
+    @property
+    def exact_percent(self) -> Decimal:
+        """Uptime % as a Decimal from the seconds, for threshold comparisons without float noise."""
+        return exact_uptime_percent(self.total_seconds, self.downtime_seconds)
+
+
+def exact_uptime_percent(total_seconds: float, downtime_seconds: float) -> Decimal:
+    """(total − downtime) / total × 100 in Decimal (28 significant digits); 100 when total is 0."""
+    total = Decimal(repr(total_seconds))
+    if total <= 0:
+        return Decimal(100)
+    return (total - Decimal(repr(downtime_seconds))) * 100 / total
 
 
 def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
@@ -165,7 +180,9 @@ def uptime(
         excluded_maintenance_seconds=_seconds(excluded),
         uptime_percent=percent,
         target_percent=target_percent,
-        met=None if target_percent is None else percent >= target_percent,
+        met=None
+        if target_percent is None
+        else exact_uptime_percent(total, downtime) >= Decimal(repr(float(target_percent))),
         incidents=touching,
     )
 
