@@ -1,0 +1,470 @@
+"""Ticket use cases: open a ticket, record what happens to it, show where its clocks stand.
+
+Every change follows one path: load the ticket's events, fold them with the contract
+version the ticket opened under (``sla.timers.TicketClock``), apply the new event (the
+domain rejects what makes no sense), then append the event **and** rewrite the timer
+projection (with each timer's next alert instant) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from sla.contracts import ContractBook, ContractVersion
+from sla.countdown import TicketView
+from sla.metrics import EventKind, Metric, TimerState
+from sla.timers import (
+    EventError,
+    MetricTimer,
+    TicketClock,
+    TicketEvent,
+    TimelineEntry,
+    alert_points,
+)
+from storage.models import Ticket, TicketEventRow, TicketSource
+from storage.repositories import StatusFilter, TimerRow
+from storage.uow import Transaction, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+#: a timer is "at risk" from this share of its target on (also the App Home's and /sla status' cut).
+AT_RISK_PERCENT = 75.0
+
+
+class TicketError(Exception):
+    """Something a user asked for that cannot be done; the message is written for that user."""
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """A ticket with its clocks as they stand at ``now``."""
+
+    ticket: Ticket
+    version: ContractVersion
+    timers: list[MetricTimer]
+    now: datetime
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+    def view(self, book: ContractBook) -> TicketView:
+        return ticket_view(self.ticket, self.timers, book, self.version)
+
+
+def ticket_view(
+    ticket: Ticket, timers: Sequence[MetricTimer], book: ContractBook, version: ContractVersion | None
+) -> TicketView:
+    client = book.clients.get(ticket.client_key or "")
+    tz: ZoneInfo
+    if client is not None and client.timezone is not None:
+        tz = client.timezone
+    elif version is not None:
+        tz = version.calendar.timezone
+    else:
+        tz = ZoneInfo("UTC")
+    return TicketView(
+        ref=ticket.ref,
+        title=ticket.title or "",
+        client_name=client.name if client else (ticket.client_key or "—"),
+        priority=ticket.priority or "",
+        status=ticket.status,
+        timers=tuple(timers),
+        tz=tz,
+        assignee=ticket.assignee,
+        channel_id=ticket.channel_id,
+        thread_ts=ticket.thread_ts,
+        client_key=ticket.client_key,
+        requester=ticket.requester,
+    )
+
+
+def _event_of(ticket: Ticket, row: TicketEventRow) -> TicketEvent:
+    return TicketEvent(
+        ticket_id=ticket.ref,
+        at=row.at,
+        kind=EventKind(row.kind),
+        priority=row.priority,
+        status=row.status,
+        client=row.client,
+        actor=row.actor,
+        note=row.note,
+    )
+
+
+def timer_rows(timers: Iterable[MetricTimer], version: ContractVersion, now: datetime) -> list[TimerRow]:
+    """The projection rows of a ticket's timers, each with the instant the sweep must look at it.
+
+    ``next_alert_at`` is the earliest alert point of the timer, past or future: the sweep
+    enqueues past points idempotently (one notification per key, ever) and then moves the
+    instant on, so a point that became due while nobody looked is never lost.
+    """
+    rows = []
+    for timer in timers:
+        points = alert_points(timer, version)
+        at_risk_at = None
+        for point in points:
+            if point.kind == "warning" and _point_percent(point.threshold) >= AT_RISK_PERCENT:
+                at_risk_at = point.at
+                break
+        rows.append(
+            TimerRow.from_timer(
+                timer,
+                next_alert_at=points[0].at if points else None,
+                at_risk_at=at_risk_at,
+            )
+        )
+    return rows
+
+
+def _point_percent(threshold: str) -> float:
+    if threshold.endswith("%"):
+        try:
+            return float(threshold[:-1])
+        except ValueError:
+            return 0.0
+    return 100.0 if threshold.endswith("before") else 0.0
+
+
+class TicketService:
+    def __init__(self, *, uow: UnitOfWork, book: ContractBook, clock: Clock) -> None:
+        self.uow = uow
+        self.book = book
+        self.clock = clock
+
+    # ---- contract versions ----------------------------------------------------------
+
+    def version_of(self, tx: Transaction, ticket: Ticket) -> ContractVersion:
+        """The contract version a ticket opened under (kept even when the file moved on)."""
+        if ticket.contract_version_id is not None:
+            row = tx.contracts.get(team_id=ticket.team_id, version_id=ticket.contract_version_id)
+            if row is not None:
+                for version in self.book.all_versions():
+                    if version.sha256 == row.sha256:
+                        return version
+                contract = self.book.contracts.get(row.contract_key)
+                if contract is not None:
+                    log.warning(
+                        "ticket %s opened under %s v%s, which the contract file no longer has; "
+                        "using the version in force at its opening",
+                        ticket.ref,
+                        row.contract_key,
+                        row.number,
+                    )
+                    return contract.version_for(ticket.opened_at)
+        if ticket.client_key and ticket.client_key in self.book.clients:
+            return self.book.version_for(ticket.client_key, ticket.opened_at)
+        raise TicketError(
+            f"{ticket.ref} has no contract: its client '{ticket.client_key}' is not in the contract file"
+        )
+
+    def _store_version(self, tx: Transaction, team_id: str, version: ContractVersion, now: datetime) -> int:
+        row = tx.contracts.store_version(
+            team_id=team_id,
+            contract_key=version.contract_key,
+            number=version.number,
+            effective=version.effective,
+            sha256=version.sha256,
+            content=_version_content(version),
+            now=now,
+        )
+        return row.id
+
+    # ---- reading --------------------------------------------------------------------
+
+    def find(self, tx: Transaction, *, team_id: str, ref: str) -> Ticket:
+        ticket = tx.tickets.get_by_ref(team_id=team_id, ref=ref)
+        if ticket is None:
+            raise TicketError(
+                f"I can't find ticket {ref.upper()} in this workspace. `/sla status` lists the open ones."
+            )
+        return ticket
+
+    def fold(
+        self, tx: Transaction, ticket: Ticket, *, record_timeline: bool = False
+    ) -> tuple[TicketClock, ContractVersion]:
+        version = self.version_of(tx, ticket)
+        clock = TicketClock(version, record_timeline=record_timeline)
+        for row in tx.events.list_for_ticket(team_id=ticket.team_id, ticket_id=ticket.id):
+            clock.apply(_event_of(ticket, row))
+        return clock, version
+
+    def state(self, *, team_id: str, ref: str, timeline: bool = False) -> TicketState:
+        now = self.clock.now()
+        with self.uow.begin(read_only=True) as tx:
+            ticket = self.find(tx, team_id=team_id, ref=ref)
+            clock, version = self.fold(tx, ticket, record_timeline=timeline)
+        now = max(now, clock.last_at or now)
+        entries = [*clock.timeline, *clock.pending_breaches(now)] if timeline else []
+        return TicketState(ticket, version, clock.timers(now), now, entries)
+
+    def state_by_thread(self, *, team_id: str, channel_id: str, thread_ts: str) -> TicketState | None:
+        with self.uow.begin(read_only=True) as tx:
+            ticket = tx.tickets.get_by_thread(team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
+            if ticket is None:
+                return None
+            ref = ticket.ref
+        return self.state(team_id=team_id, ref=ref)
+
+    # ---- changing -------------------------------------------------------------------
+
+    def open(
+        self,
+        *,
+        team_id: str,
+        client_key: str,
+        source: TicketSource | str,
+        priority: str | None = None,
+        title: str | None = None,
+        channel_id: str | None = None,
+        thread_ts: str | None = None,
+        requester: str | None = None,
+        actor: str | None = None,
+        at: datetime | None = None,
+        external_ref: str | None = None,
+        external_id: str | None = None,
+    ) -> TicketState:
+        now = self.clock.now()
+        at = at or now
+        if client_key not in self.book.clients:
+            known = ", ".join(sorted(self.book.clients)) or "none"
+            raise TicketError(f"unknown client '{client_key}'. Clients in the contract file: {known}.")
+        version = self.book.version_for(client_key, at)
+        priority = priority or version.priority_for(title or "")
+        if priority not in version.priorities:
+            raise TicketError(
+                f"{priority} is not a priority of {client_key}'s contract; use {', '.join(version.priorities)}."
+            )
+        event = TicketEvent(
+            ticket_id="new", at=at, kind=EventKind.OPENED, priority=priority, client=client_key, actor=actor
+        )
+        with self.uow.begin() as tx:
+            version_id = self._store_version(tx, team_id, version, now)
+            ticket = tx.tickets.create(
+                team_id=team_id,
+                source=source,
+                opened_at=at,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+                requester=requester,
+                priority=priority,
+                client_key=client_key,
+                contract_version_id=version_id,
+                title=title,
+                external_ref=external_ref,
+            )
+            clock = TicketClock(version)
+            clock.apply(replace(event, ticket_id=ticket.ref))
+            tx.events.append(
+                team_id=team_id,
+                ticket_id=ticket.id,
+                at=at,
+                kind=EventKind.OPENED.value,
+                recorded_at=now,
+                priority=priority,
+                client=client_key,
+                actor=actor,
+                source=str(TicketSource(source).value),
+                external_id=external_id,
+            )
+            timers = clock.timers(max(now, at))
+            tx.timers.replace_for_ticket(
+                team_id=team_id, ticket_id=ticket.id, timers=timer_rows(timers, version, now), now=now
+            )
+            tx.audit.record(
+                team_id=team_id,
+                actor=actor or "slabot",
+                action="ticket.open",
+                target=ticket.ref,
+                before=None,
+                after={"client": client_key, "priority": priority, "title": title},
+                at=now,
+            )
+        return TicketState(ticket, version, timers, max(now, at), clock.timeline)
+
+    def record(
+        self,
+        *,
+        team_id: str,
+        ref: str,
+        kind: EventKind | str,
+        priority: str | None = None,
+        status: str | None = None,
+        actor: str | None = None,
+        note: str | None = None,
+        at: datetime | None = None,
+        source: str | None = None,
+        external_id: str | None = None,
+    ) -> TicketState:
+        """Apply one event to a ticket; raises :class:`TicketError` (nothing stored) when it makes no sense."""
+        now = self.clock.now()
+        at = at or now
+        kind = EventKind(kind)
+        with self.uow.begin() as tx:
+            ticket = self.find(tx, team_id=team_id, ref=ref)
+            clock, version = self.fold(tx, ticket, record_timeline=True)
+            before = len(clock.timeline)
+            event = TicketEvent(
+                ticket_id=ticket.ref,
+                at=at,
+                kind=kind,
+                priority=priority,
+                status=status,
+                actor=actor,
+                note=note,
+            )
+            try:
+                clock.apply(event)
+            except EventError as exc:
+                raise TicketError(_user_message(str(exc))) from None
+            appended = tx.events.append(
+                team_id=team_id,
+                ticket_id=ticket.id,
+                at=at,
+                kind=kind.value,
+                recorded_at=now,
+                priority=priority,
+                status=status,
+                actor=actor,
+                note=note,
+                source=source,
+                external_id=external_id,
+            )
+            timers = clock.timers(max(now, at))
+            if appended.created:
+                tx.timers.replace_for_ticket(
+                    team_id=team_id, ticket_id=ticket.id, timers=timer_rows(timers, version, now), now=now
+                )
+                changes = _ticket_changes(clock, kind, at)
+                if changes:
+                    ticket = tx.tickets.update(team_id=team_id, ticket_id=ticket.id, now=now, **changes)
+                if kind in (EventKind.RESOLVED, EventKind.CLOSED):
+                    tx.outbox.cancel_for_ticket(
+                        team_id=team_id, ticket_id=ticket.id, kinds=("warning", "escalation")
+                    )
+        return TicketState(ticket, version, timers, max(now, at), clock.timeline[before:])
+
+    def assign(self, *, team_id: str, ref: str, assignee: str, actor: str | None) -> TicketState:
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            ticket = self.find(tx, team_id=team_id, ref=ref)
+            previous = ticket.assignee
+            ticket = tx.tickets.update(team_id=team_id, ticket_id=ticket.id, now=now, assignee=assignee)
+            tx.audit.record(
+                team_id=team_id,
+                actor=actor or "slabot",
+                action="ticket.assign",
+                target=ticket.ref,
+                before={"assignee": previous},
+                after={"assignee": assignee},
+                at=now,
+            )
+        return self.state(team_id=team_id, ref=ref)
+
+    # ---- listing --------------------------------------------------------------------
+
+    def open_tickets(
+        self,
+        *,
+        team_id: str,
+        channel_id: str | None = None,
+        assignee: str | None = None,
+        client_key: str | None = None,
+        state: StatusFilter = "all",
+        limit: int = 20,
+    ) -> tuple[list[TicketView], int, datetime]:
+        """Open tickets with live countdowns (computed from the projection, no event replay)."""
+        now = self.clock.now()
+        with self.uow.begin(read_only=True) as tx:
+            page = tx.status.open_tickets(
+                team_id=team_id,
+                now=now,
+                channel_id=channel_id,
+                assignee=assignee,
+                client_key=client_key,
+                state=state,
+                limit=limit,
+            )
+        views = []
+        for item in page.items:
+            timers = [self.live_timer(row, now) for row in item.timers]
+            views.append(ticket_view(item.ticket, timers, self.book, None))
+        return views, page.total, now
+
+    def live_timer(self, row: Any, now: datetime) -> MetricTimer:
+        """A stored projection row brought forward to ``now`` (running timers keep counting)."""
+        target = timedelta(seconds=row.target_seconds or 0)
+        elapsed = timedelta(seconds=row.business_elapsed_seconds or 0)
+        state = TimerState(row.state)
+        breached_at = row.breached_at
+        calendar = None
+        if row.calendar_name:
+            try:
+                calendar = self.book.calendar(row.calendar_name)
+            except KeyError:
+                calendar = None
+        running = (
+            row.stopped_at is None
+            and row.resumed_at is not None
+            and state
+            in (
+                TimerState.RUNNING,
+                TimerState.BREACHED,
+            )
+        )
+        if running and calendar is not None:
+            at_resume = timedelta(seconds=row.elapsed_at_resume_seconds or 0)
+            elapsed = at_resume + calendar.elapsed(row.resumed_at, max(now, row.resumed_at))
+            if elapsed >= target and target > timedelta(0):
+                state = TimerState.BREACHED
+                breached_at = breached_at or row.due_at
+        percent = (elapsed / target * 100.0) if target else 0.0
+        return MetricTimer(
+            metric=Metric(row.metric),
+            cycle=row.cycle,
+            priority=row.priority or "",
+            target=target,
+            calendar_name=row.calendar_name,
+            started_at=row.started_at,
+            due_at=row.due_at,
+            stopped_at=row.stopped_at,
+            business_elapsed=elapsed,
+            paused_for=timedelta(seconds=row.paused_for_seconds or 0),
+            remaining=target - elapsed,
+            percent_used=percent,
+            state=state,
+            breached_at=breached_at,
+            pause_reason=row.pause_reason,
+            resumed_at=row.resumed_at,
+            elapsed_at_resume=timedelta(seconds=row.elapsed_at_resume_seconds or 0),
+            ticket_id=None,
+            calendar=calendar,
+        )
+
+
+def _ticket_changes(clock: TicketClock, kind: EventKind, at: datetime) -> dict[str, Any]:
+    if kind is EventKind.PRIORITY:
+        return {"priority": clock.priority}
+    if kind is EventKind.STATUS:
+        return {"status": clock.status}
+    if kind is EventKind.RESOLVED:
+        return {"status": "resolved", "resolved_at": at}
+    if kind is EventKind.REOPENED:
+        return {"status": "open", "resolved_at": None}
+    if kind is EventKind.CLOSED:
+        return {"status": "closed", "closed_at": at}
+    return {}
+
+
+def _user_message(text: str) -> str:
+    return text[0].upper() + text[1:] if text else "That change is not possible."
+
+
+def _version_content(version: ContractVersion) -> Any:
+    try:
+        return version.to_dict()
+    except ValueError:
+        return {"contract": version.contract_key, "number": version.number}
