@@ -1,0 +1,280 @@
+"""``/sla status``: tickets with their countdowns; one ticket in detail; ``/sla explain``'s timeline.
+
+The ticket line and countdown lines defined here are shared by the other surfaces (ticket
+cards, alerts, App Home) so a ticket reads the same wherever it appears.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from handlers.blocks import Block, actions, context, header, mention, section, ticket_button
+from handlers.blocks.limits import MAX_BLOCKS, SECTION_TEXT_MAX, escape, truncate_text
+from handlers.ids import ActionId, BlockId
+from sla.countdown import (
+    TicketView,
+    current_timers,
+    describe_timer,
+    metric_name,
+    ticket_urgency,
+    zone_abbreviation,
+)
+from sla.durations import format_duration
+from sla.metrics import TimerState
+
+if TYPE_CHECKING:
+    from sla.timers import TimelineEntry
+
+TITLE_MAX = 150
+DEFAULT_MORE_HINT = (
+    "`/sla status breached` · `/sla status at-risk` · `/sla status client &lt;name&gt;` to narrow"
+)
+_SAFE_URL = re.compile(r"https?://[^\s<>|]+")
+_OPEN_STATUSES = {"", "open", "new", "running"}
+#: Most tickets one status message can show (50 blocks: header, summary, 48 tickets).
+STATUS_PAGE = MAX_BLOCKS["message"] - 2
+
+
+# --------------------------------------------------------------------------- shared lines
+
+
+def ticket_ref_text(ticket: TicketView) -> str:
+    """``*<permalink|T-12>*`` (bold link to the thread) or ``*T-12*`` without a usable permalink."""
+    ref = escape(ticket.ref)
+    if ticket.permalink and _SAFE_URL.fullmatch(ticket.permalink):
+        return f"*<{ticket.permalink}|{ref}>*"
+    return f"*{ref}*"
+
+
+def ticket_line(ticket: TicketView, *, assignee: bool = True) -> str:
+    """``*T-12* · P1 · Printer on fire — Acme · <@U1>`` (status added when not simply open)."""
+    title = escape(truncate_text(" ".join(ticket.title.split()) or "(no title)", TITLE_MAX))
+    parts = [ticket_ref_text(ticket), escape(ticket.priority), f"{title} — {escape(ticket.client_name)}"]
+    if assignee:
+        parts.append(mention(ticket.assignee) if ticket.assignee else "_unassigned_")
+    if ticket.status.lower() not in _OPEN_STATUSES:
+        parts.append(f"_{escape(ticket.status)}_")
+    return " · ".join(parts)
+
+
+def countdown_lines(ticket: TicketView, now: datetime, *, with_wall: bool = True) -> list[str]:
+    """One line per metric (latest cycle): ``🟠 first response · 1h 10m left · due Mon 10:00 CET · 71 % ▰▰▰▰▰▰▰▱▱▱``."""
+    lines = []
+    for timer in current_timers(ticket.timers):
+        c = describe_timer(timer, now, ticket.tz)
+        lines.append(f"{c.emoji} {escape(c.line(with_wall=with_wall))}")
+    return lines or ["_no SLA clocks running_"]
+
+
+def ticket_text(ticket: TicketView, now: datetime) -> str:
+    """The ticket line and its countdown lines, cut to one section's limit."""
+    return truncate_text("\n".join([ticket_line(ticket), *countdown_lines(ticket, now)]), SECTION_TEXT_MAX)
+
+
+def summary_line(tickets: Sequence[TicketView], now: datetime) -> str:
+    """``12 open · 🔴 2 breached · 🟠 3 at risk · ⏸️ 1 paused``."""
+    counts = {"breached": 0, "at_risk": 0, "paused": 0}
+    for ticket in tickets:
+        severities = {describe_timer(t, now, ticket.tz).severity for t in current_timers(ticket.timers)}
+        for key in ("breached", "at_risk", "paused"):
+            if key in severities:
+                counts[key] += 1
+                break
+    parts = [f"{len(tickets)} open" if len(tickets) != 1 else "1 open"]
+    if counts["breached"]:
+        parts.append(f"🔴 {counts['breached']} breached")
+    if counts["at_risk"]:
+        parts.append(f"🟠 {counts['at_risk']} at risk")
+    if counts["paused"]:
+        parts.append(f"⏸️ {counts['paused']} paused")
+    return " · ".join(parts)
+
+
+def ticket_actions(ticket: TicketView, *, block_id: str = BlockId.TICKET_ACTIONS) -> Block:
+    """Take it · Pause (waiting on client) / Resume · Resolve / Reopen · Explain."""
+    ref = ticket.ref
+    elements = []
+    if ticket.is_resolved:
+        elements.append(ticket_button("Reopen", ActionId.REOPEN, ref))
+    else:
+        elements.append(
+            ticket_button("Take it", ActionId.TAKE_IT, ref, style=None if ticket.assignee else "primary")
+        )
+        if ticket.is_paused:
+            elements.append(ticket_button("Resume", ActionId.RESUME, ref))
+        else:
+            elements.append(ticket_button("Pause (waiting on client)", ActionId.PAUSE, ref))
+        elements.append(ticket_button("Resolve", ActionId.RESOLVE, ref))
+    elements.append(ticket_button("Explain", ActionId.EXPLAIN, ref))
+    return actions(elements, block_id=block_id)
+
+
+# --------------------------------------------------------------------------- /sla status
+
+
+def status_message(
+    tickets: Sequence[TicketView],
+    now: datetime,
+    *,
+    title: str = "Open tickets",
+    limit_more_hint: str | None = None,
+    empty_text: str = "No open tickets here. 🎉",
+    max_blocks: int = MAX_BLOCKS["message"],
+    total: int | None = None,
+) -> list[Block]:
+    """The answer to ``/sla status``: a header, a summary, one section per ticket (most urgent first),
+    and — when they do not all fit — ``… and 37 more — <how to narrow>``.
+
+    ``limit_more_hint`` is mrkdwn (escape any user text in it). ``total``: when ``tickets`` is only
+    the most urgent page of a larger result (e.g. 100,000 open tickets: query the first
+    :data:`STATUS_PAGE` by due time and pass the count), the number of matching tickets.
+    """
+    blocks: list[Block] = [header(title)]
+    if not tickets:
+        blocks.append(section(empty_text))
+        return blocks
+    ordered = sorted(tickets, key=lambda t: ticket_urgency(t, now))
+    total = max(total or 0, len(ordered))
+    room = max_blocks - len(blocks) - 1
+    fits = total <= room
+    shown = ordered if fits else ordered[: max(room - 1, 0)]
+    summary = summary_line(ordered, now)
+    if total > len(ordered):
+        summary = f"{total} open · the {len(shown)} most urgent below"
+    blocks.append(context(summary))
+    for ticket in shown:
+        blocks.append(
+            section(
+                ticket_text(ticket, now),
+                accessory=ticket_button("Explain", ActionId.EXPLAIN, ticket.ref),
+            )
+        )
+    hidden = total - len(shown)
+    if hidden:
+        blocks.append(context(f"… and {hidden} more — {limit_more_hint or DEFAULT_MORE_HINT}"))
+    return blocks
+
+
+def status_text(tickets: Sequence[TicketView], now: datetime, *, title: str = "Open tickets") -> str:
+    """Plain-text fallback (and the terminal's output) of :func:`status_message`, without any cut."""
+    ordered = sorted(tickets, key=lambda t: ticket_urgency(t, now))
+    lines = [title, summary_line(ordered, now) if ordered else "No open tickets."]
+    for ticket in ordered:
+        lines.append("")
+        lines.append(f"{ticket.ref} · {ticket.priority} · {ticket.title} — {ticket.client_name}")
+        for timer in current_timers(ticket.timers):
+            lines.append("  " + describe_timer(timer, now, ticket.tz).line(with_wall=True))
+    return "\n".join(lines)
+
+
+def ticket_detail(ticket: TicketView, now: datetime) -> list[Block]:
+    """One ticket in full: who and where, every metric's clock (with target and pauses), earlier cycles, buttons."""
+    blocks: list[Block] = [
+        header(f"{ticket.ref} · {' '.join(ticket.title.split()) or '(no title)'}"),
+        section(
+            ticket_line(ticket),
+            fields=[
+                f"*Client*\n{escape(ticket.client_name)}",
+                f"*Priority*\n{escape(ticket.priority)}",
+                f"*Status*\n{escape(ticket.status)}",
+                f"*Assignee*\n{mention(ticket.assignee) if ticket.assignee else '_unassigned_'}",
+            ]
+            + ([f"*Channel*\n<#{ticket.channel_id}>"] if ticket.channel_id else [])
+            + ([f"*Requester*\n{mention(ticket.requester)}"] if ticket.requester else []),
+        ),
+    ]
+    current = current_timers(ticket.timers)
+    for timer in current:
+        c = describe_timer(timer, now, ticket.tz)
+        cycle = f" (cycle {timer.cycle})" if timer.cycle > 1 else ""
+        facts = [
+            f"target {format_duration(timer.target)}"
+            + (f" on {escape(timer.calendar_name)} hours" if timer.calendar_name else "")
+        ]
+        if timer.paused_for.total_seconds() > 0:
+            facts.append(f"paused {format_duration(timer.paused_for)} in all")
+        lines = [
+            f"{c.emoji} *{c.metric_name}*{cycle}",
+            escape(c.headline)
+            + (f" · {escape(c.due_text)}" if c.due_text else "")
+            + (f" ({c.wall_text})" if c.wall_text else ""),
+            f"{c.percent} % {c.bar} · " + " · ".join(facts),
+        ]
+        blocks.append(section("\n".join(lines)))
+    if not current:
+        blocks.append(section("_no SLA clocks running_"))
+    earlier = [t for t in ticket.timers if t not in current and str(t.state) != TimerState.CANCELLED]
+    if earlier:
+        earlier.sort(key=lambda t: (t.started_at, t.cycle))
+        notes = [
+            f"{metric_name(t.metric)} #{t.cycle}: {describe_timer(t, now, ticket.tz).headline}"
+            for t in earlier
+        ]
+        blocks.append(context(escape("Earlier cycles: " + "; ".join(notes))))
+    blocks.append(ticket_actions(ticket))
+    return blocks[: MAX_BLOCKS["message"]]
+
+
+# --------------------------------------------------------------------------- /sla explain
+
+
+def explain_message(
+    ticket: TicketView,
+    timeline: Sequence[TimelineEntry],
+    tz: ZoneInfo | None = None,
+    *,
+    max_blocks: int = MAX_BLOCKS["message"],
+) -> list[Block]:
+    """The ticket's SLA story (``sla.timers.TimelineEntry`` items: at, event, metric, effect, detail),
+    one line per entry in the client's timezone; the latest entries are kept when it is too long."""
+    zone = tz or ticket.tz
+    blocks: list[Block] = [header(f"Why {ticket.ref}'s clocks stand where they do")]
+    sample = timeline[-1].at.astimezone(zone) if timeline else None
+    blocks.append(
+        context(
+            ticket_line(ticket, assignee=False)
+            + f" · times in {zone_abbreviation(sample) if sample else zone.key} ({escape(zone.key)})"
+        )
+    )
+    if not timeline:
+        blocks.append(section("_Nothing has happened to this ticket's clocks yet._"))
+        return blocks
+    lines = [_timeline_line(entry, zone) for entry in timeline]
+    chunks = _chunk(lines, SECTION_TEXT_MAX)
+    room = max_blocks - len(blocks)
+    if len(chunks) > room:
+        kept = chunks[-(room - 1) :] if room > 1 else []
+        hidden = sum(len(c) for c in chunks[: len(chunks) - len(kept)])
+        blocks.append(
+            context(
+                f'… {hidden} earlier entries not shown — `slabot cmd "explain {escape(ticket.ref)}"` in a terminal prints them all'
+            )
+        )
+        chunks = kept
+    blocks.extend(section("\n".join(chunk)) for chunk in chunks)
+    return blocks
+
+
+def _timeline_line(entry: TimelineEntry, zone: ZoneInfo) -> str:
+    at = entry.at.astimezone(zone)
+    what = f"{metric_name(entry.metric)} {entry.effect}" if entry.metric else str(entry.effect)
+    detail = f" — {entry.detail}" if entry.detail else ""
+    text = f"{str(entry.event).replace('_', ' ')}: {what}{detail}"
+    return truncate_text(f"`{at:%a %d %b %H:%M}` {escape(text)}", 600)
+
+
+def _chunk(lines: list[str], limit: int) -> list[list[str]]:
+    chunks: list[list[str]] = []
+    size = 0
+    for line in lines:
+        if chunks and size + 1 + len(line) <= limit:
+            chunks[-1].append(line)
+            size += 1 + len(line)
+        else:
+            chunks.append([line])
+            size = len(line)
+    return chunks
