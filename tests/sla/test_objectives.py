@@ -106,9 +106,12 @@ def test_windows_scale_with_the_objective_window() -> None:
     assert scaled_rules(october)[0].long_window == timedelta(minutes=62)
     misses = [(t(11, 40), False), (t(11, 45), False), (NOW - timedelta(seconds=30), False)]
     weekly = Objective("first_response", "P1", 0.95, "week")
-    assert [a.severity for a in burn_rate_alerts(P1_FR, misses, NOV, NOW)][0] == "page"
-    # within a week's 14-minute long window there is only one outcome: too few to page
-    assert all(a.severity != "page" for a in burn_rate_alerts(weekly, misses, W47, NOW))
+    monthly_fired = [a.threshold for a in burn_rate_alerts(P1_FR, misses, NOV, NOW)]
+    assert monthly_fired == [14.4, 6.0, 1.0]
+    # a week's 14.4× rule looks back 14 minutes: one outcome there, too few; its 6× rule
+    # (1h24m long, 7m short) holds all three misses → 20× and still pages
+    weekly_fired = [a.threshold for a in burn_rate_alerts(weekly, misses, W47, NOW)]
+    assert weekly_fired == [6.0, 1.0]
 
 
 def test_a_100_percent_objective_has_no_budget() -> None:
