@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from bot.replay_command import run_replay
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACTS = ROOT / "examples" / "contracts.yaml"
+EVENTS = ROOT / "examples" / "events.csv"
+
+
+def run(*args, **kwargs) -> tuple[int, str, str]:  # noqa: ANN002, ANN003
+    out, err = io.StringIO(), io.StringIO()
+    code = run_replay(*args, stdout=out, stderr=err, **kwargs)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_example_replays_cleanly_and_writes_results(tmp_path: Path) -> None:
+    results = tmp_path / "results.csv"
+    code, out, err = run(CONTRACTS, EVENTS, results)
+    assert (code, err) == (0, "")
+    assert "Replayed 62 event(s) of 14 ticket(s)" in out and "as of 2026-04-09 14:00:00 UTC" in out
+    assert "client   priority  metric" in out
+    assert "acme     P2        first_response        5   80.0%" in out
+    with results.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == [
+        "ticket_id",
+        "metric",
+        "cycle",
+        "target_seconds",
+        "started_at",
+        "due_at",
+        "stopped_at",
+        "business_elapsed_seconds",
+        "state",
+        "breached_at",
+    ]
+    assert len(rows) == 34
+    assert "Wrote 33 timer row(s)" in out
+
+
+def test_rejected_rows_exit_1_with_file_and_line(tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "ticket_id,timestamp,event,priority,status,client\n"
+        "T-1,2026-03-02T09:00:00+00:00,opened,P2,,acme\n"
+        "T-1,2026-03-02T09:10:00+00:00,opend,,,\n"
+        "T-1,2026-03-02T09:20:00+00:00,agent_message,,,\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(CONTRACTS, events)
+    assert code == 1
+    assert f"{events}:3: unknown event 'opend' — did you mean 'opened'?" in err
+    assert "1 row(s) rejected" in err
+    assert "Replayed 2 event(s) of 1 ticket(s)" in out
+
+
+def test_invalid_contracts_exit_2_listing_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "contracts.yaml"
+    bad.write_text(
+        CONTRACTS.read_text(encoding="utf-8").replace("calendar: berlin-office", "calendar: berlin-ofice", 1)
+    )
+    code, out, err = run(bad, EVENTS)
+    assert code == 2 and out == ""
+    assert "berlin-ofice" in err and "invalid contract file" in err
+
+
+def test_as_of_and_missing_files(tmp_path: Path) -> None:
+    code, out, _ = run(CONTRACTS, EVENTS, as_of="2026-03-05T00:00:00+00:00")
+    assert code == 0 and "row(s) after --as-of were left out" in out
+    assert run(CONTRACTS, EVENTS, as_of="2026-03-05")[0] == 2
+    code, _, err = run(CONTRACTS, EVENTS, as_of="soon")
+    assert code == 2 and "not an ISO 8601 instant" in err
+    code, _, err = run(CONTRACTS, tmp_path / "nope.csv")
+    assert code == 2 and "cannot read the events file" in err
