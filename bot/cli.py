@@ -77,6 +77,68 @@ def _cmd_db_current(args: argparse.Namespace) -> int:
     return 0 if current == head else 1
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import bootstrap
+    from bot.logging_setup import configure_logging
+    from bot.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if not settings.has_slack_credentials:
+        print(
+            "slabot run needs Slack credentials: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (one workspace)\n"
+            "or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET/SLACK_SIGNING_SECRET (OAuth). "
+            "Without Slack, try `slabot demo`.",
+            file=sys.stderr,
+        )
+        return 2
+    runtime = bootstrap(settings)
+    scheduler = _start_scheduler(runtime)
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            assert settings.slack_app_token is not None
+            print("slabot: connecting to Slack in Socket Mode", file=sys.stderr)
+            SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            from bot.server import serve
+
+            print(f"slabot: serving POST /slack/events on {settings.host}:{settings.port}", file=sys.stderr)
+            serve(runtime.web, settings.host, settings.port)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def _start_scheduler(runtime: object) -> object | None:
+    """The sweep/notifier/report jobs, when this process should run them (SLABOT_SCHEDULER)."""
+    settings = runtime.settings  # type: ignore[attr-defined]
+    if not settings.scheduler:
+        return None
+    try:
+        from bot.scheduler import start_for_runtime
+    except ImportError:  # pragma: no cover - scheduler not installed in this build
+        return None
+    return start_for_runtime(runtime)
+
+
+def _cmd_cmd(args: argparse.Namespace) -> int:
+    from bot.app import bootstrap
+    from bot.settings import Settings
+    from handlers.commands import Caller, answer
+
+    settings = Settings()
+    runtime = bootstrap(settings)
+    book = runtime.services.book
+    user = args.user or next(iter(sorted(book.agents.users)), "U0TERMINAL")
+    caller = Caller(team_id=args.team, user_id=user, channel_id=args.channel, is_agent=True)
+    result = answer(runtime.services, caller, " ".join(args.text))
+    print(result.text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slabot",
@@ -119,6 +181,33 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path, help="the contract file (YAML)")
     check.set_defaults(handler=_cmd_contracts_check)
 
+    run = sub.add_parser(
+        "run",
+        help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)",
+        description="Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on $PORT "
+        "(POST /slack/events, GET /slack/install and /slack/oauth_redirect with OAuth, GET /healthz). "
+        "Runs the alert scheduler too unless SLABOT_SCHEDULER=false. A SQLite database is migrated on start.",
+    )
+    run.set_defaults(handler=_cmd_run)
+
+    cmd = sub.add_parser(
+        "cmd",
+        help='run one /sla command from the terminal, e.g. slabot cmd "status T-12"',
+        description="Run one /sla command against DATABASE_URL and print the answer as text "
+        "(the same grammar as in Slack; you act as an agent).",
+    )
+    cmd.add_argument("text", nargs="+", help='the command, e.g. "status breached" or "explain T-12"')
+    cmd.add_argument(
+        "--team", default=_default_team(), help="workspace (team) id (default: SLABOT_TEAM_ID or the demo's)"
+    )
+    cmd.add_argument(
+        "--user", help="act as this Slack user id (default: the first agent of the contract file)"
+    )
+    cmd.add_argument(
+        "--channel", help="as if typed in this channel id (its client is the default for status)"
+    )
+    cmd.set_defaults(handler=_cmd_cmd)
+
     db = sub.add_parser("db", help="database migrations (DATABASE_URL)")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     for name, handler, text in (
@@ -130,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
 
     return parser
+
+
+def _default_team() -> str:
+    import os
+
+    return os.environ.get("SLABOT_TEAM_ID", "T0SLABOT01")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

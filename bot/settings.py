@@ -76,12 +76,22 @@ class Settings(BaseSettings):
         description="Run the sweep/notifier/report jobs in this process (false for web-only processes).",
     )
 
+    resolve_reaction_names: str = Field(
+        default="white_check_mark,heavy_check_mark",
+        validation_alias=AliasChoices("SLABOT_RESOLVE_REACTIONS", "resolve_reactions"),
+        description="Reactions by which an agent resolves a thread ticket (comma-separated names).",
+    )
+
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("SLABOT_LOG_LEVEL", "log_level"))
 
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def resolve_reactions(self) -> frozenset[str]:
+        return frozenset(v.strip().strip(":") for v in self.resolve_reaction_names.split(",") if v.strip())
 
     @property
     def oauth_enabled(self) -> bool:

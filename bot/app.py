@@ -1,0 +1,219 @@
+"""The composition root: settings + clock → storage, contracts, use cases, the Bolt app, the web app.
+
+Nothing is created at import time. ``bootstrap(settings, clock=...)`` builds everything and
+returns a :class:`Runtime`; ``create_app(settings, clock=...)`` returns just the Bolt app.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy import Engine, text
+
+from bot.clock import Clock, SystemClock
+from bot.services.people import AgentDirectory
+from bot.services.tickets import TicketService
+from bot.settings import Settings
+from bot.web import HttpRequest, HttpResponse, WebApp
+from sla.contracts import ContractBook, load_contracts
+from storage.db import is_sqlite, make_engine, migrate
+from storage.installations import make_installation_store, make_oauth_state_store
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES = [
+    "app_mentions:read",
+    "channels:history",
+    "channels:read",
+    "chat:write",
+    "chat:write.public",
+    "commands",
+    "files:write",
+    "groups:history",
+    "groups:read",
+    "im:history",
+    "im:read",
+    "im:write",
+    "reactions:read",
+    "reactions:write",
+    "usergroups:read",
+    "users:read",
+]
+
+
+def slack_client(base_url: str, token: str | None, *, retries: int = 3) -> WebClient:
+    """A WebClient that retries 429 (honouring Retry-After), 5xx and connection errors."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=retries),
+            ServerErrorRetryHandler(max_retry_count=retries),
+            ConnectionErrorRetryHandler(max_retry_count=retries),
+        ],
+    )
+
+
+@dataclass
+class Services:
+    """Everything a listener may call: the use cases and what they share."""
+
+    settings: Settings
+    clock: Clock
+    book: ContractBook
+    uow: UnitOfWork
+    tickets: TicketService
+    people: AgentDirectory
+    client_for: Any  # Callable[[team_id], WebClient | None]
+    hooks: list[Any] = field(default_factory=list)
+
+    def client_for_channel(self, team_id: str, channel_id: str) -> str | None:
+        with self.uow.begin(read_only=True) as tx:
+            linked = tx.channel_links.client_for_channel(team_id=team_id, channel_id=channel_id)
+        if linked is not None:
+            return linked
+        client = self.book.client_for_channel(channel_id)
+        return client.key if client else None
+
+    def link_channel(self, *, team_id: str, channel_id: str, client_key: str, actor: str | None) -> None:
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            tx.channel_links.link(team_id=team_id, channel_id=channel_id, client_key=client_key, now=now)
+            tx.audit.record(
+                team_id=team_id,
+                actor=actor,
+                action="channel.link",
+                target=channel_id,
+                after={"client": client_key},
+                at=now,
+            )
+
+    def failed_alerts(self, team_id: str) -> list[str]:
+        with self.uow.begin(read_only=True) as tx:
+            rows = tx.outbox.list_failed(team_id=team_id)
+        return [
+            f"{row.kind} for {row.payload.get('ticket_ref', '?') if isinstance(row.payload, dict) else '?'}"
+            f" to <#{row.channel_id}>: {row.last_error}"
+            for row in rows
+        ]
+
+    def after_change(self, team_id: str, result: Any) -> None:
+        """Called after a command or action changed something (live status message, App Home)."""
+        for hook in self.hooks:
+            try:
+                hook(team_id, result)
+            except Exception:
+                log.exception("after-change hook failed")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    services: Services
+    app: App
+    web: WebApp
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    book: ContractBook | None = None,
+    migrate_sqlite: bool = True,
+) -> Runtime:
+    clock = clock or SystemClock()
+    book = book or load_contracts(settings.contracts)
+    engine = engine or make_engine(settings.database_url)
+    if migrate_sqlite and is_sqlite(engine):
+        migrate(engine)
+    uow = UnitOfWork.from_engine(engine)
+
+    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    installation_store = None
+    single_client = slack_client(settings.slack_api_url, bot_token)
+    app_kwargs: dict[str, Any] = {
+        "signing_secret": signing_secret or "",
+        "process_before_response": False,
+        "request_verification_enabled": True,
+        "client": single_client,
+    }
+    if settings.oauth_enabled and not bot_token:
+        installation_store = make_installation_store(engine, client_id=settings.slack_client_id or "")
+        app_kwargs.pop("client")
+        app_kwargs["client"] = slack_client(settings.slack_api_url, None)
+        app_kwargs["oauth_settings"] = OAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value()
+            if settings.slack_client_secret
+            else None,
+            scopes=BOT_SCOPES,
+            installation_store=installation_store,
+            state_store=make_oauth_state_store(engine),
+        )
+    else:
+        app_kwargs["token"] = bot_token or "xoxb-not-configured"
+        app_kwargs["token_verification_enabled"] = bool(bot_token) and settings.slack_api_url != ""
+
+    app = App(**app_kwargs)
+
+    def client_for(team_id: str) -> WebClient | None:
+        if installation_store is None:
+            return single_client
+        bot = installation_store.find_bot(enterprise_id=None, team_id=team_id)
+        return slack_client(settings.slack_api_url, bot.bot_token) if bot and bot.bot_token else None
+
+    tickets = TicketService(uow=uow, book=book, clock=clock)
+    services = Services(
+        settings=settings,
+        clock=clock,
+        book=book,
+        uow=uow,
+        tickets=tickets,
+        people=AgentDirectory(book, clock, client_for),
+        client_for=client_for,
+    )
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
+        logger.exception("listener failed for %s", (body or {}).get("type", "request"))
+        return BoltResponse(status=500, body="")
+
+    import handlers
+
+    handlers.register(app, services)
+
+    web = WebApp(app)
+
+    def healthz(request: HttpRequest) -> HttpResponse:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return HttpResponse.json(503, {"ok": False, "database": type(exc).__name__})
+        return HttpResponse.json(200, {"ok": True})
+
+    web.route("GET", "/healthz", healthz)
+    return Runtime(settings=settings, clock=clock, engine=engine, services=services, app=app, web=web)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, **kw: Any) -> App:
+    """The Bolt app with every listener registered (see :func:`bootstrap` for the rest)."""
+    return bootstrap(settings, clock=clock, **kw).app

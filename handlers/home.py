@@ -1,0 +1,66 @@
+"""The App Home tab: my open tickets, the team's at-risk and breached ones, this week's compliance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from handlers.blocks.home import home_view
+from handlers.ids import ActionId
+from sla.durations import format_duration
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def build_home(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
+    tickets = services.tickets
+    mine, _, now = tickets.open_tickets(team_id=team_id, assignee=user_id, limit=25)
+    agent = services.people.is_agent(team_id, user_id)
+    at_risk = breached = []
+    lines: list[str] = []
+    admin = None
+    if agent:
+        at_risk, _, _ = tickets.open_tickets(team_id=team_id, state="at_risk", limit=25)
+        breached, _, _ = tickets.open_tickets(team_id=team_id, state="breached", limit=25)
+        week_start = now - timedelta(days=7)
+        with services.uow.begin(read_only=True) as tx:
+            counts = tx.reports.compliance_counts(team_id=team_id, start=week_start, end=now)
+        for c in counts:
+            decided = c.met + c.breached
+            if decided:
+                lines.append(
+                    f"{c.client_key or '—'} · {c.priority or '—'} {c.metric.replace('_', ' ')}: "
+                    f"{c.met}/{decided} met · {round(100 * c.met / decided)} %"
+                )
+        if not lines:
+            lines = [f"No SLA clock stopped in the last {format_duration(timedelta(days=7))}."]
+        admin = services.failed_alerts(team_id)
+    else:
+        views, _, _ = tickets.open_tickets(team_id=team_id, limit=100)
+        mine = [v for v in views if v.requester == user_id]
+    return home_view(mine, at_risk, breached, lines, admin, now=now)
+
+
+def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    client.views_publish(user_id=user_id, view=build_home(services, team_id, user_id))
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("app_home_opened")
+    def on_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") == "home":
+            publish_home(services, client, body.get("team_id") or "", event["user"])
+
+    @app.action(ActionId.HOME_REFRESH.value)
+    def on_refresh(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        publish_home(
+            services,
+            client,
+            (body.get("team") or {}).get("id") or "",
+            (body.get("user") or {}).get("id") or "",
+        )

@@ -1,0 +1,119 @@
+"""The "Track as SLA ticket" message shortcut and its modal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from handlers.blocks.tickets import (
+    Change,
+    StartInput,
+    StartPrefill,
+    change_note,
+    read_start_submission,
+    start_modal,
+)
+from handlers.commands import ThreadNote, post_notes
+from handlers.ids import CallbackId
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def register(app: App, services: Services) -> None:
+    @app.shortcut(CallbackId.TRACK_SHORTCUT.value)
+    def on_track(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id = (body.get("team") or {}).get("id") or ""
+        user_id = (body.get("user") or {}).get("id") or ""
+        channel_id = (body.get("channel") or {}).get("id")
+        message = body.get("message") or {}
+        if not services.people.is_agent(team_id, user_id):
+            client.chat_postEphemeral(
+                channel=channel_id, user=user_id, text="Only support agents can start SLA tickets."
+            )
+            return
+        client_key = services.client_for_channel(team_id, channel_id) if channel_id else None
+        version = services.book.version_for(client_key, services.clock.now()) if client_key else None
+        prefill = StartPrefill(
+            title=message.get("text") or "",
+            client_key=client_key,
+            priority=version.priority_for(message.get("text") or "") if version else None,
+            channel_id=channel_id,
+            message_ts=message.get("ts"),
+            thread_ts=message.get("thread_ts") or message.get("ts"),
+            requester=message.get("user"),
+        )
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=start_modal(prefill, _priorities(services), _clients(services)),
+        )
+
+    @app.view(CallbackId.START_MODAL.value)
+    def on_start(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id = (body.get("team") or {}).get("id") or ""
+        user_id = (body.get("user") or {}).get("id") or ""
+        result = read_start_submission(
+            view.get("state", {}).get("values", {}),
+            view.get("private_metadata") or "",
+            priorities=_priorities(services),
+            clients=list(services.book.clients),
+        )
+        if not isinstance(result, StartInput):
+            ack(response_action="errors", errors=result)
+            return
+        if not services.people.is_agent(team_id, user_id):
+            ack(
+                response_action="errors", errors={"start_title": "Only support agents can start SLA tickets."}
+            )
+            return
+        ack()
+        meta = result.meta
+        existing = (
+            services.tickets.state_by_thread(
+                team_id=team_id, channel_id=meta.channel_id, thread_ts=meta.thread_ts
+            )
+            if meta.channel_id and meta.thread_ts
+            else None
+        )
+        if existing is not None:
+            return
+        state = services.tickets.open(
+            team_id=team_id,
+            client_key=result.client_key,
+            source="slack_thread" if meta.channel_id else "slash_command",
+            priority=result.priority,
+            title=result.title,
+            channel_id=meta.channel_id,
+            thread_ts=meta.thread_ts,
+            requester=meta.requester,
+            actor=user_id,
+        )
+        if result.assignee:
+            state = services.tickets.assign(
+                team_id=team_id, ref=state.ticket.ref, assignee=result.assignee, actor=user_id
+            )
+        if meta.channel_id and meta.thread_ts:
+            note = change_note(
+                Change.OPENED,
+                ref=state.ticket.ref,
+                actor=user_id,
+                detail=f"{state.ticket.priority} · {result.title}",
+            )
+            post_notes(client, [ThreadNote(meta.channel_id, meta.thread_ts, note)])
+        services.after_change(team_id, state)
+
+
+def _priorities(services: Services) -> list[str]:
+    seen: list[str] = []
+    for version in services.book.all_versions():
+        for p in version.priorities:
+            if p not in seen:
+                seen.append(p)
+    return seen
+
+
+def _clients(services: Services) -> list[tuple[str, str]]:
+    return [(key, client.name) for key, client in services.book.clients.items()]

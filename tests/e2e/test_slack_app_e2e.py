@@ -1,0 +1,191 @@
+"""The Slack app end to end: signed requests into the real HTTP endpoint, Web API calls into the emulator."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import Runtime, bootstrap
+from bot.clock import ManualClock
+from bot.emulator import inbound
+from bot.emulator.server import SlackEmulator
+from bot.server import BackgroundServer
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "e2e-signing-secret"
+AGENT, CLIENT, OUTSIDER = "U0AGENT001", "U0ACME0001", "U0STRANGER"
+SUPPORT, TEAM = "C0SUPPORT1", inbound.DEFAULT_TEAM_ID
+
+
+@dataclass
+class Harness:
+    runtime: Runtime
+    slack: SlackEmulator
+    url: str
+    clock: ManualClock
+
+    def post(self, body_and_type: tuple[str, str], *, secret: str = SECRET, **kw: object) -> tuple[int, str]:
+        body, content_type = body_and_type
+        status, _headers, text = inbound.post_to_app(self.url, body, content_type, secret, **kw)  # type: ignore[arg-type]
+        return status, text
+
+    def command(self, text: str, user: str = AGENT, channel: str = SUPPORT) -> dict:
+        status, body = self.post(inbound.slash_command(text, user, channel))
+        assert status == 200, body
+        return json.loads(body)
+
+    def event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None) -> None:
+        status, body = self.post(inbound.event_callback(event, TEAM, event_id=event_id), retry_num=retry_num)
+        assert status == 200, body
+
+    def wait_for(self, predicate, timeout: float = 5.0) -> None:  # listeners run after the ack
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.02)
+        raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))  # a Tuesday, 10:00 in Berlin
+    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
+        for user in (AGENT, "U0AGENT002", CLIENT, OUTSIDER):
+            slack.add_user(user, user.lower())
+        slack.add_channel(SUPPORT, "acme-support", members=[AGENT, CLIENT])
+        slack.add_usergroup("S0AGENTS01", "agents", [AGENT, "U0AGENT002"])
+        settings = Settings(
+            SLACK_BOT_TOKEN="xoxb-e2e",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}",
+            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
+            SLABOT_SCHEDULER=False,
+        )
+        runtime = bootstrap(settings, clock=clock)
+        with BackgroundServer(runtime.web) as server:
+            yield Harness(runtime, slack, server.url, clock)
+
+
+def _ephemeral_text(answer: dict) -> str:
+    assert answer["response_type"] == "ephemeral"
+    return answer["text"] + json.dumps(answer.get("blocks", []))
+
+
+def test_forged_or_stale_requests_get_401(harness: Harness) -> None:
+    body = inbound.slash_command("status", AGENT, SUPPORT)
+    assert harness.post(body, secret="not-the-secret")[0] == 401
+    stale = int(time.time()) - 6 * 60
+    assert harness.post(body, timestamp=stale)[0] == 401
+    assert harness.post(body)[0] == 200
+
+
+def test_healthz(harness: Harness) -> None:
+    with urllib.request.urlopen(harness.url + "/healthz") as response:
+        assert json.loads(response.read()) == {"ok": True}
+
+
+def test_help_and_a_helpful_hint_for_a_typo(harness: Harness) -> None:
+    assert "/sla status" in _ephemeral_text(harness.command("help"))
+    hint = _ephemeral_text(harness.command("stauts"))
+    assert "did you mean" in hint and "status" in hint
+    assert "needs a ticket" in _ephemeral_text(harness.command("pause")) or "T-12" in _ephemeral_text(
+        harness.command("pause")
+    )
+
+
+def test_a_client_message_opens_a_ticket_and_an_agent_reply_is_the_first_response(harness: Harness) -> None:
+    ts = harness.slack.post_user_message(SUPPORT, CLIENT, "The dashboard is down for everyone")["ts"]
+    harness.event(
+        inbound.message_event(SUPPORT, CLIENT, "The dashboard is down for everyone", ts), event_id="Ev1"
+    )
+    harness.wait_for(lambda: len(harness.slack.thread(SUPPORT, ts)) >= 2)
+    note = harness.slack.thread(SUPPORT, ts)[-1]["text"]
+    assert "T-1" in note
+    # Slack retries the same event: still one ticket
+    harness.event(
+        inbound.message_event(SUPPORT, CLIENT, "The dashboard is down for everyone", ts),
+        event_id="Ev1",
+        retry_num=1,
+    )
+
+    status = _ephemeral_text(harness.command("status T-1"))
+    assert "first response" in status and "left" in status
+
+    harness.clock.advance(timedelta(minutes=10))
+    reply_ts = harness.slack.post_user_message(SUPPORT, AGENT, "Looking into it", thread_ts=ts)["ts"]
+    harness.event(
+        inbound.message_event(SUPPORT, AGENT, "Looking into it", reply_ts, thread_ts=ts), event_id="Ev2"
+    )
+    harness.wait_for(lambda: "met" in _ephemeral_text(harness.command("status T-1")))
+    state = harness.runtime.services.tickets.state(team_id=TEAM, ref="T-1")
+    first = next(t for t in state.timers if t.metric == "first_response")
+    assert str(first.state) == "met"
+    with harness.runtime.services.uow.begin(read_only=True) as tx:
+        assert tx.status.open_tickets(team_id=TEAM, now=harness.clock.now()).total == 1
+
+
+def test_agents_change_tickets_and_others_are_refused(harness: Harness) -> None:
+    started = _ephemeral_text(harness.command("start P2 acme Printer on fire"))
+    assert "T-1" in started
+    refused = _ephemeral_text(harness.command("resolve T-1", user=OUTSIDER))
+    assert "Only support agents" in refused
+    assert harness.runtime.services.tickets.state(team_id=TEAM, ref="T-1").ticket.status == "open"
+
+    paused = _ephemeral_text(harness.command("pause T-1 waiting for logs"))
+    assert "paused" in paused.lower()
+    assert (
+        harness.runtime.services.tickets.state(team_id=TEAM, ref="T-1").ticket.status == "waiting_on_client"
+    )
+    harness.command("resume T-1")
+    harness.command("priority T-1 P1")
+    assert harness.runtime.services.tickets.state(team_id=TEAM, ref="T-1").ticket.priority == "P1"
+    assert "resolved" in _ephemeral_text(harness.command("resolve T-1")).lower()
+    again = _ephemeral_text(harness.command("resolve T-1"))
+    assert "already resolved" in again
+    timeline = _ephemeral_text(harness.command("explain T-1"))
+    assert "resolution" in timeline
+
+
+def test_a_forged_button_value_changes_nothing(harness: Harness) -> None:
+    harness.command("start P3 acme Slow exports")
+    body = inbound.block_actions(
+        "ticket_resolve", '{"t":"T-1","x":"DROP TABLE"}', AGENT, SUPPORT, "1700000000.000100"
+    )
+    assert harness.post(body)[0] == 200
+    harness.wait_for(
+        lambda: any("not one of slabot" in e.get("text", "") for e in harness.slack.ephemerals())
+    )
+    assert harness.runtime.services.tickets.state(team_id=TEAM, ref="T-1").ticket.status == "open"
+
+    good = inbound.block_actions("ticket_resolve", '{"t":"T-1"}', AGENT, SUPPORT, "1700000000.000100")
+    assert harness.post(good)[0] == 200
+    harness.wait_for(
+        lambda: harness.runtime.services.tickets.state(team_id=TEAM, ref="T-1").ticket.status == "resolved"
+    )
+
+
+def test_app_home_is_published(harness: Harness) -> None:
+    harness.command("start P1 acme Checkout broken")
+    harness.command("take T-1")
+    harness.event(inbound.app_home_opened_event(AGENT), event_id="EvHome")
+    harness.wait_for(lambda: harness.slack.home_view(AGENT) is not None)
+    assert "T-1" in json.dumps(harness.slack.home_view(AGENT))
+
+
+def test_status_lists_are_cut_within_slack_limits(harness: Harness) -> None:
+    tickets = harness.runtime.services.tickets
+    for n in range(60):
+        tickets.open(team_id=TEAM, client_key="acme", source="import", priority="P3", title=f"issue {n}")
+    answer = harness.command("status client acme")
+    assert len(answer["blocks"]) <= 50
+    assert "more" in json.dumps(answer["blocks"])
