@@ -239,10 +239,10 @@ def test_summary_of_a_week_of_the_servicenow_log() -> None:
     with SERVICENOW.open(encoding="utf-8") as f:
         log = servicenow_events(f)
     result = replay(load_contracts_text(CONTRACT), log.events)
-    week = parse_period("2016-W10", now=datetime(2016, 6, 1, tzinfo=UTC), tz="UTC")
+    week = parse_period("2016-W09", now=datetime(2016, 6, 1, tzinfo=UTC), tz="UTC")
     in_week = [r for r in result.rows if week.contains(r.started_at)]
     before = [r for r in result.rows if previous(week).contains(r.started_at)]
-    assert in_week and before
+    assert len(in_week) > 1000  # nearly the whole sample opened in that week
     current = table(in_week)
     summary = weekly_summary(week, current, table(before), breaches=top_breaches(in_week))
     # the summary's totals agree with the rows, counted independently
