@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select, true, update
+from sqlalchemy import Select, and_, case, delete, false, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -392,41 +392,75 @@ class EventRepository(_Repository):
             seen = self._by_external_id(team_id, source, external_id)
             if seen is not None:
                 return AppendResult(event=seen, seq=seen.seq, created=False)
+        if external_id is None:  # nothing to deduplicate: no savepoint needed
+            row = self._insert_next(
+                team_id, ticket_id, at, kind, recorded_at, priority, status, client, actor, note, source, None
+            )
+            return AppendResult(event=row, seq=row.seq, created=True)
         try:
-            with self.session.begin_nested():
-                seq = self.session.execute(
-                    update(Ticket)
-                    .where(Ticket.team_id == team_id, Ticket.id == ticket_id)
-                    .values(event_seq=Ticket.event_seq + 1)
-                    .returning(Ticket.event_seq)
-                ).scalar_one_or_none()
-                if seq is None:
-                    raise NotFound(f"ticket {ticket_id} in {team_id}")
-                row = TicketEventRow(
-                    team_id=team_id,
-                    ticket_id=ticket_id,
-                    seq=seq,
-                    at=at,
-                    kind=str(kind),
-                    priority=priority,
-                    status=status,
-                    client=client,
-                    actor=actor,
-                    note=note,
-                    source=source,
-                    external_id=external_id,
-                    recorded_at=recorded_at,
+            with self.session.begin_nested():  # a concurrent duplicate only rolls back to here
+                row = self._insert_next(
+                    team_id,
+                    ticket_id,
+                    at,
+                    kind,
+                    recorded_at,
+                    priority,
+                    status,
+                    client,
+                    actor,
+                    note,
+                    source,
+                    external_id,
                 )
-                self.session.add(row)
-                self.session.flush()
         except IntegrityError:
-            if external_id is None:
-                raise
             seen = self._by_external_id(team_id, source, external_id)
             if seen is None:
                 raise
             return AppendResult(event=seen, seq=seen.seq, created=False)
-        return AppendResult(event=row, seq=seq, created=True)
+        return AppendResult(event=row, seq=row.seq, created=True)
+
+    def _insert_next(
+        self,
+        team_id: str,
+        ticket_id: int,
+        at: datetime,
+        kind: str,
+        recorded_at: datetime,
+        priority: str | None,
+        status: str | None,
+        client: str | None,
+        actor: str | None,
+        note: str | None,
+        source: str | None,
+        external_id: str | None,
+    ) -> TicketEventRow:
+        seq = self.session.execute(
+            update(Ticket)
+            .where(Ticket.team_id == team_id, Ticket.id == ticket_id)
+            .values(event_seq=Ticket.event_seq + 1)
+            .returning(Ticket.event_seq)
+        ).scalar_one_or_none()
+        if seq is None:
+            raise NotFound(f"ticket {ticket_id} in {team_id}")
+        row = TicketEventRow(
+            team_id=team_id,
+            ticket_id=ticket_id,
+            seq=seq,
+            at=at,
+            kind=str(kind),
+            priority=priority,
+            status=status,
+            client=client,
+            actor=actor,
+            note=note,
+            source=source,
+            external_id=external_id,
+            recorded_at=recorded_at,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
 
     def list_for_ticket(self, *, team_id: str, ticket_id: int) -> list[TicketEventRow]:
         stmt = (
@@ -817,8 +851,10 @@ class TicketTimers:
 @dataclass(frozen=True)
 class StatusPage:
     items: list[TicketTimers]
-    #: how many open tickets match the filters (``items`` holds at most ``limit`` of them).
+    #: how many open tickets match the filters (``items`` holds at most ``limit`` of them), counted up
+    #: to ``count_limit``: when ``total_is_exact`` is False there are at least ``total`` (show "1000+").
     total: int
+    total_is_exact: bool = True
 
 
 class StatusQueries(_Repository):
@@ -833,6 +869,7 @@ class StatusQueries(_Repository):
         state: StatusFilter = "all",
         due_within: timedelta = timedelta(hours=1),
         limit: int = 20,
+        count_limit: int | None = 1000,
     ) -> StatusPage:
         """Open tickets with their timers, most urgent (earliest running ``due_at``) first.
 
@@ -841,23 +878,28 @@ class StatusQueries(_Repository):
         """
         now = require_aware(now, name="now")
         t = Ticket
-        conditions: list[Any] = [t.team_id == _team(team_id), t.is_open.is_(True)]
+        conditions: list[Any] = [t.team_id == _team(team_id), t.is_open == true()]
         if channel_id is not None:
             conditions.append(t.channel_id == channel_id)
         if assignee is not None:
             conditions.append(t.assignee == assignee)
         if client_key is not None:
             conditions.append(t.client_key == client_key)
-        breached = or_(t.has_breach.is_(True), t.next_due_at <= now)
+        breached = or_(t.has_breach == true(), t.next_due_at <= now)
         if state == "breached":
             conditions.append(breached)
         elif state == "at_risk":
-            conditions.append(t.has_breach.is_(False))
+            conditions.append(t.has_breach == false())
             conditions.append(t.next_due_at > now)
             conditions.append(or_(t.next_risk_at <= now, t.next_due_at <= now + due_within))
         elif state != "all":
             raise ValueError(f"unknown status filter {state!r}")
-        total = int(self.session.execute(select(func.count()).select_from(t).where(*conditions)).scalar_one())
+        matching = select(t.id).where(*conditions)
+        if count_limit is not None:  # an exact count of 100,000 rows costs more than the page itself
+            matching = matching.limit(count_limit + 1)
+        total = int(self.session.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
+        exact = count_limit is None or total <= count_limit
+        total = total if exact else count_limit  # type: ignore[assignment]
         tickets = list(
             self.session.scalars(
                 select(t)
@@ -884,7 +926,9 @@ class StatusQueries(_Repository):
             for timer in timers:
                 by_ticket[timer.ticket_id].append(timer)
         return StatusPage(
-            items=[TicketTimers(ticket, by_ticket[ticket.id]) for ticket in tickets], total=total
+            items=[TicketTimers(ticket, by_ticket[ticket.id]) for ticket in tickets],
+            total=total,
+            total_is_exact=exact,
         )
 
 

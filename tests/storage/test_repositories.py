@@ -324,6 +324,10 @@ def test_status_lists_open_tickets_most_urgent_first_with_filters(uow: UnitOfWor
     assert ids_of(state="at_risk", due_within=15 * M) == ([ids[4], ids[1]], 2)
     with uow.begin() as tx:
         page = tx.status.open_tickets(team_id="T1", now=now, limit=1)
+        capped = tx.status.open_tickets(team_id="T1", now=now, limit=1, count_limit=3)
+        exact = tx.status.open_tickets(team_id="T1", now=now, limit=1, count_limit=5)
+    assert (capped.total, capped.total_is_exact, exact.total, exact.total_is_exact) == (3, False, 5, True)
+    assert page.total_is_exact
     assert [t.metric for t in page.items[0].timers] == ["first_response"]
     with pytest.raises(ValueError), uow.begin() as tx:
         tx.status.open_tickets(team_id="T1", now=now, state="bogus")  # type: ignore[arg-type]
