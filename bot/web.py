@@ -101,7 +101,9 @@ class WebApp:
             return _respond(start_response, HttpResponse(413, "request body too large\n"))
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {
-            key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
         }
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
