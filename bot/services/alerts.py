@@ -1,0 +1,431 @@
+"""The alert sweep: due warning, breach and escalation instants become outbox notifications.
+
+Each timer row of the projection carries ``next_alert_at`` (indexed). :class:`Sweeper` leases the
+rows whose instant has come (``tx.timers.claim_due``, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
+folds each ticket's events with its contract version, lists the timer's alert points
+(:func:`sla.timers.alert_points`) and, **in one transaction per ticket**:
+
+- enqueues one outbox row per due point and destination, with an idempotency key
+  ``"<team>:<ref>:<metric>:<cycle>:<threshold>"`` (``@thread`` for the copy in the ticket's
+  thread), so a point can never be enqueued twice, whatever crashes or how many sweepers run;
+- records a warning that is already *superseded* (a later point of the same timer is due too,
+  e.g. after slabot was down) as a ``cancelled`` row under the same key: one late warning, not three;
+- moves ``next_alert_at`` to the first point still in the future (``None`` when there is none).
+
+Quiet hours need nothing here: alert points are counted in business time, so a business-hours
+metric has no point while its calendar is closed; 24x7 metrics alert at any hour.
+
+Also here, for the ticket use cases: :func:`enqueue_status_refresh` (the one live status message
+of a ticket) and :func:`enqueue_met_notes` (the optional "met" note). See docs/alerts.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from bot.clock import Clock
+from bot.services.tickets import TicketService
+from sla.contracts import AlertRouting, ContractBook, ContractVersion
+from sla.metrics import TimerState
+from sla.timers import AlertPoint, MetricTimer, alert_points
+from storage.models import MetricTimerRow, NotificationState, Ticket
+from storage.repositories import ALL_TEAMS
+from storage.uow import Transaction, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+#: outbox kinds written here (the notifier renders each).
+ALERT_KINDS: Final = ("warning", "breach", "escalation")
+MET_KIND: Final = "met"
+STATUS_KIND: Final = "status"
+
+
+def alert_key(team_id: str, ref: str, point_key: str, destination: str | None = None) -> str:
+    """The idempotency key of one alert: ``T1:T-12:first_response:1:75%`` (``@thread`` for the thread copy)."""
+    key = f"{team_id}:{ref}:{point_key}"
+    return f"{key}@{destination}" if destination else key
+
+
+def status_key(team_id: str, ref: str) -> str:
+    """The key carried in the live status message's metadata (one card per ticket)."""
+    return f"{team_id}:{ref}:status"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where one copy of an alert goes. ``label`` is ``""`` for the primary copy."""
+
+    label: str
+    channel_id: str | None
+    thread_ts: str | None = None
+    mention: tuple[str, ...] = ()
+
+
+def alert_destinations(point: AlertPoint, routing: AlertRouting, ticket: Ticket) -> list[Destination]:
+    """Where a point's notice goes (first = primary, keyed without a suffix).
+
+    - warning: the alert channel and, when ``routing.thread`` and the ticket has a thread, the thread;
+      nothing when neither exists (the contract asked for no warnings there);
+    - breach: the alert channel (else the ticket's thread), mentioning ``escalate_to`` and ``lead``;
+    - escalation level n: its own channel, else the alert channel, else the thread, mentioning its
+      ``notify`` list.
+    A breach or escalation with nowhere to go still gets a row without a channel, which the notifier
+    records as failed (``no_alert_channel``) so admins see it instead of it vanishing.
+    """
+    thread = (ticket.channel_id, ticket.thread_ts) if ticket.channel_id and ticket.thread_ts else None
+    if point.kind == "warning":
+        found: list[Destination] = []
+        if routing.channel:
+            found.append(Destination("", routing.channel))
+        if routing.thread and thread is not None:
+            found.append(Destination("thread" if found else "", thread[0], thread[1]))
+        return found
+    if point.kind == "breach":
+        mention = tuple(who for who in (routing.escalate_to, routing.lead) if who)
+        channel = routing.channel
+    else:
+        level = _level_of(point)
+        steps = routing.escalation
+        step = steps[level - 1] if 0 < level <= len(steps) else None
+        mention = tuple(step.notify) if step else ()
+        channel = (step.channel if step else None) or routing.channel
+    if channel:
+        return [Destination("", channel, None, mention)]
+    if thread is not None:
+        return [Destination("", thread[0], thread[1], mention)]
+    return [Destination("", None, None, mention)]
+
+
+def _level_of(point: AlertPoint) -> int:
+    _, _, number = point.threshold.rpartition("-")
+    return int(number) if number.isdigit() else 0
+
+
+@dataclass
+class SweepStats:
+    claimed: int = 0
+    tickets: int = 0
+    enqueued: int = 0
+    #: warnings recorded as cancelled because a later point of the same timer was due as well.
+    superseded: int = 0
+    #: timers whose projection changed under the sweep (re-checked on the next sweep).
+    rechecks: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Claim:
+    team_id: str
+    timer_id: int
+    ticket_id: int
+    metric: str
+    cycle: int
+    snapshot: tuple[Any, ...]
+
+
+def _projection(row: MetricTimerRow) -> tuple[Any, ...]:
+    """The columns an event can change (not the sweep's own: next_alert_at, lease, updated_at)."""
+    return (
+        row.state,
+        row.priority,
+        row.target_seconds,
+        row.calendar_name,
+        row.due_at,
+        row.stopped_at,
+        row.breached_at,
+        row.resumed_at,
+        row.elapsed_at_resume_seconds,
+        row.pause_reason,
+    )
+
+
+class Sweeper:
+    """Turns due alert points into outbox rows. Safe to run in any number of processes on PostgreSQL."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        book: ContractBook,
+        tickets: TicketService,
+        clock: Clock,
+        worker_id: str,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 500,
+        sweep_interval: timedelta = timedelta(seconds=10),
+        late_slack: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.uow = uow
+        self.book = book
+        self.tickets = tickets
+        self.clock = clock
+        self.worker_id = worker_id
+        self.lease = lease
+        self.batch = batch
+        #: a point enqueued more than this after its instant is marked "late by N min".
+        self.late_after = sweep_interval + late_slack
+
+    def run_once(self) -> SweepStats:
+        stats = SweepStats()
+        now = self.clock.now()
+        started = time.perf_counter()
+        while True:
+            with self.uow.begin() as tx:
+                rows = tx.timers.claim_due(
+                    team_id=ALL_TEAMS, now=now, worker=self.worker_id, lease=self.lease, limit=self.batch
+                )
+                claims = [
+                    _Claim(r.team_id, r.id, r.ticket_id, r.metric, r.cycle, _projection(r)) for r in rows
+                ]
+            stats.claimed += len(claims)
+            by_ticket: dict[tuple[str, int], list[_Claim]] = {}
+            for claim in claims:
+                by_ticket.setdefault((claim.team_id, claim.ticket_id), []).append(claim)
+            for (team_id, ticket_id), group in by_ticket.items():
+                stats.tickets += 1
+                try:
+                    self._sweep_ticket(team_id, ticket_id, group, now, stats)
+                except Exception:  # one bad ticket must not stop the others; its lease expires, it is retried
+                    stats.errors += 1
+                    log.exception(
+                        "alert sweep failed for ticket id %s of %s; retried after the lease",
+                        ticket_id,
+                        team_id,
+                    )
+            if len(claims) < self.batch:
+                break
+        stats.seconds = time.perf_counter() - started
+        if stats.enqueued or stats.errors:
+            log.info(
+                "sweep: %d timers claimed, %d notifications enqueued, %d superseded, %d errors",
+                stats.claimed,
+                stats.enqueued,
+                stats.superseded,
+                stats.errors,
+            )
+        return stats
+
+    # ------------------------------------------------------------------ one ticket, one transaction
+
+    def _sweep_ticket(
+        self, team_id: str, ticket_id: int, claims: Sequence[_Claim], now: datetime, stats: SweepStats
+    ) -> None:
+        with self.uow.begin() as tx:
+            ticket = tx.tickets.get(team_id=team_id, ticket_id=ticket_id)
+            timers: dict[tuple[str, int], MetricTimer] = {}
+            version: ContractVersion | None = None
+            if ticket is not None and ticket.is_open:
+                folded, version = self.tickets.fold(tx, ticket)
+                at = max(now, folded.last_at or now)
+                timers = {(str(t.metric), t.cycle): t for t in folded.timers(at)}
+            alerted: AlertPoint | None = None
+            for claim in claims:
+                timer = timers.get((claim.metric, claim.cycle))
+                points = alert_points(timer, version) if timer is not None and version is not None else []
+                due = [p for p in points if p.at <= now]
+                enqueued = (
+                    bool(due)
+                    and ticket is not None
+                    and version is not None
+                    and self._enqueue(tx, ticket, version.alerts, due, now, stats)
+                )
+                if enqueued:
+                    alerted = due[-1]
+                upcoming = next((p.at for p in points if p.at > now), None)
+                tx.timers.release(
+                    team_id=team_id,
+                    timer_id=claim.timer_id,
+                    worker=self.worker_id,
+                    next_alert_at=upcoming,
+                    now=now,
+                )
+            if alerted is not None and ticket is not None:
+                enqueue_status_refresh(tx, ticket=ticket, now=now, reason=f"{alerted.key}")
+            # An event recorded concurrently may have rewritten the projection after our fold read the
+            # events. The release above holds the row lock now, so this read is final: if the timer
+            # changed, look again on the next sweep (enqueueing is idempotent; nothing is lost).
+            current = {row.id: row for row in tx.timers.list_for_ticket(team_id=team_id, ticket_id=ticket_id)}
+            for claim in claims:
+                row = current.get(claim.timer_id)
+                if row is not None and _projection(row) != claim.snapshot:
+                    tx.timers.set_next_alert(team_id=team_id, timer_id=claim.timer_id, next_alert_at=now)
+                    stats.rechecks += 1
+
+    def _enqueue(
+        self,
+        tx: Transaction,
+        ticket: Ticket,
+        routing: AlertRouting,
+        due: Sequence[AlertPoint],
+        now: datetime,
+        stats: SweepStats,
+    ) -> bool:
+        """Enqueue the due points of one timer (sorted by instant); True if a new row was created."""
+        created = False
+        latest = due[-1]
+        for point in due:
+            metric, cycle, _ = point.key.split(":", 2)
+            late_by = now - point.at
+            payload: dict[str, Any] = {
+                "ref": ticket.ref,
+                "ticket_id": ticket.id,
+                "metric": metric,
+                "cycle": int(cycle),
+                "threshold": point.threshold,
+                "point": point.key,
+                "at": point.at.isoformat(),
+                "late_by_seconds": int(late_by.total_seconds()) if late_by > self.late_after else None,
+            }
+            if point.kind == "escalation":
+                payload["level"] = _level_of(point)
+            if point.kind == "warning" and point is not latest:
+                if self._record_superseded(tx, ticket, point, latest, payload, now):
+                    stats.superseded += 1
+                continue
+            for dest in alert_destinations(point, routing, ticket):
+                if tx.outbox.enqueue(
+                    team_id=ticket.team_id,
+                    idempotency_key=alert_key(ticket.team_id, ticket.ref, point.key, dest.label),
+                    kind=point.kind,
+                    payload={
+                        **payload,
+                        "mention": list(dest.mention),
+                        "destination": dest.label or "primary",
+                    },
+                    now=now,
+                    channel_id=dest.channel_id,
+                    thread_ts=dest.thread_ts,
+                    ticket_id=ticket.id,
+                ):
+                    created = True
+                    stats.enqueued += 1
+        return created
+
+    @staticmethod
+    def _record_superseded(
+        tx: Transaction,
+        ticket: Ticket,
+        point: AlertPoint,
+        latest: AlertPoint,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """Keep a cancelled row under the point's key, so it can never fire later and admins see why."""
+        key = alert_key(ticket.team_id, ticket.ref, point.key)
+        if not tx.outbox.enqueue(
+            team_id=ticket.team_id,
+            idempotency_key=key,
+            kind=point.kind,
+            payload={**payload, "superseded_by": latest.key},
+            now=now,
+            ticket_id=ticket.id,
+        ):
+            return False  # already sent, or already recorded
+        row = tx.outbox.get_by_key(team_id=ticket.team_id, idempotency_key=key)
+        if row is not None:
+            row.state = NotificationState.cancelled.value
+            row.last_error = f"superseded by {latest.key} (due at the same sweep)"
+        return True
+
+
+# ---------------------------------------------------------------------- for the ticket use cases
+
+
+def enqueue_status_refresh(
+    tx: Transaction, *, ticket: Ticket, now: datetime, reason: str | None = None
+) -> bool:
+    """Ask the notifier to post (first time) or ``chat.update`` the ticket's live status card.
+
+    Call it in the transaction of every ticket change (event, assignment). The notifier renders
+    the card as the ticket stands at delivery and coalesces several pending refreshes of one
+    ticket into one Slack call. ``reason`` makes the row's key unique (default: the ticket's
+    event counter and ``now``). Tickets without a Slack thread have no card: returns False.
+    """
+    if not (ticket.channel_id and ticket.thread_ts):
+        return False
+    reason = reason or f"e{ticket.event_seq}@{now.isoformat()}"
+    return tx.outbox.enqueue(
+        team_id=ticket.team_id,
+        idempotency_key=f"{status_key(ticket.team_id, ticket.ref)}:{reason}",
+        kind=STATUS_KIND,
+        payload={"ref": ticket.ref, "ticket_id": ticket.id},
+        now=now,
+        channel_id=ticket.channel_id,
+        thread_ts=ticket.thread_ts,
+        ticket_id=ticket.id,
+    )
+
+
+def enqueue_met_notes(
+    tx: Transaction,
+    *,
+    ticket: Ticket,
+    version: ContractVersion,
+    timers: Iterable[MetricTimer],
+    now: datetime,
+    since: datetime | None = None,
+) -> int:
+    """Queue the optional "met" note (``alerts.met_note: true``) for each timer met at or after ``since``.
+
+    Call it from the ticket use case after an event, with the folded timers and ``since`` = the
+    event's instant. Once per (ticket, metric, cycle); goes to the thread, else the alert channel.
+    """
+    routing = version.alerts
+    if not routing.met_note:
+        return 0
+    if ticket.channel_id and ticket.thread_ts:
+        channel, thread = ticket.channel_id, ticket.thread_ts
+    elif routing.channel:
+        channel, thread = routing.channel, None
+    else:
+        return 0
+    count = 0
+    for timer in timers:
+        if timer.state != TimerState.MET or timer.stopped_at is None:
+            continue
+        if since is not None and timer.stopped_at < since:
+            continue
+        point = f"{timer.metric}:{timer.cycle}:met"
+        if tx.outbox.enqueue(
+            team_id=ticket.team_id,
+            idempotency_key=alert_key(ticket.team_id, ticket.ref, point),
+            kind=MET_KIND,
+            payload={
+                "ref": ticket.ref,
+                "ticket_id": ticket.id,
+                "metric": str(timer.metric),
+                "cycle": timer.cycle,
+                "threshold": "met",
+                "point": point,
+                "at": timer.stopped_at.isoformat(),
+                "mention": [],
+                "destination": "primary",
+            },
+            now=now,
+            channel_id=channel,
+            thread_ts=thread,
+            ticket_id=ticket.id,
+        ):
+            count += 1
+    return count
+
+
+__all__ = [
+    "ALERT_KINDS",
+    "MET_KIND",
+    "STATUS_KIND",
+    "Destination",
+    "SweepStats",
+    "Sweeper",
+    "alert_destinations",
+    "alert_key",
+    "enqueue_met_notes",
+    "enqueue_status_refresh",
+    "status_key",
+]

@@ -1,0 +1,784 @@
+"""The notifier: delivers outbox rows to Slack, once, in order, within Slack's limits.
+
+``Notifier.run_once()`` leases due rows (``tx.outbox.claim_due``), groups them by channel and:
+
+- **renders** each alert from its payload and the ticket *as it stands now* (handlers/blocks/alerts),
+  dropping (``cancelled``) a warning or escalation whose timer stopped or paused meanwhile;
+- **paces** each channel like Slack does (about one message per second, bursts of ``burst``), and
+  merges more than ``digest_threshold`` top-level alerts due for one channel into one digest;
+- **posts** with message metadata ``{"event_type": "slabot_alert", "event_payload": {"key": ...}}``.
+  Before posting a row whose earlier attempt *may* have reached Slack (its lease expired while
+  claimed, or the last error left the outcome unknown), it looks for that key in the channel's
+  history (``conversations.history``/``conversations.replies`` with ``include_all_metadata``) and,
+  when found, records that message instead of posting again;
+- maps failures: 429 → retry after ``Retry-After``; 5xx and network errors → retry with
+  exponential backoff (the whole notifier pauses, so order is kept); permanent errors
+  (``channel_not_found``, ``not_in_channel``, ``is_archived``, ``invalid_auth``, ...) → ``failed``,
+  logged at ERROR and listed by :func:`failed_alerts` (``/sla admin alerts``, App Home).
+
+The ``WebClient`` given to the notifier should have no blocking retry handlers
+(:func:`notifier_web_client`): the outbox is the retry mechanism, and a client-side retry of a
+post whose answer was lost would post twice. See docs/alerts.md for the exact guarantee.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
+
+from bot.clock import Clock
+from bot.services.alerts import ALERT_KINDS, MET_KIND, STATUS_KIND, status_key
+from bot.services.tickets import TicketError, TicketService, ticket_view
+from handlers.blocks import Message, mention
+from handlers.blocks.alerts import (
+    AlertItem,
+    breach_message,
+    digest_message,
+    escalation_message,
+    met_message,
+    warning_message,
+)
+from handlers.blocks.tickets import ticket_card
+from sla.contracts import ContractVersion
+from sla.countdown import TicketView
+from sla.metrics import TimerState
+from sla.timers import MetricTimer
+from storage.models import NotificationState, Ticket
+from storage.repositories import ALL_TEAMS
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE: Final = "slabot_alert"
+#: errors that will not go away by retrying: the row is recorded as failed and shown to admins.
+PERMANENT_ERRORS: Final = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_authed",
+        "missing_scope",
+        "no_permission",
+        "ekm_access_denied",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "cannot_reply_to_message",
+        "thread_not_found",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_metadata_format",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "team_access_not_granted",
+        "no_alert_channel",
+    }
+)
+#: errors Slack documents as temporary.
+TRANSIENT_ERRORS: Final = frozenset(
+    {
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "ratelimited",
+        "team_not_ready",
+    }
+)
+#: prefix of ``last_error`` when an attempt may have posted (timeout, 5xx): the next one checks first.
+UNCONFIRMED: Final = "unconfirmed: "
+#: an unknown error code is retried this many times before the row is recorded as failed.
+UNKNOWN_ERROR_ATTEMPTS: Final = 5
+
+
+def notifier_web_client(token: str, *, base_url: str, timeout: int = 15) -> WebClient:
+    """A ``WebClient`` for the notifier: no retry handlers (the outbox retries, without blocking)."""
+    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+
+
+@dataclass
+class DeliveryStats:
+    claimed: int = 0
+    #: Slack messages posted (a digest counts once) and status cards updated.
+    posted: int = 0
+    updated: int = 0
+    #: rows marked sent (several per digest).
+    sent: int = 0
+    digests: int = 0
+    #: rows found already posted by an earlier attempt (no second message).
+    found_posted: int = 0
+    deferred: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class FailedAlert:
+    """A notification that could not be delivered and will not be retried (for admins)."""
+
+    ref: str | None
+    kind: str
+    channel_id: str | None
+    error: str
+    attempts: int
+    created_at: datetime
+    idempotency_key: str
+
+
+def failed_alerts(uow: UnitOfWork, team_id: str, *, limit: int = 50) -> list[FailedAlert]:
+    """Undeliverable alerts of a workspace, newest first (``/sla admin alerts``, App Home)."""
+    with uow.begin(read_only=True) as tx:
+        rows = tx.outbox.list_failed(team_id=team_id, limit=limit)
+    return [
+        FailedAlert(
+            ref=(row.payload or {}).get("ref"),
+            kind=row.kind,
+            channel_id=row.channel_id,
+            error=row.last_error or "unknown error",
+            attempts=row.attempts,
+            created_at=row.created_at,
+            idempotency_key=row.idempotency_key,
+        )
+        for row in rows
+    ]
+
+
+@dataclass
+class _Job:
+    id: int
+    team_id: str
+    key: str
+    kind: str
+    ticket_id: int | None
+    channel_id: str | None
+    thread_ts: str | None
+    payload: dict[str, Any]
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class _Failure:
+    kind: str  # "ratelimited" | "transient" | "permanent"
+    error: str
+    retry_after: float | None = None
+
+
+@dataclass
+class _Context:
+    ticket: Ticket
+    version: ContractVersion
+    timers: dict[tuple[str, int], MetricTimer]
+    view: TicketView
+
+
+@dataclass
+class _Unit:
+    """What one Slack call delivers: one alert, a digest of alerts, or a ticket's status card."""
+
+    jobs: list[_Job]
+    kind: str  # "single" | "digest" | "status"
+    items: list[tuple[_Job, AlertItem]] = field(default_factory=list)
+
+
+class _Stop(Exception):
+    """A Slack call failed: the unit is recorded failed (permanent) or the channel/run stops (retryable)."""
+
+    def __init__(self, failure: _Failure) -> None:
+        super().__init__(failure.error)
+        self.failure = failure
+
+
+class Notifier:
+    """Delivers outbox rows. Safe to run in several processes on PostgreSQL (rows are leased)."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        book: Any,
+        tickets: TicketService,
+        clients: Callable[[str], WebClient],
+        clock: Clock,
+        worker_id: str,
+        per_channel_interval: timedelta = timedelta(seconds=1),
+        burst: int = 3,
+        digest_threshold: int = 3,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 200,
+        backoff_base: timedelta = timedelta(seconds=2),
+        backoff_cap: timedelta = timedelta(minutes=5),
+        give_up_after: timedelta = timedelta(hours=24),
+        late_after: timedelta = timedelta(minutes=1),
+        history_pages: int = 5,
+    ) -> None:
+        self.uow = uow
+        self.book = book
+        self.tickets = tickets
+        self.clients = clients
+        self.clock = clock
+        self.worker_id = worker_id
+        self.interval = per_channel_interval
+        self.burst = max(1, burst)
+        self.digest_threshold = digest_threshold
+        self.lease = lease
+        self.batch = batch
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.give_up_after = give_up_after
+        self.late_after = late_after
+        self.history_pages = history_pages
+        #: per (team, channel): the instant the next message may go (a token bucket of ``burst``).
+        self._next_slot: dict[tuple[str, str], datetime] = {}
+        self._paused_until: datetime | None = None
+        self._failures = 0
+
+    # ------------------------------------------------------------------ the run
+
+    def run_once(self) -> DeliveryStats:
+        stats = DeliveryStats()
+        started = time.perf_counter()
+        now = self.clock.now()
+        if self._paused_until is not None and now < self._paused_until:
+            return stats
+        with self.uow.begin() as tx:
+            rows = tx.outbox.claim_due(
+                team_id=ALL_TEAMS, now=now, worker=self.worker_id, lease=self.lease, limit=self.batch
+            )
+            jobs = [
+                _Job(
+                    r.id,
+                    r.team_id,
+                    r.idempotency_key,
+                    r.kind,
+                    r.ticket_id,
+                    r.channel_id,
+                    r.thread_ts,
+                    dict(r.payload or {}),
+                    r.attempts,
+                    r.last_error,
+                    r.created_at,
+                )
+                for r in rows
+            ]
+        stats.claimed = len(jobs)
+        channels: dict[tuple[str, str | None], list[_Job]] = {}
+        for job in jobs:  # oldest first, so each channel's list is in order too
+            channels.setdefault((job.team_id, job.channel_id), []).append(job)
+        contexts: dict[tuple[str, int], _Context | None] = {}
+        stop_all: _Failure | None = None
+        for (team_id, channel_id), group in channels.items():
+            if stop_all is not None:
+                self._defer(group, self._paused_until or now, stop_all.error, now, stats)
+                continue
+            if channel_id is None:
+                for job in group:
+                    self._fail(
+                        job, "no_alert_channel: the contract has no alerts.channel for this alert", stats
+                    )
+                continue
+            try:
+                self._deliver_channel(team_id, channel_id, group, now, contexts, stats)
+            except _Stop as stop:  # only raised for "everywhere" failures
+                stop_all = stop.failure
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    # ------------------------------------------------------------------ one channel
+
+    def _deliver_channel(
+        self,
+        team_id: str,
+        channel_id: str,
+        jobs: list[_Job],
+        now: datetime,
+        contexts: dict[tuple[str, int], _Context | None],
+        stats: DeliveryStats,
+    ) -> None:
+        units = self._units(jobs, now, contexts, stats)
+        client = self.clients(team_id)
+        history: dict[str | None, dict[str, str]] = {}
+        slot_key = (team_id, channel_id)
+        for index, unit in enumerate(units):
+            posts = unit.kind != "status" or self._card_ts(unit, contexts) is None
+            if posts and not self._may_post(slot_key, now):
+                rest = [job for later in units[index:] for job in later.jobs]
+                self._defer(rest, self._free_at(slot_key), "paced: channel posting rate", now, stats)
+                return
+            try:
+                self._deliver_unit(client, channel_id, unit, now, contexts, history, stats)
+            except _Stop as stop:
+                failure = stop.failure
+                if failure.kind == "permanent":
+                    for job in unit.jobs:
+                        self._fail(job, failure.error, stats)
+                    continue
+                rest = [job for later in units[index:] for job in later.jobs]
+                if failure.kind == "ratelimited":
+                    wait = timedelta(seconds=failure.retry_after or 1)
+                    self._next_slot[slot_key] = now + wait + (self.burst - 1) * self.interval
+                    self._defer(rest, now + wait, "ratelimited", now, stats)
+                    return
+                self._failures += 1
+                pause = min(self.backoff_cap, self.backoff_base * (2 ** (self._failures - 1)))
+                self._paused_until = now + pause
+                self._defer(rest, now + pause, UNCONFIRMED + failure.error, now, stats, give_up=True)
+                log.warning("Slack unavailable (%s): delivery paused for %s", failure.error, pause)
+                raise
+            if posts:
+                self._take_slot(slot_key, now)
+            self._failures = 0
+
+    def _units(
+        self,
+        jobs: list[_Job],
+        now: datetime,
+        contexts: dict[tuple[str, int], _Context | None],
+        stats: DeliveryStats,
+    ) -> list[_Unit]:
+        """Render what can be rendered (cancelling stale alerts), then cut the channel's work into Slack calls."""
+        top: list[tuple[_Job, AlertItem]] = []
+        units: list[_Unit] = []
+        status_units: dict[int | None, _Unit] = {}
+        for job in jobs:
+            if job.kind == STATUS_KIND:
+                self._context(job.team_id, job.ticket_id, now, contexts)
+                unit = status_units.get(job.ticket_id)
+                if unit is None:
+                    unit = status_units[job.ticket_id] = _Unit([], "status")
+                    units.append(unit)
+                unit.jobs.append(job)
+                continue
+            item, reason = self._item(job, now, contexts)
+            if item is None:
+                self._cancel(job, reason, stats)
+                continue
+            if job.thread_ts is None and job.kind != MET_KIND:
+                top.append((job, item))
+            else:
+                units.append(_Unit([job], "single", [(job, item)]))
+        if len(top) > self.digest_threshold:
+            units.append(_Unit([job for job, _ in top], "digest", top))
+        else:
+            units.extend(_Unit([job], "single", [(job, item)]) for job, item in top)
+        units.sort(key=lambda u: min((j.created_at, j.id) for j in u.jobs))
+        return units
+
+    def _deliver_unit(
+        self,
+        client: WebClient,
+        channel_id: str,
+        unit: _Unit,
+        now: datetime,
+        contexts: dict[tuple[str, int], _Context | None],
+        history: dict[str | None, dict[str, str]],
+        stats: DeliveryStats,
+    ) -> None:
+        if unit.kind == "status":
+            self._deliver_status(client, channel_id, unit, now, contexts, history, stats)
+            return
+        thread_ts = unit.jobs[0].thread_ts
+        pending = list(unit.items)
+        if any(self._maybe_posted(job, now) for job, _ in pending):
+            found = self._posted_keys(client, channel_id, thread_ts, unit.jobs, history)
+            already = [(job, found[job.key]) for job, _ in pending if job.key in found]
+            for job, ts in already:
+                self._sent([job], ts, now, stats)
+                stats.found_posted += 1
+            pending = [(job, item) for job, item in pending if job.key not in found]
+        if not pending:
+            return
+        keys = [job.key for job, _ in pending]
+        if unit.kind == "digest" and len(pending) > 1:
+            mentions = sorted(
+                {m for job, _ in pending if job.kind != "warning" for m in job.payload.get("mention", [])}
+            )
+            message = digest_message([item for _, item in pending], now, mention=_mentions(mentions) or None)
+            metadata = {"key": keys[0], "keys": keys}
+        else:
+            job, item = pending[0]
+            message = self._message(job, item, now)
+            metadata = {"key": job.key}
+        ts = self._post(client, channel_id, thread_ts, message, metadata, [job for job, _ in pending])
+        stats.posted += 1
+        if unit.kind == "digest" and len(pending) > 1:
+            stats.digests += 1
+        self._sent([job for job, _ in pending], ts, now, stats)
+
+    def _deliver_status(
+        self,
+        client: WebClient,
+        channel_id: str,
+        unit: _Unit,
+        now: datetime,
+        contexts: dict[tuple[str, int], _Context | None],
+        history: dict[str | None, dict[str, str]],
+        stats: DeliveryStats,
+    ) -> None:
+        first = unit.jobs[0]
+        ctx = self._context(first.team_id, first.ticket_id, now, contexts)
+        if ctx is None or not (ctx.ticket.channel_id and ctx.ticket.thread_ts):
+            for job in unit.jobs:
+                self._cancel(job, "ticket has no Slack thread", stats)
+            return
+        ticket = ctx.ticket
+        card = ticket_card(ctx.view, now)
+        key = status_key(ticket.team_id, ticket.ref)
+        if ticket.status_message_ts and ticket.status_channel_id:
+            try:
+                client.chat_update(
+                    channel=ticket.status_channel_id, ts=ticket.status_message_ts, **card.as_kwargs()
+                )
+            except SlackApiError as exc:
+                if _error_code(exc) != "message_not_found":
+                    self._raise_for(exc, unit.jobs)
+                    raise
+            else:
+                stats.updated += 1
+                self._sent(unit.jobs, ticket.status_message_ts, now, stats)
+                return
+        ts: str | None = None
+        if any(self._maybe_posted(job, now) for job in unit.jobs):
+            ts = self._posted_keys(client, channel_id, ticket.thread_ts, unit.jobs, history).get(key)
+        if ts is None:
+            ts = self._post(client, channel_id, ticket.thread_ts, card, {"key": key}, unit.jobs)
+            stats.posted += 1
+        else:
+            client.chat_update(channel=channel_id, ts=ts, **card.as_kwargs())
+            stats.found_posted += 1
+        with self.uow.begin() as tx:
+            tx.tickets.update(
+                team_id=ticket.team_id,
+                ticket_id=ticket.id,
+                now=now,
+                status_channel_id=channel_id,
+                status_message_ts=ts,
+            )
+            for job in unit.jobs:
+                tx.outbox.mark_sent(
+                    team_id=job.team_id, notification_id=job.id, slack_ts=ts, now=now, worker=self.worker_id
+                )
+        ticket.status_channel_id, ticket.status_message_ts = channel_id, ts
+        stats.sent += len(unit.jobs)
+
+    # ------------------------------------------------------------------ rendering
+
+    def _context(
+        self,
+        team_id: str,
+        ticket_id: int | None,
+        now: datetime,
+        contexts: dict[tuple[str, int], _Context | None],
+    ) -> _Context | None:
+        if ticket_id is None:
+            return None
+        cache_key = (team_id, ticket_id)
+        if cache_key not in contexts:
+            contexts[cache_key] = None
+            with self.uow.begin(read_only=True) as tx:
+                ticket = tx.tickets.get(team_id=team_id, ticket_id=ticket_id)
+                if ticket is None:
+                    return None
+                try:
+                    folded, version = self.tickets.fold(tx, ticket)
+                except TicketError as exc:
+                    log.error("cannot render alerts of %s: %s", ticket.ref, exc)
+                    return None
+            timers = folded.timers(max(now, folded.last_at or now))
+            contexts[cache_key] = _Context(
+                ticket,
+                version,
+                {(str(t.metric), t.cycle): t for t in timers},
+                ticket_view(ticket, timers, self.book, version),
+            )
+        return contexts[cache_key]
+
+    def _item(
+        self, job: _Job, now: datetime, contexts: dict[tuple[str, int], _Context | None]
+    ) -> tuple[AlertItem | None, str]:
+        ctx = self._context(job.team_id, job.ticket_id, now, contexts)
+        if ctx is None:
+            return None, "ticket not found"
+        payload = job.payload
+        timer = ctx.timers.get((str(payload.get("metric")), int(payload.get("cycle") or 0)))
+        if timer is None:
+            return None, "timer no longer exists"
+        if job.kind in ("warning", "escalation"):
+            if not ctx.ticket.is_open or timer.stopped_at is not None:
+                return None, "timer stopped before delivery"
+            if timer.state == TimerState.PAUSED:
+                return None, "timer paused before delivery"
+        if job.kind == "breach" and timer.breached_at is None:
+            return None, "no longer breached (target changed)"
+        if job.kind not in (*ALERT_KINDS, MET_KIND):
+            return None, f"unknown notification kind {job.kind!r}"
+        return (
+            AlertItem(
+                kind=job.kind,  # type: ignore[arg-type]
+                ticket=ctx.view,
+                timer=timer,
+                threshold=payload.get("threshold"),
+                level=payload.get("level"),
+                late_by=self._late_by(payload, now),
+            ),
+            "",
+        )
+
+    def _late_by(self, payload: Mapping[str, Any], now: datetime) -> timedelta | None:
+        late = timedelta(seconds=payload.get("late_by_seconds") or 0)
+        at = payload.get("at")
+        if at:
+            since = now - datetime.fromisoformat(at)
+            if since > self.late_after:
+                late = max(late, since)
+        return late if late > timedelta(0) else None
+
+    @staticmethod
+    def _message(job: _Job, item: AlertItem, now: datetime) -> Message:
+        mention = _mentions(job.payload.get("mention") or []) or None
+        if item.kind == "warning":
+            return warning_message(item.ticket, item.timer, item.threshold, now, late_by=item.late_by)
+        if item.kind == "breach":
+            return breach_message(item.ticket, item.timer, now, mention=mention, late_by=item.late_by)
+        if item.kind == "escalation":
+            return escalation_message(
+                item.ticket, item.timer, now, level=item.level or 1, mention=mention, late_by=item.late_by
+            )
+        return met_message(item.ticket, item.timer, now)
+
+    # ------------------------------------------------------------------ Slack calls
+
+    def _post(
+        self,
+        client: WebClient,
+        channel_id: str,
+        thread_ts: str | None,
+        message: Message,
+        event_payload: dict[str, Any],
+        jobs: Sequence[_Job],
+    ) -> str:
+        args: dict[str, Any] = {
+            "channel": channel_id,
+            "metadata": {"event_type": EVENT_TYPE, "event_payload": event_payload},
+            "unfurl_links": False,
+            **message.as_kwargs(),
+        }
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        try:
+            response = client.chat_postMessage(**args)
+        except Exception as exc:  # noqa: BLE001 - classified below; unknown types are re-raised
+            self._raise_for(exc, jobs)
+            raise
+        return str(response["ts"])
+
+    @staticmethod
+    def _raise_for(exc: Exception, jobs: Sequence[_Job]) -> None:
+        """Raise :class:`_Stop` for a Slack or network failure; return for anything else (a bug)."""
+        failure = _classify(exc, max(job.attempts for job in jobs))
+        if failure is not None:
+            raise _Stop(failure) from exc
+
+    def _posted_keys(
+        self,
+        client: WebClient,
+        channel_id: str,
+        thread_ts: str | None,
+        jobs: Sequence[_Job],
+        history: dict[str | None, dict[str, str]],
+    ) -> dict[str, str]:
+        """Keys of slabot messages already in the channel (or thread) since the oldest job: key → ts."""
+        if thread_ts in history:
+            return history[thread_ts]
+        oldest = min(job.created_at for job in jobs) - timedelta(minutes=1)
+        args: dict[str, Any] = {
+            "channel": channel_id,
+            "oldest": f"{oldest.timestamp():.6f}",
+            "include_all_metadata": True,
+            "limit": 200,
+        }
+        found: dict[str, str] = {}
+        cursor = None
+        try:
+            for _ in range(self.history_pages):
+                if thread_ts:
+                    response = client.conversations_replies(ts=thread_ts, cursor=cursor, **args)
+                else:
+                    response = client.conversations_history(cursor=cursor, **args)
+                for message in response.get("messages") or []:
+                    metadata = message.get("metadata") or {}
+                    if metadata.get("event_type") != EVENT_TYPE:
+                        continue
+                    body = metadata.get("event_payload") or {}
+                    for key in [body.get("key"), *(body.get("keys") or [])]:
+                        if isinstance(key, str):
+                            found.setdefault(key, str(message["ts"]))
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except Exception as exc:  # noqa: BLE001 - classified; a failed look is a failed attempt
+            self._raise_for(exc, jobs)
+            raise
+        history[thread_ts] = found
+        return found
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _maybe_posted(self, job: _Job, now: datetime) -> bool:
+        """Could an earlier attempt have posted this row? (lease expired while claimed, or an unknown outcome)"""
+        return now - job.created_at >= self.lease or (job.last_error or "").startswith(UNCONFIRMED)
+
+    def _card_ts(self, unit: _Unit, contexts: dict[tuple[str, int], _Context | None]) -> str | None:
+        job = unit.jobs[0]
+        ctx = contexts.get((job.team_id, job.ticket_id or 0))
+        return ctx.ticket.status_message_ts if ctx is not None else None
+
+    def _may_post(self, slot_key: tuple[str, str], now: datetime) -> bool:
+        slot = self._next_slot.get(slot_key)
+        return slot is None or slot <= now + (self.burst - 1) * self.interval
+
+    def _free_at(self, slot_key: tuple[str, str]) -> datetime:
+        return self._next_slot[slot_key] - (self.burst - 1) * self.interval
+
+    def _take_slot(self, slot_key: tuple[str, str], now: datetime) -> None:
+        slot = self._next_slot.get(slot_key)
+        self._next_slot[slot_key] = max(slot or now, now) + self.interval
+
+    def _sent(self, jobs: Sequence[_Job], ts: str | None, now: datetime, stats: DeliveryStats) -> None:
+        with self.uow.begin() as tx:
+            for job in jobs:
+                if not tx.outbox.mark_sent(
+                    team_id=job.team_id, notification_id=job.id, slack_ts=ts, now=now, worker=self.worker_id
+                ):
+                    log.warning(
+                        "notification %s was taken over by another worker before it was marked sent", job.key
+                    )
+        stats.sent += len(jobs)
+
+    def _defer(
+        self,
+        jobs: Sequence[_Job],
+        not_before: datetime,
+        reason: str,
+        now: datetime,
+        stats: DeliveryStats,
+        *,
+        give_up: bool = False,
+    ) -> None:
+        with self.uow.begin() as tx:
+            for job in jobs:
+                error = reason
+                if (job.last_error or "").startswith(UNCONFIRMED) and not error.startswith(UNCONFIRMED):
+                    error = UNCONFIRMED + reason  # keep "check before posting" until it is settled
+                if give_up and now - job.created_at > self.give_up_after:
+                    tx.outbox.mark_failed(
+                        team_id=job.team_id,
+                        notification_id=job.id,
+                        error=f"gave up after {self.give_up_after}: {reason}",
+                        worker=self.worker_id,
+                    )
+                    stats.failed += 1
+                    continue
+                tx.outbox.retry_later(
+                    team_id=job.team_id,
+                    notification_id=job.id,
+                    not_before=not_before,
+                    error=error,
+                    worker=self.worker_id,
+                )
+                stats.deferred += 1
+
+    def _fail(self, job: _Job, error: str, stats: DeliveryStats) -> None:
+        with self.uow.begin() as tx:
+            tx.outbox.mark_failed(
+                team_id=job.team_id, notification_id=job.id, error=error, worker=self.worker_id
+            )
+        log.error(
+            "alert %s (%s) to %s could not be delivered and will not be retried: %s",
+            job.key,
+            job.kind,
+            job.channel_id,
+            error,
+        )
+        stats.failed += 1
+
+    def _cancel(self, job: _Job, reason: str, stats: DeliveryStats) -> None:
+        with self.uow.begin() as tx:
+            row = tx.outbox.get(team_id=job.team_id, notification_id=job.id)
+            if (
+                row is not None
+                and row.state == NotificationState.claimed.value
+                and row.claimed_by == self.worker_id
+            ):
+                row.state = NotificationState.cancelled.value
+                row.lease_until = None
+                row.last_error = reason
+        stats.cancelled += 1
+        log.info("alert %s not sent: %s", job.key, reason)
+
+
+def _mentions(who: Sequence[str]) -> str:
+    return " ".join(mention(w) for w in who if w)
+
+
+def _error_code(exc: SlackApiError) -> str:
+    response = exc.response
+    try:
+        return str(response.get("error") or "")
+    except AttributeError:
+        return ""
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return str(value[0] if isinstance(value, list) else value)
+    return None
+
+
+def _classify(exc: Exception, attempts: int) -> _Failure | None:
+    """ratelimited / transient / permanent, or None when ``exc`` is not a Slack or network failure."""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200) or 200
+        code = _error_code(exc) or f"http_{status}"
+        if status == 429 or code == "ratelimited":
+            try:
+                retry_after = float(_header(exc.response.headers, "Retry-After") or 1)
+            except ValueError:
+                retry_after = 1.0
+            return _Failure("ratelimited", code, retry_after)
+        if status >= 500 or code in TRANSIENT_ERRORS:
+            return _Failure("transient", code)
+        if code in PERMANENT_ERRORS:
+            return _Failure("permanent", code)
+        if attempts + 1 >= UNKNOWN_ERROR_ATTEMPTS:
+            return _Failure("permanent", f"{code} (after {attempts + 1} attempts)")
+        return _Failure("transient", code)
+    if isinstance(exc, SlackRequestError):
+        return _Failure("permanent", f"bad request: {exc}")
+    if isinstance(
+        exc, URLError | TimeoutError | ConnectionError | http.client.HTTPException | json.JSONDecodeError
+    ):
+        return _Failure("transient", f"network: {exc}")
+    if isinstance(exc, SlackClientError | OSError):
+        return _Failure("transient", f"client: {exc}")
+    return None
