@@ -1,0 +1,238 @@
+"""Sweep cost against the number of active timers, and delivery throughput under Slack's pacing.
+
+    .venv/bin/python bench/sweep_bench.py                         # 10k and 100k active timers, SQLite
+    .venv/bin/python bench/sweep_bench.py --full                  # also 1,000,000
+    .venv/bin/python bench/sweep_bench.py --backend postgresql    # on a throwaway PostgreSQL cluster
+    .venv/bin/python bench/sweep_bench.py --sizes 2000 --due 100  # quick
+
+1. **Sweep**: N active timers whose next alert is in the future, plus D real tickets whose warning is
+   due. One ``Sweeper.run_once()`` is timed with D = 0 and D = 1,000: the cost should follow D (the
+   claim uses the ``next_alert_at`` index), not N.
+2. **Delivery**: C channels × M alerts each through the Slack emulator with its per-channel limit
+   on (1/s, bursts of 3), the clock advanced one simulated second between notifier runs. Reports
+   messages posted, digests, simulated seconds and wall-clock throughput, and any 429.
+
+Baseline (2 shared cores, SQLite, this commit): see the note in the commit / README figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bot.clock import ManualClock
+from bot.emulator import SlackEmulator
+from bot.services.alerts import Sweeper
+from bot.services.notifier import Notifier, notifier_web_client
+from bot.services.tickets import TicketService
+from sla.contracts import load_contracts_text
+from storage.db import make_engine, migrate
+from storage.models import MetricTimerRow, Ticket
+from storage.testing import PostgresCluster
+from storage.uow import UnitOfWork
+
+TEAM = "T0BENCH001"
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+CONTRACTS = """
+clients:
+  acme: {name: Acme, channels: [C0ACME0001], contract: gold}
+contracts:
+  gold:
+    versions:
+      - effective: 2026-01-01
+        calendar: 24x7
+        warn_at: ["50%", "75%", "90%"]
+        alerts: {channel: C0ALERTS01, thread: false}
+        default_priority: P1
+        targets:
+          P1: {first_response: 20m, resolution: 8h}
+"""
+
+
+def seed_background(uow: UnitOfWork, count: int, far: datetime) -> None:
+    """``count`` active timers (on count/2 tickets) whose next alert is far in the future."""
+    with uow.begin() as tx:
+        tx.workspaces.upsert(team_id=TEAM, name="bench", installed_at=START)
+    tickets = (count + 1) // 2
+    chunk = 20_000
+    for base in range(0, tickets, chunk):
+        n = min(chunk, tickets - base)
+        with uow.begin() as tx:
+            session = tx.session
+            ids = list(
+                session.scalars(
+                    insert(Ticket).returning(Ticket.id),
+                    [
+                        {
+                            "team_id": TEAM,
+                            "number": 1_000_000 + base + i,
+                            "ref": f"B-{base + i}",
+                            "source": "import",
+                            "status": "open",
+                            "client_key": "acme",
+                            "opened_at": START,
+                            "updated_at": START,
+                            "is_open": True,
+                            "has_breach": False,
+                            "event_seq": 1,
+                        }
+                        for i in range(n)
+                    ],
+                )
+            )
+            rows = []
+            for ticket_id in ids:
+                for metric in ("first_response", "resolution"):
+                    if len(rows) + (base * 2) >= count:
+                        break
+                    rows.append(
+                        {
+                            "team_id": TEAM,
+                            "ticket_id": ticket_id,
+                            "metric": metric,
+                            "cycle": 1,
+                            "priority": "P1",
+                            "state": "running",
+                            "target_seconds": 1200.0,
+                            "calendar_name": "24x7",
+                            "started_at": START,
+                            "due_at": far,
+                            "business_elapsed_seconds": 0.0,
+                            "paused_for_seconds": 0.0,
+                            "resumed_at": START,
+                            "elapsed_at_resume_seconds": 0.0,
+                            "next_alert_at": far,
+                            "updated_at": START,
+                        }
+                    )
+            session.execute(insert(MetricTimerRow), rows)
+
+
+def bench_sweep(url: str, sizes: list[int], due: int) -> None:
+    print(f"\n== sweep cost ({url.split(':')[0]}) — one run_once(), median of 3 ==")
+    print(f"{'active timers':>14} {'due':>6} {'seconds':>9} {'per due timer':>14}")
+    book = load_contracts_text(CONTRACTS)
+    for size in sizes:
+        engine = make_engine(url_for(url, size))
+        migrate(engine)
+        uow = UnitOfWork.from_engine(engine)
+        clock = ManualClock(START)
+        tickets = TicketService(uow=uow, book=book, clock=clock)
+        seed_background(uow, size, START + timedelta(days=365))
+        sweeper = Sweeper(uow=uow, book=book, tickets=tickets, clock=clock, worker_id="bench")
+        clock.set(START + timedelta(minutes=11))
+        idle = statistics.median(timed(sweeper.run_once) for _ in range(3))
+        print(f"{size:>14,} {0:>6} {idle:>9.4f} {'-':>14}")
+        clock.set(START)
+        for _ in range(due):
+            tickets.open(team_id=TEAM, client_key="acme", source="slash_command", title="bench")
+        clock.set(START + timedelta(minutes=11))  # every new ticket's 50 % warning is due
+        busy = timed(sweeper.run_once)
+        print(f"{size:>14,} {due:>6} {busy:>9.4f} {busy / max(due, 1) * 1000:>11.2f} ms")
+        engine.dispose()
+
+
+def bench_delivery(url: str, channels: int, per_channel: int) -> None:
+    print(
+        f"\n== delivery: {channels} channels × {per_channel} alerts, emulator limit 1/s per channel, burst 3 =="
+    )
+    clients_text = "\n".join(
+        f"  c{n}: {{name: C{n}, channels: [C0SUP{n:05d}], contract: k{n}}}" for n in range(channels)
+    )
+    contracts_text = "\n".join(
+        f"""  k{n}:
+    versions:
+      - effective: 2026-01-01
+        calendar: 24x7
+        warn_at: ["50%"]
+        alerts: {{channel: C0ALR{n:05d}, thread: false}}
+        default_priority: P1
+        targets:
+          P1: {{first_response: {20 + 2 * i}m}}"""
+        for n in range(channels)
+        for i in range(1)
+    )
+    book = load_contracts_text(f"clients:\n{clients_text}\ncontracts:\n{contracts_text}\n")
+    engine = make_engine(url_for(url, -1))
+    migrate(engine)
+    uow = UnitOfWork.from_engine(engine)
+    clock = ManualClock(START)
+    tickets = TicketService(uow=uow, book=book, clock=clock)
+    for i in range(per_channel):
+        for n in range(channels):
+            tickets.open(team_id=TEAM, client_key=f"c{n}", source="slash_command", title=f"t{i}")
+        clock.advance(timedelta(seconds=1))  # 50 % warnings fall due one per channel per second
+    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
+        slack.enforce_channel_rate(1.0, burst=3)
+        client = notifier_web_client("xoxb-test", base_url=slack.url)
+        sweeper = Sweeper(uow=uow, book=book, tickets=tickets, clock=clock, worker_id="s")
+        notifier = Notifier(
+            uow=uow, book=book, tickets=tickets, clients=lambda _t: client, clock=clock, worker_id="n"
+        )
+        clock.set(START + timedelta(minutes=10))
+        started = time.perf_counter()
+        posted = digests = sent = 0
+        simulated = 0
+        while True:
+            sweeper.run_once()
+            stats = notifier.run_once()
+            posted, digests, sent = posted + stats.posted, digests + stats.digests, sent + stats.sent
+            if sent >= channels * per_channel or simulated > 3600:
+                break
+            clock.advance(timedelta(seconds=1))
+            simulated += 1
+        wall = time.perf_counter() - started
+        limited = sum(1 for c in slack.calls_to("chat.postMessage") if c.status == 429)
+    engine.dispose()
+    print(f"alerts delivered {sent:,} in {posted:,} messages ({digests} digests), {simulated} simulated s")
+    print(
+        f"wall {wall:.2f} s → {sent / wall:,.0f} alerts/s, {posted / wall:,.0f} messages/s; HTTP 429 seen: {limited}"
+    )
+
+
+_TMP = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
+_PG: PostgresCluster | None = None
+
+
+def url_for(backend_url: str, size: int) -> str:
+    if backend_url == "sqlite":
+        return f"sqlite:///{_TMP / f'bench-{size}.db'}"
+    assert _PG is not None
+    return _PG.create_database(f"bench_{size if size >= 0 else 'delivery'}")
+
+
+def timed(func: object) -> float:
+    started = time.perf_counter()
+    func()  # type: ignore[operator]
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    global _PG
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--full", action="store_true", help="also 1,000,000 active timers")
+    parser.add_argument("--sizes", type=int, nargs="*", help="active timer counts (default 10k 100k)")
+    parser.add_argument("--due", type=int, default=1000)
+    parser.add_argument("--channels", type=int, default=10)
+    parser.add_argument("--per-channel", type=int, default=20)
+    args = parser.parse_args()
+    sizes = args.sizes or [10_000, 100_000, *([1_000_000] if args.full else [])]
+    with ExitStack() as stack:
+        if args.backend == "postgresql":
+            _PG = stack.enter_context(PostgresCluster())
+        bench_sweep(args.backend, sizes, args.due)
+        bench_delivery(args.backend, args.channels, args.per_channel)
+
+
+if __name__ == "__main__":
+    main()
