@@ -135,7 +135,7 @@ def _cmd_cmd(args: argparse.Namespace) -> int:
     user = args.user or next(iter(sorted(book.agents.users)), "U0TERMINAL")
     caller = Caller(team_id=args.team, user_id=user, channel_id=args.channel, is_agent=True)
     result = answer(runtime.services, caller, " ".join(args.text))
-    print(result.text)
+    print(result.full_text())
     return 0
 
 

@@ -60,6 +60,12 @@ class Answer:
     text: str
     blocks: list[Block] = field(default_factory=list)
     notes: list[ThreadNote] = field(default_factory=list)
+    #: the complete plain-text rendering when ``text`` is only Slack's short fallback (the terminal
+    #: prints it; Slack shows the blocks, so it is not computed there)
+    detail: Callable[[], str] | None = None
+
+    def full_text(self) -> str:
+        return self.detail() if self.detail is not None else self.text
 
 
 def _plain(text: str) -> Answer:
@@ -139,10 +145,11 @@ def _status(services: Services, caller: Caller, command: g.Status) -> Answer:
         filters["state"], title = "at_risk", "Tickets at risk"
     views, total, now = tickets.open_tickets(team_id=caller.team_id, limit=STATUS_PAGE, **filters)
     plain_title = title.replace("<@", "@").replace("<#", "#").replace(">", "")
+    more = f"\n… and {total - len(views)} more" if total > len(views) else ""
     return Answer(
-        text=status_text(views, now, title=plain_title)
-        + (f"\n… and {total - len(views)} more" if total > len(views) else ""),
+        text=f"{plain_title}: {total} open",
         blocks=status_message(views, now, title=truncate_text(plain_title, 150), total=total),
+        detail=lambda: status_text(views, now, title=plain_title) + more,
     )
 
 

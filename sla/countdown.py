@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -121,7 +122,17 @@ def describe_timer(
     *,
     at_risk_percent: float = AT_RISK_PERCENT,
 ) -> Countdown:
-    """Describe ``timer`` as of ``now`` in timezone ``tz`` (the client's / calendar's zone)."""
+    """Describe ``timer`` as of ``now`` in timezone ``tz`` (the client's / calendar's zone).
+
+    Pure, so memoised: one status answer sorts, summarises and renders each timer several times.
+    """
+    try:
+        return _describe_cached(timer, now, tz, at_risk_percent)
+    except TypeError:  # an unhashable stand-in timer (tests' fakes): compute directly
+        return _describe(timer, now, tz, at_risk_percent)
+
+
+def _describe(timer: MetricTimer, now: datetime, tz: ZoneInfo, at_risk_percent: float) -> Countdown:
     state = str(timer.state)
     percent = display_percent(timer)
     remaining: timedelta = timer.remaining
@@ -176,6 +187,9 @@ def describe_timer(
         business_left=business_left,
         severity=severity,
     )
+
+
+_describe_cached = lru_cache(maxsize=4096)(_describe)
 
 
 def display_percent(timer: MetricTimer) -> int:
