@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -112,16 +113,41 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_scheduler(runtime: object) -> object | None:
-    """The sweep/notifier/report jobs, when this process should run them (SLABOT_SCHEDULER)."""
-    settings = runtime.settings  # type: ignore[attr-defined]
-    if not settings.scheduler:
+def _alert_workers(runtime: Any) -> tuple[Any, Any]:
+    from bot.scheduler import alert_workers
+
+    services = runtime.services
+    return alert_workers(
+        settings=runtime.settings,
+        uow=services.uow,
+        book=services.book,
+        tickets=services.tickets,
+        clock=runtime.clock,
+        clients=services.client_for,
+    )
+
+
+def _start_scheduler(runtime: Any) -> Any | None:
+    """The sweep and notifier jobs, when this process should run them (SLABOT_SCHEDULER)."""
+    if not runtime.settings.scheduler:
         return None
-    try:
-        from bot.scheduler import start_for_runtime
-    except ImportError:  # pragma: no cover - scheduler not installed in this build
-        return None
-    return start_for_runtime(runtime)
+    from bot.scheduler import start_scheduler
+
+    sweeper, notifier = _alert_workers(runtime)
+    return start_scheduler(runtime.settings, sweeper, notifier)
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from bot.app import bootstrap
+    from bot.logging_setup import configure_logging
+    from bot.scheduler import run_worker
+    from bot.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    runtime = bootstrap(settings)
+    sweeper, notifier = _alert_workers(runtime)
+    return run_worker(settings, sweeper, notifier)
 
 
 def _cmd_cmd(args: argparse.Namespace) -> int:
@@ -189,6 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
         "Runs the alert scheduler too unless SLABOT_SCHEDULER=false. A SQLite database is migrated on start.",
     )
     run.set_defaults(handler=_cmd_run)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run only the alert jobs (sweep + notifier), for a separate worker process",
+        description="Run the sweep (due warnings, breaches, escalations → outbox) and the notifier "
+        "(outbox → Slack) every SLABOT_SWEEP_SECONDS until SIGTERM. With SQLite exactly one scheduler "
+        "runs (a lock file next to the database; exit 1 if another process holds it); with PostgreSQL "
+        "run as many as you like.",
+    )
+    worker.set_defaults(handler=_cmd_worker)
 
     cmd = sub.add_parser(
         "cmd",
