@@ -49,7 +49,7 @@ from handlers.blocks.alerts import (
     warning_message,
 )
 from handlers.blocks.tickets import ticket_card
-from sla.contracts import ContractVersion
+from sla.contracts import ContractBook, ContractVersion
 from sla.countdown import TicketView
 from sla.metrics import TimerState
 from sla.timers import MetricTimer
@@ -215,7 +215,7 @@ class Notifier:
         self,
         *,
         uow: UnitOfWork,
-        book: Any,
+        book: ContractBook,
         tickets: TicketService,
         clients: Callable[[str], WebClient],
         clock: Clock,

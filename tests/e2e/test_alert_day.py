@@ -130,7 +130,7 @@ def test_a_day_of_tickets(tmp_path: Any, count: int) -> None:
             clock.set(tick)
             sweeper.run_once()
             stats = notifier.run_once()
-            for _ in range(10):  # the notifier runs every second between sweeps (paced messages)
+            for _ in range(59):  # the notifier runs every second between sweeps (paced messages)
                 if not stats.deferred:
                     break
                 clock.advance(timedelta(seconds=1))
