@@ -12,7 +12,10 @@
    on (1/s, bursts of 3), the clock advanced one simulated second between notifier runs. Reports
    messages posted, digests, simulated seconds and wall-clock throughput, and any 429.
 
-Baseline (2 shared cores, SQLite, this commit): see the note in the commit / README figures.
+Baseline (2 shared cores, SQLite, first version): idle sweep 1.0 ms at 10k and 0.6 ms at 100k
+active timers; 1,000 due: 4.0 s at 10k, 4.3 s at 100k (~4 ms per due timer: one transaction and
+one event fold per ticket); delivery 10 channels x 20 alerts: 200 messages in 19 simulated
+seconds, 86 messages/s wall, no HTTP 429.
 """
 
 from __future__ import annotations
