@@ -101,12 +101,11 @@ class Services:
             )
 
     def failed_alerts(self, team_id: str) -> list[str]:
-        with self.uow.begin(read_only=True) as tx:
-            rows = tx.outbox.list_failed(team_id=team_id)
+        from bot.services.notifier import failed_alerts
+
         return [
-            f"{row.kind} for {row.payload.get('ticket_ref', '?') if isinstance(row.payload, dict) else '?'}"
-            f" to <#{row.channel_id}>: {row.last_error}"
-            for row in rows
+            f"{a.kind} for {a.ref} to <#{a.channel_id}>: {a.error} (after {a.attempts} attempts)"
+            for a in failed_alerts(self.uow, team_id)
         ]
 
     def after_change(self, team_id: str, result: Any) -> None:

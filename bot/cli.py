@@ -123,8 +123,21 @@ def _alert_workers(runtime: Any) -> tuple[Any, Any]:
         book=services.book,
         tickets=services.tickets,
         clock=runtime.clock,
-        clients=services.client_for,
+        clients=_notifier_clients(runtime),
     )
+
+
+def _notifier_clients(runtime: Any) -> Any:
+    """The notifier's WebClients have no retry handlers: the outbox retries (a blind retry could double-post)."""
+    from bot.services.notifier import notifier_web_client
+
+    def client_for(team_id: str) -> Any:
+        client = runtime.services.client_for(team_id)
+        if client is None or not client.token:
+            return None
+        return notifier_web_client(client.token, base_url=runtime.settings.slack_api_url)
+
+    return client_for
 
 
 def _start_scheduler(runtime: Any) -> Any | None:
