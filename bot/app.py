@@ -78,6 +78,7 @@ class Services:
     people: AgentDirectory
     client_for: Any  # Callable[[team_id], WebClient | None]
     hooks: list[Any] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)  # services added by bot.features modules
 
     def client_for_channel(self, team_id: str, channel_id: str) -> str | None:
         with self.uow.begin(read_only=True) as tx:
@@ -210,7 +211,11 @@ def bootstrap(
         return HttpResponse.json(200, {"ok": True})
 
     web.route("GET", "/healthz", healthz)
-    return Runtime(settings=settings, clock=clock, engine=engine, services=services, app=app, web=web)
+    runtime = Runtime(settings=settings, clock=clock, engine=engine, services=services, app=app, web=web)
+    from bot import features
+
+    features.install_all(runtime)
+    return runtime
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, **kw: Any) -> App:

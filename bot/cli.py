@@ -144,10 +144,11 @@ def _start_scheduler(runtime: Any) -> Any | None:
     """The sweep and notifier jobs, when this process should run them (SLABOT_SCHEDULER)."""
     if not runtime.settings.scheduler:
         return None
+    from bot import features
     from bot.scheduler import start_scheduler
 
     sweeper, notifier = _alert_workers(runtime)
-    return start_scheduler(runtime.settings, sweeper, notifier)
+    return start_scheduler(runtime.settings, sweeper, notifier, features.jobs_all(runtime))
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -158,9 +159,11 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
     settings = Settings()
     configure_logging(settings.log_level)
+    from bot import features
+
     runtime = bootstrap(settings)
     sweeper, notifier = _alert_workers(runtime)
-    return run_worker(settings, sweeper, notifier)
+    return run_worker(settings, sweeper, notifier, features.jobs_all(runtime))
 
 
 def _cmd_cmd(args: argparse.Namespace) -> int:
@@ -267,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--database-url", help="override DATABASE_URL")
         p.set_defaults(handler=handler)
 
+    from bot import features
+
+    features.add_cli_all(sub)
     return parser
 
 
