@@ -9,7 +9,7 @@ projection (with each timer's next alert instant) in the same transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -129,8 +129,36 @@ def _point_percent(threshold: str) -> float:
     return 100.0 if threshold.endswith("before") else 0.0
 
 
+@dataclass(frozen=True)
+class TicketChange:
+    """What just happened to a ticket, for listeners (live status card, surveys, caches, App Home).
+
+    ``kind`` is the event kind (``opened``, ``resolved``, ...) or ``"assigned"``; ``timers`` are the
+    ticket's clocks at ``now`` after the change."""
+
+    team_id: str
+    ticket: Ticket
+    version: ContractVersion
+    kind: str
+    timers: list[MetricTimer]
+    now: datetime
+    actor: str | None = None
+    at: datetime | None = None
+
+
+#: runs inside the change's transaction (write outbox rows, survey rows ... atomically with it)
+ChangeListener = Callable[[Transaction, TicketChange], None]
+#: runs after the commit (invalidate caches, refresh views); failures are logged, never raised
+CommitListener = Callable[[TicketChange], None]
+
+
 class TicketService:
+    """Ticket use cases. ``listeners`` run inside each change's transaction; ``after_commit``
+    listeners run once it is committed. Features append to both lists at start-up."""
+
     def __init__(self, *, uow: UnitOfWork, book: ContractBook, clock: Clock) -> None:
+        self.listeners: list[ChangeListener] = []
+        self.after_commit: list[CommitListener] = []
         self.uow = uow
         self.book = book
         self.clock = clock
@@ -283,6 +311,9 @@ class TicketService:
                 after={"client": client_key, "priority": priority, "title": title},
                 at=now,
             )
+            change = TicketChange(team_id, ticket, version, EventKind.OPENED.value, timers, now, actor, at)
+            self._notify(tx, change)
+        self._committed(change)
         return TicketState(ticket, version, timers, max(now, at), clock.timeline)
 
     def record(
@@ -345,6 +376,12 @@ class TicketService:
                     tx.outbox.cancel_for_ticket(
                         team_id=team_id, ticket_id=ticket.id, kinds=("warning", "escalation")
                     )
+                change = TicketChange(team_id, ticket, version, kind.value, timers, now, actor, at)
+                self._notify(tx, change)
+            else:
+                change = None
+        if change is not None:
+            self._committed(change)
         return TicketState(ticket, version, timers, max(now, at), clock.timeline[before:])
 
     def assign(self, *, team_id: str, ref: str, assignee: str, actor: str | None) -> TicketState:
@@ -362,7 +399,22 @@ class TicketService:
                 after={"assignee": assignee},
                 at=now,
             )
+            clock, version = self.fold(tx, ticket)
+            change = TicketChange(team_id, ticket, version, "assigned", clock.timers(now), now, actor, now)
+            self._notify(tx, change)
+        self._committed(change)
         return self.state(team_id=team_id, ref=ref)
+
+    def _notify(self, tx: Transaction, change: TicketChange) -> None:
+        for listener in self.listeners:
+            listener(tx, change)
+
+    def _committed(self, change: TicketChange) -> None:
+        for listener in self.after_commit:
+            try:
+                listener(change)
+            except Exception:
+                log.exception("after-commit listener failed for %s", change.ticket.ref)
 
     # ---- listing --------------------------------------------------------------------
 
