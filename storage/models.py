@@ -267,6 +267,8 @@ class Survey(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the rating scale the survey was sent with (``1-5`` or ``good-bad``; good = 5, bad = 1)
+    scale: Mapped[str | None] = mapped_column(String(16))
 
 
 class NpsResponse(Base):
@@ -281,6 +283,10 @@ class NpsResponse(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     period_key: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sentiment_polarity: Mapped[float | None] = mapped_column(Float)
+    sentiment_label: Mapped[str | None] = mapped_column(String(16))
+    sentiment_scorer: Mapped[str | None] = mapped_column(String(64))
+    sentiment_version: Mapped[str | None] = mapped_column(String(32))
 
 
 class Incident(Base):
@@ -338,3 +344,40 @@ class ChannelLink(Base):
     client_key: Mapped[str] = mapped_column(String(100))
     linked_by: Mapped[str | None] = mapped_column(SLACK_ID)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewDraftState(StrEnum):
+    draft = "draft"
+    approved = "approved"
+    discarded = "discarded"
+
+
+class ReviewDraft(Base):
+    """A contract revision proposed from an SLA review (docs/reviews.md): draft → approved | discarded."""
+
+    __tablename__ = "review_drafts"
+    __table_args__ = (Index("ix_review_drafts_team_client", "team_id", "client_key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    client_key: Mapped[str] = mapped_column(String(100))
+    contract_key: Mapped[str] = mapped_column(String(100))
+    period_key: Mapped[str] = mapped_column(String(32))
+    #: the version the revision starts from (number and content hash in the contract file)
+    base_number: Mapped[int] = mapped_column(Integer)
+    base_sha256: Mapped[str] = mapped_column(String(64))
+    effective: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default=ReviewDraftState.draft.value)
+    #: {priority: {metric: seconds}} — the targets that change
+    proposal: Mapped[Any] = mapped_column(JSONDocument)
+    version_yaml: Mapped[str] = mapped_column(Text)
+    diff: Mapped[str] = mapped_column(Text)
+    #: the dry run on the period's history: {"before": [...], "after": [...], "lines": [...]}
+    dry_run: Mapped[Any] = mapped_column(JSONDocument)
+    created_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    contract_version_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("contract_versions.id", ondelete="SET NULL")
+    )
