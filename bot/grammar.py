@@ -20,7 +20,7 @@ import difflib
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -220,10 +220,26 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class MaintenanceSpec:
+    """A planned-maintenance window as typed: ``2026-12-05T02:00..04:00`` (``end`` after ``start``).
+
+    Naive datetimes are wall-clock times of the service's client (the use case resolves them);
+    ``Z`` or an offset (``+01:00``) makes them absolute."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class Incident:
-    action: Literal["start", "resolve", "list"]
+    """``incident start|resolve|maintenance <service> …``, ``incident list|credits [client] [month]``."""
+
+    action: Literal["start", "resolve", "list", "maintenance", "credits"]
     service: str | None = None
     reason: str | None = None
+    client: str | None = None
+    period: PeriodSpec | None = None
+    window: MaintenanceSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -349,12 +365,15 @@ COMMAND_HELP: tuple[CommandHelp, ...] = (
     ),
     CommandHelp(
         "incident",
-        "/sla incident start <service> [reason] | resolve <service> | list",
-        "record downtime of a covered service",
+        "/sla incident start <service> [reason] | resolve <service> | maintenance <service> <from>..<to> [reason]"
+        " | list [client] [month] | credits [client] [month]",
+        "downtime of a covered service, planned maintenance, monthly uptime and service credits",
         (
             '/sla incident start "Platform support" DNS outage',
             "/sla incident resolve api",
+            '/sla incident maintenance "Platform support" 2026-12-05T02:00..04:00 database upgrade',
             "/sla incident list",
+            "/sla incident credits acme last-month",
         ),
     ),
     CommandHelp(
@@ -874,7 +893,7 @@ def _read_review(r: _Reader) -> Command:
     return Review(client, period)
 
 
-_INCIDENT_ACTIONS: dict[str, Literal["start", "resolve", "list"]] = {
+_INCIDENT_ACTIONS: dict[str, Literal["start", "resolve", "list", "maintenance", "credits"]] = {
     "start": "start",
     "open": "start",
     "begin": "start",
@@ -884,6 +903,12 @@ _INCIDENT_ACTIONS: dict[str, Literal["start", "resolve", "list"]] = {
     "close": "resolve",
     "list": "list",
     "ls": "list",
+    "uptime": "list",
+    "maintenance": "maintenance",
+    "maint": "maintenance",
+    "planned": "maintenance",
+    "credits": "credits",
+    "credit": "credits",
 }
 
 
@@ -891,12 +916,21 @@ def _read_incident(r: _Reader) -> Command:
     tok = r.peek()
     if tok is None or tok.low not in _INCIDENT_ACTIONS:
         what = f" — '{_shorten(tok.text)}' is not one" if tok else ""
-        raise r.fail(f"`/sla incident` needs `start`, `resolve` or `list`{what}")
+        raise r.fail(
+            f"`/sla incident` needs `start`, `resolve` or `list` (or `maintenance`, `credits`){what}"
+        )
     r.take()
     action = _INCIDENT_ACTIONS[tok.low]
-    if action == "list":
-        r.done("incident list")
-        return Incident("list")
+    if action in ("list", "credits"):
+        period, client = _period_and_client(r)
+        if period is not None and period.kind != "month":
+            raise r.fail(
+                f"uptime and credits are per calendar month, not '{period.label}' — "
+                "write `2026-11`, `this-month` or `last-month`"
+            )
+        return Incident(action, client=client, period=period)
+    if action == "maintenance":
+        return _read_maintenance(r)
     service_tok = r.peek()
     if service_tok is None:
         raise r.fail(
@@ -912,6 +946,76 @@ def _read_incident(r: _Reader) -> Command:
         r.done(f'incident resolve "{service}"')
         return Incident("resolve", service)
     return Incident("start", service, _join(r.rest()))
+
+
+_WINDOW_START = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[t ](\d{1,2}:\d{2})(z|[+-]\d{2}:?\d{2})?", re.IGNORECASE | re.ASCII
+)
+_WINDOW_END = re.compile(
+    r"(?:(\d{4}-\d{2}-\d{2})[t ])?(\d{1,2}:\d{2})(z|[+-]\d{2}:?\d{2})?", re.IGNORECASE | re.ASCII
+)
+WINDOW_HINT = (
+    "write the window as `2026-12-05T02:00..04:00` or `2026-12-05T22:00..2026-12-06T02:00` "
+    "(times of the client's zone; add `Z` or `+01:00` for another)"
+)
+
+
+def _when(day: str, clock: str, zone: str | None) -> datetime:
+    hour, minute = clock.split(":")
+    text = f"{day}T{int(hour):02d}:{minute}"
+    if zone:
+        text += "+00:00" if zone.lower() == "z" else zone
+    return datetime.fromisoformat(text)
+
+
+def parse_window(text: str) -> MaintenanceSpec | str | None:
+    """``<from>..<to>`` → a window; an error message when it looks like one but is not valid; None
+    when it is not window-like. A time-only end is on the start's date (the next day if earlier)
+    and takes the start's offset."""
+    left, sep, right = text.strip().partition("..")
+    if not sep or not left[:4].isdigit():
+        return None
+    a = _WINDOW_START.fullmatch(left)
+    b = _WINDOW_END.fullmatch(right)
+    if a is None or b is None:
+        return f"'{_shorten(text)}' is not a maintenance window — {WINDOW_HINT}"
+    try:
+        start = _when(a.group(1), a.group(2), a.group(3))
+        end = _when(b.group(1) or a.group(1), b.group(2), b.group(3) or a.group(3))
+    except ValueError:
+        return f"'{_shorten(text)}' is not a real date and time — {WINDOW_HINT}"
+    if (start.tzinfo is None) != (end.tzinfo is None):
+        return f"'{_shorten(text)}': give an offset on both ends or on neither — {WINDOW_HINT}"
+    if b.group(1) is None and end <= start:
+        end += timedelta(days=1)
+    if end <= start:
+        return f"'{_shorten(text)}': the window ends before it starts — {WINDOW_HINT}"
+    return MaintenanceSpec(start, end)
+
+
+def _read_maintenance(r: _Reader) -> Command:
+    """``maintenance <service…> <from>..<to> [reason…]``: the window token splits service from reason
+    (``2026-12-05 02:00..04:00`` with a space is read too)."""
+    tokens = r.rest()
+    for i, tok in enumerate(tokens):
+        if tok.quoted or ".." not in tok.text:
+            continue
+        text, first = tok.text, i
+        if i > 0 and _WINDOW_END.match(text) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", tokens[i - 1].text):
+            text, first = f"{tokens[i - 1].text}T{text}", i - 1
+        found = parse_window(text)
+        if found is None:
+            continue
+        if isinstance(found, str):
+            raise r.fail(found)
+        service = _join(tokens[:first])
+        if service is None:
+            raise r.fail(
+                "`/sla incident maintenance` needs a service before the window, e.g. "
+                '`/sla incident maintenance "Platform support" 2026-12-05T02:00..04:00`'
+            )
+        return Incident("maintenance", service, _join(tokens[i + 1 :]), window=found)
+    raise r.fail(f"`/sla incident maintenance` needs a service and a window — {WINDOW_HINT}")
 
 
 def _read_link(r: _Reader) -> Command:
