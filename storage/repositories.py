@@ -804,6 +804,34 @@ class OutboxRepository(_Repository):
             attempts=Notification.attempts + 1,
         )
 
+    def cancel(
+        self,
+        *,
+        team_id: str,
+        reason: str,
+        notification_id: int | None = None,
+        idempotency_key: str | None = None,
+        worker: str | None = None,
+    ) -> bool:
+        """Settle one notification as ``cancelled`` (never sent, kept with ``reason`` for admins), by id
+        or key, if it is still pending or claimed (by ``worker`` when given). True if this call did it."""
+        if (notification_id is None) == (idempotency_key is None):
+            raise ValueError("cancel needs exactly one of notification_id and idempotency_key")
+        n = Notification
+        stmt = update(n).where(
+            n.team_id == _team(team_id),
+            n.state.in_([NotificationState.pending.value, NotificationState.claimed.value]),
+        )
+        if notification_id is not None:
+            stmt = stmt.where(n.id == notification_id)
+        else:
+            stmt = stmt.where(n.idempotency_key == idempotency_key)
+        if worker is not None:
+            stmt = stmt.where(n.claimed_by == worker)
+        values = {"state": NotificationState.cancelled.value, "lease_until": None, "last_error": reason}
+        result = self.session.execute(stmt.values(**values))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def cancel_for_ticket(self, *, team_id: str, ticket_id: int, kinds: Iterable[str] | None = None) -> int:
         """Cancel the ticket's notifications not yet picked up (e.g. it was resolved). Returns how many."""
         n = Notification

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -33,7 +33,7 @@ from bot.services.tickets import TicketService
 from sla.contracts import AlertRouting, ContractBook, ContractVersion
 from sla.metrics import TimerState
 from sla.timers import AlertPoint, MetricTimer, alert_points
-from storage.models import MetricTimerRow, NotificationState, Ticket
+from storage.models import MetricTimerRow, Ticket
 from storage.repositories import ALL_TEAMS
 from storage.uow import Transaction, UnitOfWork
 
@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 ALERT_KINDS: Final = ("warning", "breach", "escalation")
 MET_KIND: Final = "met"
 STATUS_KIND: Final = "status"
+#: a generic message, posted as given: payload ``{"text": str, "blocks": list | None}`` plus, optionally,
+#: ``"unfurl": bool`` (default False) and ``"metadata": {"event_type": ..., "event_payload": {...}}``.
+#: ``channel_id`` may be a user id (``U...``/``W...``): the notifier opens the DM. See :func:`enqueue_message`.
+MESSAGE_KIND: Final = "message"
 
 
 def alert_key(team_id: str, ref: str, point_key: str, destination: str | None = None) -> str:
@@ -327,11 +331,56 @@ class Sweeper:
             ticket_id=ticket.id,
         ):
             return False  # already sent, or already recorded
-        row = tx.outbox.get_by_key(team_id=ticket.team_id, idempotency_key=key)
-        if row is not None:
-            row.state = NotificationState.cancelled.value
-            row.last_error = f"superseded by {latest.key} (due at the same sweep)"
+        tx.outbox.cancel(
+            team_id=ticket.team_id,
+            idempotency_key=key,
+            reason=f"superseded by {latest.key} (due at the same sweep)",
+        )
         return True
+
+
+# ---------------------------------------------------------------------- generic messages
+
+
+def enqueue_message(
+    tx: Transaction,
+    *,
+    team_id: str,
+    key: str,
+    channel_id: str,
+    text: str,
+    now: datetime,
+    blocks: Sequence[Mapping[str, Any]] | None = None,
+    thread_ts: str | None = None,
+    ticket_id: int | None = None,
+    not_before: datetime | None = None,
+    unfurl: bool = False,
+    metadata: Mapping[str, Any] | None = None,
+) -> bool:
+    """Queue one Slack message (kind :data:`MESSAGE_KIND`) in the caller's transaction; True if new.
+
+    ``key`` is the idempotency key (unique per workspace, e.g. ``"notes:T-12:e7"``): the same key
+    is delivered at most once, ever, whatever retries, crashes or duplicate calls. ``channel_id`` is a
+    conversation id, or a user id for a DM. After delivery ``tx.outbox.get_by_key(...).slack_ts``
+    holds the message's ts. ``metadata`` (Slack message metadata) is posted with ``"slabot_key"``
+    added to its ``event_payload``.
+    """
+    payload: dict[str, Any] = {"text": text, "blocks": [dict(b) for b in blocks] if blocks else None}
+    if unfurl:
+        payload["unfurl"] = True
+    if metadata is not None:
+        payload["metadata"] = dict(metadata)
+    return tx.outbox.enqueue(
+        team_id=team_id,
+        idempotency_key=key,
+        kind=MESSAGE_KIND,
+        payload=payload,
+        now=now,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        ticket_id=ticket_id,
+        not_before=not_before,
+    )
 
 
 # ---------------------------------------------------------------------- for the ticket use cases
@@ -418,6 +467,7 @@ def enqueue_met_notes(
 
 __all__ = [
     "ALERT_KINDS",
+    "MESSAGE_KIND",
     "MET_KIND",
     "STATUS_KIND",
     "Destination",
@@ -425,6 +475,7 @@ __all__ = [
     "Sweeper",
     "alert_destinations",
     "alert_key",
+    "enqueue_message",
     "enqueue_met_notes",
     "enqueue_status_refresh",
     "status_key",

@@ -37,7 +37,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 
 from bot.clock import Clock
-from bot.services.alerts import ALERT_KINDS, MET_KIND, STATUS_KIND, status_key
+from bot.services.alerts import ALERT_KINDS, MESSAGE_KIND, MET_KIND, STATUS_KIND, status_key
 from bot.services.tickets import TicketError, TicketService, ticket_view
 from handlers.blocks import Message, mention
 from handlers.blocks.alerts import (
@@ -53,13 +53,17 @@ from sla.contracts import ContractBook, ContractVersion
 from sla.countdown import TicketView
 from sla.metrics import TimerState
 from sla.timers import MetricTimer
-from storage.models import NotificationState, Ticket
+from storage.models import Ticket
 from storage.repositories import ALL_TEAMS
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPE: Final = "slabot_alert"
+#: metadata event type of generic messages (kind ``message``) posted without caller metadata.
+MESSAGE_EVENT_TYPE: Final = "slabot_message"
+#: key added to a caller's own ``event_payload`` so the message can be found again before a re-post.
+METADATA_KEY: Final = "slabot_key"
 #: errors that will not go away by retrying: the row is recorded as failed and shown to admins.
 PERMANENT_ERRORS: Final = frozenset(
     {
@@ -89,6 +93,12 @@ PERMANENT_ERRORS: Final = frozenset(
         "too_many_attachments",
         "team_access_not_granted",
         "no_alert_channel",
+        "user_not_found",
+        "user_not_visible",
+        "user_disabled",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
+        "invalid_message",
     }
 )
 #: errors Slack documents as temporary.
@@ -196,7 +206,7 @@ class _Unit:
     """What one Slack call delivers: one alert, a digest of alerts, or a ticket's status card."""
 
     jobs: list[_Job]
-    kind: str  # "single" | "digest" | "status"
+    kind: str  # "single" | "digest" | "status" | "message"
     items: list[tuple[_Job, AlertItem]] = field(default_factory=list)
 
 
@@ -247,6 +257,8 @@ class Notifier:
         self.give_up_after = give_up_after
         self.late_after = late_after
         self.history_pages = history_pages
+        #: (team, user) → the id of the bot's DM with that user (conversations.open), for ``message`` rows.
+        self._dms: dict[tuple[str, str], str] = {}
         #: per (team, channel): the instant the next message may go (a token bucket of ``burst``).
         self._next_slot: dict[tuple[str, str], datetime] = {}
         self._paused_until: datetime | None = None
@@ -368,6 +380,9 @@ class Notifier:
                     units.append(unit)
                 unit.jobs.append(job)
                 continue
+            if job.kind == MESSAGE_KIND:
+                units.append(_Unit([job], "message"))
+                continue
             item, reason = self._item(job, now, contexts)
             if item is None:
                 self._cancel(job, reason, stats)
@@ -396,6 +411,9 @@ class Notifier:
         if unit.kind == "status":
             self._deliver_status(client, channel_id, unit, now, contexts, history, stats)
             return
+        if unit.kind == "message":
+            self._deliver_message(client, channel_id, unit.jobs[0], now, history, stats)
+            return
         thread_ts = unit.jobs[0].thread_ts
         pending = list(unit.items)
         if any(self._maybe_posted(job, now) for job, _ in pending):
@@ -423,6 +441,66 @@ class Notifier:
         if unit.kind == "digest" and len(pending) > 1:
             stats.digests += 1
         self._sent([job for job, _ in pending], ts, now, stats)
+
+    def _deliver_message(
+        self,
+        client: WebClient,
+        channel_id: str,
+        job: _Job,
+        now: datetime,
+        history: dict[str | None, dict[str, str]],
+        stats: DeliveryStats,
+    ) -> None:
+        """A generic ``message`` row: posted verbatim (text, blocks), to a channel, a thread or a DM."""
+        payload = job.payload
+        text = payload.get("text")
+        blocks = payload.get("blocks")
+        if not isinstance(text, str) or not (text.strip() or blocks):
+            raise _Stop(_Failure("permanent", "no_text: a message row needs a non-empty text"))
+        if blocks is not None and not isinstance(blocks, list):
+            raise _Stop(_Failure("permanent", "invalid_blocks: payload blocks must be a list"))
+        target = self._conversation(client, job.team_id, channel_id, [job])
+        if self._maybe_posted(job, now):
+            found = self._posted_keys(client, target, job.thread_ts, [job], history)
+            if job.key in found:
+                self._sent([job], found[job.key], now, stats)
+                stats.found_posted += 1
+                return
+        unfurl = bool(payload.get("unfurl", False))
+        args: dict[str, Any] = {
+            "channel": target,
+            "text": text,
+            "metadata": _message_metadata(job.key, payload.get("metadata")),
+            "unfurl_links": unfurl,
+            "unfurl_media": unfurl,
+        }
+        if blocks:
+            args["blocks"] = blocks
+        if job.thread_ts:
+            args["thread_ts"] = job.thread_ts
+        try:
+            response = client.chat_postMessage(**args)
+        except Exception as exc:  # noqa: BLE001 - classified below; unknown types are re-raised
+            self._raise_for(exc, [job])
+            raise
+        stats.posted += 1
+        self._sent([job], str(response["ts"]), now, stats)
+
+    def _conversation(self, client: WebClient, team_id: str, channel_id: str, jobs: Sequence[_Job]) -> str:
+        """The conversation to post in: ``channel_id`` itself, or the DM opened with a user id."""
+        if channel_id[:1] not in ("U", "W"):
+            return channel_id
+        cached = self._dms.get((team_id, channel_id))
+        if cached is not None:
+            return cached
+        try:
+            response = client.conversations_open(users=channel_id)
+        except Exception as exc:  # noqa: BLE001 - classified below
+            self._raise_for(exc, jobs)
+            raise
+        dm = str(response["channel"]["id"])
+        self._dms[(team_id, channel_id)] = dm
+        return dm
 
     def _deliver_status(
         self,
@@ -626,10 +704,13 @@ class Notifier:
                     response = client.conversations_history(cursor=cursor, **args)
                 for message in response.get("messages") or []:
                     metadata = message.get("metadata") or {}
-                    if metadata.get("event_type") != EVENT_TYPE:
-                        continue
                     body = metadata.get("event_payload") or {}
-                    for key in [body.get("key"), *(body.get("keys") or [])]:
+                    if not isinstance(body, dict):
+                        continue
+                    candidates = [body.get(METADATA_KEY)]
+                    if metadata.get("event_type") in (EVENT_TYPE, MESSAGE_EVENT_TYPE):
+                        candidates += [body.get("key"), *(body.get("keys") or [])]
+                    for key in candidates:
                         if isinstance(key, str):
                             found.setdefault(key, str(message["ts"]))
                 cursor = (response.get("response_metadata") or {}).get("next_cursor")
@@ -723,17 +804,20 @@ class Notifier:
 
     def _cancel(self, job: _Job, reason: str, stats: DeliveryStats) -> None:
         with self.uow.begin() as tx:
-            row = tx.outbox.get(team_id=job.team_id, notification_id=job.id)
-            if (
-                row is not None
-                and row.state == NotificationState.claimed.value
-                and row.claimed_by == self.worker_id
-            ):
-                row.state = NotificationState.cancelled.value
-                row.lease_until = None
-                row.last_error = reason
+            tx.outbox.cancel(
+                team_id=job.team_id, notification_id=job.id, reason=reason, worker=self.worker_id
+            )
         stats.cancelled += 1
         log.info("alert %s not sent: %s", job.key, reason)
+
+
+def _message_metadata(key: str, given: Any) -> dict[str, Any]:
+    """Slack message metadata for a ``message`` row: the caller's, with our key added, or ours."""
+    if isinstance(given, Mapping) and given.get("event_type"):
+        body = given.get("event_payload")
+        body = dict(body) if isinstance(body, Mapping) else {}
+        return {"event_type": str(given["event_type"]), "event_payload": {**body, METADATA_KEY: key}}
+    return {"event_type": MESSAGE_EVENT_TYPE, "event_payload": {"key": key}}
 
 
 def _mentions(who: Sequence[str]) -> str:
