@@ -164,7 +164,16 @@ class SurveyRef(SlackValue):
 
 
 class ReviewAction(SlackValue):
+    """Value of Approve / Discard on a proposed revision: the draft's id (looked up again server-side)."""
+
     review_id: OpaqueId = Field(alias="r")
+
+
+class ReviewPropose(SlackValue):
+    """Value of "Propose revision" under an SLA review: the client and quarter to review again."""
+
+    client: Annotated[str, Field(min_length=1, max_length=100)] = Field(alias="c")
+    quarter: Annotated[str, Field(pattern=r"^[0-9]{4}-Q[1-4]$")] = Field(alias="q")
 
 
 class StartModalMeta(SlackValue):
