@@ -84,6 +84,64 @@ class Settings(BaseSettings):
 
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("SLABOT_LOG_LEVEL", "log_level"))
 
+    # --- Reports (docs/reports.md) ------------------------------------------------------------
+    summary_channel: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLABOT_SUMMARY_CHANNEL", "summary_channel"),
+        description="Channel id for the weekly summary and `/sla report` asked outside a channel "
+        "(unset: no weekly summary).",
+    )
+    summary_day: str = Field(
+        default="mon",
+        validation_alias=AliasChoices("SLABOT_SUMMARY_DAY", "summary_day"),
+        description="Weekday of the weekly summary: mon, tue, ... sun.",
+    )
+    summary_time: str = Field(
+        default="09:00",
+        validation_alias=AliasChoices("SLABOT_SUMMARY_TIME", "summary_time"),
+        description="Local time (HH:MM) of the weekly summary.",
+    )
+    summary_tz: str = Field(
+        default="UTC",
+        validation_alias=AliasChoices("SLABOT_SUMMARY_TZ", "summary_tz"),
+        description="IANA time zone of the summary's day, time and weeks.",
+    )
+    burn_check_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        validation_alias=AliasChoices("SLABOT_BURN_CHECK_SECONDS", "burn_check_seconds"),
+        description="How often objectives' burn rates are checked (and the weekly summary caught up).",
+    )
+
+    @field_validator("summary_day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+            raise ValueError(f"SLABOT_SUMMARY_DAY must be a weekday such as mon or friday, not {value!r}")
+        return day
+
+    @field_validator("summary_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        import re
+
+        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if not m or int(m[1]) > 23 or int(m[2]) > 59:
+            raise ValueError(f"SLABOT_SUMMARY_TIME must be HH:MM (24-hour), such as 09:00, not {value!r}")
+        return f"{int(m[1]):02d}:{m[2]}"
+
+    @field_validator("summary_tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError) as exc:
+            raise ValueError(f"SLABOT_SUMMARY_TZ must be an IANA zone such as Europe/Berlin, not {value!r}") from exc
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:

@@ -976,6 +976,9 @@ class PeriodTimer:
     timer: MetricTimerRow
     ticket_ref: str
     client_key: str | None
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    """The ticket's Slack thread (for links in reports), when it has one."""
 
 
 class ReportQueries(_Repository):
@@ -1011,14 +1014,14 @@ class ReportQueries(_Repository):
         """The timers settled (met or breached) in [start, end), with their ticket's client (for medians)."""
         m, t = MetricTimerRow, Ticket
         stmt = (
-            select(m, t.ref, t.client_key)
+            select(m, t.ref, t.client_key, t.channel_id, t.thread_ts)
             .join(t, and_(t.id == m.ticket_id, t.team_id == m.team_id))
             .where(self._settled_in(team_id, start, end))
             .order_by(m.started_at, m.id)
         )
         return [
-            PeriodTimer(timer=row, ticket_ref=ref, client_key=ck)
-            for row, ref, ck in self.session.execute(stmt)
+            PeriodTimer(timer=row, ticket_ref=ref, client_key=ck, channel_id=ch, thread_ts=ts)
+            for row, ref, ck, ch, ts in self.session.execute(stmt)
         ]
 
 
@@ -1268,6 +1271,22 @@ class ReportRunRepository(_Repository):
     def get(self, *, team_id: str, kind: str, period_key: str) -> ReportRun | None:
         r = ReportRun
         stmt = select(r).where(r.team_id == _team(team_id), r.kind == kind, r.period_key == period_key)
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+    def lock_incomplete(self, *, team_id: str, kind: str, period_key: str) -> ReportRun | None:
+        """The claimed, not yet completed run, locked for this transaction (``FOR UPDATE SKIP LOCKED``
+        on PostgreSQL): None when it is completed, missing, or another process is finishing it."""
+        r = ReportRun
+        stmt = (
+            select(r)
+            .where(
+                r.team_id == _team(team_id),
+                r.kind == kind,
+                r.period_key == period_key,
+                r.completed_at.is_(None),
+            )
+            .with_for_update(skip_locked=True)
+        )
         return self.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
 

@@ -1,0 +1,252 @@
+"""Reports: ``/sla report``, ``slabot report``, the weekly summary and burn-rate warnings.
+
+- ``install``: the ``/sla report`` handler (agents only). It answers at once ("building…"); the
+  report is built and posted after the ack by an after-change hook, in a thread of its own, so
+  the 3-second ack never waits for SQL, matplotlib or Slack. The report service is offered to
+  other features as ``services.extras["reports"]``.
+- ``jobs``: the weekly summary (checked every ``SLABOT_BURN_CHECK_SECONDS``, posted once per
+  workspace and week at ``SLABOT_SUMMARY_DAY``/``SLABOT_SUMMARY_TIME`` in ``SLABOT_SUMMARY_TZ``
+  to ``SLABOT_SUMMARY_CHANNEL``) and the burn-rate check.
+- ``add_cli``: ``slabot report [period] [--client acme] [--format text|csv|png] [--out FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot import grammar as g
+from bot.reports.delivery import BurnRateJob, OnDemand, WeeklySummaryJob, deliver_on_demand
+from bot.services.reports import ReportError, ReportService
+from handlers.blocks.reports import report_ack, report_ack_text
+from handlers.commands import Answer, Caller
+
+if TYPE_CHECKING:
+    from bot.app import Runtime, Services
+    from bot.scheduler import ScheduledJob
+
+log = logging.getLogger(__name__)
+
+REPORTS = "reports"
+WEEKLY_JOB_ID = "slabot.reports.weekly"
+BURN_JOB_ID = "slabot.reports.burn"
+
+
+def report_service(services: Services) -> ReportService:
+    existing = services.extras.get(REPORTS)
+    if isinstance(existing, ReportService):
+        return existing
+    service = ReportService(
+        uow=services.uow,
+        book=services.book,
+        clock=services.clock,
+        extras=services.extras,
+        default_tz=services.settings.summary_tz,
+    )
+    services.extras[REPORTS] = service
+    return service
+
+
+@dataclass
+class PendingReports:
+    """Reports being built after their ack (tests join them; nothing else waits for them)."""
+
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self, target: Any, *args: Any) -> threading.Thread:
+        thread = threading.Thread(target=target, args=args, name="slabot-report", daemon=True)
+        self.threads = [t for t in self.threads if t.is_alive()]
+        self.threads.append(thread)
+        thread.start()
+        return thread
+
+    def join(self, timeout: float = 30.0) -> None:
+        for thread in list(self.threads):
+            thread.join(timeout)
+
+
+@dataclass
+class ReportAnswer(Answer):
+    """The ack of ``/sla report``, carrying the work to do after it."""
+
+    report_job: OnDemand | None = None
+
+
+def _destination(services: Services, caller: Caller) -> str:
+    channel = caller.channel_id
+    if channel and not channel.startswith("D"):
+        return channel
+    return services.settings.summary_channel or caller.user_id
+
+
+def _report(services: Services, caller: Caller, command: g.Report) -> Answer:
+    from handlers.commands import _client_of_channel
+
+    if not caller.is_agent:
+        return Answer(
+            text="Reports are for the support team. Ask your account lead for the SLA report.",
+            blocks=[],
+        )
+    service = report_service(services)
+    client = command.client or _client_of_channel(services, caller)
+    period_text = command.period.text if command.period else None
+    try:
+        client = service.client_key(client)
+        period = service.period(period_text, client)
+    except ReportError as exc:
+        from handlers.blocks import escape, section
+
+        return Answer(text=str(exc), blocks=[section(escape(str(exc)))])
+    who = f"{services.book.clients[client].name}, " if client else ""
+    label = f"{who}{period.describe()}"
+    destination = _destination(services, caller)
+    job = OnDemand(caller.team_id, caller.user_id, caller.channel_id, destination, period_text, client)
+    return ReportAnswer(
+        text=report_ack_text(label, destination),
+        blocks=report_ack(label, destination),
+        detail=lambda: service.build(team_id=caller.team_id, period=period, client=client).text(),
+        report_job=job,
+    )
+
+
+def install(runtime: Runtime) -> None:
+    from handlers.commands import register_extra
+
+    services = runtime.services
+    service = report_service(services)
+    pending = PendingReports()
+    services.extras["reports.pending"] = pending
+
+    def after_ack(team_id: str, result: Any) -> None:
+        if not isinstance(result, ReportAnswer) or result.report_job is None:
+            return
+        job = result.report_job
+        client = services.client_for(team_id)
+        if client is None:
+            log.warning("no Slack client for %s: report not posted", team_id)
+            return
+        pending.start(deliver_on_demand, service, client, job)
+
+    services.hooks.append(after_ack)
+    register_extra(g.Report, _report)
+
+
+def jobs(runtime: Runtime) -> list[ScheduledJob]:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from bot.scheduler import ScheduledJob
+
+    services, settings = runtime.services, runtime.settings
+    service = report_service(services)
+    weekly = WeeklySummaryJob(
+        uow=services.uow,
+        service=service,
+        clock=runtime.clock,
+        clients=services.client_for,
+        channel=settings.summary_channel,
+        day=settings.summary_day,
+        at=settings.summary_time,
+        tz=settings.summary_tz,
+    )
+    burn = BurnRateJob(
+        uow=services.uow, service=service, clock=runtime.clock, fallback_channel=settings.summary_channel
+    )
+    seconds = float(settings.burn_check_seconds)
+    out = [
+        ScheduledJob(
+            BURN_JOB_ID,
+            burn.run_once,
+            IntervalTrigger(seconds=seconds),
+            misfire_grace_time=max(1, int(seconds)),
+            name="objective burn-rate check",
+        )
+    ]
+    if settings.summary_channel:
+        out.append(
+            ScheduledJob(
+                WEEKLY_JOB_ID,
+                weekly.run_once,
+                IntervalTrigger(seconds=min(seconds, 60.0)),
+                misfire_grace_time=60,
+                name="weekly SLA summary",
+            )
+        )
+    return out
+
+
+# ---- slabot report ----------------------------------------------------------------------------
+
+
+def add_cli(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="print an SLA report for a period (text, CSV or the PNG chart)",
+        description="Build the SLA report of a period from DATABASE_URL: compliance per client x "
+        "priority x metric (tickets, met, breached, %%, median and p90 business time to meet, paused "
+        "time, trend against the previous period), top breaches, what is at risk now, objectives with "
+        "their error budget, and feedback, uptime and credits when those features are installed. "
+        "Periods: week (last complete week), this-week, month, this-month, quarter, 2026-11, "
+        "2026-W47, 2026-Q4, 2026-11-01..2026-11-30.",
+    )
+    p.add_argument(
+        "period", nargs="?", default="week", help="the period (default: week, the last complete week)"
+    )
+    p.add_argument("--client", help="one client's report (its key in the contract file)")
+    p.add_argument(
+        "--format",
+        choices=("text", "csv", "png"),
+        default="text",
+        help="text (default), csv (the compliance table) or png (the chart; needs --out)",
+    )
+    p.add_argument("--out", help="write to this file instead of standard output")
+    p.add_argument(
+        "--team", help="workspace (team) id (default: SLABOT_TEAM_ID or the only one in the database)"
+    )
+    p.set_defaults(handler=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from bot.app import bootstrap
+    from bot.settings import Settings
+
+    if args.format == "png" and not args.out:
+        print("slabot report --format png needs --out FILE (a PNG is not for the terminal)", file=sys.stderr)
+        return 2
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's message names the variable
+        print(f"slabot report: bad settings: {exc}", file=sys.stderr)
+        return 2
+    runtime = bootstrap(settings)
+    service = report_service(runtime.services)
+    team = args.team or os.environ.get("SLABOT_TEAM_ID")
+    if team is None:
+        with runtime.services.uow.begin(read_only=True) as tx:
+            teams = tx.workspaces.list_team_ids()
+        if len(teams) != 1:
+            found = ", ".join(teams) or "none"
+            print(f"slabot report: which workspace? use --team (workspaces: {found})", file=sys.stderr)
+            return 2
+        team = teams[0]
+    try:
+        report = service.build(team_id=team, period=args.period, client=args.client)
+    except ReportError as exc:
+        print(f"slabot report: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "png":
+        Path(args.out).write_bytes(report.chart())
+        print(f"{args.out}: chart of {report.period.describe()}", file=sys.stderr)
+        return 0
+    out = report.csv() if args.format == "csv" else report.text() + "\n"
+    if args.out:
+        Path(args.out).write_text(out, encoding="utf-8")
+    else:
+        sys.stdout.write(out)
+    return 0

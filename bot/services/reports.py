@@ -1,0 +1,513 @@
+"""Reports: assemble the SLA report of a workspace (or one client) for a period.
+
+:class:`ReportService` reads the timers settled in the period and the one before (storage's
+``ReportQueries``), and words them with the pure pieces of ``sla/``: the compliance table
+(``sla.compliance``), top breaches and the summary text (``sla.summary``), attainment
+objectives with error budget and burn rate (``sla.objectives``). Feedback (CSAT / NPS /
+sentiment) and uptime with credits come from the services other features put into
+``services.extras`` (``"feedback"`` and ``"uptime"``), looked up at call time: the report works
+without them, and drops the section when they are missing or fail.
+
+A timer belongs to the period in which it was *decided*: a met timer on the instant it
+stopped, a breached one on the instant it went past due (the definitions of
+``sla.compliance`` and ``storage.ReportQueries``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.reports.chart import compliance_chart
+from bot.reports.table import format_report_table, report_csv
+from sla.compliance import ComplianceLine, compliance_table
+from sla.contracts import ContractBook
+from sla.credits import CreditStatement
+from sla.objectives import (
+    Attainment,
+    BurnAlert,
+    Objective,
+    attainment,
+    burn_rate_alerts,
+    outcomes_from_rows,
+    scaled_rules,
+)
+from sla.periods import Period, PeriodError, parse_period, previous, window_period
+from sla.summary import AtRisk, Section, Summary, daily_counts, top_breaches, weekly_summary
+from sla.uptime import UptimeFigure
+from storage.repositories import PeriodTimer
+from storage.uow import Transaction, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PERIOD = "week"
+_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+AT_RISK_WITHIN = timedelta(hours=1)
+TOP_BREACHES = 5
+AT_RISK_LIMIT = 10
+
+
+class ReportError(ValueError):
+    """Something the user asked for that cannot be reported (unknown client, bad period)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTimer:
+    """One stored timer in the shape ``sla.compliance`` and ``sla.summary`` read (``TimerRow``)."""
+
+    ticket_id: str
+    client: str
+    priority: str
+    metric: str
+    cycle: int
+    target_seconds: int
+    started_at: datetime
+    stopped_at: datetime | None
+    business_elapsed_seconds: int
+    state: str
+    breached_at: datetime | None
+    paused_seconds: int
+    channel_id: str | None = None
+    thread_ts: str | None = None
+
+    @classmethod
+    def from_period_timer(cls, item: PeriodTimer) -> ReportTimer:
+        t = item.timer
+        return cls(
+            ticket_id=item.ticket_ref,
+            client=item.client_key or "",
+            priority=t.priority or "",
+            metric=str(t.metric),
+            cycle=int(t.cycle),
+            target_seconds=round(t.target_seconds or 0),
+            started_at=t.started_at,
+            stopped_at=t.stopped_at,
+            business_elapsed_seconds=round(t.business_elapsed_seconds or 0),
+            state=str(t.state),
+            breached_at=t.breached_at,
+            paused_seconds=round(t.paused_for_seconds or 0),
+            channel_id=item.channel_id,
+            thread_ts=item.thread_ts,
+        )
+
+
+@dataclass(frozen=True)
+class ObjectiveStatus:
+    """One attainment objective of one client over its window (the month containing the report's end)."""
+
+    client: str
+    objective: Objective
+    window: Period
+    attainment: Attainment
+    alerts: list[BurnAlert] = field(default_factory=list)
+    """Burn-rate rules firing now (only while the window is the current one)."""
+    burn_rate: float | None = None
+    """Burn over the slowest rule's long window (scaled), as of now; None with nothing decided."""
+
+    def line(self) -> str:
+        a = self.attainment
+        head = f"{self.client}: {self.objective.describe()} ({self.window.label})"
+        if a.ratio is None:
+            return f"{head} — nothing decided yet"
+        verdict = "on track" if a.objective_met else "below target"
+        budget = (
+            f"{a.budget_used} of {a.error_budget:.1f} allowed misses"
+            if a.error_budget > 0
+            else f"{a.budget_used} misses, none allowed"
+        )
+        burn = "" if self.burn_rate is None else f", burn {_rate(self.burn_rate)}"
+        alert = f" ⚠ {self.alerts[0].severity}" if self.alerts else ""
+        return f"{head} — {100 * a.ratio:.1f} % ({a.met}/{a.total}), {verdict}; {budget}{burn}{alert}"
+
+
+def _rate(x: float) -> str:
+    return "∞" if x == float("inf") else f"{x:.1f}×"
+
+
+@dataclass
+class Report:
+    """Everything one report shows; ``text``/``csv``/``chart`` render it for each surface."""
+
+    team_id: str
+    period: Period
+    previous_period: Period
+    generated_at: datetime
+    client: str | None
+    client_name: str | None
+    rows: list[ReportTimer]
+    lines: list[ComplianceLine]
+    previous_lines: list[ComplianceLine]
+    summary: Summary
+    objectives: list[ObjectiveStatus] = field(default_factory=list)
+    feedback: Any | None = None
+    uptime: list[UptimeFigure] = field(default_factory=list)
+    credits: list[CreditStatement] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.summary.title
+
+    @property
+    def slug(self) -> str:
+        """``sla-report-2026-W47`` or ``sla-report-acme-2026-11``: a file name stem."""
+        label = self.period.label.split(" ")[0].replace("..", "_to_")
+        return f"sla-report-{self.client}-{label}" if self.client else f"sla-report-{label}"
+
+    def table_lines(self) -> list[str]:
+        return format_report_table(self.lines, self.previous_lines)
+
+    def text(self) -> str:
+        """The whole report in plain text (the terminal): the summary and the full table."""
+        summary = _LINK.sub(lambda m: f"{m[2]} ({m[1]})", self.summary.text(markdown=False))
+        return "\n".join([summary, "", "Compliance table:", *self.table_lines()])
+
+    def csv(self) -> str:
+        return report_csv(self.period.label, self.lines, self.previous_lines)
+
+    def daily(self) -> list[tuple[date, str, int, int]]:
+        return daily_counts(self.rows, self.period.tz)
+
+    def chart_rows(self) -> list[tuple[date, str, int, int]]:
+        """``daily()`` with a zero row for every day of the period, so the chart spans all of it."""
+        rows = self.daily()
+        if not rows:
+            return rows
+        priority = rows[0][1]
+        day, last = self.period.first_day, self.period.last_day
+        while day <= last:
+            rows.append((day, priority, 0, 0))
+            day += timedelta(days=1)
+        return rows
+
+    def chart(self) -> bytes:
+        who = f"{self.client_name} — " if self.client_name else ""
+        return compliance_chart(self.chart_rows(), f"SLA compliance — {who}{self.period.describe()}")
+
+
+def thread_link(channel_id: str | None, thread_ts: str | None) -> str | None:
+    """Slack's permalink form for a message (``/archives/<channel>/p<ts without the dot>``)."""
+    if not channel_id or not thread_ts:
+        return None
+    return f"https://slack.com/archives/{channel_id}/p{thread_ts.replace('.', '')}"
+
+
+class ReportService:
+    """Build reports from storage (``build``) and read the figures the jobs need (``objectives``)."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        book: ContractBook,
+        clock: Clock,
+        extras: Mapping[str, Any] | None = None,
+        default_tz: str = "UTC",
+    ) -> None:
+        self.uow = uow
+        self.book = book
+        self.clock = clock
+        self.extras: Mapping[str, Any] = extras if extras is not None else {}
+        self.default_tz = default_tz
+
+    # ---- periods and clients -------------------------------------------------------------
+
+    def client_key(self, client: str | None) -> str | None:
+        if client is None:
+            return None
+        try:
+            return self.book.client(client).key
+        except KeyError:
+            names = ", ".join(sorted(self.book.clients))
+            raise ReportError(f"I don't know the client {client!r}. Clients: {names}.") from None
+
+    def zone(self, client: str | None, at: datetime) -> ZoneInfo:
+        """The client's zone (its own, else its contract calendar's); the workspace's for all clients."""
+        if client is None:
+            return ZoneInfo(self.default_tz)
+        c = self.book.clients[client]
+        if c.timezone is not None:
+            return c.timezone
+        return self.book.version_for(client, at).calendar.timezone
+
+    def period(self, text: str | None, client: str | None = None, *, now: datetime | None = None) -> Period:
+        now = now or self.clock.now()
+        try:
+            return parse_period(text or DEFAULT_PERIOD, now=now, tz=self.zone(client, now))
+        except PeriodError as exc:
+            raise ReportError(str(exc)) from None
+
+    # ---- the report ---------------------------------------------------------------------
+
+    def build(
+        self,
+        *,
+        team_id: str,
+        period: Period | str | None = None,
+        client: str | None = None,
+        title: str | None = None,
+    ) -> Report:
+        now = self.clock.now()
+        client = self.client_key(client)
+        if not isinstance(period, Period):
+            period = self.period(period, client, now=now)
+        before = previous(period)
+        with self.uow.begin(read_only=True) as tx:
+            rows = self._rows(tx, team_id, period, client)
+            prev_rows = self._rows(tx, team_id, before, client)
+            at_risk = self._at_risk(tx, team_id, client, now)
+            objectives = self._objectives(tx, team_id, client, period, now)
+        group_by = ("priority", "metric") if client else ("client", "priority", "metric")
+        lines = compliance_table(rows, group_by=("client", "priority", "metric"))
+        previous_lines = compliance_table(prev_rows, group_by=("client", "priority", "metric"))
+        links = {r.ticket_id: thread_link(r.channel_id, r.thread_ts) for r in rows}
+        feedback = self._feedback(team_id, client, period)
+        uptime, credits = self._uptime(team_id, client, period)
+        client_name = self.book.clients[client].name if client else None
+        summary = weekly_summary(
+            period,
+            compliance_table(rows, group_by=group_by),
+            compliance_table(prev_rows, group_by=group_by),
+            breaches=top_breaches(rows, limit=TOP_BREACHES),
+            at_risk=at_risk,
+            feedback=feedback,
+            uptime=uptime,
+            credits=credits,
+            client=client_name,
+            title=title,
+            link_for=links.get,
+            now=now,
+        )
+        if objectives:
+            summary = Summary(
+                summary.title, [*summary.sections, Section("Objectives", tuple(o.line() for o in objectives))]
+            )
+        return Report(
+            team_id=team_id,
+            period=period,
+            previous_period=before,
+            generated_at=now,
+            client=client,
+            client_name=client_name,
+            rows=rows,
+            lines=lines,
+            previous_lines=previous_lines,
+            summary=summary,
+            objectives=objectives,
+            feedback=feedback,
+            uptime=uptime,
+            credits=credits,
+        )
+
+    @staticmethod
+    def _rows(tx: Transaction, team_id: str, period: Period, client: str | None) -> list[ReportTimer]:
+        items = tx.reports.timers_in_period(team_id=team_id, start=period.start, end=period.end)
+        rows = [ReportTimer.from_period_timer(i) for i in items]
+        return [r for r in rows if client is None or r.client == client]
+
+    @staticmethod
+    def _at_risk(tx: Transaction, team_id: str, client: str | None, now: datetime) -> list[AtRisk]:
+        page = tx.status.open_tickets(
+            team_id=team_id,
+            now=now,
+            client_key=client,
+            state="at_risk",
+            due_within=AT_RISK_WITHIN,
+            limit=AT_RISK_LIMIT,
+            count_limit=AT_RISK_LIMIT,
+        )
+        out = []
+        for item in page.items:
+            for timer in item.timers:
+                if timer.state != "running" or timer.due_at is None or timer.due_at <= now:
+                    continue
+                close = timer.due_at <= now + AT_RISK_WITHIN or (
+                    timer.at_risk_at is not None and timer.at_risk_at <= now
+                )
+                if close:
+                    out.append(
+                        AtRisk(
+                            item.ticket.ref,
+                            item.ticket.client_key or "",
+                            timer.priority or item.ticket.priority or "",
+                            str(timer.metric),
+                            timer.due_at - now,
+                        )
+                    )
+        return out
+
+    # ---- objectives ---------------------------------------------------------------------
+
+    def objectives_now(self, *, team_id: str, client: str | None = None) -> list[ObjectiveStatus]:
+        """Every objective of every (or one) client over its current window, as of now."""
+        now = self.clock.now()
+        window = Period(now - timedelta(seconds=1), now, "now")
+        with self.uow.begin(read_only=True) as tx:
+            return self._objectives(tx, team_id, client, window, now)
+
+    def _objectives(
+        self, tx: Transaction, team_id: str, client: str | None, period: Period, now: datetime
+    ) -> list[ObjectiveStatus]:
+        at = min(now, period.end - timedelta(microseconds=1))
+        keys = [client] if client else sorted(self.book.clients)
+        cache: dict[tuple[datetime, datetime], list[ReportTimer]] = {}
+        out: list[ObjectiveStatus] = []
+        for key in keys:
+            version = self.book.version_for(key, at)
+            tz = self.zone(key, at)
+            for spec in version.objectives:
+                objective = Objective.from_contract(spec)
+                window = window_period(objective.window, at=at, tz=tz)
+                current = window.contains(now)
+                longest = max(r.long_window for r in scaled_rules(window))
+                start = min(window.start, now - longest) if current else window.start
+                span = (start, max(window.end, now) if current else window.end)
+                if span not in cache:
+                    items = tx.reports.timers_in_period(team_id=team_id, start=span[0], end=span[1])
+                    cache[span] = [ReportTimer.from_period_timer(i) for i in items]
+                mine = [r for r in cache[span] if r.client == key]
+                outcomes = outcomes_from_rows(objective, mine)
+                reached = attainment(objective, outcomes, window)
+                alerts = burn_rate_alerts(objective, outcomes, window, now) if current else []
+                burn = _slow_burn(objective, outcomes, window, now) if current else None
+                out.append(ObjectiveStatus(key, objective, window, reached, alerts, burn))
+        return out
+
+    # ---- other features' services ---------------------------------------------------------
+
+    def _feedback(self, team_id: str, client: str | None, period: Period) -> Any | None:
+        service = self.extras.get("feedback")
+        if service is None:
+            return None
+        try:
+            return feedback_figures(service, team_id=team_id, client=client, period=period)
+        except Exception:  # another feature's failure must not cost the whole report
+            log.exception("feedback figures failed for %s", team_id)
+            return None
+
+    def _uptime(
+        self, team_id: str, client: str | None, period: Period
+    ) -> tuple[list[UptimeFigure], list[CreditStatement]]:
+        service = self.extras.get("uptime")
+        if service is None:
+            return [], []
+        try:
+            return uptime_and_credits(service, team_id=team_id, client=client, period=period, book=self.book)
+        except Exception:
+            log.exception("uptime figures failed for %s", team_id)
+            return [], []
+
+
+def _slow_burn(
+    objective: Objective, outcomes: Sequence[tuple[datetime, bool]], window: Period, now: datetime
+) -> float | None:
+    """Burn rate over the slowest rule's long window (3 days for a 30-day window)."""
+    rule = scaled_rules(window)[-1]
+    inside = [met for at, met in outcomes if now - rule.long_window < at <= now]
+    if not inside:
+        return None
+    misses = sum(1 for m in inside if not m)
+    allowed = 1 - objective.target_ratio
+    if allowed <= 0:
+        return float("inf") if misses else 0.0
+    return (misses / len(inside)) / allowed
+
+
+# ---- adapters to the feedback and uptime features ----------------------------------------------
+
+
+def feedback_figures(service: Any, *, team_id: str, client: str | None, period: Period) -> Any | None:
+    """CSAT / NPS / sentiment from the feedback feature (``services.extras["feedback"]``).
+
+    The figures are read by ``sla.review.feedback_lines`` (``csat``, ``nps``, ``sentiment``,
+    ``responses`` as keys or attributes); a result with none of them counts as no feedback.
+    """
+    figures = service.figures(team_id=team_id, client_key=client, start=period.start, end=period.end)
+    if figures is None:
+        return None
+    values = [_get(figures, k) for k in ("csat", "nps", "sentiment")]
+    return figures if any(v is not None for v in values) else None
+
+
+def uptime_and_credits(
+    service: Any, *, team_id: str, client: str | None, period: Period, book: ContractBook
+) -> tuple[list[UptimeFigure], list[CreditStatement]]:
+    """Uptime per covered service and credits per month, from the incidents feature."""
+    uptime = list(service.uptime(team_id=team_id, client_key=client, period=period) or [])
+    credits = list(service.credits(team_id=team_id, client_key=client, period=period) or [])
+    return uptime, credits
+
+
+def _get(source: Any, name: str) -> Any:
+    if isinstance(source, Mapping):
+        return source.get(name)
+    return getattr(source, name, None)
+
+
+def describe_alert(status: ObjectiveStatus, alert: BurnAlert, client_name: str) -> str:
+    """The lead's warning: which objective, how fast it burns, and where it stands this window."""
+    a = status.attainment
+    where = (
+        f"So far in {status.window.label}: {100 * a.ratio:.1f} % met ({a.met}/{a.total}), "
+        f"{a.budget_used} of {a.error_budget:.1f} allowed misses used."
+        if a.ratio is not None
+        else ""
+    )
+    return f"{client_name} — {alert.message}. {where}".strip()
+
+
+def episode_start(
+    objective: Objective,
+    outcomes: Iterable[tuple[datetime, bool]],
+    window: Period,
+    now: datetime,
+    threshold: float,
+) -> datetime | None:
+    """When the current firing stretch of the rule with ``threshold`` began (None if not firing now).
+
+    The rule's verdict only changes when an outcome enters a window (its instant) or leaves one
+    (its instant + the long or short window), so the stretch is found by walking those instants
+    back from ``now``: the result is the same in every process and after restarts, which makes it
+    an idempotency key for "once per episode".
+    """
+    ordered = sorted(outcomes, key=lambda o: o[0])
+    rules = [r for r in scaled_rules(window) if r.burn_rate == threshold]
+    if not rules:
+        return None
+    rule = rules[0]
+
+    def fires(t: datetime) -> bool:
+        return any(a.threshold == threshold for a in burn_rate_alerts(objective, ordered, window, t))
+
+    if not fires(now):
+        return None
+    instants = {now}
+    for at, _ in ordered:
+        for instant in (at, at + rule.short_window, at + rule.long_window):
+            if instant <= now:
+                instants.add(instant)
+    start = now
+    for instant in sorted(instants, reverse=True)[1:]:
+        if not fires(instant):
+            break
+        start = instant
+    return start
+
+
+__all__ = [
+    "ObjectiveStatus",
+    "Report",
+    "ReportError",
+    "ReportService",
+    "ReportTimer",
+    "describe_alert",
+    "episode_start",
+    "feedback_figures",
+    "thread_link",
+    "uptime_and_credits",
+]
