@@ -142,6 +142,20 @@ class Settings(BaseSettings):
             raise ValueError(f"SLABOT_SUMMARY_TZ must be an IANA zone such as Europe/Berlin, not {value!r}") from exc
         return value
 
+    # --- Alertmanager webhook (docs/uptime.md) ---------------------------------------------------
+    alertmanager_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLABOT_ALERTMANAGER_TOKEN", "alertmanager_token"),
+        description="Secret that POST /webhooks/alertmanager requires (Bearer token, or the password of "
+        "basic auth); unset: the webhook answers 401.",
+    )
+    alertmanager_team: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLABOT_ALERTMANAGER_TEAM", "SLABOT_TEAM_ID", "alertmanager_team"),
+        description="Workspace (team id) incidents from Alertmanager belong to, unless the URL says "
+        "?team=T…; unset: the only workspace in the database.",
+    )
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:

@@ -1247,6 +1247,22 @@ class IncidentRepository(_Repository):
             stmt = stmt.where(or_(i.client_key == client_key, i.client_key.is_(None)))
         return list(self.session.scalars(stmt.order_by(i.started_at, i.id)))
 
+    def get_by_external_key(self, *, team_id: str, source: str, external_key: str) -> Incident | None:
+        """The incident recorded from ``source`` under ``external_key`` (e.g. an alert's fingerprint)."""
+        i = Incident
+        stmt = select(i).where(
+            i.team_id == _team(team_id), i.source == source, i.external_key == external_key
+        )
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+    def open_unplanned(self, *, team_id: str, service: str | None = None) -> list[Incident]:
+        """Downtime incidents not ended yet (planned maintenance always has an end), oldest first."""
+        i = Incident
+        stmt = select(i).where(i.team_id == _team(team_id), i.ended_at.is_(None), i.planned.is_(False))
+        if service is not None:
+            stmt = stmt.where(i.service == service)
+        return list(self.session.scalars(stmt.order_by(i.started_at, i.id)))
+
 
 class ReportRunRepository(_Repository):
     def claim_report_run(self, *, team_id: str, kind: str, period_key: str, now: datetime) -> bool:

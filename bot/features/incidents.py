@@ -1,0 +1,252 @@
+"""Uptime and service credits: ``/sla incident …``, ``POST /webhooks/alertmanager`` and ``slabot uptime``.
+
+``install`` puts :class:`bot.services.incidents.UptimeService` in ``runtime.services.extras["uptime"]``
+for the report and review features (uptime per client and period, credits per month).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hmac
+import re
+import sys
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from bot import grammar as g
+from bot.services.incidents import AlertPayloadError, IncidentError, UptimeService, parse_alertmanager
+from bot.web import HttpRequest, HttpResponse
+from handlers.blocks import Message
+from handlers.blocks import incidents as blocks
+from handlers.commands import Answer, Caller, register_extra
+
+if TYPE_CHECKING:
+    from bot.app import Runtime, Services
+    from bot.settings import Settings
+    from storage.uow import UnitOfWork
+
+WEBHOOK_PATH = "/webhooks/alertmanager"
+EXTRA_NAME = "uptime"
+_TEAM_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{1,31}", re.ASCII)
+
+
+def install(runtime: Runtime) -> None:
+    service = UptimeService(uow=runtime.services.uow, book=runtime.services.book, clock=runtime.clock)
+    runtime.services.extras[EXTRA_NAME] = service
+    register_extra(g.Incident, incident_command)
+    runtime.web.route("POST", WEBHOOK_PATH, alertmanager_webhook(service, runtime.settings))
+
+
+# ---- /sla incident ------------------------------------------------------------------------------
+
+
+def _answer(message: Message) -> Answer:
+    return Answer(text=message.text, blocks=message.blocks)
+
+
+def incident_command(services: Services, caller: Caller, command: g.Incident) -> Answer:
+    """``/sla incident start|resolve|maintenance|list|credits`` — agents only; errors are messages."""
+    uptime: UptimeService = services.extras[EXTRA_NAME]
+    if not caller.is_agent:
+        return _answer(
+            blocks.plain_message("Only support agents can record incidents or see uptime and credits.")
+        )
+    now = services.clock.now()
+    try:
+        if command.action == "start":
+            view = uptime.start(
+                team_id=caller.team_id,
+                service=command.service or "",
+                reason=command.reason,
+                actor=caller.user_id,
+            )
+            return _answer(blocks.incident_started(view, now))
+        if command.action == "resolve":
+            views = uptime.resolve(
+                team_id=caller.team_id, service=command.service or "", actor=caller.user_id
+            )
+            return _answer(blocks.incidents_resolved(views, now))
+        if command.action == "maintenance":
+            assert command.window is not None
+            view = uptime.declare_maintenance(
+                team_id=caller.team_id,
+                service=command.service or "",
+                start=command.window.start,
+                end=command.window.end,
+                reason=command.reason,
+                actor=caller.user_id,
+            )
+            return _answer(blocks.maintenance_declared(view, now))
+        client = command.client or _channel_client(services, caller)
+        if command.action == "credits":
+            statements = uptime.statements(team_id=caller.team_id, client_key=client, month=command.period)
+            return _answer(blocks.credits_message(statements))
+        overview = uptime.overview(team_id=caller.team_id, client_key=client, month=command.period)
+        return _answer(blocks.overview_message(overview))
+    except IncidentError as exc:
+        return _answer(blocks.plain_message(str(exc)))
+
+
+def _channel_client(services: Services, caller: Caller) -> str | None:
+    if not caller.channel_id or caller.in_dm:
+        return None
+    return services.client_for_channel(caller.team_id, caller.channel_id)
+
+
+# ---- POST /webhooks/alertmanager ----------------------------------------------------------------
+
+
+def _error(status: int, message: str, **extra: Any) -> HttpResponse:
+    response = HttpResponse.json(status, {"ok": False, "error": message, **extra})
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="slabot", Basic realm="slabot"'
+    return response
+
+
+def authorised(headers: dict[str, str], token: str) -> bool:
+    """``Authorization: Bearer <token>``, or basic auth whose password is the token (any user name).
+    Compared in constant time."""
+    value = headers.get("authorization", "").strip()
+    scheme, _, credentials = value.partition(" ")
+    credentials = credentials.strip()
+    given: str | None = None
+    if scheme.lower() == "bearer":
+        given = credentials
+    elif scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        given = decoded.partition(":")[2]
+    if not given or not token:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
+
+
+def _team(request: HttpRequest, settings: Settings, uow: UnitOfWork) -> str | HttpResponse:
+    asked = parse_qs(request.query).get("team", [None])[0]
+    with uow.begin(read_only=True) as tx:
+        known = tx.workspaces.list_team_ids()
+    if asked is not None:
+        if not _TEAM_ID.fullmatch(asked) or (asked not in known and asked != settings.alertmanager_team):
+            return _error(400, f"unknown workspace {asked[:40]!r} in ?team=")
+        return asked
+    if settings.alertmanager_team:
+        return settings.alertmanager_team
+    if len(known) == 1:
+        return known[0]
+    return _error(
+        400,
+        "which workspace? add ?team=T… to the webhook URL or set SLABOT_ALERTMANAGER_TEAM "
+        f"({len(known)} workspaces in the database)",
+    )
+
+
+def alertmanager_webhook(service: UptimeService, settings: Settings) -> Any:
+    def handle(request: HttpRequest) -> HttpResponse:
+        token = settings.alertmanager_token.get_secret_value() if settings.alertmanager_token else ""
+        if not token:
+            return _error(401, "the Alertmanager webhook is disabled: set SLABOT_ALERTMANAGER_TOKEN")
+        if not authorised(request.headers, token):
+            return _error(401, "missing or wrong credentials (Authorization: Bearer <token>)")
+        try:
+            payload = request.json()
+        except (UnicodeDecodeError, ValueError):
+            return _error(400, "the body is not JSON")
+        team = _team(request, settings, service.uow)
+        if isinstance(team, HttpResponse):
+            return team
+        try:
+            alerts = parse_alertmanager(payload, catalogue=service.catalogue(), clients=service.book.clients)
+        except AlertPayloadError as exc:
+            return _error(400, "bad Alertmanager payload: nothing was recorded", problems=exc.problems)
+        outcome = service.apply_alerts(team_id=team, alerts=alerts)
+        return HttpResponse.json(200, outcome.as_json())
+
+    return handle
+
+
+# ---- slabot uptime --------------------------------------------------------------------------------
+
+
+def add_cli(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "uptime",
+        help="monthly uptime per service and the service credits owed, computation shown",
+        description="Print each client's monthly uptime per covered service against the contract's target, "
+        "and the service credits owed for that month line by line (uptime tiers, per-breach penalties, cap, "
+        "claim deadline). Reads DATABASE_URL and the contract file (SLABOT_CONTRACTS).",
+    )
+    p.add_argument("--month", help="2026-11, this-month (default) or last-month; in each client's time zone")
+    p.add_argument("--client", help="one client key (default: every client with uptime or credit terms)")
+    p.add_argument("--team", help="workspace id (default: SLABOT_TEAM_ID, else the only one in the database)")
+    p.add_argument("--contracts", help="the contract file (default: SLABOT_CONTRACTS)")
+    p.add_argument("--database-url", help="override DATABASE_URL")
+    p.add_argument("--as-of", dest="as_of", help="ISO 8601 instant with offset to compute at (default: now)")
+    p.set_defaults(handler=_cmd_uptime)
+
+
+def _cmd_uptime(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from pathlib import Path
+
+    from bot.clock import Clock, ManualClock, SystemClock
+    from bot.settings import Settings
+    from sla.contracts import ContractFileError, load_contracts
+    from storage.db import is_sqlite, make_engine, migrate
+    from storage.uow import UnitOfWork
+
+    settings = Settings()
+    try:
+        book = load_contracts(Path(args.contracts) if args.contracts else settings.contracts)
+    except ContractFileError as exc:
+        print("\n".join(str(e) for e in exc.errors), file=sys.stderr)
+        return 2
+    clock: Clock = SystemClock()
+    if args.as_of:
+        try:
+            at = datetime.fromisoformat(args.as_of)
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            print(f"--as-of {args.as_of!r}: give an ISO 8601 instant with offset", file=sys.stderr)
+            return 2
+        clock = ManualClock(at)
+    engine = make_engine(args.database_url or settings.database_url)
+    try:
+        if is_sqlite(engine):
+            migrate(engine)
+        uow = UnitOfWork.from_engine(engine)
+        team = args.team or settings.alertmanager_team
+        if team is None:
+            with uow.begin(read_only=True) as tx:
+                known = tx.workspaces.list_team_ids()
+            if len(known) != 1:
+                print(f"which workspace? pass --team ({len(known)} in the database)", file=sys.stderr)
+                return 2
+            team = known[0]
+        service = UptimeService(uow=uow, book=book, clock=clock)
+        try:
+            print(uptime_report_text(service, team_id=team, client_key=args.client, month=args.month))
+        except IncidentError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    finally:
+        engine.dispose()
+    return 0
+
+
+def uptime_report_text(
+    service: UptimeService, *, team_id: str, client_key: str | None = None, month: str | None = None
+) -> str:
+    """The terminal's report: per client, the month's uptime lines then the credit computation."""
+    now = service.clock.now()
+    out: list[str] = []
+    for key in service.client_keys(client_key):
+        period = service.month(key, month)
+        out += blocks.client_uptime_lines(service.uptime(team_id=team_id, client_key=key, period=period), now)
+        out += service.credits(team_id=team_id, client_key=key, month=period).explanation_lines
+        out.append("")
+    return "\n".join(out).rstrip() or "No client has uptime or credit terms in the contract file."
