@@ -1,0 +1,75 @@
+"""Client feedback surveys as a feature: CSAT after resolution, NPS on a cadence, ``/sla feedback``.
+
+``install`` creates the :class:`~bot.services.surveys.SurveyService`, hooks it into every ticket
+change (``TicketService.listeners``), registers the Slack listeners and ``/sla feedback``, and
+offers the figures to other features as ``runtime.services.extras["feedback"]``:
+``extras["feedback"](team_id, client_key | None, period) -> sla.feedback.FeedbackFigures``.
+
+``jobs`` adds the periodic work (each run is idempotent, so any number of processes may run it):
+reminders and closing expired surveys every few minutes, and the NPS question hourly (sent once per
+client and period, claimed in ``report_runs``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import grammar as g
+from bot.scheduler import ScheduledJob
+from bot.services.surveys import SurveyService
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+NAME = "feedback"
+SURVEY_JOB_ID = "slabot.feedback.surveys"
+NPS_JOB_ID = "slabot.feedback.nps"
+SURVEY_JOB_MINUTES = 5
+NPS_JOB_MINUTES = 60
+
+
+def install(runtime: Runtime) -> None:
+    from handlers import commands, surveys
+
+    services = runtime.services
+    service = SurveyService(
+        uow=services.uow,
+        book=services.book,
+        clock=services.clock,
+        tickets=services.tickets,
+        is_agent=services.people.is_agent,
+    )
+    services.tickets.listeners.append(service.on_change)
+    services.extras[NAME] = service
+    surveys.register(runtime.app, service)
+    commands.register_extra(g.Feedback, surveys.feedback_command)
+
+
+def service_of(runtime: Runtime) -> SurveyService:
+    return runtime.services.extras[NAME]
+
+
+def run_survey_jobs(service: SurveyService) -> dict[str, int]:
+    return {"reminded": service.remind_due(), "closed": service.close_due()}
+
+
+def jobs(runtime: Runtime) -> list[ScheduledJob]:
+    service = service_of(runtime)
+    return [
+        ScheduledJob(
+            id=SURVEY_JOB_ID,
+            func=lambda: run_survey_jobs(service),
+            trigger=IntervalTrigger(minutes=SURVEY_JOB_MINUTES),
+            misfire_grace_time=SURVEY_JOB_MINUTES * 60,
+            name="survey reminders and closing",
+        ),
+        ScheduledJob(
+            id=NPS_JOB_ID,
+            func=service.send_nps,
+            trigger=IntervalTrigger(minutes=NPS_JOB_MINUTES),
+            misfire_grace_time=NPS_JOB_MINUTES * 60,
+            name="NPS relationship survey",
+        ),
+    ]

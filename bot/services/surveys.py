@@ -1,0 +1,687 @@
+"""Client feedback use cases: the survey after resolution, its answers, reminders, NPS, figures.
+
+How it holds together:
+
+- :meth:`SurveyService.on_change` is a ``TicketService`` listener: when a ticket is resolved it
+  decides, **in the resolution's transaction**, whether the requester gets a survey (contract
+  ``survey:`` settings: enabled, sample rate — a hash of the ticket, so replays agree — and
+  fatigue, ``min_interval`` per requester), opens the survey row and queues its message in the
+  outbox (kind ``message``, key ``survey:<id>``) to the ticket's thread or by DM.
+- Clicks and modal submissions are **not trusted**: the button value only names a survey; the
+  survey is loaded again and the clicked message must be the one the outbox posted for it
+  (``slack_ts`` of ``survey:<id>``), the person must be its requester (or one of the client's
+  contacts when ``who: client``; never an agent) and the survey must still be open.
+- An answer (rating or comment) can be changed until ``closes_at``. A rating of 2 or less, or a
+  negative comment (``sla.sentiment.score``), alerts the lead once per survey (outbox, key
+  ``survey:<id>:negative``) with how the ticket's SLA went.
+- Jobs (:mod:`bot.features.feedback`): one reminder per survey after ``reminder_after``
+  (``mark_reminded`` is the claim), closing expired surveys, and the NPS question to each client's
+  contacts once per cadence period (``report_runs`` claim per client and period).
+- :meth:`SurveyService.figures` returns :class:`sla.feedback.FeedbackFigures` for (team, client,
+  period): ``/sla feedback``, the weekly report and the SLA review call it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.services.tickets import TicketChange, TicketService
+from handlers.blocks import Message
+from handlers.blocks.surveys import (
+    comment_modal,
+    negative_alert,
+    nps_message,
+    survey_message,
+    survey_reminder,
+)
+from handlers.ids import InvalidValue, NpsRating, SurveyRating, SurveyRef
+from sla import periods
+from sla.contracts import Client, ContractBook, ContractVersion
+from sla.feedback import (
+    FeedbackFigures,
+    SurveyAnswer,
+    figures,
+    is_negative,
+    nps_period_kind,
+    rating_value,
+    rating_words,
+    sampled,
+    sla_outcome,
+)
+from sla.sentiment import score
+from storage.models import Survey, SurveyState, Ticket
+from storage.repositories import ALL_TEAMS, SentimentValues
+from storage.uow import Transaction, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MESSAGE_KIND = "message"
+"""The outbox's generic kind (``bot.services.alerts.MESSAGE_KIND``): payload ``{text, blocks}``."""
+
+NOT_OURS = "That button is not one of slabot's, or not for this message. Nothing was changed."
+AGENTS_MAY_NOT = "This survey is for the client: agents can't answer it. Nothing was changed."
+NPS_ANSWER_WINDOW = timedelta(days=30)
+"""An NPS question can be answered until this long after its period ends."""
+
+
+def survey_key(survey_id: int) -> str:
+    return f"survey:{survey_id}"
+
+
+def nps_key(client_key: str, period_label: str, user_id: str) -> str:
+    return f"nps:{client_key}:{period_label}:{user_id}"
+
+
+def thread_link(channel_id: str | None, thread_ts: str | None) -> str | None:
+    """A link to a message that works in any workspace the reader belongs to."""
+    if not channel_id or not thread_ts or not re.fullmatch(r"[A-Z0-9]+", channel_id):
+        return None
+    return f"https://slack.com/archives/{channel_id}/p{thread_ts.replace('.', '')}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the listener does with the person's click or submission."""
+
+    notice: str | None = None
+    """Told only to the person (``chat.postEphemeral``), or the modal's error."""
+    update: Message | None = None
+    """The survey message as it should read now (``chat.update`` of ``channel_id`` / ``ts``)."""
+    channel_id: str | None = None
+    ts: str | None = None
+    view: dict[str, Any] | None = None
+    """A modal to open with the click's ``trigger_id``."""
+
+
+@dataclass(frozen=True)
+class _Located:
+    survey: Survey
+    ticket: Ticket
+    version: ContractVersion
+
+
+class SurveyService:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        book: ContractBook,
+        clock: Clock,
+        tickets: TicketService,
+        is_agent: Callable[[str, str], bool],
+    ) -> None:
+        self.uow = uow
+        self.book = book
+        self.clock = clock
+        self.tickets = tickets
+        self.is_agent = is_agent
+
+    # ------------------------------------------------------------------ after resolution
+
+    def on_change(self, tx: Transaction, change: TicketChange) -> None:
+        """``TicketService`` listener: offer a survey when a ticket is resolved."""
+        if change.kind == "resolved":
+            self.offer(tx, change)
+
+    def offer(self, tx: Transaction, change: TicketChange) -> Survey | None:
+        ticket, settings = change.ticket, change.version.survey
+        requester = ticket.requester
+        if not settings.enabled or not requester or self.is_agent(change.team_id, requester):
+            return None
+        if not sampled(change.team_id, ticket.ref, settings.sample_rate):
+            return None
+        now = change.now
+        if tx.surveys.get_for_ticket(team_id=change.team_id, ticket_id=ticket.id) is not None:
+            return None  # resolved again after a reopen: one survey per ticket
+        if settings.min_interval is not None:
+            recent = tx.surveys.latest_for_requester(
+                team_id=change.team_id, requester=requester, since=now - settings.min_interval
+            )
+            if recent is not None:
+                return None
+        in_thread = settings.via == "thread" and bool(ticket.channel_id and ticket.thread_ts)
+        channel_id = ticket.channel_id if in_thread else requester
+        survey = tx.surveys.open(
+            team_id=change.team_id,
+            ticket_id=ticket.id,
+            opened_at=now,
+            requester=requester,
+            channel_id=channel_id,
+            closes_at=now + settings.window,
+            scale=settings.scale,
+        )
+        if survey is None:
+            return None
+        message = survey_message(
+            survey_ref=str(survey.id),
+            ref=ticket.ref,
+            title=ticket.title or "",
+            requester=requester,
+            scale=settings.scale,
+            closes_at=now + settings.window,
+            tz=self._zone(ticket.client_key, change.version),
+        )
+        self._enqueue(
+            tx,
+            team_id=change.team_id,
+            key=survey_key(survey.id),
+            channel_id=channel_id or requester,
+            thread_ts=ticket.thread_ts if in_thread else None,
+            ticket_id=ticket.id,
+            message=message,
+            now=now,
+        )
+        return survey
+
+    # ------------------------------------------------------------------ answers
+
+    def rate(self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object) -> Reply:
+        """A rating button was clicked on the message ``(channel_id, message_ts)``."""
+        try:
+            clicked = SurveyRating.decode(value)
+        except InvalidValue:
+            return Reply(notice=NOT_OURS)
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            found = self._locate(tx, team_id, clicked.survey_id, channel_id, message_ts)
+            if found is None:
+                return Reply(notice=NOT_OURS)
+            refusal = self._refusal(team_id, user_id, found, now)
+            if refusal is not None:
+                return Reply(notice=refusal)
+            scale = _scale(found)
+            try:
+                rating = rating_value(clicked.rating, scale)  # type: ignore[arg-type]
+            except ValueError:
+                return Reply(notice=NOT_OURS)
+            if not tx.surveys.set_rating(team_id=team_id, survey_id=found.survey.id, rating=rating, at=now):
+                return Reply(notice=self._closed_text(found))
+            survey = tx.surveys.get(team_id=team_id, survey_id=found.survey.id)
+            assert survey is not None
+            self._alert_if_negative(tx, _Located(survey, found.ticket, found.version), now)
+            message = self._current_message(_Located(survey, found.ticket, found.version))
+        return Reply(update=message, channel_id=channel_id, ts=message_ts)
+
+    def comment_form(
+        self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object
+    ) -> Reply:
+        """ "Add a comment" was clicked: the modal to open, or why not."""
+        try:
+            ref = SurveyRef.decode(value)
+        except InvalidValue:
+            return Reply(notice=NOT_OURS)
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            found = self._locate(tx, team_id, ref.survey_id, channel_id, message_ts)
+            if found is None:
+                return Reply(notice=NOT_OURS)
+            refusal = self._refusal(team_id, user_id, found, now)
+            if refusal is not None:
+                return Reply(notice=refusal)
+            view = comment_modal(survey_ref=ref.survey_id, ref=found.ticket.ref, initial=found.survey.comment)
+        return Reply(view=view)
+
+    def submit_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> Reply:
+        """The comment modal was submitted. ``notice`` set = show it as the modal's error."""
+        try:
+            ref = SurveyRef.decode(metadata)
+        except InvalidValue:
+            return Reply(notice=NOT_OURS)
+        if not comment.strip():
+            return Reply(notice="Type a comment, or close this window.")
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            found = self._load(tx, team_id, ref.survey_id)
+            if found is None or not found.survey.message_ts:
+                return Reply(notice=NOT_OURS)
+            refusal = self._refusal(team_id, user_id, found, now)
+            if refusal is not None:
+                return Reply(notice=refusal)
+            sentiment = score(comment)
+            values = SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
+            if not tx.surveys.set_comment(
+                team_id=team_id, survey_id=found.survey.id, comment=comment, at=now, sentiment=values
+            ):
+                return Reply(notice=self._closed_text(found))
+            survey = tx.surveys.get(team_id=team_id, survey_id=found.survey.id)
+            assert survey is not None
+            located = _Located(survey, found.ticket, found.version)
+            self._alert_if_negative(tx, located, now)
+            message = self._current_message(located)
+        return Reply(update=message, channel_id=survey.channel_id, ts=survey.message_ts)
+
+    # ------------------------------------------------------------------ NPS
+
+    def nps_rate(
+        self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object
+    ) -> Reply:
+        try:
+            clicked = NpsRating.decode(value)
+        except InvalidValue:
+            return Reply(notice=NOT_OURS)
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            found = self._nps_locate(tx, team_id, user_id, clicked.survey_id, message_ts, now)
+            if isinstance(found, str):
+                return Reply(notice=found)
+            client, label = found
+            tx.surveys.answer_nps(
+                team_id=team_id,
+                user_id=user_id,
+                client_key=client.key,
+                period_key=label,
+                score=clicked.score,
+                at=now,
+            )
+        message = nps_message(
+            survey_ref=clicked.survey_id,
+            client_name=client.name,
+            contact=user_id,
+            period=label,
+            score=clicked.score,
+        )
+        return Reply(update=message, channel_id=channel_id, ts=message_ts)
+
+    def nps_comment_form(
+        self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object
+    ) -> Reply:
+        try:
+            ref = SurveyRef.decode(value)
+        except InvalidValue:
+            return Reply(notice=NOT_OURS)
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            found = self._nps_locate(tx, team_id, user_id, ref.survey_id, message_ts, now)
+            if isinstance(found, str):
+                return Reply(notice=found)
+            client, label = found
+            answer = tx.surveys.nps_of(
+                team_id=team_id, user_id=user_id, client_key=client.key, period_key=label
+            )
+            if answer is None:
+                return Reply(notice="Pick a score from 0 to 10 first, then add your comment.")
+            view = comment_modal(survey_ref=ref.survey_id, ref=label, initial=answer.comment, nps=True)
+        return Reply(view=view)
+
+    def nps_submit_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> Reply:
+        try:
+            ref = SurveyRef.decode(metadata)
+        except InvalidValue:
+            return Reply(notice=NOT_OURS)
+        if not comment.strip():
+            return Reply(notice="Type a comment, or close this window.")
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            found = self._nps_locate(tx, team_id, user_id, ref.survey_id, None, now)
+            if isinstance(found, str):
+                return Reply(notice=found)
+            client, label = found
+            sentiment = score(comment)
+            values = SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
+            if not tx.surveys.comment_nps(
+                team_id=team_id,
+                user_id=user_id,
+                client_key=client.key,
+                period_key=label,
+                comment=comment,
+                sentiment=values,
+            ):
+                return Reply(notice="Pick a score from 0 to 10 first, then add your comment.")
+        return Reply()
+
+    def send_nps(self) -> int:
+        """Queue the NPS question to each client's contacts, once per client and cadence period."""
+        now = self.clock.now()
+        with self.uow.begin(read_only=True) as tx:
+            teams = tx.workspaces.list_team_ids()
+        queued = 0
+        for team_id in teams:
+            for client in self.book.clients.values():
+                queued += self._send_nps_to(team_id, client, now)
+        return queued
+
+    def _send_nps_to(self, team_id: str, client: Client, now: datetime) -> int:
+        if not client.contacts:
+            return 0
+        try:
+            version = self.book.version_for(client.key, now)
+        except KeyError:
+            return 0
+        settings = version.survey
+        if not settings.enabled or settings.nps is None:
+            return 0
+        period = nps_period(settings.nps.cadence, now, self._zone(client.key, version))
+        queued = 0
+        with self.uow.begin() as tx:
+            if not tx.report_runs.claim_report_run(
+                team_id=team_id, kind="nps", period_key=_run_key(client.key, period.label), now=now
+            ):
+                return 0
+            for contact in client.contacts:
+                if self.is_agent(team_id, contact):
+                    continue
+                message = nps_message(
+                    survey_ref=nps_ref(client.key, period.label),
+                    client_name=client.name,
+                    contact=contact,
+                    period=period.label,
+                )
+                queued += self._enqueue(
+                    tx,
+                    team_id=team_id,
+                    key=nps_key(client.key, period.label, contact),
+                    channel_id=contact,
+                    thread_ts=None,
+                    ticket_id=None,
+                    message=message,
+                    now=now,
+                )
+            tx.report_runs.complete(
+                team_id=team_id, kind="nps", period_key=_run_key(client.key, period.label), now=now
+            )
+        return queued
+
+    # ------------------------------------------------------------------ jobs
+
+    def remind_due(self) -> int:
+        """One reminder per unanswered survey once its contract's ``reminder_after`` has passed."""
+        afters = [v.survey.reminder_after for v in self.book.all_versions() if v.survey.reminder_after]
+        if not afters:
+            return 0
+        now = self.clock.now()
+        sent = 0
+        with self.uow.begin() as tx:
+            for survey in tx.surveys.due_for_reminder(
+                team_id=ALL_TEAMS, opened_before=now - min(afters), now=now
+            ):
+                found = self._load(tx, survey.team_id, str(survey.id))
+                if found is None:
+                    continue
+                after = found.version.survey.reminder_after
+                if after is None or survey.opened_at + after > now:
+                    continue
+                delivered = tx.outbox.get_by_key(
+                    team_id=survey.team_id, idempotency_key=survey_key(survey.id)
+                )
+                if delivered is None or delivered.state != "sent":
+                    continue  # the survey itself never arrived: a reminder would point at nothing
+                if not tx.surveys.mark_reminded(team_id=survey.team_id, survey_id=survey.id, at=now):
+                    continue
+                ticket = found.ticket
+                in_thread = bool(ticket.thread_ts) and survey.channel_id == ticket.channel_id
+                message = survey_reminder(
+                    ref=ticket.ref,
+                    requester=survey.requester,
+                    closes_at=survey.closes_at or now,
+                    tz=self._zone(ticket.client_key, found.version),
+                )
+                sent += self._enqueue(
+                    tx,
+                    team_id=survey.team_id,
+                    key=f"{survey_key(survey.id)}:reminder",
+                    channel_id=survey.channel_id or survey.requester or "",
+                    thread_ts=ticket.thread_ts if in_thread else None,
+                    ticket_id=ticket.id,
+                    message=message,
+                    now=now,
+                )
+        return sent
+
+    def close_due(self) -> int:
+        now = self.clock.now()
+        closed = 0
+        with self.uow.begin() as tx:
+            for survey in tx.surveys.due_to_close(team_id=ALL_TEAMS, now=now):
+                closed += tx.surveys.close(team_id=survey.team_id, survey_id=survey.id)
+        return closed
+
+    # ------------------------------------------------------------------ figures
+
+    def figures(
+        self, *, team_id: str, client_key: str | None, start: datetime, end: datetime
+    ) -> FeedbackFigures:
+        """CSAT, response rate, NPS, sentiment split and CSAT by SLA outcome for surveys sent in
+        ``[start, end)`` and NPS answers given then (all clients when ``client_key`` is None)."""
+        answers = []
+        with self.uow.begin(read_only=True) as tx:
+            for survey, ticket in tx.surveys.opened_between(
+                team_id=team_id, start=start, end=end, client_key=client_key
+            ):
+                breached = None
+                if survey.rating is not None:
+                    timers = tx.timers.list_for_ticket(team_id=team_id, ticket_id=ticket.id)
+                    breached = any(t.state == "breached" or t.breached_at is not None for t in timers)
+                answers.append(
+                    SurveyAnswer(
+                        ticket_ref=ticket.ref,
+                        client_key=ticket.client_key,
+                        rating=survey.rating,
+                        comment=survey.comment,
+                        polarity=survey.sentiment_polarity,
+                        label=survey.sentiment_label,
+                        breached=breached,
+                    )
+                )
+            scores = [
+                r.score
+                for r in tx.surveys.nps_between(team_id=team_id, start=start, end=end)
+                if client_key is None or r.client_key == client_key
+            ]
+        return figures(answers, scores)
+
+    def figures_for(self, team_id: str, client_key: str | None, period: periods.Period) -> FeedbackFigures:
+        """The call other features make (weekly report, SLA review): ``extras["feedback"](...)``."""
+        return self.figures(team_id=team_id, client_key=client_key, start=period.start, end=period.end)
+
+    __call__ = figures_for
+
+    # ------------------------------------------------------------------ internals
+
+    def _load(self, tx: Transaction, team_id: str, survey_ref: str) -> _Located | None:
+        if not survey_ref.isdigit() or len(survey_ref) > 18:
+            return None
+        survey = tx.surveys.get(team_id=team_id, survey_id=int(survey_ref))
+        if survey is None:
+            return None
+        ticket = tx.tickets.get(team_id=team_id, ticket_id=survey.ticket_id)
+        if ticket is None:
+            return None
+        try:
+            version = self.tickets.version_of(tx, ticket)
+        except Exception:
+            log.warning("survey %s: ticket %s has no contract", survey.id, ticket.ref)
+            return None
+        return _Located(survey, ticket, version)
+
+    def _locate(
+        self, tx: Transaction, team_id: str, survey_ref: str, channel_id: str, message_ts: str
+    ) -> _Located | None:
+        """The survey a click names, only if the clicked message is the one slabot posted for it."""
+        found = self._load(tx, team_id, survey_ref)
+        if found is None:
+            return None
+        survey = found.survey
+        posted_ts = survey.message_ts
+        if posted_ts is None:
+            row = tx.outbox.get_by_key(team_id=team_id, idempotency_key=survey_key(survey.id))
+            posted_ts = row.slack_ts if row is not None else None
+            if posted_ts is None or posted_ts != message_ts:
+                return None
+            in_thread = survey.channel_id == found.ticket.channel_id and bool(found.ticket.thread_ts)
+            if in_thread and channel_id != survey.channel_id:
+                return None
+            tx.surveys.set_message(
+                team_id=team_id, survey_id=survey.id, channel_id=channel_id, message_ts=posted_ts
+            )
+            survey = tx.surveys.get(team_id=team_id, survey_id=survey.id) or survey
+            return _Located(survey, found.ticket, found.version)
+        if posted_ts != message_ts or survey.channel_id != channel_id:
+            return None
+        return found
+
+    def _refusal(self, team_id: str, user_id: str, found: _Located, now: datetime) -> str | None:
+        survey = found.survey
+        if self.is_agent(team_id, user_id):
+            return AGENTS_MAY_NOT
+        allowed = user_id == survey.requester
+        if not allowed and found.version.survey.who == "client":
+            client = self.book.clients.get(found.ticket.client_key or "")
+            allowed = client is not None and user_id in client.contacts
+        if not allowed:
+            asker = f"<@{survey.requester}>" if survey.requester else "the person who asked for help"
+            return (
+                f"This survey is for {asker}, who asked for help with {found.ticket.ref}: only they can "
+                "answer it. Nothing was changed."
+            )
+        if survey.state == SurveyState.closed.value or (
+            survey.closes_at is not None and now >= survey.closes_at
+        ):
+            return self._closed_text(found)
+        return None
+
+    def _closed_text(self, found: _Located) -> str:
+        closed = found.survey.closes_at
+        tz = self._zone(found.ticket.client_key, found.version)
+        when = f" on {closed.astimezone(tz):%a %d %b}" if closed else ""
+        return (
+            f"Thank you for wanting to tell us! The survey about {found.ticket.ref} closed{when}, so we "
+            "can't record a new answer. If something still needs attention, write in the ticket's thread "
+            "and we'll pick it up."
+        )
+
+    def _current_message(self, found: _Located) -> Message:
+        survey = found.survey
+        return survey_message(
+            survey_ref=str(survey.id),
+            ref=found.ticket.ref,
+            title=found.ticket.title or "",
+            requester=survey.requester,
+            scale=_scale(found),
+            closes_at=survey.closes_at or self.clock.now(),
+            tz=self._zone(found.ticket.client_key, found.version),
+            rating=survey.rating,
+            comment=survey.comment,
+        )
+
+    def _alert_if_negative(self, tx: Transaction, found: _Located, now: datetime) -> None:
+        survey, ticket, version = found.survey, found.ticket, found.version
+        if not is_negative(survey.rating, survey.sentiment_label):
+            return
+        client = self.book.clients.get(ticket.client_key or "")
+        lead = version.alerts.lead or (client.lead if client else None)
+        channel = version.alerts.channel or lead
+        if channel is None:
+            return
+        clock, _ = self.tickets.fold(tx, ticket)
+        outcome = sla_outcome(clock.timers(max(now, clock.last_at or now)))
+        scale = _scale(found)
+        message = negative_alert(
+            ref=ticket.ref,
+            link=thread_link(ticket.channel_id, ticket.thread_ts),
+            client_name=client.name if client else (ticket.client_key or "a client"),
+            lead=lead,
+            rating=rating_words(survey.rating, scale),
+            comment=survey.comment,
+            sentiment=survey.sentiment_label if survey.comment else None,
+            sla=outcome.words(),
+        )
+        self._enqueue(
+            tx,
+            team_id=ticket.team_id,
+            key=f"{survey_key(survey.id)}:negative",
+            channel_id=channel,
+            thread_ts=None,
+            ticket_id=ticket.id,
+            message=message,
+            now=now,
+        )
+
+    def _nps_locate(
+        self, tx: Transaction, team_id: str, user_id: str, ref: str, message_ts: str | None, now: datetime
+    ) -> tuple[Client, str] | str:
+        """(client, period label) of an NPS click, or the text that refuses it."""
+        client_key, sep, label = ref.rpartition("__")
+        client = self.book.clients.get(client_key) if sep else None
+        if client is None:
+            return NOT_OURS
+        row = tx.outbox.get_by_key(team_id=team_id, idempotency_key=nps_key(client.key, label, user_id))
+        if row is None:
+            if self.is_agent(team_id, user_id):
+                return AGENTS_MAY_NOT
+            return "This question was sent to someone else; only they can answer it. Nothing was changed."
+        if message_ts is not None and row.slack_ts != message_ts:
+            return NOT_OURS
+        try:
+            period = periods.parse_period(label, now=now, tz=self._zone(client.key, None))
+        except periods.PeriodError:
+            return NOT_OURS
+        if now >= period.end + NPS_ANSWER_WINDOW:
+            return f"Thank you! The {label} question has closed; we'll ask again next time."
+        return client, label
+
+    def _zone(self, client_key: str | None, version: ContractVersion | None) -> ZoneInfo:
+        client = self.book.clients.get(client_key or "")
+        if client is not None and client.timezone is not None:
+            return client.timezone
+        if version is not None:
+            return version.calendar.timezone
+        if client is not None:
+            try:
+                return self.book.version_for(client.key, self.clock.now()).calendar.timezone
+            except KeyError:
+                pass
+        return ZoneInfo("UTC")
+
+    @staticmethod
+    def _enqueue(
+        tx: Transaction,
+        *,
+        team_id: str,
+        key: str,
+        channel_id: str,
+        thread_ts: str | None,
+        ticket_id: int | None,
+        message: Message,
+        now: datetime,
+    ) -> int:
+        created = tx.outbox.enqueue(
+            team_id=team_id,
+            idempotency_key=key,
+            kind=MESSAGE_KIND,
+            payload={"text": message.text, "blocks": message.blocks},
+            now=now,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            ticket_id=ticket_id,
+        )
+        return int(created)
+
+
+def _scale(found: _Located) -> str:
+    return found.survey.scale or found.version.survey.scale
+
+
+def nps_ref(client_key: str, period_label: str) -> str:
+    """The NPS buttons' opaque reference: ``acme__2026-Q4`` (checked against the outbox on click)."""
+    return f"{client_key}__{period_label}"
+
+
+def nps_period(cadence: str, now: datetime, tz: ZoneInfo) -> periods.Period:
+    kind = nps_period_kind(cadence)
+    today = now.astimezone(tz).date()
+    return periods.unit(kind, date(today.year, today.month, 1), tz)
+
+
+def _run_key(client_key: str, label: str) -> str:
+    key = f"{label}:{client_key}"
+    if len(key) <= 32:
+        return key
+    return f"{label}:{hashlib.sha256(client_key.encode()).hexdigest()[: 31 - len(label)]}"

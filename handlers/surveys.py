@@ -1,0 +1,122 @@
+"""Survey listeners: rating and NPS buttons, "Add a comment", the comment modals, ``/sla feedback``.
+
+Thin: ack → read the payload → one :class:`bot.services.surveys.SurveyService` call → one Slack
+call (update the survey message, open the modal, or tell only the person who clicked).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import grammar as g
+from bot.services.surveys import Reply, SurveyService
+from handlers.blocks.limits import escape
+from handlers.blocks.surveys import feedback_report, feedback_titles, read_comment
+from handlers.commands import Answer, Caller
+from handlers.ids import ActionId, BlockId, CallbackId, pattern
+from sla.periods import Period, PeriodError
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+DEFAULT_DAYS = 30
+
+
+def _click(body: dict[str, Any]) -> dict[str, str]:
+    container = body.get("container") or {}
+    return {
+        "team_id": (body.get("team") or {}).get("id") or "",
+        "user_id": (body.get("user") or {}).get("id") or "",
+        "channel_id": container.get("channel_id") or (body.get("channel") or {}).get("id") or "",
+        "message_ts": container.get("message_ts") or (body.get("message") or {}).get("ts") or "",
+    }
+
+
+def _show(client: WebClient, body: dict[str, Any], reply: Reply) -> None:
+    where = _click(body)
+    if reply.view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=reply.view)
+    elif reply.update is not None and reply.channel_id and reply.ts:
+        client.chat_update(channel=reply.channel_id, ts=reply.ts, **reply.update.as_kwargs())
+    elif reply.notice:
+        client.chat_postEphemeral(channel=where["channel_id"], user=where["user_id"], text=reply.notice)
+
+
+def register(app: App, surveys: SurveyService) -> None:
+    @app.action(pattern(ActionId.SURVEY_RATE))
+    def on_rate(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _show(client, body, surveys.rate(**_click(body), value=action.get("value")))
+
+    @app.action(ActionId.SURVEY_COMMENT.value)
+    def on_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _show(client, body, surveys.comment_form(**_click(body), value=action.get("value")))
+
+    @app.action(pattern(ActionId.NPS_RATE))
+    def on_nps(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _show(client, body, surveys.nps_rate(**_click(body), value=action.get("value")))
+
+    @app.action(ActionId.NPS_COMMENT.value)
+    def on_nps_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _show(client, body, surveys.nps_comment_form(**_click(body), value=action.get("value")))
+
+    @app.view(CallbackId.SURVEY_COMMENT_MODAL.value)
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        reply = surveys.submit_comment(
+            team_id=(body.get("team") or {}).get("id") or "",
+            user_id=(body.get("user") or {}).get("id") or "",
+            metadata=view.get("private_metadata"),
+            comment=read_comment((view.get("state") or {}).get("values") or {}),
+        )
+        if reply.notice:
+            ack(response_action="errors", errors={BlockId.COMMENT.value: reply.notice})
+            return
+        ack()
+        if reply.update is not None and reply.channel_id and reply.ts:
+            client.chat_update(channel=reply.channel_id, ts=reply.ts, **reply.update.as_kwargs())
+
+    @app.view(CallbackId.NPS_COMMENT_MODAL.value)
+    def on_nps_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        reply = surveys.nps_submit_comment(
+            team_id=(body.get("team") or {}).get("id") or "",
+            user_id=(body.get("user") or {}).get("id") or "",
+            metadata=view.get("private_metadata"),
+            comment=read_comment((view.get("state") or {}).get("values") or {}),
+        )
+        if reply.notice:
+            ack(response_action="errors", errors={BlockId.COMMENT.value: reply.notice})
+        else:
+            ack()
+
+
+def feedback_command(services: Services, caller: Caller, command: g.Feedback) -> Answer:
+    """``/sla feedback [client] [period]`` (agents only: figures across the client's people)."""
+    if not caller.is_agent:
+        return Answer(text="Only support agents can see feedback figures.")
+    surveys: SurveyService = services.extras["feedback"]
+    client_key = command.client
+    if client_key is None and caller.channel_id:
+        client_key = services.client_for_channel(caller.team_id, caller.channel_id)
+    client = services.book.clients.get(client_key or "")
+    if client_key is not None and client is None:
+        return Answer(text=f"I don't know the client '{escape(client_key)}'.")
+    now = services.clock.now()
+    tz = client.timezone if client and client.timezone else "UTC"
+    try:
+        period = (
+            command.period.resolve(now, tz)
+            if command.period is not None
+            else Period(now - timedelta(days=DEFAULT_DAYS), now, f"last {DEFAULT_DAYS} days", complete=False)
+        )
+    except PeriodError as exc:
+        return Answer(text=str(exc))
+    figures = surveys.figures_for(caller.team_id, client_key, period)
+    message = feedback_report(feedback_titles(client.name if client else None, period.label), figures)
+    return Answer(text=message.text, blocks=message.blocks)
