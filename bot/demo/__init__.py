@@ -1,0 +1,1 @@
+"""``slabot demo``: the whole product on a simulated Monday, no Slack account needed."""
