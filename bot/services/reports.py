@@ -220,11 +220,14 @@ class ReportService:
     def client_key(self, client: str | None) -> str | None:
         if client is None:
             return None
-        try:
-            return self.book.client(client).key
-        except KeyError:
-            names = ", ".join(sorted(self.book.clients))
-            raise ReportError(f"I don't know the client {client!r}. Clients: {names}.") from None
+        if client in self.book.clients:
+            return client
+        wanted = client.strip().lower()
+        for key, known in self.book.clients.items():
+            if wanted in (key.lower(), known.name.lower()):
+                return key
+        names = ", ".join(sorted(self.book.clients))
+        raise ReportError(f"I don't know the client {client!r}. Clients: {names}.")
 
     def zone(self, client: str | None, at: datetime) -> ZoneInfo:
         """The client's zone (its own, else its contract calendar's); the workspace's for all clients."""
