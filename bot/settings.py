@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         description="Reactions by which an agent resolves a thread ticket (comma-separated names).",
     )
 
+    admin_ids: str = Field(
+        default="",
+        validation_alias=AliasChoices("SLABOT_ADMINS", "admins"),
+        description="Slack user ids (comma-separated) of slabot's admins: they approve contract "
+        "revisions proposed by SLA reviews (docs/reviews.md).",
+    )
+
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("SLABOT_LOG_LEVEL", "log_level"))
 
     # --- Reports (docs/reports.md) ------------------------------------------------------------
@@ -164,6 +171,10 @@ class Settings(BaseSettings):
     @property
     def resolve_reactions(self) -> frozenset[str]:
         return frozenset(v.strip().strip(":") for v in self.resolve_reaction_names.split(",") if v.strip())
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return frozenset(v.strip() for v in self.admin_ids.split(",") if v.strip())
 
     @property
     def oauth_enabled(self) -> bool:

@@ -1,0 +1,630 @@
+"""SLA review use cases: run a client's quarterly review, propose a revised contract version
+(dry-run on the quarter's history), approve or discard it, and remind account leads when a
+review is due (docs/reviews.md).
+
+- **History** comes from the database: the client's tickets opened in the quarter, each folded
+  with *its own* contract version (the one it opened under) and all its events, measured at
+  ``now`` (a ticket opened on 31 March and resolved on 2 April counts with its real outcome).
+- **Feedback** and **credits** come from other features when they are installed
+  (``services.extras["feedback"]`` and ``["uptime"]``), looked up at call time; the review works
+  without them.
+- **Drafts** are stored server-side (``review_drafts``); buttons only carry a draft id, which is
+  looked up again with the caller's workspace and must still be a draft.
+- **Admins** (who may approve) are the Slack user ids of ``SLABOT_ADMINS``.
+- **Contracts are code**: approving records the new version (``contract_versions``, with an audit
+  entry) and hands out the YAML to paste into the contract file; the file stays the source of
+  truth, and tickets keep following the file's versions until it is changed and reloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.services.tickets import TicketError, TicketService
+from sla.contracts import Client, ContractBook, ContractVersion
+from sla.metrics import EventKind
+from sla.periods import Period, PeriodError, parse_period, previous
+from sla.replay import ReplayRow
+from sla.review import (
+    CADENCE_UNITS,
+    DryRun,
+    Review,
+    RevisionError,
+    draft_revision,
+    dry_run,
+    next_effective,
+    proposal_from_json,
+    proposal_lines,
+    proposal_to_json,
+    propose_revision,
+    review,
+    review_period,
+)
+from sla.timers import EventError, TicketClock, TicketEvent
+from storage.models import ReviewDraft, ReviewDraftState
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+REMINDER_KIND = "review_reminder"
+"""``report_runs.kind`` of the review reminders (one per client and review period)."""
+
+
+class ReviewError(TicketError):
+    """Something a user asked of a review that cannot be done; the message is written for them."""
+
+
+@dataclass(frozen=True)
+class History:
+    """A client's tickets of one period, as measured (``rows``) and as events (for dry runs)."""
+
+    rows: list[ReplayRow]
+    events: list[TicketEvent]
+    tickets: int
+    as_of: datetime
+    skipped: list[str] = field(default_factory=list)
+    """Tickets that could not be folded (and why): never silently dropped."""
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    client: Client
+    period: Period
+    review: Review
+    history: History
+    proposal: dict[str, dict[str, timedelta]]
+    """Target changes the recommendations suggest (empty: nothing to revise)."""
+    feedback_trend: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """A stored revision draft, as the people deciding on it see it."""
+
+    id: int
+    client_key: str
+    client_name: str
+    contract_key: str
+    period_label: str
+    base_number: int
+    new_number: int
+    effective: date
+    state: str
+    changes: list[str]
+    diff: str
+    dry_run: list[str]
+    version_yaml: str
+    created_by: str | None
+    decided_by: str | None = None
+    contract_file: str = ""
+    stored_version_id: int | None = None
+
+
+def _quarter_key(period: Period) -> str:
+    return period.label
+
+
+def _reminder_key(label: str, client_key: str) -> str:
+    """``period_key`` of a reminder (≤ 32 characters): ``2026-Q3/acme``, or a hash for long keys."""
+    key = f"{label}/{client_key}"
+    if len(key) <= 32:
+        return key
+    return f"{label}/{hashlib.sha256(client_key.encode()).hexdigest()[:12]}"
+
+
+class ReviewService:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        book: ContractBook,
+        clock: Clock,
+        tickets: TicketService,
+        admins: frozenset[str] = frozenset(),
+        extras: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.uow = uow
+        self.book = book
+        self.clock = clock
+        self.tickets = tickets
+        self.admins = admins
+        self.extras: Mapping[str, Any] = extras if extras is not None else {}
+
+    # ---- who may do what -------------------------------------------------------------------
+
+    def is_admin(self, user_id: str | None) -> bool:
+        return bool(user_id) and user_id in self.admins
+
+    def _require_admin(self, user_id: str | None, what: str) -> None:
+        if not self.is_admin(user_id):
+            raise ReviewError(
+                f"Only slabot admins can {what}. Admins are the users listed in SLABOT_ADMINS; "
+                "ask one of them, or your account lead."
+            )
+
+    # ---- the review --------------------------------------------------------------------------
+
+    def client(self, key: str) -> Client:
+        try:
+            return self.book.client(key)
+        except KeyError as exc:
+            raise ReviewError(str(exc.args[0])) from None
+
+    def timezone(self, client: Client, at: datetime) -> ZoneInfo:
+        if client.timezone is not None:
+            return client.timezone
+        return self.book.version_for(client.key, at).calendar.timezone
+
+    def period(self, client_key: str, quarter: Any = None) -> Period:
+        """The quarter asked for (``2026-Q3``, ``quarter``, a grammar ``PeriodSpec``), in the client's zone.
+
+        Without one: the last complete quarter.
+        """
+        client = self.client(client_key)
+        now = self.clock.now()
+        text = getattr(quarter, "text", quarter) or "quarter"
+        try:
+            period = parse_period(str(text), now=now, tz=self.timezone(client, now))
+        except PeriodError as exc:
+            raise ReviewError(str(exc)) from None
+        if period.kind != "quarter":
+            raise ReviewError(
+                f"a review covers a quarter, not '{period.label}' — write 2026-Q4, quarter or last-quarter"
+            )
+        if period.start > now:
+            raise ReviewError(f"{period.label} has not started yet: there is nothing to review")
+        return period
+
+    def history(self, team_id: str, client_key: str, period: Period) -> History:
+        """The client's tickets opened in ``period``, folded with their own versions, at ``now``."""
+        now = self.clock.now()
+        rows: list[ReplayRow] = []
+        events: list[TicketEvent] = []
+        skipped: list[str] = []
+        versions: dict[int | None, ContractVersion] = {}
+        with self.uow.begin(read_only=True) as tx:
+            pairs = tx.reviews.tickets_opened(
+                team_id=team_id, client_key=client_key, start=period.start, end=period.end
+            )
+            for ticket, event_rows in pairs:
+                try:
+                    if ticket.contract_version_id is None or ticket.contract_version_id not in versions:
+                        versions[ticket.contract_version_id] = self.tickets.version_of(tx, ticket)
+                    version = versions[ticket.contract_version_id]
+                except TicketError as exc:
+                    skipped.append(f"{ticket.ref}: {exc}")
+                    continue
+                clock = TicketClock(version, record_timeline=False)
+                mine = [_event(ticket.ref, client_key, row) for row in event_rows]
+                try:
+                    for event in mine:
+                        clock.apply(event)
+                except EventError as exc:
+                    skipped.append(f"{ticket.ref}: {exc}")
+                    continue
+                events.extend(mine)
+                for t in clock.timers(now):
+                    rows.append(
+                        ReplayRow(
+                            ticket_id=ticket.ref,
+                            client=client_key,
+                            priority=t.priority,
+                            metric=str(t.metric),
+                            cycle=t.cycle,
+                            target_seconds=round(t.target.total_seconds()),
+                            started_at=t.started_at,
+                            due_at=t.due_at,
+                            stopped_at=t.stopped_at,
+                            business_elapsed_seconds=round(t.business_elapsed.total_seconds()),
+                            state=str(t.state),
+                            breached_at=t.breached_at,
+                            paused_seconds=round(t.paused_for.total_seconds()),
+                            contract=version.contract_key,
+                            version=version.number,
+                        )
+                    )
+        events.sort(key=lambda e: e.at)  # tickets interleave freely; each one's rows stay in order
+        return History(rows, events, len(pairs) - len(skipped), now, skipped)
+
+    def run(self, *, team_id: str, client_key: str, quarter: Any = None) -> ReviewResult:
+        client = self.client(client_key)
+        period = self.period(client.key, quarter)
+        now = self.clock.now()
+        history = self.history(team_id, client.key, period)
+        version = self.book.version_for(client.key, min(now, period.end - timedelta(microseconds=1)))
+        feedback = self._feedback(team_id, client.key, period)
+        trend = _feedback_trend(feedback, self._feedback(team_id, client.key, previous(period)))
+        credits = self._credits(team_id, client.key, period)
+        result = review(client.key, version, history.rows, feedback, credits, period)
+        result.notes.extend(trend)
+        if history.skipped:
+            result.notes.append(
+                f"{len(history.skipped)} ticket(s) left out: " + "; ".join(history.skipped[:5])
+            )
+        return ReviewResult(
+            client=client,
+            period=period,
+            review=result,
+            history=history,
+            proposal=propose_revision(version, result),
+            feedback_trend=trend,
+        )
+
+    # ---- other features, when installed -------------------------------------------------------
+
+    def _feedback(self, team_id: str, client_key: str, period: Period) -> Any:
+        return _ask(
+            self.extras.get("feedback"),
+            ("figures", "for_review", "summary"),
+            team_id=team_id,
+            client_key=client_key,
+            period=period,
+        )
+
+    def _credits(self, team_id: str, client_key: str, period: Period) -> Any:
+        """The credit statement of the quarter's last month with credits owed (or its last month)."""
+        return _ask(
+            self.extras.get("uptime"),
+            ("credits_for_review", "credit_statement", "credits"),
+            team_id=team_id,
+            client_key=client_key,
+            period=period,
+        )
+
+    # ---- revisions -----------------------------------------------------------------------------
+
+    def propose(
+        self,
+        *,
+        team_id: str,
+        client_key: str,
+        quarter: Any,
+        actor: str | None,
+        is_agent: bool,
+        notify: Callable[[DraftView], Any] | None = None,
+    ) -> DraftView:
+        """Draft a revised version from the review's recommendations, dry-run it and store the draft.
+
+        With ``notify`` (a draft → message with ``text`` and ``blocks``), every admin but the author
+        gets the draft by DM through the outbox, in the same transaction as the draft.
+        """
+        if not (is_agent or self.is_admin(actor)):
+            raise ReviewError("Only support agents and admins can propose contract revisions.")
+        result = self.run(team_id=team_id, client_key=client_key, quarter=quarter)
+        if not result.proposal:
+            raise ReviewError(
+                f"The {result.period.label} review of {result.client.name} recommends no target "
+                "change: there is nothing to revise."
+            )
+        now = self.clock.now()
+        contract = self.book.contracts[result.client.contract]
+        base = contract.versions[-1]
+        today = now.astimezone(base.calendar.timezone).date()
+        effective = next_effective(base.review.cadence, max(today, base.effective))
+        try:
+            revision = draft_revision(self.book, contract.key, result.proposal, effective=effective)
+        except RevisionError as exc:
+            raise ReviewError(str(exc)) from None
+        dry = dry_run(
+            self.book,
+            revision,
+            result.client.key,
+            result.history.events,
+            result.history.rows,
+            result.history.as_of,
+        )
+        with self.uow.begin() as tx:
+            row = tx.reviews.add_draft(
+                team_id=team_id,
+                client_key=result.client.key,
+                contract_key=contract.key,
+                period_key=_quarter_key(result.period),
+                base_number=base.number,
+                base_sha256=base.sha256,
+                effective=effective,
+                proposal=proposal_to_json(revision.proposal),
+                version_yaml=revision.version_yaml,
+                diff=revision.diff,
+                dry_run=dry.to_dict(),
+                created_by=actor,
+                now=now,
+            )
+            tx.audit.record(
+                team_id=team_id,
+                actor=actor,
+                action="review.propose",
+                target=f"review-draft:{row.id}",
+                after={
+                    "client": result.client.key,
+                    "contract": contract.key,
+                    "period": result.period.label,
+                    "base_version": base.number,
+                    "effective": effective.isoformat(),
+                    "changes": proposal_lines(revision),
+                },
+                at=now,
+            )
+            view = self._view(row, revision.version.number, proposal_lines(revision), dry)
+            for admin in sorted(self.admins) if notify is not None else ():
+                if admin == actor:
+                    continue
+                message = notify(view)
+                tx.outbox.enqueue(
+                    team_id=team_id,
+                    idempotency_key=f"review-draft:{row.id}:{admin}",
+                    kind="message",
+                    payload={"text": message.text, "blocks": message.blocks},
+                    channel_id=admin,
+                    now=now,
+                )
+        return view
+
+    def draft(self, *, team_id: str, draft_id: int) -> DraftView:
+        with self.uow.begin(read_only=True) as tx:
+            row = tx.reviews.get_draft(team_id=team_id, draft_id=draft_id)
+        if row is None:
+            raise ReviewError(_NO_DRAFT)
+        return self._view(row, row.base_number + 1, _stored_changes(self.book, row), None)
+
+    def approve(self, *, team_id: str, draft_id: int, actor: str | None, via: str = "slack") -> DraftView:
+        """Record the draft as a new contract version (with an audit entry); admins only.
+
+        ``via="cli"``: the terminal runs with the database's credentials and needs no admin id.
+        """
+        if via != "cli":
+            self._require_admin(actor, "approve contract revisions")
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            row = self._open_draft(tx, team_id, draft_id)
+            contract = self.book.contracts.get(row.contract_key)
+            latest = contract.versions[-1] if contract is not None else None
+            if latest is None or latest.sha256 != row.base_sha256:
+                raise ReviewError(
+                    f"The contract file changed since this draft was made (contract '{row.contract_key}' "
+                    f"now ends with version {latest.number if latest else '—'}); run the review again "
+                    "and propose a new revision."
+                )
+            try:
+                revision = draft_revision(
+                    self.book, row.contract_key, proposal_from_json(row.proposal), effective=row.effective
+                )
+            except RevisionError as exc:
+                raise ReviewError(str(exc)) from None
+            new = revision.version
+            stored = tx.contracts.store_version(
+                team_id=team_id,
+                contract_key=row.contract_key,
+                number=new.number,
+                effective=new.effective,
+                sha256=new.sha256,
+                content=new.to_dict(),
+                now=now,
+            )
+            if not tx.reviews.decide_draft(
+                team_id=team_id,
+                draft_id=row.id,
+                state=ReviewDraftState.approved,
+                by=actor,
+                at=now,
+                contract_version_id=stored.id,
+            ):
+                raise ReviewError(_DECIDED)  # rolls the stored version back with the transaction
+            tx.audit.record(
+                team_id=team_id,
+                actor=actor or "cli",
+                action="contract.revise",
+                target=f"{row.contract_key} v{new.number}",
+                before={"version": latest.number, "sha256": latest.sha256},
+                after={
+                    "version": new.number,
+                    "effective": new.effective.isoformat(),
+                    "sha256": new.sha256,
+                    "draft": row.id,
+                    "client": row.client_key,
+                    "period": row.period_key,
+                    "changes": proposal_lines(revision),
+                },
+                at=now,
+            )
+            row = tx.reviews.get_draft(team_id=team_id, draft_id=row.id) or row
+        view = self._view(row, new.number, proposal_lines(revision), None)
+        return _with(view, version_yaml=revision.version_yaml, stored_version_id=stored.id)
+
+    def discard(self, *, team_id: str, draft_id: int, actor: str | None, via: str = "slack") -> DraftView:
+        """Discard a draft: its author or an admin (or the terminal, ``via="cli"``)."""
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            row = self._open_draft(tx, team_id, draft_id)
+            if via != "cli" and not (self.is_admin(actor) or (actor and actor == row.created_by)):
+                raise ReviewError("Only the person who proposed this revision, or an admin, can discard it.")
+            if not tx.reviews.decide_draft(
+                team_id=team_id, draft_id=row.id, state=ReviewDraftState.discarded, by=actor, at=now
+            ):
+                raise ReviewError(_DECIDED)
+            tx.audit.record(
+                team_id=team_id,
+                actor=actor or via,
+                action="review.discard",
+                target=f"review-draft:{row.id}",
+                before={"state": "draft"},
+                after={"state": "discarded"},
+                at=now,
+            )
+            row = tx.reviews.get_draft(team_id=team_id, draft_id=row.id) or row
+        return self._view(row, row.base_number + 1, _stored_changes(self.book, row), None)
+
+    def _open_draft(self, tx: Any, team_id: str, draft_id: int) -> ReviewDraft:
+        row = tx.reviews.get_draft(team_id=team_id, draft_id=draft_id)
+        if row is None:
+            raise ReviewError(_NO_DRAFT)
+        if row.state != ReviewDraftState.draft.value:
+            who = f" by <@{row.decided_by}>" if row.decided_by else ""
+            raise ReviewError(f"This revision was already {row.state}{who}. Nothing was changed.")
+        return row
+
+    def _view(self, row: ReviewDraft, new_number: int, changes: list[str], dry: DryRun | None) -> DraftView:
+        client = self.book.clients.get(row.client_key)
+        lines = dry.lines if dry is not None else list((row.dry_run or {}).get("lines") or [])
+        return DraftView(
+            id=row.id,
+            client_key=row.client_key,
+            client_name=client.name if client else row.client_key,
+            contract_key=row.contract_key,
+            period_label=row.period_key,
+            base_number=row.base_number,
+            new_number=new_number,
+            effective=row.effective,
+            state=row.state,
+            changes=changes,
+            diff=row.diff,
+            dry_run=lines,
+            version_yaml=row.version_yaml,
+            created_by=row.created_by,
+            decided_by=row.decided_by,
+            contract_file=str(self.book.source),
+            stored_version_id=row.contract_version_id,
+        )
+
+    # ---- reminders -------------------------------------------------------------------------------
+
+    def due_reminders(self, at: datetime) -> list[tuple[Client, str, str, str]]:
+        """``(client, lead, cadence, label of the period to review)`` for every client with a lead."""
+        out = []
+        for client in self.book.clients.values():
+            version = self.book.version_for(client.key, at)
+            lead = version.review.lead or client.lead or version.alerts.lead
+            if not lead:
+                continue
+            cadence = version.review.cadence
+            current = review_period(cadence, at, self.timezone(client, at))
+            out.append((client, lead, cadence, previous(current).label))
+        return out
+
+    def remind(self, team_ids: list[str], render: Callable[[Client, str, str], Any]) -> int:
+        """Queue each account lead's reminder once per review period (any number of processes).
+
+        ``render(client, cadence, period_label)`` gives the message (``text``, ``blocks``).
+        Returns how many reminders were queued by this call.
+        """
+        now = self.clock.now()
+        queued = 0
+        due = self.due_reminders(now)
+        for team_id in team_ids:
+            for client, lead, cadence, label in due:
+                key = _reminder_key(label, client.key)
+                with self.uow.begin() as tx:
+                    if tx.report_runs.get(team_id=team_id, kind=REMINDER_KIND, period_key=key) is not None:
+                        continue
+                    if not tx.report_runs.claim_report_run(
+                        team_id=team_id, kind=REMINDER_KIND, period_key=key, now=now
+                    ):
+                        continue
+                    message = render(client, cadence, label)
+                    tx.outbox.enqueue(
+                        team_id=team_id,
+                        idempotency_key=f"review-reminder:{key}",
+                        kind="message",
+                        payload={"text": message.text, "blocks": message.blocks},
+                        channel_id=lead,
+                        now=now,
+                    )
+                    tx.report_runs.complete(team_id=team_id, kind=REMINDER_KIND, period_key=key, now=now)
+                    queued += 1
+        return queued
+
+
+_NO_DRAFT = "I can't find that revision draft in this workspace. Nothing was changed."
+_DECIDED = "Someone decided on this revision a moment ago. Nothing was changed."
+
+
+def _with(view: DraftView, **changes: Any) -> DraftView:
+    from dataclasses import replace
+
+    return replace(view, **changes)
+
+
+def _stored_changes(book: ContractBook, row: ReviewDraft) -> list[str]:
+    proposal = proposal_from_json(row.proposal or {})
+    contract = book.contracts.get(row.contract_key)
+    base = None
+    if contract is not None and 1 <= row.base_number <= len(contract.versions):
+        base = contract.versions[row.base_number - 1]
+    from sla.review import metric_words, target_text
+
+    out = []
+    for priority, metrics in proposal.items():
+        for metric, new in metrics.items():
+            old = base.target_for(priority, metric) if base is not None else None
+            before = target_text(old.duration) if old is not None else "?"
+            out.append(f"{priority} {metric_words(metric)}: {before} → {target_text(new)}")
+    return out
+
+
+def _event(ref: str, client_key: str, row: Any) -> TicketEvent:
+    kind = EventKind(row.kind)
+    return TicketEvent(
+        ticket_id=ref,
+        at=row.at,
+        kind=kind,
+        priority=row.priority,
+        status=row.status,
+        client=(row.client or client_key) if kind is EventKind.OPENED else None,
+        actor=row.actor,
+        note=row.note,
+    )
+
+
+def _ask(service: Any, names: tuple[str, ...], **kwargs: Any) -> Any:
+    """Call the first of ``names`` the (optional) service offers; None when absent or failing."""
+    if service is None:
+        return None
+    for name in names:
+        fn = getattr(service, name, None)
+        if callable(fn):
+            try:
+                return fn(**kwargs)
+            except Exception:  # another feature's failure must not break the review
+                log.exception("%s.%s failed during an SLA review", type(service).__name__, name)
+                return None
+    return None
+
+
+def _value(source: Any, name: str) -> float | None:
+    if source is None:
+        return None
+    value = source.get(name) if isinstance(source, Mapping) else getattr(source, name, None)
+    return None if value is None else float(value)
+
+
+def _feedback_trend(now: Any, before: Any) -> list[str]:
+    """``CSAT 72 % (previous quarter 80 %, −8 pp)``-style lines when both quarters have figures."""
+    out = []
+    for name, unit, label in (("csat", " %", "CSAT"), ("nps", "", "NPS"), ("sentiment", "", "Sentiment")):
+        a, b = _value(now, name), _value(before, name)
+        if a is None or b is None:
+            continue
+        if name == "sentiment":
+            out.append(f"{label} {a:+.2f} (previous quarter {b:+.2f}, {a - b:+.2f})")
+        elif name == "nps":
+            out.append(f"{label} {a:+.0f} (previous quarter {b:+.0f}, {a - b:+.0f})")
+        else:
+            out.append(f"{label} {a:.0f}{unit} (previous quarter {b:.0f}{unit}, {a - b:+.0f} pp)")
+    return out
+
+
+__all__ = [
+    "CADENCE_UNITS",
+    "DraftView",
+    "History",
+    "REMINDER_KIND",
+    "ReviewError",
+    "ReviewResult",
+    "ReviewService",
+]
