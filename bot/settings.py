@@ -91,6 +91,20 @@ class Settings(BaseSettings):
 
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("SLABOT_LOG_LEVEL", "log_level"))
 
+    # --- Ticket sources (docs/sources.md) --------------------------------------------------------
+    webhook_secrets: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLABOT_WEBHOOK_SECRETS", "webhook_secrets"),
+        description="Secrets of the ticket webhooks, `name=secret,...` or a JSON object: `zendesk` "
+        "verifies /webhooks/zendesk, `jira` /webhooks/jira, any name /webhooks/tickets.",
+    )
+    team_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLABOT_TEAM_ID", "team_id"),
+        description="Workspace of tickets from webhooks and `slabot import` (default: the database's "
+        "only workspace).",
+    )
+
     # --- Reports (docs/reports.md) ------------------------------------------------------------
     summary_channel: str | None = Field(
         default=None,

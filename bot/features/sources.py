@@ -1,0 +1,159 @@
+"""Ticket sources: the signed webhooks and ``slabot import`` (docs/sources.md).
+
+- ``install``: ``POST /webhooks/tickets``, ``POST /webhooks/zendesk``, ``POST /webhooks/jira``
+  (secrets from ``SLABOT_WEBHOOK_SECRETS``; tickets go to ``SLABOT_TEAM_ID`` or the database's
+  only workspace). The ingest is offered to other features as ``services.extras["sources"]``.
+- ``add_cli``: ``slabot import EVENTS.csv [--batch 1000] [--source import] [--progress]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+SOURCES = "sources"
+
+
+def install(runtime: Runtime) -> None:
+    from bot.sources.ingest import TicketIngest, resolve_team
+    from bot.sources.signing import parse_secrets
+    from bot.sources.webhooks import Webhooks
+
+    settings = runtime.settings
+    services = runtime.services
+    secret_text = settings.webhook_secrets.get_secret_value() if settings.webhook_secrets else None
+    ingest = TicketIngest(services.tickets)
+    webhooks = Webhooks(
+        ingest=ingest,
+        secrets=parse_secrets(secret_text),
+        clock=runtime.clock,
+        team=lambda: resolve_team(settings.team_id, services.uow),
+    )
+    services.extras[SOURCES] = webhooks
+    runtime.web.route("POST", "/webhooks/tickets", webhooks.tickets)
+    runtime.web.route("POST", "/webhooks/zendesk", webhooks.zendesk)
+    runtime.web.route("POST", "/webhooks/jira", webhooks.jira)
+
+
+def add_cli(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="load a history of ticket events (the replay CSV format) into DATABASE_URL",
+        description="Load an events CSV (ticket_id,timestamp,event,priority,status,client[,actor,note]; "
+        "the same format as `slabot replay`) into DATABASE_URL. Resumable: after an interruption run "
+        "the same command again — rows already stored are skipped as duplicates. Bad rows are listed "
+        "with their line number and the rest is imported (exit status 1 when any row was rejected). "
+        "No survey or status card is sent for imported history.",
+    )
+    parser.add_argument("events", type=Path, help="events CSV")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=1000,
+        help="rows planned together (one lookup of stored ids each; default 1000)",
+    )
+    parser.add_argument(
+        "--source",
+        default="import",
+        help="name of the system the ids come from (default: import); use the webhook's source name "
+        "(e.g. zendesk) to continue tickets that webhooks will update",
+    )
+    parser.add_argument("--team", help="workspace id (default: SLABOT_TEAM_ID, else the database's only one)")
+    parser.add_argument("--contracts", type=Path, help="contract file (default: SLABOT_CONTRACTS)")
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", dest="progress", action="store_true", default=None, help="always show the progress bar"
+    )
+    progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show it")
+    parser.set_defaults(handler=_cmd_import)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from bot.cli import redact_url
+    from bot.clock import SystemClock
+    from bot.services.tickets import TicketService
+    from bot.settings import Settings
+    from bot.sources.importer import import_events
+    from bot.sources.ingest import TeamError, TicketIngest, resolve_team
+    from sla.contracts import ContractFileError, load_contracts
+    from storage.db import is_sqlite, make_engine, migrate
+    from storage.models import TicketSource
+    from storage.uow import UnitOfWork
+
+    if args.batch < 1:
+        print("slabot import: --batch must be at least 1", file=sys.stderr)
+        return 2
+    if not args.events.is_file():
+        print(f"slabot import: {args.events}: no such file", file=sys.stderr)
+        return 2
+    settings = Settings()
+    try:
+        book = load_contracts(args.contracts or settings.contracts)
+    except ContractFileError as exc:
+        print(f"slabot import: the contract file has errors:\n{exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"slabot import: cannot read the contract file: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    if is_sqlite(engine):
+        migrate(engine)
+    uow = UnitOfWork.from_engine(engine)
+    try:
+        team = resolve_team(args.team or settings.team_id, uow)
+    except TeamError as exc:
+        print(f"slabot import: {exc}", file=sys.stderr)
+        return 2
+    # a service of its own, without listeners: history sends no survey and refreshes no card
+    service = TicketService(uow=uow, book=book, clock=SystemClock())
+    service.listeners.clear()
+    service.after_commit.clear()
+    ingest = TicketIngest(service, kind=TicketSource.import_)
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        with args.events.open(encoding="utf-8", newline="") as f:
+            total = max(sum(1 for _ in f) - 1, 0)
+        bar = tqdm(total=total, unit="row", file=sys.stderr, desc=args.events.name, dynamic_ncols=True)
+    last_line = 0
+
+    def remember(summary: Any, line: int) -> None:
+        nonlocal last_line
+        last_line = line
+
+    try:
+        with args.events.open(encoding="utf-8-sig", newline="") as f:
+            summary = import_events(
+                f,
+                ingest=ingest,
+                team_id=team,
+                source=args.source,
+                batch=args.batch,
+                progress=bar.update if bar is not None else None,
+                after_batch=remember,
+            )
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        print(
+            f"\nslabot import: interrupted after line {last_line:,}; run the same command again to resume "
+            "(stored rows are skipped)",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        engine.dispose()
+    if bar is not None:
+        bar.close()
+    print(
+        f"imported {args.events} into {redact_url(settings.database_url)} (team {team}, source {args.source})"
+    )
+    print("\n".join(summary.lines()))
+    return 0 if summary.ok else 1

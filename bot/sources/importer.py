@@ -1,0 +1,162 @@
+"""``slabot import EVENTS.csv``: load a history of ticket events into the database.
+
+The file has the replay CSV's format (:mod:`sla.replay`). Rows are read lazily, planned and
+applied in batches (:class:`~bot.sources.ingest.TicketIngest`), each event in its own
+transaction, so an interruption (Ctrl-C, a crash, a kill) loses at most the event being written.
+
+Resuming is running the same command again. Every row gets an id made of its content (ticket,
+timestamp, event and every cell) plus, for identical rows, its rank among them; the stored
+events are the checkpoint: a row whose id is stored is skipped as a duplicate (one indexed
+lookup per batch), so a resumed import ends in exactly the state of an uninterrupted one, and
+re-importing a file (or a longer version of it) only adds what is new.
+
+Import is history: it runs no change listeners (no surveys, no live status cards for events
+that happened long ago); tickets are linked to their client's first channel, so ``/sla status``
+lists the ones still open, and the alert sweep treats them like any other ticket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.sources.ingest import Outcome, TicketIngest
+from bot.sources.schema import SourceEvent
+from sla.replay import RowError, iter_events_csv
+from sla.timers import TicketEvent
+
+DEFAULT_BATCH = 1000
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    tickets_opened: int = 0
+    events_created: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    tickets: set[str] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+    def lines(self, *, max_errors: int = 100) -> list[str]:
+        out = [
+            f"  rows read:          {self.rows:,}",
+            f"  tickets:            {len(self.tickets):,} ({self.tickets_opened:,} opened by this run)",
+            f"  events stored:      {self.events_created:,}",
+            f"  skipped duplicates: {self.duplicates:,} (already in the database)",
+        ]
+        if self.unchanged:
+            out.append(f"  unchanged:          {self.unchanged:,} (same status or priority as before)")
+        out.append(f"  rejected rows:      {len(self.rejected):,}")
+        for error in sorted(self.rejected, key=lambda e: e.line)[:max_errors]:
+            out.append(f"    line {error.line}: {error.message}")
+        if len(self.rejected) > max_errors:
+            out.append(f"    … and {len(self.rejected) - max_errors:,} more")
+        return out
+
+
+class RowIds:
+    """Content ids of rows: the same row always gets the same id (its n-th copy gets ``-n``)."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[str] = Counter()
+
+    def __call__(self, event: TicketEvent) -> str:
+        cells = (
+            event.ticket_id,
+            event.at.isoformat(),
+            event.kind.value,
+            event.priority or "",
+            event.status or "",
+            event.client or "",
+            event.actor or "",
+            event.note or "",
+        )
+        digest = hashlib.sha256("\x1f".join(cells).encode("utf-8")).hexdigest()[:32]
+        n = self._seen[digest]
+        self._seen[digest] += 1
+        return digest if n == 0 else f"{digest}-{n}"
+
+
+def _batches(
+    rows: Iterable[tuple[int, TicketEvent | RowError]], size: int
+) -> Iterator[list[tuple[int, TicketEvent | RowError]]]:
+    batch: list[tuple[int, TicketEvent | RowError]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_events(
+    lines: Iterable[str],
+    *,
+    ingest: TicketIngest,
+    team_id: str,
+    source: str = "import",
+    batch: int = DEFAULT_BATCH,
+    progress: Callable[[int], Any] | None = None,
+    after_batch: Callable[[ImportSummary, int], Any] | None = None,
+) -> ImportSummary:
+    """Import every good row of an events CSV; bad rows are reported with their line.
+
+    ``progress(n)`` is called with the number of rows of each finished batch; ``after_batch``
+    with the running summary and the last line of the batch (tests interrupt there)."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    summary = ImportSummary()
+    ids = RowIds()
+    for chunk in _batches(iter_events_csv(lines), batch):
+        summary.rows += len(chunk)
+        events: list[SourceEvent] = []
+        lines_of: list[int] = []
+        for line, item in chunk:
+            if isinstance(item, RowError):
+                summary.rejected.append(item)
+                continue
+            events.append(
+                SourceEvent(
+                    event_id=ids(item),
+                    ticket_id=item.ticket_id,
+                    at=item.at,
+                    kind=item.kind,
+                    priority=item.priority,
+                    status=item.status,
+                    client=item.client,
+                    actor=item.actor,
+                    note=item.note,
+                )
+            )
+            lines_of.append(line)
+        plan = ingest.plan(team_id=team_id, source=source, events=events)
+        outcomes: list[Outcome] = [*plan.problems, *ingest.apply(team_id=team_id, source=source, plan=plan)]
+        opened = {s.index for s in plan.steps if s.action == "open"}
+        for outcome in outcomes:
+            line = lines_of[outcome.index]
+            if outcome.status == "rejected":
+                summary.rejected.append(RowError(line, outcome.message or "rejected"))
+                continue
+            summary.tickets.add(outcome.ticket_id)
+            if outcome.status == "created":
+                summary.events_created += 1
+                if outcome.index in opened:
+                    summary.tickets_opened += 1
+            elif outcome.status == "duplicate":
+                summary.duplicates += 1
+            else:
+                summary.unchanged += 1
+        if progress is not None:
+            progress(len(chunk))
+        if after_batch is not None:
+            after_batch(summary, chunk[-1][0])
+    return summary

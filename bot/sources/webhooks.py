@@ -1,0 +1,149 @@
+"""The three ticket webhooks as plain functions of an :class:`~bot.web.HttpRequest`.
+
+- ``POST /webhooks/tickets`` — slabot's JSON events (:mod:`bot.sources.schema`).
+- ``POST /webhooks/zendesk`` — a Zendesk trigger's body (:mod:`bot.sources.zendesk`).
+- ``POST /webhooks/jira`` — Jira Service Management's webhooks (:mod:`bot.sources.jira`).
+
+Answers (JSON): ``401`` when the signature does not verify; ``400`` with ``problems`` (one line
+per bad event and field) when anything in the request is wrong — then **nothing** of it is
+stored: the whole request is validated and dry-run first; ``200`` with one result per event
+(``created``, ``duplicate`` — the id was seen before —, or ``unchanged``); ``409`` if an event was
+refused while being stored because the ticket changed meanwhile (the others are stored: send
+the request again and the stored ones come back as ``duplicate``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from pydantic import SecretStr
+
+from bot.clock import Clock
+from bot.sources import signing
+from bot.sources.ingest import TeamError, TicketIngest
+from bot.sources.jira import jira_events
+from bot.sources.schema import PayloadError, SourceEvent, parse_body
+from bot.sources.zendesk import zendesk_events
+from bot.web import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
+
+
+def _query(request: HttpRequest, name: str) -> str | None:
+    values = parse_qs(request.query).get(name)
+    return values[0].strip() if values and values[0].strip() else None
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError([f"body: not JSON ({exc})"]) from None
+
+
+@dataclass
+class Webhooks:
+    ingest: TicketIngest
+    secrets: Mapping[str, SecretStr]
+    clock: Clock
+    team: Callable[[], str]
+
+    # ------------------------------------------------------------------ routes
+
+    def tickets(self, request: HttpRequest) -> HttpResponse:
+        try:
+            verified = signing.verify_slabot(self.secrets, request.headers, request.body, self.clock.now())
+        except signing.SignatureError as exc:
+            return self._unauthorized(request, exc)
+        return self._ingest(verified.source, lambda team: parse_body(request.body))
+
+    def zendesk(self, request: HttpRequest) -> HttpResponse:
+        source = _query(request, "source") or "zendesk"
+        try:
+            signing.verify_zendesk(
+                self.secrets.get(source), request.headers, request.body, self.clock.now(), source=source
+            )
+        except signing.SignatureError as exc:
+            return self._unauthorized(request, exc)
+
+        def events(team: str) -> list[SourceEvent]:
+            payload = _json(request.body)
+            ticket_id = (
+                str(payload.get("ticket_id") or payload.get("id") or "") if isinstance(payload, dict) else ""
+            )
+            known = self.ingest.known(team_id=team, source=source, ticket_id=ticket_id) if ticket_id else None
+            return zendesk_events(
+                payload, known, client=_query(request, "client"), statuses=self.ingest.statuses()
+            )
+
+        return self._ingest(source, events)
+
+    def jira(self, request: HttpRequest) -> HttpResponse:
+        source = _query(request, "source") or "jira"
+        try:
+            signing.verify_jira(self.secrets.get(source), request.headers, request.body, source=source)
+        except signing.SignatureError as exc:
+            return self._unauthorized(request, exc)
+
+        def events(team: str) -> list[SourceEvent]:
+            payload = _json(request.body)
+            issue = payload.get("issue") if isinstance(payload, dict) else None
+            key = str(issue.get("key") or issue.get("id") or "") if isinstance(issue, dict) else ""
+            known = bool(key) and self.ingest.known(team_id=team, source=source, ticket_id=key) is not None
+            return jira_events(
+                payload,
+                known=known,
+                client=_query(request, "client"),
+                clients=frozenset(self.ingest.tickets.book.clients),
+                statuses=self.ingest.statuses(),
+            )
+
+        return self._ingest(source, events)
+
+    # ------------------------------------------------------------------ shared
+
+    def _ingest(self, source: str, read: Callable[[str], list[SourceEvent]]) -> HttpResponse:
+        try:
+            team = self.team()
+        except TeamError as exc:
+            log.error("webhook refused: %s", exc)
+            return HttpResponse.json(503, {"ok": False, "error": str(exc)})
+        try:
+            events = read(team)
+        except PayloadError as exc:
+            log.info("webhook payload refused source=%s problems=%d", source, len(exc.errors))
+            return HttpResponse.json(
+                400, {"ok": False, "error": "bad payload", "problems": exc.errors, "stored": 0}
+            )
+        plan = self.ingest.plan(team_id=team, source=source, events=events)
+        if not plan.ok:
+            problems = [
+                f"event {p.index} (id={p.event_id}, ticket {p.ticket_id}): {p.message}" for p in plan.problems
+            ]
+            log.info("webhook events refused source=%s problems=%d", source, len(problems))
+            return HttpResponse.json(
+                400, {"ok": False, "error": "bad events", "problems": problems, "stored": 0}
+            )
+        results = self.ingest.apply(team_id=team, source=source, plan=plan)
+        counts = {
+            s: sum(1 for r in results if r.status == s)
+            for s in ("created", "duplicate", "unchanged", "rejected")
+        }
+        body: dict[str, Any] = {
+            "ok": counts["rejected"] == 0,
+            "results": [r.to_json() for r in results],
+            **counts,
+        }
+        if len(results) == 1:
+            body["status"] = results[0].status
+        return HttpResponse.json(409 if counts["rejected"] else 200, body)
+
+    @staticmethod
+    def _unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
+        log.warning("webhook signature refused path=%s reason=%s", request.path, exc)
+        return HttpResponse.json(401, {"ok": False, "error": f"unauthorized: {exc}"})

@@ -1,0 +1,302 @@
+"""Zendesk and Jira payloads (shaped as their documentation shows) → slabot events; the vocabulary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.sources.jira import jira_events
+from bot.sources.schema import PayloadError
+from bot.sources.vocabulary import map_priority, map_status
+from bot.sources.zendesk import KnownTicket, zendesk_events
+
+GOLD = ("P1", "P2", "P3", "P4")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("New", "open"),
+        ("Open", "open"),
+        ("Pending", "waiting_on_client"),
+        ("On-hold", "on_hold"),
+        ("Hold", "on_hold"),
+        ("Waiting for customer", "waiting_on_client"),
+        ("Waiting for support", "open"),
+        ("In Progress", "open"),
+        ("Solved", "resolved"),
+        ("Resolved", "resolved"),
+        ("Done", "resolved"),
+        ("Closed", "closed"),
+        ("Something custom", "open"),
+        ("waiting_on_vendor", "waiting_on_vendor"),  # a status the contract names is kept
+    ],
+)
+def test_status_names(name: str, expected: str) -> None:
+    assert map_status(name, {"open", "waiting_on_client", "on_hold", "waiting_on_vendor"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "priorities", "expected"),
+    [
+        ("P2", GOLD, "P2"),
+        ("p2", GOLD, "P2"),
+        ("Urgent", GOLD, "P1"),
+        ("Highest", GOLD, "P1"),
+        ("High", GOLD, "P2"),
+        ("normal", GOLD, "P3"),
+        ("Medium", GOLD, "P3"),
+        ("Low", GOLD, "P4"),
+        ("Lowest", GOLD, "P4"),  # capped at the last priority
+        ("Low", ("P1", "P2", "P3"), "P3"),
+        ("-", GOLD, None),
+        ("", GOLD, None),
+        ("Sev9", GOLD, "Sev9"),  # unknown: left for the contract check to refuse with the list
+    ],
+)
+def test_priority_names(name: str, priorities: tuple[str, ...], expected: str | None) -> None:
+    assert map_priority(name, priorities) == expected
+
+
+# ---------------------------------------------------------------------------------------- Zendesk
+
+
+def zendesk_body(**overrides: object) -> dict:
+    """The body docs/sources.md recommends, as Zendesk renders its placeholders."""
+    body = {
+        "ticket_id": "35436",
+        "title": "Help, my printer is on fire!",
+        "status": "Open",
+        "priority": "High",
+        "created_at": "2026-03-02T09:00Z",
+        "updated_at": "2026-03-02T09:00Z",
+        "client": "acme",
+        "actor": "jdoe@example.com",
+        "actor_role": "end-user",
+        "comment": False,
+    }
+    body.update(overrides)
+    return body
+
+
+def kinds(events) -> list[str]:
+    return [e.kind.value for e in events]
+
+
+def test_zendesk_new_ticket_opens_it() -> None:
+    events = zendesk_events(zendesk_body(), None)
+    assert kinds(events) == ["opened"]
+    opened = events[0]
+    assert (opened.ticket_id, opened.priority, opened.client, opened.title) == (
+        "35436",
+        "High",
+        "acme",
+        "Help, my printer is on fire!",
+    )
+    assert opened.at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert opened.event_id == "35436:opened"
+
+
+def test_zendesk_new_pending_ticket_opens_then_pauses() -> None:
+    events = zendesk_events(zendesk_body(status="Pending", updated_at="2026-03-02T09:05Z"), None)
+    assert kinds(events) == ["opened", "status"]
+    assert events[1].status == "waiting_on_client"
+
+
+KNOWN = KnownTicket(status="open", priority="P2", resolved=False, closed=False)
+
+
+def test_zendesk_public_comments_by_role() -> None:
+    agent = zendesk_events(
+        zendesk_body(comment=True, actor_role="Agent", updated_at="2026-03-02T09:10Z"), KNOWN
+    )
+    assert "agent_message" in kinds(agent)
+    client = zendesk_events(zendesk_body(comment="true", actor_role="end-user"), KNOWN)
+    assert "client_message" in kinds(client)
+    with pytest.raises(PayloadError, match="actor_role"):
+        zendesk_events(zendesk_body(comment=True, actor_role="robot"), KNOWN)
+
+
+def test_zendesk_status_changes() -> None:
+    assert kinds(zendesk_events(zendesk_body(status="Solved"), KNOWN)) == ["priority", "resolved"]
+    assert kinds(zendesk_events(zendesk_body(status="Closed"), KNOWN)) == ["priority", "resolved", "closed"]
+    solved = KnownTicket(status="resolved", priority="P2", resolved=True, closed=False)
+    assert kinds(zendesk_events(zendesk_body(status="Pending"), solved)) == ["priority", "reopened", "status"]
+    assert kinds(zendesk_events(zendesk_body(status="Open"), KNOWN)) == ["priority"]  # nothing moved
+    closed = KnownTicket(status="closed", priority="P2", resolved=True, closed=True)
+    assert kinds(zendesk_events(zendesk_body(status="Open", comment=True), closed)) == ["priority"]
+
+
+def test_zendesk_event_ids_are_stable_per_update() -> None:
+    first = zendesk_events(zendesk_body(status="Pending", updated_at="2026-03-02T10:00:00Z"), KNOWN)
+    again = zendesk_events(zendesk_body(status="Pending", updated_at="2026-03-02T10:00:00Z"), KNOWN)
+    later = zendesk_events(zendesk_body(status="Pending", updated_at="2026-03-02T10:01:00Z"), KNOWN)
+    assert [e.event_id for e in first] == [e.event_id for e in again]
+    assert not {e.event_id for e in first} & {e.event_id for e in later}
+
+
+def test_zendesk_refuses_what_it_cannot_read() -> None:
+    with pytest.raises(PayloadError, match="client"):
+        zendesk_events(zendesk_body(client=""), None)
+    assert kinds(zendesk_events(zendesk_body(client=""), None, client="globex")) == ["opened"]
+    with pytest.raises(PayloadError, match="updated_at"):
+        zendesk_events(zendesk_body(updated_at="last tuesday"), KNOWN)
+    with pytest.raises(PayloadError, match="ticket_id"):
+        zendesk_events(zendesk_body(ticket_id=""), KNOWN)
+    with pytest.raises(PayloadError):
+        zendesk_events(["not", "an", "object"], KNOWN)
+
+
+# ------------------------------------------------------------------------------------------- Jira
+
+REPORTER = {
+    "accountId": "5b10ac8d82e05b22cc7d4ef5",
+    "displayName": "Customer Carla",
+    "accountType": "customer",
+}
+AGENT = {"accountId": "5b10a2844c20165700ede21g", "displayName": "Agent Alex", "accountType": "atlassian"}
+
+
+def jira_issue(status: str = "Waiting for support", priority: str = "High") -> dict:
+    return {
+        "id": "10002",
+        "self": "https://example.atlassian.net/rest/api/2/issue/10002",
+        "key": "ACME-12",
+        "fields": {
+            "summary": "Export fails",
+            "created": "2026-03-02T09:00:00.000+0100",
+            "updated": "2026-03-02T09:00:00.000+0100",
+            "status": {"name": status, "id": "10001"},
+            "priority": {"name": priority, "id": "2"},
+            "project": {"key": "ACME", "name": "Acme support"},
+            "reporter": REPORTER,
+        },
+    }
+
+
+def issue_created(**kw: str) -> dict:
+    return {
+        "timestamp": 1772438400000,  # 2026-03-02T08:00:00Z
+        "webhookEvent": "jira:issue_created",
+        "issue_event_type_name": "issue_created",
+        "user": REPORTER,
+        "issue": jira_issue(**kw),
+    }
+
+
+def issue_updated(items: list[dict], changelog_id: str = "10090") -> dict:
+    return {
+        "timestamp": 1772442000000,  # 09:00Z
+        "webhookEvent": "jira:issue_updated",
+        "issue_event_type_name": "issue_generic",
+        "user": AGENT,
+        "issue": jira_issue(),
+        "changelog": {"id": changelog_id, "items": items},
+    }
+
+
+def status_item(before: str, after: str) -> dict:
+    return {
+        "field": "status",
+        "fieldtype": "jira",
+        "from": "1",
+        "fromString": before,
+        "to": "2",
+        "toString": after,
+    }
+
+
+def comment_created(author: dict, *, public: bool = True, comment_id: str = "10100") -> dict:
+    return {
+        "timestamp": 1772443800000,
+        "webhookEvent": "comment_created",
+        "comment": {
+            "id": comment_id,
+            "author": author,
+            "body": "Any news?",
+            "created": "2026-03-02T10:30:00.000+0100",
+            "updated": "2026-03-02T10:30:00.000+0100",
+            "jsdPublic": public,
+        },
+        "issue": jira_issue(),
+    }
+
+
+CLIENTS = frozenset({"acme", "globex"})
+
+
+def test_jira_issue_created_opens_with_the_project_as_client() -> None:
+    events = jira_events(issue_created(), known=False, clients=CLIENTS)
+    assert kinds(events) == ["opened"]
+    opened = events[0]
+    assert (opened.ticket_id, opened.client, opened.priority, opened.title) == (
+        "ACME-12",
+        "acme",
+        "High",
+        "Export fails",
+    )
+    assert opened.at == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert opened.event_id == "issue-10002-created"
+    assert jira_events(issue_created(), known=False, client="globex", clients=CLIENTS)[0].client == "globex"
+    with pytest.raises(PayloadError, match=r"\?client="):
+        jira_events(issue_created(), known=False, clients=frozenset({"initech"}))
+
+
+def test_jira_issue_created_waiting_for_customer_starts_paused() -> None:
+    events = jira_events(issue_created(status="Waiting for customer"), known=False, clients=CLIENTS)
+    assert kinds(events) == ["opened", "status"]
+    assert events[1].status == "waiting_on_client"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("Waiting for support", "Waiting for customer", ["status"]),
+        ("Waiting for customer", "In Progress", ["status"]),
+        ("In Progress", "Resolved", ["resolved"]),
+        ("In Progress", "Closed", ["resolved", "closed"]),
+        ("Resolved", "Closed", ["closed"]),
+        ("Resolved", "Waiting for support", ["reopened"]),
+        ("Resolved", "Waiting for customer", ["reopened", "status"]),
+        ("Waiting for support", "In Progress", []),  # both active: no change of SLA status
+    ],
+)
+def test_jira_status_transitions(before: str, after: str, expected: list[str]) -> None:
+    events = jira_events(issue_updated([status_item(before, after)]), known=True, clients=CLIENTS)
+    assert kinds(events) == expected
+    assert all(e.at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC) for e in events)
+    assert len({e.event_id for e in events}) == len(events)
+
+
+def test_jira_priority_change_and_unrelated_fields() -> None:
+    items = [
+        {"field": "priority", "fieldtype": "jira", "fromString": "High", "toString": "Highest"},
+        {"field": "summary", "fieldtype": "jira", "fromString": "a", "toString": "b"},
+    ]
+    events = jira_events(issue_updated(items), known=True, clients=CLIENTS)
+    assert kinds(events) == ["priority"] and events[0].priority == "Highest"
+
+
+def test_jira_update_of_an_unknown_issue_opens_it_first() -> None:
+    events = jira_events(
+        issue_updated([status_item("In Progress", "Resolved")]), known=False, clients=CLIENTS
+    )
+    assert kinds(events) == ["opened", "resolved"]
+
+
+def test_jira_comments_customer_agent_and_internal() -> None:
+    assert kinds(jira_events(comment_created(REPORTER), known=True, clients=CLIENTS)) == ["client_message"]
+    agent = jira_events(comment_created(AGENT), known=True, clients=CLIENTS)
+    assert kinds(agent) == ["agent_message"]
+    assert agent[0].at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC) and agent[0].event_id == "comment-10100"
+    assert jira_events(comment_created(AGENT, public=False), known=True, clients=CLIENTS) == []
+    # a reporter who is not a JSM customer account still counts as the client
+    reporter = {**REPORTER, "accountType": "atlassian"}
+    assert kinds(jira_events(comment_created(reporter), known=True, clients=CLIENTS)) == ["client_message"]
+
+
+def test_jira_other_events_are_ignored() -> None:
+    assert jira_events({"webhookEvent": "jira:issue_deleted", "issue": jira_issue()}, known=True) == []
+    with pytest.raises(PayloadError):
+        jira_events({"webhookEvent": "jira:issue_updated"}, known=True)
