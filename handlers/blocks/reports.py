@@ -21,9 +21,10 @@ _FENCE = "```"
 
 
 def _where(channel_id: str | None) -> str:
+    """``in <#C1>``, ``in a direct message to you`` (a user id), or ``here``."""
     if not channel_id:
         return "here"
-    return f"<@{channel_id}>" if channel_id[:1] in ("U", "W") else f"<#{channel_id}>"
+    return "in a direct message to you" if channel_id[:1] in ("U", "W") else f"in <#{channel_id}>"
 
 
 def report_ack(period_text: str, channel_id: str | None) -> list[Block]:
@@ -31,16 +32,14 @@ def report_ack(period_text: str, channel_id: str | None) -> list[Block]:
     return [
         section(
             f":hourglass_flowing_sand: Building the SLA report for *{escape(period_text)}* — the full report "
-            f"with its chart and CSV will be posted {'in ' if channel_id else ''}{_where(channel_id)}."
+            f"with its chart and CSV will be posted {_where(channel_id)}."
         )
     ]
 
 
 def report_ack_text(period_text: str, channel_id: str | None) -> str:
-    dest = _where(channel_id).replace("<#", "#").replace("<@", "@").replace(">", "")
-    return (
-        f"Building the SLA report for {period_text}; it will be posted {'in ' if channel_id else ''}{dest}."
-    )
+    dest = _where(channel_id).replace("<#", "#").replace(">", "")
+    return f"Building the SLA report for {period_text}; it will be posted {dest}."
 
 
 def _section_text(heading: str, lines: Sequence[str], limit: int | None = None) -> str:
@@ -56,7 +55,7 @@ def report_summary_blocks(summary: Summary, *, posted_in: str | None = None) -> 
     for heading, lines in summary.sections:
         blocks.append(section(_section_text(heading, lines, EPHEMERAL_LINES_PER_SECTION)))
     if posted_in:
-        blocks.append(context(f"Full report with the chart and the CSV: {_where(posted_in)}"))
+        blocks.append(context(f"The full report with the chart and the CSV is posted {_where(posted_in)}."))
     return blocks[:MESSAGE_BLOCKS_MAX]
 
 

@@ -1,0 +1,88 @@
+"""``slabot report``: text, CSV and PNG from DATABASE_URL."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from bot.cli import main
+from bot.clock import ManualClock
+from bot.reports.chart import chart_size
+from storage.db import make_engine, migrate
+from storage.uow import UnitOfWork
+
+
+def _fixtures() -> ModuleType:
+    name = "slabot_reports_fixtures"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("reports_fixtures.py"))
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+F = _fixtures()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    F.fortnight(UnitOfWork.from_engine(engine), ManualClock(F.at(9, 8)))
+    engine.dispose()
+    contracts = tmp_path / "contracts.yaml"
+    contracts.write_text(F.CONTRACT, encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SLABOT_CONTRACTS", str(contracts))
+    monkeypatch.delenv("SLABOT_TEAM_ID", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    return tmp_path
+
+
+def test_text(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "2026-W47"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("SLA summary — 2026-W47 (Mon 16 Nov – Sun 22 Nov 2026, UTC)")
+    assert "acme P1 first response: 50 % ▼ -50 pp · 1 met, 1 breached · median 35m" in out
+    assert "acme    P1    first resp.        2    1         1   50.0     35m    55m       0  ▼ -50 pp" in out
+
+
+def test_one_client_as_csv_to_a_file(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = database / "acme.csv"
+    assert (
+        main(
+            ["report", "2026-11", "--client", "acme", "--format", "csv", "--out", str(out), "--team", F.TEAM]
+        )
+        == 0
+    )
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {r["client"] for r in rows} == {"acme"} and len(rows) == 4
+    assert rows[0]["met"] == "2" and rows[0]["breached"] == "1" and rows[0]["period"] == "2026-11"
+
+
+def test_png(database: Path) -> None:
+    out = database / "chart.png"
+    assert main(["report", "2026-W47", "--format", "png", "--out", str(out)]) == 0
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and chart_size(data) == (1200, 700)
+    assert 10_000 < len(data) < 500_000
+
+
+def test_mistakes_are_messages(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "fortnight"]) == 2
+    assert "not a period: 'fortnight'" in capsys.readouterr().err
+    assert main(["report", "week", "--client", "initech"]) == 2
+    assert "I don't know the client 'initech'" in capsys.readouterr().err
+    assert main(["report", "--format", "png"]) == 2
+    assert "needs --out" in capsys.readouterr().err
+    assert main(["report", "week", "--team", "T0NOBODY01"]) == 0  # an empty workspace: an empty report
+    assert "No SLA timers in this period." in capsys.readouterr().out
