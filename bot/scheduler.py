@@ -254,6 +254,8 @@ def start_scheduler(
             lock.path,
         )
         return None
+    if lock.path is not None:  # the only scheduler of this SQLite file: leases held now are a dead one's
+        notifier.reclaim_after_restart()
     scheduler = build_scheduler(settings, sweeper, notifier, extra_jobs)
     scheduler.start()
     log.info("scheduler started: sweep every %ss", settings.sweep_seconds)

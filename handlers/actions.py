@@ -12,7 +12,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from handlers.blocks.limits import truncate_text
-from handlers.commands import Caller, answer, post_notes
+from handlers.commands import Caller, answer, queue_notes
 from handlers.ids import ActionId, InvalidValue, TicketAction
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def register(app: App, services: Services) -> None:
             return
         result = answer(services, caller, _COMMAND_OF[ActionId(action["action_id"])].format(ref=ref))
         tell(client, caller, result.text, result.blocks)
-        post_notes(client, result.notes)
+        queue_notes(services, caller.team_id, result.notes)
         services.after_change(caller.team_id, result)
 
     for action_id in _COMMAND_OF:

@@ -1,11 +1,13 @@
 """``/sla``: one grammar for Slack and the terminal (``slabot cmd "status T-12"``).
 
 :func:`answer` parses the text, calls one use case and renders the result; the Bolt listener
-acks with it (ephemeral) and then posts the short notes a change leaves in the ticket's thread.
+acks with it (ephemeral) and then queues the short notes a change leaves in the ticket's thread
+(:func:`queue_notes`: through the outbox, so a Slack outage delays them but loses none).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import grammar as g
+from bot.services.alerts import QueuedMessage, queue_messages
 from bot.services.tickets import TicketError, TicketState
 from handlers.blocks import Block, Message, context, header, section
 from handlers.blocks.help import help_message, usage_error_message
@@ -51,6 +54,9 @@ class ThreadNote:
     channel_id: str
     thread_ts: str
     message: Message
+    #: the note's idempotency key in the workspace, one per change (derived from the text when None)
+    key: str | None = None
+    ticket_id: int | None = None
 
 
 @dataclass
@@ -221,6 +227,8 @@ def _changed(
                 state.ticket.channel_id,
                 state.ticket.thread_ts,
                 change_note(change, ref=view.ref, actor=caller.user_id, detail=detail),
+                key=f"{caller.team_id}:{view.ref}:note:{change.value}@{state.now.isoformat()}",
+                ticket_id=state.ticket.id,
             )
         )
     blocks = [section(escape(headline)), *ticket_detail(view, state.now)]
@@ -361,7 +369,33 @@ def register_extra(command_type: type, handler: Callable[[Services, Caller, Any]
 # ---- the Bolt listener ---------------------------------------------------------------------------
 
 
+def queue_notes(services: Services, team_id: str, notes: list[ThreadNote]) -> None:
+    """Hand the change notes to the outbox (kind ``message``): delivered by the notifier with retries,
+    once per key, so a Slack outage loses none. The change itself is already stored."""
+    messages = [
+        QueuedMessage(
+            key=note.key or _note_key(team_id, note),
+            channel_id=note.channel_id,
+            thread_ts=note.thread_ts,
+            text=note.message.as_kwargs()["text"],
+            blocks=note.message.blocks or None,
+            ticket_id=note.ticket_id,
+        )
+        for note in notes
+    ]
+    try:
+        queue_messages(services.uow, services.clock, team_id, messages)
+    except Exception:  # the note is a courtesy; never turn a stored change into an error
+        log.exception("could not queue %d change note(s)", len(messages))
+
+
+def _note_key(team_id: str, note: ThreadNote) -> str:
+    digest = hashlib.sha256(f"{note.thread_ts}\n{note.message.text}".encode()).hexdigest()[:20]
+    return f"{team_id}:note:{note.channel_id}:{digest}"
+
+
 def post_notes(client: WebClient, notes: list[ThreadNote]) -> None:
+    """Post notes directly (no retry, lost if Slack is down). Prefer :func:`queue_notes`."""
     for note in notes:
         try:
             client.chat_postMessage(
@@ -382,7 +416,7 @@ def register(app: App, services: Services) -> None:
         )
         result = answer(services, caller, body.get("text") or "")
         ack(text=truncate_text(result.text, 3000), blocks=result.blocks, response_type="ephemeral")
-        post_notes(client, result.notes)
+        queue_notes(services, caller.team_id, result.notes)
         services.after_change(caller.team_id, result)
 
 

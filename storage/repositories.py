@@ -645,6 +645,14 @@ class TimerRepository(_Repository):
         ).all()
         return sorted(rows, key=lambda r: (r.next_alert_at, r.id))  # type: ignore[arg-type,return-value]
 
+    def expire_leases(self, *, now: datetime) -> int:
+        """End every timer lease now (all workspaces): for the one SQLite scheduler at start-up, whose
+        predecessor died holding them. Never on PostgreSQL, where other live processes hold leases."""
+        m = MetricTimerRow
+        now = require_aware(now, name="now")
+        result = self.session.execute(update(m).where(m.lease_until > now).values(lease_until=now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     def release(
         self, *, team_id: str, timer_id: int, worker: str, next_alert_at: datetime | None, now: datetime
     ) -> bool:
@@ -803,6 +811,15 @@ class OutboxRepository(_Repository):
             last_error=error,
             attempts=Notification.attempts + 1,
         )
+
+    def expire_leases(self, *, now: datetime, error: str) -> int:
+        """End every notification lease now (all workspaces), noting ``error`` (the outcome of the dead
+        claim is unknown): for the one SQLite scheduler at start-up. Never on PostgreSQL."""
+        n = Notification
+        now = require_aware(now, name="now")
+        stmt = update(n).where(n.state == NotificationState.claimed.value, n.lease_until > now)
+        result = self.session.execute(stmt.values(lease_until=now, last_error=error))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def cancel(
         self,

@@ -26,16 +26,18 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.clock import Clock
-from bot.services.tickets import TicketService
 from sla.contracts import AlertRouting, ContractBook, ContractVersion
 from sla.metrics import TimerState
 from sla.timers import AlertPoint, MetricTimer, alert_points
 from storage.models import MetricTimerRow, Ticket
 from storage.repositories import ALL_TEAMS
 from storage.uow import Transaction, UnitOfWork
+
+if TYPE_CHECKING:  # tickets.py registers :func:`on_ticket_change` itself, so no import at run time
+    from bot.services.tickets import TicketChange, TicketService
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,10 @@ def alert_destinations(point: AlertPoint, routing: AlertRouting, ticket: Ticket)
 def _level_of(point: AlertPoint) -> int:
     _, _, number = point.threshold.rpartition("-")
     return int(number) if number.isdigit() else 0
+
+
+#: called with each finished sweep's :class:`SweepStats` (in this process); failures are logged.
+SWEEP_OBSERVERS: list[Any] = []
 
 
 @dataclass
@@ -205,6 +211,11 @@ class Sweeper:
             if len(claims) < self.batch:
                 break
         stats.seconds = time.perf_counter() - started
+        for observe in SWEEP_OBSERVERS:  # e.g. the /metrics histogram (bot.features.ops)
+            try:
+                observe(stats)
+            except Exception:
+                log.exception("sweep observer failed")
         if stats.enqueued or stats.errors:
             log.info(
                 "sweep: %d timers claimed, %d notifications enqueued, %d superseded, %d errors",
@@ -383,7 +394,67 @@ def enqueue_message(
     )
 
 
+@dataclass(frozen=True)
+class QueuedMessage:
+    """One message for :func:`queue_messages`: ``key`` is its idempotency key in the workspace."""
+
+    key: str
+    channel_id: str
+    text: str
+    blocks: Sequence[Mapping[str, Any]] | None = None
+    thread_ts: str | None = None
+    ticket_id: int | None = None
+
+
+def queue_messages(uow: UnitOfWork, clock: Clock, team_id: str, messages: Iterable[QueuedMessage]) -> int:
+    """Queue messages for the notifier in one transaction (the change notes a command leaves in a
+    ticket's thread); returns how many were new. Delivered with the alerts' retries and exactly-once
+    handling, so a Slack outage delays them but loses none; a key already queued is not queued again."""
+    batch = list(messages)
+    if not batch:
+        return 0
+    now = clock.now()
+    with uow.begin() as tx:
+        return sum(
+            enqueue_message(
+                tx,
+                team_id=team_id,
+                key=m.key,
+                channel_id=m.channel_id,
+                text=m.text,
+                blocks=m.blocks,
+                thread_ts=m.thread_ts,
+                ticket_id=m.ticket_id,
+                now=now,
+            )
+            for m in batch
+        )
+
+
 # ---------------------------------------------------------------------- for the ticket use cases
+
+
+def on_ticket_change(tx: Transaction, change: TicketChange) -> None:
+    """The ticket listener (``TicketService.listeners``, registered by default): in the change's own
+    transaction, queue a refresh of the ticket's live status card and, when the contract asks for
+    it (``alerts.met_note``), the "met" note of each timer the change stopped in time. So every
+    change from any source (commands, thread replies, reactions, webhooks, imports) moves the card,
+    and a crash cannot commit the change without its notifications (or the reverse)."""
+    ticket = change.ticket
+    enqueue_status_refresh(
+        tx,
+        ticket=ticket,
+        now=change.now,
+        reason=f"{change.kind}:e{ticket.event_seq}@{change.now.isoformat()}",
+    )
+    enqueue_met_notes(
+        tx,
+        ticket=ticket,
+        version=change.version,
+        timers=change.timers,
+        now=change.now,
+        since=change.at or change.now,
+    )
 
 
 def enqueue_status_refresh(
@@ -471,6 +542,7 @@ __all__ = [
     "MET_KIND",
     "STATUS_KIND",
     "Destination",
+    "QueuedMessage",
     "SweepStats",
     "Sweeper",
     "alert_destinations",
@@ -478,5 +550,7 @@ __all__ = [
     "enqueue_message",
     "enqueue_met_notes",
     "enqueue_status_refresh",
+    "on_ticket_change",
+    "queue_messages",
     "status_key",
 ]

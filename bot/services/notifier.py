@@ -264,6 +264,17 @@ class Notifier:
         self._paused_until: datetime | None = None
         self._failures = 0
 
+    def reclaim_after_restart(self) -> int:
+        """End the leases a dead predecessor held (SQLite, under the scheduler lock, at start-up): its
+        rows are retried at once, and checked in Slack's history first since it may have posted."""
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            rows = tx.outbox.expire_leases(now=now, error=UNCONFIRMED + "claimed by a process that stopped")
+            tx.timers.expire_leases(now=now)
+        if rows:
+            log.warning("%d notifications were claimed by a stopped process: retried now", rows)
+        return rows
+
     # ------------------------------------------------------------------ the run
 
     def run_once(self) -> DeliveryStats:

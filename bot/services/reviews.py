@@ -241,9 +241,17 @@ class ReviewService:
         version = self.book.version_for(client.key, min(now, period.end - timedelta(microseconds=1)))
         feedback = self._feedback(team_id, client.key, period)
         trend = _feedback_trend(feedback, self._feedback(team_id, client.key, previous(period)))
-        credits = self._credits(team_id, client.key, period)
+        statements = self._credits(team_id, client.key, period)
+        owed = [c for c in statements if c.owed]
+        # the review explains one month: the last with credits owed, else the quarter's last month
+        credits = owed[-1] if owed else (statements[-1] if statements else None)
         result = review(client.key, version, history.rows, feedback, credits, period)
         result.notes.extend(trend)
+        if len(owed) > 1:
+            result.notes.append(
+                "Credits owed in "
+                + ", ".join(f"{c.month.label} ({c.total_percent.normalize():f} %)" for c in owed)
+            )
         if history.skipped:
             result.notes.append(
                 f"{len(history.skipped)} ticket(s) left out: " + "; ".join(history.skipped[:5])
@@ -260,23 +268,25 @@ class ReviewService:
     # ---- other features, when installed -------------------------------------------------------
 
     def _feedback(self, team_id: str, client_key: str, period: Period) -> Any:
-        return _ask(
-            self.extras.get("feedback"),
-            ("figures", "for_review", "summary"),
-            team_id=team_id,
-            client_key=client_key,
-            period=period,
-        )
+        """``extras["feedback"](team_id, client_key, period)`` → ``sla.feedback.FeedbackFigures``, or None.
 
-    def _credits(self, team_id: str, client_key: str, period: Period) -> Any:
-        """The credit statement of the quarter's last month with credits owed (or its last month)."""
-        return _ask(
-            self.extras.get("uptime"),
-            ("credits_for_review", "credit_statement", "credits"),
-            team_id=team_id,
-            client_key=client_key,
-            period=period,
-        )
+        No figures when nobody answered (an empty quarter says nothing about satisfaction)."""
+        service = self.extras.get("feedback")
+        if service is None:
+            return None
+        fn = getattr(service, "figures_for", None) or (service if callable(service) else None)
+        figures = _safely(fn, team_id, client_key, period)
+        if figures is None or not (getattr(figures, "responses", 0) or getattr(figures, "nps_responses", 0)):
+            return None
+        return figures
+
+    def _credits(self, team_id: str, client_key: str, period: Period) -> list[Any]:
+        """``extras["uptime"].credits_for_period(...)``: one credit statement per month of the quarter."""
+        service = self.extras.get("uptime")
+        fn = getattr(service, "credits_for_period", None)
+        if fn is None:
+            return []
+        return list(_safely(fn, team_id=team_id, client_key=client_key, period=period) or [])
 
     # ---- revisions -----------------------------------------------------------------------------
 
@@ -581,19 +591,15 @@ def _event(ref: str, client_key: str, row: Any) -> TicketEvent:
     )
 
 
-def _ask(service: Any, names: tuple[str, ...], **kwargs: Any) -> Any:
-    """Call the first of ``names`` the (optional) service offers; None when absent or failing."""
-    if service is None:
+def _safely(fn: Callable[..., Any] | None, *args: Any, **kwargs: Any) -> Any:
+    """Call another feature's service; its failure must not break the review (logged, None)."""
+    if fn is None:
         return None
-    for name in names:
-        fn = getattr(service, name, None)
-        if callable(fn):
-            try:
-                return fn(**kwargs)
-            except Exception:  # another feature's failure must not break the review
-                log.exception("%s.%s failed during an SLA review", type(service).__name__, name)
-                return None
-    return None
+    try:
+        return fn(*args, **kwargs)
+    except Exception:
+        log.exception("%s failed during an SLA review", getattr(fn, "__qualname__", fn))
+        return None
 
 
 def _value(source: Any, name: str) -> float | None:

@@ -157,7 +157,10 @@ class TicketService:
     listeners run once it is committed. Features append to both lists at start-up."""
 
     def __init__(self, *, uow: UnitOfWork, book: ContractBook, clock: Clock) -> None:
-        self.listeners: list[ChangeListener] = []
+        from bot.services.alerts import on_ticket_change  # alerts.py needs this module's types
+
+        #: the live status card and the "met" note follow every change (bot.services.alerts)
+        self.listeners: list[ChangeListener] = [on_ticket_change]
         self.after_commit: list[CommitListener] = []
         self.uow = uow
         self.book = book

@@ -5,135 +5,24 @@ within one sweep of their instant; nothing for a resolved ticket; restart catch-
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from slack_sdk import WebClient
-
-from bot.clock import ManualClock
-from bot.emulator import SlackEmulator
-from bot.services.alerts import Sweeper, alert_key
-from bot.services.notifier import Notifier, notifier_web_client
-from bot.services.tickets import TicketService
-from sla.contracts import ContractBook, load_contracts_text
+from bot.services.alerts import alert_key
+from sla.contracts import load_contracts_text
 from sla.timers import alert_points
 from storage.models import NotificationState
-from storage.uow import UnitOfWork
-
-TEAM = "T0TEAM0001"
-SUPPORT = "C0ACME0001"
-ALERTS = "C0ALERTS01"
-SWEEP = timedelta(seconds=60)
-# Monday 2026-03-02 08:00 UTC = 09:00 in Berlin (CET)
-MONDAY_9_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
-CONTRACTS = """
-calendars:
-  office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-17:00"}}
-clients:
-  acme: {name: Acme, channels: [C0ACME0001], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
-        calendar: 24x7
-        warn_at: ["50%", "75%", "90%"]
-        alerts:
-          channel: C0ALERTS01
-          lead: U0LEAD0001
-          escalate_to: S0LEADS001
-          thread: true
-          escalation:
-            - {after: 30m, notify: [U0MANAGER1]}
-        default_priority: P2
-        targets:
-          P1: {first_response: 20m, resolution: 8h}
-          P2: {first_response: 1h, resolution: 16h, calendar: office}
-"""
-
-
-@dataclass
-class World:
-    clock: ManualClock
-    slack: SlackEmulator
-    uow: UnitOfWork
-    book: ContractBook
-    tickets: TicketService
-    sweeper: Sweeper
-    notifier: Notifier
-
-    def open(self, priority: str, *, thread: bool = True) -> str:
-        ts = None
-        if thread:
-            ts = self.slack.post_user_message(SUPPORT, "U0CLIENT01", "help, it's broken")["ts"]
-        state = self.tickets.open(
-            team_id=TEAM,
-            client_key="acme",
-            source="slack_thread",
-            priority=priority,
-            title="Printer on fire",
-            channel_id=SUPPORT if thread else None,
-            thread_ts=ts,
-        )
-        return state.ticket.ref
-
-    def run(self) -> None:
-        self.sweeper.run_once()
-        self.notifier.run_once()
-
-    def step_until(self, end: datetime, step: timedelta = SWEEP) -> None:
-        while self.clock.now() < end:
-            self.clock.advance(step)
-            self.run()
-
-    def alerts(self, channel: str = ALERTS) -> list[dict[str, Any]]:
-        """slabot_alert messages in a channel (thread replies included), oldest first."""
-        return [
-            m
-            for m in self.slack.messages(channel)
-            if (m.get("metadata") or {}).get("event_type") == "slabot_alert"
-            and ":status" not in m["metadata"]["event_payload"]["key"]
-        ]
-
-
-def keys(messages: list[dict[str, Any]]) -> list[str]:
-    out: list[str] = []
-    for m in messages:
-        body = m["metadata"]["event_payload"]
-        out.extend(body.get("keys") or [body["key"]])
-    return out
-
-
-def posted_at(message: dict[str, Any]) -> datetime:
-    return datetime.fromtimestamp(float(message["ts"]), UTC)
-
-
-@pytest.fixture
-def world(uow: UnitOfWork) -> Iterator[World]:
-    clock = ManualClock(MONDAY_9_BERLIN)
-    book = load_contracts_text(CONTRACTS)
-    with SlackEmulator(clock=clock) as slack:
-        for channel, name in ((SUPPORT, "support-acme"), (ALERTS, "sla-alerts")):
-            slack.add_channel(channel, name)
-        tickets = TicketService(uow=uow, book=book, clock=clock)
-        client = notifier_web_client("xoxb-test", base_url=slack.url)
-        clients: dict[str, WebClient] = {TEAM: client}
-        yield World(
-            clock,
-            slack,
-            uow,
-            book,
-            tickets,
-            Sweeper(
-                uow=uow, book=book, tickets=tickets, clock=clock, worker_id="sweep-1", sweep_interval=SWEEP
-            ),
-            Notifier(
-                uow=uow, book=book, tickets=tickets, clients=clients.__getitem__, clock=clock, worker_id="n-1"
-            ),
-        )
+from tests.bot.conftest import (
+    ALERTS,
+    CONTRACTS,
+    MONDAY_9_BERLIN,
+    SUPPORT,
+    SWEEP,
+    TEAM,
+    World,
+    keys,
+    posted_at,
+)
 
 
 def expected_points(world: World, ref: str) -> dict[str, datetime]:
@@ -270,3 +159,52 @@ def test_each_key_is_enqueued_once_however_often_the_sweep_runs(world: World) ->
         )
     counts = Counter(r.idempotency_key for r in rows)
     assert counts and max(counts.values()) == 1
+
+
+def card_updates(world: World, ts: str) -> list[Any]:
+    return [c for c in world.slack.calls_to("chat.update") if c.args["ts"] == ts]
+
+
+def test_every_ticket_change_refreshes_the_one_card_in_place(world: World) -> None:
+    ref = world.open("P1")
+    world.notifier.run_once()  # opening posted the card at once, before any alert
+    ticket = world.tickets.state(team_id=TEAM, ref=ref).ticket
+    card_ts = ticket.status_message_ts
+    assert card_ts is not None and world.alerts(ALERTS) == []
+    world.clock.advance(timedelta(seconds=5))
+    world.tickets.assign(team_id=TEAM, ref=ref, assignee="U0AGENT001", actor="U0LEAD0001")
+    world.notifier.run_once()
+    assert len(card_updates(world, card_ts)) == 1
+    assert "U0AGENT001" in str(card_updates(world, card_ts)[-1].args)
+    world.clock.advance(timedelta(seconds=5))
+    world.tickets.record(team_id=TEAM, ref=ref, kind="agent_message", actor="U0AGENT001")
+    world.clock.advance(timedelta(seconds=1))
+    world.tickets.record(team_id=TEAM, ref=ref, kind="resolved", actor="U0AGENT001")
+    world.notifier.run_once()  # two pending refreshes of one ticket: one Slack call
+    assert len(card_updates(world, card_ts)) == 2
+    cards = [m for m in world.slack.messages(SUPPORT) if m["ts"] == card_ts]
+    assert len(cards) == 1 and "first response met" in cards[0]["text"]
+    statuses = [m for m in world.slack.messages(SUPPORT) if ":status" in str(m.get("metadata"))]
+    assert len(statuses) == 1
+
+
+def test_met_note_once_in_the_thread_when_the_contract_asks(world: World) -> None:
+    book = load_contracts_text(CONTRACTS.replace("thread: true", "thread: true\n          met_note: true"))
+    world.tickets.book = world.sweeper.book = world.notifier.book = book
+    ref = world.open("P1")
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=3))
+    world.tickets.record(team_id=TEAM, ref=ref, kind="agent_message", actor="U0AGENT001")
+    world.tickets.record(team_id=TEAM, ref=ref, kind="agent_message", actor="U0AGENT001")
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=30))
+    thread_ts = world.tickets.state(team_id=TEAM, ref=ref).ticket.thread_ts
+    met = [m for m in world.alerts(SUPPORT) if m["metadata"]["event_payload"]["key"].endswith(":met")]
+    assert keys(met) == [alert_key(TEAM, ref, "first_response:1:met")]
+    assert met[0]["thread_ts"] == thread_ts
+    assert world.alerts(ALERTS) == []  # met in time: no warning either
+
+
+def test_no_met_note_by_default(world: World) -> None:
+    ref = world.open("P1")
+    world.tickets.record(team_id=TEAM, ref=ref, kind="agent_message", actor="U0AGENT001")
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=3))
+    assert [m for m in world.alerts(SUPPORT) if ":met" in m["metadata"]["event_payload"]["key"]] == []

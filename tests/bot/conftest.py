@@ -1,0 +1,135 @@
+"""Fixtures shared by the alert tests (test_alerts.py, test_notifier.py): a contract with warnings at
+50/75/90 %, a breach and one escalation level, the Slack emulator on a :class:`ManualClock`, and a
+:class:`World` holding the ticket service, a sweeper and a notifier (on SQLite and PostgreSQL through
+the root ``uow`` fixture). Test modules import the names with ``from tests.bot.conftest import ...``
+(pytest's importlib mode registers this module under that name)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.clock import ManualClock
+from bot.emulator import SlackEmulator
+from bot.services.alerts import Sweeper
+from bot.services.notifier import Notifier, notifier_web_client
+from bot.services.tickets import TicketService
+from sla.contracts import ContractBook, load_contracts_text
+from storage.uow import UnitOfWork
+
+TEAM = "T0TEAM0001"
+SUPPORT = "C0ACME0001"
+ALERTS = "C0ALERTS01"
+SWEEP = timedelta(seconds=60)
+# Monday 2026-03-02 08:00 UTC = 09:00 in Berlin (CET)
+MONDAY_9_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+CONTRACTS = """
+calendars:
+  office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-17:00"}}
+clients:
+  acme: {name: Acme, channels: [C0ACME0001], contract: gold}
+contracts:
+  gold:
+    versions:
+      - effective: 2026-01-01
+        calendar: 24x7
+        warn_at: ["50%", "75%", "90%"]
+        alerts:
+          channel: C0ALERTS01
+          lead: U0LEAD0001
+          escalate_to: S0LEADS001
+          thread: true
+          escalation:
+            - {after: 30m, notify: [U0MANAGER1]}
+        default_priority: P2
+        targets:
+          P1: {first_response: 20m, resolution: 8h}
+          P2: {first_response: 1h, resolution: 16h, calendar: office}
+"""
+
+
+@dataclass
+class World:
+    clock: ManualClock
+    slack: SlackEmulator
+    uow: UnitOfWork
+    book: ContractBook
+    tickets: TicketService
+    sweeper: Sweeper
+    notifier: Notifier
+
+    def open(self, priority: str, *, thread: bool = True) -> str:
+        ts = None
+        if thread:
+            ts = self.slack.post_user_message(SUPPORT, "U0CLIENT01", "help, it's broken")["ts"]
+        state = self.tickets.open(
+            team_id=TEAM,
+            client_key="acme",
+            source="slack_thread",
+            priority=priority,
+            title="Printer on fire",
+            channel_id=SUPPORT if thread else None,
+            thread_ts=ts,
+        )
+        return state.ticket.ref
+
+    def run(self) -> None:
+        self.sweeper.run_once()
+        self.notifier.run_once()
+
+    def step_until(self, end: datetime, step: timedelta = SWEEP) -> None:
+        while self.clock.now() < end:
+            self.clock.advance(step)
+            self.run()
+
+    def alerts(self, channel: str = ALERTS) -> list[dict[str, Any]]:
+        """slabot_alert messages in a channel (thread replies included), oldest first."""
+        return [
+            m
+            for m in self.slack.messages(channel)
+            if (m.get("metadata") or {}).get("event_type") == "slabot_alert"
+            and ":status" not in m["metadata"]["event_payload"]["key"]
+        ]
+
+
+def keys(messages: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for m in messages:
+        body = m["metadata"]["event_payload"]
+        out.extend(body.get("keys") or [body["key"]])
+    return out
+
+
+def posted_at(message: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(message["ts"]), UTC)
+
+
+@pytest.fixture
+def world(uow: UnitOfWork) -> Iterator[World]:
+    clock = ManualClock(MONDAY_9_BERLIN)
+    book = load_contracts_text(CONTRACTS)
+    with SlackEmulator(clock=clock) as slack:
+        for channel, name in ((SUPPORT, "support-acme"), (ALERTS, "sla-alerts")):
+            slack.add_channel(channel, name)
+        tickets = TicketService(uow=uow, book=book, clock=clock)
+        client = notifier_web_client("xoxb-test", base_url=slack.url)
+        clients: dict[str, WebClient] = {TEAM: client}
+        yield World(
+            clock,
+            slack,
+            uow,
+            book,
+            tickets,
+            Sweeper(
+                uow=uow, book=book, tickets=tickets, clock=clock, worker_id="sweep-1", sweep_interval=SWEEP
+            ),
+            Notifier(
+                uow=uow, book=book, tickets=tickets, clients=clients.__getitem__, clock=clock, worker_id="n-1"
+            ),
+        )

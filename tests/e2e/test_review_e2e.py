@@ -1,0 +1,150 @@
+"""The SLA review end to end: a quarter of tickets in the database, `/sla review` through a signed
+request, "Propose revision", refused and forged approvals, an admin's approval → a new contract
+version with its audit row; Web API calls go to the emulator."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import Runtime, bootstrap
+from bot.clock import ManualClock
+from bot.emulator import inbound
+from bot.emulator.server import SlackEmulator
+from bot.server import BackgroundServer
+from bot.settings import Settings
+from handlers.ids import ActionId, ReviewAction, ReviewPropose
+from sla.metrics import EventKind
+from storage.models import Notification, ReviewDraft
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "e2e-review-secret"
+AGENT, ADMIN, CLIENT = "U0AGENT001", "U0ADMIN001", "U0ACME0001"
+SUPPORT, TEAM = "C0SUPPORT1", inbound.DEFAULT_TEAM_ID
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@dataclass
+class Harness:
+    runtime: Runtime
+    slack: SlackEmulator
+    url: str
+    clock: ManualClock
+
+    def post(self, body_and_type: tuple[str, str]) -> None:
+        body, content_type = body_and_type
+        status, _headers, text = inbound.post_to_app(self.url, body, content_type, SECRET)
+        assert status == 200, text
+
+    def command(self, text: str, user: str = AGENT) -> dict:
+        body, content_type = inbound.slash_command(text, user, SUPPORT)
+        status, _headers, answer = inbound.post_to_app(self.url, body, content_type, SECRET)
+        assert status == 200, answer
+        return json.loads(answer)
+
+    def click(self, action: ActionId, value: str, user: str) -> dict:
+        """Click a button and return the ephemeral answer the clicker got."""
+        seen = len(self.slack.ephemerals(SUPPORT))
+        self.post(inbound.block_actions(action.value, value, user, SUPPORT, "1790000000.000100"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            new = self.slack.ephemerals(SUPPORT)[seen:]
+            if new:
+                return new[0]
+            time.sleep(0.02)
+        raise AssertionError("no answer to the click")
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    clock = ManualClock(datetime(2026, 7, 1, tzinfo=UTC))
+    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
+        for user in (AGENT, "U0AGENT002", ADMIN, CLIENT, "U0LEAD0001"):
+            slack.add_user(user, user.lower())
+        slack.add_channel(SUPPORT, "acme-support", members=[AGENT, ADMIN, CLIENT])
+        slack.add_usergroup("S0AGENTS01", "agents", [AGENT, "U0AGENT002"])
+        settings = Settings(
+            SLACK_BOT_TOKEN="xoxb-e2e",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'review.db'}",
+            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
+            SLABOT_SCHEDULER=False,
+            SLABOT_ADMINS=ADMIN,
+        )
+        runtime = bootstrap(settings, clock=clock)
+        with BackgroundServer(runtime.web) as server:
+            yield Harness(runtime, slack, server.url, clock)
+
+
+def seed_quarter(h: Harness) -> None:
+    """Six P2 tickets of Acme in 2026-Q3 (gold v2: first response 45m, Berlin office hours), opened on
+    Tuesdays at 10:00 Berlin and answered after 20, 30, 40, 60, 70 and 90 minutes: 3 met, 3 breached."""
+    tickets = h.runtime.services.tickets
+    first = datetime(2026, 7, 7, 10, tzinfo=BERLIN)
+    for week, minutes in enumerate((20, 30, 40, 60, 70, 90)):
+        opened = first + timedelta(weeks=week)
+        h.clock.set(opened)
+        ref = tickets.open(team_id=TEAM, client_key="acme", source="slash_command", priority="P2").ticket.ref
+        h.clock.set(opened + timedelta(minutes=minutes))
+        tickets.record(team_id=TEAM, ref=ref, kind=EventKind.AGENT_MESSAGE, actor=AGENT)
+        h.clock.set(opened + timedelta(hours=3))
+        tickets.record(team_id=TEAM, ref=ref, kind=EventKind.RESOLVED, actor=AGENT)
+    h.clock.set(datetime(2026, 10, 5, 9, tzinfo=UTC))
+
+
+def test_review_propose_and_approve_through_slack(harness: Harness) -> None:
+    seed_quarter(harness)
+
+    refused = harness.command("review acme 2026-Q3", user=CLIENT)
+    assert "for the support team" in refused["text"]
+
+    answer = harness.command("review acme 2026-Q3")
+    blocks = json.dumps(answer["blocks"], ensure_ascii=False)
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"] == "SLA review — Acme Corp, 2026-Q3"
+    assert "P2 first response* — target 45m · met 50 % (3/6) · median 50m" in blocks
+    assert "loosen the target to 2h" in blocks
+    button = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
+    assert button["action_id"] == ActionId.REVIEW_PROPOSE
+    assert ReviewPropose.decode(button["value"]) == ReviewPropose(client="acme", quarter="2026-Q3")
+
+    draft_answer = harness.click(ActionId.REVIEW_PROPOSE, button["value"], AGENT)
+    text = json.dumps(draft_answer["blocks"], ensure_ascii=False)
+    assert "gold v2 → v3" in text and "+    first_response: 2h" in text
+    assert "P2 first response: 50.0 % → 100.0 % (+50.0 pp), breaches 3 → 0" in text
+    assert "review_approve" not in text  # the agent is not an admin: no Approve button for them
+    with harness.runtime.services.uow.begin(read_only=True) as tx:
+        draft = tx.session.scalars(select(ReviewDraft)).one()
+        dm = tx.session.scalars(select(Notification).where(Notification.kind == "message")).one()
+    assert (draft.state, draft.created_by, dm.channel_id) == ("draft", AGENT, ADMIN)
+    assert "review_approve" in json.dumps(dm.payload["blocks"])  # the admin's copy can be approved
+
+    value = ReviewAction(review_id=str(draft.id)).encode()
+    not_admin = harness.click(ActionId.REVIEW_APPROVE, value, AGENT)
+    assert "Only slabot admins can approve" in not_admin["text"]
+    forged = harness.click(ActionId.REVIEW_APPROVE, ReviewAction(review_id=str(draft.id + 7)).encode(), ADMIN)
+    assert "can't find that revision draft" in forged["text"]
+    garbage = harness.click(ActionId.REVIEW_APPROVE, '{"r":"1; DROP TABLE"}', ADMIN)
+    assert "not one of slabot's" in garbage["text"]
+
+    approved = harness.click(ActionId.REVIEW_APPROVE, value, ADMIN)
+    assert "Approved: gold v3 (from 2027-01-01)" in approved["text"]
+    assert "contract file stays the source of truth" in approved["text"]
+    assert "first_response: 2h" in json.dumps(approved["blocks"])
+    with harness.runtime.services.uow.begin(read_only=True) as tx:
+        versions = {v.number: v for v in tx.contracts.list_versions(team_id=TEAM, contract_key="gold")}
+        assert versions[3].effective.isoformat() == "2027-01-01"
+        assert [a.action for a in tx.audit.list(team_id=TEAM, target="gold v3")] == ["contract.revise"]
+        assert tx.reviews.get_draft(team_id=TEAM, draft_id=draft.id).state == "approved"
+
+    again = harness.click(ActionId.REVIEW_REJECT, value, AGENT)
+    assert "already approved" in again["text"]
