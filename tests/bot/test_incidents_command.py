@@ -22,15 +22,23 @@ AGENT, CLIENT = "U0AGENT001", "U0ACME0001"
 ACME_CHANNEL, GLOBEX_CHANNEL = "C0SUPPORT1", "C0GLOBEX01"
 
 
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
+def _runtime(folder: Path) -> Runtime:
     settings = Settings(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cmd.db'}",
-        SLABOT_CONTRACTS=str(CONTRACTS),
-        SLABOT_SCHEDULER=False,
+        DATABASE_URL=f"sqlite:///{folder / 'cmd.db'}", SLABOT_CONTRACTS=str(CONTRACTS), SLABOT_SCHEDULER=False
     )
     # Tuesday 24 Nov 2026, 10:00 in Berlin (acme's zone)
     return bootstrap(settings, clock=ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC)))
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Runtime:
+    return _runtime(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
+    """For the tests whose commands change nothing."""
+    return _runtime(tmp_path_factory.mktemp("untouched"))
 
 
 def sla(runtime: Runtime, text: str, *, user: str = AGENT, channel: str | None = ACME_CHANNEL) -> Answer:
@@ -104,14 +112,14 @@ def test_maintenance_is_declared_ahead_and_listed(runtime: Runtime) -> None:
         ("incident maintenance Helpdesk tomorrow", "needs a service and a window"),
     ],
 )
-def test_mistakes_get_a_message_not_a_traceback(runtime: Runtime, text: str, expected: str) -> None:
-    assert expected in sla(runtime, text).text
+def test_mistakes_get_a_message_not_a_traceback(untouched: Runtime, text: str, expected: str) -> None:
+    assert expected in sla(untouched, text).text
 
 
-def test_only_agents_may_use_it(runtime: Runtime) -> None:
+def test_only_agents_may_use_it(untouched: Runtime) -> None:
     for text in ("incident start Helpdesk", "incident list", "incident credits"):
-        assert "Only support agents" in sla(runtime, text, user=CLIENT).text
-    assert "No open incident." in sla(runtime, "incident list").text
+        assert "Only support agents" in sla(untouched, text, user=CLIENT).text
+    assert "No open incident." in sla(untouched, "incident list").text
 
 
 def test_slabot_uptime_prints_the_uptime_and_the_credit_computation(
