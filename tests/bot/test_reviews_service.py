@@ -272,3 +272,61 @@ def test_reminder_uses_the_contract_cadence_and_review_lead(uow: UnitOfWork, clo
         "acme": ("U0MANAGER1", "monthly", "2026-09"),
         "globex": ("U0MANAGER1", "monthly", "2026-09"),
     }
+
+
+@SQLITE_ONLY
+def test_feedback_trend_and_credits_come_from_the_other_features(
+    uow: UnitOfWork, book: ContractBook, clock: ManualClock
+) -> None:
+    from decimal import Decimal
+
+    from sla.credits import CreditStatement
+    from sla.feedback import FeedbackFigures
+    from sla.periods import parse_period
+
+    seed(uow, book, clock)
+
+    class Feedback:
+        def figures_for(self, team_id: str, client_key: str | None, period: object) -> FeedbackFigures:
+            q3 = period.label == "2026-Q3"  # type: ignore[attr-defined]
+            return FeedbackFigures(responses=10, csat=72.0 if q3 else 80.0, nps=-5.0 if q3 else 10.0)
+
+    def statement(month: str, percent: str) -> CreditStatement:
+        return CreditStatement(
+            client="acme",
+            month=parse_period(month, now=NOW, tz="UTC"),
+            lines=[],
+            total_percent=Decimal(percent),
+            total_amount=Decimal(percent) * 100,
+            currency="EUR",
+            capped=False,
+            claim_deadline=datetime(2026, 10, 30, tzinfo=UTC).date(),
+            explanation_lines=[f"{month}: {percent} % of the fee"],
+        )
+
+    class Uptime:
+        def credits_for_period(
+            self, *, team_id: str, client_key: str, period: object
+        ) -> list[CreditStatement]:
+            return [statement("2026-07", "10"), statement("2026-08", "25"), statement("2026-09", "0")]
+
+    svc = make_service(uow, book, clock)
+    svc.extras = {"feedback": Feedback(), "uptime": Uptime()}
+    r = svc.run(team_id=TEAM, client_key="acme", quarter="2026-Q3").review
+    assert r.feedback.csat == 72.0
+    assert r.credits.month.label == "2026-08"  # the last month with credits owed
+    assert "CSAT 72 % (previous quarter 80 %, -8 pp)" in r.notes
+    assert "NPS -5 (previous quarter +10, -15)" in r.notes
+    assert "Credits owed in 2026-07 (10 %), 2026-08 (25 %)" in r.notes
+    assert any(
+        x.startswith("Service credits of EUR 2,500.00 are owed for 2026-08") for x in r.recommendations
+    )
+    assert "CSAT is 72 % (below 80 %)" in " ".join(r.recommendations)
+
+    class Broken:
+        def credits_for_period(self, **kw: object) -> list[CreditStatement]:
+            raise RuntimeError("uptime is down")
+
+    svc.extras = {"uptime": Broken()}
+    r = svc.run(team_id=TEAM, client_key="acme", quarter="2026-Q3").review
+    assert (r.credits, r.feedback) == (None, None)  # the review still works without them
