@@ -147,7 +147,7 @@ def negative_alert(
     ]
     if comment:
         mood = f" ({sentiment})" if sentiment else ""
-        lines.append(f"> {escape(truncate_text(' '.join(comment.split()), 600))}{mood}")
+        lines.append(f"“{escape(truncate_text(' '.join(comment.split()), 600))}”{mood}")
     lines.append(f"SLA: {escape(sla)}")
     return Message(
         text=f"Negative feedback from {client_name} on {ref} ({rating})", blocks=[section("\n".join(lines))]

@@ -1,0 +1,209 @@
+"""SurveyService without Slack: who gets a survey, where, who may answer, figures (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.services.surveys import NOT_OURS, SurveyService, survey_key
+from bot.services.tickets import TicketService
+from handlers.ids import SurveyRating, SurveyRef
+from sla.contracts import load_contracts_text
+from sla.feedback import sampled
+from sla.metrics import EventKind
+from sla.periods import Period
+from storage.uow import UnitOfWork
+
+TEAM = "T0TEAM0001"
+AGENT, REQUESTER, CONTACT, OTHER = "U0AGENT001", "U0GLOBEX01", "U0GLOBEX02", "U0OTHER001"
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+CONTRACTS = f"""
+agents: {{users: [{AGENT}]}}
+clients:
+  globex: {{name: Globex, channels: [C0GLOBEX01], contract: silver, contacts: [{CONTACT}], lead: U0LEAD0002}}
+  acme: {{name: Acme, channels: [C0ACME0001], contract: gold}}
+  hooli: {{name: Hooli, channels: [C0HOOLI001], contract: basic}}
+contracts:
+  silver:
+    versions:
+      - effective: 2026-01-01
+        calendar: 24x7
+        default_priority: P2
+        alerts: {{channel: C0ALERTS02}}
+        targets:
+          P2: {{first_response: 1h, resolution: 2h}}
+        survey: {{via: dm, scale: good-bad, who: client, window: 3d}}
+  gold:
+    versions:
+      - effective: 2026-01-01
+        calendar: 24x7
+        default_priority: P2
+        targets:
+          P2: {{first_response: 1h, resolution: 16h}}
+        survey: {{sample_rate: 0.001}}
+  basic:
+    versions:
+      - effective: 2026-01-01
+        calendar: 24x7
+        default_priority: P2
+        targets:
+          P2: {{first_response: 1h, resolution: 16h}}
+        survey: {{enabled: false}}
+"""
+
+
+@pytest.fixture
+def world(uow: UnitOfWork) -> tuple[SurveyService, TicketService, ManualClock]:
+    clock = ManualClock(START)
+    book = load_contracts_text(CONTRACTS)
+    tickets = TicketService(uow=uow, book=book, clock=clock)
+    service = SurveyService(
+        uow=uow, book=book, clock=clock, tickets=tickets, is_agent=lambda _team, user: user == AGENT
+    )
+    tickets.listeners.append(service.on_change)
+    return service, tickets, clock
+
+
+def _resolved(
+    tickets: TicketService,
+    clock: ManualClock,
+    client: str = "globex",
+    requester: str | None = REQUESTER,
+    after: timedelta = timedelta(minutes=30),
+) -> str:
+    ref = tickets.open(
+        team_id=TEAM,
+        client_key=client,
+        source="slack_thread",
+        channel_id="C0GLOBEX01",
+        thread_ts="100.000001",
+        requester=requester,
+    ).ticket.ref
+    clock.advance(after)
+    tickets.record(team_id=TEAM, ref=ref, kind=EventKind.RESOLVED, actor=AGENT)
+    return ref
+
+
+def _deliver(service: SurveyService, survey_id: int, ts: str) -> None:
+    with service.uow.begin() as tx:
+        row = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=survey_key(survey_id))
+        assert row is not None
+        tx.outbox.mark_sent(team_id=TEAM, notification_id=row.id, slack_ts=ts, now=service.clock.now())
+
+
+def _survey_of(service: SurveyService, ref: str):  # noqa: ANN202
+    with service.uow.begin(read_only=True) as tx:
+        ticket = tx.tickets.get_by_ref(team_id=TEAM, ref=ref)
+        assert ticket is not None
+        survey = tx.surveys.get_for_ticket(team_id=TEAM, ticket_id=ticket.id)
+        if survey is not None:
+            tx.session.expunge(survey)
+        return survey
+
+
+def test_a_dm_survey_on_the_good_bad_scale_answered_by_the_clients_contact(world) -> None:  # noqa: ANN001
+    service, tickets, clock = world
+    ref = _resolved(tickets, clock)
+    survey = _survey_of(service, ref)
+    assert (
+        survey is not None
+        and survey.scale == "good-bad"
+        and survey.closes_at == clock.now() + timedelta(days=3)
+    )
+    with service.uow.begin(read_only=True) as tx:
+        row = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=survey_key(survey.id))
+        assert row is not None and row.kind == "message"
+        assert row.channel_id == REQUESTER and row.thread_ts is None  # a DM
+        assert "survey_rate_good" in json.dumps(row.payload["blocks"])
+    value = SurveyRating(survey_id=str(survey.id), rating="bad").encode()
+    click = {"team_id": TEAM, "channel_id": "D0DM000001", "message_ts": "200.000100", "value": value}
+
+    # before delivery nobody can answer (the message is not known yet)
+    assert service.rate(user_id=REQUESTER, **click).notice == NOT_OURS
+    _deliver(service, survey.id, "200.000100")
+    assert "only they can answer" in (service.rate(user_id=OTHER, **click).notice or "")
+    assert "agents can't" in (service.rate(user_id=AGENT, **click).notice or "")
+    reply = service.rate(user_id=CONTACT, **click)  # who: client → the client's contacts may answer
+    assert reply.update is not None and (reply.channel_id, reply.ts) == ("D0DM000001", "200.000100")
+    stored = _survey_of(service, ref)
+    assert stored.rating == 1 and stored.channel_id == "D0DM000001" and stored.message_ts == "200.000100"
+    # a bad rating alerts the alert channel once, with how the SLA went
+    with service.uow.begin(read_only=True) as tx:
+        alert = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=f"{survey_key(survey.id)}:negative")
+        assert alert is not None and alert.channel_id == "C0ALERTS02"
+        assert "SLA: met" in json.dumps(alert.payload["blocks"])
+    # the same value on another DM message is not this survey's
+    assert service.rate(user_id=CONTACT, **{**click, "message_ts": "200.000200"}).notice == NOT_OURS
+    # a comment: the modal, then the submission (scored), then closed after the window
+    form = service.comment_form(
+        user_id=REQUESTER, **{**click, "value": SurveyRef(survey_id=str(survey.id)).encode()}
+    )
+    assert form.view is not None
+    meta = form.view["private_metadata"]
+    done = service.submit_comment(
+        team_id=TEAM, user_id=REQUESTER, metadata=meta, comment="Thanks, all sorted!"
+    )
+    assert done.update is not None and done.ts == "200.000100"
+    stored = _survey_of(service, ref)
+    assert stored.comment == "Thanks, all sorted!" and stored.sentiment_label == "positive"
+    assert service.submit_comment(team_id=TEAM, user_id=REQUESTER, metadata=meta, comment=" ").notice
+    assert (
+        service.submit_comment(team_id=TEAM, user_id=REQUESTER, metadata='{"s":"x"}', comment="hi").notice
+        == NOT_OURS
+    )
+    clock.advance(timedelta(days=3))
+    late = service.submit_comment(team_id=TEAM, user_id=REQUESTER, metadata=meta, comment="changed my mind")
+    assert "closed" in (late.notice or "")
+    assert _survey_of(service, ref).comment == "Thanks, all sorted!"
+
+
+def test_no_survey_when_disabled_sampled_out_for_agents_or_without_requester(world) -> None:  # noqa: ANN001
+    service, tickets, clock = world
+    assert _survey_of(service, _resolved(tickets, clock, client="hooli")) is None  # enabled: false
+    ref = _resolved(tickets, clock, client="acme")
+    assert not sampled(TEAM, ref, 0.001) and _survey_of(service, ref) is None  # sample_rate: 0.001
+    assert _survey_of(service, _resolved(tickets, clock, requester=AGENT)) is None
+    assert _survey_of(service, _resolved(tickets, clock, requester=None)) is None
+
+
+def test_resolved_again_after_a_reopen_keeps_one_survey(world) -> None:  # noqa: ANN001
+    service, tickets, clock = world
+    ref = _resolved(tickets, clock)
+    first = _survey_of(service, ref)
+    tickets.record(team_id=TEAM, ref=ref, kind=EventKind.REOPENED, actor=REQUESTER)
+    clock.advance(timedelta(minutes=5))
+    tickets.record(team_id=TEAM, ref=ref, kind=EventKind.RESOLVED, actor=AGENT)
+    assert _survey_of(service, ref).id == first.id
+    with service.uow.begin(read_only=True) as tx:
+        assert tx.outbox.get_by_key(team_id=TEAM, idempotency_key=survey_key(first.id + 1)) is None
+
+
+def test_figures_split_csat_by_sla_outcome_and_filter_by_client(world) -> None:  # noqa: ANN001
+    service, tickets, clock = world
+    met = _resolved(tickets, clock, after=timedelta(minutes=30))
+    breached = _resolved(tickets, clock, requester=CONTACT, after=timedelta(hours=3))
+    unanswered = _resolved(tickets, clock, requester=OTHER)
+    for n, (ref, choice, user) in enumerate(((met, "good", REQUESTER), (breached, "bad", CONTACT))):
+        survey = _survey_of(service, ref)
+        _deliver(service, survey.id, f"300.00000{n}")
+        value = SurveyRating(survey_id=str(survey.id), rating=choice).encode()
+        assert service.rate(
+            team_id=TEAM, user_id=user, channel_id="D0DM000001", message_ts=f"300.00000{n}", value=value
+        ).update
+    assert _survey_of(service, unanswered).rating is None
+    with service.uow.begin() as tx:
+        tx.surveys.add_nps(team_id=TEAM, user_id=CONTACT, score=10, at=clock.now(), client_key="globex")
+        tx.surveys.add_nps(team_id=TEAM, user_id="U0ACME0001", score=0, at=clock.now(), client_key="acme")
+    period = Period(START, clock.now() + timedelta(seconds=1), "test")
+    figures = service(TEAM, "globex", period)  # what other features call (extras["feedback"])
+    assert (figures.sent, figures.responses, figures.good, figures.bad) == (3, 2, 1, 1)
+    assert figures.csat == 50.0 and figures.csat_met == 100.0 and figures.csat_breached == 0.0
+    assert figures.response_rate == pytest.approx(200 / 3)
+    assert figures.nps == 100.0 and figures.nps_responses == 1
+    everyone = service(TEAM, None, period)
+    assert everyone.nps == 0.0 and everyone.nps_responses == 2
+    assert service(TEAM, "acme", period).sent == 0
