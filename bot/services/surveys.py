@@ -127,9 +127,17 @@ class SurveyService:
     # ------------------------------------------------------------------ after resolution
 
     def on_change(self, tx: Transaction, change: TicketChange) -> None:
-        """``TicketService`` listener: offer a survey when a ticket is resolved."""
-        if change.kind == "resolved":
-            self.offer(tx, change)
+        """``TicketService`` listener: offer a survey when a ticket is resolved.
+
+        The survey's rows go in a savepoint of the resolution's transaction: a survey that cannot be
+        offered (a bug, a bad row) is logged and left out, and never blocks the resolution itself."""
+        if change.kind != "resolved":
+            return
+        try:
+            with tx.session.begin_nested():
+                self.offer(tx, change)
+        except Exception:
+            log.exception("could not offer a survey for %s; the resolution stands", change.ticket.ref)
 
     def offer(self, tx: Transaction, change: TicketChange) -> Survey | None:
         ticket, settings = change.ticket, change.version.survey

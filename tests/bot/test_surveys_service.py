@@ -207,3 +207,15 @@ def test_figures_split_csat_by_sla_outcome_and_filter_by_client(world) -> None: 
     everyone = service(TEAM, None, period)
     assert everyone.nps == 0.0 and everyone.nps_responses == 2
     assert service(TEAM, "acme", period).sent == 0
+
+
+def test_a_failing_survey_never_blocks_the_resolution(world, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    service, tickets, clock = world
+
+    def broken(*_a: object, **_k: object) -> int:
+        raise RuntimeError("outbox down")
+
+    monkeypatch.setattr(service, "_enqueue", broken)
+    ref = _resolved(tickets, clock)
+    assert tickets.state(team_id=TEAM, ref=ref).ticket.status == "resolved"
+    assert _survey_of(service, ref) is None  # the survey row went with its savepoint
