@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +23,10 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.logging_setup import REQUEST_ID
+
 log = logging.getLogger(__name__)
+_REQUEST_ID_OK = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -80,6 +86,30 @@ class WebApp:
         self._routes[(method.upper(), path)] = handler
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # every log line of the request carries its id (X-Request-Id when the proxy sent a sane one)
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if _REQUEST_ID_OK.fullmatch(given) else uuid.uuid4().hex[:16]
+        token = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        status: list[str] = []
+
+        def start(status_line: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            status.append(status_line.split(" ", 1)[0])
+            return start_response(status_line, [*headers, ("X-Request-Id", request_id)], *exc)
+
+        try:
+            return self._dispatch(environ, start)
+        finally:
+            log.info(
+                "http %s %s status=%s ms=%.1f",
+                environ.get("REQUEST_METHOD", "GET"),
+                environ.get("PATH_INFO", "") or "/",
+                status[0] if status else "-",
+                (time.perf_counter() - started) * 1000,
+            )
+            REQUEST_ID.reset(token)
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path in self._slack_paths:

@@ -1,0 +1,37 @@
+"""Operations: ``GET /metrics`` in the Prometheus text format (docs/operations.md).
+
+The gauges are aggregate queries run at scrape time; the sweep duration is observed through
+``bot.services.alerts.SWEEP_OBSERVERS`` in the process that runs the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.web import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def install(runtime: Runtime) -> None:
+    from bot.ops import metrics
+    from bot.services import alerts
+
+    observers = getattr(alerts, "SWEEP_OBSERVERS", None)
+    if observers is not None and metrics.observe_sweep not in observers:
+        observers.append(metrics.observe_sweep)
+    registry = metrics.registry_for(runtime.services.uow, runtime.clock)
+
+    def scrape(request: HttpRequest) -> HttpResponse:
+        try:
+            body = metrics.exposition(registry)
+        except Exception:
+            log.exception("metrics scrape failed")
+            return HttpResponse(503, "# metrics unavailable: the database did not answer\n")
+        return HttpResponse(200, body, metrics.CONTENT_TYPE)
+
+    runtime.web.route("GET", "/metrics", scrape)

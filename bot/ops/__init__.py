@@ -1,0 +1,1 @@
+"""Operations: the Prometheus metrics of ``GET /metrics`` (see docs/operations.md)."""

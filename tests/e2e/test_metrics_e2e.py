@@ -1,0 +1,134 @@
+"""``GET /metrics`` scraped through the real web app and read with prometheus_client's parser."""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.app import Runtime, bootstrap
+from bot.clock import ManualClock
+from bot.emulator import inbound
+from bot.emulator.server import SlackEmulator
+from bot.server import BackgroundServer
+from bot.services.alerts import Sweeper
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TEAM = inbound.DEFAULT_TEAM_ID
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Berlin
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[tuple[Runtime, str, ManualClock]]:
+    clock = ManualClock(START)
+    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
+        settings = Settings(
+            SLACK_BOT_TOKEN="xoxb-e2e",
+            SLACK_SIGNING_SECRET="metrics-secret",
+            SLACK_API_URL=slack.url,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'metrics.db'}",
+            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
+            SLABOT_SCHEDULER=False,
+        )
+        runtime = bootstrap(settings, clock=clock)
+        with BackgroundServer(runtime.web) as server:
+            yield runtime, server.url, clock
+
+
+def scrape(url: str) -> tuple[dict[tuple[str, tuple[tuple[str, str], ...]], float], str, str]:
+    with urllib.request.urlopen(url + "/metrics") as response:
+        content_type = response.headers["Content-Type"]
+        request_id = response.headers["X-Request-Id"]
+        text = response.read().decode()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples, content_type, request_id
+
+
+def test_metrics_count_tickets_risk_breaches_outbox_and_sweeps(app: tuple[Runtime, str, ManualClock]) -> None:
+    runtime, url, clock = app
+    tickets = runtime.services.tickets
+    empty, content_type, request_id = scrape(url)
+    assert content_type.startswith("text/plain") and "version=" in content_type
+    assert request_id
+    assert empty[("slabot_notifications", (("kind", ""), ("state", "failed")))] == 0
+    assert not [k for k in empty if k[0] == "slabot_open_tickets"]
+
+    tickets.open(team_id=TEAM, client_key="acme", source="webhook", priority="P1", title="down", at=START)
+    clock.advance(timedelta(minutes=10))
+    tickets.open(team_id=TEAM, client_key="acme", source="webhook", priority="P2", title="slow")
+    tickets.open(team_id=TEAM, client_key="acme", source="webhook", priority="P3", title="how do I")
+    done = tickets.open(team_id=TEAM, client_key="globex", source="webhook", priority="P3", title="question")
+    tickets.record(team_id=TEAM, ref=done.ticket.ref, kind="resolved")
+    clock.advance(timedelta(minutes=20))  # 30 min in: P1's 15-min first response is breached
+
+    with runtime.services.uow.begin() as tx:
+        for key, state, error in [
+            ("a", "failed", "channel_not_found"),
+            ("b", "failed", "gave up after 1 day, 0:00:00: ratelimited"),
+            ("c", "pending", "unconfirmed: internal_error"),
+            ("d", "pending", None),
+        ]:
+            tx.outbox.enqueue(
+                team_id=TEAM,
+                idempotency_key=key,
+                kind="warning",
+                payload={},
+                now=clock.now(),
+                channel_id="C0X",
+            )
+            row = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=key)
+            assert row is not None
+            row.state, row.last_error = state, error
+
+    sweeper = Sweeper(
+        uow=runtime.services.uow, book=runtime.services.book, tickets=tickets, clock=clock, worker_id="test"
+    )
+    sweeper.run_once()
+
+    samples, _ct, _rid = scrape(url)
+
+    def value(name: str, **labels: str) -> float:
+        return samples[(name, tuple(sorted(labels.items())))]
+
+    assert value("slabot_open_tickets", client="acme", priority="P1") == 1
+    assert value("slabot_open_tickets", client="acme", priority="P2") == 1
+    assert value("slabot_open_tickets", client="acme", priority="P3") == 1
+    assert ("slabot_open_tickets", (("client", "globex"), ("priority", "P3"))) not in samples  # resolved
+    assert value("slabot_tickets_breached", client="acme", priority="P1") == 1
+    assert value("slabot_tickets_at_risk", client="acme", priority="P1") == 0
+    assert value("slabot_tickets_at_risk", client="acme", priority="P2") == 1  # due within the hour
+    assert value("slabot_tickets_at_risk", client="acme", priority="P3") == 0
+    assert value("slabot_slack_api_errors", error="channel_not_found", state="failed") == 1
+    assert value("slabot_slack_api_errors", error="ratelimited", state="failed") == 1
+    assert value("slabot_slack_api_errors", error="internal_error", state="pending") == 1
+    assert value("slabot_notifications", state="failed", kind="warning") == 2
+    assert value("slabot_notifications", state="pending", kind="warning") >= 2  # plus the sweep's own
+    assert value("slabot_sweep_duration_seconds_count") >= 1
+    assert value("slabot_sweep_backlog_seconds") == 0  # the sweep just ran: nothing due is left behind
+
+
+def test_request_ids_and_secret_free_logs(app: tuple[Runtime, str, ManualClock], caplog) -> None:
+    import logging
+
+    from bot.logging_setup import _Redact, _RequestId
+
+    _runtime, url, _clock = app
+    request = urllib.request.Request(url + "/healthz", headers={"X-Request-Id": "req-42"})
+    with caplog.at_level(logging.INFO, logger="bot.web"), urllib.request.urlopen(request) as response:
+        assert response.headers["X-Request-Id"] == "req-42"
+    lines = [r for r in caplog.records if r.name == "bot.web" and "/healthz" in r.getMessage()]
+    assert lines and "status=200" in lines[0].getMessage()
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "sig sha256=%s token xoxb-%s", ("abc123", "1-2"), None
+    )
+    _Redact().filter(record)
+    _RequestId().filter(record)
+    assert record.getMessage() == "sig sha256=*** token xoxb-***" and record.request_id == "-"
