@@ -67,7 +67,7 @@ class Harness:
 def harness(tmp_path: Path) -> Iterator[Harness]:
     clock = ManualClock(datetime(2026, 7, 1, tzinfo=UTC))
     with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
-        for user in (AGENT, "U0AGENT002", ADMIN, CLIENT, "U0LEAD0001"):
+        for user in (AGENT, "U0AGENT002", ADMIN, CLIENT, "U0LEAD0001", "U0LEAD0002"):
             slack.add_user(user, user.lower())
         slack.add_channel(SUPPORT, "acme-support", members=[AGENT, ADMIN, CLIENT])
         slack.add_usergroup("S0AGENTS01", "agents", [AGENT, "U0AGENT002"])
@@ -148,3 +148,26 @@ def test_review_propose_and_approve_through_slack(harness: Harness) -> None:
 
     again = harness.click(ActionId.REVIEW_REJECT, value, AGENT)
     assert "already approved" in again["text"]
+
+
+def test_review_reminder_reaches_the_leads_once(harness: Harness) -> None:
+    from bot.cli import _alert_workers
+    from bot.features.reviews import REMINDER_JOB_ID, jobs, remind_leads
+
+    seed_quarter(harness)  # 5 October 2026: the Q3 reviews are due
+    assert [job.id for job in jobs(harness.runtime)] == [REMINDER_JOB_ID]
+    # acme (review.lead) and globex (the client's lead); initech has no lead
+    assert remind_leads(harness.runtime) == 2
+    harness.clock.advance(timedelta(hours=1))
+    assert remind_leads(harness.runtime) == 0
+    _sweeper, notifier = _alert_workers(harness.runtime)
+    notifier.run_once()
+    opened = {
+        c.args["users"]: c.response["channel"]["id"] for c in harness.slack.calls_to("conversations.open")
+    }
+    acme = [m["text"] for m in harness.slack.messages(opened["U0LEAD0001"])]
+    assert acme == [
+        "Time for the quarterly SLA review of Acme Corp (2026-Q3): run `/sla review acme 2026-Q3` to see "
+        "targets against actuals and recommendations, and propose a revised contract if needed."
+    ]
+    assert len(harness.slack.messages(opened["U0LEAD0002"])) == 1
