@@ -33,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.services.alerts import MESSAGE_KIND
 from bot.services.tickets import TicketChange, TicketService
 from handlers.blocks import Message
 from handlers.blocks.surveys import (
@@ -62,9 +63,6 @@ from storage.repositories import ALL_TEAMS, SentimentValues
 from storage.uow import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
-
-MESSAGE_KIND = "message"
-"""The outbox's generic kind (``bot.services.alerts.MESSAGE_KIND``): payload ``{text, blocks}``."""
 
 NOT_OURS = "That button is not one of slabot's, or not for this message. Nothing was changed."
 AGENTS_MAY_NOT = "This survey is for the client: agents can't answer it. Nothing was changed."
