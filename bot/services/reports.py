@@ -400,7 +400,7 @@ class ReportService:
         if service is None:
             return [], []
         try:
-            return uptime_and_credits(service, team_id=team_id, client=client, period=period, book=self.book)
+            return uptime_and_credits(service, team_id=team_id, client=client, period=period)
         except Exception:
             log.exception("uptime figures failed for %s", team_id)
             return [], []
@@ -425,12 +425,16 @@ def _slow_burn(
 
 
 def feedback_figures(service: Any, *, team_id: str, client: str | None, period: Period) -> Any | None:
-    """CSAT / NPS / sentiment from the feedback feature (``services.extras["feedback"]``).
+    """CSAT / NPS / sentiment from the feedback feature: ``extras["feedback"](team_id, client_key,
+    period) -> sla.feedback.FeedbackFigures`` (``bot.features.feedback``).
 
     The figures are read by ``sla.review.feedback_lines`` (``csat``, ``nps``, ``sentiment``,
-    ``responses`` as keys or attributes); a result with none of them counts as no feedback.
+    ``responses``); a result with none of the three counts as no feedback (the section is left out).
     """
-    figures = service.figures(team_id=team_id, client_key=client, start=period.start, end=period.end)
+    if callable(service):
+        figures = service(team_id, client, period)
+    else:
+        figures = service.figures(team_id=team_id, client_key=client, start=period.start, end=period.end)
     if figures is None:
         return None
     values = [_get(figures, k) for k in ("csat", "nps", "sentiment")]
@@ -438,11 +442,16 @@ def feedback_figures(service: Any, *, team_id: str, client: str | None, period: 
 
 
 def uptime_and_credits(
-    service: Any, *, team_id: str, client: str | None, period: Period, book: ContractBook
+    service: Any, *, team_id: str, client: str | None, period: Period
 ) -> tuple[list[UptimeFigure], list[CreditStatement]]:
-    """Uptime per covered service and credits per month, from the incidents feature."""
-    uptime = list(service.uptime(team_id=team_id, client_key=client, period=period) or [])
-    credits = list(service.credits(team_id=team_id, client_key=client, period=period) or [])
+    """Uptime per covered service and the credits of each month the period touches, from the
+    incidents feature (``extras["uptime"]``: :class:`bot.services.incidents.UptimeService`), for
+    the client asked for or every client whose contract measures uptime or owes credits."""
+    uptime: list[UptimeFigure] = []
+    credits: list[CreditStatement] = []
+    for key in service.client_keys(client):
+        uptime.extend(service.uptime(team_id=team_id, client_key=key, period=period).figures)
+        credits.extend(service.credits_for_period(team_id=team_id, client_key=key, period=period))
     return uptime, credits
 
 

@@ -50,10 +50,11 @@ def ticket(
     steps: list[tuple[datetime, EventKind, dict]],
     channel: str | None = None,
     thread_ts: str | None = None,
+    team: str = TEAM,
 ) -> str:
     clock.set(opened)
     state = tickets.open(
-        team_id=TEAM,
+        team_id=team,
         client_key=client,
         source="slash_command",
         priority=priority,
@@ -65,11 +66,13 @@ def ticket(
     ref = state.ticket.ref
     for when, kind, extra in steps:
         clock.set(when)
-        tickets.record(team_id=TEAM, ref=ref, kind=kind, actor="U0AGENT001", **extra)
+        tickets.record(team_id=team, ref=ref, kind=kind, actor="U0AGENT001", **extra)
     return ref
 
 
-def fortnight(uow: UnitOfWork, clock: ManualClock, contract: ContractBook | None = None) -> TicketService:
+def fortnight(
+    uow: UnitOfWork, clock: ManualClock, contract: ContractBook | None = None, team: str = TEAM
+) -> TicketService:
     """Week 46 (one P1, all met) and week 47 of 2026 (hand-computed figures in the tests)."""
     tickets = TicketService(uow=uow, book=contract or book(), clock=clock)
     reply, resolve = EventKind.AGENT_MESSAGE, EventKind.RESOLVED
@@ -77,6 +80,7 @@ def fortnight(uow: UnitOfWork, clock: ManualClock, contract: ContractBook | None
     ticket(
         tickets,
         clock,
+        team=team,
         client="acme",
         priority="P1",
         opened=at(9, 9),
@@ -86,6 +90,7 @@ def fortnight(uow: UnitOfWork, clock: ManualClock, contract: ContractBook | None
     ticket(
         tickets,
         clock,
+        team=team,
         client="acme",
         priority="P1",
         opened=at(16, 9),
@@ -96,6 +101,7 @@ def fortnight(uow: UnitOfWork, clock: ManualClock, contract: ContractBook | None
     ticket(
         tickets,
         clock,
+        team=team,
         client="acme",
         priority="P1",
         opened=at(17, 9),
@@ -106,6 +112,7 @@ def fortnight(uow: UnitOfWork, clock: ManualClock, contract: ContractBook | None
     ticket(
         tickets,
         clock,
+        team=team,
         client="acme",
         priority="P2",
         opened=at(18, 9),
@@ -117,7 +124,13 @@ def fortnight(uow: UnitOfWork, clock: ManualClock, contract: ContractBook | None
         ],
     )  # FR 20m met; resolution 3h business (5h wall − 2h paused) met
     ticket(
-        tickets, clock, client="globex", priority="P2", opened=at(19, 9), steps=[(at(19, 9, 45), reply, {})]
+        tickets,
+        clock,
+        team=team,
+        client="globex",
+        priority="P2",
+        opened=at(19, 9),
+        steps=[(at(19, 9, 45), reply, {})],
     )
     # globex FR 45m met; its resolution is still running (not in the report)
     return tickets

@@ -17,6 +17,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.services.reports import ReportError, ReportService
 from sla.compliance import compliance_table
+from sla.periods import Period
 from storage.repositories import TimerRow
 from storage.uow import UnitOfWork
 
@@ -147,8 +148,8 @@ class FakeFeedback:
         self.fail = fail
         self.calls: list[tuple] = []
 
-    def figures(self, *, team_id: str, client_key: str | None, start: datetime, end: datetime) -> dict:
-        self.calls.append((team_id, client_key, start, end))
+    def __call__(self, team_id: str, client_key: str | None, period: Period) -> dict:
+        self.calls.append((team_id, client_key, period.start, period.end))
         if self.fail:
             raise RuntimeError("survey store down")
         return {"csat": 92.0, "nps": 35, "sentiment": 0.3, "responses": 12}
