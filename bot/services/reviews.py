@@ -188,16 +188,20 @@ class ReviewService:
         rows: list[ReplayRow] = []
         events: list[TicketEvent] = []
         skipped: list[str] = []
-        versions: dict[int | None, ContractVersion] = {}
+        versions: dict[int, ContractVersion] = {}
         with self.uow.begin(read_only=True) as tx:
             pairs = tx.reviews.tickets_opened(
                 team_id=team_id, client_key=client_key, start=period.start, end=period.end
             )
             for ticket, event_rows in pairs:
                 try:
-                    if ticket.contract_version_id is None or ticket.contract_version_id not in versions:
-                        versions[ticket.contract_version_id] = self.tickets.version_of(tx, ticket)
-                    version = versions[ticket.contract_version_id]
+                    stored = ticket.contract_version_id
+                    if stored is None:  # no stored version: the one in force at its opening
+                        version = self.tickets.version_of(tx, ticket)
+                    else:  # many tickets share a stored version: look each one up once
+                        if stored not in versions:
+                            versions[stored] = self.tickets.version_of(tx, ticket)
+                        version = versions[stored]
                 except TicketError as exc:
                     skipped.append(f"{ticket.ref}: {exc}")
                     continue

@@ -330,3 +330,24 @@ def test_feedback_trend_and_credits_come_from_the_other_features(
     svc.extras = {"uptime": Broken()}
     r = svc.run(team_id=TEAM, client_key="acme", quarter="2026-Q3").review
     assert (r.credits, r.feedback) == (None, None)  # the review still works without them
+
+
+@SQLITE_ONLY
+def test_each_ticket_is_measured_with_the_version_it_opened_under(
+    uow: UnitOfWork, book: ContractBook, clock: ManualClock
+) -> None:
+    seed(uow, book, clock)  # opened under version 1 (first response 1h)
+    # later the file gains a version 2 dated *before* those tickets (2h): they keep version 1
+    v2 = (
+        "      - effective: 2026-06-01\n        calendar: utc\n"
+        "        targets:\n          P2: {first_response: 2h, resolution: 24h}\n"
+    )
+    moved_on = load_contracts_text(CONTRACT + v2)
+    assert moved_on.version_for("acme", MONDAYS[0]).number == 2
+    history = make_service(uow, moved_on, clock).history(
+        TEAM, "acme", make_service(uow, moved_on, clock).period("acme", "2026-Q3")
+    )
+    firsts = [r for r in history.rows if r.metric == "first_response"]
+    assert {(r.version, r.target_seconds) for r in firsts} == {(1, 3600)}
+    assert sorted(r.state for r in firsts) == ["breached", "breached", "breached", "met", "met"]
+    assert history.skipped == [] and len(history.events) == 15
