@@ -277,3 +277,43 @@ def test_a_stored_replay_of_the_servicenow_log_reports_what_the_replay_says(uow:
     assert sum(x.met + x.breached for x in report.lines) > 150
     breaches = report.summary.section("Top breaches")
     assert breaches is not None and len(breaches.lines) == 5
+
+
+UPTIME_CONTRACT = F.CONTRACT.replace(
+    "        calendar: always\n",
+    "        calendar: always\n"
+    "        services: [{name: Platform, uptime_target: '99.9%'}]\n"
+    "        credits: {uptime_tiers: [{below: '99.9%', credit: '10%'}]}\n",
+).replace(
+    "lead: U0LEAD0001, timezone: UTC}", "lead: U0LEAD0001, timezone: UTC, monthly_fee: 1000, currency: EUR}"
+)
+
+
+def test_uptime_and_credits_come_from_the_incidents_feature(uow: UnitOfWork) -> None:
+    from bot.services.incidents import UptimeService
+    from sla.contracts import load_contracts_text
+
+    book = load_contracts_text(UPTIME_CONTRACT)
+    clock = ManualClock(F.at(9, 8))
+    F.fortnight(uow, clock, book)
+    incidents = UptimeService(uow=uow, book=book, clock=clock)
+    clock.set(F.at(18, 9))
+    incidents.start(team_id=F.TEAM, service="Platform", reason="database failover")
+    clock.set(F.at(18, 10))
+    incidents.resolve(team_id=F.TEAM, service="Platform")
+    clock.set(MONDAY)
+    service = ReportService(uow=uow, book=book, clock=clock, extras={"uptime": incidents})
+    report = service.build(team_id=F.TEAM, period="week", client="acme")
+    uptime = report.summary.section("Uptime")
+    assert uptime is not None
+    # one hour down in a week of 168 hours: 99.40 %
+    assert uptime.lines == ("Platform: 99.40 % (target 99.9 %) ✗ · 1h down, 1 incident",)
+    credits = report.summary.section("Credits")
+    assert credits is not None and credits.lines[0].startswith(
+        "acme 2026-11: EUR 100.00 (10 %) owed (provisional)"
+    )
+    service.extras = {}
+    assert (
+        report.summary.section("Uptime") is not None
+        and service.build(team_id=F.TEAM, period="week", client="acme").summary.section("Uptime") is None
+    )
