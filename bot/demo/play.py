@@ -43,7 +43,7 @@ def run_demo(
     pause = SPEEDS.get(speed, SPEEDS["normal"])
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    scene = Scene(out_dir=out_dir)
+    scene = Scene(out_dir=out_dir, printer=out)
     failures: list[str] = []
     contracts = example_contracts()
     log_path = out_dir / "demo.log"

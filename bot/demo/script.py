@@ -46,6 +46,7 @@ class Scene:
     """What the steps remember: the ts of each ticket's first message, the output folder, files saved."""
 
     out_dir: Path
+    printer: Any = None  # where steps that summarise (instead of showing every message) print
     threads: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (channel, ts)
     saved: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -298,6 +299,120 @@ def expect_survey_answer(ref: str, rating: int) -> Check:
     return check
 
 
+# ---------------------------------------------------------------------------- the rest of the week
+
+#: (day after Monday, opened, client, channel, text, agent, answered, resolved as (day, time))
+WEEK: tuple[tuple[int, time, str, str, str, str, time, tuple[int, time]], ...] = (
+    (
+        1,
+        time(9, 30),
+        WILE,
+        ACME,
+        "Yesterday's export is missing the VAT column",
+        ANA,
+        time(10, 0),
+        (1, time(11, 30)),
+    ),
+    (
+        1,
+        time(11, 0),
+        PETER,
+        INITECH,
+        "Where do we find the audit log?",
+        CHLOE,
+        time(11, 10),
+        (1, time(12, 0)),
+    ),
+    (
+        1,
+        time(15, 0),
+        HANK,
+        GLOBEX,
+        "The orders page was slow this morning",
+        BEN,
+        time(15, 20),
+        (1, time(17, 0)),
+    ),
+    (
+        2,
+        time(10, 0),
+        ROADRUNNER,
+        ACME,
+        "Invoice PDFs are broken for credit notes",
+        BEN,
+        time(11, 20),
+        (2, time(15, 0)),
+    ),
+    (2, time(16, 0), HANK, GLOBEX, "Can we get a sandbox account?", ANA, time(16, 30), (3, time(15, 30))),
+    (3, time(9, 10), WILE, ACME, "Login is down for our SSO users", ANA, time(9, 15), (3, time(10, 30))),
+    (
+        3,
+        time(14, 0),
+        PETER,
+        INITECH,
+        "Is there a rate limit on the API?",
+        CHLOE,
+        time(14, 30),
+        (3, time(15, 0)),
+    ),
+    (
+        4,
+        time(9, 45),
+        ROADRUNNER,
+        ACME,
+        "Urgent: the nightly export file is missing",
+        BEN,
+        time(10, 15),
+        (4, time(12, 0)),
+    ),
+    (4, time(15, 30), HANK, GLOBEX, "How often are webhooks retried?", BEN, time(17, 0), (4, time(17, 30))),
+)
+
+
+def rest_of_the_week(world: DemoWorld, scene: Scene) -> None:
+    """Tuesday to Friday through the same Slack events (messages, replies, ✅), one line a day."""
+    events: list[tuple[datetime, int, Callable[[DemoWorld, Scene], None]]] = []
+    for n, (day, opened, client, channel, text, agent, answered, (done_day, done)) in enumerate(WEEK):
+        key = f"week-{n}"
+        events.append((_on(day, opened), 0, opens(key, client, channel, text)))
+        events.append((_on(day, answered), 1, replies(key, agent, "Thanks — on it, details in a moment.")))
+        events.append((_on(done_day, done), 2, reacts(key, agent, "white_check_mark")))
+    events.sort(key=lambda e: (e[0], e[1]))
+    conversation = world.conversation
+    for day in range(1, 5):
+        posted = len(conversation.entries)
+        for at, _order, act in events:
+            if at.date() == DAY + timedelta(days=day):
+                world.advance_to(at)
+                act(world, scene)
+        world.advance_to(_on(day, time(18, 0)))
+        opened = sum(1 for e in events if e[1] == 0 and e[0].date() == DAY + timedelta(days=day))
+        alerts = [
+            e
+            for e in conversation.entries[posted:]
+            if e.kind == "message"
+            and e.who == conversation.bot_user_id
+            and e.text.startswith(("🟠", "🔴", "🚨"))
+        ]
+        met, breached = _settled(world, _on(day, time(0, 0)), _on(day + 1, time(0, 0)))
+        conversation.skip()
+        conversation.say(
+            scene.printer,
+            f"    {_on(day, time(0, 0)):%a %d %b}  {opened} new tickets · {met} targets met, {breached} breached"
+            f" · {len(alerts)} alerts posted",
+        )
+
+
+def _on(day: int, at: time) -> datetime:
+    return datetime.combine(DAY + timedelta(days=day), at, BERLIN)
+
+
+def _settled(world: DemoWorld, start: datetime, end: datetime) -> tuple[int, int]:
+    with world.services.uow.begin(read_only=True) as tx:
+        counts = tx.reports.compliance_counts(team_id=TEAM, start=start, end=end)
+    return sum(c.met for c in counts), sum(c.breached for c in counts)
+
+
 # ---------------------------------------------------------------------------- the weekly summary
 
 
@@ -531,6 +646,12 @@ def steps() -> list[Step]:
             "End of the day: Ana checks what is still open for Acme",
             types(ANA, ACME, "status"),
             (expect_answer("No open tickets"),),
+        ),
+        Step(
+            _on(1, time(9, 0)),
+            "Tuesday to Friday in fast-forward: more tickets through the same Slack events, one line a day",
+            rest_of_the_week,
+            (expect_post(ACME_ALERTS, "SLA breached", "Invoice PDFs are broken"),),
         ),
         Step(
             next_monday,

@@ -383,6 +383,11 @@ class Conversation:
         self._printed = len(self.entries)
         self.say(out, *self.lines(new))
 
+    def skip(self) -> None:
+        """Leave the entries added since the last flush out of the printed conversation."""
+        self._printed = len(self.entries)
+        self._context = None
+
     def say(self, out: IO[str], *lines: str) -> None:
         """Print lines (and keep them for :meth:`text`)."""
         for line in lines:
