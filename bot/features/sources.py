@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,19 +19,29 @@ if TYPE_CHECKING:
 
 SOURCES = "sources"
 
+log = logging.getLogger(__name__)
+
 
 def install(runtime: Runtime) -> None:
     from bot.sources.ingest import TicketIngest, resolve_team
-    from bot.sources.signing import parse_secrets
+    from bot.sources.signing import SecretsError, parse_secrets
     from bot.sources.webhooks import Webhooks
 
     settings = runtime.settings
     services = runtime.services
     secret_text = settings.webhook_secrets.get_secret_value() if settings.webhook_secrets else None
+    try:
+        secrets = parse_secrets(secret_text)
+    except SecretsError as exc:  # Slack keeps working; the webhooks answer 503 with the reason
+        log.error("ticket webhooks disabled: %s", exc)
+        runtime.web.route("POST", "/webhooks/tickets", _misconfigured(str(exc)))
+        runtime.web.route("POST", "/webhooks/zendesk", _misconfigured(str(exc)))
+        runtime.web.route("POST", "/webhooks/jira", _misconfigured(str(exc)))
+        return
     ingest = TicketIngest(services.tickets)
     webhooks = Webhooks(
         ingest=ingest,
-        secrets=parse_secrets(secret_text),
+        secrets=secrets,
         clock=runtime.clock,
         team=lambda: resolve_team(settings.team_id, services.uow),
     )
@@ -38,6 +49,15 @@ def install(runtime: Runtime) -> None:
     runtime.web.route("POST", "/webhooks/tickets", webhooks.tickets)
     runtime.web.route("POST", "/webhooks/zendesk", webhooks.zendesk)
     runtime.web.route("POST", "/webhooks/jira", webhooks.jira)
+
+
+def _misconfigured(reason: str) -> Any:
+    from bot.web import HttpRequest, HttpResponse
+
+    def answer(request: HttpRequest) -> HttpResponse:
+        return HttpResponse.json(503, {"ok": False, "error": f"webhooks not configured: {reason}"})
+
+    return answer
 
 
 def add_cli(subparsers: Any) -> None:

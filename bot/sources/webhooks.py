@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -52,6 +53,7 @@ class Webhooks:
     secrets: Mapping[str, SecretStr]
     clock: Clock
     team: Callable[[], str]
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     # ------------------------------------------------------------------ routes
 
@@ -120,6 +122,10 @@ class Webhooks:
             return HttpResponse.json(
                 400, {"ok": False, "error": "bad payload", "problems": exc.errors, "stored": 0}
             )
+        with self._lock:  # one request at a time per process: two deliveries cannot both open a ticket
+            return self._plan_and_apply(team, source, events)
+
+    def _plan_and_apply(self, team: str, source: str, events: list[SourceEvent]) -> HttpResponse:
         plan = self.ingest.plan(team_id=team, source=source, events=events)
         if not plan.ok:
             problems = [
