@@ -34,20 +34,29 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.services.alerts import enqueue_message
-from bot.services.reports import Report, ReportError, ReportService, describe_alert, episode_start
+from bot.services.reports import (
+    Report,
+    ReportError,
+    ReportService,
+    ReportTimer,
+    describe_alert,
+    episode_start,
+)
 from handlers.blocks.reports import (
     burn_alert_message,
     report_failed_blocks,
     report_messages,
     report_summary_blocks,
 )
-from sla.objectives import outcomes_from_rows
-from sla.periods import unit
+from sla.objectives import BurnAlert, Objective, burn_rate_alerts, outcomes_from_rows
+from sla.periods import Period, unit, window_period
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 WEEKLY_KIND = "weekly_summary"
+#: the slowest rule's long window (3 days) scaled to the longest objective window (a 92-day quarter)
+LOOKBACK = timedelta(days=3) * 92 / 30 + timedelta(hours=1)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -126,13 +135,17 @@ def deliver_on_demand(service: ReportService, client: WebClient, job: OnDemand) 
 
 
 def _tell(client: WebClient, job: OnDemand, blocks: list[dict[str, Any]], text: str) -> None:
-    try:
-        if job.asked_in and not job.asked_in.startswith("D"):
+    """Ephemeral in the conversation asked in; a DM when that is not possible (DMs, private channels)."""
+    if job.asked_in and not job.asked_in.startswith("D"):
+        try:
             client.chat_postEphemeral(
                 channel=job.asked_in, user=job.user_id, text=text, blocks=blocks or None
             )
-        else:
-            client.chat_postMessage(channel=job.user_id, text=text, blocks=blocks or None)
+            return
+        except SlackApiError:
+            log.info("no ephemeral in %s for %s; sending a DM", job.asked_in, job.user_id)
+    try:
+        client.chat_postMessage(channel=job.user_id, text=text, blocks=blocks or None)
     except SlackApiError:
         log.warning("could not show %s the report summary", job.user_id, exc_info=True)
 
@@ -277,21 +290,42 @@ class BurnRateJob:
         return queued
 
     def check(self, team_id: str) -> list[str]:
+        """Outcomes of the last few days only (the longest scaled lookback); the month's attainment is
+        read only for an objective that is burning, to word the warning."""
         now = self.clock.now()
+        book = self.service.book
+        burning: list[tuple[str, Objective, Period, BurnAlert, list[tuple[datetime, bool]]]] = []
+        rows: list[ReportTimer] | None = None
+        for client in sorted(book.clients):
+            version = book.version_for(client, now)
+            for spec in version.objectives:
+                objective = Objective.from_contract(spec)
+                window = window_period(objective.window, at=now, tz=self.service.zone(client, now))
+                if rows is None:
+                    rows = self._recent(team_id, now)
+                outcomes = outcomes_from_rows(objective, [r for r in rows if r.client == client])
+                alerts = burn_rate_alerts(objective, outcomes, window, now)
+                if alerts:
+                    burning.append((client, objective, window, alerts[0], outcomes))
         queued = []
-        for status in self.service.objectives_now(team_id=team_id):
-            if not status.alerts:
-                continue
-            alert = status.alerts[0]  # the most severe rule firing
-            recipient, lead = self._recipient(status.client, now)
+        for client, objective, window, alert, outcomes in burning:  # alert: the most severe rule firing
+            recipient, lead = self._recipient(client, now)
             if recipient is None:
-                log.warning("objective of %s at risk but no lead or channel to warn", status.client)
+                log.warning("objective of %s at risk but no lead or channel to warn", client)
                 continue
-            outcomes = self._outcomes(team_id, status, now)
-            start = episode_start(status.objective, outcomes, status.window, now, alert.threshold) or now
-            key = burn_key(status.client, status.objective, status.window.label, alert.threshold, start)
-            name = self.service.book.clients[status.client].name
-            message = burn_alert_message(describe_alert(status, alert, name), lead=lead)
+            start = episode_start(objective, outcomes, window, now, alert.threshold) or now
+            key = burn_key(client, objective, window.label, alert.threshold, start)
+            status = next(
+                (
+                    s
+                    for s in self.service.objectives_now(team_id=team_id, client=client)
+                    if s.objective == objective
+                ),
+                None,
+            )
+            name = book.clients[client].name
+            text = describe_alert(status, alert, name) if status else f"{name} — {alert.message}"
+            message = burn_alert_message(text, lead=lead)
             with self.uow.begin() as tx:
                 if enqueue_message(
                     tx,
@@ -305,17 +339,13 @@ class BurnRateJob:
                     queued.append(key)
         return queued
 
-    def _outcomes(self, team_id: str, status: Any, now: datetime) -> list[tuple[datetime, bool]]:
-        from sla.objectives import scaled_rules
-
-        longest = max(r.long_window for r in scaled_rules(status.window))
-        start = min(status.window.start, now - longest)
+    def _recent(self, team_id: str, now: datetime) -> list[ReportTimer]:
+        """Timers decided within the longest lookback any objective window can need (3 days × 92/30)."""
         with self.uow.begin(read_only=True) as tx:
-            items = tx.reports.timers_in_period(team_id=team_id, start=start, end=max(now, status.window.end))
-        from bot.services.reports import ReportTimer
-
-        rows = [r for r in (ReportTimer.from_period_timer(i) for i in items) if r.client == status.client]
-        return outcomes_from_rows(status.objective, rows)
+            items = tx.reports.timers_in_period(
+                team_id=team_id, start=now - LOOKBACK, end=now + timedelta(seconds=1)
+            )
+        return [ReportTimer.from_period_timer(i) for i in items]
 
     def _recipient(self, client: str, now: datetime) -> tuple[str | None, str | None]:
         """The lead (a DM) of the contract's alerts, the client or its reviews; else the alert channel."""
