@@ -142,7 +142,7 @@ def _dur(value: timedelta | None) -> str:
 
 
 def _line_text(line: ReviewLine) -> str:
-    target = _dur(line.target)
+    target = target_text(line.target) if line.target else "—"  # the file's form: 40h, not 1d 16h
     if line.decided == 0:
         return f"{line.label}: target {target}, no decided tickets"
     return (

@@ -3,13 +3,14 @@ and the account lead's reminder. Pure functions of the review use cases' values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from handlers.blocks import Block, Message, actions, button, context, header, section
 from handlers.blocks.limits import MAX_BLOCKS, SECTION_TEXT_MAX, escape, truncate_text
 from handlers.ids import ActionId, BlockId, ReviewAction, ReviewPropose
-from sla.review import Review, ReviewLine, feedback_lines
+from sla.durations import format_duration
+from sla.review import Review, ReviewLine, feedback_lines, target_text
 
 CHUNK = SECTION_TEXT_MAX - 100
 
@@ -19,9 +20,7 @@ def _pct(value: float | None) -> str:
 
 
 def _line(line: ReviewLine) -> str:
-    from sla.durations import format_duration
-
-    target = format_duration(line.target) if line.target else "no target"
+    target = target_text(line.target) if line.target else "no target"  # the file's form: 40h, not 1d 16h
     if line.decided == 0:
         return f"• *{escape(line.label)}* — target {target}: no decided tickets"
     median = format_duration(line.median) if line.median is not None else "—"
@@ -74,7 +73,7 @@ def code_sections(title: str, text: str, *, limit: int = CHUNK) -> list[Block]:
     return blocks
 
 
-def review_text(review: Review, *, tickets: int, trend: Iterable[str] = ()) -> str:
+def review_text(review: Review, *, tickets: int) -> str:
     """The whole review as plain text (the terminal, and Slack's notification fallback)."""
     parts = [review.text(), "", f"{tickets} ticket(s) opened in {review.period.describe()}."]
     notes = [*review.notes]
@@ -89,7 +88,6 @@ def review_message(
     client_name: str,
     tickets: int,
     can_propose: bool,
-    trend: Sequence[str] = (),
 ) -> list[Block]:
     """``/sla review``: targets against actuals, breach pattern, feedback, credits, recommendations."""
     blocks: list[Block] = [
