@@ -398,15 +398,18 @@ class DemoWorld:
         """Let every listener finish, run the sweep and the notifier until nothing is due now, and
         collect what slabot said into the conversation."""
         for _ in range(50):
-            if not self._executor.wait_idle(self.listener_timeout):
-                raise DemoError("a Slack listener did not finish within its time")
-            swept = self.sweeper.run_once()
-            sent = self.notifier.run_once()
-            if not self._executor.wait_idle(self.listener_timeout):
-                raise DemoError("a Slack listener did not finish within its time")
-            if not swept.claimed and not sent.claimed:
+            self._wait_listeners()
+            self.sweeper.run_once()
+            self.notifier.run_once()
+            self._wait_listeners()
+            due = self._next_due()
+            if due is None or due > self.clock.now():
                 break
         self._collect()
+
+    def _wait_listeners(self) -> None:
+        if not self._executor.wait_idle(self.listener_timeout):
+            raise DemoError(f"a Slack listener did not finish within {self.listener_timeout:g} s")
 
     def _next_due(self) -> datetime | None:
         from storage.models import MetricTimerRow, Notification, NotificationState

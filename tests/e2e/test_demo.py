@@ -119,7 +119,9 @@ def test_slabot_demo_writes_every_web_api_call_as_json_lines(tmp_path: Path) -> 
     assert len(calls) > 50
     assert all({"method", "args", "response", "time"} <= set(c) for c in calls)
     posts = [c for c in calls if c["method"] == "chat.postMessage" and c["response"]["ok"]]
-    assert sum("SLA breached" in c["args"].get("text", "") for c in posts) == 1
+    breaches = [c["args"].get("text", "") for c in posts if "SLA breached" in c["args"].get("text", "")]
+    assert sum("SLA breached: T-2 first response" in text for text in breaches) == 1, breaches
+    assert len(breaches) == 2  # Monday's T-2 and Wednesday's credit-note PDFs (the fast-forwarded week)
     assert {"chat.update", "conversations.history"} & {c["method"] for c in calls}
     assert "Demo finished" in done.stdout and str(transcript) in done.stdout
 
