@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy import Engine, text
 
 from bot.clock import Clock, SystemClock
+from bot.services.answer_cache import AnswerCache
 from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
 from bot.settings import Settings
@@ -77,10 +78,19 @@ class Services:
     tickets: TicketService
     people: AgentDirectory
     client_for: Any  # Callable[[team_id], WebClient | None]
+    #: rendered ``/sla status`` answers for a few seconds, dropped when a ticket of the team changes
+    answers: AnswerCache[Any]
+    #: which client a channel belongs to, for a few seconds (``link_channel`` drops it at once)
+    channel_clients: AnswerCache[str | None]
     hooks: list[Any] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # services added by bot.features modules
 
     def client_for_channel(self, team_id: str, channel_id: str) -> str | None:
+        return self.channel_clients.get_or_compute(
+            team_id, channel_id, lambda: self._client_for_channel(team_id, channel_id)
+        )
+
+    def _client_for_channel(self, team_id: str, channel_id: str) -> str | None:
         with self.uow.begin(read_only=True) as tx:
             linked = tx.channel_links.client_for_channel(team_id=team_id, channel_id=channel_id)
         if linked is not None:
@@ -100,6 +110,8 @@ class Services:
                 after={"client": client_key},
                 at=now,
             )
+        self.channel_clients.invalidate(team_id)
+        self.answers.invalidate(team_id)
 
     def failed_alerts(self, team_id: str) -> list[str]:
         from bot.services.notifier import failed_alerts
@@ -153,11 +165,9 @@ def bootstrap(
         "signing_secret": signing_secret or "",
         "process_before_response": False,
         "request_verification_enabled": True,
-        "client": single_client,
     }
     if settings.oauth_enabled and not bot_token:
         installation_store = make_installation_store(engine, client_id=settings.slack_client_id or "")
-        app_kwargs.pop("client")
         app_kwargs["client"] = slack_client(settings.slack_api_url, None)
         app_kwargs["oauth_settings"] = OAuthSettings(
             client_id=settings.slack_client_id,
@@ -169,7 +179,10 @@ def bootstrap(
             state_store=make_oauth_state_store(engine),
         )
     else:
-        app_kwargs["token"] = bot_token or "xoxb-not-configured"
+        # the token lives on the client (Bolt ignores, with a warning, a ``token`` given beside a ``client``)
+        app_kwargs["client"] = (
+            single_client if bot_token else slack_client(settings.slack_api_url, "xoxb-not-configured")
+        )
         app_kwargs["token_verification_enabled"] = bool(bot_token) and settings.slack_api_url != ""
 
     app = App(**app_kwargs)
@@ -189,7 +202,10 @@ def bootstrap(
         tickets=tickets,
         people=AgentDirectory(book, clock, client_for),
         client_for=client_for,
+        answers=AnswerCache(clock),
+        channel_clients=AnswerCache(clock),
     )
+    tickets.after_commit.append(lambda change: services.answers.invalidate(change.team_id))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:

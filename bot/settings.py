@@ -89,6 +89,20 @@ class Settings(BaseSettings):
         "revisions proposed by SLA reviews (docs/reviews.md).",
     )
 
+    home_refresh_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        validation_alias=AliasChoices("SLABOT_HOME_REFRESH_SECONDS", "home_refresh_seconds"),
+        description="After a ticket changes, open App Home tabs are published again after this delay "
+        "(changes within it are refreshed together).",
+    )
+    tasks_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLABOT_TASKS_TOKEN", "tasks_token"),
+        description="Bearer token accepted by POST /tasks/sweep (App Engine cron is recognised by its "
+        "X-Appengine-Cron header without it).",
+    )
+
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("SLABOT_LOG_LEVEL", "log_level"))
 
     # --- Ticket sources (docs/sources.md) --------------------------------------------------------

@@ -8,12 +8,17 @@ acks with it (ephemeral) and then queues the short notes a change leaves in the 
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
+import json
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_sdk import WebClient
 
 from bot import grammar as g
@@ -33,6 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUS_PAGE = 40
+#: most tickets the terminal lists for one `slabot cmd "status …"`
+TERMINAL_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,9 +76,18 @@ class Answer:
     #: the complete plain-text rendering when ``text`` is only Slack's short fallback (the terminal
     #: prints it; Slack shows the blocks, so it is not computed there)
     detail: Callable[[], str] | None = None
+    _ack_json: str | None = field(default=None, repr=False, compare=False)
 
     def full_text(self) -> str:
         return self.detail() if self.detail is not None else self.text
+
+    def ack_body(self) -> str:
+        """The JSON of the ephemeral ack (computed once: cached answers are acked many times)."""
+        if self._ack_json is None:
+            self._ack_json = json.dumps(
+                {"text": truncate_text(self.text, 3000), "response_type": "ephemeral", "blocks": self.blocks}
+            )
+        return self._ack_json
 
 
 def _plain(text: str) -> Answer:
@@ -106,66 +122,90 @@ def _help(services: Services, caller: Caller, command: g.Help) -> Answer:
 
 def _status(services: Services, caller: Caller, command: g.Status) -> Answer:
     target = command.target
-    tickets = services.tickets
     if isinstance(target, g.TicketTarget):
-        state = tickets.state(team_id=caller.team_id, ref=target.ref)
-        _require_visible(caller, state)
-        view = state.view(services.book)
-        from handlers.blocks.status import status_text as _text
-
-        return Answer(text=_text([view], state.now, title=view.ref), blocks=ticket_detail(view, state.now))
-    filters: dict[str, Any] = {}
-    title = "Open tickets"
-    if not caller.is_agent:
-        return _status_for_requester(services, caller)
-    if isinstance(target, g.DefaultTarget):
-        client = _client_of_channel(services, caller)
-        if client is not None:
-            filters["client_key"], title = client, f"Open tickets of {services.book.clients[client].name}"
-        elif caller.in_dm or caller.channel_id is None:
-            filters["assignee"], title = caller.user_id, "Your open tickets"
-        else:
-            filters["channel_id"], title = caller.channel_id, "Open tickets in this channel"
-    elif isinstance(target, g.MineTarget):
-        filters["assignee"], title = caller.user_id, "Your open tickets"
-    elif isinstance(target, g.UserTarget):
-        user = caller.user_id if target.user.me else target.user.user_id
-        if not user:
-            return _plain(f"I can't tell who @{target.user.name} is: pick them from Slack's @-autocomplete.")
-        filters["assignee"], title = user, f"Open tickets of <@{user}>"
-    elif isinstance(target, g.ChannelTarget):
-        if not target.channel.channel_id:
-            return _plain(
-                f"I can't tell which channel #{target.channel.name} is: pick it from Slack's #-autocomplete."
-            )
-        filters["channel_id"], title = (
-            target.channel.channel_id,
-            f"Open tickets in <#{target.channel.channel_id}>",
+        scope = "agent" if caller.is_agent else caller.user_id
+        return services.answers.get_or_compute(
+            caller.team_id,
+            ("ticket", target.ref.upper(), scope),
+            lambda: _status_of_ticket(services, caller, target.ref),
         )
-    elif isinstance(target, g.ClientTarget):
-        client = _require_client(services, target.client)
-        filters["client_key"], title = client, f"Open tickets of {services.book.clients[client].name}"
-    elif isinstance(target, g.BreachedTarget):
-        filters["state"], title = "breached", "Breached tickets"
-    elif isinstance(target, g.AtRiskTarget):
-        filters["state"], title = "at_risk", "Tickets at risk"
-    views, total, now = tickets.open_tickets(team_id=caller.team_id, limit=STATUS_PAGE, **filters)
-    plain_title = title.replace("<@", "@").replace("<#", "#").replace(">", "")
-    more = f"\n… and {total - len(views)} more" if total > len(views) else ""
-    return Answer(
-        text=f"{plain_title}: {total} open",
-        blocks=status_message(views, now, title=truncate_text(plain_title, 150), total=total),
-        detail=lambda: status_text(views, now, title=plain_title) + more,
+    if not caller.is_agent:  # clients see their own tickets only
+        filters: dict[str, Any] = {"requester": caller.user_id}
+        title = "Your open requests"
+    else:
+        found = _status_filters(services, caller, target)
+        if isinstance(found, Answer):
+            return found
+        filters, title = found
+    key = ("list", tuple(sorted(filters.items())), "agent" if caller.is_agent else caller.user_id)
+    return services.answers.get_or_compute(
+        caller.team_id, key, lambda: _status_list(services, caller.team_id, filters, title)
     )
 
 
-def _status_for_requester(services: Services, caller: Caller) -> Answer:
-    """Clients see their own tickets only."""
-    views, total, now = services.tickets.open_tickets(team_id=caller.team_id, limit=STATUS_PAGE)
-    own = [v for v in views if v.requester == caller.user_id]
+def _status_of_ticket(services: Services, caller: Caller, ref: str) -> Answer:
+    state = services.tickets.state(team_id=caller.team_id, ref=ref)
+    _require_visible(caller, state)
+    view = state.view(services.book)
+    return Answer(text=status_text([view], state.now, title=view.ref), blocks=ticket_detail(view, state.now))
+
+
+def _status_filters(
+    services: Services, caller: Caller, target: g.StatusTarget
+) -> tuple[dict[str, Any], str] | Answer:
+    """The query an agent's ``/sla status <target>`` stands for, and its title."""
+    if isinstance(target, g.DefaultTarget):
+        client = _client_of_channel(services, caller)
+        if client is not None:
+            return {"client_key": client}, f"Open tickets of {services.book.clients[client].name}"
+        if caller.in_dm or caller.channel_id is None:
+            return {"assignee": caller.user_id}, "Your open tickets"
+        return {"channel_id": caller.channel_id}, "Open tickets in this channel"
+    if isinstance(target, g.MineTarget):
+        return {"assignee": caller.user_id}, "Your open tickets"
+    if isinstance(target, g.UserTarget):
+        user = caller.user_id if target.user.me else target.user.user_id
+        if not user:
+            return _plain(f"I can't tell who @{target.user.name} is: pick them from Slack's @-autocomplete.")
+        return {"assignee": user}, f"Open tickets of <@{user}>"
+    if isinstance(target, g.ChannelTarget):
+        channel = target.channel.channel_id
+        if not channel:
+            return _plain(
+                f"I can't tell which channel #{target.channel.name} is: pick it from Slack's #-autocomplete."
+            )
+        return {"channel_id": channel}, f"Open tickets in <#{channel}>"
+    if isinstance(target, g.ClientTarget):
+        client = _require_client(services, target.client)
+        return {"client_key": client}, f"Open tickets of {services.book.clients[client].name}"
+    if isinstance(target, g.BreachedTarget):
+        return {"state": "breached"}, "Breached tickets"
+    if isinstance(target, g.AtRiskTarget):
+        return {"state": "at_risk"}, "Tickets at risk"
+    return {}, "All open tickets"
+
+
+def _status_list(services: Services, team_id: str, filters: dict[str, Any], title: str) -> Answer:
+    page = services.tickets.open_page(team_id=team_id, limit=STATUS_PAGE, **filters)
+    plain_title = title.replace("<@", "@").replace("<#", "#").replace(">", "")
+    total = f"{page.total}" if page.total_is_exact else f"{page.total}+"
+    more = f"\n… and {total} in all" if page.total > len(page.views) else ""
+
+    def full_listing() -> str:  # the terminal (`slabot cmd "status …"`) lists them all
+        every = services.tickets.open_page(team_id=team_id, limit=TERMINAL_LIMIT, count_limit=None, **filters)
+        cut = f"\n… and {every.total - len(every.views)} more" if every.total > len(every.views) else ""
+        return status_text(every.views, every.now, title=plain_title) + cut
+
     return Answer(
-        text=status_text(own, now, title="Your open requests"),
-        blocks=status_message(own, now, title="Your open requests"),
+        text=f"{plain_title}: {total} open",
+        blocks=status_message(
+            page.views,
+            page.now,
+            title=truncate_text(plain_title, 150),
+            total=page.total,
+            total_is_exact=page.total_is_exact,
+        ),
+        detail=full_listing if more else (lambda: status_text(page.views, page.now, title=plain_title)),
     )
 
 
@@ -368,6 +408,89 @@ def register_extra(command_type: type, handler: Callable[[Services, Caller, Any]
 
 # ---- the Bolt listener ---------------------------------------------------------------------------
 
+#: Slack wants the ack within 3 s; an answer not ready after this many seconds is acked with a
+#: placeholder and sent through the command's ``response_url`` when it is ready.
+ACK_BUDGET_SECONDS = 2.0
+WORKING_TEXT = "Working on it… the answer follows in a moment."
+SORRY_TEXT = (
+    "Something went wrong on my side (it is logged). Try again in a moment; `/sla help` lists the commands."
+)
+
+
+class AckDeadline:
+    """One daemon thread that fires callbacks at deadlines (cheaper than a Timer thread per request)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._cancelled: set[int] = set()
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def at(self, seconds: float, callback: Callable[[], None]) -> int:
+        with self._cond:
+            token = next(self._seq)
+            heapq.heappush(self._heap, (time.monotonic() + seconds, token, callback))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="slabot-ack-deadline", daemon=True)
+                self._thread.start()
+            if self._heap[0][1] == token:  # only an earlier deadline needs to wake the thread
+                self._cond.notify()
+            return token
+
+    def cancel(self, token: int) -> None:
+        with self._cond:
+            self._cancelled.add(token)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                deadline, token, callback = self._heap[0]
+                delay = deadline - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                heapq.heappop(self._heap)
+                if token in self._cancelled:
+                    self._cancelled.discard(token)
+                    continue
+            try:
+                callback()
+            except Exception:
+                log.exception("ack deadline callback failed")
+
+
+class _OneAck:
+    """Whoever comes first acks: the answer, or the placeholder at the deadline."""
+
+    def __init__(self, ack: Ack) -> None:
+        self._ack = ack
+        self._lock = threading.Lock()
+        self.placeholder_sent = False
+        self.answered = False
+
+    def placeholder(self) -> None:
+        with self._lock:
+            if self.answered:
+                return
+            self.placeholder_sent = True
+        self._ack(text=WORKING_TEXT, response_type="ephemeral")
+
+    def answer(self, result: Answer) -> bool:
+        """Ack with ``result``; False when the placeholder went first (send it another way)."""
+        with self._lock:
+            if self.placeholder_sent:
+                return False
+            self.answered = True
+        # the rendered body is cached on the answer: a cached /sla status costs no JSON encoding
+        self._ack.response = BoltResponse(status=200, body=result.ack_body())
+        return True
+
+
+_deadlines = AckDeadline()
+
 
 def queue_notes(services: Services, team_id: str, notes: list[ThreadNote]) -> None:
     """Hand the change notes to the outbox (kind ``message``): delivered by the notifier with retries,
@@ -407,17 +530,31 @@ def post_notes(client: WebClient, notes: list[ThreadNote]) -> None:
 
 def register(app: App, services: Services) -> None:
     @app.command("/sla")
-    def on_sla(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        caller = Caller(
-            team_id=body.get("team_id") or "",
-            user_id=body.get("user_id") or "",
-            channel_id=body.get("channel_id"),
-            is_agent=services.people.is_agent(body.get("team_id") or "", body.get("user_id")),
-        )
-        result = answer(services, caller, body.get("text") or "")
-        ack(text=truncate_text(result.text, 3000), blocks=result.blocks, response_type="ephemeral")
-        queue_notes(services, caller.team_id, result.notes)
-        services.after_change(caller.team_id, result)
+    def on_sla(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        once = _OneAck(ack)
+        token = _deadlines.at(ACK_BUDGET_SECONDS, once.placeholder)
+        try:
+            team_id = body.get("team_id") or ""
+            caller = Caller(
+                team_id=team_id,
+                user_id=body.get("user_id") or "",
+                channel_id=body.get("channel_id"),
+                is_agent=services.people.is_agent(team_id, body.get("user_id")),
+            )
+            result = answer(services, caller, body.get("text") or "")
+        except Exception:  # a bug, not a user's mistake: a short apology instead of Slack's timeout
+            log.exception("/sla %r failed", body.get("text"))
+            result = _plain(SORRY_TEXT)
+        _deadlines.cancel(token)
+        if not once.answer(result):
+            respond(
+                text=truncate_text(result.text, 3000),
+                blocks=result.blocks,
+                response_type="ephemeral",
+                replace_original=True,
+            )
+        queue_notes(services, body.get("team_id") or "", result.notes)
+        services.after_change(body.get("team_id") or "", result)
 
 
 __all__ = ["Answer", "Caller", "ThreadNote", "answer", "context", "register", "register_extra"]

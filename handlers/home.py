@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.services.home_refresh import HomeRefresher
 from handlers.blocks.home import home_view
 from handlers.ids import ActionId
 from sla.durations import format_duration
@@ -50,10 +51,21 @@ def publish_home(services: Services, client: WebClient, team_id: str, user_id: s
 
 
 def register(app: App, services: Services) -> None:
+    def publish(team_id: str, user_id: str) -> None:
+        client = services.client_for(team_id)
+        if client is not None:
+            publish_home(services, client, team_id, user_id)
+
+    refresher = HomeRefresher(publish, debounce=services.settings.home_refresh_seconds)
+    services.tickets.after_commit.append(refresher.changed)
+    services.extras["home_refresher"] = refresher
+
     @app.event("app_home_opened")
     def on_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") == "home":
-            publish_home(services, client, body.get("team_id") or "", event["user"])
+            team_id = body.get("team_id") or ""
+            publish_home(services, client, team_id, event["user"])
+            refresher.opened(team_id, event["user"])
 
     @app.action(ActionId.HOME_REFRESH.value)
     def on_refresh(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

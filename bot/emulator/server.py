@@ -328,6 +328,8 @@ class SlackEmulator:
         self._ephemerals: list[dict[str, Any]] = []
         self._files: dict[str, UploadedFile] = {}
         self._views: dict[str, dict[str, Any]] = {}
+        self._oauth_codes: dict[str, dict[str, str]] = {}  # code -> team_id, team_name, user_id
+        self._token_teams: dict[str, tuple[str, str]] = {}  # tokens issued by oauth.v2.access
         self._home_views: dict[str, str] = {}
         self._fail_next: dict[str, deque[tuple[str, int]]] = {}
         self._rate_limits: list[_RateLimit] = []
@@ -364,6 +366,7 @@ class SlackEmulator:
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "apps.connections.open": self._apps_connections_open,
+            "oauth.v2.access": self._oauth_v2_access,
         }
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -894,12 +897,13 @@ class SlackEmulator:
         return {"ok": True, "args": args}
 
     def _auth_test(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        team_id, team_name = self._token_teams.get(token, (self.team_id, self.team_name))
         return {
             "ok": True,
             "url": f"https://{self.team_domain}.slack.com/",
-            "team": self.team_name,
+            "team": team_name,
             "user": self.users[self.bot_user_id]["name"],
-            "team_id": self.team_id,
+            "team_id": team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
@@ -1276,6 +1280,44 @@ class SlackEmulator:
             message.update(files=copy.deepcopy(shown), upload=True)
             self._append(conv, message, thread_ts)
         return {"ok": True, "files": shown}
+
+    def grant_oauth_code(
+        self,
+        code: str,
+        *,
+        team_id: str | None = None,
+        team_name: str | None = None,
+        user_id: str = "U0INSTALL1",
+    ) -> None:
+        """What Slack does when a user approves the install: ``code`` (sent to the app's redirect URL)
+        can be exchanged once by ``oauth.v2.access`` for a bot token of ``team_id`` (default: the emulated team)."""
+        with self._lock:
+            self._oauth_codes[code] = {
+                "team_id": team_id or self.team_id,
+                "team_name": team_name or self.team_name,
+                "user_id": user_id,
+            }
+
+    def _oauth_v2_access(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        grant = self._oauth_codes.pop(str(args.get("code")), None)
+        if grant is None:
+            raise SlackError("invalid_code")
+        issued = f"xoxb-{grant['team_id']}-{next(self._ids)}"
+        self._token_teams[issued] = (grant["team_id"], grant["team_name"])
+        if self.tokens is not None:
+            self.tokens.add(issued)
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": grant["user_id"]},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": issued,
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def _apps_connections_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         if not token.startswith("xapp-"):

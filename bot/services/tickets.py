@@ -146,6 +146,16 @@ class TicketChange:
     at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class OpenTickets:
+    """A page of open tickets: ``total`` match (at least ``total`` when ``total_is_exact`` is False)."""
+
+    views: list[TicketView]
+    total: int
+    total_is_exact: bool
+    now: datetime
+
+
 #: runs inside the change's transaction (write outbox rows, survey rows ... atomically with it)
 ChangeListener = Callable[[Transaction, TicketChange], None]
 #: runs after the commit (invalidate caches, refresh views); failures are logged, never raised
@@ -428,10 +438,35 @@ class TicketService:
         channel_id: str | None = None,
         assignee: str | None = None,
         client_key: str | None = None,
+        requester: str | None = None,
         state: StatusFilter = "all",
         limit: int = 20,
     ) -> tuple[list[TicketView], int, datetime]:
         """Open tickets with live countdowns (computed from the projection, no event replay)."""
+        page = self.open_page(
+            team_id=team_id,
+            channel_id=channel_id,
+            assignee=assignee,
+            client_key=client_key,
+            requester=requester,
+            state=state,
+            limit=limit,
+        )
+        return page.views, page.total, page.now
+
+    def open_page(
+        self,
+        *,
+        team_id: str,
+        channel_id: str | None = None,
+        assignee: str | None = None,
+        client_key: str | None = None,
+        requester: str | None = None,
+        state: StatusFilter = "all",
+        limit: int = 20,
+        count_limit: int | None = 1000,
+    ) -> OpenTickets:
+        """Like :meth:`open_tickets`, also telling whether ``total`` is exact (else "at least")."""
         now = self.clock.now()
         with self.uow.begin(read_only=True) as tx:
             page = tx.status.open_tickets(
@@ -440,14 +475,16 @@ class TicketService:
                 channel_id=channel_id,
                 assignee=assignee,
                 client_key=client_key,
+                requester=requester,
                 state=state,
                 limit=limit,
+                count_limit=count_limit,
             )
         views = []
         for item in page.items:
             timers = [self.live_timer(row, now) for row in item.timers]
             views.append(ticket_view(item.ticket, timers, self.book, None))
-        return views, page.total, now
+        return OpenTickets(views, page.total, page.total_is_exact, now)
 
     def live_timer(self, row: Any, now: datetime) -> MetricTimer:
         """A stored projection row brought forward to ``now`` (running timers keep counting)."""

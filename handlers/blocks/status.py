@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 TITLE_MAX = 150
 DEFAULT_MORE_HINT = (
-    "`/sla status breached` · `/sla status at-risk` · `/sla status client &lt;name&gt;` to narrow"
+    "narrow with `/sla status breached` · `/sla status at-risk` · `/sla status client &lt;name&gt;` "
+    '· `/sla status @person`, or list them all in a terminal: `slabot cmd "status …"`'
 )
 _SAFE_URL = re.compile(r"https?://[^\s<>|]+")
 _OPEN_STATUSES = {"", "open", "new", "running"}
@@ -125,13 +126,15 @@ def status_message(
     empty_text: str = "No open tickets here. 🎉",
     max_blocks: int = MAX_BLOCKS["message"],
     total: int | None = None,
+    total_is_exact: bool = True,
 ) -> list[Block]:
     """The answer to ``/sla status``: a header, a summary, one section per ticket (most urgent first),
     and — when they do not all fit — ``… and 37 more — <how to narrow>``.
 
     ``limit_more_hint`` is mrkdwn (escape any user text in it). ``total``: when ``tickets`` is only
     the most urgent page of a larger result (e.g. 100,000 open tickets: query the first
-    :data:`STATUS_PAGE` by due time and pass the count), the number of matching tickets.
+    :data:`STATUS_PAGE` by due time and pass the count), the number of matching tickets;
+    ``total_is_exact=False`` when it was only counted up to a cap (shown as "1000+").
     """
     blocks: list[Block] = [header(title)]
     if not tickets:
@@ -143,8 +146,9 @@ def status_message(
     fits = total <= room
     shown = ordered if fits else ordered[: max(room - 1, 0)]
     summary = summary_line(ordered, now)
+    plus = "" if total_is_exact else "+"
     if total > len(ordered):
-        summary = f"{total} open · the {len(shown)} most urgent below"
+        summary = f"{total}{plus} open · the {len(shown)} most urgent below"
     blocks.append(context(summary))
     for ticket in shown:
         blocks.append(
@@ -155,7 +159,7 @@ def status_message(
         )
     hidden = total - len(shown)
     if hidden:
-        blocks.append(context(f"… and {hidden} more — {limit_more_hint or DEFAULT_MORE_HINT}"))
+        blocks.append(context(f"… and {hidden}{plus} more — {limit_more_hint or DEFAULT_MORE_HINT}"))
     return blocks
 
 

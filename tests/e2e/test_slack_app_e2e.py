@@ -18,6 +18,7 @@ from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
 from bot.server import BackgroundServer
 from bot.settings import Settings
+from handlers import commands
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-signing-secret"
@@ -56,7 +57,9 @@ class Harness:
 
 
 @pytest.fixture
-def harness(tmp_path: Path) -> Iterator[Harness]:
+def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    # a loaded test machine must not turn answers into placeholders sent to Slack's response_url
+    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
     clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))  # a Tuesday, 10:00 in Berlin
     with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
         for user in (AGENT, "U0AGENT002", CLIENT, OUTSIDER):
@@ -70,6 +73,7 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
             DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}",
             SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
             SLABOT_SCHEDULER=False,
+            SLABOT_HOME_REFRESH_SECONDS=0,
         )
         runtime = bootstrap(settings, clock=clock)
         with BackgroundServer(runtime.web) as server:
@@ -189,3 +193,90 @@ def test_status_lists_are_cut_within_slack_limits(harness: Harness) -> None:
     answer = harness.command("status client acme")
     assert len(answer["blocks"]) <= 50
     assert "more" in json.dumps(answer["blocks"])
+
+
+def test_status_is_cached_until_a_ticket_changes_from_any_source(harness: Harness) -> None:
+    cache = harness.runtime.services.answers
+    assert "No open tickets" in _ephemeral_text(harness.command("status"))
+    assert "No open tickets" in _ephemeral_text(harness.command("status"))
+    assert cache.hits >= 1
+    # a ticket opened by a client's message (not by a command) shows in the very next answer
+    ts = harness.slack.post_user_message(SUPPORT, CLIENT, "Exports fail")["ts"]
+    harness.event(inbound.message_event(SUPPORT, CLIENT, "Exports fail", ts), event_id="EvCache1")
+    harness.wait_for(lambda: "T-1" in _ephemeral_text(harness.command("status")))
+    # countdowns move: after a few seconds the answer is computed again
+    first = _ephemeral_text(harness.command("status"))
+    harness.clock.advance(timedelta(minutes=7))
+    later = _ephemeral_text(harness.command("status"))
+    assert first != later
+
+
+def test_a_client_sees_only_their_own_requests(harness: Harness) -> None:
+    tickets = harness.runtime.services.tickets
+    for n in range(45):  # other people's tickets, more urgent than the client's own
+        tickets.open(team_id=TEAM, client_key="acme", source="import", priority="P1", title=f"other {n}")
+    tickets.open(
+        team_id=TEAM, client_key="acme", source="slack_thread", priority="P3", title="Mine", requester=CLIENT
+    )
+    own = _ephemeral_text(harness.command("status", user=CLIENT))
+    assert "Mine" in own and "other 1" not in own
+    assert "T-46" in own
+    assert "can't find ticket T-1" in _ephemeral_text(harness.command("status T-1", user=CLIENT))
+
+
+def test_app_home_is_refreshed_when_a_ticket_changes(harness: Harness) -> None:
+    harness.event(inbound.app_home_opened_event(AGENT), event_id="EvHome2")
+    harness.wait_for(lambda: harness.slack.home_view(AGENT) is not None)
+    assert "T-1" not in json.dumps(harness.slack.home_view(AGENT))
+    harness.command("start P1 acme Checkout broken")
+    harness.command("take T-1")
+    harness.wait_for(lambda: "T-1" in json.dumps(harness.slack.home_view(AGENT)))
+    # every later change refreshes it again
+    harness.command("resolve T-1")
+    harness.wait_for(lambda: "Checkout broken" not in json.dumps(harness.slack.home_view(AGENT)))
+
+
+def test_a_slow_answer_is_acked_at_once_and_sent_to_the_response_url(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import http.server
+    import threading
+
+    from bot import grammar as g
+    from handlers import commands
+
+    received: list[dict] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    slow_help = commands._HANDLERS[g.Help]
+
+    def slow(services, caller, command):  # type: ignore[no-untyped-def]
+        time.sleep(0.6)
+        return slow_help(services, caller, command)
+
+    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 0.1)
+    monkeypatch.setitem(commands._HANDLERS, g.Help, slow)
+    try:
+        started = time.monotonic()
+        body = inbound.slash_command(
+            "help", AGENT, SUPPORT, response_url=f"http://127.0.0.1:{hook.server_port}/hook"
+        )
+        status, text = harness.post(body)
+        assert status == 200 and time.monotonic() - started < 0.5
+        assert json.loads(text)["text"] == commands.WORKING_TEXT
+        harness.wait_for(lambda: bool(received))
+        assert received[0]["response_type"] == "ephemeral" and "/sla status" in received[0]["text"]
+    finally:
+        hook.shutdown()
+        hook.server_close()

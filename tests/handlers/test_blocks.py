@@ -213,6 +213,16 @@ def test_status_cut_says_how_many_more_and_how_to_narrow() -> None:
     assert check_blocks(blocks) == []
 
 
+def test_status_page_of_a_capped_count_says_at_least() -> None:
+    page = [ticket(f"T-{n}") for n in range(1, 41)]
+    blocks = status_message(page, NOW, total=1000, total_is_exact=False)
+    assert blocks[1]["elements"][0]["text"] == "1000+ open · the 40 most urgent below"
+    more = blocks[-1]["elements"][0]["text"]
+    assert more.startswith("… and 960+ more — narrow with `/sla status breached`")
+    assert "slabot cmd" in more  # and a way to see them all
+    assert check_blocks(blocks) == []
+
+
 def test_status_exactly_filling_the_message_is_not_cut() -> None:
     blocks = status_message([ticket(f"T-{n}") for n in range(1, 49)], NOW)
     assert len(blocks) == 50
