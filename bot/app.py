@@ -228,7 +228,9 @@ def bootstrap(
 
     web.route("GET", "/healthz", healthz)
     runtime = Runtime(settings=settings, clock=clock, engine=engine, services=services, app=app, web=web)
-    from bot import features
+    from bot import features, tasks
+
+    tasks.install(runtime)  # POST /tasks/sweep, for hosts whose cron drives the sweep
 
     features.install_all(runtime)
     return runtime
