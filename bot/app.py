@@ -236,6 +236,18 @@ def bootstrap(
     return runtime
 
 
+def socket_mode_handler(runtime: Runtime) -> Any:
+    """Socket Mode (``SLACK_APP_TOKEN``): the app opens a WebSocket to Slack (``apps.connections.open``
+    on ``SLACK_API_URL``) and receives commands, interactivity and events over it — no public URL.
+    The same Bolt app, so the same listeners answer. ``start()`` blocks; ``connect()`` does not."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    token = runtime.settings.slack_app_token
+    if token is None:
+        raise ValueError("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...)")
+    return SocketModeHandler(runtime.app, token.get_secret_value(), web_client=runtime.app.client)
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None, **kw: Any) -> App:
     """The Bolt app with every listener registered (see :func:`bootstrap` for the rest)."""
     return bootstrap(settings, clock=clock, **kw).app

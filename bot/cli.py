@@ -97,11 +97,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scheduler = _start_scheduler(runtime)
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from bot.app import socket_mode_handler
 
-            assert settings.slack_app_token is not None
             print("slabot: connecting to Slack in Socket Mode", file=sys.stderr)
-            SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value()).start()
+            socket_mode_handler(runtime).start()
         else:
             from bot.server import serve
 

@@ -330,6 +330,8 @@ class SlackEmulator:
         self._views: dict[str, dict[str, Any]] = {}
         self._oauth_codes: dict[str, dict[str, str]] = {}  # code -> team_id, team_name, user_id
         self._token_teams: dict[str, tuple[str, str]] = {}  # tokens issued by oauth.v2.access
+        #: the WebSocket URL ``apps.connections.open`` hands out (None: Socket Mode not emulated)
+        self.socket_mode_url: str | None = None
         self._home_views: dict[str, str] = {}
         self._fail_next: dict[str, deque[tuple[str, int]]] = {}
         self._rate_limits: list[_RateLimit] = []
@@ -1322,6 +1324,8 @@ class SlackEmulator:
     def _apps_connections_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         if not token.startswith("xapp-"):
             raise SlackError("not_allowed_token_type")
+        if self.socket_mode_url:  # a test's WebSocket server stands in for Slack's
+            return {"ok": True, "url": self.socket_mode_url}
         raise SlackError("socket_mode_not_emulated")
 
 
