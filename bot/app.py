@@ -101,7 +101,9 @@ class Services:
     def link_channel(self, *, team_id: str, channel_id: str, client_key: str, actor: str | None) -> None:
         now = self.clock.now()
         with self.uow.begin() as tx:
-            tx.channel_links.link(team_id=team_id, channel_id=channel_id, client_key=client_key, now=now)
+            tx.channel_links.link(
+                team_id=team_id, channel_id=channel_id, client_key=client_key, linked_by=actor, at=now
+            )
             tx.audit.record(
                 team_id=team_id,
                 actor=actor,

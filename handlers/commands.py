@@ -343,7 +343,12 @@ def _assign(services: Services, caller: Caller, command: g.Assign) -> Answer:
 
 
 def _link(services: Services, caller: Caller, command: g.Link) -> Answer:
-    _require_agent(caller, "link channels")
+    admins = services.settings.admins
+    if admins:  # with SLABOT_ADMINS set, only they link channels; else any agent may
+        if caller.user_id not in admins:
+            raise TicketError("Only slabot's admins (SLABOT_ADMINS) can link channels to clients.")
+    else:
+        _require_agent(caller, "link channels")
     client = _require_client(services, command.client)
     if not command.channel.channel_id:
         return _plain("Pick the channel from Slack's #-autocomplete so I get its id.")

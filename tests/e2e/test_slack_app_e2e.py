@@ -280,3 +280,43 @@ def test_a_slow_answer_is_acked_at_once_and_sent_to_the_response_url(
     finally:
         hook.shutdown()
         hook.server_close()
+
+
+def test_an_admin_links_a_channel_and_client_messages_there_open_tickets(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_channel = "C0NEWACME1"
+    harness.slack.add_channel(new_channel, "acme-escalations", members=[AGENT, CLIENT])
+    monkeypatch.setattr(harness.runtime.services.settings, "admin_ids", "U0AGENT002")
+    refused = _ephemeral_text(harness.command(f"link <#{new_channel}|acme-escalations> acme"))
+    assert "Only slabot's admins" in refused
+    linked = _ephemeral_text(
+        harness.command(f"link <#{new_channel}|acme-escalations> acme", user="U0AGENT002")
+    )
+    assert "Linked" in linked
+    ts = harness.slack.post_user_message(new_channel, CLIENT, "URGENT: checkout is down")["ts"]
+    harness.event(
+        inbound.message_event(new_channel, CLIENT, "URGENT: checkout is down", ts), event_id="EvLink"
+    )
+    harness.wait_for(lambda: len(harness.slack.thread(new_channel, ts)) >= 2)
+    state = harness.runtime.services.tickets.state_by_thread(
+        team_id=TEAM, channel_id=new_channel, thread_ts=ts
+    )
+    assert state is not None and state.ticket.client_key == "acme"
+    ts2 = harness.slack.post_user_message(new_channel, CLIENT, "invoices missing")["ts"]
+    harness.event(inbound.message_event(new_channel, CLIENT, "invoices missing", ts2), event_id="EvLink2")
+    harness.wait_for(lambda: len(harness.slack.thread(new_channel, ts2)) >= 2)
+    second = harness.runtime.services.tickets.state_by_thread(
+        team_id=TEAM, channel_id=new_channel, thread_ts=ts2
+    )
+    assert second is not None
+    # an agent's ✅ on the client's message resolves it
+    harness.event(
+        inbound.reaction_added_event(AGENT, "white_check_mark", new_channel, ts2), event_id="EvLink3"
+    )
+    harness.wait_for(
+        lambda: (
+            harness.runtime.services.tickets.state(team_id=TEAM, ref=second.ticket.ref).ticket.status
+            == "resolved"
+        )
+    )
