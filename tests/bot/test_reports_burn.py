@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from bot.clock import ManualClock
 from bot.reports.delivery import BurnRateJob, summary_due
 from bot.services.reports import ReportService, episode_start
@@ -114,6 +116,7 @@ def test_the_lead_is_warned_once_per_episode(uow: UnitOfWork) -> None:
     assert status.attainment.total == 10 and status.attainment.met == 2  # W46's and T-2's; 8 misses
 
 
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 def test_no_warning_while_the_objective_holds(uow: UnitOfWork) -> None:
     clock = ManualClock(t(8))
     F.fortnight(uow, clock)

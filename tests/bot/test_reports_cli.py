@@ -86,3 +86,14 @@ def test_mistakes_are_messages(database: Path, capsys: pytest.CaptureFixture[str
     assert "needs --out" in capsys.readouterr().err
     assert main(["report", "week", "--team", "T0NOBODY01"]) == 0  # an empty workspace: an empty report
     assert "No SLA timers in this period." in capsys.readouterr().out
+
+
+def test_slabot_cmd_report_prints_the_whole_report(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["cmd", "report 2026-W47 acme", "--team", F.TEAM]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("SLA summary — Acme Corp, 2026-W47")
+    assert "P1 first response: 50 % ▼ -50 pp" in out and "Compliance table:" in out
+    assert main(["cmd", "report fortnight", "--team", F.TEAM]) == 0
+    assert "I don't know the client 'fortnight'" in capsys.readouterr().out  # the grammar's answer

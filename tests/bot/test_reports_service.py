@@ -34,6 +34,8 @@ def _fixtures() -> ModuleType:
 
 
 F = _fixtures()
+#: the figures are checked on both backends once (test_the_week_hand_computed); the rest on SQLite only
+SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
@@ -89,6 +91,7 @@ def test_the_week_hand_computed(stored: tuple[ReportService, ManualClock]) -> No
     )
 
 
+@SQLITE_ONLY
 def test_the_csv(stored: tuple[ReportService, ManualClock]) -> None:
     service, _ = stored
     rows = list(csv.DictReader(io.StringIO(service.build(team_id=F.TEAM, period="2026-W47").csv())))
@@ -115,6 +118,7 @@ def test_the_csv(stored: tuple[ReportService, ManualClock]) -> None:
     assert rows[3]["paused_total_seconds"] == "7200"
 
 
+@SQLITE_ONLY
 def test_one_client_and_errors(stored: tuple[ReportService, ManualClock]) -> None:
     service, _ = stored
     report = service.build(team_id=F.TEAM, period="2026-11", client="Acme")  # keys are case-insensitive
@@ -131,6 +135,7 @@ def test_one_client_and_errors(stored: tuple[ReportService, ManualClock]) -> Non
     assert empty.chart()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@SQLITE_ONLY
 def test_what_is_at_risk_now(uow: UnitOfWork) -> None:
     clock = ManualClock(MONDAY)
     tickets = F.fortnight(uow, clock)
@@ -155,6 +160,7 @@ class FakeFeedback:
         return {"csat": 92.0, "nps": 35, "sentiment": 0.3, "responses": 12}
 
 
+@SQLITE_ONLY
 def test_feedback_section_only_when_the_feature_answers(stored: tuple[ReportService, ManualClock]) -> None:
     service, _ = stored
     assert service.build(team_id=F.TEAM, period="week").summary.section("Feedback") is None
@@ -196,7 +202,7 @@ contracts:
 """
 
 
-@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_a_stored_replay_of_the_servicenow_log_reports_what_the_replay_says(uow: UnitOfWork) -> None:
     if not SERVICENOW.exists():
         if os.environ.get("CI") == "true":
@@ -289,6 +295,7 @@ UPTIME_CONTRACT = F.CONTRACT.replace(
 )
 
 
+@SQLITE_ONLY
 def test_uptime_and_credits_come_from_the_incidents_feature(uow: UnitOfWork) -> None:
     from bot.services.incidents import UptimeService
     from sla.contracts import load_contracts_text
