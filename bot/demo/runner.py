@@ -195,8 +195,17 @@ class DemoWorld:
             self.slack.add_usergroup(group_id, handle, members)
         for channel_id, (name, members) in CHANNELS.items():
             self.slack.add_channel(channel_id, name, members=members)
-        settings = Settings(
-            _env_file=None,
+
+        class DemoSettings(Settings):
+            """Only what the demo sets: neither the environment nor a ``.env`` file changes the day."""
+
+            @classmethod
+            def settings_customise_sources(
+                cls, settings_cls: Any, init_settings: Any, **_sources: Any
+            ) -> tuple[Any, ...]:
+                return (init_settings,)
+
+        settings = DemoSettings(
             SLACK_BOT_TOKEN=BOT_TOKEN,
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
             SLACK_API_URL=self.slack.url,
@@ -229,8 +238,17 @@ class DemoWorld:
             worker_id="demo",
         )
         self._jobs = {job.id: job for job in features.jobs_all(self.runtime)}
+        # The first sentiment score loads its lexicons (seconds on a busy machine) and the survey
+        # modal's listener scores a comment before it acks, within Slack's 3 s: load them up front,
+        # as a server that has been running a while has.
+        from sla.sentiment import score
+
+        score("warm-up")
 
     def close(self) -> None:
+        executor = getattr(self, "_executor", None)
+        if executor is not None:  # let listeners still running finish before Slack goes away
+            executor.wait_idle(self.listener_timeout)
         while self._stack:
             step = self._stack.pop()
             try:

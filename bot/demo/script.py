@@ -27,7 +27,7 @@ from bot.demo.runner import TEAM, DemoError, DemoWorld
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 3, 2)  # a Monday: Berlin, New York and London offices all open, no holiday
-START = datetime.combine(DAY, time(8, 55), BERLIN)
+START = datetime.combine(DAY, time(9, 0), BERLIN)
 
 # who is who (user ids of examples/contracts.yaml)
 ANA, BEN, CHLOE = "U0AGENT001", "U0AGENT002", "U0AGENT003"
