@@ -129,6 +129,11 @@ def deliver_on_demand(service: ReportService, client: WebClient, job: OnDemand) 
         log.warning("could not post the report to %s: %s", job.destination, reason)
         _tell(client, job, report_failed_blocks(reason), f"The report could not be posted: {reason}")
         return None
+    except Exception:  # a thread of its own: nothing above it would tell the caller
+        log.exception("report for %s failed", job.team_id)
+        reason = "something went wrong on our side (it is in the logs); try again in a minute"
+        _tell(client, job, report_failed_blocks(reason), f"The report could not be built: {reason}")
+        return None
     blocks = report_summary_blocks(report.summary, posted_in=job.destination)
     _tell(client, job, blocks, report.title)
     return report
