@@ -171,12 +171,17 @@ class TicketIngest:
 
             for offset, (event, xid) in enumerate(zip(events, xids, strict=True)):
                 index = first_index + offset
+                if event.actor and len(event.actor) > 64:  # the actor column holds a Slack id's length
+                    event = replace(event, actor=event.actor[:64])
 
                 def problem(message: str, event: SourceEvent = event, index: int = index) -> None:
                     plan.problems.append(
                         Outcome(index, event.event_id, event.ticket_id, "rejected", None, message)
                     )
 
+                if len(xid) > 200 or len(self.external_ref(source, event.ticket_id)) > 200:
+                    problem("the event id and the ticket id may have at most 150 characters")
+                    continue
                 try:
                     sim = load(event.ticket_id)
                 except TicketError as exc:

@@ -42,7 +42,16 @@ from sla.metrics import EventKind
 
 MAX_BATCH = 1000
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+def _text(max_length: int) -> Any:
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)]
+
+
+# bounded by the columns they land in (ids get a "<source>:" prefix of at most 40 characters)
+Id = _text(150)
+Name = _text(100)
+SlackId = _text(64)
+Ts = _text(32)
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 
 
@@ -67,18 +76,18 @@ class SourceEvent:
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: Text
-    ticket_id: Text
+    id: Id
+    ticket_id: Id
     timestamp: AwareDatetime
     event: EventKind
-    priority: Text | None = None
-    status: Text | None = None
-    client: Text | None = None
-    actor: Text | None = None
+    priority: Name | None = None
+    status: Name | None = None
+    client: Name | None = None
+    actor: SlackId | None = None
     note: Note | None = None
     title: Note | None = None
-    channel_id: Text | None = None
-    thread_ts: Text | None = None
+    channel_id: SlackId | None = None
+    thread_ts: Ts | None = None
 
     @model_validator(mode="after")
     def _needs(self) -> EventIn:

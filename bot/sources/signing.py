@@ -70,8 +70,10 @@ def parse_secrets(text: str | None) -> dict[str, SecretStr]:
             pairs.append((name.strip(), secret.strip()))
     out: dict[str, SecretStr] = {}
     for name, secret in pairs:
-        if not name or any(c in name for c in " :,"):
-            raise SecretsError(f"source name {name!r} must be a word without spaces, ':' or ','")
+        if not name or len(name) > 40 or any(c in name for c in " :,"):
+            raise SecretsError(
+                f"source name {name!r} must be a word of at most 40 characters without spaces, ':' or ','"
+            )
         if not secret:
             raise SecretsError(f"the secret of source {name!r} is empty")
         out[name] = SecretStr(secret)

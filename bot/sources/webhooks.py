@@ -115,14 +115,16 @@ class Webhooks:
         except TeamError as exc:
             log.error("webhook refused: %s", exc)
             return HttpResponse.json(503, {"ok": False, "error": str(exc)})
-        try:
-            events = read(team)
-        except PayloadError as exc:
-            log.info("webhook payload refused source=%s problems=%d", source, len(exc.errors))
-            return HttpResponse.json(
-                400, {"ok": False, "error": "bad payload", "problems": exc.errors, "stored": 0}
-            )
-        with self._lock:  # one request at a time per process: two deliveries cannot both open a ticket
+        # one request at a time per process (reading what is known, checking, storing): two
+        # deliveries cannot both open a ticket, nor compare a snapshot with a stale state
+        with self._lock:
+            try:
+                events = read(team)
+            except PayloadError as exc:
+                log.info("webhook payload refused source=%s problems=%d", source, len(exc.errors))
+                return HttpResponse.json(
+                    400, {"ok": False, "error": "bad payload", "problems": exc.errors, "stored": 0}
+                )
             return self._plan_and_apply(team, source, events)
 
     def _plan_and_apply(self, team: str, source: str, events: list[SourceEvent]) -> HttpResponse:

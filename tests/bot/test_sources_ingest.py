@@ -204,3 +204,25 @@ def test_resolve_team(uow: UnitOfWork, ingest: TicketIngest) -> None:
         ),
     )
     assert resolve_team(None, uow) == TEAM
+
+
+def test_values_are_bounded_by_their_columns(ingest: TicketIngest, uow: UnitOfWork) -> None:
+    with pytest.raises(PayloadError, match=r"id: String should have at most 150"):
+        parse_body(json.dumps(ev("e" * 151, "HD-1", 0, "opened", client="acme")).encode())
+    with pytest.raises(PayloadError, match=r"actor: String should have at most 64"):
+        parse_body(json.dumps(ev("e1", "HD-1", 0, "opened", client="acme", actor="a" * 65)).encode())
+    # the CSV import and the adapters are not bounded by the schema: the ingest keeps the columns safe
+    from dataclasses import replace
+
+    (opened,) = parse_body(json.dumps(ev("e1", "HD-9", 0, "opened", client="acme")).encode())
+    long_actor = replace(opened, actor="x" * 300)
+    too_long = replace(opened, event_id="y" * 199)
+    plan = ingest.plan(team_id=TEAM, source="crm", events=[too_long, long_actor])
+    assert [p.event_id for p in plan.problems] == ["y" * 199]
+    plan.problems.clear()
+    assert [o.status for o in ingest.apply(team_id=TEAM, source="crm", plan=plan)] == ["created"]
+    with uow.begin(read_only=True) as tx:
+        ticket = tx.tickets.get_by_external_ref(team_id=TEAM, external_ref="crm:HD-9")
+        assert ticket is not None
+        (row,) = tx.events.list_for_ticket(team_id=TEAM, ticket_id=ticket.id)
+        assert row.actor == "x" * 64
