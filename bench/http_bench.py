@@ -18,6 +18,9 @@ How it is measured:
 - 100,000 open tickets (acme/globex/initech, P1..P3, the contract's channels, about a fifth breached) are
   cloned from tickets opened through ``TicketService.open`` (so every column is what the app writes) and
   bulk-inserted with SQLAlchemy core ``executemany``;
+- slabot keeps a rendered ``/sla status`` answer for up to 3 s (``bot.services.answer_cache``; dropped when a
+  ticket changes), so the repeated identical command mostly measures the cached path, as agents re-typing
+  ``/sla status`` in a channel get it; the "answer cache off" phase shows the cost of computing every answer;
 - the load generator runs in a separate process (a ThreadPoolExecutor of ``--concurrency`` workers, one
   ``http.client`` connection each, reused while the server keeps it alive), so its Python work does not
   compete for the server's GIL; the first second of each phase is a warm-up and is not counted.
@@ -354,6 +357,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds per phase not counted")
     parser.add_argument("--server", choices=["stdlib", "waitress", "both"], default="both")
+    parser.add_argument(
+        "--uncached",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure /sla status with the answer cache off (every request queries and renders)",
+    )
     args = parser.parse_args(argv)
 
     import logging
@@ -400,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         bare = bare_web(slack.url)
         status_label = f"slabot /sla status ({args.tickets:,} open tickets)"
         breached_label = "slabot /sla status breached (team-wide)"
-        width = max(len(status_label), len(breached_label)) + 1
+        uncached_label = "slabot /sla status, cache TTL 0 (single flight)"
+        width = max(len(status_label), len(breached_label), len(uncached_label)) + 1
         for kind in servers:
             print(f"server: {SERVER_NAMES[kind]}")
             with serving(kind, bare) as bare_url, serving(kind, runtime.web) as slabot_url:
@@ -413,6 +423,14 @@ def main(argv: list[str] | None = None) -> int:
                 print("  " + status.line(width, base))
                 team = Result.of(breached_label, run_phase(pool, slabot_url, "status breached", args))
                 print("  " + team.line(width, base))
+                if args.uncached:
+                    ttl = runtime.services.answers.ttl
+                    runtime.services.answers.ttl = timedelta(0)  # every answer queried and rendered
+                    try:
+                        raw = Result.of(uncached_label, run_phase(pool, slabot_url, "status", args))
+                    finally:
+                        runtime.services.answers.ttl = ttl
+                    print("  " + raw.line(width, base))
             if not base.keepalive:
                 print(
                     "  (connections: the server closes each one, so every request opens a new TCP connection)"

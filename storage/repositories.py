@@ -935,29 +935,29 @@ class StatusQueries(_Repository):
             conditions.append(t.client_key == client_key)
         if requester is not None:
             conditions.append(t.requester == requester)
-        breached = or_(t.has_breach == true(), t.next_due_at <= now)
         if state == "breached":
-            conditions.append(breached)
-        elif state == "at_risk":
+            # two index ranges (ix_tickets_breach_due): tickets flagged breached, and unflagged ones whose
+            # running clock is past due; an OR of both would make PostgreSQL scan every open ticket.
+            flagged = [*conditions, t.has_breach == true()]
+            overdue = [*conditions, t.has_breach == false(), t.next_due_at <= now]
+            total = sum(self._count(c, count_limit) for c in (flagged, overdue))
+            exact = count_limit is None or total <= count_limit
+            total = total if exact else count_limit  # type: ignore[assignment]
+            tickets = sorted(
+                [*self._most_urgent(flagged, limit), *self._most_urgent(overdue, limit)],
+                key=lambda ticket: (ticket.next_due_at, ticket.id),
+            )[:limit]
+            return StatusPage(items=self._with_timers(team_id, tickets), total=total, total_is_exact=exact)
+        if state == "at_risk":
             conditions.append(t.has_breach == false())
             conditions.append(t.next_due_at > now)
             conditions.append(or_(t.next_risk_at <= now, t.next_due_at <= now + due_within))
         elif state != "all":
             raise ValueError(f"unknown status filter {state!r}")
-        matching = select(t.id).where(*conditions)
-        if count_limit is not None:  # an exact count of 100,000 rows costs more than the page itself
-            matching = matching.limit(count_limit + 1)
-        total = int(self.session.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
+        total = self._count(conditions, count_limit)
         exact = count_limit is None or total <= count_limit
         total = total if exact else count_limit  # type: ignore[assignment]
-        tickets = list(
-            self.session.scalars(
-                select(t)
-                .where(*conditions, t.next_due_at.is_not(None))
-                .order_by(t.next_due_at, t.id)
-                .limit(limit)
-            )
-        )
+        tickets = self._most_urgent(conditions, limit)
         if len(tickets) < limit and state == "all":
             tickets += self.session.scalars(
                 select(t)
@@ -965,6 +965,27 @@ class StatusQueries(_Repository):
                 .order_by(t.id)
                 .limit(limit - len(tickets))
             )
+        return StatusPage(items=self._with_timers(team_id, tickets), total=total, total_is_exact=exact)
+
+    def _count(self, conditions: list[Any], count_limit: int | None) -> int:
+        """Matching rows, up to ``count_limit + 1`` (an exact count of 100,000 costs more than the page)."""
+        matching = select(Ticket.id).where(*conditions)
+        if count_limit is not None:
+            matching = matching.limit(count_limit + 1)
+        return int(self.session.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
+
+    def _most_urgent(self, conditions: list[Any], limit: int) -> list[Ticket]:
+        t = Ticket
+        return list(
+            self.session.scalars(
+                select(t)
+                .where(*conditions, t.next_due_at.is_not(None))
+                .order_by(t.next_due_at, t.id)
+                .limit(limit)
+            )
+        )
+
+    def _with_timers(self, team_id: str, tickets: list[Ticket]) -> list[TicketTimers]:
         by_ticket: dict[int, list[MetricTimerRow]] = {ticket.id: [] for ticket in tickets}
         if tickets:
             m = MetricTimerRow
@@ -975,11 +996,7 @@ class StatusQueries(_Repository):
             )
             for timer in timers:
                 by_ticket[timer.ticket_id].append(timer)
-        return StatusPage(
-            items=[TicketTimers(ticket, by_ticket[ticket.id]) for ticket in tickets],
-            total=total,
-            total_is_exact=exact,
-        )
+        return [TicketTimers(ticket, by_ticket[ticket.id]) for ticket in tickets]
 
 
 @dataclass(frozen=True)

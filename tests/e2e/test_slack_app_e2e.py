@@ -320,3 +320,59 @@ def test_an_admin_links_a_channel_and_client_messages_there_open_tickets(
             == "resolved"
         )
     )
+
+
+def test_every_other_command_end_to_end(harness: Harness) -> None:
+    harness.command("start P2 acme Printer on fire")
+    harness.command("start P1 acme Checkout down")
+    assert "T-1" in _ephemeral_text(harness.command("reply T-1"))
+    assigned = _ephemeral_text(harness.command("assign T-1 <@U0AGENT002|agent2>"))
+    assert "assigned to <@U0AGENT002>" in assigned
+    assert "T-1" in _ephemeral_text(harness.command("status <@U0AGENT002|agent2>"))
+    assert "T-1" not in _ephemeral_text(harness.command("status mine"))
+    assert "T-2" in _ephemeral_text(harness.command(f"status <#{SUPPORT}|acme-support>"))
+    assert "Tickets at risk" in _ephemeral_text(harness.command("status at-risk"))
+    harness.clock.advance(timedelta(hours=5))  # P1's 15-minute first response is long gone
+    breached = _ephemeral_text(harness.command("status breached"))
+    assert "T-2" in breached and "breached" in breached
+    harness.command("resolve T-1")
+    assert "reopened" in _ephemeral_text(harness.command("reopen T-1")).lower()
+    contract = _ephemeral_text(harness.command("contract acme"))
+    assert "Contract of Acme" in contract and "P1" in contract
+    assert "Contract of Acme" in _ephemeral_text(harness.command("contract"))  # this channel's client
+    assert "did you mean" in _ephemeral_text(harness.command("status breachd"))
+
+
+def test_track_as_sla_ticket_shortcut_opens_a_modal_and_its_submission_starts_the_ticket(
+    harness: Harness,
+) -> None:
+    ts = harness.slack.post_user_message(SUPPORT, CLIENT, "Exports are empty since Monday")["ts"]
+    message = {"ts": ts, "user": CLIENT, "text": "Exports are empty since Monday"}
+    assert harness.post(inbound.message_shortcut("track_as_sla_ticket", message, SUPPORT, AGENT))[0] == 200
+    harness.wait_for(lambda: bool(harness.slack.calls_to("views.open")))
+    modal = harness.slack.calls_to("views.open")[0].args["view"]
+    if isinstance(modal, str):
+        modal = json.loads(modal)
+    values = {
+        "start_title": {"start_title": {"type": "plain_text_input", "value": "Exports are empty"}},
+        "start_client": {"start_client": {"type": "static_select", "selected_option": {"value": "acme"}}},
+        "start_priority": {"start_priority": {"type": "static_select", "selected_option": {"value": "P2"}}},
+        "start_assignee": {"start_assignee": {"type": "users_select", "selected_user": AGENT}},
+    }
+    submitted = inbound.view_submission("start_modal", values, modal["private_metadata"], AGENT)
+    assert harness.post(submitted)[0] == 200
+
+    def assigned() -> bool:  # the ticket is opened, then assigned, after the ack
+        found = harness.runtime.services.tickets.state_by_thread(
+            team_id=TEAM, channel_id=SUPPORT, thread_ts=ts
+        )
+        return found is not None and found.ticket.assignee is not None
+
+    harness.wait_for(assigned)
+    state = harness.runtime.services.tickets.state_by_thread(team_id=TEAM, channel_id=SUPPORT, thread_ts=ts)
+    assert state is not None
+    assert (state.ticket.title, state.ticket.priority, state.ticket.assignee) == (
+        "Exports are empty",
+        "P2",
+        AGENT,
+    )

@@ -1,0 +1,68 @@
+"""`/sla status breached` as two index ranges (flagged breached; unflagged but past due), merged by due time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from storage.repositories import TimerRow
+from storage.uow import UnitOfWork
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+H, M = timedelta(hours=1), timedelta(minutes=1)
+NOW = T0 + 3 * H
+
+
+def _timer(metric: str, *, state: str, due: datetime, breached: datetime | None = None) -> TimerRow:
+    return TimerRow(
+        metric=metric,
+        cycle=1,
+        state=state,
+        target=H,
+        started_at=T0,
+        priority="P2",
+        calendar_name="support",
+        due_at=due,
+        breached_at=breached,
+        stopped_at=T0 + H if metric == "first_response" and breached else None,
+    )
+
+
+def test_breached_merges_flagged_and_overdue_tickets_by_due_time(uow: UnitOfWork) -> None:
+    specs = {
+        # first response breached earlier, resolution still running and due later: flagged, future due
+        "flagged, due later": [
+            _timer("first_response", state="breached", due=T0 + H, breached=T0 + H),
+            _timer("resolution", state="running", due=NOW + 5 * H),
+        ],
+        # the projection was written before the due instant passed: not flagged, but overdue now
+        "overdue, unflagged": [_timer("resolution", state="running", due=NOW - 5 * M)],
+        "fine": [_timer("resolution", state="running", due=NOW + 2 * H)],
+        "flagged, due first": [_timer("resolution", state="breached", due=NOW - H, breached=NOW - H)],
+    }
+    ids = {}
+    with uow.begin() as tx:
+        for title, timers in specs.items():
+            ticket = tx.tickets.create(
+                team_id="T1", source="slack_thread", opened_at=T0, title=title, requester="U9"
+            )
+            tx.timers.replace_for_ticket(team_id="T1", ticket_id=ticket.id, timers=timers, now=T0 + H)
+            ids[title] = ticket.id
+        other_team = tx.tickets.create(team_id="T2", source="slack_thread", opened_at=T0)
+        tx.timers.replace_for_ticket(
+            team_id="T2",
+            ticket_id=other_team.id,
+            timers=[_timer("resolution", state="breached", due=NOW - H, breached=NOW - H)],
+            now=T0 + H,
+        )
+
+    def breached(**kw: object) -> tuple[list[int], int, bool]:
+        with uow.begin(read_only=True) as tx:
+            page = tx.status.open_tickets(team_id="T1", now=NOW, state="breached", **kw)  # type: ignore[arg-type]
+        return [item.ticket.id for item in page.items], page.total, page.total_is_exact
+
+    expected = [ids["flagged, due first"], ids["overdue, unflagged"], ids["flagged, due later"]]
+    assert breached() == (expected, 3, True)
+    assert breached(limit=2) == (expected[:2], 3, True)
+    assert breached(count_limit=2) == (expected, 2, False)
+    assert breached(requester="U9") == (expected, 3, True)
+    assert breached(requester="U8") == ([], 0, True)
