@@ -29,3 +29,12 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
 def test_quick_start_paths_exist() -> None:
     for token in re.findall(r"examples/[\w./-]+", _quick_start_commands()[0]):
         assert (ROOT / token).exists(), f"the quick start names {token}, which is missing"
+
+
+def test_the_first_command_is_the_demo_and_the_demo_exists() -> None:
+    from bot.cli import build_parser
+
+    first = _quick_start_commands()[0]
+    assert first.endswith(".venv/bin/slabot demo"), first
+    args = build_parser().parse_args(["demo", "--speed", "instant"])
+    assert args.command == "demo" and callable(args.handler)
