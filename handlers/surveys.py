@@ -69,31 +69,34 @@ def register(app: App, surveys: SurveyService) -> None:
 
     @app.view(CallbackId.SURVEY_COMMENT_MODAL.value)
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        reply = surveys.submit_comment(
-            team_id=(body.get("team") or {}).get("id") or "",
-            user_id=(body.get("user") or {}).get("id") or "",
-            metadata=view.get("private_metadata"),
-            comment=read_comment((view.get("state") or {}).get("values") or {}),
-        )
-        if reply.notice:
-            ack(response_action="errors", errors={BlockId.COMMENT.value: reply.notice})
+        submitted = _submission(body, view)
+        error = surveys.check_comment(**submitted)  # quick, before Slack's 3 s are up
+        if error:
+            ack(response_action="errors", errors={BlockId.COMMENT.value: error})
             return
         ack()
+        reply = surveys.submit_comment(**submitted)
         if reply.update is not None and reply.channel_id and reply.ts:
             client.chat_update(channel=reply.channel_id, ts=reply.ts, **reply.update.as_kwargs())
 
     @app.view(CallbackId.NPS_COMMENT_MODAL.value)
     def on_nps_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        reply = surveys.nps_submit_comment(
-            team_id=(body.get("team") or {}).get("id") or "",
-            user_id=(body.get("user") or {}).get("id") or "",
-            metadata=view.get("private_metadata"),
-            comment=read_comment((view.get("state") or {}).get("values") or {}),
-        )
-        if reply.notice:
-            ack(response_action="errors", errors={BlockId.COMMENT.value: reply.notice})
-        else:
-            ack()
+        submitted = _submission(body, view)
+        error = surveys.nps_check_comment(**submitted)
+        if error:
+            ack(response_action="errors", errors={BlockId.COMMENT.value: error})
+            return
+        ack()
+        surveys.nps_submit_comment(**submitted)
+
+
+def _submission(body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "team_id": (body.get("team") or {}).get("id") or "",
+        "user_id": (body.get("user") or {}).get("id") or "",
+        "metadata": view.get("private_metadata"),
+        "comment": read_comment((view.get("state") or {}).get("values") or {}),
+    }
 
 
 def feedback_command(services: Services, caller: Caller, command: g.Feedback) -> Answer:

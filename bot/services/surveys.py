@@ -235,24 +235,38 @@ class SurveyService:
             view = comment_modal(survey_ref=ref.survey_id, ref=found.ticket.ref, initial=found.survey.comment)
         return Reply(view=view)
 
-    def submit_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> Reply:
-        """The comment modal was submitted. ``notice`` set = show it as the modal's error."""
+    def check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
+        """The quick checks a comment modal's submission must pass before the modal may close (Slack
+        waits 3 s for the answer): the error to show in the modal, or None."""
         try:
             ref = SurveyRef.decode(metadata)
         except InvalidValue:
-            return Reply(notice=NOT_OURS)
+            return NOT_OURS
         if not comment.strip():
-            return Reply(notice="Type a comment, or close this window.")
+            return "Type a comment, or close this window."
+        with self.uow.begin(read_only=True) as tx:
+            found = self._load(tx, team_id, ref.survey_id)
+            if found is None or not found.survey.message_ts:
+                return NOT_OURS
+            return self._refusal(team_id, user_id, found, self.clock.now())
+
+    def submit_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> Reply:
+        """Store the comment (checked again), scored by ``sla.sentiment``; the survey message to update.
+        ``notice`` set = why nothing was stored."""
+        error = self.check_comment(team_id=team_id, user_id=user_id, metadata=metadata, comment=comment)
+        if error is not None:
+            return Reply(notice=error)
+        ref = SurveyRef.decode(metadata)
+        sentiment = score(comment)  # outside the transaction: the first call loads the libraries
+        values = SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
         now = self.clock.now()
         with self.uow.begin() as tx:
             found = self._load(tx, team_id, ref.survey_id)
-            if found is None or not found.survey.message_ts:
+            if found is None:
                 return Reply(notice=NOT_OURS)
             refusal = self._refusal(team_id, user_id, found, now)
             if refusal is not None:
                 return Reply(notice=refusal)
-            sentiment = score(comment)
-            values = SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
             if not tx.surveys.set_comment(
                 team_id=team_id, survey_id=found.survey.id, comment=comment, at=now, sentiment=values
             ):
@@ -317,21 +331,39 @@ class SurveyService:
             view = comment_modal(survey_ref=ref.survey_id, ref=label, initial=answer.comment, nps=True)
         return Reply(view=view)
 
-    def nps_submit_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> Reply:
+    def nps_check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
+        """Quick checks of an NPS comment before the modal closes: the error to show, or None."""
         try:
             ref = SurveyRef.decode(metadata)
         except InvalidValue:
-            return Reply(notice=NOT_OURS)
+            return NOT_OURS
         if not comment.strip():
-            return Reply(notice="Type a comment, or close this window.")
+            return "Type a comment, or close this window."
+        with self.uow.begin(read_only=True) as tx:
+            found = self._nps_locate(tx, team_id, user_id, ref.survey_id, None, self.clock.now())
+            if isinstance(found, str):
+                return found
+            client, label = found
+            if (
+                tx.surveys.nps_of(team_id=team_id, user_id=user_id, client_key=client.key, period_key=label)
+                is None
+            ):
+                return "Pick a score from 0 to 10 first, then add your comment."
+        return None
+
+    def nps_submit_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> Reply:
+        error = self.nps_check_comment(team_id=team_id, user_id=user_id, metadata=metadata, comment=comment)
+        if error is not None:
+            return Reply(notice=error)
+        ref = SurveyRef.decode(metadata)
+        sentiment = score(comment)
+        values = SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
         now = self.clock.now()
         with self.uow.begin() as tx:
             found = self._nps_locate(tx, team_id, user_id, ref.survey_id, None, now)
             if isinstance(found, str):
                 return Reply(notice=found)
             client, label = found
-            sentiment = score(comment)
-            values = SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
             if not tx.surveys.comment_nps(
                 team_id=team_id,
                 user_id=user_id,

@@ -55,7 +55,7 @@ class Harness:
         assert status == 200, body
         return json.loads(body)
 
-    def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
+    def wait_for(self, predicate: Any, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():
@@ -334,6 +334,29 @@ def test_nps_once_per_period_to_contacts_by_dm(harness: Harness) -> None:
         )
     )
     assert _nps_scores(harness) == [6]
+
+    # a comment through the modal, scored for sentiment
+    message = harness.slack.messages(dm_channel)[-1]
+    assert harness.click(message, "nps_comment", CLIENT, channel=dm_channel) == 200
+    harness.wait_for(
+        lambda: any(v.get("callback_id") == "nps_comment_modal" for v in harness.slack.views.values())
+    )
+    view = next(v for v in harness.slack.views.values() if v.get("callback_id") == "nps_comment_modal")
+    submission = inbound.view_submission(
+        "nps_comment_modal",
+        {"comment": {"comment_text": {"type": "plain_text_input", "value": "Great team, thank you!"}}},
+        private_metadata=view["private_metadata"],
+        user_id=CLIENT,
+    )
+    assert harness.post(submission)[0] == 200
+
+    def nps_answer() -> tuple[str | None, str | None, str | None]:
+        with harness.runtime.services.uow.begin(read_only=True) as tx:
+            a = tx.surveys.nps_of(team_id=TEAM, user_id=CLIENT, client_key="acme", period_key=label)
+            return (a.comment, a.sentiment_label, a.sentiment_scorer) if a else (None, None, None)
+
+    harness.wait_for(lambda: nps_answer()[0] == "Great team, thank you!")
+    assert nps_answer()[1] == "positive" and nps_answer()[2]
 
 
 def _nps_scores(harness: Harness) -> list[int]:
