@@ -182,3 +182,49 @@ def test_crash_after_post_before_bookkeeping_leaves_no_second_message(
     assert [m["text"] for m in messages] == ["once"]
     assert box.row("m:crash").slack_ts == messages[0]["ts"]
     assert len(box.slack.calls_to("conversations.history")) == 1
+
+
+@pytest.mark.parametrize("dead_worker_posted", [True, False])
+def test_restart_reclaims_a_dead_workers_claims_at_once_without_a_second_post(
+    box: Box, dead_worker_posted: bool
+) -> None:
+    box.enqueue("m:dead", text="once")
+    with box.uow.begin() as tx:  # a process claimed it, maybe posted it, and was killed
+        [row] = tx.outbox.claim_due(
+            team_id=TEAM, now=box.clock.now(), worker="dead:1:x", lease=timedelta(seconds=60)
+        )
+    if dead_worker_posted:
+        box.notifier.clients(TEAM).chat_postMessage(
+            channel=CHANNEL,
+            text="once",
+            metadata={"event_type": "slabot_message", "event_payload": {"key": "m:dead"}},
+        )
+    box.clock.advance(timedelta(seconds=2))
+    box.notifier.run_once()
+    assert box.row("m:dead").state == NotificationState.claimed.value  # still leased to the dead one
+    assert box.notifier.reclaim_after_restart() == 1
+    box.notifier.run_once()  # at once, not after the 60 s lease
+    messages = posted(box.slack, CHANNEL)
+    assert [m["text"] for m in messages] == ["once"]
+    row = box.row("m:dead")
+    assert row.state == NotificationState.sent.value and row.slack_ts == messages[0]["ts"]
+    assert len(box.slack.calls_to("conversations.history")) == 1  # checked before posting
+
+
+def test_cancel_settles_only_pending_or_claimed_rows(box: Box) -> None:
+    box.enqueue("m:a")
+    box.enqueue("m:b")
+    with box.uow.begin() as tx:
+        assert tx.outbox.cancel(team_id=TEAM, idempotency_key="m:a", reason="not needed")
+        assert not tx.outbox.cancel(team_id=TEAM, idempotency_key="m:a", reason="again")
+        [claimed] = tx.outbox.claim_due(
+            team_id=TEAM, now=box.clock.now(), worker="w1", lease=timedelta(seconds=60)
+        )
+        assert not tx.outbox.cancel(team_id=TEAM, notification_id=claimed.id, reason="x", worker="w2")
+        assert tx.outbox.cancel(team_id=TEAM, notification_id=claimed.id, reason="stale", worker="w1")
+        with pytest.raises(ValueError):
+            tx.outbox.cancel(team_id=TEAM, reason="which?")
+    assert (box.row("m:a").state, box.row("m:a").last_error) == ("cancelled", "not needed")
+    assert (box.row("m:b").state, box.row("m:b").last_error) == ("cancelled", "stale")
+    box.run_for(2)
+    assert box.slack.calls_to("chat.postMessage") == []

@@ -37,6 +37,12 @@ class Recorder:
         if self.calls >= 2:
             self.event.set()
 
+    reclaimed = 0
+
+    def reclaim_after_restart(self) -> int:
+        self.reclaimed += 1
+        return 0
+
 
 def settings(tmp_path: Path, seconds: float = 10.0) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path / 'slabot.db'}", sweep_seconds=seconds)
@@ -145,3 +151,18 @@ def test_worker_runs_until_stopped(tmp_path: Path) -> None:
     time.sleep(0.2)
     assert sweeper.calls == calls, "no job runs after the worker stopped"
     assert SchedulerLock(settings(tmp_path).database_url).acquire()
+
+
+@pytest.mark.parametrize(
+    ("url", "reclaims"),
+    [("sqlite:///{tmp}/slabot.db", 1), ("sqlite://", 0), ("postgresql://u@127.0.0.1:1/none", 0)],
+)
+def test_the_sqlite_scheduler_ends_a_dead_predecessors_leases_at_start(
+    tmp_path: Path, url: str, reclaims: int
+) -> None:
+    sweeper, notifier = workers()
+    conf = Settings(database_url=url.format(tmp=tmp_path), sweep_seconds=30)
+    running = start_scheduler(conf, cast(Sweeper, sweeper), cast(Notifier, notifier))
+    assert running is not None
+    running.shutdown(wait=False)
+    assert notifier.reclaimed == reclaims  # only where this process is the one scheduler (file SQLite)
