@@ -33,7 +33,12 @@ _TEAM_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{1,31}", re.ASCII)
 
 
 def install(runtime: Runtime) -> None:
-    service = UptimeService(uow=runtime.services.uow, book=runtime.services.book, clock=runtime.clock)
+    service = UptimeService(
+        uow=runtime.services.uow,
+        book=runtime.services.book,
+        clock=runtime.clock,
+        notice=blocks.incident_notice,
+    )
     runtime.services.extras[EXTRA_NAME] = service
     register_extra(g.Incident, incident_command)
     runtime.web.route("POST", WEBHOOK_PATH, alertmanager_webhook(service, runtime.settings))

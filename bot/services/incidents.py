@@ -22,7 +22,7 @@ Other features use :class:`UptimeService` through ``runtime.services.extras["upt
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.grammar import PeriodSpec, suggest
+from bot.services.alerts import enqueue_message
 from bot.services.tickets import TicketError
 from sla import periods
 from sla.contracts import Client, ContractBook, ContractVersion
@@ -153,13 +154,26 @@ class AlertOutcome:
 # ---- the use cases ------------------------------------------------------------------------------
 
 
-class UptimeService:
-    """Incidents, maintenance, uptime and credits of one installation (all keyword-only)."""
+NoticeEvent = Literal["opened", "resolved", "recorded", "maintenance"]
+#: renders the channel notice of an incident event: (incident, event, now) → a message with ``text``
+#: and ``blocks`` (``handlers.blocks.incidents.incident_notice``; injected to keep rendering out of here)
+Notice = Callable[[IncidentView, NoticeEvent, datetime], Any]
 
-    def __init__(self, *, uow: UnitOfWork, book: ContractBook, clock: Clock) -> None:
+
+class UptimeService:
+    """Incidents, maintenance, uptime and credits of one installation (all keyword-only).
+
+    With ``notice``, every incident opened, ended or declared is announced in the alert channel
+    (``alerts.channel``) of each client concerned, through the outbox in the same transaction.
+    """
+
+    def __init__(
+        self, *, uow: UnitOfWork, book: ContractBook, clock: Clock, notice: Notice | None = None
+    ) -> None:
         self.uow = uow
         self.book = book
         self.clock = clock
+        self.notice = notice
 
     # -- services and clients
 
@@ -255,6 +269,7 @@ class UptimeService:
             )
             view = self._view(row)
             self._audit(tx, team_id, actor, "incident.start", view, now)
+            self._announce(tx, team_id, view, "opened", now)
         return view
 
     def resolve(self, *, team_id: str, service: str, actor: str | None = None) -> list[IncidentView]:
@@ -273,6 +288,7 @@ class UptimeService:
                 row.ended_at = max(now, row.started_at)
                 view = self._view(row)
                 self._audit(tx, team_id, actor, "incident.resolve", view, now)
+                self._announce(tx, team_id, view, "resolved", now)
                 ended.append(view)
         return ended
 
@@ -314,6 +330,7 @@ class UptimeService:
             )
             view = self._view(row)
             self._audit(tx, team_id, actor, "incident.maintenance", view, now)
+            self._announce(tx, team_id, view, "maintenance", now)
         return view
 
     def apply_alerts(self, *, team_id: str, alerts: Sequence[AlertInput]) -> AlertOutcome:
@@ -343,6 +360,7 @@ class UptimeService:
                         external_key=key,
                     )
                     action = "incident.alert_firing" if ended is None else "incident.alert_resolved"
+                    event: NoticeEvent = "opened" if ended is None else "recorded"
                     if ended is None:
                         outcome.opened += 1
                     else:
@@ -352,10 +370,11 @@ class UptimeService:
                     ended_at = max(alert.ends_at, row.started_at)
                     tx.incidents.end(team_id=team_id, incident_id=row.id, ended_at=ended_at)
                     row.ended_at = ended_at
-                    action = "incident.alert_resolved"
+                    action, event = "incident.alert_resolved", "resolved"
                     outcome.resolved += 1
                 view = self._view(row)
                 self._audit(tx, team_id, "alertmanager", action, view, now, extra={"alert": key})
+                self._announce(tx, team_id, view, event, now)
                 outcome.incidents.append(view)
         return outcome
 
@@ -463,6 +482,38 @@ class UptimeService:
             planned=bool(row.planned),
             tz=self.client_tz(row.client_key, row.started_at),
         )
+
+    def alert_channels(self, view: IncidentView, at: datetime) -> list[str]:
+        """The alert channels of the clients an incident concerns (its client, or every client
+        whose contract covers a shared service)."""
+        keys = [view.client_key] if view.client_key else list(self.catalogue(at).get(view.service, ()))
+        channels: list[str] = []
+        for key in keys:
+            if key in self.book.clients:
+                channel = self.book.version_for(key, at).alerts.channel
+                if channel and channel not in channels:
+                    channels.append(channel)
+        return channels
+
+    def _announce(
+        self, tx: Transaction, team_id: str, view: IncidentView, event: NoticeEvent, now: datetime
+    ) -> None:
+        if self.notice is None:
+            return
+        channels = self.alert_channels(view, now)
+        if not channels:
+            return
+        message = self.notice(view, event, now)
+        for channel in channels:
+            enqueue_message(
+                tx,
+                team_id=team_id,
+                key=f"incident:{view.id}:{event}:{channel}",
+                channel_id=channel,
+                text=message.text,
+                blocks=message.blocks,
+                now=now,
+            )
 
     def _audit(
         self,

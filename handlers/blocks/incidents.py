@@ -114,6 +114,31 @@ def maintenance_declared(view: IncidentView, now: datetime) -> Message:
     return Message(text, [section(escape(text))])
 
 
+_NOTICE = {
+    "opened": ("🔴", "Incident"),
+    "resolved": ("✅", "Resolved"),
+    "recorded": ("⚠️", "Incident recorded"),
+    "maintenance": ("🛠", "Planned maintenance"),
+}
+
+
+def incident_notice(view: IncidentView, event: str, now: datetime) -> Message:
+    """The alert channel's notice of an incident opened, ended, recorded after the fact, or of
+    maintenance declared (``UptimeService(notice=...)``)."""
+    icon, title = _NOTICE.get(event, ("ℹ️", "Incident"))
+    line = incident_line(view, now)
+    text = f"{title}: {line}"
+    if event == "maintenance":
+        note = "Not counted as downtime."
+    elif event == "opened":
+        note = (
+            f"Counts as downtime until `/sla incident resolve {_quote(view.service)}` or the alert resolves."
+        )
+    else:
+        note = "`/sla incident list` shows this month's uptime."
+    return Message(f"{text}. {note}", [section(f"{icon} *{escape(title)}:* {escape(line)}"), context(note)])
+
+
 def overview_message(overview: Overview) -> Message:
     now = overview.now
     lines: list[str] = []

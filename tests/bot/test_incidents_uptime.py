@@ -31,6 +31,7 @@ contracts:
         services:
           - {name: API, description: the public API, uptime_target: 99.9}
           - {name: Shared DB, description: the database both clients use}
+        alerts: {channel: C0ALERTSA1}
         default_priority: P2
         targets:
           P1: {first_response: 15m, resolution: 4h}
@@ -50,6 +51,7 @@ contracts:
         calendar: always
         services:
           - {name: Shared DB, description: the database both clients use, uptime_target: 99}
+        alerts: {channel: C0ALERTSB1}
         default_priority: P2
         targets:
           P2: {first_response: 1h}
@@ -310,3 +312,37 @@ def test_alerts_are_idempotent_and_a_stale_firing_never_reopens(
     # the same alert firing again later (a new startsAt) is a new incident
     again = service.apply_alerts(team_id=TEAM, alerts=[alert("ff01", utc(11, 3, 11, 30), None)])
     assert again.opened == 1 and again.incidents[0].id != first.incidents[0].id
+
+
+@sqlite_only
+def test_each_incident_event_is_announced_once_in_the_alert_channels_concerned(
+    uow: UnitOfWork, book: ContractBook, clock: ManualClock
+) -> None:
+    from handlers.blocks.incidents import incident_notice
+
+    service = UptimeService(uow=uow, book=book, clock=clock, notice=incident_notice)
+    clock.set(utc(11, 3, 10))
+    shared = service.start(team_id=TEAM, service="Shared DB", reason="disk full")
+    clock.advance(timedelta(hours=1))
+    service.resolve(team_id=TEAM, service="Shared DB")
+    api = service.apply_alerts(team_id=TEAM, alerts=[alert("n1", utc(11, 3, 10), None)]).incidents[0]
+    service.apply_alerts(
+        team_id=TEAM, alerts=[alert("n1", utc(11, 3, 10), None)]
+    )  # a repeat: no second notice
+    with uow.begin(read_only=True) as tx:
+
+        def text(key: str) -> str | None:
+            row = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=key)
+            return None if row is None else row.payload["text"]
+
+        assert text(f"incident:{shared.id}:opened:C0ALERTSA1") == text(
+            f"incident:{shared.id}:opened:C0ALERTSB1"
+        )
+        assert (text(f"incident:{shared.id}:opened:C0ALERTSA1") or "").startswith(
+            "Incident: Shared DB (shared) down since Tue 03 Nov 10:00 UTC"
+        )
+        assert (text(f"incident:{shared.id}:resolved:C0ALERTSB1") or "").startswith(
+            "Resolved: Shared DB (shared) down Tue 03 Nov 10:00 UTC → Tue 03 Nov 11:00 UTC (1h)"
+        )
+        assert text(f"incident:{api.id}:opened:C0ALERTSA1") is not None  # acme's API: acme's channel only
+        assert text(f"incident:{api.id}:opened:C0ALERTSB1") is None

@@ -147,6 +147,20 @@ def test_firing_then_resolved_opens_and_closes_one_incident_idempotently(web: We
     with web.runtime.services.uow.begin(read_only=True) as tx:
         actions = [e.action for e in tx.audit.list(team_id=TEAM, target=f"incident:{incident.id}")]
     assert actions == ["incident.alert_resolved", "incident.alert_firing"]
+    with web.runtime.services.uow.begin(read_only=True) as tx:  # acme's alert channel told once of each
+        notices = {
+            event: tx.outbox.get_by_key(
+                team_id=TEAM, idempotency_key=f"incident:{incident.id}:{event}:C0ALERTS01"
+            )
+            for event in ("opened", "resolved", "recorded")
+        }
+    assert notices["opened"] is not None and notices["opened"].channel_id == "C0ALERTS01"
+    assert notices["resolved"] is not None and notices["recorded"] is None
+    assert (
+        notices["opened"]
+        .payload["text"]
+        .startswith("Incident: Platform support (acme) down since Tue 24 Nov 10:00 CET")
+    )
 
     # and /sla incident list shows the month's uptime with it: 45 min down of 24 days 9.5 h so far
     caller = Caller(team_id=TEAM, user_id="U0AGENT001", channel_id="C0SUPPORT1", is_agent=True)

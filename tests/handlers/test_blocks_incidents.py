@@ -15,6 +15,7 @@ from handlers.blocks.incidents import (
     credits_message,
     figure_line,
     incident_line,
+    incident_notice,
     overview_message,
     uptime_percent,
 )
@@ -94,3 +95,12 @@ def test_a_long_overview_stays_inside_slacks_limits_and_escapes_reasons() -> Non
 
 def test_no_statements() -> None:
     assert credits_message([]).text == "No client has uptime or credit terms in the contract file."
+
+
+def test_channel_notices_are_escaped_and_inside_the_limits() -> None:
+    now = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+    for event in ("opened", "resolved", "recorded", "maintenance"):
+        message = incident_notice(view(1), event, now)
+        assert check_blocks(message.blocks) == []
+        assert "&lt;b&gt;DNS" in message.blocks[0]["text"]["text"]
+    assert 'resolve "Platform support"` or the alert resolves' in incident_notice(view(1), "opened", now).text
