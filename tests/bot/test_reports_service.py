@@ -230,7 +230,7 @@ def test_a_stored_replay_of_the_servicenow_log_reports_what_the_replay_says(uow:
         by_ticket.setdefault(r.ticket_id, []).append(r)
     touching = sorted(t for t, rows in by_ticket.items() if any(settled(r, lo, hi) for r in rows))
     assert len(touching) > 800
-    wanted = {t: by_ticket[t] for t in touching[::6]}  # every 6th ticket keeps the test fast
+    wanted = {t: by_ticket[t] for t in touching[::10]}  # every 10th ticket keeps the test fast
     sample = [r for t in wanted for r in wanted[t]]
     team, now = "T0SERVNOW1", datetime(2016, 6, 1, tzinfo=UTC)
     with uow.begin() as tx:
@@ -280,7 +280,7 @@ def test_a_stored_replay_of_the_servicenow_log_reports_what_the_replay_says(uow:
     assert [(x.key, x.met, x.breached) for x in report.previous_lines] == [
         (x.key, x.met, x.breached) for x in before
     ]
-    assert sum(x.met + x.breached for x in report.lines) > 150
+    assert sum(x.met + x.breached for x in report.lines) > 80
     breaches = report.summary.section("Top breaches")
     assert breaches is not None and len(breaches.lines) == 5
 
