@@ -226,6 +226,7 @@ def feedback_report(title: str, figures: FeedbackFigures) -> Message:
         ]
     if figures.sent == 0 and figures.nps_responses == 0:
         blocks.append(context("No surveys were sent in this period."))
+        text_lines.append("No surveys were sent in this period.")
     return Message(text="\n".join(text_lines), blocks=blocks)
 
 

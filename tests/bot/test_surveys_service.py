@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.clock import ManualClock
 from bot.services.surveys import NOT_OURS, SurveyService, survey_key
@@ -219,3 +221,31 @@ def test_a_failing_survey_never_blocks_the_resolution(world, monkeypatch: pytest
     ref = _resolved(tickets, clock)
     assert tickets.state(team_id=TEAM, ref=ref).ticket.status == "resolved"
     assert _survey_of(service, ref) is None  # the survey row went with its savepoint
+
+
+_VALUES = st.one_of(
+    st.text(max_size=80),
+    st.builds(
+        lambda sid, r: json.dumps({"s": sid, "r": r}),
+        st.one_of(st.integers(-5, 50).map(str), st.text(max_size=8)),
+        st.sampled_from(["1", "2", "5", "good", "bad", "0", "6", "", "good "]),
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=_VALUES, ts=st.sampled_from(["400.000001", "400.000002", "1.1"]))
+def test_no_forged_value_or_message_changes_anything(world, value: str, ts: str) -> None:  # noqa: ANN001
+    service, tickets, clock = world
+    if not hasattr(service, "_probe_ref"):
+        service._probe_ref = _resolved(tickets, clock)  # type: ignore[attr-defined]
+        _deliver(service, _survey_of(service, service._probe_ref).id, "400.000001")  # type: ignore[attr-defined]
+    ref = service._probe_ref  # type: ignore[attr-defined]
+    survey = _survey_of(service, ref)
+    genuine = {SurveyRating(survey_id=str(survey.id), rating=r).encode() for r in ("good", "bad")}
+    reply = service.rate(team_id=TEAM, user_id=REQUESTER, channel_id="D0DM000001", message_ts=ts, value=value)
+    if value in genuine and ts == "400.000001":
+        assert reply.update is not None
+    else:
+        assert reply.notice == NOT_OURS and reply.update is None
+        assert _survey_of(service, ref).rating == survey.rating
