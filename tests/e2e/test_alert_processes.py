@@ -1,7 +1,7 @@
 """Real ``slabot worker`` processes against the Slack emulator, on a contract whose targets are
 seconds long (``first_response: 20s``, ``SLABOT_SWEEP_SECONDS=1``), on the wall clock:
 
-- SQLite: the worker is killed with SIGKILL at random (seeded) points of its life and restarted, over
+- SQLite: the worker (``slabot worker``, or ``slabot run`` for every fourth life) is killed with SIGKILL at random (seeded) points of its life and restarted, over
   and over while tickets fall due; every warning, breach and escalation appears exactly once (a
   warning whose instant *and* the next point's both passed while no worker ran is recorded as
   superseded, by design: one late notice, not two);
@@ -38,7 +38,7 @@ from sla.contracts import load_contracts
 from sla.timers import alert_points
 from storage.db import make_engine, migrate
 from storage.models import Notification, NotificationState
-from storage.testing import PostgresCluster
+from storage.testing import PostgresCluster, free_port
 from storage.uow import UnitOfWork
 
 pytestmark = pytest.mark.slow
@@ -95,12 +95,16 @@ class Day:
         )
         return env
 
-    def spawn(self, name: str) -> Worker:
+    def spawn(self, name: str, command: str = "worker") -> Worker:
+        """``slabot worker`` (or ``slabot run``: the HTTP app with the scheduler, on a free port)."""
         log = (self.tmp / f"{name}.log").open("w", encoding="utf-8")
+        env = self.env()
+        if command == "run":
+            env.update(PORT=str(free_port()), SLABOT_SCHEDULER="true")
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main(['worker']))"],
+            [sys.executable, "-c", f"from bot.cli import main; raise SystemExit(main([{command!r}]))"],
             cwd=ROOT,
-            env=self.env(),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -259,7 +263,8 @@ def test_sigkill_at_random_points_and_restart_loses_and_duplicates_nothing(sqlit
         try:
             life = 0
             while not stop_killing.is_set():
-                worker = day.spawn(f"worker-{life}")
+                command = "run" if life % 4 == 0 else "worker"  # `slabot run` every other ready kill
+                worker = day.spawn(f"{command}-{life}", command)
                 current[:] = [worker]
                 last = stop_killing.is_set() or len(kills) >= KILLS
                 if life % 2 == 1 and not last:  # a random point of its start-up (migration, reclaim, ...)
