@@ -555,6 +555,19 @@ class TimerRow:
 _PROJECTION_COLUMNS: Final = tuple(TimerRow.__dataclass_fields__)
 
 
+def ticket_due_fields(timers: Sequence[TimerRow]) -> dict[str, Any]:
+    """A ticket's columns denormalised from its timer projection (``next_due_at``, ``next_risk_at``,
+    ``has_breach``), as :meth:`TimerRepository.replace_for_ticket` keeps them (bulk writers too)."""
+    active = [t for t in timers if t.state in ACTIVE_TIMER_STATES and t.stopped_at is None]
+    dues = [t.due_at for t in active if t.due_at is not None]
+    risks = [t.at_risk_at for t in active if t.at_risk_at is not None]
+    return {
+        "next_due_at": min(dues) if dues else None,
+        "next_risk_at": min(risks) if risks else None,
+        "has_breach": any(t.state == "breached" or t.breached_at is not None for t in timers),
+    }
+
+
 class TimerRepository(_Repository):
     def replace_for_ticket(
         self, *, team_id: str, ticket_id: int, timers: Sequence[TimerRow], now: datetime
@@ -590,18 +603,10 @@ class TimerRepository(_Repository):
                 MetricTimerRow.id.not_in(kept),
             )
         )
-        active = [t for t in timers if t.state in ACTIVE_TIMER_STATES and t.stopped_at is None]
-        dues = [t.due_at for t in active if t.due_at is not None]
-        risks = [t.at_risk_at for t in active if t.at_risk_at is not None]
         self.session.execute(
             update(Ticket)
             .where(Ticket.team_id == team_id, Ticket.id == ticket_id)
-            .values(
-                next_due_at=min(dues) if dues else None,
-                next_risk_at=min(risks) if risks else None,
-                has_breach=any(t.state == "breached" or t.breached_at is not None for t in timers),
-                updated_at=now,
-            )
+            .values(**ticket_due_fields(timers), updated_at=now)
         )
         self.session.expire_all()
 

@@ -202,7 +202,8 @@ class TicketService:
             f"{ticket.ref} has no contract: its client '{ticket.client_key}' is not in the contract file"
         )
 
-    def _store_version(self, tx: Transaction, team_id: str, version: ContractVersion, now: datetime) -> int:
+    def store_version(self, tx: Transaction, team_id: str, version: ContractVersion, now: datetime) -> int:
+        """The id of ``version``'s stored copy (stored on first use), for ``Ticket.contract_version_id``."""
         row = tx.contracts.store_version(
             team_id=team_id,
             contract_key=version.contract_key,
@@ -225,11 +226,19 @@ class TicketService:
         return ticket
 
     def fold(
-        self, tx: Transaction, ticket: Ticket, *, record_timeline: bool = False
+        self,
+        tx: Transaction,
+        ticket: Ticket,
+        *,
+        record_timeline: bool = False,
+        rows: Iterable[Any] | None = None,
     ) -> tuple[TicketClock, ContractVersion]:
+        """The ticket's clock after its stored events (``rows``: those events, already loaded, in seq order)."""
         version = self.version_of(tx, ticket)
         clock = TicketClock(version, record_timeline=record_timeline)
-        for row in tx.events.list_for_ticket(team_id=ticket.team_id, ticket_id=ticket.id):
+        if rows is None:
+            rows = tx.events.list_for_ticket(team_id=ticket.team_id, ticket_id=ticket.id)
+        for row in rows:
             clock.apply(_event_of(ticket, row))
         return clock, version
 
@@ -283,7 +292,7 @@ class TicketService:
             ticket_id="new", at=at, kind=EventKind.OPENED, priority=priority, client=client_key, actor=actor
         )
         with self.uow.begin() as tx:
-            version_id = self._store_version(tx, team_id, version, now)
+            version_id = self.store_version(tx, team_id, version, now)
             ticket = tx.tickets.create(
                 team_id=team_id,
                 source=source,
@@ -321,7 +330,7 @@ class TicketService:
                 action="ticket.open",
                 target=ticket.ref,
                 before=None,
-                after={"client": client_key, "priority": priority, "title": title},
+                after=opened_audit(client_key, priority, title),
                 at=now,
             )
             change = TicketChange(team_id, ticket, version, EventKind.OPENED.value, timers, now, actor, at)
@@ -382,7 +391,7 @@ class TicketService:
                 tx.timers.replace_for_ticket(
                     team_id=team_id, ticket_id=ticket.id, timers=timer_rows(timers, version, now), now=now
                 )
-                changes = _ticket_changes(clock, kind, at)
+                changes = ticket_changes(clock, kind, at)
                 if changes:
                     ticket = tx.tickets.update(team_id=team_id, ticket_id=ticket.id, now=now, **changes)
                 if kind in (EventKind.RESOLVED, EventKind.CLOSED):
@@ -537,7 +546,13 @@ class TicketService:
         )
 
 
-def _ticket_changes(clock: TicketClock, kind: EventKind, at: datetime) -> dict[str, Any]:
+def opened_audit(client_key: str, priority: str | None, title: str | None) -> dict[str, Any]:
+    """The audit record's ``after`` of a ticket's opening."""
+    return {"client": client_key, "priority": priority, "title": title}
+
+
+def ticket_changes(clock: TicketClock, kind: EventKind, at: datetime) -> dict[str, Any]:
+    """The ticket columns an event just applied to ``clock`` changes (``TicketRepository.update``)."""
     if kind is EventKind.PRIORITY:
         return {"priority": clock.priority}
     if kind is EventKind.STATUS:

@@ -11,6 +11,12 @@ Events from outside Slack (:class:`~bot.sources.schema.SourceEvent`) go through 
    ``record``), one transaction per event, so listeners (status cards, surveys, caches) see every
    change as they do for Slack.
 
+``slabot import`` uses :meth:`TicketIngest.ingest_batch` instead: plan and store a whole batch in
+one write transaction — each touched ticket's events loaded once (one query for the batch), folded
+once with its contract version, the new events bulk-inserted, its timer projection and columns
+rewritten once — and no listeners (history). A rejected row is reported and the rest of the batch
+stored; an interruption rolls back the batch being written, nothing else.
+
 The webhooks refuse a request with any problem (400, nothing stored); the import stores the good
 rows and reports the bad ones. Tickets are remembered as ``external_ref = "<source>:<ticket id>"``
 and events as ``external_id = "<source>:<event id>"``, which makes every delivery idempotent.
@@ -21,18 +27,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
-from bot.services.tickets import TicketError, TicketService
+from bot.services.tickets import TicketError, TicketService, opened_audit, ticket_changes, timer_rows
 from bot.sources.schema import SourceEvent
 from bot.sources.vocabulary import map_priority
 from bot.sources.zendesk import KnownTicket
 from sla.contracts import ContractVersion
 from sla.metrics import EventKind
 from sla.timers import EventError, TicketClock, TicketEvent
-from storage.models import TicketSource
-from storage.sources import stored_external_ids
-from storage.uow import UnitOfWork
+from storage.models import Ticket, TicketSource
+from storage.repositories import ticket_due_fields
+from storage.sources import (
+    allocate_ticket_numbers,
+    events_of_tickets,
+    insert_audit,
+    insert_events,
+    insert_tickets,
+    replace_timers,
+    stored_external_ids,
+    tickets_by_external_ref,
+    update_tickets,
+)
+from storage.uow import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +85,15 @@ class _Step:
     event: SourceEvent
     action: Literal["open", "record", "duplicate", "unchanged"]
     ref: str | None  # the existing ticket's reference (None for a ticket this batch opens)
+    changes: dict[str, Any] | None = None  # the ticket columns a recorded event changes
 
 
 @dataclass
 class Plan:
     steps: list[_Step] = field(default_factory=list)
     problems: list[Outcome] = field(default_factory=list)
+    #: each touched ticket's clock after the planned events (keyed by the source's ticket id)
+    sims: dict[str, _Sim | None] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -84,6 +105,8 @@ class _Sim:
     clock: TicketClock
     version: ContractVersion
     ref: str | None  # None: opened by this batch
+    ticket: Ticket | None = None  # the stored ticket (None: opened by this batch)
+    rows: list[Any] = field(default_factory=list)  # its timer projection, once stored
 
 
 class TeamError(ValueError):
@@ -147,94 +170,119 @@ class TicketIngest:
     # ------------------------------------------------------------------ plan (dry run)
 
     def plan(self, *, team_id: str, source: str, events: Sequence[SourceEvent], first_index: int = 0) -> Plan:
+        with self.tickets.uow.begin(read_only=True) as tx:
+            return self._plan(tx, team_id=team_id, source=source, events=events, first_index=first_index)
+
+    def _plan(
+        self,
+        tx: Transaction,
+        *,
+        team_id: str,
+        source: str,
+        events: Sequence[SourceEvent],
+        first_index: int = 0,
+        lock: bool = False,
+    ) -> Plan:
+        """Plan ``events`` in ``tx``: every touched ticket and its events loaded at once (``lock``:
+        the tickets locked until ``tx`` ends, for a plan that is stored in the same transaction)."""
         plan = Plan()
         book = self.tickets.book
         xids = [self.external_id(source, e.event_id) for e in events]
-        sims: dict[str, _Sim | None] = {}
+        sims = plan.sims
+        failures: dict[str, TicketError] = {}
         seen_here: set[str] = set()
-        with self.tickets.uow.begin(read_only=True) as tx:
-            stored = stored_external_ids(
-                tx.session, team_id=team_id, source=self.kind.value, external_ids=xids
-            )
+        stored = stored_external_ids(tx.session, team_id=team_id, source=self.kind.value, external_ids=xids)
+        refs = {
+            e.ticket_id: self.external_ref(source, e.ticket_id)
+            for e in events
+            if len(self.external_ref(source, e.ticket_id)) <= 200
+        }
+        tickets = tickets_by_external_ref(tx.session, team_id=team_id, external_refs=refs.values(), lock=lock)
+        rows = events_of_tickets(tx.session, team_id=team_id, ticket_ids=[t.id for t in tickets.values()])
+        for ticket_id, ref in refs.items():
+            ticket = tickets.get(ref)
+            if ticket is None:
+                sims[ticket_id] = None
+                continue
+            try:
+                clock, version = self.tickets.fold(tx, ticket, rows=rows[ticket.id])
+            except TicketError as exc:
+                failures[ticket_id] = exc
+                continue
+            sims[ticket_id] = _Sim(clock, version, ticket.ref, ticket)
 
-            def load(ticket_id: str) -> _Sim | None:
-                if ticket_id not in sims:
-                    ticket = tx.tickets.get_by_external_ref(
-                        team_id=team_id, external_ref=self.external_ref(source, ticket_id)
-                    )
-                    sim = None
-                    if ticket is not None:
-                        clock, version = self.tickets.fold(tx, ticket)
-                        sim = _Sim(clock, version, ticket.ref)
-                    sims[ticket_id] = sim
-                return sims[ticket_id]
+        def load(ticket_id: str) -> _Sim | None:
+            if ticket_id in failures:
+                raise failures[ticket_id]
+            return sims.get(ticket_id)
 
-            for offset, (event, xid) in enumerate(zip(events, xids, strict=True)):
-                index = first_index + offset
-                if event.actor and len(event.actor) > 64:  # the actor column holds a Slack id's length
-                    event = replace(event, actor=event.actor[:64])
+        for offset, (event, xid) in enumerate(zip(events, xids, strict=True)):
+            index = first_index + offset
+            if event.actor and len(event.actor) > 64:  # the actor column holds a Slack id's length
+                event = replace(event, actor=event.actor[:64])
 
-                def problem(message: str, event: SourceEvent = event, index: int = index) -> None:
-                    plan.problems.append(
-                        Outcome(index, event.event_id, event.ticket_id, "rejected", None, message)
-                    )
+            def problem(message: str, event: SourceEvent = event, index: int = index) -> None:
+                plan.problems.append(
+                    Outcome(index, event.event_id, event.ticket_id, "rejected", None, message)
+                )
 
-                if len(xid) > 200 or len(self.external_ref(source, event.ticket_id)) > 200:
-                    problem("the event id and the ticket id may have at most 150 characters")
+            if len(xid) > 200 or len(self.external_ref(source, event.ticket_id)) > 200:
+                problem("the event id and the ticket id may have at most 150 characters")
+                continue
+            try:
+                sim = load(event.ticket_id)
+            except TicketError as exc:
+                problem(str(exc))
+                continue
+            if xid in stored or xid in seen_here:
+                plan.steps.append(_Step(index, event, "duplicate", sim.ref if sim else None))
+                continue
+            seen_here.add(xid)
+            if event.kind is EventKind.OPENED:
+                if sim is not None:
+                    where = f"as {sim.ref}" if sim.ref else "earlier in this batch"
+                    problem(f"ticket {event.ticket_id} was already opened ({where})")
                     continue
+                client = event.client or ""
+                if client not in book.clients:
+                    known = ", ".join(sorted(book.clients)) or "none"
+                    problem(f"unknown client {client!r}; the contract file has {known}")
+                    continue
+                version = book.version_for(client, event.at)
+                priority = map_priority(event.priority, version.priorities) or version.priority_for(
+                    event.title or ""
+                )
+                event = replace(event, priority=priority)
+                clock = TicketClock(version, record_timeline=False)
                 try:
-                    sim = load(event.ticket_id)
-                except TicketError as exc:
-                    problem(str(exc))
-                    continue
-                if xid in stored or xid in seen_here:
-                    plan.steps.append(_Step(index, event, "duplicate", sim.ref if sim else None))
-                    continue
-                seen_here.add(xid)
-                if event.kind is EventKind.OPENED:
-                    if sim is not None:
-                        where = f"as {sim.ref}" if sim.ref else "earlier in this batch"
-                        problem(f"ticket {event.ticket_id} was already opened ({where})")
-                        continue
-                    client = event.client or ""
-                    if client not in book.clients:
-                        known = ", ".join(sorted(book.clients)) or "none"
-                        problem(f"unknown client {client!r}; the contract file has {known}")
-                        continue
-                    version = book.version_for(client, event.at)
-                    priority = map_priority(event.priority, version.priorities) or version.priority_for(
-                        event.title or ""
-                    )
-                    event = replace(event, priority=priority)
-                    clock = TicketClock(version, record_timeline=False)
-                    try:
-                        clock.apply(_domain(event, event.ticket_id))
-                    except EventError as exc:
-                        problem(_sentence(str(exc)))
-                        continue
-                    sims[event.ticket_id] = _Sim(clock, version, None)
-                    plan.steps.append(_Step(index, event, "open", None))
-                    continue
-                if sim is None:
-                    problem(
-                        f"unknown ticket {event.ticket_id}: its first event must be 'opened' "
-                        f"(got '{event.kind.value}')"
-                    )
-                    continue
-                if event.kind is EventKind.PRIORITY:
-                    event = replace(event, priority=map_priority(event.priority, sim.version.priorities))
-                    if event.priority is None or event.priority == sim.clock.priority:
-                        plan.steps.append(_Step(index, event, "unchanged", sim.ref))
-                        continue
-                if event.kind is EventKind.STATUS and event.status == sim.clock.status:
-                    plan.steps.append(_Step(index, event, "unchanged", sim.ref))
-                    continue
-                try:
-                    sim.clock.apply(_domain(event, sim.clock.ticket_id or event.ticket_id))
+                    clock.apply(_domain(event, event.ticket_id))
                 except EventError as exc:
                     problem(_sentence(str(exc)))
                     continue
-                plan.steps.append(_Step(index, event, "record", sim.ref))
+                sims[event.ticket_id] = _Sim(clock, version, None)
+                plan.steps.append(_Step(index, event, "open", None))
+                continue
+            if sim is None:
+                problem(
+                    f"unknown ticket {event.ticket_id}: its first event must be 'opened' "
+                    f"(got '{event.kind.value}')"
+                )
+                continue
+            if event.kind is EventKind.PRIORITY:
+                event = replace(event, priority=map_priority(event.priority, sim.version.priorities))
+                if event.priority is None or event.priority == sim.clock.priority:
+                    plan.steps.append(_Step(index, event, "unchanged", sim.ref))
+                    continue
+            if event.kind is EventKind.STATUS and event.status == sim.clock.status:
+                plan.steps.append(_Step(index, event, "unchanged", sim.ref))
+                continue
+            try:
+                sim.clock.apply(_domain(event, sim.clock.ticket_id or event.ticket_id))
+            except EventError as exc:
+                problem(_sentence(str(exc)))
+                continue
+            changes = ticket_changes(sim.clock, event.kind, event.at)
+            plan.steps.append(_Step(index, event, "record", sim.ref, changes))
         return plan
 
     # ------------------------------------------------------------------ apply
@@ -309,17 +357,193 @@ class TicketIngest:
             out.append(Outcome(step.index, event.event_id, event.ticket_id, "created", ref))
         return out
 
+    # ------------------------------------------------------------------ batched (history import)
+
+    def ingest_batch(
+        self, *, team_id: str, source: str, events: Sequence[SourceEvent], first_index: int = 0
+    ) -> tuple[Plan, list[Outcome]]:
+        """Plan and store ``events`` in one write transaction, without listeners (imported history).
+
+        The final state is the one :meth:`apply` reaches event by event: same events (``seq``,
+        ``recorded_at``), ticket columns, timer projection and opening audit rows. Rejected events
+        are in the outcomes (the rest is stored); if anything raises, nothing of the batch is."""
+        now = self.tickets.clock.now()
+        with self.tickets.uow.begin() as tx:
+            plan = self._plan(
+                tx, team_id=team_id, source=source, events=events, first_index=first_index, lock=True
+            )
+            outcomes = self._store(tx, team_id=team_id, source=source, plan=plan, now=now)
+        return plan, [*plan.problems, *outcomes]
+
+    def _store(
+        self, tx: Transaction, *, team_id: str, source: str, plan: Plan, now: datetime
+    ) -> list[Outcome]:
+        session = tx.session
+        book = self.tickets.book
+        changed: dict[str, list[_Step]] = {}  # the source's ticket id -> its steps to store, in order
+        for step in plan.steps:
+            if step.action in ("open", "record"):
+                changed.setdefault(step.event.ticket_id, []).append(step)
+        opened = [tid for tid, steps in changed.items() if steps[0].action == "open"]
+        version_ids: dict[tuple[str, str], int] = {}
+        for tid in opened:
+            version = self._sim(plan, tid).version
+            key = (version.contract_key, version.sha256)
+            if key not in version_ids:
+                version_ids[key] = self.tickets.store_version(tx, team_id, version, now)
+        numbers = dict(
+            zip(opened, allocate_ticket_numbers(session, team_id=team_id, count=len(opened)), strict=True)
+        )
+
+        new_rows: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        cancel: list[int] = []
+        base_seq: dict[str, int] = {}  # before the update below changes the loaded tickets
+        for tid, steps in changed.items():
+            sim = self._sim(plan, tid)
+            timers = timer_rows(sim.clock.timers(max(now, sim.clock.last_at or now)), sim.version, now)
+            columns: dict[str, Any] = {}
+            for step in steps:
+                columns.update(step.changes or {})
+            if sim.ticket is None:
+                first = steps[0].event
+                client = book.clients[first.client or ""]
+                row: dict[str, Any] = {
+                    "team_id": team_id,
+                    "number": numbers[tid],
+                    "ref": f"T-{numbers[tid]}",
+                    "external_ref": self.external_ref(source, tid),
+                    "source": self.kind.value,
+                    "channel_id": first.channel_id or (client.channels[0] if client.channels else None),
+                    "thread_ts": first.thread_ts,
+                    "requester": None,
+                    "assignee": None,
+                    "priority": first.priority,
+                    "status": "open",
+                    "client_key": client.key,
+                    "contract_version_id": version_ids[(sim.version.contract_key, sim.version.sha256)],
+                    "title": first.title,
+                    "opened_at": first.at,
+                    "resolved_at": None,
+                    "closed_at": None,
+                    **columns,
+                }
+                row.update(
+                    is_open=row["resolved_at"] is None and row["closed_at"] is None, event_seq=len(steps)
+                )
+                new_rows.append({**row, **ticket_due_fields(timers), "updated_at": now})
+            else:
+                ticket = sim.ticket
+                base_seq[tid] = ticket.event_seq
+                final = {
+                    "priority": ticket.priority,
+                    "status": ticket.status,
+                    "resolved_at": ticket.resolved_at,
+                    "closed_at": ticket.closed_at,
+                    **columns,
+                }
+                final["is_open"] = final["resolved_at"] is None and final["closed_at"] is None
+                updates.append(
+                    {
+                        "id": ticket.id,
+                        **final,
+                        "event_seq": ticket.event_seq + len(steps),
+                        **ticket_due_fields(timers),
+                        "updated_at": now,
+                    }
+                )
+                if any(s.event.kind in (EventKind.RESOLVED, EventKind.CLOSED) for s in steps):
+                    cancel.append(ticket.id)
+            sim.rows = timers
+        ids = dict(zip(opened, insert_tickets(session, new_rows), strict=True))
+        update_tickets(session, updates)
+        for ticket_id in cancel:
+            tx.outbox.cancel_for_ticket(team_id=team_id, ticket_id=ticket_id, kinds=("warning", "escalation"))
+
+        events: list[dict[str, Any]] = []
+        timers_of: dict[int, list[Any]] = {}
+        refs: dict[str, str] = {}
+        for tid, steps in changed.items():
+            sim = self._sim(plan, tid)
+            ticket_id = ids[tid] if sim.ticket is None else sim.ticket.id
+            seq = base_seq.get(tid, 0)
+            refs[tid] = f"T-{numbers[tid]}" if sim.ticket is None else sim.ticket.ref
+            timers_of[ticket_id] = sim.rows
+            for step in steps:
+                seq += 1
+                stored = _domain(step.event, refs[tid])
+                events.append(
+                    {
+                        "team_id": team_id,
+                        "ticket_id": ticket_id,
+                        "seq": seq,
+                        "at": stored.at,
+                        "kind": stored.kind.value,
+                        "priority": stored.priority,
+                        "status": stored.status,
+                        "client": stored.client,
+                        "actor": stored.actor,
+                        "note": stored.note,
+                        "source": self.kind.value,
+                        "external_id": self.external_id(source, step.event.event_id),
+                        "recorded_at": now,
+                    }
+                )
+        insert_events(session, events)
+        replace_timers(
+            session,
+            team_id=team_id,
+            timers=timers_of,
+            existing={s.ticket.id for s in plan.sims.values() if s is not None and s.ticket is not None},
+            now=now,
+        )
+        insert_audit(
+            session,
+            [
+                {
+                    "team_id": team_id,
+                    "actor": changed[tid][0].event.actor or "slabot",
+                    "action": "ticket.open",
+                    "target": refs[tid],
+                    "before": None,
+                    "after": opened_audit(
+                        changed[tid][0].event.client or "",
+                        changed[tid][0].event.priority,
+                        changed[tid][0].event.title,
+                    ),
+                    "at": now,
+                }
+                for tid in opened
+            ],
+        )
+        out: list[Outcome] = []
+        for step in plan.steps:
+            event = step.event
+            ref = refs.get(event.ticket_id, step.ref)
+            status: Status = "created" if step.action in ("open", "record") else step.action
+            out.append(Outcome(step.index, event.event_id, event.ticket_id, status, ref))
+        return out
+
+    @staticmethod
+    def _sim(plan: Plan, ticket_id: str) -> _Sim:
+        sim = plan.sims.get(ticket_id)
+        assert sim is not None, ticket_id
+        return sim
+
 
 def _domain(event: SourceEvent, ticket_id: str) -> TicketEvent:
+    """The event as it is stored (and folded again later): what ``TicketService.open`` / ``record``
+    keep of it — an opening's priority and client, a change's new priority or status, the note."""
+    opened = event.kind is EventKind.OPENED
     return TicketEvent(
         ticket_id=ticket_id,
         at=event.at,
         kind=event.kind,
-        priority=event.priority,
-        status=event.status,
-        client=event.client,
+        priority=event.priority if opened or event.kind is EventKind.PRIORITY else None,
+        status=event.status if event.kind is EventKind.STATUS else None,
+        client=event.client if opened else None,
         actor=event.actor,
-        note=event.note,
+        note=None if opened else event.note,
     )
 
 
