@@ -271,7 +271,8 @@ def _changed(
                 ticket_id=state.ticket.id,
             )
         )
-    blocks = [section(escape(headline)), *ticket_detail(view, state.now)]
+    # the headline is mrkdwn built from trusted parts (refs, priorities, client keys, <@user> mentions)
+    blocks = [section(headline), *ticket_detail(view, state.now)]
     return Answer(
         text=headline + "\n" + status_text([view], state.now, title=view.ref), blocks=blocks[:50], notes=notes
     )

@@ -326,8 +326,10 @@ def test_every_other_command_end_to_end(harness: Harness) -> None:
     harness.command("start P2 acme Printer on fire")
     harness.command("start P1 acme Checkout down")
     assert "T-1" in _ephemeral_text(harness.command("reply T-1"))
-    assigned = _ephemeral_text(harness.command("assign T-1 <@U0AGENT002|agent2>"))
-    assert "assigned to <@U0AGENT002>" in assigned
+    assigned_answer = harness.command("assign T-1 <@U0AGENT002|agent2>")
+    assert "assigned to <@U0AGENT002>" in _ephemeral_text(assigned_answer)
+    headline = assigned_answer["blocks"][0]["text"]["text"]
+    assert "assigned to <@U0AGENT002>" in headline  # a mention in Slack, not the escaped raw id
     assert "T-1" in _ephemeral_text(harness.command("status <@U0AGENT002|agent2>"))
     assert "T-1" not in _ephemeral_text(harness.command("status mine"))
     assert "T-2" in _ephemeral_text(harness.command(f"status <#{SUPPORT}|acme-support>"))
