@@ -2,10 +2,17 @@
 
     .venv/bin/python bench/sources_bench.py                  # import 2,000 rows; scrape at 10k and 100k tickets
     .venv/bin/python bench/sources_bench.py --rows 500 --sizes 10000   # quick
+    .venv/bin/python bench/sources_bench.py --real 100000 --sizes      # + 100k real events, no scrape
 
 1. **Import**: a generated history (tickets of 5 events each: opened, client, agent, status,
    resolved) through ``import_events`` into SQLite; rows/s for the first run and for a re-run
-   (every row a duplicate: the resume path).
+   (every row a duplicate: the resume path), for the batched path (``slabot import``: one
+   transaction per batch) beside the per-event baseline (``--per-event``: one transaction per
+   event through ``TicketService.record``), same input.
+   ``--real N``: N events of the shared real logs (``../shared/data/tickets``: BPIC 2013 Volvo
+   and ServiceNow, converted by ``sla.datasets``, tickets repeated with new ids up to N rows,
+   sorted by time so that tickets span batches), batched; the per-event baseline on its first
+   ``--real-baseline`` rows (the whole slice would take hours).
 2. **Scrape**: N open tickets (bulk-inserted, spread over 3 clients x 4 priorities), one
    ``/metrics`` exposition timed (median of 5) against the baseline a naive exporter would use:
    load every open ticket and count in Python.
@@ -35,10 +42,12 @@ batch) is the next step if histories of 100k+ rows matter.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,7 +58,10 @@ from bot.ops.metrics import exposition, registry_for
 from bot.services.tickets import TicketService
 from bot.sources.importer import import_events
 from bot.sources.ingest import TicketIngest
-from sla.contracts import load_contracts
+from sla.contracts import ContractBook, load_contracts, load_contracts_text
+from sla.datasets import bpic2013_events, servicenow_events
+from sla.replay import write_events_csv
+from sla.timers import TicketEvent
 from storage.db import make_engine, migrate
 from storage.models import Ticket, TicketSource, Workspace
 from storage.uow import UnitOfWork
@@ -77,24 +89,88 @@ def history(rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bench_import(rows: int, tmp: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp / 'import.db'}")
+def _import(
+    text: str, tmp: Path, name: str, *, batched: bool, book: ContractBook = BOOK, batch: int = 2000
+) -> dict[str, float]:
+    engine = make_engine(f"sqlite:///{tmp / f'{name}-{batched}.db'}")
     migrate(engine)
     uow = UnitOfWork.from_engine(engine)
-    service = TicketService(uow=uow, book=BOOK, clock=ManualClock(T0 + timedelta(days=30)))
+    service = TicketService(uow=uow, book=book, clock=ManualClock(datetime(2030, 1, 1, tzinfo=UTC)))
     service.listeners.clear()
     service.after_commit.clear()
     ingest = TicketIngest(service, kind=TicketSource.import_)
-    text = history(rows)
+    path = "batched  " if batched else "per-event"
+    rates: dict[str, float] = {}
     for label in ("first run", "re-run (all duplicates)"):
         started = time.perf_counter()
-        summary = import_events(io.StringIO(text), ingest=ingest, team_id=TEAM)
+        summary = import_events(io.StringIO(text), ingest=ingest, team_id=TEAM, batched=batched, batch=batch)
         seconds = time.perf_counter() - started
+        rates[label] = summary.rows / seconds
         print(
-            f"import {label:24s} {summary.rows:6,} rows  {seconds:7.2f} s  {summary.rows / seconds:8,.0f} rows/s  "
-            f"(stored {summary.events_created:,}, duplicates {summary.duplicates:,}, rejected {len(summary.rejected)})"
+            f"import {name:10s} {path} {label:24s} {summary.rows:7,} rows  {seconds:8.2f} s  "
+            f"{summary.rows / seconds:8,.0f} rows/s  (stored {summary.events_created:,}, "
+            f"duplicates {summary.duplicates:,}, rejected {len(summary.rejected)})",
+            flush=True,
         )
     engine.dispose()
+    return rates
+
+
+def bench_import(rows: int, tmp: Path) -> None:
+    text = history(rows)
+    base = _import(text, tmp, "generated", batched=False)
+    fast = _import(text, tmp, "generated", batched=True)
+    for label in base:
+        print(
+            f"import generated  speed-up batched / per-event, {label:24s} {fast[label] / base[label]:6.1f}x"
+        )
+
+
+def real_history(data: Path, rows: int) -> str:
+    """``rows`` events of the shared real logs, tickets repeated with new ids, sorted by time."""
+    with (data / "bpic2013_volvo_incidents.xes.gz").open("rb") as f:
+        logs = [bpic2013_events(f, client="volvo-24x7").events]
+    with (data / "servicenow_incident_event_log_sample.csv").open(encoding="utf-8", newline="") as f:
+        logs.append(servicenow_events(f, client="servicenow-24x7").events)
+    events: list[TicketEvent] = []
+    copy = 0
+    while len(events) < rows:
+        for log in logs:
+            events.extend(replace(e, ticket_id=f"{e.ticket_id}~{copy}") for e in log)
+        copy += 1
+    # whole tickets up to ``rows`` (a cut ticket would only lose its last events), then by time
+    by_ticket: dict[str, list[TicketEvent]] = {}
+    for e in events:
+        by_ticket.setdefault(e.ticket_id, []).append(e)
+    chosen: list[TicketEvent] = []
+    for ticket_events in by_ticket.values():
+        if len(chosen) + len(ticket_events) > rows:
+            break
+        chosen.extend(ticket_events)
+    chosen.sort(key=lambda e: e.at)  # stable: a ticket's equal instants keep their order
+    out = io.StringIO()
+    write_events_csv(chosen, out)
+    return out.getvalue()
+
+
+def bench_real(rows: int, baseline_rows: int, tmp: Path) -> None:
+    data = ROOT.parent / "shared" / "data" / "tickets"
+    if not data.is_dir():
+        print(f"real logs: {data} not found, skipped")
+        return
+    spec = importlib.util.spec_from_file_location("replay_real_logs", ROOT / "bench" / "replay_real_logs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    book = load_contracts_text(module.CONTRACTS)
+    text = real_history(data, rows)
+    lines = text.splitlines(keepends=True)
+    fast = _import(text, tmp, "real", batched=True, book=book)
+    base = _import("".join(lines[: baseline_rows + 1]), tmp, "real-head", batched=False, book=book)
+    for label in base:
+        print(
+            f"import real       speed-up batched / per-event, {label:24s} {fast[label] / base[label]:6.1f}x"
+        )
 
 
 def bench_scrape(size: int, tmp: Path) -> None:
@@ -153,10 +229,16 @@ def bench_scrape(size: int, tmp: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--real", type=int, default=0, help="also import N events of the shared real logs")
+    parser.add_argument(
+        "--real-baseline", type=int, default=1000, help="rows of them for the per-event baseline"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bench_import(args.rows, Path(tmp))
+        if args.real:
+            bench_real(args.real, args.real_baseline, Path(tmp))
         for size in args.sizes:
             bench_scrape(size, Path(tmp))
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import AuditEntry, MetricTimerRow, Ticket, TicketEventRow, Workspace
+from storage.models import AuditEntry, ContractVersionRow, MetricTimerRow, Ticket, TicketEventRow, Workspace
 from storage.repositories import TimerRow, _insert
 
 _CHUNK = 500  # stay far below SQLite's bound-parameter limit
@@ -90,7 +90,8 @@ def insert_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> list[int
     """Insert tickets (every column given); their ids, in the order of ``rows``."""
     if not rows:
         return []
-    stmt = insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True)
+    table = Ticket.__table__
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)  # Core: no ORM bookkeeping
     return list(session.scalars(stmt, list(rows)))
 
 
@@ -102,12 +103,12 @@ def update_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(TicketEventRow), list(rows))
+        session.execute(insert(TicketEventRow.__table__), list(rows))
 
 
 def insert_audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(AuditEntry), list(rows))
+        session.execute(insert(AuditEntry.__table__), list(rows))
 
 
 def replace_timers(
@@ -129,7 +130,7 @@ def replace_timers(
         for t in rows
     ]
     if fresh:
-        session.execute(insert(MetricTimerRow), fresh)
+        session.execute(insert(MetricTimerRow.__table__), fresh)
     old = [ticket_id for ticket_id in timers if ticket_id in existing]
     for start in range(0, len(old), _CHUNK):
         chunk = old[start : start + _CHUNK]
@@ -156,3 +157,13 @@ def replace_timers(
         if kept:
             drop = drop.where(MetricTimerRow.id.not_in(kept))
         session.execute(drop)
+
+
+def contract_versions(session: Session, *, ids: Iterable[int | None]) -> list[ContractVersionRow]:
+    """The stored contract versions with these ids (one query; loaded into the session)."""
+    wanted = [i for i in dict.fromkeys(ids) if i is not None]
+    found: list[ContractVersionRow] = []
+    for start in range(0, len(wanted), _CHUNK):
+        stmt = select(ContractVersionRow).where(ContractVersionRow.id.in_(wanted[start : start + _CHUNK]))
+        found.extend(session.scalars(stmt))
+    return found

@@ -41,6 +41,7 @@ from storage.models import Ticket, TicketSource
 from storage.repositories import ticket_due_fields
 from storage.sources import (
     allocate_ticket_numbers,
+    contract_versions,
     events_of_tickets,
     insert_audit,
     insert_events,
@@ -199,6 +200,8 @@ class TicketIngest:
         }
         tickets = tickets_by_external_ref(tx.session, team_id=team_id, external_refs=refs.values(), lock=lock)
         rows = events_of_tickets(tx.session, team_id=team_id, ticket_ids=[t.id for t in tickets.values()])
+        # held while planning: the identity map is weak, and version_of looks each one up by id
+        held = contract_versions(tx.session, ids={t.contract_version_id for t in tickets.values()})
         for ticket_id, ref in refs.items():
             ticket = tickets.get(ref)
             if ticket is None:
@@ -210,6 +213,7 @@ class TicketIngest:
                 failures[ticket_id] = exc
                 continue
             sims[ticket_id] = _Sim(clock, version, ticket.ref, ticket)
+        del held
 
         def load(ticket_id: str) -> _Sim | None:
             if ticket_id in failures:

@@ -238,7 +238,7 @@ def test_cli_imports_in_batches_and_the_per_event_path_stays_available(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     csv = tmp_path / "mixed.csv"
-    csv.write_text(MIXED)
+    csv.write_text("".join(MIXED.splitlines(keepends=True)[:110]))  # two bad rows
     monkeypatch.setenv("SLABOT_CONTRACTS", str(ROOT / "examples" / "contracts.yaml"))
     monkeypatch.setenv("SLABOT_TEAM_ID", TEAM)
     results = []
@@ -247,4 +247,4 @@ def test_cli_imports_in_batches_and_the_per_event_path_stays_available(
         assert main(["import", str(csv), "--batch", "500", "--no-progress", *extra]) == 1  # 4 bad rows
         out, _ = capsys.readouterr()
         results.append(out.split("\n", 1)[1])  # the summary, without the database's name
-    assert results[0] == results[1] and "rejected rows:      4" in results[0]
+    assert results[0] == results[1] and "rejected rows:      2" in results[0]
