@@ -483,11 +483,13 @@ def _fold(book: ContractBook, numbered: Iterable[tuple[int, object]], as_of: dat
                 continue
             version = ticket.version
             for timer in ticket.clock.timers(now):  # type: ignore[union-attr]
-                rows.append(_row(tid, ticket.client, version, timer))
+                rows.append(timer_row(tid, ticket.client, version, timer))
     return ReplayResult(rows, errors, opened, accepted, now, skipped)
 
 
-def _row(ticket_id: str, client: str, version: ContractVersion | None, t: MetricTimer) -> ReplayRow:
+def timer_row(ticket_id: str, client: str, version: ContractVersion | None, t: MetricTimer) -> ReplayRow:
+    """One :class:`ReplayRow` for timer ``t`` of ``ticket_id`` under ``version`` (the replay and
+    the quarterly review's history from storage both build their rows here)."""
     return ReplayRow(
         ticket_id=ticket_id,
         client=client,

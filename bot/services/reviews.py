@@ -31,7 +31,7 @@ from bot.services.tickets import TicketError, TicketService
 from sla.contracts import Client, ContractBook, ContractVersion
 from sla.metrics import EventKind
 from sla.periods import Period, PeriodError, parse_period, previous
-from sla.replay import ReplayRow
+from sla.replay import ReplayRow, timer_row
 from sla.review import (
     CADENCE_UNITS,
     DryRun,
@@ -214,26 +214,7 @@ class ReviewService:
                     skipped.append(f"{ticket.ref}: {exc}")
                     continue
                 events.extend(mine)
-                for t in clock.timers(now):
-                    rows.append(
-                        ReplayRow(
-                            ticket_id=ticket.ref,
-                            client=client_key,
-                            priority=t.priority,
-                            metric=str(t.metric),
-                            cycle=t.cycle,
-                            target_seconds=round(t.target.total_seconds()),
-                            started_at=t.started_at,
-                            due_at=t.due_at,
-                            stopped_at=t.stopped_at,
-                            business_elapsed_seconds=round(t.business_elapsed.total_seconds()),
-                            state=str(t.state),
-                            breached_at=t.breached_at,
-                            paused_seconds=round(t.paused_for.total_seconds()),
-                            contract=version.contract_key,
-                            version=version.number,
-                        )
-                    )
+                rows.extend(timer_row(ticket.ref, client_key, version, t) for t in clock.timers(now))
         events.sort(key=lambda e: e.at)  # tickets interleave freely; each one's rows stay in order
         return History(rows, events, len(pairs) - len(skipped), now, skipped)
 
