@@ -65,6 +65,7 @@ from storage.uow import Transaction, UnitOfWork
 log = logging.getLogger(__name__)
 
 NOT_OURS = "That button is not one of slabot's, or not for this message. Nothing was changed."
+NPS_SCORE_FIRST = "Pick a score from 0 to 10 first, then add your comment."
 AGENTS_MAY_NOT = "This survey is for the client: agents can't answer it. Nothing was changed."
 NPS_ANSWER_WINDOW = timedelta(days=30)
 """An NPS question can be answered until this long after its period ends."""
@@ -197,12 +198,9 @@ class SurveyService:
             return Reply(notice=NOT_OURS)
         now = self.clock.now()
         with self.uow.begin() as tx:
-            found = self._locate(tx, team_id, clicked.survey_id, channel_id, message_ts)
-            if found is None:
-                return Reply(notice=NOT_OURS)
-            refusal = self._refusal(team_id, user_id, found, now)
-            if refusal is not None:
-                return Reply(notice=refusal)
+            found = self._answerable(tx, team_id, user_id, clicked.survey_id, channel_id, message_ts, now)
+            if isinstance(found, str):
+                return Reply(notice=found)
             scale = _scale(found)
             try:
                 rating = rating_value(clicked.rating, scale)  # type: ignore[arg-type]
@@ -210,10 +208,7 @@ class SurveyService:
                 return Reply(notice=NOT_OURS)
             if not tx.surveys.set_rating(team_id=team_id, survey_id=found.survey.id, rating=rating, at=now):
                 return Reply(notice=self._closed_text(found))
-            survey = tx.surveys.get(team_id=team_id, survey_id=found.survey.id)
-            assert survey is not None
-            self._alert_if_negative(tx, _Located(survey, found.ticket, found.version), now)
-            message = self._current_message(_Located(survey, found.ticket, found.version))
+            _, message = self._answered(tx, team_id, found, now)
         return Reply(update=message, channel_id=channel_id, ts=message_ts)
 
     def comment_form(
@@ -226,24 +221,18 @@ class SurveyService:
             return Reply(notice=NOT_OURS)
         now = self.clock.now()
         with self.uow.begin() as tx:
-            found = self._locate(tx, team_id, ref.survey_id, channel_id, message_ts)
-            if found is None:
-                return Reply(notice=NOT_OURS)
-            refusal = self._refusal(team_id, user_id, found, now)
-            if refusal is not None:
-                return Reply(notice=refusal)
+            found = self._answerable(tx, team_id, user_id, ref.survey_id, channel_id, message_ts, now)
+            if isinstance(found, str):
+                return Reply(notice=found)
             view = comment_modal(survey_ref=ref.survey_id, ref=found.ticket.ref, initial=found.survey.comment)
         return Reply(view=view)
 
     def check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
         """The quick checks a comment modal's submission must pass before the modal may close (Slack
         waits 3 s for the answer): the error to show in the modal, or None."""
-        try:
-            ref = SurveyRef.decode(metadata)
-        except InvalidValue:
-            return NOT_OURS
-        if not comment.strip():
-            return "Type a comment, or close this window."
+        ref = _comment_ref(metadata, comment)
+        if isinstance(ref, str):
+            return ref
         with self.uow.begin(read_only=True) as tx:
             found = self._load(tx, team_id, ref.survey_id)
             if found is None or not found.survey.message_ts:
@@ -257,8 +246,7 @@ class SurveyService:
         if error is not None:
             return Reply(notice=error)
         ref = SurveyRef.decode(metadata)
-        sentiment = score(comment)  # outside the transaction: the first call loads the libraries
-        values = SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
+        values = _sentiment(comment)  # outside the transaction: the first call loads the libraries
         now = self.clock.now()
         with self.uow.begin() as tx:
             found = self._load(tx, team_id, ref.survey_id)
@@ -271,11 +259,7 @@ class SurveyService:
                 team_id=team_id, survey_id=found.survey.id, comment=comment, at=now, sentiment=values
             ):
                 return Reply(notice=self._closed_text(found))
-            survey = tx.surveys.get(team_id=team_id, survey_id=found.survey.id)
-            assert survey is not None
-            located = _Located(survey, found.ticket, found.version)
-            self._alert_if_negative(tx, located, now)
-            message = self._current_message(located)
+            survey, message = self._answered(tx, team_id, found, now)
         return Reply(update=message, channel_id=survey.channel_id, ts=survey.message_ts)
 
     # ------------------------------------------------------------------ NPS
@@ -327,18 +311,15 @@ class SurveyService:
                 team_id=team_id, user_id=user_id, client_key=client.key, period_key=label
             )
             if answer is None:
-                return Reply(notice="Pick a score from 0 to 10 first, then add your comment.")
+                return Reply(notice=NPS_SCORE_FIRST)
             view = comment_modal(survey_ref=ref.survey_id, ref=label, initial=answer.comment, nps=True)
         return Reply(view=view)
 
     def nps_check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
         """Quick checks of an NPS comment before the modal closes: the error to show, or None."""
-        try:
-            ref = SurveyRef.decode(metadata)
-        except InvalidValue:
-            return NOT_OURS
-        if not comment.strip():
-            return "Type a comment, or close this window."
+        ref = _comment_ref(metadata, comment)
+        if isinstance(ref, str):
+            return ref
         with self.uow.begin(read_only=True) as tx:
             found = self._nps_locate(tx, team_id, user_id, ref.survey_id, None, self.clock.now())
             if isinstance(found, str):
@@ -348,7 +329,7 @@ class SurveyService:
                 tx.surveys.nps_of(team_id=team_id, user_id=user_id, client_key=client.key, period_key=label)
                 is None
             ):
-                return "Pick a score from 0 to 10 first, then add your comment."
+                return NPS_SCORE_FIRST
         return None
 
     def nps_submit_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> Reply:
@@ -356,8 +337,7 @@ class SurveyService:
         if error is not None:
             return Reply(notice=error)
         ref = SurveyRef.decode(metadata)
-        sentiment = score(comment)
-        values = SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
+        values = _sentiment(comment)
         now = self.clock.now()
         with self.uow.begin() as tx:
             found = self._nps_locate(tx, team_id, user_id, ref.survey_id, None, now)
@@ -372,7 +352,7 @@ class SurveyService:
                 comment=comment,
                 sentiment=values,
             ):
-                return Reply(notice="Pick a score from 0 to 10 first, then add your comment.")
+                return Reply(notice=NPS_SCORE_FIRST)
         return Reply()
 
     def send_nps(self) -> int:
@@ -398,10 +378,9 @@ class SurveyService:
             return 0
         period = nps_period(settings.nps.cadence, now, self._zone(client.key, version))
         queued = 0
+        run_key = _run_key(client.key, period.label)
         with self.uow.begin() as tx:
-            if not tx.report_runs.claim_report_run(
-                team_id=team_id, kind="nps", period_key=_run_key(client.key, period.label), now=now
-            ):
+            if not tx.report_runs.claim_report_run(team_id=team_id, kind="nps", period_key=run_key, now=now):
                 return 0
             for contact in client.contacts:
                 if self.is_agent(team_id, contact):
@@ -422,9 +401,7 @@ class SurveyService:
                     message=message,
                     now=now,
                 )
-            tx.report_runs.complete(
-                team_id=team_id, kind="nps", period_key=_run_key(client.key, period.label), now=now
-            )
+            tx.report_runs.complete(team_id=team_id, kind="nps", period_key=run_key, now=now)
         return queued
 
     # ------------------------------------------------------------------ jobs
@@ -565,6 +542,34 @@ class SurveyService:
             return None
         return found
 
+    def _answerable(
+        self,
+        tx: Transaction,
+        team_id: str,
+        user_id: str,
+        survey_ref: str,
+        channel_id: str,
+        message_ts: str,
+        now: datetime,
+    ) -> _Located | str:
+        """The clicked survey if ``user_id`` may answer it now, else the text that refuses the click."""
+        found = self._locate(tx, team_id, survey_ref, channel_id, message_ts)
+        if found is None:
+            return NOT_OURS
+        refusal = self._refusal(team_id, user_id, found, now)
+        return found if refusal is None else refusal
+
+    def _answered(
+        self, tx: Transaction, team_id: str, found: _Located, now: datetime
+    ) -> tuple[Survey, Message]:
+        """After an answer is stored: the survey as it is now (an alert raised if it is negative) and
+        its message to show."""
+        survey = tx.surveys.get(team_id=team_id, survey_id=found.survey.id)
+        assert survey is not None
+        located = _Located(survey, found.ticket, found.version)
+        self._alert_if_negative(tx, located, now)
+        return survey, self._current_message(located)
+
     def _refusal(self, team_id: str, user_id: str, found: _Located, now: datetime) -> str | None:
         survey = found.survey
         if self.is_agent(team_id, user_id):
@@ -701,6 +706,22 @@ class SurveyService:
             ticket_id=ticket_id,
         )
         return int(created)
+
+
+def _comment_ref(metadata: object, comment: str) -> SurveyRef | str:
+    """The survey a comment modal was opened for, or why the comment cannot be taken."""
+    try:
+        ref = SurveyRef.decode(metadata)
+    except InvalidValue:
+        return NOT_OURS
+    if not comment.strip():
+        return "Type a comment, or close this window."
+    return ref
+
+
+def _sentiment(comment: str) -> SentimentValues:
+    sentiment = score(comment)
+    return SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
 
 
 def _scale(found: _Located) -> str:
