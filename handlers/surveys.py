@@ -6,6 +6,7 @@ call (update the survey message, open the modal, or tell only the person who cli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -47,47 +48,45 @@ def _show(client: WebClient, body: dict[str, Any], reply: Reply) -> None:
 
 
 def register(app: App, surveys: SurveyService) -> None:
-    @app.action(pattern(ActionId.SURVEY_RATE))
-    def on_rate(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        _show(client, body, surveys.rate(**_click(body), value=action.get("value")))
+    clicks: list[tuple[Any, Callable[..., Reply]]] = [
+        (pattern(ActionId.SURVEY_RATE), surveys.rate),
+        (ActionId.SURVEY_COMMENT.value, surveys.comment_form),
+        (pattern(ActionId.NPS_RATE), surveys.nps_rate),
+        (ActionId.NPS_COMMENT.value, surveys.nps_comment_form),
+    ]
+    for constraint, use_case in clicks:
+        app.action(constraint)(_on_click(use_case))
+    app.view(CallbackId.SURVEY_COMMENT_MODAL.value)(_on_submit(surveys.check_comment, surveys.submit_comment))
+    app.view(CallbackId.NPS_COMMENT_MODAL.value)(
+        _on_submit(surveys.nps_check_comment, surveys.nps_submit_comment)
+    )
 
-    @app.action(ActionId.SURVEY_COMMENT.value)
-    def on_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        _show(client, body, surveys.comment_form(**_click(body), value=action.get("value")))
 
-    @app.action(pattern(ActionId.NPS_RATE))
-    def on_nps(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        _show(client, body, surveys.nps_rate(**_click(body), value=action.get("value")))
+def _on_click(use_case: Callable[..., Reply]) -> Callable[..., None]:
+    """A button listener: ack, then ``use_case`` on the click, its reply shown."""
 
-    @app.action(ActionId.NPS_COMMENT.value)
-    def on_nps_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        _show(client, body, surveys.nps_comment_form(**_click(body), value=action.get("value")))
+        _show(client, body, use_case(**_click(body), value=action.get("value")))
 
-    @app.view(CallbackId.SURVEY_COMMENT_MODAL.value)
+    return on_click
+
+
+def _on_submit(check: Callable[..., str | None], submit: Callable[..., Reply]) -> Callable[..., None]:
+    """A comment modal's listener: ``check`` before the ack (Slack's 3 s), ``submit`` after it."""
+
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         submitted = _submission(body, view)
-        error = surveys.check_comment(**submitted)  # quick, before Slack's 3 s are up
+        error = check(**submitted)  # quick, before Slack's 3 s are up
         if error:
             ack(response_action="errors", errors={BlockId.COMMENT.value: error})
             return
         ack()
-        reply = surveys.submit_comment(**submitted)
+        reply = submit(**submitted)
         if reply.update is not None and reply.channel_id and reply.ts:
             client.chat_update(channel=reply.channel_id, ts=reply.ts, **reply.update.as_kwargs())
 
-    @app.view(CallbackId.NPS_COMMENT_MODAL.value)
-    def on_nps_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        submitted = _submission(body, view)
-        error = surveys.nps_check_comment(**submitted)
-        if error:
-            ack(response_action="errors", errors={BlockId.COMMENT.value: error})
-            return
-        ack()
-        surveys.nps_submit_comment(**submitted)
+    return on_submit
 
 
 def _submission(body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
