@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from bot.demo import SPEEDS
 from bot.demo.runner import DemoError, DemoWorld, example_contracts
 from bot.demo.script import START, Scene, Step, steps
-
-#: pause between steps (wall seconds), so a person can read along
-SPEEDS = {"instant": 0.0, "fast": 0.15, "normal": 0.4, "slow": 1.5}
 
 
 @dataclass

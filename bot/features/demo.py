@@ -16,7 +16,7 @@ DEFAULT_OUT_DIR = Path("slabot-demo")
 
 
 def add_cli(subparsers: Any) -> None:
-    from bot.demo.play import SPEEDS
+    from bot.demo import SPEEDS
 
     demo = subparsers.add_parser(
         "demo",

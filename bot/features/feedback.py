@@ -14,14 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from apscheduler.triggers.interval import IntervalTrigger
-
-from bot import grammar as g
-from bot.scheduler import ScheduledJob
-from bot.services.surveys import SurveyService
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used, so that `slabot --help` stays fast
     from bot.app import Runtime
+    from bot.scheduler import ScheduledJob
+    from bot.services.surveys import SurveyService
 
 NAME = "feedback"
 SURVEY_JOB_ID = "slabot.feedback.surveys"
@@ -31,6 +27,8 @@ NPS_JOB_MINUTES = 60
 
 
 def install(runtime: Runtime) -> None:
+    from bot import grammar as g
+    from bot.services.surveys import SurveyService
     from handlers import commands, surveys
 
     services = runtime.services
@@ -56,6 +54,10 @@ def run_survey_jobs(service: SurveyService) -> dict[str, int]:
 
 
 def jobs(runtime: Runtime) -> list[ScheduledJob]:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from bot.scheduler import ScheduledJob
+
     service = service_of(runtime)
     return [
         ScheduledJob(

@@ -15,16 +15,14 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from bot import grammar as g
-from bot.services.incidents import AlertPayloadError, IncidentError, UptimeService, parse_alertmanager
-from bot.web import HttpRequest, HttpResponse
-from handlers.blocks import Message
-from handlers.blocks import incidents as blocks
-from handlers.commands import Answer, Caller, register_extra
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used (Bolt, SQL, ...), so that `slabot --help` stays fast
+    from bot import grammar as g
     from bot.app import Runtime, Services
+    from bot.services.incidents import UptimeService
     from bot.settings import Settings
+    from bot.web import HttpRequest, HttpResponse
+    from handlers.blocks import Message
+    from handlers.commands import Answer, Caller
     from storage.uow import UnitOfWork
 
 WEBHOOK_PATH = "/webhooks/alertmanager"
@@ -33,6 +31,11 @@ _TEAM_ID = re.compile(r"[A-Z0-9][A-Z0-9_-]{1,31}", re.ASCII)
 
 
 def install(runtime: Runtime) -> None:
+    from bot import grammar as g
+    from bot.services.incidents import UptimeService
+    from handlers.blocks import incidents as blocks
+    from handlers.commands import register_extra
+
     service = UptimeService(
         uow=runtime.services.uow,
         book=runtime.services.book,
@@ -48,10 +51,15 @@ def install(runtime: Runtime) -> None:
 
 
 def _answer(message: Message) -> Answer:
+    from handlers.commands import Answer
+
     return Answer(text=message.text, blocks=message.blocks)
 
 
 def incident_command(services: Services, caller: Caller, command: g.Incident) -> Answer:
+    from bot.services.incidents import IncidentError
+    from handlers.blocks import incidents as blocks
+
     """``/sla incident start|resolve|maintenance|list|credits`` — agents only; errors are messages."""
     uptime: UptimeService = services.extras[EXTRA_NAME]
     if not caller.is_agent:
@@ -104,6 +112,8 @@ def _channel_client(services: Services, caller: Caller) -> str | None:
 
 
 def _error(status: int, message: str, **extra: Any) -> HttpResponse:
+    from bot.web import HttpResponse
+
     response = HttpResponse.json(status, {"ok": False, "error": message, **extra})
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="slabot", Basic realm="slabot"'
@@ -150,6 +160,9 @@ def _team(request: HttpRequest, settings: Settings, uow: UnitOfWork) -> str | Ht
 
 
 def alertmanager_webhook(service: UptimeService, settings: Settings) -> Any:
+    from bot.services.incidents import AlertPayloadError, parse_alertmanager
+    from bot.web import HttpResponse
+
     def handle(request: HttpRequest) -> HttpResponse:
         token = settings.alertmanager_token.get_secret_value() if settings.alertmanager_token else ""
         if not token:
@@ -198,6 +211,7 @@ def _cmd_uptime(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.clock import Clock, ManualClock, SystemClock
+    from bot.services.incidents import IncidentError, UptimeService
     from bot.settings import Settings
     from sla.contracts import ContractFileError, load_contracts
     from storage.db import is_sqlite, make_engine, migrate
@@ -247,6 +261,8 @@ def uptime_report_text(
     service: UptimeService, *, team_id: str, client_key: str | None = None, month: str | None = None
 ) -> str:
     """The terminal's report: per client, the month's uptime lines then the credit computation."""
+    from handlers.blocks import incidents as blocks
+
     now = service.clock.now()
     out: list[str] = []
     for key in service.client_keys(client_key):

@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.web import HttpRequest, HttpResponse
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # bot.web (Bolt) is imported where used, so that `slabot --help` stays fast
     from bot.app import Runtime
+    from bot.web import HttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +19,7 @@ log = logging.getLogger(__name__)
 def install(runtime: Runtime) -> None:
     from bot.ops import metrics
     from bot.services import alerts
+    from bot.web import HttpResponse
 
     observers = getattr(alerts, "SWEEP_OBSERVERS", None)
     if observers is not None and metrics.observe_sweep not in observers:

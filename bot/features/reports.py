@@ -17,17 +17,16 @@ import logging
 import sys
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from bot import grammar as g
-from bot.reports.delivery import BurnRateJob, OnDemand, WeeklySummaryJob, deliver_on_demand
-from bot.services.reports import ReportError, ReportService
-from handlers.blocks.reports import report_ack, report_ack_text
-from handlers.commands import Answer, Caller
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used (Bolt, SQL, matplotlib...), so that `slabot --help` stays fast
+    from bot import grammar as g
     from bot.app import Runtime, Services
+    from bot.reports.delivery import OnDemand
     from bot.scheduler import ScheduledJob
+    from bot.services.reports import ReportService
+    from handlers.commands import Answer, Caller
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +36,8 @@ BURN_JOB_ID = "slabot.reports.burn"
 
 
 def report_service(services: Services) -> ReportService:
+    from bot.services.reports import ReportService
+
     existing = services.extras.get(REPORTS)
     if isinstance(existing, ReportService):
         return existing
@@ -69,11 +70,17 @@ class PendingReports:
             thread.join(timeout)
 
 
-@dataclass
-class ReportAnswer(Answer):
-    """The ack of ``/sla report``, carrying the work to do after it."""
+@cache
+def report_answer_type() -> type[Answer]:
+    """``ReportAnswer``: the ack of ``/sla report``, carrying the work to do after it (a
+    ``handlers.commands.Answer``, defined on first use so that importing this module stays light)."""
+    from handlers.commands import Answer
 
-    report_job: OnDemand | None = None
+    @dataclass
+    class ReportAnswer(Answer):
+        report_job: OnDemand | None = None
+
+    return ReportAnswer
 
 
 def _destination(services: Services, caller: Caller) -> str:
@@ -84,7 +91,10 @@ def _destination(services: Services, caller: Caller) -> str:
 
 
 def _report(services: Services, caller: Caller, command: g.Report) -> Answer:
-    from handlers.commands import _client_of_channel
+    from bot.reports.delivery import OnDemand
+    from bot.services.reports import ReportError
+    from handlers.blocks.reports import report_ack, report_ack_text
+    from handlers.commands import Answer, _client_of_channel
 
     if not caller.is_agent:
         return Answer(
@@ -105,7 +115,7 @@ def _report(services: Services, caller: Caller, command: g.Report) -> Answer:
     label = f"{who}{period.describe()}"
     destination = _destination(services, caller)
     job = OnDemand(caller.team_id, caller.user_id, caller.channel_id, destination, period_text, client)
-    return ReportAnswer(
+    return report_answer_type()(
         text=report_ack_text(label, destination),
         blocks=report_ack(label, destination),
         detail=lambda: service.build(team_id=caller.team_id, period=period, client=client).text(),
@@ -114,6 +124,8 @@ def _report(services: Services, caller: Caller, command: g.Report) -> Answer:
 
 
 def install(runtime: Runtime) -> None:
+    from bot import grammar as g
+    from bot.reports.delivery import deliver_on_demand
     from handlers.commands import register_extra
 
     services = runtime.services
@@ -122,7 +134,7 @@ def install(runtime: Runtime) -> None:
     services.extras["reports.pending"] = pending
 
     def after_ack(team_id: str, result: Any) -> None:
-        if not isinstance(result, ReportAnswer) or result.report_job is None:
+        if not isinstance(result, report_answer_type()) or result.report_job is None:
             return
         job = result.report_job
         client = services.client_for(team_id)
@@ -138,6 +150,7 @@ def install(runtime: Runtime) -> None:
 def jobs(runtime: Runtime) -> list[ScheduledJob]:
     from apscheduler.triggers.interval import IntervalTrigger
 
+    from bot.reports.delivery import BurnRateJob, WeeklySummaryJob
     from bot.scheduler import ScheduledJob
 
     services, settings = runtime.services, runtime.settings
@@ -214,6 +227,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.app import bootstrap
+    from bot.services.reports import ReportError
     from bot.settings import Settings
 
     if args.format == "png" and not args.out:

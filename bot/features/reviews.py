@@ -12,25 +12,12 @@ import argparse
 import logging
 from typing import TYPE_CHECKING, Any
 
-from bot import grammar as g
-from bot.services.reviews import ReviewError, ReviewResult, ReviewService
-from handlers.blocks import Message, section
-from handlers.blocks.limits import escape
-from handlers.blocks.reviews import (
-    approved_message,
-    approved_text,
-    discarded_message,
-    draft_message,
-    reminder_message,
-    review_message,
-    review_text,
-)
-from handlers.commands import Answer, Caller, register_extra
-from handlers.ids import ActionId, InvalidValue, ReviewAction, ReviewPropose
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used (Bolt, pydantic, SQL...), so that `slabot --help` stays fast
+    from bot import grammar as g
     from bot.app import Runtime, Services
     from bot.scheduler import ScheduledJob
+    from bot.services.reviews import ReviewResult, ReviewService
+    from handlers.commands import Answer, Caller
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +27,8 @@ REMINDER_EVERY_MINUTES = 15
 
 
 def service_of(services: Services) -> ReviewService:
+    from bot.services.reviews import ReviewService
+
     svc = services.extras.get(NAME)
     if svc is None:
         svc = ReviewService(
@@ -58,6 +47,8 @@ def service_of(services: Services) -> ReviewService:
 
 
 def review_answer(svc: ReviewService, caller: Caller, command: g.Review) -> Answer:
+    from bot.services.reviews import ReviewError
+
     if not (caller.is_agent or svc.is_admin(caller.user_id)):
         return _plain(
             "SLA reviews are for the support team: ask your account lead for this quarter's review."
@@ -70,6 +61,9 @@ def review_answer(svc: ReviewService, caller: Caller, command: g.Review) -> Answ
 
 
 def _review_answer(result: ReviewResult) -> Answer:
+    from handlers.blocks.reviews import review_message, review_text
+    from handlers.commands import Answer
+
     text = review_text(result.review, tickets=result.history.tickets)
     blocks = review_message(
         result.review,
@@ -83,6 +77,10 @@ def _review_answer(result: ReviewResult) -> Answer:
 
 
 def _plain(text: str) -> Answer:
+    from handlers.blocks import section
+    from handlers.blocks.limits import escape
+    from handlers.commands import Answer
+
     return Answer(text=text, blocks=[section(escape(text))])
 
 
@@ -90,6 +88,8 @@ def _plain(text: str) -> Answer:
 
 
 def _draft_id(raw: Any) -> int:
+    from handlers.ids import InvalidValue, ReviewAction
+
     value = ReviewAction.decode(raw).review_id
     if not value.isdigit() or len(value) > 18:
         raise InvalidValue("not a draft id")
@@ -97,7 +97,11 @@ def _draft_id(raw: Any) -> int:
 
 
 def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
+    from bot.services.reviews import ReviewError
     from handlers.actions import caller_of, tell
+    from handlers.blocks import Message
+    from handlers.blocks.reviews import approved_message, approved_text, discarded_message, draft_message
+    from handlers.ids import ActionId, InvalidValue, ReviewPropose
 
     def reply(client: Any, caller: Caller, text: str, blocks: list[Any]) -> None:
         tell(client, caller, text, blocks)
@@ -180,6 +184,9 @@ def _draft_text(view: Any) -> str:
 
 
 def install(runtime: Runtime) -> None:
+    from bot import grammar as g
+    from handlers.commands import register_extra
+
     services = runtime.services
     svc = service_of(services)
     register_extra(g.Review, lambda _services, caller, command: review_answer(svc, caller, command))
@@ -188,6 +195,8 @@ def install(runtime: Runtime) -> None:
 
 def remind_leads(runtime: Runtime) -> int:
     """Queue the account leads' review reminders that are due (idempotent per client and period)."""
+    from handlers.blocks.reviews import reminder_message
+
     svc = service_of(runtime.services)
     with runtime.services.uow.begin(read_only=True) as tx:
         teams = tx.workspaces.list_team_ids()
@@ -261,6 +270,9 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 
 def run_cli(svc: ReviewService, args: argparse.Namespace, out: Any) -> int:
+    from bot.services.reviews import ReviewError
+    from handlers.blocks.reviews import approved_text, review_text
+
     actor = args.user
     try:
         if args.approve is not None:
