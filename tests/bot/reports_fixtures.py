@@ -1,8 +1,12 @@
-"""Shared data for the report tests: a small 24x7 contract and a hand-computed fortnight of tickets."""
+"""Shared data for the report tests: a small 24x7 contract and a hand-computed fortnight of tickets.
+
+Import it with ``from tests.bot import reports_fixtures as F`` (pytest's importlib mode: ``tests`` is a
+namespace package)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.clock import ManualClock
 from bot.services.tickets import TicketService
@@ -76,21 +80,19 @@ def fortnight(
     """Week 46 (one P1, all met) and week 47 of 2026 (hand-computed figures in the tests)."""
     tickets = TicketService(uow=uow, book=contract or book(), clock=clock)
     reply, resolve = EventKind.AGENT_MESSAGE, EventKind.RESOLVED
+
+    def add(**kwargs: Any) -> str:
+        return ticket(tickets, clock, team=team, **kwargs)
+
     # week 46: acme P1 first response 5m (met), resolution 30m (met)
-    ticket(
-        tickets,
-        clock,
-        team=team,
+    add(
         client="acme",
         priority="P1",
         opened=at(9, 9),
         steps=[(at(9, 9, 5), reply, {}), (at(9, 9, 30), resolve, {})],
     )
     # week 47
-    ticket(
-        tickets,
-        clock,
-        team=team,
+    add(
         client="acme",
         priority="P1",
         opened=at(16, 9),
@@ -98,10 +100,7 @@ def fortnight(
         channel="C0ACME0001",
         thread_ts="1763283600.000100",
     )  # FR 10m met, resolution 1h met
-    ticket(
-        tickets,
-        clock,
-        team=team,
+    add(
         client="acme",
         priority="P1",
         opened=at(17, 9),
@@ -109,10 +108,7 @@ def fortnight(
         channel="C0ACME0001",
         thread_ts="1763370000.000200",
     )  # FR 60m: breached at 09:30, 30m late; resolution 3h met
-    ticket(
-        tickets,
-        clock,
-        team=team,
+    add(
         client="acme",
         priority="P2",
         opened=at(18, 9),
@@ -123,10 +119,7 @@ def fortnight(
             (at(18, 14), resolve, {}),
         ],
     )  # FR 20m met; resolution 3h business (5h wall − 2h paused) met
-    ticket(
-        tickets,
-        clock,
-        team=team,
+    add(
         client="globex",
         priority="P2",
         opened=at(19, 9),

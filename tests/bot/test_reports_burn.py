@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -17,20 +13,8 @@ from sla.metrics import EventKind
 from sla.objectives import Objective
 from sla.periods import window_period
 from storage.uow import UnitOfWork
+from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
 
-
-def _fixtures() -> ModuleType:
-    name = "slabot_reports_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("reports_fixtures.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-F = _fixtures()
 P1_FR = Objective("first_response", "P1", 0.9, "month")
 NOVEMBER = window_period("month", at=datetime(2026, 11, 23, tzinfo=UTC), tz="UTC")  # 30 days: rules unscaled
 

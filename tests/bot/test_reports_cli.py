@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -16,20 +13,7 @@ from bot.clock import ManualClock
 from bot.reports.chart import chart_size
 from storage.db import make_engine, migrate
 from storage.uow import UnitOfWork
-
-
-def _fixtures() -> ModuleType:
-    name = "slabot_reports_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("reports_fixtures.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-F = _fixtures()
+from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
 
 
 @pytest.fixture

@@ -4,13 +4,10 @@ replay of the shared ServiceNow log stored and reported back."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -20,20 +17,8 @@ from sla.compliance import compliance_table
 from sla.periods import Period
 from storage.repositories import TimerRow
 from storage.uow import UnitOfWork
+from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
 
-
-def _fixtures() -> ModuleType:
-    name = "slabot_reports_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("reports_fixtures.py"))
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-F = _fixtures()
 #: the figures are checked on both backends once (test_the_week_hand_computed); the rest on SQLite only
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -3,14 +3,11 @@ Slack emulator (messages, files_upload_v2, ephemerals)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -27,21 +24,8 @@ from bot.scheduler import build_scheduler
 from bot.server import BackgroundServer
 from bot.services.reports import ReportService
 from bot.settings import Settings
+from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
 
-
-def _fixtures() -> ModuleType:
-    name = "slabot_reports_fixtures"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "bot" / "reports_fixtures.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-F = _fixtures()
 TEAM = inbound.DEFAULT_TEAM_ID
 MANAGERS, ACME = "C0MANAGERS", "C0ACME0001"
 MONDAY_MORNING = datetime(2026, 11, 23, 8, 5, tzinfo=UTC)  # 09:05 in Berlin, the summary is due at 09:00
