@@ -108,6 +108,8 @@ class _Sim:
     ref: str | None  # None: opened by this batch
     ticket: Ticket | None = None  # the stored ticket (None: opened by this batch)
     rows: list[Any] = field(default_factory=list)  # its timer projection, once stored
+    db_id: int | None = None  # the ticket's row id and last event seq, once stored
+    seq: int = 0
 
 
 class TeamError(ValueError):
@@ -133,9 +135,15 @@ def resolve_team(configured: str | None, uow: UnitOfWork) -> str:
 class TicketIngest:
     """Plan and apply external events for one kind of source (``webhook`` or ``import``)."""
 
+    #: at most this many tickets keep their folded clock for the next batch (the least recently used go)
+    FOLDED_LIMIT = 50_000
+
     def __init__(self, tickets: TicketService, *, kind: TicketSource = TicketSource.webhook) -> None:
         self.tickets = tickets
         self.kind = TicketSource(kind)
+        # ticket row id -> (its last event seq, its clock after those events, its contract version):
+        # the clocks of the tickets the last batches stored, reused when the seq still matches
+        self._folded: dict[int, tuple[int, TicketClock, ContractVersion]] = {}
 
     @staticmethod
     def external_ref(source: str, ticket_id: str) -> str:
@@ -183,6 +191,7 @@ class TicketIngest:
         events: Sequence[SourceEvent],
         first_index: int = 0,
         lock: bool = False,
+        folded: dict[int, tuple[int, TicketClock, ContractVersion]] | None = None,
     ) -> Plan:
         """Plan ``events`` in ``tx``: every touched ticket and its events loaded at once (``lock``:
         the tickets locked until ``tx`` ends, for a plan that is stored in the same transaction)."""
@@ -199,20 +208,29 @@ class TicketIngest:
             if len(self.external_ref(source, e.ticket_id)) <= 200
         }
         tickets = tickets_by_external_ref(tx.session, team_id=team_id, external_refs=refs.values(), lock=lock)
-        rows = events_of_tickets(tx.session, team_id=team_id, ticket_ids=[t.id for t in tickets.values()])
+        # a clock folded by an earlier batch is reused while nobody appended to its ticket since
+        folded = {} if folded is None else folded
+        fresh = {
+            t.id: folded.pop(t.id) for t in tickets.values() if folded.get(t.id, (-1,))[0] == t.event_seq
+        }
+        unknown = [t for t in tickets.values() if t.id not in fresh]
+        rows = events_of_tickets(tx.session, team_id=team_id, ticket_ids=[t.id for t in unknown])
         # held while planning: the identity map is weak, and version_of looks each one up by id
-        held = contract_versions(tx.session, ids={t.contract_version_id for t in tickets.values()})
+        held = contract_versions(tx.session, ids={t.contract_version_id for t in unknown})
         for ticket_id, ref in refs.items():
             ticket = tickets.get(ref)
             if ticket is None:
                 sims[ticket_id] = None
                 continue
-            try:
-                clock, version = self.tickets.fold(tx, ticket, rows=rows[ticket.id])
-            except TicketError as exc:
-                failures[ticket_id] = exc
-                continue
-            sims[ticket_id] = _Sim(clock, version, ticket.ref, ticket)
+            if ticket.id in fresh:
+                _seq, clock, version = fresh[ticket.id]
+            else:
+                try:
+                    clock, version = self.tickets.fold(tx, ticket, rows=rows[ticket.id])
+                except TicketError as exc:
+                    failures[ticket_id] = exc
+                    continue
+            sims[ticket_id] = _Sim(clock, version, ticket.ref, ticket, db_id=ticket.id, seq=ticket.event_seq)
         del held
 
         def load(ticket_id: str) -> _Sim | None:
@@ -372,11 +390,26 @@ class TicketIngest:
         ``recorded_at``), ticket columns, timer projection and opening audit rows. Rejected events
         are in the outcomes (the rest is stored); if anything raises, nothing of the batch is."""
         now = self.tickets.clock.now()
-        with self.tickets.uow.begin() as tx:
-            plan = self._plan(
-                tx, team_id=team_id, source=source, events=events, first_index=first_index, lock=True
-            )
-            outcomes = self._store(tx, team_id=team_id, source=source, plan=plan, now=now)
+        try:
+            with self.tickets.uow.begin() as tx:
+                plan = self._plan(
+                    tx,
+                    team_id=team_id,
+                    source=source,
+                    events=events,
+                    first_index=first_index,
+                    lock=True,
+                    folded=self._folded,
+                )
+                outcomes = self._store(tx, team_id=team_id, source=source, plan=plan, now=now)
+        except BaseException:
+            self._folded.clear()  # the clocks may hold events that were not stored
+            raise
+        for sim in plan.sims.values():  # committed: these clocks are the stored state
+            if sim is not None and sim.db_id is not None:
+                self._folded[sim.db_id] = (sim.seq, sim.clock, sim.version)
+        while len(self._folded) > self.FOLDED_LIMIT:
+            del self._folded[next(iter(self._folded))]
         return plan, [*plan.problems, *outcomes]
 
     def _store(
@@ -460,6 +493,12 @@ class TicketIngest:
                     cancel.append(ticket.id)
             sim.rows = timers
         ids = dict(zip(opened, insert_tickets(session, new_rows), strict=True))
+        for tid, steps in changed.items():
+            sim = self._sim(plan, tid)
+            if sim.ticket is None:
+                sim.db_id = ids[tid]
+                sim.clock.ticket_id = f"T-{numbers[tid]}"  # as a fold of the stored events names it
+            sim.seq = base_seq.get(tid, 0) + len(steps)
         update_tickets(session, updates)
         for ticket_id in cancel:
             tx.outbox.cancel_for_ticket(team_id=team_id, ticket_id=ticket_id, kinds=("warning", "escalation"))

@@ -248,3 +248,19 @@ def test_cli_imports_in_batches_and_the_per_event_path_stays_available(
         out, _ = capsys.readouterr()
         results.append(out.split("\n", 1)[1])  # the summary, without the database's name
     assert results[0] == results[1] and "rejected rows:      2" in results[0]
+
+
+def test_clocks_kept_between_batches_are_dropped_when_someone_else_changed_the_ticket(
+    uow: UnitOfWork, reference
+) -> None:
+    """One importer over several runs reuses its folded clocks; a change made meanwhile by another
+    path (here the per-event one) bumps the ticket's seq, so the clock is folded again."""
+    expected, _ = reference
+    lines = MIXED.splitlines(keepends=True)
+    importer = ingest_for(uow)
+    run(importer, "".join(lines[: len(lines) // 2]), batch=20, batched=True)
+    assert importer._folded  # noqa: SLF001  (the clocks of the tickets stored so far)
+    run(ingest_for(uow), "".join(lines[: len(lines) // 2 + 40]), batch=20)  # someone else goes on
+    summary = run(importer, MIXED, batch=20, batched=True)
+    assert summary.duplicates > 0
+    assert state(uow) == expected
