@@ -4,7 +4,6 @@ the outbox delivered by the real notifier."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,18 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import Runtime, bootstrap
 from bot.clock import ManualClock
 from bot.emulator import inbound
-from bot.emulator.server import SlackEmulator
 from bot.features.feedback import run_survey_jobs, service_of
-from bot.server import BackgroundServer
 from bot.services.notifier import Notifier, notifier_web_client
 from bot.services.surveys import nps_key, nps_period
-from bot.settings import Settings
 from storage.models import Survey
+from tests.e2e.slack_harness import SlackApp, running_app
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "feedback-signing-secret"
 AGENT, CLIENT, COLLEAGUE, OUTSIDER, LEAD = (
     "U0AGENT001",
@@ -38,30 +33,13 @@ SUPPORT, ALERTS, TEAM = "C0SUPPORT1", "C0ALERTS01", inbound.DEFAULT_TEAM_ID
 
 
 @dataclass
-class Harness:
-    runtime: Runtime
-    slack: SlackEmulator
-    url: str
-    clock: ManualClock
+class Harness(SlackApp):
     notifier: Notifier
 
-    def post(self, body_and_type: tuple[str, str]) -> tuple[int, str]:
-        body, content_type = body_and_type
-        status, _headers, text = inbound.post_to_app(self.url, body, content_type, SECRET)
-        return status, text
+    WAIT_SECONDS = 30.0
 
     def command(self, text: str, user: str = AGENT, channel: str = SUPPORT) -> dict[str, Any]:
-        status, body = self.post(inbound.slash_command(text, user, channel))
-        assert status == 200, body
-        return json.loads(body)
-
-    def wait_for(self, predicate: Any, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.02)
-        raise AssertionError("condition not met in time")
+        return super().command(text, user, channel)
 
     def deliver(self) -> None:
         for _ in range(5):
@@ -133,21 +111,17 @@ def _button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
 @pytest.fixture
 def harness(tmp_path: Path) -> Iterator[Harness]:
     clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
-        for user in (AGENT, "U0AGENT002", CLIENT, COLLEAGUE, OUTSIDER, LEAD):
-            slack.add_user(user, user.lower())
-        slack.add_channel(SUPPORT, "acme-support", members=[AGENT, CLIENT, COLLEAGUE, OUTSIDER])
-        slack.add_channel(ALERTS, "acme-alerts", members=[AGENT, LEAD])
-        slack.add_usergroup("S0AGENTS01", "agents", [AGENT, "U0AGENT002"])
-        settings = Settings(
-            SLACK_BOT_TOKEN="xoxb-e2e",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'feedback.db'}",
-            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-            SLABOT_SCHEDULER=False,
-        )
-        runtime = bootstrap(settings, clock=clock)
+    with running_app(
+        tmp_path,
+        clock=clock,
+        secret=SECRET,
+        users=(AGENT, "U0AGENT002", CLIENT, COLLEAGUE, OUTSIDER, LEAD),
+        channels={
+            SUPPORT: ("acme-support", [AGENT, CLIENT, COLLEAGUE, OUTSIDER]),
+            ALERTS: ("acme-alerts", [AGENT, LEAD]),
+        },
+        database="feedback.db",
+    ) as (runtime, slack, url):
         client = notifier_web_client("xoxb-e2e", base_url=slack.url)
         services = runtime.services
         notifier = Notifier(
@@ -158,8 +132,7 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
             clock=clock,
             worker_id="feedback-e2e",
         )
-        with BackgroundServer(runtime.web) as server:
-            yield Harness(runtime, slack, server.url, clock, notifier)
+        yield Harness(runtime, slack, url, clock, SECRET, notifier)
 
 
 def test_resolve_survey_rate_comment_alert_and_a_late_click(harness: Harness) -> None:

@@ -15,17 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import Runtime, bootstrap
 from bot.clock import ManualClock
 from bot.emulator import inbound
-from bot.emulator.server import SlackEmulator
-from bot.server import BackgroundServer
-from bot.settings import Settings
 from handlers.ids import ActionId, ReviewAction, ReviewPropose
 from sla.metrics import EventKind
 from storage.models import Notification, ReviewDraft
+from tests.e2e.slack_harness import SlackApp, running_app
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-review-secret"
 AGENT, ADMIN, CLIENT = "U0AGENT001", "U0ADMIN001", "U0ACME0001"
 SUPPORT, TEAM = "C0SUPPORT1", inbound.DEFAULT_TEAM_ID
@@ -33,27 +29,17 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @dataclass
-class Harness:
-    runtime: Runtime
-    slack: SlackEmulator
-    url: str
-    clock: ManualClock
-
-    def post(self, body_and_type: tuple[str, str]) -> None:
-        body, content_type = body_and_type
-        status, _headers, text = inbound.post_to_app(self.url, body, content_type, SECRET)
-        assert status == 200, text
-
-    def command(self, text: str, user: str = AGENT) -> dict:
-        body, content_type = inbound.slash_command(text, user, SUPPORT)
-        status, _headers, answer = inbound.post_to_app(self.url, body, content_type, SECRET)
-        assert status == 200, answer
-        return json.loads(answer)
+class Harness(SlackApp):
+    def command(self, text: str, user: str = AGENT, channel: str = SUPPORT) -> dict:
+        return super().command(text, user, channel)
 
     def click(self, action: ActionId, value: str, user: str) -> dict:
         """Click a button and return the ephemeral answer the clicker got."""
         seen = len(self.slack.ephemerals(SUPPORT))
-        self.post(inbound.block_actions(action.value, value, user, SUPPORT, "1790000000.000100"))
+        status, text = self.post(
+            inbound.block_actions(action.value, value, user, SUPPORT, "1790000000.000100")
+        )
+        assert status == 200, text
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             new = self.slack.ephemerals(SUPPORT)[seen:]
@@ -66,23 +52,16 @@ class Harness:
 @pytest.fixture
 def harness(tmp_path: Path) -> Iterator[Harness]:
     clock = ManualClock(datetime(2026, 7, 1, tzinfo=UTC))
-    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
-        for user in (AGENT, "U0AGENT002", ADMIN, CLIENT, "U0LEAD0001", "U0LEAD0002"):
-            slack.add_user(user, user.lower())
-        slack.add_channel(SUPPORT, "acme-support", members=[AGENT, ADMIN, CLIENT])
-        slack.add_usergroup("S0AGENTS01", "agents", [AGENT, "U0AGENT002"])
-        settings = Settings(
-            SLACK_BOT_TOKEN="xoxb-e2e",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'review.db'}",
-            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-            SLABOT_SCHEDULER=False,
-            SLABOT_ADMINS=ADMIN,
-        )
-        runtime = bootstrap(settings, clock=clock)
-        with BackgroundServer(runtime.web) as server:
-            yield Harness(runtime, slack, server.url, clock)
+    with running_app(
+        tmp_path,
+        clock=clock,
+        secret=SECRET,
+        users=(AGENT, "U0AGENT002", ADMIN, CLIENT, "U0LEAD0001", "U0LEAD0002"),
+        channels={SUPPORT: ("acme-support", [AGENT, ADMIN, CLIENT])},
+        database="review.db",
+        SLABOT_ADMINS=ADMIN,
+    ) as (runtime, slack, url):
+        yield Harness(runtime, slack, url, clock, SECRET)
 
 
 def seed_quarter(h: Harness) -> None:

@@ -12,48 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Runtime, bootstrap
 from bot.clock import ManualClock
 from bot.emulator import inbound
-from bot.emulator.server import SlackEmulator
-from bot.server import BackgroundServer
-from bot.settings import Settings
 from handlers import commands
+from tests.e2e.slack_harness import SlackApp, running_app
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-signing-secret"
 AGENT, CLIENT, OUTSIDER = "U0AGENT001", "U0ACME0001", "U0STRANGER"
 SUPPORT, TEAM = "C0SUPPORT1", inbound.DEFAULT_TEAM_ID
 
 
 @dataclass
-class Harness:
-    runtime: Runtime
-    slack: SlackEmulator
-    url: str
-    clock: ManualClock
-
-    def post(self, body_and_type: tuple[str, str], *, secret: str = SECRET, **kw: object) -> tuple[int, str]:
-        body, content_type = body_and_type
-        status, _headers, text = inbound.post_to_app(self.url, body, content_type, secret, **kw)  # type: ignore[arg-type]
-        return status, text
-
+class Harness(SlackApp):
     def command(self, text: str, user: str = AGENT, channel: str = SUPPORT) -> dict:
-        status, body = self.post(inbound.slash_command(text, user, channel))
-        assert status == 200, body
-        return json.loads(body)
+        return super().command(text, user, channel)
 
     def event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None) -> None:
         status, body = self.post(inbound.event_callback(event, TEAM, event_id=event_id), retry_num=retry_num)
         assert status == 200, body
-
-    def wait_for(self, predicate, timeout: float = 5.0) -> None:  # listeners run after the ack
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.02)
-        raise AssertionError("condition not met in time")
 
 
 @pytest.fixture
@@ -61,23 +37,15 @@ def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness
     # a loaded test machine must not turn answers into placeholders sent to Slack's response_url
     monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
     clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))  # a Tuesday, 10:00 in Berlin
-    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
-        for user in (AGENT, "U0AGENT002", CLIENT, OUTSIDER):
-            slack.add_user(user, user.lower())
-        slack.add_channel(SUPPORT, "acme-support", members=[AGENT, CLIENT])
-        slack.add_usergroup("S0AGENTS01", "agents", [AGENT, "U0AGENT002"])
-        settings = Settings(
-            SLACK_BOT_TOKEN="xoxb-e2e",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}",
-            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-            SLABOT_SCHEDULER=False,
-            SLABOT_HOME_REFRESH_SECONDS=0,
-        )
-        runtime = bootstrap(settings, clock=clock)
-        with BackgroundServer(runtime.web) as server:
-            yield Harness(runtime, slack, server.url, clock)
+    with running_app(
+        tmp_path,
+        clock=clock,
+        secret=SECRET,
+        users=(AGENT, "U0AGENT002", CLIENT, OUTSIDER),
+        channels={SUPPORT: ("acme-support", [AGENT, CLIENT])},
+        SLABOT_HOME_REFRESH_SECONDS=0,
+    ) as (runtime, slack, url):
+        yield Harness(runtime, slack, url, clock, SECRET)
 
 
 def _ephemeral_text(answer: dict) -> str:

@@ -1,0 +1,100 @@
+"""The signed-request Slack harness the end-to-end tests share: the app bootstrapped on SQLite behind
+the real HTTP endpoint, the Slack emulator for its Web API calls, requests signed like Slack's.
+
+Import it with ``from tests.e2e.slack_harness import SlackApp, running_app`` (pytest's importlib
+mode: ``tests`` is a namespace package). A test module subclasses :class:`SlackApp` for its own
+helpers and builds it inside :func:`running_app`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bot.app import Runtime, bootstrap
+from bot.clock import ManualClock
+from bot.emulator import inbound
+from bot.emulator.server import SlackEmulator
+from bot.server import BackgroundServer
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENTS = ("U0AGENT001", "U0AGENT002")
+"""The ``agents`` user group (``S0AGENTS01``) every harness creates."""
+
+
+@dataclass
+class SlackApp:
+    runtime: Runtime
+    slack: SlackEmulator
+    url: str
+    clock: ManualClock
+    secret: str
+
+    WAIT_SECONDS: ClassVar[float] = 5.0
+    """How long :meth:`wait_for` waits by default (listeners run after the ack)."""
+
+    def post(
+        self, body_and_type: tuple[str, str], *, secret: str | None = None, **kw: Any
+    ) -> tuple[int, str]:
+        """Sign (with ``secret``, the app's by default) and post a request: (HTTP status, body)."""
+        body, content_type = body_and_type
+        status, _headers, text = inbound.post_to_app(
+            self.url, body, content_type, self.secret if secret is None else secret, **kw
+        )
+        return status, text
+
+    def command(self, text: str, user: str, channel: str) -> dict[str, Any]:
+        """``/sla <text>`` by ``user`` in ``channel``: the JSON answer (the request must succeed)."""
+        status, body = self.post(inbound.slash_command(text, user, channel))
+        assert status == 200, body
+        return json.loads(body)
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (self.WAIT_SECONDS if timeout is None else timeout)
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.02)
+        raise AssertionError("condition not met in time")
+
+
+@contextmanager
+def running_app(
+    tmp_path: Path,
+    *,
+    clock: ManualClock,
+    secret: str,
+    users: Iterable[str],
+    channels: Mapping[str, tuple[str, list[str]]],
+    database: str = "e2e.db",
+    **settings: Any,
+) -> Iterator[tuple[Runtime, SlackEmulator, str]]:
+    """The emulator with ``users``, ``channels`` (id → (name, members)) and the agents' user group,
+    the app bootstrapped against it (examples/contracts.yaml, no scheduler, ``settings`` on top) and
+    served on a free port: yields (runtime, emulator, the app's URL)."""
+    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
+        for user in users:
+            slack.add_user(user, user.lower())
+        for channel_id, (name, members) in channels.items():
+            slack.add_channel(channel_id, name, members=members)
+        slack.add_usergroup("S0AGENTS01", "agents", list(AGENTS))
+        runtime = bootstrap(
+            Settings(
+                SLACK_BOT_TOKEN="xoxb-e2e",
+                SLACK_SIGNING_SECRET=secret,
+                SLACK_API_URL=slack.url,
+                DATABASE_URL=f"sqlite:///{tmp_path / database}",
+                SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
+                SLABOT_SCHEDULER=False,
+                **settings,
+            ),
+            clock=clock,
+        )
+        with BackgroundServer(runtime.web) as server:
+            yield runtime, slack, server.url
