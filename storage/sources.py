@@ -132,6 +132,8 @@ def replace_timers(
     if fresh:
         session.execute(insert(MetricTimerRow.__table__), fresh)
     old = [ticket_id for ticket_id in timers if ticket_id in existing]
+    m = MetricTimerRow
+    table = MetricTimerRow.__table__
     for start in range(0, len(old), _CHUNK):
         chunk = old[start : start + _CHUNK]
         upserts = [
@@ -139,24 +141,24 @@ def replace_timers(
             for ticket_id in chunk
             for t in timers[ticket_id]
         ]
-        kept: list[int] = []
-        if upserts:
-            stmt = _insert(session, MetricTimerRow)
-            updated = {
-                name: getattr(stmt.excluded, name)
-                for name in upserts[0]
-                if name not in ("team_id", "ticket_id", "metric", "cycle")
-            }
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["ticket_id", "metric", "cycle"], set_=updated
-            ).returning(MetricTimerRow.id)
-            kept = list(session.scalars(stmt, upserts))
-        drop = delete(MetricTimerRow).where(
-            MetricTimerRow.team_id == team_id, MetricTimerRow.ticket_id.in_(chunk)
+        wanted = {(row["ticket_id"], row["metric"], row["cycle"]) for row in upserts}
+        stored = session.execute(
+            select(m.id, m.ticket_id, m.metric, m.cycle).where(m.team_id == team_id, m.ticket_id.in_(chunk))
         )
-        if kept:
-            drop = drop.where(MetricTimerRow.id.not_in(kept))
-        session.execute(drop)
+        stale = [r.id for r in stored if (r.ticket_id, r.metric, r.cycle) not in wanted]
+        if upserts:  # Core executemany (one statement compiled once); leases are not touched
+            stmt = _insert(session, table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["ticket_id", "metric", "cycle"],
+                set_={
+                    name: stmt.excluded[name]
+                    for name in upserts[0]
+                    if name not in ("team_id", "ticket_id", "metric", "cycle")
+                },
+            )
+            session.execute(stmt, upserts)
+        if stale:
+            session.execute(delete(m).where(m.id.in_(stale)))
 
 
 def contract_versions(session: Session, *, ids: Iterable[int | None]) -> list[ContractVersionRow]:
