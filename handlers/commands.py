@@ -523,17 +523,6 @@ def _note_key(team_id: str, note: ThreadNote) -> str:
     return f"{team_id}:note:{note.channel_id}:{digest}"
 
 
-def post_notes(client: WebClient, notes: list[ThreadNote]) -> None:
-    """Post notes directly (no retry, lost if Slack is down). Prefer :func:`queue_notes`."""
-    for note in notes:
-        try:
-            client.chat_postMessage(
-                channel=note.channel_id, thread_ts=note.thread_ts, **note.message.as_kwargs()
-            )
-        except Exception:  # the note is a courtesy; the change itself is stored
-            log.exception("could not post the change note in %s/%s", note.channel_id, note.thread_ts)
-
-
 def register(app: App, services: Services) -> None:
     @app.command("/sla")
     def on_sla(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 
 from bot.services.tickets import TicketError
 from handlers.blocks.tickets import Change, change_note
-from handlers.commands import ThreadNote, post_notes
+from handlers.commands import ThreadNote, queue_notes
 from sla.metrics import EventKind
 
 if TYPE_CHECKING:
@@ -104,7 +104,8 @@ def on_message(services: Services, team_id: str, event: dict[str, Any], client: 
         ref=state.ticket.ref,
         detail=f"{state.ticket.priority} · {services.book.clients[client_key].name}",
     )
-    post_notes(client, [ThreadNote(channel_id, ts, note)])
+    key = f"{team_id}:{state.ticket.ref}:note:opened"
+    queue_notes(services, team_id, [ThreadNote(channel_id, ts, note, key=key, ticket_id=state.ticket.id)])
     services.after_change(team_id, state)
 
 
@@ -127,7 +128,10 @@ def on_reaction(services: Services, team_id: str, event: dict[str, Any], client:
         log.info("reaction did not resolve %s: %s", state.ticket.ref, exc)
         return
     note = change_note(Change.RESOLVED, ref=state.ticket.ref, actor=event.get("user"))
-    post_notes(client, [ThreadNote(item["channel"], item["ts"], note)])
+    key = f"{team_id}:{state.ticket.ref}:note:resolved@{state.now.isoformat()}"
+    queue_notes(
+        services, team_id, [ThreadNote(item["channel"], item["ts"], note, key=key, ticket_id=state.ticket.id)]
+    )
     services.after_change(team_id, state)
 
 

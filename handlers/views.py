@@ -15,7 +15,7 @@ from handlers.blocks.tickets import (
     read_start_submission,
     start_modal,
 )
-from handlers.commands import ThreadNote, post_notes
+from handlers.commands import ThreadNote, queue_notes
 from handlers.ids import CallbackId
 
 if TYPE_CHECKING:
@@ -102,7 +102,12 @@ def register(app: App, services: Services) -> None:
                 actor=user_id,
                 detail=f"{state.ticket.priority} · {result.title}",
             )
-            post_notes(client, [ThreadNote(meta.channel_id, meta.thread_ts, note)])
+            key = f"{team_id}:{state.ticket.ref}:note:opened"
+            queue_notes(
+                services,
+                team_id,
+                [ThreadNote(meta.channel_id, meta.thread_ts, note, key=key, ticket_id=state.ticket.id)],
+            )
         services.after_change(team_id, state)
 
 

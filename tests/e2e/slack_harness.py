@@ -55,9 +55,33 @@ class SlackApp:
         assert status == 200, body
         return json.loads(body)
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> None:
+    def deliver(self) -> None:
+        """One notifier pass: what listeners queued in the outbox (change notes, cards) reaches Slack."""
+        from bot.scheduler import alert_workers
+        from bot.services.notifier import notifier_web_client
+
+        if getattr(self, "_notifier", None) is None:
+            services = self.runtime.services
+            client = notifier_web_client("xoxb-harness", base_url=self.slack.url)
+            _, self._notifier = alert_workers(
+                settings=self.runtime.settings,
+                uow=services.uow,
+                book=services.book,
+                tickets=services.tickets,
+                clock=self.clock,
+                clients=lambda _team: client,
+                worker_id="harness-notifier",
+            )
+        self._notifier.run_once()
+
+    def wait_for(
+        self, predicate: Callable[[], Any], timeout: float | None = None, *, deliver: bool = False
+    ) -> None:
+        """Wait until ``predicate()`` holds; with ``deliver``, run the notifier between checks."""
         deadline = time.monotonic() + (self.WAIT_SECONDS if timeout is None else timeout)
         while time.monotonic() < deadline:
+            if deliver:
+                self.deliver()
             if predicate():
                 return
             time.sleep(0.02)

@@ -80,7 +80,7 @@ def test_a_client_message_opens_a_ticket_and_an_agent_reply_is_the_first_respons
     harness.event(
         inbound.message_event(SUPPORT, CLIENT, "The dashboard is down for everyone", ts), event_id="Ev1"
     )
-    harness.wait_for(lambda: len(harness.slack.thread(SUPPORT, ts)) >= 2)
+    harness.wait_for(lambda: len(harness.slack.thread(SUPPORT, ts)) >= 2, deliver=True)
     note = harness.slack.thread(SUPPORT, ts)[-1]["text"]
     assert "T-1" in note
     # Slack retries the same event: still one ticket
@@ -266,14 +266,14 @@ def test_an_admin_links_a_channel_and_client_messages_there_open_tickets(
     harness.event(
         inbound.message_event(new_channel, CLIENT, "URGENT: checkout is down", ts), event_id="EvLink"
     )
-    harness.wait_for(lambda: len(harness.slack.thread(new_channel, ts)) >= 2)
+    harness.wait_for(lambda: len(harness.slack.thread(new_channel, ts)) >= 2, deliver=True)
     state = harness.runtime.services.tickets.state_by_thread(
         team_id=TEAM, channel_id=new_channel, thread_ts=ts
     )
     assert state is not None and state.ticket.client_key == "acme"
     ts2 = harness.slack.post_user_message(new_channel, CLIENT, "invoices missing")["ts"]
     harness.event(inbound.message_event(new_channel, CLIENT, "invoices missing", ts2), event_id="EvLink2")
-    harness.wait_for(lambda: len(harness.slack.thread(new_channel, ts2)) >= 2)
+    harness.wait_for(lambda: len(harness.slack.thread(new_channel, ts2)) >= 2, deliver=True)
     second = harness.runtime.services.tickets.state_by_thread(
         team_id=TEAM, channel_id=new_channel, thread_ts=ts2
     )
