@@ -854,6 +854,14 @@ class OutboxRepository(_Repository):
         result = self.session.execute(stmt.values(**values))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def keys_for_ticket(self, *, team_id: str, ticket_id: int, kinds: Iterable[str] | None = None) -> set[str]:
+        """Idempotency keys of a ticket's notifications in any state (optionally of some kinds only)."""
+        n = Notification
+        stmt = select(n.idempotency_key).where(n.team_id == _team(team_id), n.ticket_id == ticket_id)
+        if kinds is not None:
+            stmt = stmt.where(n.kind.in_(list(kinds)))
+        return set(self.session.scalars(stmt))
+
     def cancel_for_ticket(self, *, team_id: str, ticket_id: int, kinds: Iterable[str] | None = None) -> int:
         """Cancel the ticket's notifications not yet picked up (e.g. it was resolved). Returns how many."""
         n = Notification

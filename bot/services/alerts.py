@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final
 from bot.clock import Clock
 from sla.contracts import AlertRouting, ContractBook, ContractVersion
 from sla.metrics import TimerState
-from sla.timers import AlertPoint, MetricTimer, alert_points
+from sla.timers import AlertPoint, MetricTimer, TicketClock, alert_points
 from storage.models import MetricTimerRow, Ticket
 from storage.repositories import ALL_TEAMS
 from storage.uow import Transaction, UnitOfWork
@@ -112,6 +113,40 @@ def _level_of(point: AlertPoint) -> int:
     return int(number) if number.isdigit() else 0
 
 
+class TicketFolds:
+    """Folded tickets kept between runs of the sweep or the notifier, which look at a ticket again for
+    each alert point and card refresh. Events are append-only and every append moves the ticket's
+    ``event_seq``, so a ticket whose counter (and contract version) did not move folds the same: the
+    cached :class:`~sla.timers.TicketClock` is reused (its ``timers(now)`` are fresh snapshots).
+    Least recently used entries beyond ``size`` are dropped."""
+
+    def __init__(self, tickets: TicketService, *, size: int = 2048) -> None:
+        self.tickets = tickets
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[tuple[str, int], tuple[tuple[Any, ...], TicketClock, ContractVersion]] = (
+            OrderedDict()
+        )
+
+    def fold(self, tx: Transaction, ticket: Ticket) -> tuple[TicketClock, ContractVersion]:
+        key = (ticket.team_id, ticket.id)
+        stamp = (ticket.event_seq, ticket.contract_version_id, ticket.client_key, ticket.opened_at)
+        cached = self._entries.get(key)
+        if cached is not None and cached[0] == stamp:
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return cached[1], cached[2]
+        self.misses += 1
+        folded, version = self.tickets.fold(tx, ticket)
+        if self.size > 0:
+            self._entries[key] = (stamp, folded, version)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return folded, version
+
+
 #: called with each finished sweep's :class:`SweepStats` (in this process); failures are logged.
 SWEEP_OBSERVERS: list[Any] = []
 
@@ -170,6 +205,7 @@ class Sweeper:
         batch: int = 500,
         sweep_interval: timedelta = timedelta(seconds=10),
         late_slack: timedelta = timedelta(seconds=60),
+        fold_cache_size: int = 2048,
     ) -> None:
         self.uow = uow
         self.book = book
@@ -180,6 +216,7 @@ class Sweeper:
         self.batch = batch
         #: a point enqueued more than this after its instant is marked "late by N min".
         self.late_after = sweep_interval + late_slack
+        self._folds = TicketFolds(tickets, size=fold_cache_size)
 
     def run_once(self) -> SweepStats:
         stats = SweepStats()
@@ -236,10 +273,17 @@ class Sweeper:
             timers: dict[tuple[str, int], MetricTimer] = {}
             version: ContractVersion | None = None
             if ticket is not None and ticket.is_open:
-                folded, version = self.tickets.fold(tx, ticket)
+                folded, version = self._folds.fold(tx, ticket)
                 at = max(now, folded.last_at or now)
                 timers = {(str(t.metric), t.cycle): t for t in folded.timers(at)}
             alerted: AlertPoint | None = None
+            # keys this ticket already has (sent, pending or recorded superseded): the due points of an
+            # earlier sweep are listed again, and one read spares an idempotent insert per point and copy
+            known = (
+                tx.outbox.keys_for_ticket(team_id=team_id, ticket_id=ticket_id, kinds=ALERT_KINDS)
+                if ticket is not None and timers
+                else set()
+            )
             for claim in claims:
                 timer = timers.get((claim.metric, claim.cycle))
                 points = alert_points(timer, version) if timer is not None and version is not None else []
@@ -248,7 +292,7 @@ class Sweeper:
                     bool(due)
                     and ticket is not None
                     and version is not None
-                    and self._enqueue(tx, ticket, version.alerts, due, now, stats)
+                    and self._enqueue(tx, ticket, version.alerts, due, now, stats, known)
                 )
                 if enqueued:
                     alerted = due[-1]
@@ -280,11 +324,22 @@ class Sweeper:
         due: Sequence[AlertPoint],
         now: datetime,
         stats: SweepStats,
+        known: set[str] | frozenset[str] = frozenset(),
     ) -> bool:
-        """Enqueue the due points of one timer (sorted by instant); True if a new row was created."""
+        """Enqueue the due points of one timer (sorted by instant); True if a new row was created.
+        ``known``: keys the ticket already has, skipped (enqueueing them again would be a no-op)."""
         created = False
         latest = due[-1]
         for point in due:
+            if alert_key(ticket.team_id, ticket.ref, point.key) in known and (
+                point.kind != "warning"
+                or point is not latest
+                or all(
+                    alert_key(ticket.team_id, ticket.ref, point.key, dest.label) in known
+                    for dest in alert_destinations(point, routing, ticket)
+                )
+            ):
+                continue
             metric, cycle, _ = point.key.split(":", 2)
             late_by = now - point.at
             payload: dict[str, Any] = {
@@ -545,6 +600,7 @@ __all__ = [
     "QueuedMessage",
     "SweepStats",
     "Sweeper",
+    "TicketFolds",
     "alert_destinations",
     "alert_key",
     "enqueue_message",

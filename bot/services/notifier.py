@@ -37,7 +37,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 
 from bot.clock import Clock
-from bot.services.alerts import ALERT_KINDS, MESSAGE_KIND, MET_KIND, STATUS_KIND, status_key
+from bot.services.alerts import (
+    ALERT_KINDS,
+    MESSAGE_KIND,
+    MET_KIND,
+    STATUS_KIND,
+    TicketFolds,
+    status_key,
+)
 from bot.services.tickets import TicketError, TicketService, ticket_view
 from handlers.blocks import Message, mention
 from handlers.blocks.alerts import (
@@ -240,6 +247,7 @@ class Notifier:
         give_up_after: timedelta = timedelta(hours=24),
         late_after: timedelta = timedelta(minutes=1),
         history_pages: int = 5,
+        fold_cache_size: int = 2048,
     ) -> None:
         self.uow = uow
         self.book = book
@@ -259,6 +267,8 @@ class Notifier:
         self.history_pages = history_pages
         #: (team, user) → the id of the bot's DM with that user (conversations.open), for ``message`` rows.
         self._dms: dict[tuple[str, str], str] = {}
+        #: folded tickets kept between runs (a ticket is rendered again for each alert and card refresh).
+        self._folds = TicketFolds(tickets, size=fold_cache_size)
         #: per (team, channel): the instant the next message may go (a token bucket of ``burst``).
         self._next_slot: dict[tuple[str, str], datetime] = {}
         self._paused_until: datetime | None = None
@@ -588,7 +598,7 @@ class Notifier:
                 if ticket is None:
                     return None
                 try:
-                    folded, version = self.tickets.fold(tx, ticket)
+                    folded, version = self._folds.fold(tx, ticket)
                 except TicketError as exc:
                     log.error("cannot render alerts of %s: %s", ticket.ref, exc)
                     return None
