@@ -425,7 +425,9 @@ class TicketService:
             change = TicketChange(team_id, ticket, version, "assigned", clock.timers(now), now, actor, now)
             self._notify(tx, change)
         self._committed(change)
-        return self.state(team_id=team_id, ref=ref)
+        # the state from this fold (as :meth:`state` computes it), not a second transaction and fold
+        shown_at = max(now, clock.last_at or now)
+        return TicketState(ticket, version, clock.timers(shown_at), shown_at, [])
 
     def _notify(self, tx: Transaction, change: TicketChange) -> None:
         for listener in self.listeners:
