@@ -1162,12 +1162,7 @@ class SurveyRepository(_Repository):
             "answered_at": require_aware(at, name="at"),
         }
         if sentiment is not None:
-            values.update(
-                sentiment_polarity=sentiment.polarity,
-                sentiment_label=sentiment.label,
-                sentiment_scorer=sentiment.scorer,
-                sentiment_version=sentiment.version,
-            )
+            values.update(_sentiment_values(sentiment))
         return self._update(team_id, survey_id, SurveyState.open, **values)
 
     def set_rating(
