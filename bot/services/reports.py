@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.reports.chart import compliance_chart
 from bot.reports.table import format_report_table, report_csv
+from handlers.blocks import thread_link
 from sla.compliance import ComplianceLine, compliance_table
 from sla.contracts import ContractBook
 from sla.credits import CreditStatement
@@ -188,13 +189,6 @@ class Report:
     def chart(self) -> bytes:
         who = f"{self.client_name} — " if self.client_name else ""
         return compliance_chart(self.chart_rows(), f"SLA compliance — {who}{self.period.describe()}")
-
-
-def thread_link(channel_id: str | None, thread_ts: str | None) -> str | None:
-    """Slack's permalink form for a message (``/archives/<channel>/p<ts without the dot>``)."""
-    if not channel_id or not thread_ts:
-        return None
-    return f"https://slack.com/archives/{channel_id}/p{thread_ts.replace('.', '')}"
 
 
 class ReportService:

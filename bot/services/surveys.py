@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,7 +34,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.services.alerts import MESSAGE_KIND
 from bot.services.tickets import TicketChange, TicketService
-from handlers.blocks import Message
+from handlers.blocks import Message, thread_link
 from handlers.blocks.surveys import (
     comment_modal,
     negative_alert,
@@ -77,13 +76,6 @@ def survey_key(survey_id: int) -> str:
 
 def nps_key(client_key: str, period_label: str, user_id: str) -> str:
     return f"nps:{client_key}:{period_label}:{user_id}"
-
-
-def thread_link(channel_id: str | None, thread_ts: str | None) -> str | None:
-    """A link to a message that works in any workspace the reader belongs to."""
-    if not channel_id or not thread_ts or not re.fullmatch(r"[A-Z0-9]+", channel_id):
-        return None
-    return f"https://slack.com/archives/{channel_id}/p{thread_ts.replace('.', '')}"
 
 
 @dataclass(frozen=True)

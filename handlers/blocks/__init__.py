@@ -16,6 +16,7 @@ fallback ``text`` Slack shows in notifications.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ __all__ = [
     "mrkdwn",
     "plain",
     "section",
+    "thread_link",
     "ticket_button",
     "truncate_text",
 ]
@@ -155,3 +157,11 @@ def mention(who: str | None) -> str:
     if who[:1] in ("U", "W"):
         return f"<@{who}>"
     return escape(who)
+
+
+def thread_link(channel_id: str | None, thread_ts: str | None) -> str | None:
+    """Slack's permalink form for a message (``/archives/<channel>/p<ts without the dot>``), which works
+    in any workspace the reader belongs to; None without a plain channel id and a ts."""
+    if not channel_id or not thread_ts or not re.fullmatch(r"[A-Z0-9]+", channel_id):
+        return None
+    return f"https://slack.com/archives/{channel_id}/p{thread_ts.replace('.', '')}"
