@@ -223,7 +223,6 @@ def add_cli(subparsers: Any) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import os
     from pathlib import Path
 
     from bot.app import bootstrap
@@ -240,7 +239,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     runtime = bootstrap(settings)
     service = report_service(runtime.services)
-    team = args.team or os.environ.get("SLABOT_TEAM_ID")
+    team = args.team or settings.team_id
     if team is None:
         with runtime.services.uow.begin(read_only=True) as tx:
             teams = tx.workspaces.list_team_ids()
