@@ -107,10 +107,6 @@ class DraftView:
     stored_version_id: int | None = None
 
 
-def _quarter_key(period: Period) -> str:
-    return period.label
-
-
 def _reminder_key(label: str, client_key: str) -> str:
     """``period_key`` of a reminder (≤ 32 characters): ``2026-Q3/acme``, or a hash for long keys."""
     key = f"{label}/{client_key}"
@@ -320,7 +316,7 @@ class ReviewService:
                 team_id=team_id,
                 client_key=result.client.key,
                 contract_key=contract.key,
-                period_key=_quarter_key(result.period),
+                period_key=result.period.label,
                 base_number=base.number,
                 base_sha256=base.sha256,
                 effective=effective,
