@@ -31,6 +31,7 @@ class HomeRefresher:
         self.debounce = debounce
         self.max_viewers = max_viewers
         self._viewers: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._viewer_count: dict[str, int] = {}  # per team: ``mark`` runs after every ticket change
         self._dirty: set[str] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -44,10 +45,13 @@ class HomeRefresher:
         if not team_id or not user_id:
             return
         with self._lock:
+            if (team_id, user_id) not in self._viewers:
+                self._viewer_count[team_id] = self._viewer_count.get(team_id, 0) + 1
             self._viewers[(team_id, user_id)] = None
             self._viewers.move_to_end((team_id, user_id))
             while len(self._viewers) > self.max_viewers:
-                self._viewers.popitem(last=False)
+                (team, _), _ = self._viewers.popitem(last=False)
+                self._viewer_count[team] -= 1
 
     def viewers(self, team_id: str) -> list[str]:
         with self._lock:
@@ -59,7 +63,7 @@ class HomeRefresher:
 
     def mark(self, team_id: str) -> None:
         with self._lock:
-            if self._stopped or not any(team == team_id for team, _ in self._viewers):
+            if self._stopped or not self._viewer_count.get(team_id):
                 return
             self._dirty.add(team_id)
             self._idle.clear()
