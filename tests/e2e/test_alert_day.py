@@ -148,7 +148,11 @@ def test_a_day_of_tickets(tmp_path: Any, count: int) -> None:
         for i, ref in refs.items():
             opened, key, priority, reply = plan[i]
             version = book.version_for(key, opened)
-            timer = next(t for t in tickets_at_open(tickets, ref) if str(t.metric) == "first_response")
+            timer = next(
+                t
+                for t in timers_at_open(version, ref, opened, key, priority)
+                if str(t.metric) == "first_response"
+            )
             stop = min(reply or START + DAY, START + DAY)
             points = [p for p in alert_points(timer, version) if p.at <= stop]
             for n, point in enumerate(points):
@@ -205,21 +209,14 @@ def _sweep_seeing(at: datetime) -> datetime:
     return START + SWEEP * steps
 
 
-def tickets_at_open(tickets: TicketService, ref: str) -> list[Any]:
-    """The ticket's timers as folded from its ``opened`` event alone (before any reply stopped them)."""
-    with tickets.uow.begin(read_only=True) as tx:
-        ticket = tickets.find(tx, team_id=TEAM, ref=ref)
-        version = tickets.version_of(tx, ticket)
-        opened = tx.events.list_for_ticket(team_id=TEAM, ticket_id=ticket.id)[0]
+def timers_at_open(version: Any, ref: str, opened: datetime, client: str, priority: str) -> list[Any]:
+    """The ticket's timers as folded from the planned ``opened`` event alone (before any reply stopped
+    them): worked out from the plan, not read back from what slabot stored."""
     from sla.timers import TicketClock, TicketEvent
 
     clock = TicketClock(version)
-    clock.apply(
-        TicketEvent(
-            ticket_id=ref, at=opened.at, kind="opened", priority=opened.priority, client=opened.client
-        )
-    )
-    return clock.timers(opened.at)
+    clock.apply(TicketEvent(ticket_id=ref, at=opened, kind="opened", priority=priority, client=client))
+    return clock.timers(opened)
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
