@@ -1650,14 +1650,6 @@ class ReviewRepository(_Repository):
         )
         return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
-    def list_drafts(
-        self, *, team_id: str, client_key: str | None = None, limit: int = 20
-    ) -> list[ReviewDraft]:
-        stmt = select(ReviewDraft).where(ReviewDraft.team_id == _team(team_id))
-        if client_key is not None:
-            stmt = stmt.where(ReviewDraft.client_key == client_key)
-        return list(self.session.scalars(stmt.order_by(ReviewDraft.id.desc()).limit(limit)))
-
 
 @dataclass
 class Repositories:

@@ -22,7 +22,6 @@ import logging
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
@@ -483,13 +482,5 @@ class DemoWorld:
     def messages(self, channel: str) -> list[dict[str, Any]]:
         return self.slack.messages(channel)
 
-    def bot_messages(self, channel: str) -> list[dict[str, Any]]:
-        return [m for m in self.slack.messages(channel) if m.get("bot_id")]
-
     def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
         return self.slack.thread(channel, ts)
-
-
-def wall_sleep(seconds: float) -> None:
-    if seconds > 0:
-        time.sleep(seconds)
