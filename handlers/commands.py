@@ -528,8 +528,8 @@ def register(app: App, services: Services) -> None:
     def on_sla(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         once = _OneAck(ack)
         token = _deadlines.at(ACK_BUDGET_SECONDS, once.placeholder)
+        team_id = body.get("team_id") or ""
         try:
-            team_id = body.get("team_id") or ""
             caller = Caller(
                 team_id=team_id,
                 user_id=body.get("user_id") or "",
@@ -548,8 +548,8 @@ def register(app: App, services: Services) -> None:
                 response_type="ephemeral",
                 replace_original=True,
             )
-        queue_notes(services, body.get("team_id") or "", result.notes)
-        services.after_change(body.get("team_id") or "", result)
+        queue_notes(services, team_id, result.notes)
+        services.after_change(team_id, result)
 
 
 __all__ = ["Answer", "Caller", "ThreadNote", "answer", "context", "register", "register_extra"]
