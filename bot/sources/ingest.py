@@ -407,6 +407,7 @@ class TicketIngest:
             raise
         for sim in plan.sims.values():  # committed: these clocks are the stored state
             if sim is not None and sim.db_id is not None:
+                self._folded.pop(sim.db_id, None)  # to the end: the least recently used go first
                 self._folded[sim.db_id] = (sim.seq, sim.clock, sim.version)
         while len(self._folded) > self.FOLDED_LIMIT:
             del self._folded[next(iter(self._folded))]
