@@ -159,7 +159,16 @@ class Day:
     def wait_settled(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not self.settled():
-            assert time.monotonic() < deadline, f"not all alerts delivered in {timeout}s"
+            if time.monotonic() >= deadline:
+                rows = {r.idempotency_key: r for r in self.rows()}
+                left = {
+                    key: (rows[key].state, rows[key].not_before, rows[key].last_error)
+                    if key in rows
+                    else None
+                    for key in self.expected
+                    if key not in rows or rows[key].state not in ("sent", "cancelled")
+                }
+                raise AssertionError(f"not all alerts delivered in {timeout}s: {left}")
             time.sleep(0.25)
 
 
@@ -268,7 +277,7 @@ def test_sigkill_at_random_points_and_restart_loses_and_duplicates_nothing(sqlit
     def killer() -> None:
         try:
             life = 0
-            while not stop_killing.is_set():
+            while True:  # ends with a life that is not killed (below), even if the window closed meanwhile
                 command = "run" if life % 4 == 0 else "worker"  # `slabot run` every other ready kill
                 worker = day.spawn(f"{command}-{life}", command)
                 current[:] = [worker]
