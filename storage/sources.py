@@ -10,7 +10,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry, ContractVersionRow, MetricTimerRow, Ticket, TicketEventRow, Workspace
-from storage.repositories import TimerRow, _insert
+from storage.repositories._base import _insert
+from storage.repositories.timers import TimerRow
 
 _CHUNK = 500  # stay far below SQLite's bound-parameter limit
 

@@ -1,0 +1,63 @@
+"""Stored contract versions (what a ticket was measured against)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.models import ContractVersionRow
+from storage.repositories._base import _insert, _Repository, _team
+from storage.types import require_aware
+
+
+class ContractRepository(_Repository):
+    def store_version(
+        self,
+        *,
+        team_id: str,
+        contract_key: str,
+        number: int,
+        effective: date,
+        sha256: str,
+        content: Any,
+        now: datetime,
+    ) -> ContractVersionRow:
+        """Store a contract version once per (team, contract, hash); returns the stored row."""
+        now = require_aware(now, name="now")
+        self._ensure_workspace(team_id, now)
+        stmt = _insert(self.session, ContractVersionRow).values(
+            team_id=team_id,
+            contract_key=contract_key,
+            number=number,
+            effective=effective,
+            sha256=sha256,
+            content=content,
+            stored_at=now,
+        )
+        self.session.execute(
+            stmt.on_conflict_do_nothing(index_elements=["team_id", "contract_key", "sha256"])
+        )
+        row = self.session.scalars(
+            select(ContractVersionRow).where(
+                ContractVersionRow.team_id == team_id,
+                ContractVersionRow.contract_key == contract_key,
+                ContractVersionRow.sha256 == sha256,
+            )
+        ).one()
+        return row
+
+    def get(self, *, team_id: str, version_id: int) -> ContractVersionRow | None:
+        row = self.session.get(ContractVersionRow, version_id)
+        return row if row is not None and row.team_id == _team(team_id) else None
+
+    def list_versions(self, *, team_id: str, contract_key: str) -> list[ContractVersionRow]:
+        stmt = (
+            select(ContractVersionRow)
+            .where(
+                ContractVersionRow.team_id == _team(team_id), ContractVersionRow.contract_key == contract_key
+            )
+            .order_by(ContractVersionRow.effective, ContractVersionRow.number)
+        )
+        return list(self.session.scalars(stmt))

@@ -1,0 +1,226 @@
+"""The outbox: notifications written with the state change, claimed and delivered later."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+
+from storage.models import Notification, NotificationState
+from storage.repositories._base import TeamScope, _insert, _Repository, _scope, _team
+from storage.types import require_aware, require_aware_or_none
+
+
+class OutboxRepository(_Repository):
+    def enqueue(
+        self,
+        *,
+        team_id: str,
+        idempotency_key: str,
+        kind: str,
+        payload: Mapping[str, Any],
+        now: datetime,
+        channel_id: str | None = None,
+        thread_ts: str | None = None,
+        ticket_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Queue a notification once per (team, idempotency key). True if this call created it."""
+        now = require_aware(now, name="now")
+        not_before = require_aware_or_none(not_before, name="not_before") or now
+        self._ensure_workspace(team_id, now)
+        stmt = _insert(self.session, Notification).values(
+            team_id=team_id,
+            idempotency_key=idempotency_key,
+            kind=kind,
+            ticket_id=ticket_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            payload=dict(payload),
+            state=NotificationState.pending.value,
+            attempts=0,
+            not_before=not_before,
+            created_at=now,
+        )
+        stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "idempotency_key"])
+        return self.session.execute(stmt.returning(Notification.id)).scalar_one_or_none() is not None
+
+    def get(self, *, team_id: str, notification_id: int) -> Notification | None:
+        stmt = select(Notification).where(
+            Notification.team_id == _team(team_id), Notification.id == notification_id
+        )
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+    def get_by_key(self, *, team_id: str, idempotency_key: str) -> Notification | None:
+        stmt = select(Notification).where(
+            Notification.team_id == _team(team_id), Notification.idempotency_key == idempotency_key
+        )
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+    def claim_due(
+        self, *, team_id: TeamScope, now: datetime, worker: str, lease: timedelta, limit: int = 50
+    ) -> list[Notification]:
+        """Lease due notifications (pending, or claimed with an expired lease; ``not_before <= now``),
+        oldest first. Same locking as :meth:`TimerRepository.claim_due`."""
+        now = require_aware(now, name="now")
+        n = Notification
+        due = or_(
+            n.state == NotificationState.pending.value,
+            and_(n.state == NotificationState.claimed.value, n.lease_until <= now),
+        )
+        ids = list(
+            self.session.scalars(
+                select(n.id)
+                .where(_scope(n.team_id, team_id), due, n.not_before <= now)
+                .order_by(n.created_at, n.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        stmt = (
+            update(n)
+            .where(n.id.in_(ids))
+            .values(state=NotificationState.claimed.value, lease_until=now + lease, claimed_by=worker)
+            .returning(n)
+        )
+        rows = self.session.scalars(
+            stmt, execution_options={"synchronize_session": False, "populate_existing": True}
+        ).all()
+        return sorted(rows, key=lambda r: (r.created_at, r.id))
+
+    def mark_sent(
+        self,
+        *,
+        team_id: str,
+        notification_id: int,
+        slack_ts: str | None,
+        now: datetime,
+        worker: str | None = None,
+    ) -> bool:
+        return self._finish(
+            team_id,
+            notification_id,
+            worker,
+            state=NotificationState.sent.value,
+            slack_ts=slack_ts,
+            sent_at=require_aware(now, name="now"),
+            attempts=Notification.attempts + 1,
+        )
+
+    def mark_failed(
+        self, *, team_id: str, notification_id: int, error: str, worker: str | None = None
+    ) -> bool:
+        """Permanent failure (e.g. ``channel_not_found``): kept for admins, never retried."""
+        return self._finish(
+            team_id,
+            notification_id,
+            worker,
+            state=NotificationState.failed.value,
+            last_error=error,
+            attempts=Notification.attempts + 1,
+        )
+
+    def retry_later(
+        self,
+        *,
+        team_id: str,
+        notification_id: int,
+        not_before: datetime,
+        error: str,
+        worker: str | None = None,
+    ) -> bool:
+        """Transient failure (429 Retry-After, 5xx, network): back to pending from ``not_before``."""
+        return self._finish(
+            team_id,
+            notification_id,
+            worker,
+            state=NotificationState.pending.value,
+            not_before=require_aware(not_before, name="not_before"),
+            last_error=error,
+            attempts=Notification.attempts + 1,
+        )
+
+    def expire_leases(self, *, now: datetime, error: str) -> int:
+        """End every notification lease now (all workspaces), noting ``error`` (the outcome of the dead
+        claim is unknown): for the one SQLite scheduler at start-up. Never on PostgreSQL."""
+        n = Notification
+        now = require_aware(now, name="now")
+        stmt = update(n).where(n.state == NotificationState.claimed.value, n.lease_until > now)
+        result = self.session.execute(stmt.values(lease_until=now, last_error=error))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def cancel(
+        self,
+        *,
+        team_id: str,
+        reason: str,
+        notification_id: int | None = None,
+        idempotency_key: str | None = None,
+        worker: str | None = None,
+    ) -> bool:
+        """Settle one notification as ``cancelled`` (never sent, kept with ``reason`` for admins), by id
+        or key, if it is still pending or claimed (by ``worker`` when given). True if this call did it."""
+        if (notification_id is None) == (idempotency_key is None):
+            raise ValueError("cancel needs exactly one of notification_id and idempotency_key")
+        n = Notification
+        stmt = update(n).where(
+            n.team_id == _team(team_id),
+            n.state.in_([NotificationState.pending.value, NotificationState.claimed.value]),
+        )
+        if notification_id is not None:
+            stmt = stmt.where(n.id == notification_id)
+        else:
+            stmt = stmt.where(n.idempotency_key == idempotency_key)
+        if worker is not None:
+            stmt = stmt.where(n.claimed_by == worker)
+        values = {"state": NotificationState.cancelled.value, "lease_until": None, "last_error": reason}
+        result = self.session.execute(stmt.values(**values))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def keys_for_ticket(
+        self, *, team_id: str, ticket_id: int, kinds: Iterable[str] | None = None
+    ) -> set[str]:
+        """Idempotency keys of a ticket's notifications in any state (optionally of some kinds only)."""
+        n = Notification
+        stmt = select(n.idempotency_key).where(n.team_id == _team(team_id), n.ticket_id == ticket_id)
+        if kinds is not None:
+            stmt = stmt.where(n.kind.in_(list(kinds)))
+        return set(self.session.scalars(stmt))
+
+    def cancel_for_ticket(self, *, team_id: str, ticket_id: int, kinds: Iterable[str] | None = None) -> int:
+        """Cancel the ticket's notifications not yet picked up (e.g. it was resolved). Returns how many."""
+        n = Notification
+        stmt = update(n).where(
+            n.team_id == _team(team_id), n.ticket_id == ticket_id, n.state == NotificationState.pending.value
+        )
+        if kinds is not None:
+            stmt = stmt.where(n.kind.in_(list(kinds)))
+        result = self.session.execute(stmt.values(state=NotificationState.cancelled.value))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def list_failed(self, *, team_id: str, limit: int = 50) -> list[Notification]:
+        stmt = (
+            select(Notification)
+            .where(
+                Notification.team_id == _team(team_id), Notification.state == NotificationState.failed.value
+            )
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def _finish(self, team_id: str, notification_id: int, worker: str | None, **values: Any) -> bool:
+        n = Notification
+        stmt = update(n).where(
+            n.team_id == _team(team_id),
+            n.id == notification_id,
+            n.state.in_([NotificationState.pending.value, NotificationState.claimed.value]),
+        )
+        if worker is not None:
+            stmt = stmt.where(n.claimed_by == worker)
+        result = self.session.execute(stmt.values(lease_until=None, **values))
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,118 @@
+"""Report queries (compliance counts, timers settled in a period) and report runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+
+from storage.models import MetricTimerRow, ReportRun, Ticket
+from storage.repositories._base import _insert, _Repository, _team
+from storage.types import require_aware
+
+
+@dataclass(frozen=True)
+class ComplianceCount:
+    client_key: str | None
+    priority: str | None
+    metric: str
+    met: int
+    breached: int
+
+
+@dataclass(frozen=True)
+class PeriodTimer:
+    timer: MetricTimerRow
+    ticket_ref: str
+    client_key: str | None
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    """The ticket's Slack thread (for links in reports), when it has one."""
+
+
+class ReportQueries(_Repository):
+    def _settled_in(self, team_id: str, start: datetime, end: datetime) -> Any:
+        m = MetricTimerRow
+        start, end = require_aware(start, name="start"), require_aware(end, name="end")
+        return and_(
+            m.team_id == _team(team_id),
+            or_(
+                and_(m.state == "met", m.stopped_at >= start, m.stopped_at < end),
+                and_(m.breached_at >= start, m.breached_at < end),
+            ),
+        )
+
+    def compliance_counts(self, *, team_id: str, start: datetime, end: datetime) -> list[ComplianceCount]:
+        """Met (stopped in time within [start, end)) and breached (breached within it) per client/priority/metric."""
+        m, t = MetricTimerRow, Ticket
+        met = func.sum(case((m.state == "met", 1), else_=0))
+        breached = func.sum(case((m.breached_at.is_not(None), 1), else_=0))
+        stmt = (
+            select(t.client_key, m.priority, m.metric, met, breached)
+            .join(t, and_(t.id == m.ticket_id, t.team_id == m.team_id))
+            .where(self._settled_in(team_id, start, end))
+            .group_by(t.client_key, m.priority, m.metric)
+            .order_by(t.client_key, m.priority, m.metric)
+        )
+        return [
+            ComplianceCount(client_key=c, priority=p, metric=metric, met=int(a or 0), breached=int(b or 0))
+            for c, p, metric, a, b in self.session.execute(stmt)
+        ]
+
+    def timers_in_period(self, *, team_id: str, start: datetime, end: datetime) -> list[PeriodTimer]:
+        """The timers settled (met or breached) in [start, end), with their ticket's client (for medians)."""
+        m, t = MetricTimerRow, Ticket
+        stmt = (
+            select(m, t.ref, t.client_key, t.channel_id, t.thread_ts)
+            .join(t, and_(t.id == m.ticket_id, t.team_id == m.team_id))
+            .where(self._settled_in(team_id, start, end))
+            .order_by(m.started_at, m.id)
+        )
+        return [
+            PeriodTimer(timer=row, ticket_ref=ref, client_key=ck, channel_id=ch, thread_ts=ts)
+            for row, ref, ck, ch, ts in self.session.execute(stmt)
+        ]
+
+
+class ReportRunRepository(_Repository):
+    def claim_report_run(self, *, team_id: str, kind: str, period_key: str, now: datetime) -> bool:
+        """True for exactly one caller per (team, kind, period), across processes (unique constraint)."""
+        now = require_aware(now, name="now")
+        self._ensure_workspace(team_id, now)
+        stmt = _insert(self.session, ReportRun).values(
+            team_id=team_id, kind=kind, period_key=period_key, claimed_at=now
+        )
+        stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "kind", "period_key"])
+        return self.session.execute(stmt.returning(ReportRun.id)).scalar_one_or_none() is not None
+
+    def complete(self, *, team_id: str, kind: str, period_key: str, now: datetime) -> bool:
+        r = ReportRun
+        stmt = (
+            update(r)
+            .where(r.team_id == _team(team_id), r.kind == kind, r.period_key == period_key)
+            .values(completed_at=require_aware(now, name="now"))
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def get(self, *, team_id: str, kind: str, period_key: str) -> ReportRun | None:
+        r = ReportRun
+        stmt = select(r).where(r.team_id == _team(team_id), r.kind == kind, r.period_key == period_key)
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+    def lock_incomplete(self, *, team_id: str, kind: str, period_key: str) -> ReportRun | None:
+        """The claimed, not yet completed run, locked for this transaction (``FOR UPDATE SKIP LOCKED``
+        on PostgreSQL): None when it is completed, missing, or another process is finishing it."""
+        r = ReportRun
+        stmt = (
+            select(r)
+            .where(
+                r.team_id == _team(team_id),
+                r.kind == kind,
+                r.period_key == period_key,
+                r.completed_at.is_(None),
+            )
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()

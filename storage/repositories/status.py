@@ -1,0 +1,125 @@
+"""The read side of ``/sla status`` and App Home."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import false, func, or_, select, true
+
+from storage.models import MetricTimerRow, Ticket
+from storage.repositories._base import _Repository, _team
+from storage.types import require_aware
+
+StatusFilter = Literal["all", "breached", "at_risk"]
+
+
+@dataclass(frozen=True)
+class TicketTimers:
+    ticket: Ticket
+    timers: list[MetricTimerRow]
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    items: list[TicketTimers]
+    #: how many open tickets match the filters (``items`` holds at most ``limit`` of them), counted up
+    #: to ``count_limit``: when ``total_is_exact`` is False there are at least ``total`` (show "1000+").
+    total: int
+    total_is_exact: bool = True
+
+
+class StatusQueries(_Repository):
+    def open_tickets(
+        self,
+        *,
+        team_id: str,
+        now: datetime,
+        channel_id: str | None = None,
+        assignee: str | None = None,
+        client_key: str | None = None,
+        requester: str | None = None,
+        state: StatusFilter = "all",
+        due_within: timedelta = timedelta(hours=1),
+        limit: int = 20,
+        count_limit: int | None = 1000,
+    ) -> StatusPage:
+        """Open tickets with their timers, most urgent (earliest running ``due_at``) first.
+
+        ``breached``: a timer is or was breached, or a running one is past due at ``now``.
+        ``at_risk``: not breached, and a timer reached its at-risk instant or falls due within ``due_within``.
+        """
+        now = require_aware(now, name="now")
+        t = Ticket
+        conditions: list[Any] = [t.team_id == _team(team_id), t.is_open == true()]
+        if channel_id is not None:
+            conditions.append(t.channel_id == channel_id)
+        if assignee is not None:
+            conditions.append(t.assignee == assignee)
+        if client_key is not None:
+            conditions.append(t.client_key == client_key)
+        if requester is not None:
+            conditions.append(t.requester == requester)
+        if state == "breached":
+            # two index ranges (ix_tickets_breach_due): tickets flagged breached, and unflagged ones whose
+            # running clock is past due; an OR of both would make PostgreSQL scan every open ticket.
+            flagged = [*conditions, t.has_breach == true()]
+            overdue = [*conditions, t.has_breach == false(), t.next_due_at <= now]
+            total = sum(self._count(c, count_limit) for c in (flagged, overdue))
+            exact = count_limit is None or total <= count_limit
+            total = total if exact else count_limit  # type: ignore[assignment]
+            tickets = sorted(
+                [*self._most_urgent(flagged, limit), *self._most_urgent(overdue, limit)],
+                key=lambda ticket: (ticket.next_due_at, ticket.id),
+            )[:limit]
+            return StatusPage(items=self._with_timers(team_id, tickets), total=total, total_is_exact=exact)
+        if state == "at_risk":
+            conditions.append(t.has_breach == false())
+            conditions.append(t.next_due_at > now)
+            conditions.append(or_(t.next_risk_at <= now, t.next_due_at <= now + due_within))
+        elif state != "all":
+            raise ValueError(f"unknown status filter {state!r}")
+        total = self._count(conditions, count_limit)
+        exact = count_limit is None or total <= count_limit
+        total = total if exact else count_limit  # type: ignore[assignment]
+        tickets = self._most_urgent(conditions, limit)
+        if len(tickets) < limit and state == "all":
+            tickets += self.session.scalars(
+                select(t)
+                .where(*conditions, t.next_due_at.is_(None))
+                .order_by(t.id)
+                .limit(limit - len(tickets))
+            )
+        return StatusPage(items=self._with_timers(team_id, tickets), total=total, total_is_exact=exact)
+
+    def _count(self, conditions: list[Any], count_limit: int | None) -> int:
+        """Matching rows, up to ``count_limit + 1`` (an exact count of 100,000 costs more than the page)."""
+        matching = select(Ticket.id).where(*conditions)
+        if count_limit is not None:
+            matching = matching.limit(count_limit + 1)
+        return int(self.session.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
+
+    def _most_urgent(self, conditions: list[Any], limit: int) -> list[Ticket]:
+        t = Ticket
+        return list(
+            self.session.scalars(
+                select(t)
+                .where(*conditions, t.next_due_at.is_not(None))
+                .order_by(t.next_due_at, t.id)
+                .limit(limit)
+            )
+        )
+
+    def _with_timers(self, team_id: str, tickets: list[Ticket]) -> list[TicketTimers]:
+        by_ticket: dict[int, list[MetricTimerRow]] = {ticket.id: [] for ticket in tickets}
+        if tickets:
+            m = MetricTimerRow
+            timers = self.session.scalars(
+                select(m)
+                .where(m.team_id == team_id, m.ticket_id.in_(list(by_ticket)))
+                .order_by(m.metric, m.cycle)
+            )
+            for timer in timers:
+                by_ticket[timer.ticket_id].append(timer)
+        return [TicketTimers(ticket, by_ticket[ticket.id]) for ticket in tickets]

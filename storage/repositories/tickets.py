@@ -1,0 +1,126 @@
+"""Tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Select, select, update
+
+from storage.models import Ticket, TicketSource, Workspace
+from storage.repositories._base import NotFound, _Repository, _team
+from storage.types import require_aware, require_aware_or_none
+
+TICKET_UPDATABLE: Final = frozenset(
+    {
+        "external_ref",
+        "channel_id",
+        "thread_ts",
+        "requester",
+        "assignee",
+        "priority",
+        "status",
+        "client_key",
+        "contract_version_id",
+        "title",
+        "resolved_at",
+        "closed_at",
+        "status_channel_id",
+        "status_message_ts",
+    }
+)
+
+
+class TicketRepository(_Repository):
+    def create(
+        self,
+        *,
+        team_id: str,
+        source: TicketSource | str,
+        opened_at: datetime,
+        channel_id: str | None = None,
+        thread_ts: str | None = None,
+        requester: str | None = None,
+        assignee: str | None = None,
+        priority: str | None = None,
+        status: str = "open",
+        client_key: str | None = None,
+        contract_version_id: int | None = None,
+        title: str | None = None,
+        external_ref: str | None = None,
+    ) -> Ticket:
+        """A new ticket with the team's next reference ``T-<n>`` (allocated atomically, no gaps on commit)."""
+        opened_at = require_aware(opened_at, name="opened_at")
+        source = TicketSource(source)
+        self._ensure_workspace(team_id, opened_at)
+        number = self.session.execute(
+            update(Workspace)
+            .where(Workspace.team_id == team_id)
+            .values(ticket_seq=Workspace.ticket_seq + 1)
+            .returning(Workspace.ticket_seq)
+        ).scalar_one()
+        ticket = Ticket(
+            team_id=team_id,
+            number=number,
+            ref=f"T-{number}",
+            external_ref=external_ref,
+            source=source.value,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            requester=requester,
+            assignee=assignee,
+            priority=priority,
+            status=status,
+            client_key=client_key,
+            contract_version_id=contract_version_id,
+            title=title,
+            opened_at=opened_at,
+            updated_at=opened_at,
+            is_open=True,
+            has_breach=False,
+            event_seq=0,
+        )
+        self.session.add(ticket)
+        self.session.flush()
+        return ticket
+
+    def get(self, *, team_id: str, ticket_id: int) -> Ticket | None:
+        return self._one(select(Ticket).where(Ticket.team_id == _team(team_id), Ticket.id == ticket_id))
+
+    def require(self, *, team_id: str, ticket_id: int) -> Ticket:
+        ticket = self.get(team_id=team_id, ticket_id=ticket_id)
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id} in {team_id}")
+        return ticket
+
+    def get_by_ref(self, *, team_id: str, ref: str) -> Ticket | None:
+        return self._one(select(Ticket).where(Ticket.team_id == _team(team_id), Ticket.ref == ref.upper()))
+
+    def get_by_thread(self, *, team_id: str, channel_id: str, thread_ts: str) -> Ticket | None:
+        stmt = select(Ticket).where(
+            Ticket.team_id == _team(team_id), Ticket.channel_id == channel_id, Ticket.thread_ts == thread_ts
+        )
+        return self._one(stmt.order_by(Ticket.id).limit(1))
+
+    def get_by_external_ref(self, *, team_id: str, external_ref: str) -> Ticket | None:
+        stmt = select(Ticket).where(Ticket.team_id == _team(team_id), Ticket.external_ref == external_ref)
+        return self._one(stmt.order_by(Ticket.id).limit(1))
+
+    def update(self, *, team_id: str, ticket_id: int, now: datetime, **changes: Any) -> Ticket:
+        """Change some of :data:`TICKET_UPDATABLE`; keeps ``is_open`` and ``updated_at`` in step."""
+        unknown = set(changes) - TICKET_UPDATABLE
+        if unknown:
+            raise TypeError(f"cannot update ticket field(s): {', '.join(sorted(unknown))}")
+        for name in ("resolved_at", "closed_at"):
+            if name in changes:
+                changes[name] = require_aware_or_none(changes[name], name=name)
+        ticket = self.require(team_id=team_id, ticket_id=ticket_id)
+        for name, value in changes.items():
+            setattr(ticket, name, value)
+        ticket.is_open = ticket.resolved_at is None and ticket.closed_at is None
+        ticket.updated_at = require_aware(now, name="now")
+        self.session.flush()
+        return ticket
+
+    def _one(self, stmt: Select[tuple[Ticket]]) -> Ticket | None:
+        return self.session.scalars(stmt.execution_options(populate_existing=True)).first()

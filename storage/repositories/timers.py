@@ -1,0 +1,223 @@
+"""The timer projection and the sweep's claims on it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import delete, or_, select, update
+
+from storage.models import MetricTimerRow, Ticket
+from storage.repositories._base import (
+    ACTIVE_TIMER_STATES,
+    NotFound,
+    TeamScope,
+    _insert,
+    _Repository,
+    _scope,
+    _seconds,
+    _team,
+)
+from storage.types import require_aware, require_aware_or_none
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    """One row of the timer projection, as the use cases hand it to storage."""
+
+    metric: str
+    cycle: int
+    state: str
+    target: timedelta
+    started_at: datetime
+    priority: str | None = None
+    calendar_name: str | None = None
+    due_at: datetime | None = None
+    stopped_at: datetime | None = None
+    breached_at: datetime | None = None
+    business_elapsed: timedelta = timedelta(0)
+    paused_for: timedelta = timedelta(0)
+    pause_reason: str | None = None
+    resumed_at: datetime | None = None
+    elapsed_at_resume: timedelta | None = None
+    next_alert_at: datetime | None = None
+    at_risk_at: datetime | None = None
+
+    @classmethod
+    def from_timer(
+        cls, timer: Any, *, next_alert_at: datetime | None = None, at_risk_at: datetime | None = None
+    ) -> TimerRow:
+        """From an ``sla.timers.MetricTimer`` (read by attribute name, so storage does not import sla)."""
+        return cls(
+            metric=str(timer.metric),
+            cycle=int(timer.cycle),
+            state=str(timer.state),
+            target=timer.target,
+            started_at=timer.started_at,
+            priority=timer.priority,
+            calendar_name=timer.calendar_name,
+            due_at=timer.due_at,
+            stopped_at=timer.stopped_at,
+            breached_at=timer.breached_at,
+            business_elapsed=timer.business_elapsed,
+            paused_for=timer.paused_for,
+            pause_reason=timer.pause_reason,
+            resumed_at=timer.resumed_at,
+            elapsed_at_resume=timer.elapsed_at_resume,
+            next_alert_at=next_alert_at,
+            at_risk_at=at_risk_at,
+        )
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "cycle": self.cycle,
+            "state": self.state,
+            "priority": self.priority,
+            "target_seconds": _seconds(self.target),
+            "calendar_name": self.calendar_name,
+            "started_at": require_aware(self.started_at, name="started_at"),
+            "due_at": require_aware_or_none(self.due_at, name="due_at"),
+            "stopped_at": require_aware_or_none(self.stopped_at, name="stopped_at"),
+            "breached_at": require_aware_or_none(self.breached_at, name="breached_at"),
+            "business_elapsed_seconds": _seconds(self.business_elapsed),
+            "paused_for_seconds": _seconds(self.paused_for),
+            "pause_reason": self.pause_reason,
+            "resumed_at": require_aware_or_none(self.resumed_at, name="resumed_at"),
+            "elapsed_at_resume_seconds": _seconds(self.elapsed_at_resume),
+            "next_alert_at": require_aware_or_none(self.next_alert_at, name="next_alert_at"),
+            "at_risk_at": require_aware_or_none(self.at_risk_at, name="at_risk_at"),
+        }
+
+
+_PROJECTION_COLUMNS: Final = tuple(TimerRow.__dataclass_fields__)
+
+
+def ticket_due_fields(timers: Sequence[TimerRow]) -> dict[str, Any]:
+    """A ticket's columns denormalised from its timer projection (``next_due_at``, ``next_risk_at``,
+    ``has_breach``), as :meth:`TimerRepository.replace_for_ticket` keeps them (bulk writers too)."""
+    active = [t for t in timers if t.state in ACTIVE_TIMER_STATES and t.stopped_at is None]
+    dues = [t.due_at for t in active if t.due_at is not None]
+    risks = [t.at_risk_at for t in active if t.at_risk_at is not None]
+    return {
+        "next_due_at": min(dues) if dues else None,
+        "next_risk_at": min(risks) if risks else None,
+        "has_breach": any(t.state == "breached" or t.breached_at is not None for t in timers),
+    }
+
+
+class TimerRepository(_Repository):
+    def replace_for_ticket(
+        self, *, team_id: str, ticket_id: int, timers: Sequence[TimerRow], now: datetime
+    ) -> None:
+        """Make the ticket's projection exactly ``timers`` (upsert by (metric, cycle), drop the rest).
+
+        Leases (``lease_until``/``claimed_by``) of existing rows are kept. The ticket's denormalised
+        ``next_due_at``/``next_risk_at``/``has_breach`` (used by /sla status) follow.
+        """
+        now = require_aware(now, name="now")
+        ticket = self.session.execute(
+            select(Ticket.id).where(Ticket.team_id == _team(team_id), Ticket.id == ticket_id)
+        ).scalar_one_or_none()
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id} in {team_id}")
+        kept: list[int] = []
+        if timers:
+            rows = [
+                {**t.columns(), "team_id": team_id, "ticket_id": ticket_id, "updated_at": now} for t in timers
+            ]
+            stmt = _insert(self.session, MetricTimerRow).values(rows)
+            updated = {
+                name: getattr(stmt.excluded, name)
+                for name in rows[0]
+                if name not in ("team_id", "ticket_id", "metric", "cycle")
+            }
+            stmt = stmt.on_conflict_do_update(index_elements=["ticket_id", "metric", "cycle"], set_=updated)
+            kept = list(self.session.scalars(stmt.returning(MetricTimerRow.id)))
+        self.session.execute(
+            delete(MetricTimerRow).where(
+                MetricTimerRow.team_id == team_id,
+                MetricTimerRow.ticket_id == ticket_id,
+                MetricTimerRow.id.not_in(kept),
+            )
+        )
+        self.session.execute(
+            update(Ticket)
+            .where(Ticket.team_id == team_id, Ticket.id == ticket_id)
+            .values(**ticket_due_fields(timers), updated_at=now)
+        )
+        self.session.expire_all()
+
+    def list_for_ticket(self, *, team_id: str, ticket_id: int) -> list[MetricTimerRow]:
+        stmt = (
+            select(MetricTimerRow)
+            .where(MetricTimerRow.team_id == _team(team_id), MetricTimerRow.ticket_id == ticket_id)
+            .order_by(MetricTimerRow.metric, MetricTimerRow.cycle)
+        )
+        return list(self.session.scalars(stmt))
+
+    def claim_due(
+        self, *, team_id: TeamScope, now: datetime, worker: str, lease: timedelta, limit: int = 100
+    ) -> list[MetricTimerRow]:
+        """Lease up to ``limit`` timers whose ``next_alert_at <= now`` and whose lease is free or expired.
+
+        PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` then UPDATE in this transaction, so concurrent
+        sweeps take disjoint rows. SQLite: the transaction began with ``BEGIN IMMEDIATE`` (single writer).
+        The caller commits (leaving the unit of work) before doing slow work.
+        """
+        now = require_aware(now, name="now")
+        m = MetricTimerRow
+        ids = list(
+            self.session.scalars(
+                select(m.id)
+                .where(
+                    _scope(m.team_id, team_id),
+                    m.next_alert_at <= now,
+                    or_(m.lease_until.is_(None), m.lease_until <= now),
+                )
+                .order_by(m.next_alert_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        stmt = update(m).where(m.id.in_(ids)).values(lease_until=now + lease, claimed_by=worker).returning(m)
+        rows = self.session.scalars(
+            stmt, execution_options={"synchronize_session": False, "populate_existing": True}
+        ).all()
+        return sorted(rows, key=lambda r: (r.next_alert_at, r.id))  # type: ignore[arg-type,return-value]
+
+    def expire_leases(self, *, now: datetime) -> int:
+        """End every timer lease now (all workspaces): for the one SQLite scheduler at start-up, whose
+        predecessor died holding them. Never on PostgreSQL, where other live processes hold leases."""
+        m = MetricTimerRow
+        now = require_aware(now, name="now")
+        result = self.session.execute(update(m).where(m.lease_until > now).values(lease_until=now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def release(
+        self, *, team_id: str, timer_id: int, worker: str, next_alert_at: datetime | None, now: datetime
+    ) -> bool:
+        """Give a claimed timer back with its next alert instant. False if the lease was lost meanwhile."""
+        next_alert_at = require_aware_or_none(next_alert_at, name="next_alert_at")
+        m = MetricTimerRow
+        result = self.session.execute(
+            update(m)
+            .where(m.team_id == _team(team_id), m.id == timer_id, m.claimed_by == worker)
+            .values(
+                next_alert_at=next_alert_at, lease_until=None, claimed_by=None, updated_at=require_aware(now)
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def set_next_alert(self, *, team_id: str, timer_id: int, next_alert_at: datetime | None) -> bool:
+        m = MetricTimerRow
+        result = self.session.execute(
+            update(m)
+            .where(m.team_id == _team(team_id), m.id == timer_id)
+            .values(next_alert_at=require_aware_or_none(next_alert_at, name="next_alert_at"))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
