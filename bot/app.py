@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 
 from bot.clock import Clock, SystemClock
 from bot.services.answer_cache import AnswerCache
+from bot.services.intake import IntakeLog
 from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
 from bot.settings import Settings
@@ -83,6 +84,8 @@ class Services:
     #: which client a channel belongs to, for a few seconds (``link_channel`` drops it at once)
     channel_clients: AnswerCache[str | None]
     hooks: list[Any] = field(default_factory=list)
+    #: deliveries of any source that changed no clock (bots, notices, unknown shapes), by reason
+    intake: IntakeLog = field(default_factory=IntakeLog)
     extras: dict[str, Any] = field(default_factory=dict)  # services added by bot.features modules
 
     def client_for_channel(self, team_id: str, channel_id: str) -> str | None:

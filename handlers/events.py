@@ -5,6 +5,9 @@
 - In a ticket's thread, an agent's reply is a response (first / next response); a client's
   message starts the next-response clock.
 - An agent's ✅ reaction (``SLABOT_RESOLVE_REACTION``) on the ticket's first message resolves it.
+- Only a person writing counts (``handlers.message_shapes``: plain messages, ``thread_broadcast``,
+  ``file_share``, ``me_message``); bots, edits, hidden messages and channel notices (pinned,
+  archived, topic, ...) change no clock and are counted in ``slabot_intake_ignored_total``.
 
 Slack retries events it thinks were not received: every event is applied idempotently
 (tickets by thread, messages by their ``ts``), so a retry changes nothing.
@@ -22,23 +25,13 @@ from slack_sdk import WebClient
 from bot.services.tickets import TicketError
 from handlers.blocks.tickets import Change, change_note
 from handlers.commands import ThreadNote, queue_notes
+from handlers.message_shapes import classify_message
 from sla.metrics import EventKind
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 log = logging.getLogger(__name__)
-
-IGNORED_SUBTYPES = {
-    "bot_message",
-    "message_changed",
-    "message_deleted",
-    "channel_join",
-    "channel_leave",
-    "channel_topic",
-    "channel_purpose",
-    "channel_name",
-}
 
 
 def _instant(ts: str | None) -> datetime | None:
@@ -49,12 +42,16 @@ def _instant(ts: str | None) -> datetime | None:
 
 
 def on_message(services: Services, team_id: str, event: dict[str, Any], client: WebClient) -> None:
-    if event.get("subtype") in IGNORED_SUBTYPES or event.get("bot_id") or not event.get("user"):
+    shape = classify_message(event)  # only a person writing may open or answer a ticket
+    if not shape.is_person:
+        services.intake.ignored(
+            "slack", shape.reason or "unknown_shape", shape.subtype or "", channel=shape.channel
+        )
         return
-    channel_id, ts, user = event.get("channel"), event.get("ts"), event["user"]
-    if not channel_id or not ts or channel_id.startswith("D"):
+    channel_id, ts, user = shape.channel, shape.ts, shape.user
+    if not channel_id or not ts or not user or channel_id.startswith("D"):
         return
-    thread_ts = event.get("thread_ts")
+    thread_ts = shape.thread_ts
     is_agent = services.people.is_agent(team_id, user)
     now = services.clock.now()
     at = min(_instant(ts) or now, now)
@@ -84,7 +81,7 @@ def on_message(services: Services, team_id: str, event: dict[str, Any], client: 
         return
     if services.tickets.state_by_thread(team_id=team_id, channel_id=channel_id, thread_ts=ts) is not None:
         return  # a retried event
-    text = event.get("text") or ""
+    text = shape.text
     version = services.book.version_for(client_key, at)
     state = services.tickets.open(
         team_id=team_id,
@@ -150,6 +147,9 @@ def register(app: App, services: Services) -> None:
 
     @app.event("app_mention")
     def mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("subtype"):  # e.g. document_mention: mentioned in a canvas, not in the channel
+            services.intake.ignored("slack", "system_notice", str(event.get("subtype")))
+            return
         client.chat_postEphemeral(
             channel=event.get("channel"),
             user=event.get("user"),

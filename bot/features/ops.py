@@ -24,7 +24,7 @@ def install(runtime: Runtime) -> None:
     observers = getattr(alerts, "SWEEP_OBSERVERS", None)
     if observers is not None and metrics.observe_sweep not in observers:
         observers.append(metrics.observe_sweep)
-    registry = metrics.registry_for(runtime.services.uow, runtime.clock)
+    registry = metrics.registry_for(runtime.services.uow, runtime.clock, runtime.services.intake)
 
     def scrape(request: HttpRequest) -> HttpResponse:
         try:

@@ -18,6 +18,10 @@ metric                                  meaning
 ``slabot_sweep_duration_seconds``       histogram of sweep runs *in this process* (the process
                                         running the scheduler: ``slabot run`` by default)
 ``slabot_sweep_errors_total``           tickets a sweep of this process failed on
+``slabot_intake_ignored_total``         deliveries *this process* received that changed no clock,
+                                        by ``source`` (slack, jira, zendesk, alertmanager) and
+                                        ``reason`` (bot, system_notice, edited, unknown_shape, …:
+                                        :mod:`bot.services.intake`)
 ======================================  =====================================================
 """
 
@@ -29,11 +33,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from bot.clock import Clock
+from bot.services.intake import IntakeLog
 from storage import ops as queries
 from storage.uow import UnitOfWork
 
@@ -127,15 +132,35 @@ class StateCollector(Collector):
         )
 
 
+class IntakeCollector(Collector):
+    """``slabot_intake_ignored_total{source,reason}`` from the runtime's :class:`IntakeLog`."""
+
+    def __init__(self, intake: IntakeLog) -> None:
+        self.intake = intake
+
+    def collect(self) -> Iterator[Any]:
+        family = CounterMetricFamily(
+            "slabot_intake_ignored",
+            "Deliveries received by this process that changed no clock, by source and reason.",
+            labels=["source", "reason"],
+        )
+        for (source, reason), count in sorted(self.intake.counts().items()):
+            family.add_metric([source, reason], count)
+        yield family
+
+
 class _ProcessCollector(Collector):
     def collect(self) -> Iterator[Any]:
         yield from _PROCESS.collect()
 
 
-def registry_for(uow: UnitOfWork, clock: Clock) -> CollectorRegistry:
-    """A registry with the database gauges of this runtime and the process-wide instruments."""
+def registry_for(uow: UnitOfWork, clock: Clock, intake: IntakeLog | None = None) -> CollectorRegistry:
+    """A registry with the database gauges of this runtime, its intake counts and the process-wide
+    instruments."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(StateCollector(uow, clock))
+    if intake is not None:
+        registry.register(IntakeCollector(intake))
     registry.register(_ProcessCollector())
     return registry
 
