@@ -42,13 +42,13 @@ from typing import Any, Literal
 import yaml
 
 from sla.compliance import ComplianceLine, compare, compliance_table
-from sla.contract_file import ContractFileError
 from sla.contracts import ContractBook, load_contracts_text
+from sla.contracts.file import ContractFileError
 from sla.credits import CreditStatement
 from sla.durations import compact_duration, format_duration
 
 try:  # the contract file writes targets in hours ("48h"): a business "2d" reads as two working days
-    from sla.contract_file import hours_form as target_text
+    from sla.contracts.file import hours_form as target_text
 except ImportError:  # pragma: no cover - older contract_file
     target_text = compact_duration
 from sla.metrics import Metric

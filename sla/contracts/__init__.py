@@ -1,0 +1,71 @@
+"""Contracts as code: who the clients are, what was promised to them, and from when.
+
+One YAML file (see ``docs/contracts.md``) holds ``agents``, ``calendars``, ``clients`` and
+``contracts``; every contract has dated **versions** and a ticket keeps the version that was
+in force when it opened. :func:`load_contracts` reads the file into an immutable
+:class:`ContractBook` or raises :class:`ContractFileError` listing *every* problem with its
+``file:line``, field path and a hint. :func:`check_contracts` adds SMART warnings (targets
+that cannot be met, thresholds that never fire, ...) that never make a file invalid.
+
+The package has one module per concern: :mod:`~sla.contracts.model` (the domain values),
+:mod:`~sla.contracts.file` (the file as written: YAML with line numbers, the schema, issues),
+:mod:`~sla.contracts.build` (file -> ``ContractBook``), :mod:`~sla.contracts.checks` (SMART warnings and
+the ``slabot contracts check`` report) and :mod:`~sla.contracts.render` (a contract in plain words).
+"""
+
+from __future__ import annotations
+
+from sla.contracts.build import load_contracts, load_contracts_text
+from sla.contracts.checks import check_contracts, format_check_report
+from sla.contracts.file import ConfigIssue, ContractFileError
+from sla.contracts.model import (
+    Agents,
+    AlertRouting,
+    Client,
+    Contract,
+    ContractBook,
+    ContractVersion,
+    Credits,
+    CreditTier,
+    EscalationLevel,
+    MaintenanceWindow,
+    NpsSurvey,
+    Objective,
+    PriorityRule,
+    Review,
+    Service,
+    Survey,
+    Target,
+    Threshold,
+    Uptime,
+)
+from sla.contracts.render import render_contract_plain
+
+__all__ = [
+    "Agents",
+    "AlertRouting",
+    "Client",
+    "ConfigIssue",
+    "Contract",
+    "ContractBook",
+    "ContractFileError",
+    "ContractVersion",
+    "CreditTier",
+    "Credits",
+    "EscalationLevel",
+    "MaintenanceWindow",
+    "NpsSurvey",
+    "Objective",
+    "PriorityRule",
+    "Review",
+    "Service",
+    "Survey",
+    "Target",
+    "Threshold",
+    "Uptime",
+    "check_contracts",
+    "format_check_report",
+    "load_contracts",
+    "load_contracts_text",
+    "render_contract_plain",
+]

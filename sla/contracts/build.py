@@ -1,0 +1,427 @@
+"""From a validated contract file to a :class:`~sla.contracts.model.ContractBook`: ``load_contracts`` reads
+the file (:mod:`sla.contracts.file`), the builder validates section by section so that *every* problem is
+reported with its ``file:line``, then links references (calendars, contracts, clients)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from os import PathLike
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from sla.calendar import BusinessCalendar, CalendarConfigError
+from sla.contracts.file import (
+    BASE_STATUSES,
+    BUILTIN_24X7,
+    AgentsSpec,
+    ClientSpec,
+    ConfigIssue,
+    ContractFileError,
+    ContractSpec,
+    FileSpec,
+    KeyPath,
+    VersionSpec,
+    YamlDocument,
+    did_you_mean,
+    issues_from_validation,
+    read_yaml,
+    suggestion,
+)
+from sla.contracts.model import (
+    _ALWAYS,
+    Agents,
+    AlertRouting,
+    Client,
+    Contract,
+    ContractBook,
+    ContractVersion,
+    Credits,
+    CreditTier,
+    EscalationLevel,
+    MaintenanceWindow,
+    NpsSurvey,
+    Objective,
+    PriorityRule,
+    Review,
+    Service,
+    Survey,
+    Target,
+    Threshold,
+    Uptime,
+)
+from sla.metrics import Metric
+
+
+def load_contracts(path: str | PathLike[str]) -> ContractBook:
+    """Read and validate a contract file; raises :class:`ContractFileError` listing every problem."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContractFileError(
+            [
+                ConfigIssue(
+                    name, None, "(file)", "no such file", "check the path, e.g. examples/contracts.yaml"
+                )
+            ]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContractFileError(
+            [ConfigIssue(name, None, "(file)", f"cannot read the file: {exc}", None)]
+        ) from None
+    return load_contracts_text(text, filename=name)
+
+
+def load_contracts_text(text: str, filename: str = "<string>") -> ContractBook:
+    """Validate contract-file text; raises :class:`ContractFileError` listing every problem."""
+    doc, issues = read_yaml(text, filename)
+    if doc is None:
+        raise ContractFileError(issues)
+    book = _Builder(doc, issues, hashlib.sha256(text.encode("utf-8")).hexdigest()).build()
+    if issues or book is None:
+        raise ContractFileError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
+    return book
+
+
+class _Builder:
+    """Validates section by section so that every problem is reported, then links references."""
+
+    def __init__(self, doc: YamlDocument, issues: list[ConfigIssue], sha256: str) -> None:
+        self.doc = doc
+        self.issues = issues
+        self.sha256 = sha256
+
+    def error(self, path: KeyPath, message: str, hint: str | None = None) -> None:
+        self.issues.append(self.doc.issue(path, message, hint))
+
+    def build(self) -> ContractBook | None:
+        data = self.doc.data
+        if not isinstance(data, Mapping):
+            self.error(
+                (),
+                f"the top level must be a mapping, got {type(data).__name__}",
+                "start with the keys agents:, calendars:, clients: and contracts: (see examples/contracts.yaml)",
+            )
+            return None
+        try:
+            FileSpec.model_validate(data)
+        except ValidationError as exc:
+            self.issues.extend(issues_from_validation(exc, self.doc, (), FileSpec))
+
+        agents = self._agents(data.get("agents"))
+        raw_calendars = data.get("calendars") if isinstance(data.get("calendars"), Mapping) else {}
+        raw_contracts = data.get("contracts") if isinstance(data.get("contracts"), Mapping) else {}
+        raw_clients = data.get("clients") if isinstance(data.get("clients"), Mapping) else {}
+        calendars = self._calendars(raw_calendars)
+        calendar_names = set(raw_calendars) | {BUILTIN_24X7}
+        contracts = self._contracts(raw_contracts, calendars, calendar_names)
+        clients = self._clients(raw_clients, raw_contracts)
+        if self.issues:
+            return None
+        return ContractBook(
+            calendars=calendars,
+            clients=clients,
+            contracts=contracts,
+            agents=agents,
+            source=self.doc.filename,
+            sha256=self.sha256,
+            document=self.doc,
+        )
+
+    # -- sections
+
+    def _agents(self, raw: Any) -> Agents:
+        if raw is None:
+            return Agents()
+        try:
+            spec = AgentsSpec.model_validate(raw)
+        except ValidationError as exc:
+            self.issues.extend(issues_from_validation(exc, self.doc, ("agents",), AgentsSpec))
+            return Agents()
+        return Agents(users=frozenset(spec.users), usergroup=spec.usergroup)
+
+    def _calendars(self, raw: Mapping[Any, Any]) -> dict[str, BusinessCalendar]:
+        out: dict[str, BusinessCalendar] = {}
+        for key, entry in raw.items():
+            path: KeyPath = ("calendars", key)
+            if not isinstance(key, str):
+                self.error(path, f"a calendar name must be text, got {key!r}", "put the name in quotes")
+                continue
+            try:
+                out[key] = BusinessCalendar.from_config(entry, name=key)
+            except CalendarConfigError as exc:
+                self.error(path + tuple(exc.path), exc.problem, exc.hint)
+            except (ValueError, TypeError, KeyError) as exc:
+                self.error(path, f"cannot use this calendar: {exc}", "see docs/contracts.md#calendars")
+        return out
+
+    def _clients(self, raw: Mapping[Any, Any], raw_contracts: Mapping[Any, Any]) -> dict[str, Client]:
+        out: dict[str, Client] = {}
+        owner_of_channel: dict[str, str] = {}
+        for key, entry in raw.items():
+            path: KeyPath = ("clients", key)
+            if not isinstance(key, str):
+                self.error(path, f"a client key must be text, got {key!r}", "put the key in quotes")
+                continue
+            try:
+                spec = ClientSpec.model_validate(entry)
+            except ValidationError as exc:
+                self.issues.extend(issues_from_validation(exc, self.doc, path, ClientSpec))
+                continue
+            if spec.contract not in raw_contracts:
+                self.error(
+                    (*path, "contract"),
+                    f"unknown contract '{spec.contract}'",
+                    suggestion(spec.contract, [str(k) for k in raw_contracts], "contracts defined"),
+                )
+            for i, channel in enumerate(spec.channels):
+                other = owner_of_channel.get(channel)
+                if other is not None and other != key:
+                    self.error(
+                        (*path, "channels", i),
+                        f"channel {channel} is already listed for client '{other}'",
+                        "a support channel belongs to exactly one client — remove it from one of them",
+                    )
+                owner_of_channel.setdefault(channel, key)
+            out[key] = Client(
+                key=key,
+                name=spec.name or key,
+                channels=tuple(dict.fromkeys(spec.channels)),
+                contract=spec.contract,
+                contacts=tuple(spec.contacts),
+                lead=spec.lead,
+                monthly_fee=spec.monthly_fee,
+                currency=spec.currency,
+                timezone=ZoneInfo(spec.timezone) if spec.timezone else None,
+            )
+        return out
+
+    def _contracts(
+        self,
+        raw: Mapping[Any, Any],
+        calendars: Mapping[str, BusinessCalendar],
+        calendar_names: set[Any],
+    ) -> dict[str, Contract]:
+        out: dict[str, Contract] = {}
+        for key, entry in raw.items():
+            path: KeyPath = ("contracts", key)
+            if not isinstance(key, str):
+                self.error(path, f"a contract key must be text, got {key!r}", "put the key in quotes")
+                continue
+            try:
+                shell = ContractSpec.model_validate(entry)
+            except ValidationError as exc:
+                self.issues.extend(issues_from_validation(exc, self.doc, path, ContractSpec))
+                continue
+            specs: list[tuple[int, VersionSpec]] = []
+            for i, raw_version in enumerate(shell.versions):
+                vpath = (*path, "versions", i)
+                try:
+                    specs.append((i, VersionSpec.model_validate(raw_version)))
+                except ValidationError as exc:
+                    self.issues.extend(issues_from_validation(exc, self.doc, vpath, VersionSpec))
+            previous: tuple[int, date] | None = None
+            for i, spec in specs:
+                if previous is not None and spec.effective <= previous[1]:
+                    same = spec.effective == previous[1]
+                    self.error(
+                        (*path, "versions", i, "effective"),
+                        f"version {i + 1} takes effect on {spec.effective}, "
+                        + ("the same day as" if same else "before")
+                        + f" version {previous[0] + 1} ({previous[1]})",
+                        "give each version its own effective date and list them oldest first",
+                    )
+                previous = (i, spec.effective)
+            versions: list[ContractVersion] = []
+            for i, spec in specs:
+                version = self._version(key, i, spec, calendars, calendar_names)
+                if version is not None:
+                    versions.append(version)
+            if len(versions) == len(shell.versions):
+                out[key] = Contract(key=key, versions=tuple(versions), name=shell.name)
+        return out
+
+    def _calendar_ref(
+        self,
+        name: str,
+        path: KeyPath,
+        calendars: Mapping[str, BusinessCalendar],
+        calendar_names: set[Any],
+    ) -> BusinessCalendar | None:
+        if name in calendars:
+            return calendars[name]
+        if name == BUILTIN_24X7:
+            return _ALWAYS
+        if name not in calendar_names:
+            self.error(
+                path,
+                f"unknown calendar '{name}'",
+                suggestion(name, [str(c) for c in calendar_names], "calendars defined"),
+            )
+        return None  # defined but invalid: its own error is already reported
+
+    def _version(
+        self,
+        contract_key: str,
+        index: int,
+        spec: VersionSpec,
+        calendars: Mapping[str, BusinessCalendar],
+        calendar_names: set[Any],
+    ) -> ContractVersion | None:
+        vpath: KeyPath = ("contracts", contract_key, "versions", index)
+        before = len(self.issues)
+        main = self._calendar_ref(spec.calendar, (*vpath, "calendar"), calendars, calendar_names)
+        priorities = tuple(spec.targets)
+
+        def known_priority(name: str, path: KeyPath, *, allow_all: bool = False) -> None:
+            if name in spec.targets or (allow_all and name == "all"):
+                return
+            choices = [*priorities, "all"] if allow_all else list(priorities)
+            self.error(path, f"unknown priority '{name}'", suggestion(name, choices, "priorities in targets"))
+
+        if spec.default_priority is not None:
+            known_priority(spec.default_priority, (*vpath, "default_priority"))
+        for p in spec.priority_rules:
+            known_priority(p, (*vpath, "priority_rules", p))
+        for p in spec.credits.per_breach:
+            known_priority(p, (*vpath, "credits", "per_breach", p))
+        for i, objective in enumerate(spec.objectives):
+            known_priority(objective.priority, (*vpath, "objectives", i, "priority"), allow_all=True)
+
+        statuses = tuple(dict.fromkeys([*BASE_STATUSES, *spec.statuses]))
+        for status in spec.pause_on:
+            spath = (*vpath, "pause_on", status)
+            if status == "open":
+                self.error(
+                    spath, "the 'open' status cannot pause clocks", "pause on waiting_on_client or on_hold"
+                )
+            elif status not in statuses:
+                self.error(
+                    spath,
+                    f"unknown status '{status}'",
+                    did_you_mean(status, statuses)
+                    or f"add it to statuses: [{status}] or use one of: " + ", ".join(statuses),
+                )
+
+        service_names = [s.name for s in spec.services]
+        for i, service in enumerate(spec.services):
+            if service.name in service_names[:i]:
+                self.error((*vpath, "services", i, "name"), f"service '{service.name}' is listed twice", None)
+        for i, window in enumerate(spec.uptime.maintenance):
+            for j, name in enumerate(window.services):
+                if name not in service_names:
+                    self.error(
+                        (*vpath, "uptime", "maintenance", i, "services", j),
+                        f"unknown service '{name}'",
+                        suggestion(name, service_names, "services of this version"),
+                    )
+
+        targets: dict[str, dict[Metric, Target]] = {}
+        for priority, ptargets in spec.targets.items():
+            ppath = (*vpath, "targets", priority)
+            pcal_name = ptargets.calendar or spec.calendar
+            pcal = (
+                self._calendar_ref(ptargets.calendar, (*ppath, "calendar"), calendars, calendar_names)
+                if ptargets.calendar
+                else main
+            )
+            targets[priority] = {}
+            for metric, tspec in ptargets.metric_targets().items():
+                if tspec.calendar:
+                    cal_name = tspec.calendar
+                    cal = self._calendar_ref(
+                        tspec.calendar, (*ppath, metric.value, "calendar"), calendars, calendar_names
+                    )
+                else:
+                    cal_name, cal = pcal_name, pcal
+                if cal is not None:
+                    targets[priority][metric] = Target(metric, tspec.target, cal_name, cal)
+
+        if len(self.issues) > before or main is None:
+            return None
+
+        default_priority = spec.default_priority or priorities[-1]
+        spec = spec.model_copy(update={"default_priority": default_priority})
+        referenced = {spec.calendar} | {t.calendar_name for p in targets.values() for t in p.values()}
+        raw_calendars = self.doc.value_at(("calendars",)) or {}
+        canonical = {
+            "version": spec.model_dump(mode="json"),
+            "calendars": {n: raw_calendars.get(n, n) for n in sorted(referenced)},
+        }
+        digest = hashlib.sha256(
+            json.dumps(canonical, sort_keys=True, default=str, separators=(",", ":")).encode("utf-8")
+        ).hexdigest()
+        effective_from = datetime.combine(spec.effective, time(0), tzinfo=main.timezone).astimezone(
+            ZoneInfo("UTC")
+        )
+        return ContractVersion(
+            contract_key=contract_key,
+            number=index + 1,
+            effective=spec.effective,
+            effective_from=effective_from,
+            services=tuple(Service(s.name, s.description, s.uptime_target) for s in spec.services),
+            calendar_name=spec.calendar,
+            calendar=main,
+            statuses=statuses,
+            pause_on={status: frozenset(metrics) for status, metrics in spec.pause_on.items()},
+            warn_at=tuple(Threshold.parse(t) for t in spec.warn_at),
+            alerts=AlertRouting(
+                channel=spec.alerts.channel,
+                lead=spec.alerts.lead,
+                escalate_to=spec.alerts.escalate_to,
+                thread=spec.alerts.thread,
+                met_note=spec.alerts.met_note,
+                escalation=tuple(
+                    EscalationLevel(e.after, tuple(e.notify), e.channel)
+                    for e in sorted(spec.alerts.escalation, key=lambda e: e.after)
+                ),
+            ),
+            default_priority=default_priority,
+            priorities=priorities,
+            priority_rules=tuple(
+                PriorityRule(p, tuple(r.keywords), tuple(r.emoji))
+                for p in priorities
+                if (r := spec.priority_rules.get(p)) is not None
+            ),
+            targets=targets,
+            objectives=tuple(
+                Objective(o.metric, None if o.priority == "all" else o.priority, o.target, o.window)
+                for o in spec.objectives
+            ),
+            uptime=Uptime(
+                target=spec.uptime.target,
+                maintenance=tuple(
+                    MaintenanceWindow(m.start, m.end, tuple(m.services), m.reason)
+                    for m in spec.uptime.maintenance
+                ),
+            ),
+            credits=Credits(
+                uptime_tiers=tuple(
+                    CreditTier(t.below, t.credit)
+                    for t in sorted(spec.credits.uptime_tiers, key=lambda t: -t.below)
+                ),
+                per_breach=dict(spec.credits.per_breach),
+                cap=spec.credits.cap,
+                claim_within=spec.credits.claim_within,
+            ),
+            review=Review(spec.review.cadence, spec.review.lead),
+            survey=Survey(
+                enabled=spec.survey.enabled,
+                via=spec.survey.via,
+                scale=spec.survey.scale,
+                who=spec.survey.who,
+                window=spec.survey.window,
+                reminder_after=spec.survey.reminder_after,
+                min_interval=spec.survey.min_interval,
+                sample_rate=spec.survey.sample_rate,
+                nps=NpsSurvey(spec.survey.nps.cadence) if spec.survey.nps else None,
+            ),
+            sha256=digest,
+            spec=spec,
+        )

@@ -1,0 +1,203 @@
+"""SMART checks: warnings about targets that cannot be met, thresholds that never fire, ... that never
+make a file invalid; and the report ``slabot contracts check FILE`` prints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from os import PathLike
+from typing import Any
+
+from sla.calendar import BusinessCalendar
+from sla.contracts.build import load_contracts
+from sla.contracts.file import (
+    ConfigIssue,
+    ContractFileError,
+    KeyPath,
+)
+from sla.contracts.model import ContractBook, ContractVersion, Target
+from sla.durations import compact_duration
+from sla.metrics import Metric
+
+
+def _open_per_week(calendar: BusinessCalendar) -> timedelta | None:
+    for name in ("min_open_per_week", "open_per_week"):
+        method = getattr(calendar, name, None)
+        if callable(method):
+            value = method()
+            return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+    return None
+
+
+_DAYS_UNIT = re.compile(r"\d\s*[dw]", re.IGNORECASE)
+
+
+def check_contracts(
+    book: ContractBook, *, sweep_interval: timedelta = timedelta(seconds=10)
+) -> list[ConfigIssue]:
+    """SMART warnings: promises that are vague, unreachable or that alerts cannot keep. Never fatal."""
+    doc = book.document
+    out: list[ConfigIssue] = []
+
+    def warn(path: KeyPath, message: str, hint: str | None = None) -> None:
+        out.append(doc.issue(path, message, hint, severity="warning"))
+
+    for key, client in book.clients.items():
+        if not client.channels:
+            warn(
+                ("clients", key, "channels"),
+                f"client '{key}' has no channel, so no ticket can reach its contract",
+                "add the Slack id of its support channel, e.g. channels: [C0123456789]",
+            )
+
+    for contract in book.contracts.values():
+        for index, version in enumerate(contract.versions):
+            vpath: KeyPath = ("contracts", contract.key, "versions", index)
+            _check_services(version, vpath, warn)
+            _check_order(version, vpath, warn)
+            _check_thresholds(version, vpath, warn)
+            for priority, metrics in version.targets.items():
+                for metric, target in metrics.items():
+                    tpath = (*vpath, "targets", priority, metric.value)
+                    _check_target(book, version, target, tpath, sweep_interval, warn)
+            if version.alerts.channel is None:
+                warn(
+                    (*vpath, "alerts"),
+                    "no alert channel: breach notices have nowhere to go",
+                    "set alerts: {channel: C0123456789}",
+                )
+    return sorted(out, key=lambda i: (i.line or 0, i.path))
+
+
+def _check_services(version: ContractVersion, vpath: KeyPath, warn: Any) -> None:
+    if not version.services:
+        warn(
+            (*vpath, "services"),
+            "no services described: the contract does not say what is supported",
+            "add services: [{name: ..., description: what exactly is provided}]",
+        )
+    for i, service in enumerate(version.services):
+        if not (service.description or "").strip():
+            warn(
+                (*vpath, "services", i),
+                f"service '{service.name}' has no description",
+                "say what exactly is provided (channels, hours, scope) to avoid ambiguity",
+            )
+
+
+def _check_order(version: ContractVersion, vpath: KeyPath, warn: Any) -> None:
+    """A more urgent priority must not get a longer target than a less urgent one."""
+    for metric in Metric:
+        seen: list[tuple[str, timedelta]] = []
+        for priority in version.priorities:
+            target = version.target_for(priority, metric)
+            if target is None:
+                continue
+            tighter = [(p, d) for p, d in seen if d > target.duration]
+            if tighter:
+                urgent, longer = tighter[0]
+                warn(
+                    (*vpath, "targets", urgent, metric.value),
+                    f"{urgent} {metric.value} ({compact_duration(longer)}) is looser than "
+                    f"{priority}'s ({compact_duration(target.duration)})",
+                    "priorities are listed most urgent first — give a more urgent priority the shorter target",
+                )
+            seen.append((priority, target.duration))
+
+
+def _check_thresholds(version: ContractVersion, vpath: KeyPath, warn: Any) -> None:
+    """A warning that falls at or after the due instant (or before the start) never fires."""
+    for i, threshold in enumerate(version.warn_at):
+        if threshold.percent is not None:
+            if threshold.percent >= 100:
+                warn(
+                    (*vpath, "warn_at", i),
+                    f"warning '{threshold.text}' falls at or after the due instant, so it never warns",
+                    "use a percentage below 100%; the breach notice covers the due instant",
+                )
+            continue
+        missed = [
+            f"{priority} {metric.value} ({compact_duration(target.duration)})"
+            for priority, metrics in version.targets.items()
+            for metric, target in metrics.items()
+            if threshold.elapsed_at(target.duration) is None
+        ]
+        if missed:
+            warn(
+                (*vpath, "warn_at", i),
+                f"warning '{threshold.text}' before due never fires for "
+                + ", ".join(missed)
+                + ": it would fall at or before the clock starts",
+                "use a shorter time before due, or rely on the percentage warnings for short targets",
+            )
+
+
+def _check_target(
+    book: ContractBook,
+    version: ContractVersion,
+    target: Target,
+    tpath: KeyPath,
+    sweep_interval: timedelta,
+    warn: Any,
+) -> None:
+    what = f"{tpath[-2]} {target.metric.value} target of {compact_duration(target.duration)}"
+    if target.duration < sweep_interval:
+        warn(
+            tpath,
+            f"the {what} is shorter than the sweep interval ({compact_duration(sweep_interval)})",
+            "alerts may come too late: lengthen the target or lower SLABOT_SWEEP_SECONDS",
+        )
+    if target.calendar.is_24x7:
+        return
+    raw = book.document.value_at(tpath)
+    written = raw.get("target") if isinstance(raw, Mapping) else raw
+    if isinstance(written, str) and _DAYS_UNIT.search(written):
+        warn(
+            tpath,
+            f"the {what} is written in days on business-hours calendar '{target.calendar_name}'",
+            "1d = 24 business hours, i.e. 3 working days of 8h — write 8h for one working day",
+        )
+    week = _open_per_week(target.calendar)
+    if week is not None and week > timedelta(0) and target.duration > week:
+        warn(
+            tpath,
+            f"the {what} is longer than a week of open hours of '{target.calendar_name}' "
+            f"({_hours(week)}), so it cannot be met within one week",
+            f"write it in business hours, at most {_hours(week)}",
+        )
+    elif week == timedelta(0):
+        warn(tpath, f"calendar '{target.calendar_name}' is never open, so the {what} can never run", None)
+
+
+def _hours(delta: timedelta) -> str:
+    """Business time as hours (``40h``, ``37h30m``): days would read as calendar days."""
+    minutes = int(delta.total_seconds()) // 60
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest}m" if rest else f"{hours}h"
+
+
+def format_check_report(path: str | PathLike[str]) -> tuple[int, str]:
+    """For ``slabot contracts check FILE``: (exit code 0 valid / 1 invalid, text to print)."""
+    name = str(path)
+    try:
+        book = load_contracts(path)
+    except ContractFileError as exc:
+        n = len(exc.errors)
+        lines = ["Errors:", *(f"  {e}" for e in exc.errors)]
+        lines.append(f"{name}: invalid, {n} error{'s' if n != 1 else ''}")
+        return 1, "\n".join(lines)
+    warnings = check_contracts(book)
+    lines = []
+    if warnings:
+        lines.append("Warnings:")
+        lines.extend(f"  {w}" for w in warnings)
+    n_versions = sum(len(c.versions) for c in book.contracts.values())
+    n_clients, n_contracts, n_warn = len(book.clients), len(book.contracts), len(warnings)
+    lines.append(
+        f"{name}: {n_clients} client{'s' if n_clients != 1 else ''}, "
+        f"{n_contracts} contract{'s' if n_contracts != 1 else ''} "
+        f"({n_versions} version{'s' if n_versions != 1 else ''}) — valid, "
+        f"{n_warn} warning{'s' if n_warn != 1 else ''}"
+    )
+    return 0, "\n".join(lines)

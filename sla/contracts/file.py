@@ -1,0 +1,758 @@
+"""The contract file as written: YAML with line numbers, the schema, and issues that point at a line.
+
+``sla.contracts.build`` turns what this module validates into the domain objects (``ContractBook``,
+``ContractVersion``, ...). This module knows the *file*: how it is read (PyYAML's node API,
+so that every key and list item keeps the line it was written on), which keys exist
+(pydantic models with ``extra="forbid"``, so a typo is an error with a suggestion), how
+values such as ``15m``, ``95%`` or ``"15m before"`` are read, and how any problem is
+reported: ``file:line: path: message — hint``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import types
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
+
+from sla.durations import DurationError, compact_duration, parse_duration
+from sla.metrics import Metric
+
+PathPart = str | int
+KeyPath = tuple[PathPart, ...]
+Severity = Literal["error", "warning"]
+
+#: Statuses every contract knows; ``statuses:`` in a version adds more.
+BASE_STATUSES: tuple[str, ...] = ("open", "waiting_on_client", "on_hold", "resolved", "closed")
+#: The calendar name that needs no definition: around the clock, UTC.
+BUILTIN_24X7 = "24x7"
+
+
+# --------------------------------------------------------------------------- issues
+
+
+def format_path(path: Iterable[PathPart]) -> str:
+    """``("contracts", "gold", "versions", 0, "targets")`` -> ``contracts.gold.versions[0].targets``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem (or SMART warning) in a contract file, pointing at the line to fix."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+    hint: str | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        text = f"{where}: {self.path}: {self.message}"
+        return f"{text} — {self.hint}" if self.hint else text
+
+
+class ContractFileError(ValueError):
+    """The contract file is invalid; ``errors`` lists every problem found, in file order."""
+
+    def __init__(self, errors: list[ConfigIssue]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str | None:
+    """``"did you mean 'calendar'?"`` when ``word`` is close to one of ``choices``."""
+    options = [c for c in choices if isinstance(c, str)]
+    match = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+def suggestion(word: object, choices: Iterable[str], what: str) -> str:
+    """A hint: the closest choice, or else the list of what exists."""
+    options = sorted({c for c in choices if isinstance(c, str)})
+    close = did_you_mean(word, options)
+    if close:
+        return close
+    if not options:
+        return f"there are no {what}"
+    return f"{what}: " + ", ".join(options)
+
+
+def split_hint(message: str) -> tuple[str, str | None]:
+    """Split ``"not a duration: 'x' — write 15m"`` into message and hint."""
+    head, sep, tail = message.partition(" — ")
+    return (head.strip(), tail.strip() or None) if sep else (message.strip(), None)
+
+
+# --------------------------------------------------------------------------- YAML with lines
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """The parsed file: its data, and the line of every mapping key and list item."""
+
+    filename: str
+    data: Any
+    lines: Mapping[KeyPath, int] = field(repr=False)
+
+    def line_of(self, path: Sequence[PathPart]) -> int:
+        """The line of ``path``, or of its nearest recorded ancestor (1 for the top level)."""
+        p = tuple(path)
+        while p:
+            line = self.lines.get(p)
+            if line is not None:
+                return line
+            p = p[:-1]
+        return self.lines.get((), 1)
+
+    def value_at(self, path: Sequence[PathPart]) -> Any:
+        """The raw value at ``path`` (``None`` when absent)."""
+        node = self.data
+        for part in path:
+            in_mapping = isinstance(node, Mapping) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            if in_mapping or in_list:
+                node = node[part]
+            else:
+                return None
+        return node
+
+    def issue(
+        self,
+        path: Sequence[PathPart],
+        message: str,
+        hint: str | None = None,
+        severity: Severity = "error",
+    ) -> ConfigIssue:
+        return ConfigIssue(self.filename, self.line_of(path), format_path(path), message, hint, severity)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    if isinstance(value, datetime):
+        return "a timestamp"
+    if isinstance(value, date):
+        return "a date"
+    return "text"
+
+
+def read_yaml(text: str, filename: str = "<string>") -> tuple[YamlDocument | None, list[ConfigIssue]]:
+    """Parse YAML, recording lines; returns the document (None if unreadable) and any problems.
+
+    Duplicate keys are problems (PyYAML would silently keep the last one); the document is
+    still returned so that the rest of the file can be checked too.
+    """
+    loader = yaml.SafeLoader(text)
+    issues: list[ConfigIssue] = []
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, [
+                ConfigIssue(
+                    filename,
+                    1,
+                    format_path(()),
+                    "the file is empty",
+                    "start from examples/contracts.yaml: agents, calendars, clients and contracts",
+                )
+            ]
+        lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
+        _record(loader, node, (), lines, issues, filename)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "cannot read the YAML"
+        hint = "check the indentation, colons and quotes on this line and the one before it"
+        source_lines = text.splitlines()
+        if 0 < line <= len(source_lines) and "\t" in source_lines[line - 1]:
+            hint = "YAML does not allow tabs for indentation — use spaces"
+        return None, [ConfigIssue(filename, line, "(YAML)", f"YAML syntax error: {problem}", hint)]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML reports almost everything with a mark
+        return None, [ConfigIssue(filename, 1, "(YAML)", f"YAML syntax error: {exc}", None)]
+    finally:
+        loader.dispose()
+    return YamlDocument(filename, data, lines), issues
+
+
+def _record(
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: KeyPath,
+    lines: dict[KeyPath, int],
+    issues: list[ConfigIssue],
+    filename: str,
+) -> None:
+    if isinstance(node, yaml.MappingNode):
+        first_seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = loader.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                hash(key)
+            except TypeError:
+                continue  # PyYAML reports unhashable keys itself when constructing
+            child = (*path, key)
+            if key in first_seen:
+                issues.append(
+                    ConfigIssue(
+                        filename,
+                        line,
+                        format_path(child),
+                        f"key '{key}' appears twice here (first on line {first_seen[key]})",
+                        "YAML keeps only the last one — remove or rename one of them",
+                    )
+                )
+            else:
+                first_seen[key] = line
+                lines[child] = line
+            _record(loader, value_node, child, lines, issues, filename)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[(*path, i)] = item.start_mark.line + 1
+            _record(loader, item, (*path, i), lines, issues, filename)
+
+
+# --------------------------------------------------------------------------- value readers
+
+
+def read_duration(value: object) -> timedelta:
+    """A contract duration: ``90s``, ``15m``, ``4h``, ``1h30m``, ``3d`` (a unit is required)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(
+            f"expected a duration such as 15m, got {_kind(value)} — write e.g. 90s, 15m, 4h, 1h30m, 3d"
+        )
+    if isinstance(value, int | float):
+        raise ValueError(
+            f"'{value}' has no unit — write {value}m for minutes, {value}h for hours or {value}s for seconds"
+        )
+    try:
+        return parse_duration(value)
+    except DurationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def read_percent(value: object) -> float:
+    """``"95%"``, ``"99.9%"``, ``95`` or ``95.5`` -> percentage points (``95.0``)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a percentage such as 95%, got true/false — write e.g. 95%")
+    if isinstance(value, int | float | Decimal):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip().removesuffix("%").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"not a percentage: {value!r} — write e.g. 95% or 99.9%") from None
+    else:
+        raise ValueError(f"expected a percentage, got {_kind(value)} — write e.g. 95%")
+    if not math.isfinite(number) or number <= 0 or number > 100:
+        raise ValueError(f"a percentage must be above 0% and at most 100%, got {value!r} — write e.g. 95%")
+    return number
+
+
+def read_fraction(value: object) -> float:
+    """A share: ``0.25`` or ``"25%"`` -> ``0.25`` (0 < share <= 1)."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return read_percent(value) / 100
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(f"expected a share between 0 and 1 such as 0.5 or 50%, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number <= 0 or number > 1:
+        raise ValueError(f"a share must be above 0 and at most 1, got {value!r} — write e.g. 0.5 or 50%")
+    return number
+
+
+_BEFORE = re.compile(r"^\s*(?P<d>[0-9wdhms\s]+?)\s*(?:-?\s*before(?:\s+due)?)?\s*$", re.IGNORECASE)
+
+
+def read_threshold(value: object) -> tuple[float | None, timedelta | None]:
+    """A warning threshold: ``"75%"`` (of the target) or ``"15m"`` / ``"15m before"`` (before due)."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                f"'{value}' is ambiguous — write {value}% for a share of the target, or {value}m before due"
+            )
+        raise ValueError(f"expected a threshold such as 75% or 15m, got {_kind(value)}")
+    text = value.strip()
+    if text.endswith("%"):
+        percent = text[:-1].strip()
+        try:
+            number = float(percent)
+        except ValueError:
+            raise ValueError(f"not a threshold: {value!r} — write e.g. 75% or 15m") from None
+        if not math.isfinite(number) or number <= 0:
+            raise ValueError(f"a threshold percentage must be above 0%, got {value!r} — write e.g. 75%")
+        return number, None
+    m = _BEFORE.match(text)
+    if not m:
+        raise ValueError(
+            f"not a threshold: {value!r} — write a share of the target (75%) or a time before due (15m)"
+        )
+    try:
+        return None, parse_duration(m.group("d"))
+    except DurationError:
+        raise ValueError(
+            f"not a threshold: {value!r} — write a share of the target (75%) or a time before due (15m)"
+        ) from None
+
+
+def hours_form(delta: timedelta) -> str:
+    """A duration in the file form, counted in hours at most: ``40h``, ``1h30m``, ``90s``."""
+    total = int(delta.total_seconds())
+    hours, rest = divmod(total, 3600)
+    if not hours:
+        return compact_duration(delta)
+    return f"{hours}h" + (compact_duration(timedelta(seconds=rest)) if rest else "")
+
+
+def threshold_text(percent: float | None, before: timedelta | None) -> str:
+    """The file form of a threshold: ``"75%"`` or ``"15m"``."""
+    if percent is not None:
+        return f"{percent:g}%"
+    assert before is not None
+    return compact_duration(before)
+
+
+def read_slack_id(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a Slack id such as C0123456789, got {_kind(value)} — put it in quotes")
+    text = value.strip()
+    if not text or text[0] in "#@" or any(c.isspace() for c in text):
+        raise ValueError(
+            f"{value!r} is not a Slack id — write the id (C… for a channel, U… for a user, S… for a user "
+            "group), not the name; Slack shows it under 'Copy ID' in the channel or profile details"
+        )
+    return text
+
+
+def read_timezone(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected an IANA time zone such as Europe/Berlin, got {_kind(value)}")
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} — use an IANA name such as Europe/Berlin or America/New_York"
+        ) from None
+    return value.strip()
+
+
+def read_money(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError(f"expected an amount such as 12000, got {_kind(value)}")
+    try:
+        amount = Decimal(str(value).replace("_", "").strip())
+    except InvalidOperation:
+        raise ValueError(
+            f"not an amount: {value!r} — write a plain number such as 12000 or 12000.50"
+        ) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"an amount must be zero or more, got {value!r}")
+    return amount
+
+
+def _read_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a name, got {_kind(value)} — put it in quotes")
+    return value.strip()
+
+
+def _read_aware(value: object) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"not a timestamp: {value!r} — write e.g. 2026-03-01T02:00:00+01:00") from None
+    if not isinstance(value, datetime):
+        raise ValueError(f"expected a timestamp such as 2026-03-01T02:00:00+01:00, got {_kind(value)}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"timestamp {value.isoformat()} has no time zone — add an offset such as +01:00 or Z"
+        )
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(read_duration), PlainSerializer(compact_duration)]
+Percent = Annotated[float, BeforeValidator(read_percent), PlainSerializer(lambda p: f"{p:g}%")]
+Fraction = Annotated[float, BeforeValidator(read_fraction)]
+SlackId = Annotated[str, BeforeValidator(read_slack_id)]
+Name = Annotated[str, BeforeValidator(_read_name)]
+TimezoneName = Annotated[str, BeforeValidator(read_timezone)]
+Money = Annotated[
+    Decimal, BeforeValidator(read_money), PlainSerializer(lambda d: float(d) if d % 1 else int(d))
+]
+AwareTimestamp = Annotated[datetime, BeforeValidator(_read_aware)]
+
+
+def _threshold_spec(value: object) -> str:
+    return threshold_text(*read_threshold(value))
+
+
+ThresholdText = Annotated[str, BeforeValidator(_threshold_spec)]
+Cadence = Literal["monthly", "quarterly", "yearly"]
+
+
+# --------------------------------------------------------------------------- schema
+
+
+class Spec(BaseModel):
+    """Base of the file's schema: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgentsSpec(Spec):
+    users: list[SlackId] = []
+    usergroup: SlackId | None = None
+
+
+class ClientSpec(Spec):
+    name: Name | None = None
+    channels: list[SlackId] = []
+    contract: Name
+    contacts: list[SlackId] = []
+    lead: SlackId | None = None
+    monthly_fee: Money | None = None
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    timezone: TimezoneName | None = None
+
+    @model_validator(mode="after")
+    def _fee_has_currency(self) -> ClientSpec:
+        if self.monthly_fee is not None and self.currency is None:
+            raise ValueError("monthly_fee needs a currency — add e.g. currency: EUR")
+        return self
+
+
+class ServiceSpec(Spec):
+    name: Name
+    description: str | None = None
+    uptime_target: Percent | None = None
+
+
+class TargetSpec(Spec):
+    target: Duration
+    calendar: Name | None = None
+
+    @model_serializer
+    def _file_form(self) -> Any:
+        # hours, never days: a business "1d" reads as one working day but means 24 business hours
+        if self.calendar is None:
+            return hours_form(self.target)
+        return {"target": hours_form(self.target), "calendar": self.calendar}
+
+
+def _short_target(value: object) -> object:
+    if isinstance(value, Mapping | TargetSpec):
+        return value
+    return {"target": read_duration(value)}
+
+
+TargetField = Annotated[TargetSpec, BeforeValidator(_short_target)]
+
+
+class PriorityTargetsSpec(Spec):
+    first_response: TargetField | None = None
+    next_response: TargetField | None = None
+    periodic_update: TargetField | None = None
+    resolution: TargetField | None = None
+    calendar: Name | None = None
+
+    def metric_targets(self) -> dict[Metric, TargetSpec]:
+        out: dict[Metric, TargetSpec] = {}
+        for metric in Metric:
+            spec = getattr(self, metric.value)
+            if spec is not None:
+                out[metric] = spec
+        return out
+
+
+assert set(PriorityTargetsSpec.model_fields) == {m.value for m in Metric} | {"calendar"}
+
+
+class EscalationSpec(Spec):
+    after: Duration
+    notify: list[SlackId] = Field(default=[], min_length=1)
+    channel: SlackId | None = None
+
+
+class AlertsSpec(Spec):
+    channel: SlackId | None = None
+    lead: SlackId | None = None
+    escalate_to: SlackId | None = None
+    thread: bool = True
+    met_note: bool = False
+    escalation: list[EscalationSpec] = []
+
+
+def _emoji_name(value: object) -> object:
+    return value.strip().strip(":") if isinstance(value, str) else value
+
+
+class PriorityRuleSpec(Spec):
+    keywords: list[Name] = []
+    emoji: list[Annotated[Name, BeforeValidator(_emoji_name)]] = []
+
+
+class ObjectiveSpec(Spec):
+    metric: Metric
+    priority: Name = "all"
+    target: Percent
+    window: Literal["week", "month", "quarter"] = "month"
+
+
+class MaintenanceSpec(Spec):
+    start: AwareTimestamp
+    end: AwareTimestamp
+    services: list[Name] = []
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> MaintenanceSpec:
+        if self.end <= self.start:
+            raise ValueError("a maintenance window must end after it starts — check start and end")
+        return self
+
+
+class UptimeSpec(Spec):
+    target: Percent | None = None
+    maintenance: list[MaintenanceSpec] = []
+
+
+class CreditTierSpec(Spec):
+    below: Percent
+    credit: Percent
+
+
+class CreditsSpec(Spec):
+    uptime_tiers: list[CreditTierSpec] = []
+    per_breach: dict[str, Percent] = {}
+    cap: Percent | None = None
+    claim_within: Duration = timedelta(days=30)
+
+
+class ReviewSpec(Spec):
+    cadence: Cadence = "quarterly"
+    lead: SlackId | None = None
+
+
+class NpsSpec(Spec):
+    cadence: Cadence = "quarterly"
+
+
+class SurveySpec(Spec):
+    enabled: bool = True
+    via: Literal["thread", "dm"] = "thread"
+    scale: Literal["1-5", "good-bad"] = "1-5"
+    who: Literal["requester", "client"] = "requester"
+    window: Duration = timedelta(days=7)
+    reminder_after: Duration | None = timedelta(hours=24)
+    min_interval: Duration | None = None
+    sample_rate: Fraction = 1.0
+    nps: NpsSpec | None = None
+
+
+ALL_METRICS: tuple[Metric, ...] = tuple(Metric)
+
+
+def _pause_on_form(value: object) -> object:
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return {status: "all" for status in value}
+    return value
+
+
+def _pause_metrics(value: object) -> object:
+    if value == "all" or value is None or (isinstance(value, list) and "all" in value):
+        return list(ALL_METRICS)
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+class VersionSpec(Spec):
+    effective: date
+    services: list[ServiceSpec] = []
+    calendar: Name = BUILTIN_24X7
+    statuses: list[Name] = []
+    pause_on: Annotated[
+        dict[Name, Annotated[list[Metric], BeforeValidator(_pause_metrics)]],
+        BeforeValidator(_pause_on_form),
+    ] = {}
+    warn_at: list[ThresholdText] = ["50%", "75%", "90%"]
+    alerts: AlertsSpec = AlertsSpec()
+    default_priority: Name | None = None
+    priority_rules: dict[Name, PriorityRuleSpec] = {}
+    targets: dict[Name, PriorityTargetsSpec] = Field(min_length=1)
+    objectives: list[ObjectiveSpec] = []
+    uptime: UptimeSpec = UptimeSpec()
+    credits: CreditsSpec = CreditsSpec()
+    review: ReviewSpec = ReviewSpec()
+    survey: SurveySpec = SurveySpec()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _effective_is_a_date(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("effective"), datetime):
+            raise ValueError("effective must be a date such as 2026-01-01, not a timestamp")
+        return data
+
+    @field_serializer("pause_on")
+    def _pause_on_file_form(self, value: dict[str, list[Metric]]) -> Any:
+        if all(set(metrics) == set(ALL_METRICS) for metrics in value.values()):
+            return list(value)
+        return {s: ("all" if set(m) == set(ALL_METRICS) else [x.value for x in m]) for s, m in value.items()}
+
+
+class ContractSpec(Spec):
+    """A contract's own keys; each version is validated on its own (``VersionSpec``)."""
+
+    name: Name | None = None
+    versions: list[Any] = Field(min_length=1)
+
+
+class FileSpec(Spec):
+    """The top level; each section's entries are validated on their own."""
+
+    agents: Any = None
+    calendars: dict[Any, Any] = {}
+    clients: dict[Any, Any]
+    contracts: dict[Any, Any]
+
+
+# --------------------------------------------------------------------------- pydantic errors -> issues
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            tp = args[0] if args else tp
+            if len(args) <= 1:
+                continue
+            return tp
+        else:
+            return tp
+
+
+def keys_allowed_at(model: type[BaseModel], loc: Sequence[PathPart]) -> list[str]:
+    """The keys the schema allows at ``loc`` inside ``model`` (empty if not a fixed set)."""
+    tp: Any = model
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            info = tp.model_fields.get(str(part))
+            if info is None:
+                return []
+            tp = info.annotation
+        elif get_origin(tp) in (dict, Mapping):
+            tp = get_args(tp)[1]
+        elif get_origin(tp) in (list, tuple, Sequence):
+            tp = get_args(tp)[0]
+        else:
+            return []
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return []
+
+
+def issues_from_validation(
+    exc: ValidationError,
+    doc: YamlDocument,
+    prefix: KeyPath,
+    model: type[BaseModel],
+) -> list[ConfigIssue]:
+    """Translate pydantic's errors into issues written for the person editing the file."""
+    issues: list[ConfigIssue] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if p != "[key]")
+        path = prefix + loc
+        kind = err["type"]
+        given = err.get("input")
+        ctx = err.get("ctx") or {}
+        message, hint = _explain(kind, err["msg"], given, ctx, loc, model)
+        issues.append(doc.issue(path, message, hint))
+    return issues
+
+
+def _explain(
+    kind: str,
+    msg: str,
+    given: Any,
+    ctx: Mapping[str, Any],
+    loc: KeyPath,
+    model: type[BaseModel],
+) -> tuple[str, str | None]:
+    last = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        allowed = keys_allowed_at(model, loc[:-1])
+        return f"unknown key '{last}'", suggestion(last, allowed, "keys allowed here")
+    if kind == "missing":
+        return f"'{last}' is missing", f"add '{last}:' here"
+    if kind in ("value_error", "assertion_error"):
+        text = str(ctx.get("error", msg))
+        return split_hint(text)
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", ""))
+        options = re.findall(r"'([^']*)'", expected)
+        return f"{given!r} is not allowed here", suggestion(given, options, "allowed values")
+    if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
+        return f"expected a mapping (key: value lines), got {_kind(given)}", "indent the keys under this one"
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return f"expected a list, got {_kind(given)}", "write [a, b] or one '- item' per line"
+    if kind == "string_type":
+        return f"expected text, got {_kind(given)} {given!r}", "put the value in quotes"
+    if kind.startswith("bool"):
+        return f"expected true or false, got {given!r}", None
+    if kind.startswith("date"):
+        return f"expected a date such as 2026-01-01, got {given!r}", None
+    if kind == "too_short":
+        return "must not be empty", "give at least one entry"
+    if kind == "string_pattern_mismatch" and last == "currency":
+        return f"not a currency code: {given!r}", "use the three-letter ISO code, e.g. EUR, USD, GBP"
+    return msg, None
