@@ -67,8 +67,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import holidays as holidays_lib
-
 __all__ = ["BusinessCalendar", "CalendarConfigError", "Window"]
 
 Path = tuple[str | int, ...]
@@ -80,6 +78,8 @@ _MAX_SEARCH_YEARS = 50
 _MIN_YEAR = 2  # datetime cannot represent instants around year 1
 _MAX_YEAR = 9998
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_ZERO = timedelta(0)
 _from_epoch = datetime.fromtimestamp
 
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -299,11 +299,34 @@ def _unknown_key(key: Any, allowed: Sequence[str], path: Path) -> CalendarConfig
     return CalendarConfigError(f"unknown key '{key}'", (*path, key), hint)
 
 
+def _holidays_lib() -> Any:
+    """The ``holidays`` package, imported on first need (a calendar without public holidays never pays for it)."""
+    import holidays
+
+    return holidays
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    """The country codes ``holidays`` supports (aliases included), read from its registry.
+
+    The same keys as ``holidays.list_supported_countries()``, which imports every country
+    module to list their subdivisions (about 0.2 s at start-up, for one lookup).
+    """
+    lib = _holidays_lib()
+    try:
+        from holidays.registry import EntityLoader
+
+        return frozenset(EntityLoader.get_country_codes())
+    except (ImportError, AttributeError):  # pragma: no cover - another holidays layout
+        return frozenset(lib.list_supported_countries())
+
+
 def _parse_country(value: Any, path: Path) -> str:
-    supported = holidays_lib.list_supported_countries()
+    supported = _country_codes()
     if isinstance(value, str) and value.strip().upper() in supported:
         return value.strip().upper()
-    close = difflib.get_close_matches(str(value).upper(), list(supported), n=3)
+    close = difflib.get_close_matches(str(value).upper(), sorted(supported), n=3)
     hint = ("did you mean " + " or ".join(close) + "? " if close else "") + (
         "use an ISO 3166-1 alpha-2 code the `holidays` package knows, e.g. DE, GB, US, FR"
     )
@@ -311,13 +334,14 @@ def _parse_country(value: Any, path: Path) -> str:
 
 
 def _parse_subdivision(country: str, value: Any, path: Path) -> str:
-    subdivisions = [str(s) for s in holidays_lib.list_supported_countries().get(country, [])]
+    lib = _holidays_lib()
+    subdivisions = [str(s) for s in getattr(getattr(lib, country, None), "subdivisions", ())]
     text = str(value).strip()
     for candidate in (text, text.upper()):
         if candidate in subdivisions:
             return candidate
         try:
-            holidays_lib.country_holidays(country, subdiv=candidate)
+            lib.country_holidays(country, subdiv=candidate)
             return candidate
         except (NotImplementedError, KeyError, ValueError):
             continue
@@ -341,21 +365,29 @@ class _Rules:
 # --------------------------------------------------------------------------- the precomputed open time
 
 
-@dataclass(frozen=True, slots=True)
 class _OpenTime:
     """Merged open intervals [starts[i], ends[i]) in epoch seconds for local years [year_lo, year_hi).
 
     ``cum[i]`` = open seconds before ``starts[i]`` (counted from the first interval);
-    queries are exact for instants in [safe_lo, safe_hi).
+    queries are exact for instants in [safe_lo, safe_hi). Never changed once built (a wider
+    one replaces it), except ``arrays``: the same three lists as numpy arrays, made on first need.
     """
 
-    year_lo: int
-    year_hi: int
-    safe_lo: int
-    safe_hi: int
-    starts: list[int]
-    ends: list[int]
-    cum: list[int]
+    __slots__ = ("arrays", "cum", "ends", "safe_hi", "safe_lo", "starts", "year_hi", "year_lo")
+
+    def __init__(
+        self,
+        year_lo: int,
+        year_hi: int,
+        safe_lo: int,
+        safe_hi: int,
+        starts: list[int],
+        ends: list[int],
+        cum: list[int],
+    ) -> None:
+        self.year_lo, self.year_hi, self.safe_lo, self.safe_hi = year_lo, year_hi, safe_lo, safe_hi
+        self.starts, self.ends, self.cum = starts, ends, cum
+        self.arrays: tuple[Any, Any, Any] | None = None
 
 
 def _local_epoch(d: date) -> int:
@@ -611,7 +643,9 @@ class BusinessCalendar:
         found: frozenset[date] = frozenset()
         if r.country:
             try:
-                found = frozenset(holidays_lib.country_holidays(r.country, subdiv=r.subdivision, years=year))
+                found = frozenset(
+                    _holidays_lib().country_holidays(r.country, subdiv=r.subdivision, years=year)
+                )
             except (NotImplementedError, KeyError, ValueError):  # pragma: no cover - validated at load
                 found = frozenset()
         self._holiday_years[year] = found
@@ -707,10 +741,13 @@ class BusinessCalendar:
         )
 
     # ---------------------------------------------------------------- queries
+    #
+    # Every query works in whole epoch seconds plus microseconds; datetimes are read once on the
+    # way in and built once on the way out. The hot ones (add, elapsed) are kept flat on purpose:
+    # about 1 µs per call, most of it the datetime conversions at the edges.
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest instant whose business time since ``start`` equals ``duration`` (UTC)."""
-        # hot path: kept flat on purpose (about 2 µs per call)
         tz = start.tzinfo
         if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and start.utcoffset() is None):
             raise ValueError(f"naive datetime {start!r}: pass a timezone-aware datetime")
@@ -728,76 +765,87 @@ class BusinessCalendar:
         if ot is None or not ot.safe_lo <= s < ot.safe_hi:
             ot = self._covering(s)
         while True:
-            starts, ends, cum = ot.starts, ot.ends, ot.cum
+            starts, cum = ot.starts, ot.cum
             i = bisect_right(starts, s) - 1
-            if i >= 0 and s < ends[i]:
+            if i >= 0 and s < ot.ends[i]:
                 target = cum[i] + s - starts[i] + dsec  # whole business seconds to reach ...
                 frac = us + dus  # ... and then this many microseconds more
+                j = i
             else:
                 target = cum[i + 1] + dsec
                 frac = dus
+                j = i + 1
             if frac >= 1_000_000:
                 frac -= 1_000_000
                 target += 1
             # cum[j + 1] is the open time at the end of interval j; with a fraction left the
             # instant must lie strictly inside an interval, else closing time is the earliest.
-            j = (bisect_right(cum, target, 1) if frac else bisect_left(cum, target, 1)) - 1
-            if j < len(starts):
-                t = ends[j] - (cum[j + 1] - target)
-                if t < ot.safe_hi:
-                    if frac:
-                        return _from_epoch(t, UTC).replace(microsecond=frac)
-                    return _from_epoch(t, UTC)
+            # Most targets end in the interval the search starts from; others are bisected for.
+            n = len(starts)
+            if j < n:
+                end_cum = cum[j + 1]
+                if end_cum < target or (frac and end_cum == target):
+                    j = (bisect_right(cum, target, j + 1) if frac else bisect_left(cum, target, j + 1)) - 1
+                    end_cum = cum[j + 1] if j < n else 0
+                if j < n:
+                    t = ot.ends[j] - (end_cum - target)
+                    if t < ot.safe_hi:
+                        return _EPOCH_UTC + timedelta(0, t, frac) if frac else _from_epoch(t, UTC)
             ot = self._grow_forward(ot, datetime.fromtimestamp(s, UTC).year)
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Business time in ``[start, end)``; zero when ``end <= start``."""
-        _check_aware(start)
-        _check_aware(end)
+        tz = start.tzinfo
+        if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and start.utcoffset() is None):
+            raise ValueError(f"naive datetime {start!r}: pass a timezone-aware datetime")
+        tz = end.tzinfo
+        if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and end.utcoffset() is None):
+            raise ValueError(f"naive datetime {end!r}: pass a timezone-aware datetime")
         if end <= start:
-            return timedelta(0)
+            return _ZERO
         if self.is_24x7:
             return end - start
-        a, a_us = _epoch(start)
-        b, b_us = _epoch(end)
-        ot = self._covering(a)
-        if not ot.safe_lo <= b < ot.safe_hi:
-            ot = self._extend(ot.year_lo, datetime.fromtimestamp(b, UTC).year + 2)
-            if not ot.safe_lo <= a < ot.safe_hi:  # pragma: no cover - extension keeps the low end
-                ot = self._covering(a)
-        total_us = self._position_us(ot, b, b_us) - self._position_us(ot, a, a_us)
-        return timedelta(microseconds=total_us)
-
-    @staticmethod
-    def _position_us(ot: _OpenTime, s: int, us: int) -> int:
-        i = bisect_right(ot.starts, s) - 1
-        if i >= 0 and s < ot.ends[i]:
-            return (ot.cum[i] + s - ot.starts[i]) * 1_000_000 + us
-        return ot.cum[i + 1] * 1_000_000
+        a_us = start.microsecond
+        a = round(start.timestamp() - a_us / 1_000_000) if a_us else int(start.timestamp())
+        b_us = end.microsecond
+        b = round(end.timestamp() - b_us / 1_000_000) if b_us else int(end.timestamp())
+        ot = self._open
+        if ot is None or not (ot.safe_lo <= a and b < ot.safe_hi):
+            ot = self._covering_both(a, b)
+        starts, ends, cum = ot.starts, ot.ends, ot.cum
+        i = bisect_right(starts, a) - 1
+        if i >= 0 and a < ends[i]:
+            if b < ends[i]:  # both inside one open interval: wall time
+                return end - start
+            pa, pa_us = cum[i] + a - starts[i], a_us
+        else:
+            pa, pa_us = cum[i + 1], 0
+        k = bisect_right(starts, b, i + 1 if i >= 0 else 0) - 1
+        if k >= 0 and b < ends[k]:
+            return timedelta(0, cum[k] + b - starts[k] - pa, b_us - pa_us)
+        return timedelta(0, cum[k + 1] - pa, -pa_us)
 
     def is_open(self, t: datetime) -> bool:
         """Whether business time runs at instant ``t``."""
-        _check_aware(t)
+        s = _epoch_seconds(t)
         if self.is_24x7:
             return True
-        s, _ = _epoch(t)
         ot = self._covering(s)
         i = bisect_right(ot.starts, s) - 1
         return i >= 0 and s < ot.ends[i]
 
     def next_open(self, t: datetime) -> datetime:
         """``t`` itself (in UTC) when open, else the next opening; ValueError if none within 50 years."""
-        _check_aware(t)
+        s = _epoch_seconds(t)
         if self.is_24x7:
             return t.astimezone(UTC)
-        s, _ = _epoch(t)
         ot = self._covering(s)
         while True:
             i = bisect_right(ot.starts, s) - 1
             if i >= 0 and s < ot.ends[i]:
                 return t.astimezone(UTC)
             if i + 1 < len(ot.starts) and ot.starts[i + 1] < ot.safe_hi:
-                return datetime.fromtimestamp(ot.starts[i + 1], UTC)
+                return _from_epoch(ot.starts[i + 1], UTC)
             ot = self._grow_forward(ot, datetime.fromtimestamp(s, UTC).year)
 
     def next_close(self, t: datetime) -> datetime:
@@ -806,21 +854,185 @@ class BusinessCalendar:
         A calendar that never closes (24x7, or no closing within 50 years) gives
         ``datetime.max`` in UTC.
         """
-        _check_aware(t)
+        s = _epoch_seconds(t)
         if self.is_24x7:
             return _FAR_FUTURE
-        s, _ = _epoch(t)
         ot = self._covering(s)
         while True:
             i = bisect_right(ot.starts, s) - 1
             if not (i >= 0 and s < ot.ends[i]):
                 return t.astimezone(UTC)
             if ot.ends[i] < ot.safe_hi:
-                return datetime.fromtimestamp(ot.ends[i], UTC)
+                return _from_epoch(ot.ends[i], UTC)
             try:
                 ot = self._grow_forward(ot, datetime.fromtimestamp(s, UTC).year)
             except ValueError:
                 return _FAR_FUTURE
+
+    # ---------------------------------------------------------------- batches
+
+    def add_many(
+        self, starts: Sequence[datetime], durations: timedelta | Sequence[timedelta]
+    ) -> list[datetime]:
+        """``[add(s, d) for s, d in zip(starts, durations)]``, in one pass (``durations`` may be one value).
+
+        Same results and errors as :meth:`add`, element by element. With numpy installed a large
+        batch is searched as arrays (the datetimes are still read and built one by one); without
+        it, or for a small batch, it is the plain loop.
+        """
+        durations = _broadcast(durations, len(starts))
+        np = _numpy() if len(starts) >= _NUMPY_MIN_BATCH and not self.is_24x7 else None
+        if np is not None:
+            try:
+                return _add_many_numpy(np, self, starts, durations)
+            except ValueError:  # raised again below, for the same element as add would
+                pass
+        add = self.add
+        return [add(s, d) for s, d in zip(starts, durations, strict=True)]
+
+    def elapsed_many(self, starts: Sequence[datetime], ends: Sequence[datetime]) -> list[timedelta]:
+        """``[elapsed(a, b) for a, b in zip(starts, ends)]``, in one pass; see :meth:`add_many`."""
+        if len(starts) != len(ends):
+            raise ValueError(f"elapsed_many needs as many ends as starts ({len(ends)} != {len(starts)})")
+        np = _numpy() if len(starts) >= _NUMPY_MIN_BATCH and not self.is_24x7 else None
+        if np is not None:
+            try:
+                return _elapsed_many_numpy(np, self, starts, ends)
+            except ValueError:  # raised again below, for the same element as elapsed would
+                pass
+        elapsed = self.elapsed
+        return [elapsed(a, b) for a, b in zip(starts, ends, strict=True)]
+
+    def _covering_both(self, a: int, b: int) -> _OpenTime:
+        """The open time, extended so that instants ``a <= b`` are both exact."""
+        ot = self._covering(a)
+        if not ot.safe_lo <= b < ot.safe_hi:
+            ot = self._extend(ot.year_lo, datetime.fromtimestamp(min(b, 253_000_000_000), UTC).year + 2)
+        return ot
+
+
+# --------------------------------------------------------------------------- batches with numpy
+
+_NUMPY_MIN_BATCH = 64
+"""Below this many pairs the plain loop is as fast as building arrays."""
+
+
+@lru_cache(maxsize=1)
+def _numpy() -> Any:
+    """numpy if installed (an optional speed-up of the batch queries), else None."""
+    try:
+        import numpy
+    except ImportError:  # pragma: no cover - numpy comes with matplotlib
+        return None
+    return numpy
+
+
+def _broadcast(durations: timedelta | Sequence[timedelta], n: int) -> Sequence[timedelta]:
+    if isinstance(durations, timedelta):
+        return [durations] * n
+    if len(durations) != n:
+        raise ValueError(f"add_many needs as many durations as starts ({len(durations)} != {n})")
+    return durations
+
+
+def _epochs_numpy(np: Any, instants: Sequence[datetime]) -> tuple[Any, Any]:
+    """Whole epoch seconds and microseconds of aware datetimes as int64 arrays (exactly as :func:`_epoch`)."""
+    stamps = []
+    stamp = stamps.append
+    for t in instants:
+        tz = t.tzinfo
+        if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and t.utcoffset() is None):
+            raise ValueError(f"naive datetime {t!r}: pass a timezone-aware datetime")
+        stamp(t.timestamp())
+    ts = np.array(stamps, dtype=np.float64)
+    us = np.fromiter((t.microsecond for t in instants), dtype=np.int64, count=len(instants))
+    seconds = np.where(us == 0, ts, np.round(ts - us / 1_000_000)).astype(np.int64)
+    return seconds, us
+
+
+def _arrays(ot: _OpenTime, np: Any) -> tuple[Any, Any, Any]:
+    arrays = ot.arrays
+    if arrays is None:
+        arrays = ot.arrays = (
+            np.array(ot.starts, dtype=np.int64),
+            np.array(ot.ends, dtype=np.int64),
+            np.array(ot.cum, dtype=np.int64),
+        )
+    return arrays
+
+
+def _add_many_numpy(
+    np: Any, cal: BusinessCalendar, starts: Sequence[datetime], durations: Sequence[timedelta]
+) -> list[datetime]:
+    s, us = _epochs_numpy(np, starts)
+    dsec = np.fromiter((d.days * _DAY + d.seconds for d in durations), dtype=np.int64, count=len(starts))
+    dus = np.fromiter((d.microseconds for d in durations), dtype=np.int64, count=len(starts))
+    negative = np.flatnonzero(dsec < 0)
+    if negative.size:
+        raise ValueError(f"cannot add a negative business duration ({durations[int(negative[0])]})")
+    lo, hi = int(s.min()), int(s.max())
+    ot = cal._covering(lo)
+    if not ot.safe_lo <= hi < ot.safe_hi:
+        ot = cal._covering_both(lo, hi)
+    a_starts, a_ends, a_cum = _arrays(ot, np)
+    if not len(a_starts):
+        raise ValueError("no open time precomputed")  # the plain loop handles it
+    n = len(a_starts)
+    if not n:
+        raise ValueError("no open time precomputed")  # the plain loop grows the years or says why
+    i = np.searchsorted(a_starts, s, side="right") - 1
+    ic = np.maximum(i, 0)
+    inside = (i >= 0) & (s < a_ends[ic])
+    target = np.where(inside, a_cum[ic] + s - a_starts[ic], a_cum[i + 1]) + dsec
+    frac = np.where(inside, us, 0) + dus
+    carry = frac >= 1_000_000
+    frac -= carry * 1_000_000
+    target += carry
+    later = a_cum[1:]
+    j = np.where(
+        frac > 0, np.searchsorted(later, target, side="right"), np.searchsorted(later, target, side="left")
+    )
+    found = j < n
+    jc = np.minimum(j, n - 1)
+    t = a_ends[jc] - (a_cum[jc + 1] - target)
+    found &= t < ot.safe_hi
+    same = (dsec == 0) & (dus == 0)  # add(start, 0) is start itself, open or not
+    t = np.where(same, s, t)
+    frac = np.where(same, us, frac)
+    out_t, out_frac = t.tolist(), frac.tolist()
+    if frac.any():
+        result = [
+            _EPOCH_UTC + timedelta(0, x, f) if f else _from_epoch(x, UTC)
+            for x, f in zip(out_t, out_frac, strict=True)
+        ]
+    else:
+        result = [_from_epoch(x, UTC) for x in out_t]
+    for k in np.flatnonzero(~(found | same)).tolist():  # beyond the precomputed years: one by one
+        result[k] = cal.add(starts[k], durations[k])
+    return result
+
+
+def _elapsed_many_numpy(
+    np: Any, cal: BusinessCalendar, starts: Sequence[datetime], ends: Sequence[datetime]
+) -> list[timedelta]:
+    a, a_us = _epochs_numpy(np, starts)
+    b, b_us = _epochs_numpy(np, ends)
+    lo, hi = int(a.min()), int(np.maximum(a, b).max())
+    ot = cal._covering_both(lo, hi)
+    a_starts, a_ends, a_cum = _arrays(ot, np)
+    if not len(a_starts):
+        raise ValueError("no open time precomputed")  # the plain loop handles it
+
+    def position_us(x: Any, x_us: Any) -> Any:
+        i = np.searchsorted(a_starts, x, side="right") - 1
+        ic = np.maximum(i, 0)
+        inside = (i >= 0) & (x < a_ends[ic])
+        return np.where(inside, (a_cum[ic] + x - a_starts[ic]) * 1_000_000 + x_us, a_cum[i + 1] * 1_000_000)
+
+    total = position_us(b, b_us) - position_us(a, a_us)
+    later = (b > a) | ((b == a) & (b_us > a_us))
+    total = np.where(later, total, 0).tolist()
+    return [timedelta(0, 0, x) if x else _ZERO for x in total]
 
 
 def _format_windows(windows: Sequence[Window]) -> str:
@@ -831,13 +1043,10 @@ def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def _check_aware(t: datetime) -> None:
-    if t.tzinfo is None or t.utcoffset() is None:
+def _epoch_seconds(t: datetime) -> int:
+    """Whole epoch seconds of an aware datetime (exactly); ValueError for a naive one."""
+    tz = t.tzinfo
+    if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and t.utcoffset() is None):
         raise ValueError(f"naive datetime {t!r}: pass a timezone-aware datetime")
-
-
-def _epoch(t: datetime) -> tuple[int, int]:
-    """Whole epoch seconds and microseconds of an aware datetime, exactly."""
     us = t.microsecond
-    ts = t.timestamp()
-    return (round(ts - us / 1_000_000) if us else int(ts)), us
+    return round(t.timestamp() - us / 1_000_000) if us else int(t.timestamp())

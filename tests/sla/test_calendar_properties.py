@@ -231,3 +231,74 @@ def test_24x7_is_plain_arithmetic_in_every_zone(zone: str, start: datetime, dura
     assert fast.add(start, duration) == start + duration == slow.add(start, duration)
     assert fast.elapsed(start, start + duration) == duration == slow.elapsed(start, start + duration)
     assert slow.is_open(start)
+
+
+# --------------------------------------------------------------------------- batches
+
+
+far = st.integers(-400 * 86400, 3 * 365 * 86400).map(
+    lambda s: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=s)
+)
+zoned = st.tuples(precise | far, st.sampled_from(ZONES)).map(lambda p: p[0].astimezone(ZoneInfo(p[1])))
+batch_durations = durations | st.integers(0, 3).map(lambda us: timedelta(microseconds=us))
+
+
+@settings(COMMON, max_examples=30)
+@given(case=cases(), pairs=st.lists(st.tuples(zoned, batch_durations), min_size=64, max_size=100))
+def test_add_many_and_elapsed_many_equal_the_single_calls(
+    case: Case, pairs: list[tuple[datetime, timedelta]]
+) -> None:
+    """The batches (numpy and plain loop) give exactly the single calls' answers, element by element."""
+    from sla import calendar as module
+
+    cal = case.calendar
+    starts = [s for s, _ in pairs]
+    lengths = [d for _, d in pairs]
+    single = [cal.add(s, d) for s, d in pairs]
+    assert cal.add_many(starts, lengths) == single
+    if module._numpy() is not None:
+        assert module._add_many_numpy(module._numpy(), cal, starts, lengths) == single
+    assert cal.add_many(starts, lengths[0]) == [cal.add(s, lengths[0]) for s in starts]
+    ends = [s + d for s, d in pairs[1:]] + [starts[0]]  # some before their start: zero
+    single_elapsed = [cal.elapsed(a, b) for a, b in zip(starts, ends, strict=True)]
+    assert cal.elapsed_many(starts, ends) == single_elapsed
+    assert cal.elapsed_many(starts, single) == lengths
+    if module._numpy() is not None:
+        assert module._elapsed_many_numpy(module._numpy(), cal, starts, ends) == single_elapsed
+
+
+def test_batches_raise_what_the_single_calls_raise() -> None:
+    cal = BusinessCalendar.from_config({"timezone": "Europe/Berlin", "hours": {"mon-fri": "09:00-17:00"}})
+    t = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    starts = [t + timedelta(hours=k) for k in range(100)]
+    hour = timedelta(hours=1)
+    bad = [*starts[:70], datetime(2026, 3, 2, 9), *starts[71:]]
+    for call in (lambda: cal.add_many(bad, hour), lambda: cal.elapsed_many(bad, starts)):
+        try:
+            call()
+        except ValueError as exc:
+            assert "naive datetime datetime.datetime(2026, 3, 2, 9, 0)" in str(exc)
+        else:  # pragma: no cover
+            raise AssertionError("a naive datetime must be refused")
+    lengths = [hour] * 100
+    lengths[5] = -hour
+    try:
+        cal.add_many(starts, lengths)
+    except ValueError as exc:
+        assert str(exc) == "cannot add a negative business duration (-1 day, 23:00:00)"
+    else:  # pragma: no cover
+        raise AssertionError("a negative duration must be refused")
+    never = BusinessCalendar.from_config({"timezone": "UTC", "hours": {"mon": []}})
+    assert never.elapsed_many(starts, starts[1:] + starts[:1])[:2] == [timedelta(0), timedelta(0)]
+
+
+def test_batches_reach_beyond_the_precomputed_years() -> None:
+    """Due times years ahead (a sparse calendar, long targets) are found as the single call finds them."""
+    sparse = BusinessCalendar.from_config({"timezone": "Asia/Kolkata", "hours": {"wed": "10:00-11:00"}})
+    starts = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=3 * k, minutes=7 * k) for k in range(80)]
+    lengths = [timedelta(hours=5 * k, microseconds=k % 3) for k in range(80)]  # up to ~8 years ahead
+    single = [sparse.add(s, d) for s, d in zip(starts, lengths, strict=True)]
+    assert single[-1].year >= 2033
+    fresh = BusinessCalendar.from_config({"timezone": "Asia/Kolkata", "hours": {"wed": "10:00-11:00"}})
+    assert fresh.add_many(starts, lengths) == single
+    assert fresh.elapsed_many(starts, single) == lengths
