@@ -37,7 +37,7 @@ from typing import IO
 
 from sla.contracts import ContractBook, ContractVersion
 from sla.metrics import EventKind
-from sla.timers import EventError, MetricTimer, TicketClock, TicketEvent
+from sla.timers import EventError, MetricTimer, TicketClock, TicketEvent, slot_builder, trusted_event
 
 EVENTS_HEADER = ("ticket_id", "timestamp", "event", "priority", "status", "client")
 """The columns every events CSV has (written in this order by :func:`write_events_csv`)."""
@@ -158,7 +158,8 @@ def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | R
     kinds = _KINDS
     needs = _NEEDS
     fromiso = datetime.fromisoformat
-    make = TicketEvent
+    make = trusted_event  # TicketEvent(...) without re-checking what was checked here
+    utc = UTC
     # Interning table: repeated cells (ticket ids, priorities, clients) share one string and
     # are stripped once; "" maps to None. Inlined below: this loop is the replay hot path.
     cells: dict[str, str | None] = {"": None}
@@ -196,9 +197,12 @@ def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | R
                 yield line, RowError(line, message)
                 continue
             at = fromiso(row[i_ts].strip())
-        if at.tzinfo is None:
+        zone = at.tzinfo
+        if zone is None:
             yield line, RowError(line, _timestamp_error(row[i_ts]))
             continue
+        if zone is not utc:
+            at = at.astimezone(utc)
         text = row[i_pr]
         priority = cget(text, miss)
         if priority is miss:
@@ -487,25 +491,28 @@ def _fold(book: ContractBook, numbered: Iterable[tuple[int, object]], as_of: dat
     return ReplayResult(rows, errors, opened, accepted, now, skipped)
 
 
+_row = slot_builder(ReplayRow)
+
+
 def timer_row(ticket_id: str, client: str, version: ContractVersion | None, t: MetricTimer) -> ReplayRow:
     """One :class:`ReplayRow` for timer ``t`` of ``ticket_id`` under ``version`` (the replay and
     the quarterly review's history from storage both build their rows here)."""
-    return ReplayRow(
-        ticket_id=ticket_id,
-        client=client,
-        priority=t.priority,
-        metric=str(t.metric),
-        cycle=t.cycle,
-        target_seconds=round(t.target.total_seconds()),
-        started_at=t.started_at,
-        due_at=t.due_at,
-        stopped_at=t.stopped_at,
-        business_elapsed_seconds=round(t.business_elapsed.total_seconds()),
-        state=str(t.state),
-        breached_at=t.breached_at,
-        paused_seconds=round(t.paused_for.total_seconds()),
-        contract=getattr(version, "contract_key", ""),
-        version=getattr(version, "number", 0),
+    return _row(  # ReplayRow(...), positional in field order
+        ticket_id,
+        client,
+        t.priority,
+        str(t.metric),
+        t.cycle,
+        round(t.target.total_seconds()),
+        t.started_at,
+        t.due_at,
+        t.stopped_at,
+        round(t.business_elapsed.total_seconds()),
+        str(t.state),
+        t.breached_at,
+        round(t.paused_for.total_seconds()),
+        getattr(version, "contract_key", ""),
+        getattr(version, "number", 0),
     )
 
 

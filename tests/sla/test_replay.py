@@ -102,6 +102,39 @@ def test_reads_good_rows_in_utc_with_their_lines() -> None:
     assert events[2].status == "waiting_on_client"
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.datetimes(datetime(2000, 1, 1), datetime(2040, 1, 1)),
+            st.integers(-14 * 60, 14 * 60).map(lambda m: m * 60),
+            st.sampled_from([k.value for k in EventKind]),
+            st.sampled_from(["", "P1", "P2"]),
+            st.sampled_from(["", "open", "on_hold"]),
+            st.sampled_from(["", "acme", " globex "]),
+        ),
+        max_size=20,
+    )
+)
+def test_parsed_events_equal_the_checked_constructor(rows: list[tuple]) -> None:  # noqa: ANN001
+    """The reader builds events without re-running TicketEvent's checks: they must equal checked ones."""
+    from datetime import timezone
+
+    lines = [HEADER.strip()]
+    for local, offset, kind, priority, status, client in rows:
+        zone = timezone(timedelta(seconds=offset))
+        lines.append(f"T-1,{local.replace(tzinfo=zone).isoformat()},{kind},{priority},{status},{client}")
+    events, _ = read_events_csv(io.StringIO("\n".join(lines) + "\n"))
+    for event, line in zip(events, events.lines, strict=True):
+        local, offset, kind, priority, status, client = rows[line - 2]
+        at = local.replace(tzinfo=timezone(timedelta(seconds=offset)))
+        checked = TicketEvent(
+            "T-1", at, kind, priority or None, status or None, client.strip() or None  # type: ignore[arg-type]
+        )
+        assert event == checked and hash(event) == hash(checked)
+        assert event.at.tzinfo is UTC and type(event.kind) is EventKind
+
+
 BAD_ROWS = [
     ("T-1,2026-03-02T09:00:00+00:00,opend,P2,,acme", "unknown event 'opend' — did you mean 'opened'?"),
     ("T-1,2026-03-02T09:00:00,opened,P2,,acme", "has no UTC offset"),

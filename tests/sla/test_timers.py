@@ -628,3 +628,24 @@ def test_record_timeline_false_gives_the_same_timers() -> None:
         assert quiet.apply(e) == []
     assert quiet.timeline == []
     assert quiet.timers(at(2, 12)) == evaluate(events, SIMPLE, at(2, 12))
+
+
+def test_slot_builder_makes_the_same_frozen_value_as_the_constructor() -> None:
+    """The fold builds its values with slot_builder: equal, equally hashable and still frozen."""
+    import dataclasses
+
+    from sla.timers import RunningStretch, slot_builder
+
+    t0 = at(2, 9)
+    stretch = slot_builder(RunningStretch)(t0, timedelta(0), None, None, ALWAYS)
+    assert stretch == RunningStretch(t0, timedelta(0), None, None, ALWAYS)
+    assert hash(stretch) == hash(RunningStretch(t0, timedelta(0), None, None, ALWAYS))
+    assert stretch.calendar is ALWAYS and repr(stretch) == repr(RunningStretch(t0, timedelta(0)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stretch.start = t0  # type: ignore[misc]
+    event = slot_builder(TicketEvent)("T-1", t0, EventKind.OPENED, "P1", None, "acme", None, None)
+    assert event == TicketEvent("T-1", t0, EventKind.OPENED, priority="P1", client="acme")
+    clock = TicketClock(make_version({"P1": {"resolution": "4h"}}))
+    clock.apply(event)
+    (first, *_) = clock.timers(t0 + timedelta(minutes=5))
+    assert isinstance(first, MetricTimer) and dataclasses.replace(first) == first
