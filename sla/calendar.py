@@ -80,6 +80,7 @@ _MAX_YEAR = 9998
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 _ZERO = timedelta(0)
+_MICROSECOND = timedelta(microseconds=1)
 _from_epoch = datetime.fromtimestamp
 
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -871,18 +872,22 @@ class BusinessCalendar:
 
     # ---------------------------------------------------------------- batches
 
-    def add_many(
-        self, starts: Sequence[datetime], durations: timedelta | Sequence[timedelta]
-    ) -> list[datetime]:
-        """``[add(s, d) for s, d in zip(starts, durations)]``, in one pass (``durations`` may be one value).
+    def add_many(self, starts: Any, durations: Any) -> Any:
+        """``[add(s, d) for s, d in zip(starts, durations)]`` in one pass (``durations`` may be one value).
 
         Same results and errors as :meth:`add`, element by element. With numpy installed a large
         batch is searched as arrays (the datetimes are still read and built one by one); without
-        it, or for a small batch, it is the plain loop.
+        it, or for a small batch, it is the plain loop of single calls.
+
+        Arrays in, arrays out (numpy): ``starts`` a ``datetime64`` array of UTC instants and
+        ``durations`` a ``timedelta64`` array or one ``timedelta`` give a ``datetime64[us]``
+        array, without building a datetime per element.
         """
+        np = _numpy()
+        if np is not None and isinstance(starts, np.ndarray):
+            return _add_many_array(np, self, starts, durations)
         durations = _broadcast(durations, len(starts))
-        np = _numpy() if len(starts) >= _NUMPY_MIN_BATCH and not self.is_24x7 else None
-        if np is not None:
+        if np is not None and len(starts) >= _NUMPY_MIN_BATCH and not self.is_24x7:
             try:
                 return _add_many_numpy(np, self, starts, durations)
             except ValueError:  # raised again below, for the same element as add would
@@ -890,12 +895,17 @@ class BusinessCalendar:
         add = self.add
         return [add(s, d) for s, d in zip(starts, durations, strict=True)]
 
-    def elapsed_many(self, starts: Sequence[datetime], ends: Sequence[datetime]) -> list[timedelta]:
-        """``[elapsed(a, b) for a, b in zip(starts, ends)]``, in one pass; see :meth:`add_many`."""
+    def elapsed_many(self, starts: Any, ends: Any) -> Any:
+        """``[elapsed(a, b) for a, b in zip(starts, ends)]`` in one pass; see :meth:`add_many`.
+
+        Two ``datetime64`` arrays (UTC) give a ``timedelta64[us]`` array.
+        """
         if len(starts) != len(ends):
             raise ValueError(f"elapsed_many needs as many ends as starts ({len(ends)} != {len(starts)})")
-        np = _numpy() if len(starts) >= _NUMPY_MIN_BATCH and not self.is_24x7 else None
-        if np is not None:
+        np = _numpy()
+        if np is not None and isinstance(starts, np.ndarray):
+            return _elapsed_many_array(np, self, starts, ends)
+        if np is not None and len(starts) >= _NUMPY_MIN_BATCH and not self.is_24x7:
             try:
                 return _elapsed_many_numpy(np, self, starts, ends)
             except ValueError:  # raised again below, for the same element as elapsed would
@@ -936,18 +946,14 @@ def _broadcast(durations: timedelta | Sequence[timedelta], n: int) -> Sequence[t
 
 
 def _epochs_numpy(np: Any, instants: Sequence[datetime]) -> tuple[Any, Any]:
-    """Whole epoch seconds and microseconds of aware datetimes as int64 arrays (exactly as :func:`_epoch`)."""
-    stamps = []
-    stamp = stamps.append
-    for t in instants:
-        tz = t.tzinfo
-        if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and t.utcoffset() is None):
-            raise ValueError(f"naive datetime {t!r}: pass a timezone-aware datetime")
-        stamp(t.timestamp())
-    ts = np.array(stamps, dtype=np.float64)
-    us = np.fromiter((t.microsecond for t in instants), dtype=np.int64, count=len(instants))
-    seconds = np.where(us == 0, ts, np.round(ts - us / 1_000_000)).astype(np.int64)
-    return seconds, us
+    """Whole epoch seconds and microseconds of aware datetimes as int64 arrays (as the single calls read them).
+
+    ``t - epoch`` is exact integer arithmetic and refuses a naive datetime (TypeError: the
+    caller then runs the single calls, which say which one).
+    """
+    epoch, micro = _EPOCH_UTC, _MICROSECOND
+    total = np.array([(t - epoch) // micro for t in instants], dtype=np.int64)
+    return total // 1_000_000, total % 1_000_000
 
 
 def _arrays(ot: _OpenTime, np: Any) -> tuple[Any, Any, Any]:
@@ -961,25 +967,26 @@ def _arrays(ot: _OpenTime, np: Any) -> tuple[Any, Any, Any]:
     return arrays
 
 
-def _add_many_numpy(
-    np: Any, cal: BusinessCalendar, starts: Sequence[datetime], durations: Sequence[timedelta]
-) -> list[datetime]:
-    s, us = _epochs_numpy(np, starts)
-    dsec = np.fromiter((d.days * _DAY + d.seconds for d in durations), dtype=np.int64, count=len(starts))
-    dus = np.fromiter((d.microseconds for d in durations), dtype=np.int64, count=len(starts))
-    negative = np.flatnonzero(dsec < 0)
-    if negative.size:
-        raise ValueError(f"cannot add a negative business duration ({durations[int(negative[0])]})")
+def _utc_datetimes(np: Any, seconds: Any, micros: Any) -> list[datetime]:
+    """Aware UTC datetimes of epoch (seconds, microseconds) arrays: numpy makes the timedeltas, one add each."""
+    deltas = (seconds * 1_000_000 + micros).astype("m8[us]").astype(object)
+    epoch = _EPOCH_UTC
+    return [epoch + d for d in deltas]
+
+
+def _add_epoch(np: Any, cal: BusinessCalendar, s: Any, us: Any, total: Any) -> tuple[Any, Any, list[int]]:
+    """``add`` on arrays: epoch seconds and microseconds of the starts and the durations in microseconds
+    (non-negative) give the due instants' seconds and microseconds, and the positions whose due
+    instant lies beyond the precomputed years (left for the single call)."""
+    dsec, dus = total // 1_000_000, total % 1_000_000
     lo, hi = int(s.min()), int(s.max())
     ot = cal._covering(lo)
     if not ot.safe_lo <= hi < ot.safe_hi:
         ot = cal._covering_both(lo, hi)
     a_starts, a_ends, a_cum = _arrays(ot, np)
-    if not len(a_starts):
-        raise ValueError("no open time precomputed")  # the plain loop handles it
     n = len(a_starts)
     if not n:
-        raise ValueError("no open time precomputed")  # the plain loop grows the years or says why
+        return s, us, np.flatnonzero(total != 0).tolist()  # no open time at all: the single calls say so
     i = np.searchsorted(a_starts, s, side="right") - 1
     ic = np.maximum(i, 0)
     inside = (i >= 0) & (s < a_ends[ic])
@@ -996,32 +1003,98 @@ def _add_many_numpy(
     jc = np.minimum(j, n - 1)
     t = a_ends[jc] - (a_cum[jc + 1] - target)
     found &= t < ot.safe_hi
-    same = (dsec == 0) & (dus == 0)  # add(start, 0) is start itself, open or not
+    same = total == 0  # add(start, 0) is start itself, open or not
     t = np.where(same, s, t)
     frac = np.where(same, us, frac)
-    out_t, out_frac = t.tolist(), frac.tolist()
-    if frac.any():
-        result = [
-            _EPOCH_UTC + timedelta(0, x, f) if f else _from_epoch(x, UTC)
-            for x, f in zip(out_t, out_frac, strict=True)
-        ]
-    else:
-        result = [_from_epoch(x, UTC) for x in out_t]
-    for k in np.flatnonzero(~(found | same)).tolist():  # beyond the precomputed years: one by one
+    missing = np.flatnonzero(~(found | same)).tolist()
+    if missing:
+        t[missing] = 0
+        frac[missing] = 0
+    return t, frac, missing
+
+
+def _add_many_numpy(
+    np: Any, cal: BusinessCalendar, starts: Sequence[datetime], durations: Sequence[timedelta]
+) -> list[datetime]:
+    try:
+        s, us = _epochs_numpy(np, starts)
+    except TypeError:
+        raise ValueError("a naive datetime") from None  # the single calls say which
+    micro = _MICROSECOND
+    total = np.array([d // micro for d in durations], dtype=np.int64)
+    if (total < 0).any():
+        raise ValueError("a negative duration")  # the single calls say which
+    t, frac, missing = _add_epoch(np, cal, s, us, total)
+    result = _utc_datetimes(np, t, frac)
+    for k in missing:  # beyond the precomputed years: one by one
         result[k] = cal.add(starts[k], durations[k])
     return result
+
+
+def _as_utc_datetime(np: Any, instant: Any) -> datetime:
+    return _EPOCH_UTC + timedelta(microseconds=int(instant.astype("M8[us]").astype(np.int64)))
+
+
+def _array_micros(np: Any, values: Any, kind: str, what: str) -> Any:
+    """int64 microseconds of a datetime64 (``kind`` "M") or timedelta64 ("m") array; ValueError otherwise."""
+    if values.dtype.kind != kind:
+        expected = "datetime64" if kind == "M" else "timedelta64"
+        raise ValueError(f"{what} must be a numpy {expected} array, got dtype {values.dtype}")
+    if np.isnat(values).any():
+        raise ValueError(f"{what} holds NaT (not a time)")
+    return values.astype(f"{kind}8[us]").astype(np.int64)
+
+
+def _add_many_array(np: Any, cal: BusinessCalendar, starts: Any, durations: Any) -> Any:
+    start_us = _array_micros(np, starts, "M", "starts")
+    if isinstance(durations, timedelta):
+        total = np.full(start_us.shape, durations // _MICROSECOND, dtype=np.int64)
+    else:
+        durations = np.asarray(durations)
+        total = np.broadcast_to(_array_micros(np, durations, "m", "durations"), start_us.shape)
+    negative = np.flatnonzero(total < 0)
+    if negative.size:
+        raise ValueError(
+            f"cannot add a negative business duration ({timedelta(microseconds=int(total[negative[0]]))})"
+        )
+    if cal.is_24x7 or not start_us.size:
+        return (start_us + total).astype("M8[us]")
+    t, frac, missing = _add_epoch(np, cal, start_us // 1_000_000, start_us % 1_000_000, total)
+    out = t * 1_000_000 + frac
+    for k in missing:
+        due = cal.add(_as_utc_datetime(np, starts[k]), timedelta(microseconds=int(total[k])))
+        out[k] = (due - _EPOCH_UTC) // _MICROSECOND
+    return out.astype("M8[us]")
+
+
+def _elapsed_many_array(np: Any, cal: BusinessCalendar, starts: Any, ends: Any) -> Any:
+    a_us = _array_micros(np, starts, "M", "starts")
+    b_us = _array_micros(np, np.asarray(ends), "M", "ends")
+    if cal.is_24x7 or not a_us.size:
+        return np.maximum(b_us - a_us, 0).astype("m8[us]")
+    return _elapsed_epoch(
+        np, cal, a_us // 1_000_000, a_us % 1_000_000, b_us // 1_000_000, b_us % 1_000_000
+    ).astype("m8[us]")
 
 
 def _elapsed_many_numpy(
     np: Any, cal: BusinessCalendar, starts: Sequence[datetime], ends: Sequence[datetime]
 ) -> list[timedelta]:
-    a, a_us = _epochs_numpy(np, starts)
-    b, b_us = _epochs_numpy(np, ends)
+    try:
+        a, a_us = _epochs_numpy(np, starts)
+        b, b_us = _epochs_numpy(np, ends)
+    except TypeError:
+        raise ValueError("a naive datetime") from None  # the single calls say which
+    return list(_elapsed_epoch(np, cal, a, a_us, b, b_us).astype("m8[us]").astype(object))
+
+
+def _elapsed_epoch(np: Any, cal: BusinessCalendar, a: Any, a_us: Any, b: Any, b_us: Any) -> Any:
+    """``elapsed`` on arrays of epoch seconds and microseconds: the business microseconds, int64."""
     lo, hi = int(a.min()), int(np.maximum(a, b).max())
     ot = cal._covering_both(lo, hi)
     a_starts, a_ends, a_cum = _arrays(ot, np)
     if not len(a_starts):
-        raise ValueError("no open time precomputed")  # the plain loop handles it
+        return np.zeros(a.shape, dtype=np.int64)  # never open
 
     def position_us(x: Any, x_us: Any) -> Any:
         i = np.searchsorted(a_starts, x, side="right") - 1
@@ -1031,8 +1104,7 @@ def _elapsed_many_numpy(
 
     total = position_us(b, b_us) - position_us(a, a_us)
     later = (b > a) | ((b == a) & (b_us > a_us))
-    total = np.where(later, total, 0).tolist()
-    return [timedelta(0, 0, x) if x else _ZERO for x in total]
+    return np.where(later, total, 0)
 
 
 def _format_windows(windows: Sequence[Window]) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -263,8 +264,23 @@ def test_add_many_and_elapsed_many_equal_the_single_calls(
     single_elapsed = [cal.elapsed(a, b) for a, b in zip(starts, ends, strict=True)]
     assert cal.elapsed_many(starts, ends) == single_elapsed
     assert cal.elapsed_many(starts, single) == lengths
-    if module._numpy() is not None:
-        assert module._elapsed_many_numpy(module._numpy(), cal, starts, ends) == single_elapsed
+    np = module._numpy()
+    if np is not None:
+        assert module._elapsed_many_numpy(np, cal, starts, ends) == single_elapsed
+        # arrays in, arrays out: datetime64 / timedelta64 microseconds, the same instants
+        as_array = lambda values: np.array([(v - EPOCH) // US for v in values], dtype=np.int64)  # noqa: E731
+        due = cal.add_many(as_array(starts).astype("M8[us]"), as_array_td(np, lengths))
+        assert due.dtype == np.dtype("M8[us]") and due.astype(np.int64).tolist() == as_array(single).tolist()
+        spans = cal.elapsed_many(as_array(starts).astype("M8[us]"), as_array(ends).astype("M8[us]"))
+        assert spans.astype(np.int64).tolist() == [e // US for e in single_elapsed]
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+
+
+def as_array_td(np, values: list[timedelta]):  # noqa: ANN001, ANN201
+    return np.array([v // US for v in values], dtype=np.int64).astype("m8[us]")
 
 
 def test_batches_raise_what_the_single_calls_raise() -> None:
@@ -302,3 +318,17 @@ def test_batches_reach_beyond_the_precomputed_years() -> None:
     fresh = BusinessCalendar.from_config({"timezone": "Asia/Kolkata", "hours": {"wed": "10:00-11:00"}})
     assert fresh.add_many(starts, lengths) == single
     assert fresh.elapsed_many(starts, single) == lengths
+    np = pytest.importorskip("numpy")
+    again = BusinessCalendar.from_config({"timezone": "Asia/Kolkata", "hours": {"wed": "10:00-11:00"}})
+    instants = np.array([(s - EPOCH) // US for s in starts], dtype=np.int64).astype("M8[us]")
+    due = again.add_many(instants, as_array_td(np, lengths))
+    assert [EPOCH + timedelta(microseconds=int(x)) for x in due.astype(np.int64)] == single
+    with pytest.raises(ValueError, match="NaT"):
+        again.add_many(np.array(["NaT"], dtype="M8[us]"), timedelta(hours=1))
+    with pytest.raises(ValueError, match="negative"):
+        again.add_many(instants, -timedelta(hours=1))
+    always = BusinessCalendar.always("Europe/Berlin")
+    assert (always.add_many(instants, timedelta(hours=5)) == instants + np.timedelta64(5, "h")).all()
+    assert always.elapsed_many(instants, instants[::-1]).astype(np.int64).tolist() == [
+        always.elapsed(a, b) // US for a, b in zip(starts, starts[::-1], strict=True)
+    ]
