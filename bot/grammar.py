@@ -416,6 +416,8 @@ def help_for(command: str) -> CommandHelp | None:
 class Token:
     text: str
     quoted: bool = False
+    #: a Slack entity as Slack sent it (``<@U1|ana>``, ``<#C1>``, ``<!here>``, ``<https://x|y>``)
+    entity: bool = False
 
     @property
     def low(self) -> str:
@@ -445,7 +447,7 @@ def tokenize(text: str) -> list[Token]:
         if ch == "<":
             close = text.find(">", i + 1)
             if close != -1 and not any(c.isspace() and c != " " for c in text[i:close]):
-                tokens.append(Token(text[i : close + 1]))
+                tokens.append(Token(text[i : close + 1], entity=True))
                 i = close + 1
                 continue
         j = i
@@ -461,8 +463,20 @@ def _unescape(text: str) -> str:
 
 
 def _join(tokens: list[Token]) -> str | None:
-    joined = " ".join(t.text for t in tokens).strip()
+    """Free text (a title, a reason) as a person reads it: a mention is its name, never a live entity."""
+    joined = " ".join(_words_of(t.text) if t.entity else t.text for t in tokens).strip()
     return joined or None
+
+
+def _words_of(entity: str) -> str:
+    """``<@U1|ana>`` → ``@ana``, ``<#C1|support>`` → ``#support``, ``<!here>`` → ``@here``,
+    ``<https://x|docs>`` → ``docs (https://x)``."""
+    target, _, label = entity[1:-1].partition("|")
+    if target[:1] in ("@", "#"):
+        return target[0] + (label.lstrip(target[0]) or target[1:])
+    if target.startswith("!"):
+        return "@" + (label.lstrip("@") or target[1:].split("^")[-1])
+    return f"{label} ({target})" if label and label not in target else target
 
 
 # --------------------------------------------------------------------------- small readers

@@ -24,9 +24,9 @@ from slack_sdk import WebClient
 from bot import grammar as g
 from bot.services.alerts import QueuedMessage, queue_messages
 from bot.services.tickets import TicketError, TicketState
-from handlers.blocks import Block, Message, context, header, section
+from handlers.blocks import Block, Message, channel_mention, context, header, section
 from handlers.blocks.help import help_message, usage_error_message
-from handlers.blocks.limits import escape, truncate_text
+from handlers.blocks.limits import escape, truncate_text, unformat
 from handlers.blocks.status import explain_message, status_message, status_text, ticket_detail
 from handlers.blocks.tickets import Change, change_note
 from sla.contracts import render_contract_plain
@@ -68,7 +68,10 @@ class ThreadNote:
 
 @dataclass
 class Answer:
-    """What to show the caller (``text`` is complete on its own: the terminal prints it)."""
+    """What to show the caller.
+
+    ``text`` is Slack mrkdwn, complete on its own (the fallback of the blocks): user-supplied parts in
+    it are escaped like everywhere else. The terminal prints :meth:`full_text`, its plain reading."""
 
     text: str
     blocks: list[Block] = field(default_factory=list)
@@ -79,7 +82,7 @@ class Answer:
     _ack_json: str | None = field(default=None, repr=False, compare=False)
 
     def full_text(self) -> str:
-        return self.detail() if self.detail is not None else self.text
+        return self.detail() if self.detail is not None else unformat(self.text)
 
     def ack_body(self) -> str:
         """The JSON of the ephemeral ack (computed once: cached answers are acked many times)."""
@@ -91,14 +94,15 @@ class Answer:
 
 
 def _plain(text: str) -> Answer:
-    return Answer(text=text, blocks=[section(escape(text))])
+    """An answer of plain words (which may quote what someone typed): escaped everywhere."""
+    return Answer(text=escape(text), blocks=[section(escape(text))])
 
 
 def answer(services: Services, caller: Caller, text: str) -> Answer:
     """Parse and run one ``/sla`` command; never raises for anything a user can type."""
     command = g.parse(text or "", clients=list(services.book.clients))
     if isinstance(command, g.UsageError):
-        return Answer(text=command.text, blocks=usage_error_message(command))
+        return Answer(text=escape(command.text), blocks=usage_error_message(command))
     handler = _HANDLERS.get(type(command))
     if handler is None:
         name = type(command).__name__.lower()
@@ -147,7 +151,11 @@ def _status_of_ticket(services: Services, caller: Caller, ref: str) -> Answer:
     state = services.tickets.state(team_id=caller.team_id, ref=ref)
     _require_visible(caller, state)
     view = state.view(services.book)
-    return Answer(text=status_text([view], state.now, title=view.ref), blocks=ticket_detail(view, state.now))
+    return Answer(
+        text=escape(status_text([view], state.now, title=view.ref)),
+        blocks=ticket_detail(view, state.now),
+        detail=lambda: status_text([view], state.now, title=view.ref),
+    )
 
 
 def _status_filters(
@@ -197,7 +205,7 @@ def _status_list(services: Services, team_id: str, filters: dict[str, Any], titl
         return status_text(every.views, every.now, title=plain_title) + cut
 
     return Answer(
-        text=f"{plain_title}: {total} open",
+        text=escape(f"{plain_title}: {total} open"),
         blocks=status_message(
             page.views,
             page.now,
@@ -214,9 +222,9 @@ def _explain(services: Services, caller: Caller, command: g.Explain) -> Answer:
     _require_visible(caller, state)
     view = state.view(services.book)
     lines = [f"{e.at.astimezone(view.tz):%a %d %b %H:%M} · {e.detail}" for e in state.timeline]
+    plain = f"{view.ref} — timeline\n" + "\n".join(lines)
     return Answer(
-        text=f"{view.ref} — timeline\n" + "\n".join(lines),
-        blocks=explain_message(view, state.timeline, view.tz),
+        text=escape(plain), blocks=explain_message(view, state.timeline, view.tz), detail=lambda: plain
     )
 
 
@@ -229,7 +237,7 @@ def _contract(services: Services, caller: Caller, command: g.Contract) -> Answer
         )
     key = _require_client(services, key)
     lines = render_contract_plain(services.book, key, services.clock.now())
-    blocks: list[Block] = [header(f"Contract of {services.book.clients[key].name}")]
+    blocks: list[Block] = [header(escape(f"Contract of {services.book.clients[key].name}"))]
     chunk: list[str] = []
     for line in lines:
         if sum(len(x) + 1 for x in chunk) + len(line) > 2800:
@@ -238,7 +246,7 @@ def _contract(services: Services, caller: Caller, command: g.Contract) -> Answer
         chunk.append(line)
     if chunk:
         blocks.append(section(escape("\n".join(chunk))))
-    return Answer(text="\n".join(lines), blocks=blocks[:50])
+    return Answer(text=escape("\n".join(lines)), blocks=blocks[:50], detail=lambda: "\n".join(lines))
 
 
 # ---- changing -----------------------------------------------------------------------------------
@@ -273,8 +281,12 @@ def _changed(
         )
     # the headline is mrkdwn built from trusted parts (refs, priorities, client keys, <@user> mentions)
     blocks = [section(headline), *ticket_detail(view, state.now)]
+    plain = status_text([view], state.now, title=view.ref)
     return Answer(
-        text=headline + "\n" + status_text([view], state.now, title=view.ref), blocks=blocks[:50], notes=notes
+        text=headline + "\n" + escape(plain),
+        blocks=blocks[:50],
+        notes=notes,
+        detail=lambda: unformat(headline) + "\n" + plain,
     )
 
 
@@ -356,9 +368,11 @@ def _link(services: Services, caller: Caller, command: g.Link) -> Answer:
     services.link_channel(
         team_id=caller.team_id, channel_id=command.channel.channel_id, client_key=client, actor=caller.user_id
     )
-    return _plain(
-        f"Linked <#{command.channel.channel_id}> to {services.book.clients[client].name}: new messages there open tickets."
+    text = (
+        f"Linked {channel_mention(command.channel.channel_id)} to {escape(services.book.clients[client].name)}: "
+        "new messages there open tickets."
     )
+    return Answer(text=text, blocks=[section(text)])
 
 
 def _admin(services: Services, caller: Caller, command: g.Admin) -> Answer:
@@ -368,7 +382,7 @@ def _admin(services: Services, caller: Caller, command: g.Admin) -> Answer:
         return _plain("No failed alert deliveries. 🎉")
     lines = [f"• {line}" for line in failed]
     return Answer(
-        text="Failed alert deliveries:\n" + "\n".join(lines),
+        text=escape("Failed alert deliveries:\n" + "\n".join(lines)),
         blocks=[header("Failed alert deliveries"), section(escape("\n".join(lines[:40])))],
     )
 

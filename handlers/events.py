@@ -23,6 +23,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services.tickets import TicketError
+from handlers.blocks.limits import unformat
 from handlers.blocks.tickets import Change, change_note
 from handlers.commands import ThreadNote, queue_notes
 from handlers.message_shapes import classify_message
@@ -81,7 +82,7 @@ def on_message(services: Services, team_id: str, event: dict[str, Any], client: 
         return
     if services.tickets.state_by_thread(team_id=team_id, channel_id=channel_id, thread_ts=ts) is not None:
         return  # a retried event
-    text = shape.text
+    text = unformat(shape.text)  # what the client wrote, with no live mention left
     version = services.book.version_for(client_key, at)
     state = services.tickets.open(
         team_id=team_id,

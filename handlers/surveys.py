@@ -118,7 +118,7 @@ def feedback_command(services: Services, caller: Caller, command: g.Feedback) ->
             else Period(now - timedelta(days=DEFAULT_DAYS), now, f"last {DEFAULT_DAYS} days", complete=False)
         )
     except PeriodError as exc:
-        return Answer(text=str(exc))
+        return Answer(text=escape(str(exc)))
     figures = surveys.figures_for(caller.team_id, client_key, period)
     message = feedback_report(feedback_titles(client.name if client else None, period.label), figures)
     return Answer(text=message.text, blocks=message.blocks)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from handlers.blocks.limits import unformat
 from handlers.blocks.tickets import (
     Change,
     StartInput,
@@ -37,10 +38,11 @@ def register(app: App, services: Services) -> None:
             return
         client_key = services.client_for_channel(team_id, channel_id) if channel_id else None
         version = services.book.version_for(client_key, services.clock.now()) if client_key else None
+        text = unformat(message.get("text") or "")
         prefill = StartPrefill(
-            title=message.get("text") or "",
+            title=text,
             client_key=client_key,
-            priority=version.priority_for(message.get("text") or "") if version else None,
+            priority=version.priority_for(text) if version else None,
             channel_id=channel_id,
             message_ts=message.get("ts"),
             thread_ts=message.get("thread_ts") or message.get("ts"),

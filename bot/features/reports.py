@@ -110,7 +110,7 @@ def _report(services: Services, caller: Caller, command: g.Report) -> Answer:
     except ReportError as exc:
         from handlers.blocks import escape, section
 
-        return Answer(text=str(exc), blocks=[section(escape(str(exc)))])
+        return Answer(text=escape(str(exc)), blocks=[section(escape(str(exc)))])
     who = f"{services.book.clients[client].name}, " if client else ""
     label = f"{who}{period.describe()}"
     destination = _destination(services, caller)

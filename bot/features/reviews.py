@@ -61,6 +61,7 @@ def review_answer(svc: ReviewService, caller: Caller, command: g.Review) -> Answ
 
 
 def _review_answer(result: ReviewResult) -> Answer:
+    from handlers.blocks.limits import escape
     from handlers.blocks.reviews import review_message, review_text
     from handlers.commands import Answer
 
@@ -72,7 +73,9 @@ def _review_answer(result: ReviewResult) -> Answer:
         can_propose=bool(result.proposal),
     )
     return Answer(
-        text=f"SLA review — {result.client.name}, {result.period.label}", blocks=blocks, detail=lambda: text
+        text=escape(f"SLA review — {result.client.name}, {result.period.label}"),
+        blocks=blocks,
+        detail=lambda: text,
     )
 
 
@@ -81,7 +84,7 @@ def _plain(text: str) -> Answer:
     from handlers.blocks.limits import escape
     from handlers.commands import Answer
 
-    return Answer(text=text, blocks=[section(escape(text))])
+    return Answer(text=escape(text), blocks=[section(escape(text))])
 
 
 # ---- buttons -------------------------------------------------------------------------------------------
@@ -99,12 +102,13 @@ def _draft_id(raw: Any) -> int:
 def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
     from bot.services.reviews import ReviewError
     from handlers.actions import caller_of, tell
-    from handlers.blocks import Message
+    from handlers.blocks import Message, escape, section, unformat
     from handlers.blocks.reviews import approved_message, approved_text, discarded_message, draft_message
     from handlers.ids import ActionId, InvalidValue, ReviewPropose
 
     def reply(client: Any, caller: Caller, text: str, blocks: list[Any]) -> None:
-        tell(client, caller, text, blocks)
+        """``text``: plain words (escaped here); the fallback of ``blocks``, or the whole answer."""
+        tell(client, caller, escape(text), blocks or [section(escape(text))])
 
     @app.action(ActionId.REVIEW_PROPOSE.value)
     def on_propose(ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
@@ -118,7 +122,7 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
                 quarter=value.quarter,
                 actor=caller.user_id,
                 is_agent=caller.is_agent,
-                notify=lambda v: Message(text=_draft_text(v), blocks=draft_message(v)),
+                notify=lambda v: Message(text=escape(_draft_text(v)), blocks=draft_message(v)),
             )
         except InvalidValue:
             reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
@@ -159,7 +163,7 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
             reply(client, caller, str(exc), [])
             return
         blocks = discarded_message(view, caller.user_id)
-        reply(client, caller, blocks[0]["text"]["text"], blocks)
+        reply(client, caller, unformat(blocks[0]["text"]["text"]), blocks)
 
 
 def _draft_text(view: Any) -> str:

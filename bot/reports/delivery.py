@@ -42,6 +42,7 @@ from bot.services.reports import (
     describe_alert,
     episode_start,
 )
+from handlers.blocks.limits import escape
 from handlers.blocks.reports import (
     burn_alert_message,
     report_failed_blocks,
@@ -135,7 +136,7 @@ def deliver_on_demand(service: ReportService, client: WebClient, job: OnDemand) 
         _tell(client, job, report_failed_blocks(reason), f"The report could not be built: {reason}")
         return None
     blocks = report_summary_blocks(report.summary, posted_in=job.destination)
-    _tell(client, job, blocks, report.title)
+    _tell(client, job, blocks, escape(report.title))
     return report
 
 

@@ -842,7 +842,7 @@ def _message_metadata(key: str, given: Any) -> dict[str, Any]:
 
 
 def _mentions(who: Sequence[str]) -> str:
-    return " ".join(mention(w) for w in who if w)
+    return " ".join(mention(w, specials=True) for w in who if w)
 
 
 def _error_code(exc: SlackApiError) -> str:

@@ -30,6 +30,7 @@ from handlers.blocks.limits import (
     SECTION_TEXT_MAX,
     escape,
     truncate_text,
+    unformat,
 )
 from handlers.ids import ActionId, TicketAction
 
@@ -40,6 +41,7 @@ __all__ = [
     "Message",
     "actions",
     "button",
+    "channel_mention",
     "context",
     "divider",
     "escape",
@@ -51,6 +53,7 @@ __all__ = [
     "thread_link",
     "ticket_button",
     "truncate_text",
+    "unformat",
 ]
 
 
@@ -142,21 +145,43 @@ def ticket_button(text: str, action_id: ActionId, ref: str, *, style: str | None
     return button(text, action_id, value=TicketAction(ticket_ref=ref).encode(), style=style)
 
 
-def mention(who: str | None) -> str:
-    """A Slack mention for a user id (``<@U1>``), a user group id (``<!subteam^S1>``) or one already
-    formatted (returned as is); ``""`` for None."""
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
+_GROUP_ID = re.compile(r"S[A-Z0-9]{1,31}")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{1,31}")
+_SPECIALS = ("here", "channel", "everyone")
+_FORMATTED = re.compile(
+    r"<@[UW][A-Z0-9]{1,31}>|<!subteam\^S[A-Z0-9]{1,31}(?:\|@?[\w.\- ]{0,80})?>|<!(?:here|channel|everyone)>"
+)
+
+
+def mention(who: str | None, *, specials: bool = False) -> str:
+    """A Slack mention for a user id (``<@U1>``) or a user group id (``<!subteam^S1>``); ``""`` for None.
+
+    Anything else (a name, an e-mail, a forged ``<!channel>`` or ``<@U…>`` from a webhook or a
+    database column) comes back escaped, so it can never ping. ``specials=True`` is for the contract's
+    own alert routing: there ``here``/``channel``/``everyone`` and mentions already formatted
+    (``"<!subteam^S1> <@U2>"``) are written as they are."""
     if not who:
         return ""
     who = who.strip()
-    if who.startswith("<") and who.endswith(">"):
-        return who
-    if who in ("here", "channel", "everyone", "!here", "!channel", "!everyone"):
-        return f"<!{who.lstrip('!')}>"
-    if who[:1] == "S":
-        return f"<!subteam^{who}>"
-    if who[:1] in ("U", "W"):
+    if _USER_ID.fullmatch(who):
         return f"<@{who}>"
+    if _GROUP_ID.fullmatch(who):
+        return f"<!subteam^{who}>"
+    if specials:
+        word = who.lstrip("!@").lower()
+        if word in _SPECIALS:
+            return f"<!{word}>"
+        if who.startswith("<") and all(_FORMATTED.fullmatch(p) for p in who.split(" ")):
+            return who
     return escape(who)
+
+
+def channel_mention(channel_id: str | None) -> str:
+    """``<#C1>`` for a channel id; anything else escaped (never a live entity)."""
+    if not channel_id:
+        return ""
+    return f"<#{channel_id}>" if _CHANNEL_ID.fullmatch(channel_id) else escape(channel_id)
 
 
 def thread_link(channel_id: str | None, thread_ts: str | None) -> str | None:

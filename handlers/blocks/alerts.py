@@ -89,7 +89,10 @@ def _alert(
     if kind != "met":
         blocks.append(_alert_actions(ticket))
     title = " ".join(ticket.title.split())
-    text = f"{_EMOJI[kind]} {_TITLE[kind]}: {ticket.ref} {c.metric_name} {c.headline} — {ticket.priority} {title} ({ticket.client_name})"
+    about = escape(
+        f"{ticket.ref} {c.metric_name} {c.headline} — {ticket.priority} {title} ({ticket.client_name})"
+    )
+    text = f"{_EMOJI[kind]} {_TITLE[kind]}: {about}"
     if mention_text:
         text = f"{mention_text} {text}"
     return Message(text=truncate_text(text, 3000), blocks=blocks)
@@ -100,7 +103,7 @@ def warning_message(
 ) -> Message:
     """A countdown warning at ``threshold`` (a contract ``Threshold`` or its key: ``"75%"``, ``"15m-before"``)."""
     c = describe_timer(timer, now, ticket.tz)
-    facts = [f"warned at {threshold_words(threshold)}", _owner(ticket), *_late(late_by)]
+    facts = [f"warned at {escape(threshold_words(threshold))}", _owner(ticket), *_late(late_by)]
     return _alert("warning", ticket, timer, now, lead=f"{c.metric_name} {escape(c.headline)}", facts=facts)
 
 
@@ -167,7 +170,8 @@ def _owner(ticket: TicketView) -> str:
 
 
 def _mention(who: str | None) -> str:
-    return mention(who) if who else ""
+    """The contract's alert routing (lead, user groups, ``here``): trusted, so specials are allowed."""
+    return mention(who, specials=True) if who else ""
 
 
 # --------------------------------------------------------------------------- digest
@@ -210,7 +214,7 @@ def digest_message(
         c = describe_timer(item.timer, now, item.ticket.tz)
         extra = []
         if item.kind == "warning" and item.threshold is not None:
-            extra.append(threshold_words(item.threshold))
+            extra.append(escape(threshold_words(item.threshold)))
         if item.kind == "escalation" and item.level:
             extra.append(f"level {item.level}")
         extra.extend(_late(item.late_by))

@@ -97,13 +97,13 @@ def client_uptime_lines(uptime: ClientUptime, now: datetime) -> list[str]:
 
 def incident_started(view: IncidentView, now: datetime) -> Message:
     text = f"Incident opened: {incident_line(view, now)}. `/sla incident resolve {_quote(view.service)}` ends it."
-    return Message(text, [section(escape(text))])
+    return Message(escape(text), [section(escape(text))])
 
 
 def incidents_resolved(views: Sequence[IncidentView], now: datetime) -> Message:
     lines = [f"Resolved: {incident_line(v, now)}" for v in views]
     text = "\n".join(lines)
-    return Message(text, [section(escape(text))])
+    return Message(escape(text), [section(escape(text))])
 
 
 def maintenance_declared(view: IncidentView, now: datetime) -> Message:
@@ -111,7 +111,7 @@ def maintenance_declared(view: IncidentView, now: datetime) -> Message:
         f"Planned maintenance recorded: {incident_line(view, now)}. "
         "It is left out of the uptime measurement of that service."
     )
-    return Message(text, [section(escape(text))])
+    return Message(escape(text), [section(escape(text))])
 
 
 _NOTICE = {
@@ -136,7 +136,10 @@ def incident_notice(view: IncidentView, event: str, now: datetime) -> Message:
         )
     else:
         note = "`/sla incident list` shows this month's uptime."
-    return Message(f"{text}. {note}", [section(f"{icon} *{escape(title)}:* {escape(line)}"), context(note)])
+    return Message(
+        escape(f"{text}. {note}"),
+        [section(f"{icon} *{escape(title)}:* {escape(line)}"), context(escape(note))],
+    )
 
 
 def overview_message(overview: Overview) -> Message:
@@ -172,7 +175,7 @@ def overview_message(overview: Overview) -> Message:
             "`/sla incident credits [client] [month]` shows the credits owed."
         )
     )
-    return Message("\n".join(lines), blocks)
+    return Message(escape("\n".join(lines)), blocks)
 
 
 def credits_message(statements: Sequence[CreditStatement]) -> Message:
@@ -185,7 +188,7 @@ def credits_message(statements: Sequence[CreditStatement]) -> Message:
         lines += [*s.explanation_lines, ""]
         first, *rest = s.explanation_lines
         blocks.append(section(f"*{escape(first)}*\n" + "\n".join(escape(x) for x in rest)))
-    return Message("\n".join(lines).rstrip(), blocks[:50])
+    return Message(escape("\n".join(lines).rstrip()), blocks[:50])
 
 
 def _quote(name: str) -> str:
@@ -193,4 +196,4 @@ def _quote(name: str) -> str:
 
 
 def plain_message(text: str) -> Message:
-    return Message(text, [section(escape(text))])
+    return Message(escape(text), [section(escape(text))])

@@ -2,8 +2,19 @@
 
 ``check_blocks`` returns a list of human-readable problems (empty when the blocks are fine);
 builders' tests run every output through it. ``truncate_text`` cuts text without breaking a
-Slack entity (``<@U1>``, ``<url|label>``, ``&amp;``). ``escape`` makes user-supplied text safe in
-``mrkdwn`` (Slack's three control characters ``&``, ``<``, ``>``).
+Slack entity (``<@U1>``, ``<url|label>``, ``&amp;``).
+
+Text safety (DESIGN.md: no user text becomes a live mention or link):
+
+- :func:`escape` is **the** escaping function: every string that did not come from slabot itself
+  (titles, reasons, comments, names, service names, errors quoting what someone typed) goes through
+  it before it lands in any field slabot writes to Slack — blocks, the fallback ``text``, App Home,
+  modals, DMs, file titles and comments. Only slabot's own mentions (``mention(user_id)``) and links
+  are written unescaped.
+- :func:`unformat` turns the text of a Slack message as Slack sends it (``<@U1|ana>``,
+  ``<!channel>``, ``<https://x|label>``, ``&lt;``) into what a person reads (``@ana``, ``@channel``,
+  ``label (https://x)``, ``<``): intake stores that plain text, so stored text never carries a live
+  entity, and the terminal prints answers with it.
 """
 
 from __future__ import annotations
@@ -73,8 +84,39 @@ _AMP = re.compile(r"&(?!amp;|lt;|gt;)")
 
 
 def escape(text: str) -> str:
-    """Escape user-supplied text for ``mrkdwn``: ``&`` → ``&amp;``, ``<`` → ``&lt;``, ``>`` → ``&gt;``."""
+    """Escape user-supplied text for any Slack text field: ``&`` → ``&amp;``, ``<`` → ``&lt;``,
+    ``>`` → ``&gt;``. Slack decodes exactly these three for display, so the text reads as typed and
+    no ``<!channel>``, ``<@U…>``, ``<#C…>``, ``<!subteam^…>`` or ``<url|label>`` in it is live."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_WIRE_ENTITY = re.compile(r"<([^<>\n]*)>")
+
+
+def _readable(match: re.Match[str]) -> str:
+    target, _, label = match.group(1).partition("|")
+    if target[:1] in ("@", "#"):
+        return target[0] + (label.lstrip(target[0]) or target[1:])
+    if target.startswith("!subteam^"):
+        return "@" + (label.lstrip("@") or target[len("!subteam^") :])
+    if target.startswith("!date^"):
+        return label or target
+    if target.startswith("!"):
+        return "@" + (label.lstrip("@") or target[1:].split("^", 1)[0])
+    if target.startswith("mailto:"):
+        return label or target[len("mailto:") :]
+    if label and label not in target:
+        return f"{label} ({target})"
+    return target
+
+
+def unformat(text: str) -> str:
+    """The plain text a person reads in a Slack message's wire text (mentions, links and Slack's
+    ``&amp;``/``&lt;``/``&gt;`` resolved): ``"<!channel> see <https://x.io|docs> &lt;3"`` →
+    ``"@channel see docs (https://x.io) <3"``. The result carries no live entity once escaped."""
+    if "<" not in text and "&" not in text:
+        return text
+    return _WIRE_ENTITY.sub(_readable, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def truncate_text(text: str, limit: int, *, suffix: str = "…") -> str:

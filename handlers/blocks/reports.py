@@ -39,7 +39,7 @@ def report_ack(period_text: str, channel_id: str | None) -> list[Block]:
 
 def report_ack_text(period_text: str, channel_id: str | None) -> str:
     dest = _where(channel_id).replace("<#", "#").replace(">", "")
-    return f"Building the SLA report for {period_text}; it will be posted {dest}."
+    return f"Building the SLA report for {escape(period_text)}; it will be posted {dest}."
 
 
 def _section_text(heading: str, lines: Sequence[str], limit: int | None = None) -> str:
@@ -51,7 +51,7 @@ def _section_text(heading: str, lines: Sequence[str], limit: int | None = None) 
 
 def report_summary_blocks(summary: Summary, *, posted_in: str | None = None) -> list[Block]:
     """The short, ephemeral version: every section with at most a few lines each."""
-    blocks: list[Block] = [header(summary.title)]
+    blocks: list[Block] = [header(escape(summary.title))]
     for heading, lines in summary.sections:
         blocks.append(section(_section_text(heading, lines, EPHEMERAL_LINES_PER_SECTION)))
     if posted_in:
@@ -81,7 +81,7 @@ def report_messages(
     summary: Summary, table_lines: Sequence[str] = (), *, footer: str | None = None
 ) -> list[Message]:
     """The full report as one or more messages (each ≤ 50 blocks); the first carries the header."""
-    blocks: list[Block] = [header(summary.title)]
+    blocks: list[Block] = [header(escape(summary.title))]
     for heading, lines in summary.sections:
         text = "\n".join([f"*{heading}*", *lines])
         for chunk in _chunks(text):
@@ -98,7 +98,8 @@ def report_messages(
     per = MESSAGE_BLOCKS_MAX
     for i in range(0, len(blocks), per):
         part = blocks[i : i + per]
-        fallback = summary.title if i == 0 else f"{summary.title} (continued, {i // per + 1})"
+        title = escape(summary.title)
+        fallback = title if i == 0 else f"{title} (continued, {i // per + 1})"
         messages.append(Message(text=truncate_text(fallback, MESSAGE_TEXT_MAX), blocks=part))
     return messages
 
@@ -125,7 +126,7 @@ def burn_alert_message(text: str, *, lead: str | None = None) -> Message:
     who = f"<@{lead}> " if lead and lead[:1] in ("U", "W") else ""
     body = f":fire: {who}{escape(text)}"
     return Message(
-        text=truncate_text(text, MESSAGE_TEXT_MAX),
+        text=truncate_text(escape(text), MESSAGE_TEXT_MAX),
         blocks=[
             section(truncate_text(body, SECTION_TEXT_MAX)),
             context(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from handlers.blocks import Block, Message, actions, button, context, header, section
+from handlers.blocks import Block, Message, actions, button, context, header, mention, section
 from handlers.blocks.limits import MAX_BLOCKS, SECTION_TEXT_MAX, escape, truncate_text
 from handlers.ids import ActionId, BlockId, ReviewAction, ReviewPropose
 from sla.durations import format_duration
@@ -91,7 +91,7 @@ def review_message(
 ) -> list[Block]:
     """``/sla review``: targets against actuals, breach pattern, feedback, credits, recommendations."""
     blocks: list[Block] = [
-        header(f"SLA review — {client_name}, {review.period.label}"),
+        header(escape(f"SLA review — {client_name}, {review.period.label}")),
         context(
             f"Contract {escape(review.contract)} v{review.version} · {tickets} ticket(s) opened in "
             f"{escape(review.period.describe())} · times are business time on each target's calendar"
@@ -101,7 +101,8 @@ def review_message(
         "Targets against actuals", [_line(x) for x in review.lines] or ["• no targets"]
     )
     blocks += chunked_sections(
-        f"Breaches by weekday and hour ({review.timezone})", [f"• {x}" for x in review.heatmap_lines()]
+        f"Breaches by weekday and hour ({escape(str(review.timezone))})",
+        [f"• {escape(x)}" for x in review.heatmap_lines()],
     )
     if review.feedback is not None:
         fb = [f"• {escape(x)}" for x in feedback_lines(review.feedback)]
@@ -139,11 +140,14 @@ def draft_message(view: Any, *, decidable: bool = True) -> list[Block]:
     """A proposed revision: what changes, the targets diff, the dry run, and Approve / Discard."""
     blocks: list[Block] = [
         header(
-            f"Proposed revision — {view.client_name}: {view.contract_key} v{view.base_number} → v{view.new_number}"
+            escape(
+                f"Proposed revision — {view.client_name}: {view.contract_key} "
+                f"v{view.base_number} → v{view.new_number}"
+            )
         ),
         context(
             f"From the {escape(view.period_label)} review · draft #{view.id} by "
-            f"{'<@' + view.created_by + '>' if view.created_by else 'the terminal'} · "
+            f"{mention(view.created_by) if view.created_by else 'the terminal'} · "
             f"effective {view.effective.isoformat()} · {view.state}"
         ),
     ]
@@ -151,7 +155,8 @@ def draft_message(view: Any, *, decidable: bool = True) -> list[Block]:
     blocks += code_sections("Targets diff", view.diff)
     dry = [f"• {escape(x)}" for x in view.dry_run] or ["• no decided timers in the period"]
     blocks += chunked_sections(
-        f"Dry run on {view.period_label}'s tickets — compliance as measured → with the new targets", dry
+        f"Dry run on {escape(view.period_label)}'s tickets — compliance as measured → with the new targets",
+        dry,
     )
     blocks.append(
         context(
@@ -209,7 +214,7 @@ def approved_message(view: Any) -> list[Block]:
 
 
 def discarded_message(view: Any, actor: str | None) -> list[Block]:
-    who = f"<@{actor}>" if actor else "the terminal"
+    who = mention(actor) if actor else "the terminal"
     return [
         section(
             f"Discarded draft #{view.id} ({escape(view.contract_key)} v{view.base_number} → "
@@ -225,4 +230,4 @@ def reminder_message(client_name: str, client_key: str, cadence: str, period_lab
         f"Time for the {cadence} SLA review of {client_name} ({period_label}): run `{command}` to see "
         "targets against actuals and recommendations, and propose a revised contract if needed."
     )
-    return Message(text=text, blocks=[section(":calendar: " + escape(text))])
+    return Message(text=escape(text), blocks=[section(":calendar: " + escape(text))])

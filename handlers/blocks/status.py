@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from handlers.blocks import Block, actions, context, header, mention, section, ticket_button
+from handlers.blocks import Block, actions, channel_mention, context, header, mention, section, ticket_button
 from handlers.blocks.limits import MAX_BLOCKS, SECTION_TEXT_MAX, escape, truncate_text
 from handlers.ids import ActionId, BlockId
 from sla.countdown import (
@@ -178,7 +178,7 @@ def status_text(tickets: Sequence[TicketView], now: datetime, *, title: str = "O
 def ticket_detail(ticket: TicketView, now: datetime) -> list[Block]:
     """One ticket in full: who and where, every metric's clock (with target and pauses), earlier cycles, buttons."""
     blocks: list[Block] = [
-        header(f"{ticket.ref} · {' '.join(ticket.title.split()) or '(no title)'}"),
+        header(escape(f"{ticket.ref} · {' '.join(ticket.title.split()) or '(no title)'}")),
         section(
             ticket_line(ticket),
             fields=[
@@ -187,7 +187,7 @@ def ticket_detail(ticket: TicketView, now: datetime) -> list[Block]:
                 f"*Status*\n{escape(ticket.status)}",
                 f"*Assignee*\n{mention(ticket.assignee) if ticket.assignee else '_unassigned_'}",
             ]
-            + ([f"*Channel*\n<#{ticket.channel_id}>"] if ticket.channel_id else [])
+            + ([f"*Channel*\n{channel_mention(ticket.channel_id)}"] if ticket.channel_id else [])
             + ([f"*Requester*\n{mention(ticket.requester)}"] if ticket.requester else []),
         ),
     ]
@@ -236,7 +236,7 @@ def explain_message(
     """The ticket's SLA story (``sla.timers.TimelineEntry`` items: at, event, metric, effect, detail),
     one line per entry in the client's timezone; the latest entries are kept when it is too long."""
     zone = tz or ticket.tz
-    blocks: list[Block] = [header(f"Why {ticket.ref}'s clocks stand where they do")]
+    blocks: list[Block] = [header(f"Why {escape(ticket.ref)}'s clocks stand where they do")]
     sample = timeline[-1].at.astimezone(zone) if timeline else None
     blocks.append(
         context(

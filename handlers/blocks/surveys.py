@@ -8,6 +8,7 @@ survey up again and checks the message and the person before it believes anythin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from handlers.ids import ActionId, BlockId, CallbackId, NpsRating, SurveyRating,
 from sla.feedback import FeedbackFigures, choices, rating_words
 
 COMMENT_MAX = 2000
+_SAFE_LINK = re.compile(r"https://[^\s<>|]+")
 _CHOICE_TEXT = {"good": "👍 Good", "bad": "👎 Bad"}
 _STARS = {"1": "1 😞", "2": "2 🙁", "3": "3 😐", "4": "4 🙂", "5": "5 😀"}
 
@@ -59,11 +61,11 @@ def survey_message(
     if not answered:
         question = "How did we do?" if scale == "1-5" else "Were you satisfied with how we handled it?"
         intro = f"{mention(requester)} {about} is resolved. {question}".strip()
-        text = f"{ref} is resolved. How did we do? Rate it from the message."
+        text = f"{escape(ref)} is resolved. How did we do? Rate it from the message."
     else:
         got = f"you rated it *{rating_words(rating, scale)}*" if rating is not None else "you left a comment"
         intro = f"Thank you{', ' + mention(requester) if requester else ''}! For {about} {got}."
-        text = f"Thank you for your feedback on {ref}."
+        text = f"Thank you for your feedback on {escape(ref)}."
     blocks: list[Block] = [section(intro), _rating_buttons(survey_ref, scale, chosen)]
     if comment:
         blocks.append(section(f"_Your comment:_ {escape(truncate_text(comment, 500))}"))
@@ -85,7 +87,7 @@ def survey_reminder(*, ref: str, requester: str | None, closes_at: datetime, tz:
         f"{who}a gentle reminder: the short survey about *{escape(ref)}* above is open until "
         f"{_day(closes_at, tz)}. One click is enough."
     )
-    return Message(text=f"Reminder: the survey about {ref} is still open.", blocks=[section(text)])
+    return Message(text=f"Reminder: the survey about {escape(ref)} is still open.", blocks=[section(text)])
 
 
 def comment_modal(
@@ -101,7 +103,7 @@ def comment_modal(
     }
     if initial:
         element["initial_value"] = truncate_text(initial, COMMENT_MAX)
-    label = "Anything you would like to tell us?" if nps else f"Your comment on {ref}"
+    label = "Anything you would like to tell us?" if nps else f"Your comment on {escape(ref)}"
     return {
         "type": "modal",
         "callback_id": (CallbackId.NPS_COMMENT_MODAL if nps else CallbackId.SURVEY_COMMENT_MODAL).value,
@@ -140,17 +142,18 @@ def negative_alert(
     sla: str,
 ) -> Message:
     """To the lead in the alert channel: a client was unhappy with a ticket, and how its SLA went."""
-    name = f"<{link}|{escape(ref)}>" if link else f"*{escape(ref)}*"
+    name = f"<{link}|{escape(ref)}>" if link and _SAFE_LINK.fullmatch(link) else f"*{escape(ref)}*"
     who = f"{mention(lead)} " if lead else ""
     lines = [
         f":warning: {who}Negative feedback from {escape(client_name)} on {name}: rated *{escape(rating)}*."
     ]
     if comment:
-        mood = f" ({sentiment})" if sentiment else ""
+        mood = f" ({escape(sentiment)})" if sentiment else ""
         lines.append(f"“{escape(truncate_text(' '.join(comment.split()), 600))}”{mood}")
     lines.append(f"SLA: {escape(sla)}")
     return Message(
-        text=f"Negative feedback from {client_name} on {ref} ({rating})", blocks=[section("\n".join(lines))]
+        text=escape(f"Negative feedback from {client_name} on {ref} ({rating})"),
+        blocks=[section("\n".join(lines))],
     )
 
 
@@ -212,7 +215,7 @@ def feedback_lines(figures: FeedbackFigures) -> list[str]:
 def feedback_report(title: str, figures: FeedbackFigures) -> Message:
     """``/sla feedback``: the figures, then the most negative comments."""
     lines = feedback_lines(figures)
-    blocks: list[Block] = [header(title), section("\n".join(f"• {escape(line)}" for line in lines))]
+    blocks: list[Block] = [header(escape(title)), section("\n".join(f"• {escape(line)}" for line in lines))]
     text_lines = [title, *lines]
     if figures.most_negative:
         quoted = [
@@ -227,7 +230,7 @@ def feedback_report(title: str, figures: FeedbackFigures) -> Message:
     if figures.sent == 0 and figures.nps_responses == 0:
         blocks.append(context("No surveys were sent in this period."))
         text_lines.append("No surveys were sent in this period.")
-    return Message(text="\n".join(text_lines), blocks=blocks)
+    return Message(text=escape("\n".join(text_lines)), blocks=blocks)
 
 
 def feedback_titles(client_name: str | None, period: str) -> str:

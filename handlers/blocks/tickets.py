@@ -41,13 +41,13 @@ def ticket_card(ticket: TicketView, now: datetime) -> Message:
 
 
 def card_text(ticket: TicketView, now: datetime) -> str:
-    """Fallback text: ``T-12 · P1 · Printer on fire — first response 1h 10m left``."""
-    head = f"{ticket.ref} · {ticket.priority} · {' '.join(ticket.title.split())}"
+    """Fallback text: ``T-12 · P1 · Printer on fire — first response 1h 10m left`` (escaped)."""
+    head = escape(f"{ticket.ref} · {ticket.priority} · {' '.join(ticket.title.split())}")
     timers = current_timers(ticket.timers)
     if not timers:
         return head
     first = min((describe_timer(t, now, ticket.tz) for t in timers), key=lambda c: _rank(c.severity))
-    return f"{head} — {first.metric_name} {first.headline}"
+    return f"{head} — {escape(first.metric_name)} {escape(first.headline)}"
 
 
 def _rank(severity: str) -> int:
@@ -137,7 +137,7 @@ def start_modal(
     clients: Sequence[tuple[str, str]],
 ) -> dict[str, Any]:
     """``views.open`` payload. ``clients`` are ``(key, name)`` pairs; ``priorities`` most urgent first."""
-    client_options = [_option(name, key) for key, name in list(clients)[:OPTIONS_MAX]]
+    client_options = [_option(escape(name), key) for key, name in list(clients)[:OPTIONS_MAX]]
     priority_options = [_option(p, p) for p in list(priorities)[:OPTIONS_MAX]]
     client_select: dict[str, Any] = {
         "type": "static_select",

@@ -84,7 +84,9 @@ def test_review_message_within_limits_with_the_propose_button() -> None:
     text = json.dumps(blocks, ensure_ascii=False)
     assert "*P2 first response* — target 45m · met 50 % (3/6) · median 50m · p90 1h 15m :warning:" in text
     assert "CSAT 70 % (12 responses)" in text
-    assert blocks[0]["text"]["text"] == "SLA review — Acme <Corp>, 2026-Q3"  # plain_text: no escaping
+    # Slack decodes &amp; &lt; &gt; in every text object, plain_text included ("Formatting text for app
+    # surfaces"), so escaped plain text reads as typed
+    assert blocks[0]["text"]["text"] == "SLA review — Acme &lt;Corp&gt;, 2026-Q3"
     button = blocks[-1]["elements"][0]
     assert button["action_id"] == ActionId.REVIEW_PROPOSE
     assert ReviewPropose.decode(button["value"]).quarter == "2026-Q3"
