@@ -25,9 +25,9 @@ from bot.services.answer_cache import AnswerCache
 from bot.services.intake import IntakeLog
 from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
-from bot.settings import Settings
+from bot.settings import Settings, load_contract_book
 from bot.web import HttpRequest, HttpResponse, WebApp
-from sla.contracts import ContractBook, load_contracts
+from sla.contracts import ContractBook
 from storage.db import is_sqlite, make_engine, migrate
 from storage.installations import make_installation_store, make_oauth_state_store
 from storage.uow import UnitOfWork
@@ -154,7 +154,7 @@ def bootstrap(
     migrate_sqlite: bool = True,
 ) -> Runtime:
     clock = clock or SystemClock()
-    book = book or load_contracts(settings.contracts)
+    book = book or load_contract_book(settings.contracts)
     engine = engine or make_engine(settings.database_url)
     if migrate_sqlite and is_sqlite(engine):
         migrate(engine)

@@ -288,8 +288,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    from bot.settings import SettingsError
+
     try:
         return handler(args)
+    except SettingsError as exc:  # one line per bad setting, no traceback (docs: exit status 2)
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -1,18 +1,43 @@
 """All of slabot's configuration, read once from the environment (and an optional ``.env``).
 
-Slack's own variable names are kept as Slack documents them (``SLACK_BOT_TOKEN``, ...);
-everything slabot adds is prefixed ``SLABOT_``. Secrets are ``SecretStr`` so they never
-appear in logs or reprs.
+Only these names are read: Slack's own (``SLACK_BOT_TOKEN``, ...), ``DATABASE_URL``, ``PORT``, and
+everything slabot adds, prefixed ``SLABOT_``. An unprefixed ``HOST`` or ``LOG_LEVEL`` of some other
+program never changes slabot. Secrets are ``SecretStr`` so they never appear in logs or reprs.
+
+A bad value is a :class:`SettingsError` with one line per bad setting, naming the variable and what
+it expects (``PORT: expected a whole number from 1 to 65535, got 'http'``); the CLI prints those
+lines and exits with status 2. In code, fields may be given by name or by variable:
+``Settings(database_url=...)`` and ``Settings(DATABASE_URL=...)`` are the same.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///./slabot.db"
+DATABASE_URL_FORMS = "sqlite:///path/to/slabot.db or postgresql://user:password@host:5432/dbname"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; ``problems`` has one line per bad setting (``VAR: what is expected``)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def env_names(field: str) -> tuple[str, ...]:
+    """The environment variables a field is read from, the documented one first."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return tuple(str(choice) for choice in alias.choices)
+    return (str(alias),)
 
 
 class Settings(BaseSettings):
@@ -20,8 +45,18 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
-        populate_by_name=True,
+        # variables only: a field's own name (``host``, ``contracts``) is never read from the environment
+        populate_by_name=False,
+        env_ignore_empty=True,  # `PORT=` (an empty variable, as compose files often pass) means unset
     )
+
+    def __init__(self, **values: Any) -> None:
+        by_variable = {name: env_names(name)[0] for name in type(self).model_fields}
+        values = {by_variable.get(key, key): value for key, value in values.items()}
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(describe_errors(exc)) from None
 
     # --- Slack -----------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = Field(
@@ -39,8 +74,17 @@ class Settings(BaseSettings):
         validation_alias="SLACK_APP_TOKEN",
         description="App-level token (xapp-...): when set, `slabot run` uses Socket Mode.",
     )
-    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
-    slack_client_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET")
+    slack_client_id: str | None = Field(
+        default=None,
+        validation_alias="SLACK_CLIENT_ID",
+        description="OAuth mode (install in several workspaces): the app's Client ID, with SLACK_CLIENT_SECRET "
+        "instead of SLACK_BOT_TOKEN.",
+    )
+    slack_client_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="SLACK_CLIENT_SECRET",
+        description="OAuth mode: the app's Client Secret (Basic Information page).",
+    )
     slack_api_url: str = Field(
         default=DEFAULT_SLACK_API_URL,
         validation_alias="SLACK_API_URL",
@@ -49,42 +93,54 @@ class Settings(BaseSettings):
 
     # --- Storage and contracts ---------------------------------------------------------------
     database_url: str = Field(
-        default="sqlite:///./slabot.db",
+        default=DEFAULT_DATABASE_URL,
         validation_alias="DATABASE_URL",
-        description="SQLAlchemy URL; postgres:// and postgresql:// are accepted.",
+        description="SQLAlchemy URL of SQLite or PostgreSQL; postgres:// and postgresql:// are accepted.",
     )
-    contracts: Path = Field(
-        default=Path("examples/contracts.yaml"),
-        validation_alias=AliasChoices("SLABOT_CONTRACTS", "contracts"),
-        description="The contract file.",
+    contracts: Path | None = Field(
+        default=None,
+        validation_alias="SLABOT_CONTRACTS",
+        description="The contract file. Required by `slabot run` and `slabot worker` (there is no "
+        "default: a deploy that forgot it must not run example contracts); `slabot contracts init` "
+        "writes a commented one.",
     )
 
     # --- Serving -------------------------------------------------------------------------------
-    port: int = Field(default=3000, validation_alias=AliasChoices("PORT", "port"))
-    host: str = Field(default="0.0.0.0", validation_alias=AliasChoices("SLABOT_HOST", "host"))
-
+    port: int = Field(
+        default=3000,
+        ge=1,
+        le=65535,
+        validation_alias="PORT",
+        description="HTTP port of `slabot run` (and of `slabot worker`'s health listener).",
+    )
+    host: str = Field(
+        default="0.0.0.0",
+        min_length=1,
+        validation_alias="SLABOT_HOST",
+        description="Interface `slabot run` (and `slabot worker`'s health listener) listens on.",
+    )
     # --- Scheduler -----------------------------------------------------------------------------
     sweep_seconds: float = Field(
         default=10.0,
         gt=0,
-        validation_alias=AliasChoices("SLABOT_SWEEP_SECONDS", "sweep_seconds"),
+        validation_alias="SLABOT_SWEEP_SECONDS",
         description="How often due warnings and breaches are turned into notifications.",
     )
     scheduler: bool = Field(
         default=True,
-        validation_alias=AliasChoices("SLABOT_SCHEDULER", "scheduler"),
+        validation_alias="SLABOT_SCHEDULER",
         description="Run the sweep/notifier/report jobs in this process (false for web-only processes).",
     )
 
     resolve_reaction_names: str = Field(
         default="white_check_mark,heavy_check_mark",
-        validation_alias=AliasChoices("SLABOT_RESOLVE_REACTIONS", "resolve_reactions"),
+        validation_alias="SLABOT_RESOLVE_REACTIONS",
         description="Reactions by which an agent resolves a thread ticket (comma-separated names).",
     )
 
     admin_ids: str = Field(
         default="",
-        validation_alias=AliasChoices("SLABOT_ADMINS", "admins"),
+        validation_alias="SLABOT_ADMINS",
         description="Slack user ids (comma-separated) of slabot's admins: they approve contract "
         "revisions proposed by SLA reviews (docs/reviews.md).",
     )
@@ -92,29 +148,34 @@ class Settings(BaseSettings):
     home_refresh_seconds: float = Field(
         default=2.0,
         ge=0,
-        validation_alias=AliasChoices("SLABOT_HOME_REFRESH_SECONDS", "home_refresh_seconds"),
+        validation_alias="SLABOT_HOME_REFRESH_SECONDS",
         description="After a ticket changes, open App Home tabs are published again after this delay "
         "(changes within it are refreshed together).",
     )
     tasks_token: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("SLABOT_TASKS_TOKEN", "tasks_token"),
+        validation_alias="SLABOT_TASKS_TOKEN",
         description="Bearer token accepted by POST /tasks/sweep (App Engine cron is recognised by its "
         "X-Appengine-Cron header without it).",
     )
 
-    log_level: str = Field(default="INFO", validation_alias=AliasChoices("SLABOT_LOG_LEVEL", "log_level"))
+    # --- Operations (docs/operations.md) -----------------------------------------------------
+    log_level: str = Field(
+        default="INFO",
+        validation_alias="SLABOT_LOG_LEVEL",
+        description="Log level: DEBUG, INFO, WARNING or ERROR.",
+    )
 
     # --- Ticket sources (docs/sources.md) --------------------------------------------------------
     webhook_secrets: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("SLABOT_WEBHOOK_SECRETS", "webhook_secrets"),
+        validation_alias="SLABOT_WEBHOOK_SECRETS",
         description="Secrets of the ticket webhooks, `name=secret,...` or a JSON object: `zendesk` "
         "verifies /webhooks/zendesk, `jira` /webhooks/jira, any name /webhooks/tickets.",
     )
     team_id: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("SLABOT_TEAM_ID", "team_id"),
+        validation_alias="SLABOT_TEAM_ID",
         description="Workspace of tickets from webhooks and `slabot import` (default: the database's "
         "only workspace).",
     )
@@ -122,29 +183,29 @@ class Settings(BaseSettings):
     # --- Reports (docs/reports.md) ------------------------------------------------------------
     summary_channel: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("SLABOT_SUMMARY_CHANNEL", "summary_channel"),
+        validation_alias="SLABOT_SUMMARY_CHANNEL",
         description="Channel id for the weekly summary and `/sla report` asked outside a channel "
         "(unset: no weekly summary).",
     )
     summary_day: str = Field(
         default="mon",
-        validation_alias=AliasChoices("SLABOT_SUMMARY_DAY", "summary_day"),
+        validation_alias="SLABOT_SUMMARY_DAY",
         description="Weekday of the weekly summary: mon, tue, ... sun.",
     )
     summary_time: str = Field(
         default="09:00",
-        validation_alias=AliasChoices("SLABOT_SUMMARY_TIME", "summary_time"),
+        validation_alias="SLABOT_SUMMARY_TIME",
         description="Local time (HH:MM) of the weekly summary.",
     )
     summary_tz: str = Field(
         default="UTC",
-        validation_alias=AliasChoices("SLABOT_SUMMARY_TZ", "summary_tz"),
+        validation_alias="SLABOT_SUMMARY_TZ",
         description="IANA time zone of the summary's day, time and weeks.",
     )
     burn_check_seconds: float = Field(
         default=300.0,
         gt=0,
-        validation_alias=AliasChoices("SLABOT_BURN_CHECK_SECONDS", "burn_check_seconds"),
+        validation_alias="SLABOT_BURN_CHECK_SECONDS",
         description="How often objectives' burn rates are checked (and the weekly summary caught up).",
     )
 
@@ -153,17 +214,15 @@ class Settings(BaseSettings):
     def _weekday(cls, value: str) -> str:
         day = value.strip().lower()[:3]
         if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
-            raise ValueError(f"SLABOT_SUMMARY_DAY must be a weekday such as mon or friday, not {value!r}")
+            raise ValueError("expected a weekday such as mon or friday")
         return day
 
     @field_validator("summary_time")
     @classmethod
     def _clock_time(cls, value: str) -> str:
-        import re
-
         m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
         if not m or int(m[1]) > 23 or int(m[2]) > 59:
-            raise ValueError(f"SLABOT_SUMMARY_TIME must be HH:MM (24-hour), such as 09:00, not {value!r}")
+            raise ValueError("expected HH:MM (24-hour), such as 09:00")
         return f"{int(m[1]):02d}:{m[2]}"
 
     @field_validator("summary_tz")
@@ -173,20 +232,44 @@ class Settings(BaseSettings):
 
         try:
             ZoneInfo(value)
-        except (ValueError, KeyError, OSError) as exc:
-            raise ValueError(f"SLABOT_SUMMARY_TZ must be an IANA zone such as Europe/Berlin, not {value!r}") from exc
+        except (ValueError, KeyError, OSError):
+            raise ValueError("expected an IANA time zone such as Europe/Berlin") from None
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        from storage.db import normalise_url
+
+        try:
+            backend = make_url(normalise_url(value)).drivername
+        except ArgumentError:
+            raise ValueError(f"expected {DATABASE_URL_FORMS}") from None
+        if backend not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+            raise ValueError(f"slabot stores its data in SQLite or PostgreSQL: expected {DATABASE_URL_FORMS}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return level
 
     # --- Alertmanager webhook (docs/uptime.md) ---------------------------------------------------
     alertmanager_token: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("SLABOT_ALERTMANAGER_TOKEN", "alertmanager_token"),
+        validation_alias="SLABOT_ALERTMANAGER_TOKEN",
         description="Secret that POST /webhooks/alertmanager requires (Bearer token, or the password of "
         "basic auth); unset: the webhook answers 401.",
     )
     alertmanager_team: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("SLABOT_ALERTMANAGER_TEAM", "SLABOT_TEAM_ID", "alertmanager_team"),
+        validation_alias=AliasChoices("SLABOT_ALERTMANAGER_TEAM", "SLABOT_TEAM_ID"),
         description="Workspace (team id) incidents from Alertmanager belong to, unless the URL says "
         "?team=T…; unset: the only workspace in the database.",
     )
@@ -215,3 +298,147 @@ class Settings(BaseSettings):
     @property
     def has_slack_credentials(self) -> bool:
         return bool(self.slack_bot_token or self.oauth_enabled)
+
+
+_SECRET_TYPES = ("SecretStr",)
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """pydantic's errors as one line per setting: ``VAR: what is expected, got 'value'``.
+
+    Secret values are never repeated; the value of ``DATABASE_URL`` is shown without its password."""
+    lines: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        loc = err["loc"][0] if err["loc"] else ""
+        field = _field_for(str(loc))
+        variable = env_names(field)[0] if field else str(loc)
+        lines.setdefault(variable, f"{variable}: {_expected(err, field)}{_given(err, field)}")
+    return list(lines.values())
+
+
+def _field_for(loc: str) -> str | None:
+    for name in Settings.model_fields:
+        if loc == name or loc in env_names(name):
+            return name
+    return None
+
+
+def _expected(err: Any, field: str | None) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return _range_text(field, "a whole number")
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return _range_text(field, "a number")
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        whole = field is not None and Settings.model_fields[field].annotation is int
+        return _range_text(field, "a whole number" if whole else "a number")
+    if kind.startswith("bool"):
+        return "expected true or false"
+    if kind == "literal_error":
+        return f"expected {ctx.get('expected', 'one of the documented values')}"
+    if kind == "string_too_short":
+        return "expected a value (it is empty)"
+    return f"expected {err['msg'].lower()}"
+
+
+def _range_text(field: str | None, what: str) -> str:
+    if field is None:
+        return f"expected {what}"
+    low = high = None
+    strict = False
+    for item in Settings.model_fields[field].metadata:
+        for attr, is_strict in (("ge", False), ("gt", True)):
+            if getattr(item, attr, None) is not None:
+                low, strict = getattr(item, attr), is_strict
+        if getattr(item, "le", None) is not None:
+            high = item.le
+    unit = " of seconds" if field.endswith("_seconds") else ""
+    if low is not None and high is not None:
+        return f"expected {what} from {low:g} to {high:g}"
+    if low is not None:
+        return f"expected {what}{unit} {'above' if strict else 'of at least'} {low:g}"
+    return f"expected {what}{unit}"
+
+
+def _given(err: Any, field: str | None) -> str:
+    if field is None or err["type"] == "missing":
+        return ""
+    annotation = str(Settings.model_fields[field].annotation)
+    if any(t in annotation for t in _SECRET_TYPES):
+        return ""
+    value = err.get("input")
+    if field == "database_url" and isinstance(value, str):
+        value = _redacted_url(value)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = str(value)
+        return f", got {text[:80]!r}"
+    return ""
+
+
+def _redacted_url(url: str) -> str:
+    """``scheme://user:***@host/db``: the URL without its password, for messages."""
+    return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
+
+
+def load_contract_book(path: Path | str | None, *, source: str = "SLABOT_CONTRACTS") -> Any:
+    """The contract file named by a setting (``source``: ``SLABOT_CONTRACTS`` or a CLI option), as a
+    ``ContractBook``; a :class:`SettingsError` when it is unset, missing, unreadable or invalid."""
+    from sla.contracts import ContractFileError, load_contracts
+
+    if path is None or not str(path).strip():
+        raise SettingsError(
+            [
+                f"{source}: not set — expected the path of your contract file "
+                "(`slabot contracts init contracts.yaml` writes a commented example; `slabot demo` needs none)"
+            ]
+        )
+    path = Path(path)
+    if not path.is_file():
+        where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
+        what = "is a directory" if path.is_dir() else "no such file"
+        raise SettingsError(
+            [f"{source}: {what}: {str(path)!r}{where} — expected the path of your contract file"]
+        )
+    try:
+        return load_contracts(path)
+    except ContractFileError as exc:
+        count = len(exc.errors)
+        head = f"{source}: {path} has {count} error{'s' if count != 1 else ''} (`slabot contracts check {path}`):"
+        raise SettingsError([head, *(f"  {issue}" for issue in exc.errors)]) from None
+
+
+def _default_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def env_example_text() -> str:
+    """The text of ``.env.example``: every setting, its meaning and its default (tests keep the file in sync)."""
+    lines = [
+        "# slabot's settings, each with its default. Copy to .env (read from the working directory) or set",
+        "# them in the environment; a variable wins over .env. Only SLACK_*, DATABASE_URL, PORT and SLABOT_*",
+        "# are read. `slabot run` needs Slack credentials and SLABOT_CONTRACTS (see README › Settings).",
+    ]
+    for name, info in Settings.model_fields.items():
+        names = env_names(name)
+        lines.append("")
+        text = " ".join((info.description or "").split())
+        if len(names) > 1:
+            text += f" (also read from {', '.join(names[1:])})"
+        lines.extend(f"# {chunk}" for chunk in _wrap(text, 98))
+        lines.append(f"# {names[0]}={_default_text(info.default)}")
+    return "\n".join(lines) + "\n"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width) or [""]

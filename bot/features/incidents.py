@@ -208,21 +208,17 @@ def add_cli(subparsers: Any) -> None:
 
 def _cmd_uptime(args: argparse.Namespace) -> int:
     from datetime import datetime
-    from pathlib import Path
 
     from bot.clock import Clock, ManualClock, SystemClock
     from bot.services.incidents import IncidentError, UptimeService
-    from bot.settings import Settings
-    from sla.contracts import ContractFileError, load_contracts
+    from bot.settings import Settings, load_contract_book
     from storage.db import is_sqlite, make_engine, migrate
     from storage.uow import UnitOfWork
 
     settings = Settings()
-    try:
-        book = load_contracts(Path(args.contracts) if args.contracts else settings.contracts)
-    except ContractFileError as exc:
-        print("\n".join(str(e) for e in exc.errors), file=sys.stderr)
-        return 2
+    book = load_contract_book(
+        args.contracts or settings.contracts, source="--contracts" if args.contracts else "SLABOT_CONTRACTS"
+    )
     clock: Clock = SystemClock()
     if args.as_of:
         try:

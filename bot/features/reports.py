@@ -232,11 +232,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.format == "png" and not args.out:
         print("slabot report --format png needs --out FILE (a PNG is not for the terminal)", file=sys.stderr)
         return 2
-    try:
-        settings = Settings()
-    except Exception as exc:  # pydantic's message names the variable
-        print(f"slabot report: bad settings: {exc}", file=sys.stderr)
-        return 2
+    settings = Settings()
     runtime = bootstrap(settings)
     service = report_service(runtime.services)
     team = args.team or settings.team_id

@@ -104,10 +104,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from bot.cli import redact_url
     from bot.clock import SystemClock
     from bot.services.tickets import TicketService
-    from bot.settings import Settings
+    from bot.settings import Settings, load_contract_book
     from bot.sources.importer import import_events
     from bot.sources.ingest import TeamError, TicketIngest, resolve_team
-    from sla.contracts import ContractFileError, load_contracts
     from storage.db import is_sqlite, make_engine, migrate
     from storage.models import TicketSource
     from storage.uow import UnitOfWork
@@ -119,14 +118,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(f"slabot import: {args.events}: no such file", file=sys.stderr)
         return 2
     settings = Settings()
-    try:
-        book = load_contracts(args.contracts or settings.contracts)
-    except ContractFileError as exc:
-        print(f"slabot import: the contract file has errors:\n{exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"slabot import: cannot read the contract file: {exc}", file=sys.stderr)
-        return 2
+    book = load_contract_book(
+        args.contracts or settings.contracts, source="--contracts" if args.contracts else "SLABOT_CONTRACTS"
+    )
     engine = make_engine(settings.database_url)
     if is_sqlite(engine):
         migrate(engine)
