@@ -12,7 +12,7 @@ How it is measured:
   the bare app is ``slack_bolt.App`` with one ``/sla`` listener that acks ``"ok"``, wrapped in the same
   ``bot.web.WebApp``; both are served by the same server class (``bot.server.BackgroundServer``, the threaded
   stdlib server, or waitress with the thread count ``slabot run`` uses);
-- every request is a slash command built by ``bot.emulator.inbound.slash_command`` and signed exactly as
+- every request is a slash command built by ``bot.sandbox.emulator.inbound.slash_command`` and signed exactly as
   Slack signs it (fresh timestamp each time), so Bolt's signature check runs as in production;
 - the Web API is the emulator (``SLACK_API_URL``); ``/sla status`` itself makes no Web API call;
 - 100,000 open tickets (acme/globex/initech, P1..P3, the contract's channels, about a fifth breached) are
@@ -64,8 +64,8 @@ GOAL_P99_MS = 100.0
 
 
 def _worker(url: str, text: str, warmup_until: float, stop_at: float) -> tuple[list[float], int, int]:
-    from bot.emulator import inbound
-    from bot.emulator.signing import sign_request
+    from bot.sandbox.emulator import inbound
+    from bot.sandbox.emulator.signing import sign_request
 
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -188,7 +188,7 @@ def load_tickets(runtime: Any, count: int, seed: int = 7) -> tuple[int, float]:
     """``count`` open tickets: templates opened through the service, cloned in bulk. Returns (breached, s)."""
     from sqlalchemy import func, insert, select, update
 
-    from bot.emulator.inbound import DEFAULT_TEAM_ID as TEAM
+    from bot.sandbox.emulator.inbound import DEFAULT_TEAM_ID as TEAM
     from storage.models import MetricTimerRow, Ticket, Workspace
 
     started = time.perf_counter()
@@ -330,7 +330,7 @@ SERVER_NAMES = {
 
 def probe(url: str, text: str) -> str:
     """One request, checked: the answer slabot gives (first line), so the bench measures the real thing."""
-    from bot.emulator import inbound
+    from bot.sandbox.emulator import inbound
 
     body, content_type = inbound.slash_command(text, AGENT, SUPPORT)
     status, _headers, answer = inbound.post_to_app(url, body, content_type, SECRET)
@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" at every burst
     from bot.app import bootstrap
     from bot.clock import ManualClock
-    from bot.emulator.server import SlackEmulator
+    from bot.sandbox.emulator.server import SlackEmulator
     from bot.settings import Settings
 
     servers = ["stdlib", "waitress"] if args.server == "both" else [args.server]

@@ -7,7 +7,7 @@
     due — goal: flat (the largest N within 2x of the smallest) and the idle claim under 5 ms;
 (c) ``tx.status.open_tickets`` p50/p99 with 100,000 open tickets — goal: p99 under 20 ms.
 
-PostgreSQL runs on a throwaway cluster (``storage.testing.PostgresCluster``, fsync off): figures are
+PostgreSQL runs on a throwaway cluster (``tests.support.postgres.PostgresCluster``, fsync off): figures are
 about query plans and round trips, not disk durability. Rows for (b)/(c) are bulk-loaded (COPY on
 PostgreSQL, executemany on SQLite) into one workspace, the worst case for team scoping.
 """
@@ -31,8 +31,8 @@ from sqlalchemy import Engine, text  # noqa: E402
 
 from storage.db import make_engine, make_session_factory, migrate  # noqa: E402
 from storage.repositories import ALL_TEAMS, Repositories  # noqa: E402
-from storage.testing import PostgresCluster  # noqa: E402
 from storage.uow import UnitOfWork  # noqa: E402
+from tests.support.postgres import PostgresCluster  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TEAM = "TBENCH"

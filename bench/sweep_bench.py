@@ -22,24 +22,27 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, text
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.support.postgres
 
-from bot.clock import ManualClock
-from bot.emulator import SlackEmulator
-from bot.services.alerts import Sweeper
-from bot.services.notifier import Notifier, notifier_web_client
-from bot.services.tickets import TicketService
-from sla.contracts import load_contracts_text
-from storage.db import make_engine, migrate
-from storage.models import MetricTimerRow, Ticket
-from storage.testing import PostgresCluster
-from storage.uow import UnitOfWork
+from sqlalchemy import insert, text  # noqa: E402
+
+from bot.clock import ManualClock  # noqa: E402
+from bot.sandbox.emulator import SlackEmulator  # noqa: E402
+from bot.services.alerts import Sweeper  # noqa: E402
+from bot.services.notifier import Notifier, notifier_web_client  # noqa: E402
+from bot.services.tickets import TicketService  # noqa: E402
+from sla.contracts import load_contracts_text  # noqa: E402
+from storage.db import make_engine, migrate  # noqa: E402
+from storage.models import MetricTimerRow, Ticket  # noqa: E402
+from storage.uow import UnitOfWork  # noqa: E402
+from tests.support.postgres import PostgresCluster  # noqa: E402
 
 TEAM = "T0BENCH001"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

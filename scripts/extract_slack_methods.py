@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.emulator.spec import SHARED_SPEC, SHIPPED_METHODS, extract_methods, render_shipped  # noqa: E402
+from bot.sandbox.emulator.spec import SHARED_SPEC, SHIPPED_METHODS, extract_methods, render_shipped  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

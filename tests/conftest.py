@@ -2,7 +2,7 @@
 
 Databases (see docs/storage.md):
 
-- ``pg_cluster`` (session): a throwaway PostgreSQL cluster (``storage.testing.PostgresCluster``).
+- ``pg_cluster`` (session): a throwaway PostgreSQL cluster (``tests.support.postgres.PostgresCluster``).
   Skips the test when PostgreSQL cannot start, but **fails** when ``CI=true``.
 - ``db_backend``: ``"sqlite"`` or ``"postgresql"`` — tests using any fixture below run on both.
 - ``db_url``: a fresh, empty database (nothing migrated) for the current test.
@@ -24,8 +24,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, make_session_factory, migrate
-from storage.testing import PostgresCluster, PostgresUnavailable
 from storage.uow import UnitOfWork
+from tests.support.postgres import PostgresCluster, PostgresUnavailable
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 PG_TEMPLATE = "slabot_template"

@@ -1,5 +1,6 @@
-"""``slabot demo``: the whole product on a simulated Monday, no Slack account needed."""
+"""Kept import path of :mod:`bot.sandbox.demo` (``slabot demo``). Submodules (``bot.demo.runner``,
+``.script``, ``.play``, ``.transcript``) are the sandbox's own module objects."""
 
-#: pause between steps (wall seconds), so a person can read along (here, not in ``bot.demo.play``, so
-#: that ``slabot --help`` lists them without importing the demo's runner)
-SPEEDS = {"instant": 0.0, "fast": 0.15, "normal": 0.4, "slow": 1.5}
+from bot.sandbox.demo import SPEEDS
+
+__all__ = ["SPEEDS"]

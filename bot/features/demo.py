@@ -1,7 +1,7 @@
 """``slabot demo``: the whole product on a simulated Monday — no Slack account, no tokens, no network.
 
 The demo starts the real app wired to the Slack emulator, loads ``examples/contracts.yaml`` and
-plays the scripted day of :mod:`bot.demo.script`, printing the conversation channel by channel.
+plays the scripted day of :mod:`bot.sandbox.demo.script`, printing the conversation channel by channel.
 See docs/demo.md.
 """
 
@@ -16,7 +16,7 @@ DEFAULT_OUT_DIR = Path("slabot-demo")
 
 
 def add_cli(subparsers: Any) -> None:
-    from bot.demo import SPEEDS
+    from bot.sandbox.demo import SPEEDS
 
     demo = subparsers.add_parser(
         "demo",
@@ -52,8 +52,8 @@ def add_cli(subparsers: Any) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo.play import run_demo
-    from bot.demo.runner import DemoError
+    from bot.sandbox.demo.play import run_demo
+    from bot.sandbox.demo.runner import DemoError
 
     try:
         result = run_demo(out_dir=args.out_dir, transcript=args.transcript, speed=args.speed, out=sys.stdout)

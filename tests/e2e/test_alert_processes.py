@@ -40,8 +40,8 @@ from sla.contracts import load_contracts
 from sla.timers import alert_points
 from storage.db import make_engine, migrate
 from storage.models import Notification, NotificationState
-from storage.testing import PostgresCluster, free_port
 from storage.uow import UnitOfWork
+from tests.support.postgres import PostgresCluster, free_port
 
 pytestmark = pytest.mark.slow
 

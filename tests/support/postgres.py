@@ -1,4 +1,4 @@
-"""Development aid: a throwaway PostgreSQL cluster for the test suite and the benchmarks.
+"""A throwaway PostgreSQL cluster for the test suite and the benchmarks (not part of the installed package).
 
 Not used by slabot at run time. It finds the machine's PostgreSQL server binaries (``pg_config
 --bindir``, then ``/usr/lib/postgresql/*/bin``, then ``$PATH``), runs ``initdb`` in a temp dir and
