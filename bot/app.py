@@ -7,7 +7,6 @@ returns a :class:`Runtime`; ``create_app(settings, clock=...)`` returns just the
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -20,13 +19,16 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy import Engine, text
 
+import handlers
 from bot.clock import Clock, SystemClock
+from bot.runtime import Runtime
 from bot.services.answer_cache import AnswerCache
-from bot.services.intake import IntakeLog
+from bot.services.container import Services
 from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
 from bot.settings import Settings, load_contract_book
 from bot.web import HttpRequest, HttpResponse, WebApp
+from handlers.commands import command_table
 from sla.contracts import ContractBook
 from storage.db import is_sqlite, make_engine, migrate
 from storage.installations import make_installation_store, make_oauth_state_store
@@ -66,83 +68,6 @@ def slack_client(base_url: str, token: str | None, *, retries: int = 3) -> WebCl
             ConnectionErrorRetryHandler(max_retry_count=retries),
         ],
     )
-
-
-@dataclass
-class Services:
-    """Everything a listener may call: the use cases and what they share."""
-
-    settings: Settings
-    clock: Clock
-    book: ContractBook
-    uow: UnitOfWork
-    tickets: TicketService
-    people: AgentDirectory
-    client_for: Any  # Callable[[team_id], WebClient | None]
-    #: rendered ``/sla status`` answers for a few seconds, dropped when a ticket of the team changes
-    answers: AnswerCache[Any]
-    #: which client a channel belongs to, for a few seconds (``link_channel`` drops it at once)
-    channel_clients: AnswerCache[str | None]
-    hooks: list[Any] = field(default_factory=list)
-    #: deliveries of any source that changed no clock (bots, notices, unknown shapes), by reason
-    intake: IntakeLog = field(default_factory=IntakeLog)
-    extras: dict[str, Any] = field(default_factory=dict)  # services added by bot.features modules
-
-    def client_for_channel(self, team_id: str, channel_id: str) -> str | None:
-        return self.channel_clients.get_or_compute(
-            team_id, channel_id, lambda: self._client_for_channel(team_id, channel_id)
-        )
-
-    def _client_for_channel(self, team_id: str, channel_id: str) -> str | None:
-        with self.uow.begin(read_only=True) as tx:
-            linked = tx.channel_links.client_for_channel(team_id=team_id, channel_id=channel_id)
-        if linked is not None:
-            return linked
-        client = self.book.client_for_channel(channel_id)
-        return client.key if client else None
-
-    def link_channel(self, *, team_id: str, channel_id: str, client_key: str, actor: str | None) -> None:
-        now = self.clock.now()
-        with self.uow.begin() as tx:
-            tx.channel_links.link(
-                team_id=team_id, channel_id=channel_id, client_key=client_key, linked_by=actor, at=now
-            )
-            tx.audit.record(
-                team_id=team_id,
-                actor=actor,
-                action="channel.link",
-                target=channel_id,
-                after={"client": client_key},
-                at=now,
-            )
-        self.channel_clients.invalidate(team_id)
-        self.answers.invalidate(team_id)
-
-    def failed_alerts(self, team_id: str) -> list[str]:
-        from bot.services.notifier import failed_alerts
-
-        return [
-            f"{a.kind} for {a.ref} to <#{a.channel_id}>: {a.error} (after {a.attempts} attempts)"
-            for a in failed_alerts(self.uow, team_id)
-        ]
-
-    def after_change(self, team_id: str, result: Any) -> None:
-        """Called after a command or action changed something (live status message, App Home)."""
-        for hook in self.hooks:
-            try:
-                hook(team_id, result)
-            except Exception:
-                log.exception("after-change hook failed")
-
-
-@dataclass
-class Runtime:
-    settings: Settings
-    clock: Clock
-    engine: Engine
-    services: Services
-    app: App
-    web: WebApp
 
 
 def bootstrap(
@@ -209,6 +134,7 @@ def bootstrap(
         client_for=client_for,
         answers=AnswerCache(clock),
         channel_clients=AnswerCache(clock),
+        commands=command_table(),
     )
     tickets.after_commit.append(lambda change: services.answers.invalidate(change.team_id))
 
@@ -216,8 +142,6 @@ def bootstrap(
     def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
         logger.exception("listener failed for %s", (body or {}).get("type", "request"))
         return BoltResponse(status=500, body="")
-
-    import handlers
 
     handlers.register(app, services)
 

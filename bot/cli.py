@@ -113,30 +113,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _alert_workers(runtime: Any) -> tuple[Any, Any]:
-    from bot.scheduler import alert_workers
+    from bot.scheduler import runtime_workers  # APScheduler: imported when used (`slabot --help`)
 
-    services = runtime.services
-    return alert_workers(
-        settings=runtime.settings,
-        uow=services.uow,
-        book=services.book,
-        tickets=services.tickets,
-        clock=runtime.clock,
-        clients=_notifier_clients(runtime),
-    )
+    return runtime_workers(runtime)
 
 
 def _notifier_clients(runtime: Any) -> Any:
-    """The notifier's WebClients have no retry handlers: the outbox retries (a blind retry could double-post)."""
-    from bot.services.notifier import notifier_web_client
+    from bot.scheduler import notifier_clients
 
-    def client_for(team_id: str) -> Any:
-        client = runtime.services.client_for(team_id)
-        if client is None or not client.token:
-            return None
-        return notifier_web_client(client.token, base_url=runtime.settings.slack_api_url)
-
-    return client_for
+    return notifier_clients(runtime)
 
 
 def _start_scheduler(runtime: Any) -> Any | None:

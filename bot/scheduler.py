@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -48,12 +48,15 @@ from sqlalchemy.engine import make_url
 
 from bot.clock import Clock, SystemClock
 from bot.services.alerts import Sweeper
-from bot.services.notifier import Notifier
+from bot.services.notifier import Notifier, notifier_web_client
 from bot.services.tickets import TicketService
 from bot.settings import Settings
 from sla.contracts import ContractBook
 from storage.db import normalise_url
 from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,7 @@ def alert_workers(
     clock: Clock,
     clients: Callable[[str], WebClient],
     worker_id: str | None = None,
+    observers: Sequence[Callable[[Any], None]] = (),
 ) -> tuple[Sweeper, Notifier]:
     """The sweeper and the notifier of one process, configured from ``settings``."""
     worker_id = worker_id or default_worker_id()
@@ -106,11 +110,39 @@ def alert_workers(
         worker_id=worker_id,
         lease=lease,
         sweep_interval=interval,
+        observers=observers,
     )
     notifier = Notifier(
         uow=uow, book=book, tickets=tickets, clients=clients, clock=clock, worker_id=worker_id, lease=lease
     )
     return sweeper, notifier
+
+
+def runtime_workers(runtime: Runtime) -> tuple[Sweeper, Notifier]:
+    """The sweeper and the notifier of one runtime: its services, its Slack clients, its sweep observers
+    (``slabot run``/``worker``, ``POST /tasks/sweep``)."""
+    services = runtime.services
+    return alert_workers(
+        settings=runtime.settings,
+        uow=services.uow,
+        book=services.book,
+        tickets=services.tickets,
+        clock=runtime.clock,
+        clients=notifier_clients(runtime),
+        observers=runtime.sweep_observers,
+    )
+
+
+def notifier_clients(runtime: Runtime) -> Callable[[str], WebClient | None]:
+    """The notifier's WebClients have no retry handlers: the outbox retries (a blind retry could double-post)."""
+
+    def client_for(team_id: str) -> WebClient | None:
+        client = runtime.services.client_for(team_id)
+        if client is None or not client.token:
+            return None
+        return notifier_web_client(client.token, base_url=runtime.settings.slack_api_url)
+
+    return client_for
 
 
 def build_scheduler(

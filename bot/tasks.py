@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from bot.web import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
-    from bot.app import Runtime
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,9 @@ def install(runtime: Runtime, *, trust_cron_header: bool | None = None) -> None:
             return HttpResponse.json(401, {"ok": False, "error": "not_authorised"})
         with lock:
             if not workers:
-                from bot.cli import _alert_workers
+                from bot.scheduler import runtime_workers  # APScheduler: only once a cron calls
 
-                workers.extend(_alert_workers(runtime))
+                workers.extend(runtime_workers(runtime))
         sweeper, notifier = workers
         swept = sweeper.run_once()
         delivered = notifier.run_once()

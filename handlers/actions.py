@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from handlers.blocks.limits import truncate_text
 from handlers.commands import Caller, answer, queue_notes
 from handlers.ids import ActionId, InvalidValue, TicketAction
+from handlers.workspace import team_of
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 _COMMAND_OF = {
     ActionId.TAKE_IT: "take {ref}",
@@ -28,8 +29,8 @@ _COMMAND_OF = {
 }
 
 
-def caller_of(services: Services, body: dict[str, Any]) -> Caller:
-    team_id = (body.get("team") or {}).get("id") or body.get("team_id") or ""
+def caller_of(services: Services, body: dict[str, Any], context: BoltContext) -> Caller:
+    team_id = team_of(context)
     user_id = (body.get("user") or {}).get("id") or ""
     channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     return Caller(team_id, user_id, channel_id, services.people.is_agent(team_id, user_id))
@@ -47,9 +48,11 @@ def tell(client: WebClient, caller: Caller, text: str, blocks: list[Any]) -> Non
 
 
 def register(app: App, services: Services) -> None:
-    def on_ticket_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def on_ticket_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
         ack()
-        caller = caller_of(services, body)
+        caller = caller_of(services, body, context)
         try:
             ref = TicketAction.decode(action.get("value")).ticket_ref
         except InvalidValue:

@@ -14,11 +14,12 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 
 from bot import grammar as g
@@ -29,11 +30,12 @@ from handlers.blocks.help import help_message, usage_error_message
 from handlers.blocks.limits import escape, truncate_text, unformat
 from handlers.blocks.status import explain_message, status_message, status_text, ticket_detail
 from handlers.blocks.tickets import Change, change_note
+from handlers.workspace import team_of
 from sla.contracts import render_contract_plain
 from sla.metrics import EventKind
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import CommandHandler, Services
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,7 @@ def answer(services: Services, caller: Caller, text: str) -> Answer:
     command = g.parse(text or "", clients=list(services.book.clients))
     if isinstance(command, g.UsageError):
         return Answer(text=escape(command.text), blocks=usage_error_message(command))
-    handler = _HANDLERS.get(type(command))
+    handler = services.commands.get(type(command))
     if handler is None:
         name = type(command).__name__.lower()
         return _plain(
@@ -403,27 +405,31 @@ def _require_client(services: Services, key: str) -> str:
         raise TicketError(str(exc.args[0])) from None
 
 
-_HANDLERS: dict[type, Callable[[Services, Caller, Any], Answer]] = {
-    g.Help: _help,
-    g.Status: _status,
-    g.Explain: _explain,
-    g.Contract: _contract,
-    g.Start: _start,
-    g.Reply: _event(EventKind.AGENT_MESSAGE, Change.REPLIED, "answer"),
-    g.Pause: _event(EventKind.STATUS, Change.PAUSED, "pause"),
-    g.Resume: _event(EventKind.STATUS, Change.RESUMED, "resume"),
-    g.Priority: _event(EventKind.PRIORITY, Change.PRIORITY, "re-prioritise"),
-    g.Resolve: _event(EventKind.RESOLVED, Change.RESOLVED, "resolve"),
-    g.Reopen: _event(EventKind.REOPENED, Change.REOPENED, "reopen"),
-    g.Assign: _assign,
-    g.Link: _link,
-    g.Admin: _admin,
-}
+#: the core ``/sla`` subcommands (read-only); each app instance starts its own table from these and
+#: its features add theirs (``services.commands[g.Review] = ...`` in their ``install``)
+BASE_COMMANDS: Mapping[type, CommandHandler] = MappingProxyType(
+    {
+        g.Help: _help,
+        g.Status: _status,
+        g.Explain: _explain,
+        g.Contract: _contract,
+        g.Start: _start,
+        g.Reply: _event(EventKind.AGENT_MESSAGE, Change.REPLIED, "answer"),
+        g.Pause: _event(EventKind.STATUS, Change.PAUSED, "pause"),
+        g.Resume: _event(EventKind.STATUS, Change.RESUMED, "resume"),
+        g.Priority: _event(EventKind.PRIORITY, Change.PRIORITY, "re-prioritise"),
+        g.Resolve: _event(EventKind.RESOLVED, Change.RESOLVED, "resolve"),
+        g.Reopen: _event(EventKind.REOPENED, Change.REOPENED, "reopen"),
+        g.Assign: _assign,
+        g.Link: _link,
+        g.Admin: _admin,
+    }
+)
 
 
-def register_extra(command_type: type, handler: Callable[[Services, Caller, Any], Answer]) -> None:
-    """Features (reports, feedback, incidents) add their ``/sla`` subcommands here."""
-    _HANDLERS[command_type] = handler
+def command_table() -> dict[type, CommandHandler]:
+    """A fresh ``/sla`` command table for one app instance (``Services.commands``)."""
+    return dict(BASE_COMMANDS)
 
 
 # ---- the Bolt listener ---------------------------------------------------------------------------
@@ -509,9 +515,6 @@ class _OneAck:
         return True
 
 
-_deadlines = AckDeadline()
-
-
 def queue_notes(services: Services, team_id: str, notes: list[ThreadNote]) -> None:
     """Hand the change notes to the outbox (kind ``message``): delivered by the notifier with retries,
     once per key, so a Slack outage loses none. The change itself is already stored."""
@@ -538,11 +541,15 @@ def _note_key(team_id: str, note: ThreadNote) -> str:
 
 
 def register(app: App, services: Services) -> None:
+    deadlines = AckDeadline()  # this app's: its thread starts with the first /sla
+
     @app.command("/sla")
-    def on_sla(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_sla(
+        ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
         once = _OneAck(ack)
-        token = _deadlines.at(ACK_BUDGET_SECONDS, once.placeholder)
-        team_id = body.get("team_id") or ""
+        token = deadlines.at(ACK_BUDGET_SECONDS, once.placeholder)
+        team_id = team_of(context)
         try:
             caller = Caller(
                 team_id=team_id,
@@ -554,7 +561,7 @@ def register(app: App, services: Services) -> None:
         except Exception:  # a bug, not a user's mistake: a short apology instead of Slack's timeout
             log.exception("/sla %r failed", body.get("text"))
             result = _plain(SORRY_TEXT)
-        _deadlines.cancel(token)
+        deadlines.cancel(token)
         if not once.answer(result):
             respond(
                 text=truncate_text(result.text, 3000),
@@ -566,4 +573,13 @@ def register(app: App, services: Services) -> None:
         services.after_change(team_id, result)
 
 
-__all__ = ["Answer", "Caller", "ThreadNote", "answer", "context", "register", "register_extra"]
+__all__ = [
+    "BASE_COMMANDS",
+    "Answer",
+    "Caller",
+    "ThreadNote",
+    "answer",
+    "command_table",
+    "context",
+    "register",
+]

@@ -19,7 +19,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services.tickets import TicketError
@@ -27,10 +27,11 @@ from handlers.blocks.limits import unformat
 from handlers.blocks.tickets import Change, change_note
 from handlers.commands import ThreadNote, queue_notes
 from handlers.message_shapes import classify_message
+from handlers.workspace import team_of
 from sla.metrics import EventKind
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +136,12 @@ def on_reaction(services: Services, team_id: str, event: dict[str, Any], client:
 
 def register(app: App, services: Services) -> None:
     @app.event("message")
-    def message(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        on_message(services, body.get("team_id") or "", event, client)
+    def message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        on_message(services, team_of(context), event, client)
 
     @app.event("reaction_added")
-    def reaction(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        on_reaction(services, body.get("team_id") or "", event, client)
+    def reaction(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+        on_reaction(services, team_of(context), event, client)
 
     @app.event("reaction_removed")
     def reaction_removed() -> None:  # acknowledged, nothing to do

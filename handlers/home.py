@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services.home_refresh import HomeRefresher
 from handlers.blocks.home import home_view
 from handlers.ids import ActionId
+from handlers.workspace import team_of
 from sla.durations import format_duration
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 
 def build_home(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
@@ -58,21 +59,16 @@ def register(app: App, services: Services) -> None:
 
     refresher = HomeRefresher(publish, debounce=services.settings.home_refresh_seconds)
     services.tickets.after_commit.append(refresher.changed)
-    services.extras["home_refresher"] = refresher
+    services.home_refresher = refresher
 
     @app.event("app_home_opened")
-    def on_home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+    def on_home(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         if event.get("tab", "home") == "home":
-            team_id = body.get("team_id") or ""
+            team_id = team_of(context)
             publish_home(services, client, team_id, event["user"])
             refresher.opened(team_id, event["user"])
 
     @app.action(ActionId.HOME_REFRESH.value)
-    def on_refresh(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_refresh(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        publish_home(
-            services,
-            client,
-            (body.get("team") or {}).get("id") or "",
-            (body.get("user") or {}).get("id") or "",
-        )
+        publish_home(services, client, team_of(context), (body.get("user") or {}).get("id") or "")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import grammar as g
@@ -19,26 +19,27 @@ from handlers.blocks.limits import escape
 from handlers.blocks.surveys import feedback_report, feedback_titles, read_comment
 from handlers.commands import Answer, Caller
 from handlers.ids import ActionId, BlockId, CallbackId, pattern
+from handlers.workspace import team_of
 from sla.periods import Period, PeriodError
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 DEFAULT_DAYS = 30
 
 
-def _click(body: dict[str, Any]) -> dict[str, str]:
+def _click(body: dict[str, Any], context: BoltContext) -> dict[str, str]:
     container = body.get("container") or {}
     return {
-        "team_id": (body.get("team") or {}).get("id") or "",
+        "team_id": team_of(context),
         "user_id": (body.get("user") or {}).get("id") or "",
         "channel_id": container.get("channel_id") or (body.get("channel") or {}).get("id") or "",
         "message_ts": container.get("message_ts") or (body.get("message") or {}).get("ts") or "",
     }
 
 
-def _show(client: WebClient, body: dict[str, Any], reply: Reply) -> None:
-    where = _click(body)
+def _show(client: WebClient, body: dict[str, Any], context: BoltContext, reply: Reply) -> None:
+    where = _click(body, context)
     if reply.view is not None:
         client.views_open(trigger_id=body["trigger_id"], view=reply.view)
     elif reply.update is not None and reply.channel_id and reply.ts:
@@ -65,9 +66,11 @@ def register(app: App, surveys: SurveyService) -> None:
 def _on_click(use_case: Callable[..., Reply]) -> Callable[..., None]:
     """A button listener: ack, then ``use_case`` on the click, its reply shown."""
 
-    def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def on_click(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
         ack()
-        _show(client, body, use_case(**_click(body), value=action.get("value")))
+        _show(client, body, context, use_case(**_click(body, context), value=action.get("value")))
 
     return on_click
 
@@ -75,8 +78,10 @@ def _on_click(use_case: Callable[..., Reply]) -> Callable[..., None]:
 def _on_submit(check: Callable[..., str | None], submit: Callable[..., Reply]) -> Callable[..., None]:
     """A comment modal's listener: ``check`` before the ack (Slack's 3 s), ``submit`` after it."""
 
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        submitted = _submission(body, view)
+    def on_submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        submitted = _submission(body, view, context)
         error = check(**submitted)  # quick, before Slack's 3 s are up
         if error:
             ack(response_action="errors", errors={BlockId.COMMENT.value: error})
@@ -89,9 +94,9 @@ def _on_submit(check: Callable[..., str | None], submit: Callable[..., Reply]) -
     return on_submit
 
 
-def _submission(body: dict[str, Any], view: dict[str, Any]) -> dict[str, Any]:
+def _submission(body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> dict[str, Any]:
     return {
-        "team_id": (body.get("team") or {}).get("id") or "",
+        "team_id": team_of(context),
         "user_id": (body.get("user") or {}).get("id") or "",
         "metadata": view.get("private_metadata"),
         "comment": read_comment((view.get("state") or {}).get("values") or {}),
@@ -102,7 +107,8 @@ def feedback_command(services: Services, caller: Caller, command: g.Feedback) ->
     """``/sla feedback [client] [period]`` (agents only: figures across the client's people)."""
     if not caller.is_agent:
         return Answer(text="Only support agents can see feedback figures.")
-    surveys: SurveyService = services.extras["feedback"]
+    surveys = services.feedback
+    assert surveys is not None, "the feedback feature registers /sla feedback"
     client_key = command.client
     if client_key is None and caller.channel_id:
         client_key = services.client_for_channel(caller.team_id, caller.channel_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from handlers.blocks.limits import unformat
@@ -18,16 +18,17 @@ from handlers.blocks.tickets import (
 )
 from handlers.commands import ThreadNote, queue_notes
 from handlers.ids import CallbackId
+from handlers.workspace import team_of
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services.container import Services
 
 
 def register(app: App, services: Services) -> None:
     @app.shortcut(CallbackId.TRACK_SHORTCUT.value)
-    def on_track(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_track(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         ack()
-        team_id = (body.get("team") or {}).get("id") or ""
+        team_id = team_of(context)
         user_id = (body.get("user") or {}).get("id") or ""
         channel_id = (body.get("channel") or {}).get("id")
         message = body.get("message") or {}
@@ -54,8 +55,10 @@ def register(app: App, services: Services) -> None:
         )
 
     @app.view(CallbackId.START_MODAL.value)
-    def on_start(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        team_id = (body.get("team") or {}).get("id") or ""
+    def on_start(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        team_id = team_of(context)
         user_id = (body.get("user") or {}).get("id") or ""
         result = read_start_submission(
             view.get("state", {}).get("values", {}),

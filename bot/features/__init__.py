@@ -3,11 +3,11 @@ joins the app without editing the composition root.
 
 Every module in this package may define any of:
 
-- ``install(runtime: bot.app.Runtime) -> None`` — called once at the end of ``bootstrap()``:
-  register ``/sla`` subcommands (``handlers.commands.register_extra``), Bolt listeners
+- ``install(runtime: bot.runtime.Runtime) -> None`` — called once at the end of ``bootstrap()``:
+  register ``/sla`` subcommands (``runtime.services.commands[g.X] = handler``), Bolt listeners
   (``runtime.app``), web routes (``runtime.web.route(...)``) and after-change hooks
   (``runtime.services.hooks``). Services a feature offers to others go into
-  ``runtime.services.extras[name]``.
+  their typed field of :class:`bot.services.container.Services` (``services.reports``, ...).
 - ``add_cli(subparsers) -> None`` — add ``slabot`` subcommands to the CLI's argparse subparsers.
 - ``jobs(runtime) -> list[bot.scheduler.ScheduledJob]`` — cron-style jobs for the scheduler
   (each idempotent per period: several processes may run them on PostgreSQL).
@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.app import Runtime
+    from bot.runtime import Runtime
     from bot.scheduler import ScheduledJob
 
 

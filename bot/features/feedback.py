@@ -2,8 +2,8 @@
 
 ``install`` creates the :class:`~bot.services.surveys.SurveyService`, hooks it into every ticket
 change (``TicketService.listeners``), registers the Slack listeners and ``/sla feedback``, and
-offers the figures to other features as ``runtime.services.extras["feedback"]``:
-``extras["feedback"](team_id, client_key | None, period) -> sla.feedback.FeedbackFigures``.
+offers the figures to other features as ``runtime.services.feedback`` (also ``extras["feedback"]``):
+``services.feedback(team_id, client_key | None, period) -> sla.feedback.FeedbackFigures``.
 
 ``jobs`` adds the periodic work (each run is idempotent, so any number of processes may run it):
 reminders and closing expired surveys every few minutes, and the NPS question hourly (sent once per
@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used, so that `slabot --help` stays fast
-    from bot.app import Runtime
+    from bot.runtime import Runtime
     from bot.scheduler import ScheduledJob
     from bot.services.surveys import SurveyService
 
@@ -29,7 +29,7 @@ NPS_JOB_MINUTES = 60
 def install(runtime: Runtime) -> None:
     from bot import grammar as g
     from bot.services.surveys import SurveyService
-    from handlers import commands, surveys
+    from handlers import surveys
 
     services = runtime.services
     service = SurveyService(
@@ -40,13 +40,16 @@ def install(runtime: Runtime) -> None:
         is_agent=services.people.is_agent,
     )
     services.tickets.listeners.append(service.on_change)
-    services.extras[NAME] = service
+    services.feedback = service
     surveys.register(runtime.app, service)
-    commands.register_extra(g.Feedback, surveys.feedback_command)
+    services.commands[g.Feedback] = surveys.feedback_command
 
 
 def service_of(runtime: Runtime) -> SurveyService:
-    return runtime.services.extras[NAME]
+    service = runtime.services.feedback
+    if service is None:
+        raise LookupError("the feedback feature is not installed")
+    return service
 
 
 def run_survey_jobs(service: SurveyService) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """Uptime and service credits: ``/sla incident …``, ``POST /webhooks/alertmanager`` and ``slabot uptime``.
 
-``install`` puts :class:`bot.services.incidents.UptimeService` in ``runtime.services.extras["uptime"]``
+``install`` puts :class:`bot.services.incidents.UptimeService` in ``runtime.services.uptime``
 for the report and review features (uptime per client and period, credits per month).
 """
 
@@ -17,7 +17,8 @@ from urllib.parse import parse_qs
 
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, ...), so that `slabot --help` stays fast
     from bot import grammar as g
-    from bot.app import Runtime, Services
+    from bot.runtime import Runtime
+    from bot.services.container import Services
     from bot.services.incidents import UptimeService
     from bot.settings import Settings
     from bot.web import HttpRequest, HttpResponse
@@ -34,7 +35,6 @@ def install(runtime: Runtime) -> None:
     from bot import grammar as g
     from bot.services.incidents import UptimeService
     from handlers.blocks import incidents as blocks
-    from handlers.commands import register_extra
 
     service = UptimeService(
         uow=runtime.services.uow,
@@ -42,8 +42,8 @@ def install(runtime: Runtime) -> None:
         clock=runtime.clock,
         notice=blocks.incident_notice,
     )
-    runtime.services.extras[EXTRA_NAME] = service
-    register_extra(g.Incident, incident_command)
+    runtime.services.uptime = service
+    runtime.services.commands[g.Incident] = incident_command
     runtime.web.route("POST", WEBHOOK_PATH, alertmanager_webhook(service, runtime.settings))
 
 
@@ -61,7 +61,8 @@ def incident_command(services: Services, caller: Caller, command: g.Incident) ->
     from handlers.blocks import incidents as blocks
 
     """``/sla incident start|resolve|maintenance|list|credits`` — agents only; errors are messages."""
-    uptime: UptimeService = services.extras[EXTRA_NAME]
+    uptime = services.uptime
+    assert uptime is not None, "the incidents feature registers /sla incident"
     if not caller.is_agent:
         return _answer(
             blocks.plain_message("Only support agents can record incidents or see uptime and credits.")

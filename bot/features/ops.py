@@ -1,7 +1,7 @@
 """Operations: ``GET /metrics`` in the Prometheus text format (docs/operations.md).
 
 The gauges are aggregate queries run at scrape time; the sweep duration is observed through
-``bot.services.alerts.SWEEP_OBSERVERS`` in the process that runs the scheduler.
+the runtime's sweep observers (``Runtime.sweep_observers``) in the process that runs the scheduler.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # bot.web (Bolt) is imported where used, so that `slabot --help` stays fast
-    from bot.app import Runtime
+    from bot.runtime import Runtime
     from bot.web import HttpRequest
 
 log = logging.getLogger(__name__)
@@ -18,12 +18,9 @@ log = logging.getLogger(__name__)
 
 def install(runtime: Runtime) -> None:
     from bot.ops import metrics
-    from bot.services import alerts
     from bot.web import HttpResponse
 
-    observers = getattr(alerts, "SWEEP_OBSERVERS", None)
-    if observers is not None and metrics.observe_sweep not in observers:
-        observers.append(metrics.observe_sweep)
+    runtime.sweep_observers.append(metrics.observe_sweep)
     registry = metrics.registry_for(runtime.services.uow, runtime.clock, runtime.services.intake)
 
     def scrape(request: HttpRequest) -> HttpResponse:

@@ -3,7 +3,7 @@
 - ``install``: the ``/sla report`` handler (agents only). It answers at once ("building…"); the
   report is built and posted after the ack by an after-change hook, in a thread of its own, so
   the 3-second ack never waits for SQL, matplotlib or Slack. The report service is offered to
-  other features as ``services.extras["reports"]``.
+  other features as ``services.reports``.
 - ``jobs``: the weekly summary (checked every ``SLABOT_BURN_CHECK_SECONDS``, posted once per
   workspace and week at ``SLABOT_SUMMARY_DAY``/``SLABOT_SUMMARY_TIME`` in ``SLABOT_SUMMARY_TZ``
   to ``SLABOT_SUMMARY_CHANNEL``) and the burn-rate check.
@@ -15,16 +15,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, matplotlib...), so that `slabot --help` stays fast
     from bot import grammar as g
-    from bot.app import Runtime, Services
     from bot.reports.delivery import OnDemand
+    from bot.runtime import Runtime
     from bot.scheduler import ScheduledJob
+    from bot.services.container import Services
     from bot.services.reports import ReportService
     from handlers.commands import Answer, Caller
 
@@ -38,7 +38,7 @@ BURN_JOB_ID = "slabot.reports.burn"
 def report_service(services: Services) -> ReportService:
     from bot.services.reports import ReportService
 
-    existing = services.extras.get(REPORTS)
+    existing = services.reports
     if isinstance(existing, ReportService):
         return existing
     service = ReportService(
@@ -48,26 +48,8 @@ def report_service(services: Services) -> ReportService:
         extras=services.extras,
         default_tz=services.settings.summary_tz,
     )
-    services.extras[REPORTS] = service
+    services.reports = service
     return service
-
-
-@dataclass
-class PendingReports:
-    """Reports being built after their ack (tests join them; nothing else waits for them)."""
-
-    threads: list[threading.Thread] = field(default_factory=list)
-
-    def start(self, target: Any, *args: Any) -> threading.Thread:
-        thread = threading.Thread(target=target, args=args, name="slabot-report", daemon=True)
-        self.threads = [t for t in self.threads if t.is_alive()]
-        self.threads.append(thread)
-        thread.start()
-        return thread
-
-    def join(self, timeout: float = 30.0) -> None:
-        for thread in list(self.threads):
-            thread.join(timeout)
 
 
 @cache
@@ -125,13 +107,12 @@ def _report(services: Services, caller: Caller, command: g.Report) -> Answer:
 
 def install(runtime: Runtime) -> None:
     from bot import grammar as g
-    from bot.reports.delivery import deliver_on_demand
-    from handlers.commands import register_extra
+    from bot.reports.delivery import PendingReports, deliver_on_demand
 
     services = runtime.services
     service = report_service(services)
     pending = PendingReports()
-    services.extras["reports.pending"] = pending
+    services.reports_pending = pending
 
     def after_ack(team_id: str, result: Any) -> None:
         if not isinstance(result, report_answer_type()) or result.report_job is None:
@@ -144,7 +125,7 @@ def install(runtime: Runtime) -> None:
         pending.start(deliver_on_demand, service, client, job)
 
     services.hooks.append(after_ack)
-    register_extra(g.Report, _report)
+    services.commands[g.Report] = _report
 
 
 def jobs(runtime: Runtime) -> list[ScheduledJob]:

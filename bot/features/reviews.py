@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where used (Bolt, pydantic, SQL...), so that `slabot --help` stays fast
     from bot import grammar as g
-    from bot.app import Runtime, Services
+    from bot.runtime import Runtime
     from bot.scheduler import ScheduledJob
+    from bot.services.container import Services
     from bot.services.reviews import ReviewResult, ReviewService
     from handlers.commands import Answer, Caller
 
@@ -29,7 +30,7 @@ REMINDER_EVERY_MINUTES = 15
 def service_of(services: Services) -> ReviewService:
     from bot.services.reviews import ReviewService
 
-    svc = services.extras.get(NAME)
+    svc = services.reviews
     if svc is None:
         svc = ReviewService(
             uow=services.uow,
@@ -39,11 +40,16 @@ def service_of(services: Services) -> ReviewService:
             admins=services.settings.admins,
             extras=services.extras,
         )
-        services.extras[NAME] = svc
+        services.reviews = svc
     return svc
 
 
 # ---- /sla review -----------------------------------------------------------------------------------
+
+
+def review_command(services: Services, caller: Caller, command: g.Review) -> Answer:
+    """``/sla review``: answered by the review service of the app instance that received it."""
+    return review_answer(service_of(services), caller, command)
 
 
 def review_answer(svc: ReviewService, caller: Caller, command: g.Review) -> Answer:
@@ -111,9 +117,9 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
         tell(client, caller, escape(text), blocks or [section(escape(text))])
 
     @app.action(ActionId.REVIEW_PROPOSE.value)
-    def on_propose(ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
+    def on_propose(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
         ack()
-        caller = caller_of(services, body)
+        caller = caller_of(services, body, context)
         try:
             value = ReviewPropose.decode(action.get("value"))
             view = svc.propose(
@@ -133,9 +139,9 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
         reply(client, caller, _draft_text(view), draft_message(view, decidable=svc.is_admin(caller.user_id)))
 
     @app.action(ActionId.REVIEW_APPROVE.value)
-    def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
+    def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
         ack()
-        caller = caller_of(services, body)
+        caller = caller_of(services, body, context)
         try:
             view = svc.approve(
                 team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
@@ -149,9 +155,9 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
         reply(client, caller, approved_text(view), approved_message(view))
 
     @app.action(ActionId.REVIEW_REJECT.value)
-    def on_discard(ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
+    def on_discard(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
         ack()
-        caller = caller_of(services, body)
+        caller = caller_of(services, body, context)
         try:
             view = svc.discard(
                 team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
@@ -189,11 +195,10 @@ def _draft_text(view: Any) -> str:
 
 def install(runtime: Runtime) -> None:
     from bot import grammar as g
-    from handlers.commands import register_extra
 
     services = runtime.services
     svc = service_of(services)
-    register_extra(g.Review, lambda _services, caller, command: review_answer(svc, caller, command))
+    services.commands[g.Review] = review_command
     register_buttons(runtime.app, services, svc)
 
 

@@ -2,7 +2,7 @@
 
 - ``install``: ``POST /webhooks/tickets``, ``POST /webhooks/zendesk``, ``POST /webhooks/jira``
   (secrets from ``SLABOT_WEBHOOK_SECRETS``; tickets go to ``SLABOT_TEAM_ID`` or the database's
-  only workspace). The ingest is offered to other features as ``services.extras["sources"]``.
+  only workspace). The ingest is offered to other features as ``services.sources``.
 - ``add_cli``: ``slabot import EVENTS.csv [--batch 1000] [--source import] [--progress]``.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.app import Runtime
+    from bot.runtime import Runtime
 
 SOURCES = "sources"
 
@@ -45,7 +45,7 @@ def install(runtime: Runtime) -> None:
         clock=runtime.clock,
         team=lambda: resolve_team(settings.team_id, services.uow),
     )
-    services.extras[SOURCES] = webhooks
+    services.sources = webhooks
     runtime.web.route("POST", "/webhooks/tickets", webhooks.tickets)
     runtime.web.route("POST", "/webhooks/zendesk", webhooks.zendesk)
     runtime.web.route("POST", "/webhooks/jira", webhooks.jira)

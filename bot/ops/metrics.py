@@ -68,7 +68,7 @@ def error_code(text: str) -> str:
 
 
 def observe_sweep(stats: Any) -> None:
-    """A sweep observer (``bot.services.alerts.SWEEP_OBSERVERS``): record duration and errors."""
+    """A sweep observer (``Runtime.sweep_observers``): record duration and errors."""
     SWEEP_SECONDS.observe(float(getattr(stats, "seconds", 0.0)))
     errors = int(getattr(stats, "errors", 0) or 0)
     if errors:

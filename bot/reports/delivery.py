@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -372,3 +373,21 @@ __all__ = [
     "summary_due",
     "upload_files",
 ]
+
+
+@dataclass
+class PendingReports:
+    """Reports being built after their ack (tests join them; nothing else waits for them)."""
+
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self, target: Any, *args: Any) -> threading.Thread:
+        thread = threading.Thread(target=target, args=args, name="slabot-report", daemon=True)
+        self.threads = [t for t in self.threads if t.is_alive()]
+        self.threads.append(thread)
+        thread.start()
+        return thread
+
+    def join(self, timeout: float = 30.0) -> None:
+        for thread in list(self.threads):
+            thread.join(timeout)

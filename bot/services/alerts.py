@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -147,7 +147,9 @@ class TicketFolds:
         return folded, version
 
 
-#: called with each finished sweep's :class:`SweepStats` (in this process); failures are logged.
+#: process-wide sweep observers, kept for code written against them: called with each finished sweep's
+#: :class:`SweepStats` of every sweeper in this process. The app's own observers belong to its runtime
+#: (``Runtime.sweep_observers``, given to the :class:`Sweeper` as ``observers``); failures are logged.
 SWEEP_OBSERVERS: list[Any] = []
 
 
@@ -206,6 +208,7 @@ class Sweeper:
         sweep_interval: timedelta = timedelta(seconds=10),
         late_slack: timedelta = timedelta(seconds=60),
         fold_cache_size: int = 2048,
+        observers: Sequence[Callable[[SweepStats], None]] = (),
     ) -> None:
         self.uow = uow
         self.book = book
@@ -217,6 +220,8 @@ class Sweeper:
         #: a point enqueued more than this after its instant is marked "late by N min".
         self.late_after = sweep_interval + late_slack
         self._folds = TicketFolds(tickets, size=fold_cache_size)
+        #: called with each finished sweep's stats (e.g. the /metrics histogram of this runtime)
+        self.observers = observers
 
     def run_once(self) -> SweepStats:
         stats = SweepStats()
@@ -248,7 +253,7 @@ class Sweeper:
             if len(claims) < self.batch:
                 break
         stats.seconds = time.perf_counter() - started
-        for observe in SWEEP_OBSERVERS:  # e.g. the /metrics histogram (bot.features.ops)
+        for observe in (*self.observers, *SWEEP_OBSERVERS):  # e.g. the /metrics histogram (bot.features.ops)
             try:
                 observe(stats)
             except Exception:

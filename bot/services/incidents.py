@@ -16,7 +16,7 @@ Every change is audited. Months are calendar months in the client's time zone (t
 ``timezone``, else its contract calendar's). The contract version of a month is the one in force
 at the month's first instant.
 
-Other features use :class:`UptimeService` through ``runtime.services.extras["uptime"]``.
+Other features use :class:`UptimeService` through ``runtime.services.uptime``.
 """
 
 from __future__ import annotations

@@ -89,7 +89,12 @@ def test_metrics_count_tickets_risk_breaches_outbox_and_sweeps(app: tuple[Runtim
             row.state, row.last_error = state, error
 
     sweeper = Sweeper(
-        uow=runtime.services.uow, book=runtime.services.book, tickets=tickets, clock=clock, worker_id="test"
+        uow=runtime.services.uow,
+        book=runtime.services.book,
+        tickets=tickets,
+        clock=clock,
+        worker_id="test",
+        observers=runtime.sweep_observers,  # the runtime's (bot.scheduler.runtime_workers wires them so)
     )
     sweeper.run_once()
 

@@ -227,14 +227,14 @@ def test_a_slow_answer_is_acked_at_once_and_sent_to_the_response_url(
 
     hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=hook.serve_forever, daemon=True).start()
-    slow_help = commands._HANDLERS[g.Help]
+    slow_help = harness.runtime.services.commands[g.Help]
 
     def slow(services, caller, command):  # type: ignore[no-untyped-def]
         time.sleep(0.6)
         return slow_help(services, caller, command)
 
     monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 0.1)
-    monkeypatch.setitem(commands._HANDLERS, g.Help, slow)
+    monkeypatch.setitem(harness.runtime.services.commands, g.Help, slow)
     try:
         started = time.monotonic()
         body = inbound.slash_command(

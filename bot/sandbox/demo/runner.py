@@ -177,8 +177,7 @@ class DemoWorld:
     def _start(self) -> None:
         from bot import features
         from bot.app import bootstrap
-        from bot.cli import _notifier_clients
-        from bot.scheduler import alert_workers
+        from bot.scheduler import alert_workers, notifier_clients
         from bot.settings import Settings
 
         self._tmp = tempfile.mkdtemp(prefix="slabot-demo-")
@@ -233,8 +232,9 @@ class DemoWorld:
             book=self.services.book,
             tickets=self.services.tickets,
             clock=self.clock,
-            clients=_notifier_clients(self.runtime),
+            clients=notifier_clients(self.runtime),
             worker_id="demo",
+            observers=self.runtime.sweep_observers,
         )
         self._jobs = {job.id: job for job in features.jobs_all(self.runtime)}
         # The first sentiment score loads its lexicons (seconds on a busy machine) and the survey

@@ -1,0 +1,166 @@
+"""``Services``: what one app instance offers its listeners, commands and jobs.
+
+``bot.app.bootstrap`` builds one per runtime; nothing here is shared between two runtimes in one
+process. The core use cases are always present; a feature installed by ``bootstrap`` sets its own
+typed field (``None`` until then). The ``/sla`` command table is the instance's too
+(``commands``: command type → handler), so two runtimes never answer for each other.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock
+from bot.services.answer_cache import AnswerCache
+from bot.services.intake import IntakeLog
+from bot.services.notifier import failed_alerts
+from bot.services.people import AgentDirectory
+from bot.services.tickets import TicketService
+from bot.settings import Settings
+from sla.contracts import ContractBook
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.reports.delivery import PendingReports
+    from bot.services.home_refresh import HomeRefresher
+    from bot.services.incidents import UptimeService
+    from bot.services.reports import ReportService
+    from bot.services.reviews import ReviewService
+    from bot.services.surveys import SurveyService
+    from bot.sources.webhooks import Webhooks
+
+log = logging.getLogger(__name__)
+
+#: ``(services, caller, command) -> Answer``: one ``/sla`` subcommand (``handlers.commands``)
+CommandHandler = Callable[["Services", Any, Any], Any]
+#: called after a command or action changed something: ``(team_id, result)``
+AfterChange = Callable[[str, Any], None]
+
+
+@dataclass
+class Services:
+    """Everything a listener may call: the use cases and what they share."""
+
+    settings: Settings
+    clock: Clock
+    book: ContractBook
+    uow: UnitOfWork
+    tickets: TicketService
+    people: AgentDirectory
+    #: ``team_id -> slack_sdk.WebClient | None`` (None: the workspace has no installation)
+    client_for: Callable[[str], Any]
+    #: rendered ``/sla status`` answers for a few seconds, dropped when a ticket of the team changes
+    answers: AnswerCache[Any]
+    #: which client a channel belongs to, for a few seconds (``link_channel`` drops it at once)
+    channel_clients: AnswerCache[str | None]
+    hooks: list[AfterChange] = field(default_factory=list)
+    #: deliveries of any source that changed no clock (bots, notices, unknown shapes), by reason
+    intake: IntakeLog = field(default_factory=IntakeLog)
+    #: this instance's ``/sla`` subcommands: grammar command type → handler
+    commands: dict[type, CommandHandler] = field(default_factory=dict)
+
+    # ---- features (set by their ``install`` in bootstrap; None when not installed) ----------------
+    #: App Home republishing (``handlers.home``)
+    home_refresher: HomeRefresher | None = None
+    #: CSAT/NPS surveys; called as ``feedback(team_id, client_key, period) -> FeedbackFigures``
+    feedback: SurveyService | None = None
+    #: incidents, uptime and credits
+    uptime: UptimeService | None = None
+    #: compliance reports
+    reports: ReportService | None = None
+    #: reports being built after their ack
+    reports_pending: PendingReports | None = None
+    #: SLA reviews and contract revisions
+    reviews: ReviewService | None = None
+    #: ticket sources (webhooks and import)
+    sources: Webhooks | None = None
+
+    @property
+    def extras(self) -> Mapping[str, Any]:
+        """The installed features by their documented names (``extras["feedback"]``, ``["uptime"]``,
+        ``["reports"]``, ``["reviews"]``, ``["sources"]``, ``["home_refresher"]``): a live, read-only
+        view of the typed fields, for code written against the earlier ``extras`` dict."""
+        return FeatureView(self)
+
+    def client_for_channel(self, team_id: str, channel_id: str) -> str | None:
+        return self.channel_clients.get_or_compute(
+            team_id, channel_id, lambda: self._client_for_channel(team_id, channel_id)
+        )
+
+    def _client_for_channel(self, team_id: str, channel_id: str) -> str | None:
+        with self.uow.begin(read_only=True) as tx:
+            linked = tx.channel_links.client_for_channel(team_id=team_id, channel_id=channel_id)
+        if linked is not None:
+            return linked
+        client = self.book.client_for_channel(channel_id)
+        return client.key if client else None
+
+    def link_channel(self, *, team_id: str, channel_id: str, client_key: str, actor: str | None) -> None:
+        now = self.clock.now()
+        with self.uow.begin() as tx:
+            tx.channel_links.link(
+                team_id=team_id, channel_id=channel_id, client_key=client_key, linked_by=actor, at=now
+            )
+            tx.audit.record(
+                team_id=team_id,
+                actor=actor,
+                action="channel.link",
+                target=channel_id,
+                after={"client": client_key},
+                at=now,
+            )
+        self.channel_clients.invalidate(team_id)
+        self.answers.invalidate(team_id)
+
+    def failed_alerts(self, team_id: str) -> list[str]:
+        return [
+            f"{a.kind} for {a.ref} to <#{a.channel_id}>: {a.error} (after {a.attempts} attempts)"
+            for a in failed_alerts(self.uow, team_id)
+        ]
+
+    def after_change(self, team_id: str, result: Any) -> None:
+        """Called after a command or action changed something (live status message, App Home)."""
+        for hook in self.hooks:
+            try:
+                hook(team_id, result)
+            except Exception:
+                log.exception("after-change hook failed")
+
+
+#: ``extras`` name → ``Services`` field
+FEATURE_FIELDS: Mapping[str, str] = {
+    "home_refresher": "home_refresher",
+    "feedback": "feedback",
+    "uptime": "uptime",
+    "reports": "reports",
+    "reports.pending": "reports_pending",
+    "reviews": "reviews",
+    "sources": "sources",
+}
+
+
+class FeatureView(Mapping[str, Any]):
+    """The installed features of one :class:`Services`, by name (read-only, always current)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def __getitem__(self, name: str) -> Any:
+        attribute = FEATURE_FIELDS.get(name)
+        value = getattr(self._services, attribute) if attribute else None
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (
+            name
+            for name, attribute in FEATURE_FIELDS.items()
+            if getattr(self._services, attribute) is not None
+        )
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
