@@ -33,6 +33,21 @@ def stored_external_ids(
     return found
 
 
+def ticket_ref_of_event(session: Session, *, team_id: str, source: str, external_id: str) -> str | None:
+    """The ``external_ref`` of the ticket that has the event ``external_id`` (None: no such event)."""
+    stmt = (
+        select(Ticket.external_ref)
+        .join(TicketEventRow, TicketEventRow.ticket_id == Ticket.id)
+        .where(
+            TicketEventRow.team_id == team_id,
+            TicketEventRow.source == source,
+            TicketEventRow.external_id == external_id,
+        )
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
 # --- bulk reads and writes for the batched import (bot.sources.ingest.TicketIngest.ingest_batch) ---
 
 

@@ -44,6 +44,7 @@ def install(runtime: Runtime) -> None:
         secrets=secrets,
         clock=runtime.clock,
         team=lambda: resolve_team(settings.team_id, services.uow),
+        intake=services.intake,
     )
     services.sources = webhooks
     runtime.web.route("POST", "/webhooks/tickets", webhooks.tickets)

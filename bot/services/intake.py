@@ -16,6 +16,8 @@ reason                meaning
 ``deleted``           a deletion
 ``hidden``            a message Slack marks ``hidden`` (never shown as a new message)
 ``internal_note``     a helpdesk comment the client does not see
+``other_event``       an event type or a change that moves no SLA clock (a Jira worklog, an
+                      assignee or summary change, a deleted issue)
 ``unknown_shape``     a shape no mapping understands (an undocumented subtype, an event type
                       that is not handled): logged as a warning so a new shape is noticed
 ``malformed``         a payload missing what every delivery of its kind has (no user, no ts)
@@ -46,6 +48,7 @@ REASONS = frozenset(
         "deleted",
         "hidden",
         "internal_note",
+        "other_event",
         "unknown_shape",
         "malformed",
         "unmapped_value",

@@ -31,9 +31,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.services.tickets import TicketError, TicketService, opened_audit, ticket_changes, timer_rows
-from bot.sources.schema import SourceEvent
+from bot.sources.schema import KnownTicket, SourceEvent
 from bot.sources.vocabulary import map_priority
-from bot.sources.zendesk import KnownTicket
 from sla.contracts import ContractVersion
 from sla.metrics import EventKind
 from sla.timers import EventError, TicketClock, TicketEvent
@@ -48,6 +47,7 @@ from storage.sources import (
     insert_tickets,
     replace_timers,
     stored_external_ids,
+    ticket_ref_of_event,
     tickets_by_external_ref,
     update_tickets,
 )
@@ -174,7 +174,26 @@ class TicketIngest:
                 priority=ticket.priority,
                 resolved=ticket.resolved_at is not None,
                 closed=ticket.closed_at is not None,
+                requester=ticket.requester,
+                client=ticket.client_key,
+                ticket_id=ticket_id,
             )
+
+    def known_by_event(self, *, team_id: str, source: str, event_id: str) -> KnownTicket | None:
+        """What slabot knows of the external ticket one of whose events had ``event_id`` (for a
+        delivery that names the ticket only through an earlier event, e.g. a Jira Server comment
+        that carries no issue: its issue id is in ``issue-<id>-created``)."""
+        with self.tickets.uow.begin(read_only=True) as tx:
+            ref = ticket_ref_of_event(
+                tx.session,
+                team_id=team_id,
+                source=self.kind.value,
+                external_id=self.external_id(source, event_id),
+            )
+        prefix = self.external_ref(source, "")
+        if ref is None or not ref.startswith(prefix):
+            return None
+        return self.known(team_id=team_id, source=source, ticket_id=ref[len(prefix) :])
 
     # ------------------------------------------------------------------ plan (dry run)
 
@@ -344,6 +363,7 @@ class TicketIngest:
                         title=event.title,
                         channel_id=event.channel_id or (client.channels[0] if client.channels else None),
                         thread_ts=event.thread_ts,
+                        requester=event.requester,
                         actor=event.actor,
                         at=event.at,
                         external_ref=self.external_ref(source, event.ticket_id),
@@ -454,7 +474,7 @@ class TicketIngest:
                     "source": self.kind.value,
                     "channel_id": first.channel_id or (client.channels[0] if client.channels else None),
                     "thread_ts": first.thread_ts,
-                    "requester": None,
+                    "requester": first.requester,
                     "assignee": None,
                     "priority": first.priority,
                     "status": "open",

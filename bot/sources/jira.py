@@ -1,48 +1,73 @@
-"""Jira Service Management: webhook payloads → slabot events.
+"""Jira (Cloud, Service Management, Server and Data Center): webhook deliveries → slabot events.
 
 Register a webhook (Jira settings → System → WebHooks) for *Issue created*, *Issue updated* and
 *Comment created*, with a secret, pointing at ``https://<slabot>/webhooks/jira?client=<key>``
-(``client`` may be left out when the project key, lower-cased, is a client key).
+(``client`` may be left out when the project key, lower-cased, is a client key). docs/sources.md has
+the table this module implements; in short:
 
-================================  =============================================================
-Jira                              slabot
-================================  =============================================================
-``jira:issue_created``            ``opened`` (priority from ``fields.priority.name``, title from
-                                  ``fields.summary``), then a ``status`` event if it starts paused
-``jira:issue_updated``, changelog ``status`` → ``resolved`` / ``closed`` / ``reopened`` (from a
-item ``status``                   resolved status back to an active one) / ``status`` (see
-                                  :mod:`bot.sources.vocabulary`)
-changelog item ``priority``       ``priority``
-``comment_created``               ``client_message`` when the author is a JSM customer
-                                  (``accountType: customer``) or the reporter, else
-                                  ``agent_message``; internal notes (``jsdPublic: false``) are ignored
-================================  =============================================================
+- **What happened** is read from ``webhookEvent``, ``issue_event_type_name`` (Server/Data Center
+  send comments as ``jira:issue_updated`` + ``issue_commented``) and the changelog. A delivery
+  that carries no ``issue`` (Server's ``comment_created``) is matched to the ticket through the
+  issue id in ``comment.self``.
+- **Who wrote a comment** never depends on one field a delivery may omit (Cloud's
+  ``comment_created`` has no ``fields.reporter``): an ``app`` account is a bot (ignored); a JSM
+  ``customer`` account, the issue's reporter, the requester slabot stored when the issue opened,
+  or a request participant is the **client**; anyone else is an **agent** when slabot knows who
+  the requester is; when nothing tells, the comment counts as the client's (a response is never
+  counted by mistake). Internal notes (``jsdPublic: false``) are ignored.
+- **Priorities and statuses** are read language-independently: the contract's ``sources.jira``
+  mapping (by ``priority.id`` / status id, or name), then the English words of
+  :mod:`bot.sources.vocabulary`, then Jira's default priority ids (1 Highest … 5 Lowest) and the
+  status category (``new``/``indeterminate`` → open, ``done`` → resolved). A value none of these
+  maps is reported (``unmapped_value``) and the rest of the delivery is still recorded.
 
-An update for an issue slabot has never seen opens it first from the issue's fields. Event ids:
-``issue-<id>-created``, ``changelog-<id>-<field>``, ``comment-<id>``: Jira's retries are no-ops.
+Event ids: ``issue-<id>-created``, ``changelog-<id>-<field>``, ``comment-<id>``: Jira's retries,
+and the two deliveries Jira sends for one comment (``comment_created`` and ``jira:issue_updated``),
+record it once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.sources.schema import PayloadError, SourceEvent
-from bot.sources.vocabulary import CLOSED, OPEN, RESOLVED, map_status
+from bot.sources.schema import Ignored, Intake, KnownTicket, PayloadError, SourceEvent
+from bot.sources.vocabulary import CLOSED, OPEN, RESOLVED, priority_word, status_word
 from sla.metrics import EventKind
 
-HANDLED = frozenset({"jira:issue_created", "jira:issue_updated", "comment_created"})
+ISSUE_EVENTS = frozenset({"jira:issue_created", "jira:issue_updated"})
+COMMENT_EVENTS = frozenset({"comment_created"})
+#: Server/Data Center ``issue_event_type_name`` values that are not a new comment
+_COMMENT_CHANGES = {"issue_comment_edited": "edited", "issue_comment_deleted": "deleted"}
+_OTHER_COMMENT_EVENTS = {"comment_updated": "edited", "comment_deleted": "deleted"}
+#: Jira's default priority ids (every new Jira site, Cloud and Data Center): 1 Highest … 5 Lowest
+DEFAULT_PRIORITY_IDS = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4}
+_CATEGORY = {"new": OPEN, "indeterminate": OPEN, "done": RESOLVED}
+_ISSUE_IN_URL = re.compile(r"/issue/(\d+)/comment/")
+
+
+@dataclass(frozen=True)
+class ValueMap:
+    """A contract's mapping of one source's values (``sources.<name>`` in the contract file):
+    ``priorities`` maps an id or a name to a contract priority, ``statuses`` an id or a name to
+    ``open``/``waiting_on_client``/``on_hold``/a contract status/``resolved``/``closed``."""
+
+    priorities: Mapping[str, str] = field(default_factory=dict)
+    statuses: Mapping[str, str] = field(default_factory=dict)
 
 
 def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _name(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("name") or value.get("value")
-    return str(value).strip() or None if value is not None else None
+def _str(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list | bool):
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -61,40 +86,129 @@ def _account(user: Any) -> str | None:
     return str(value)[:64] if value else None
 
 
-def jira_client(issue: dict[str, Any], query_client: str | None, clients: Collection[str]) -> str:
+def issue_ref(payload: Any) -> tuple[str | None, str | None]:
+    """(issue key, issue id) a delivery is about; the id alone when it carries no issue (a
+    Server ``comment_created``: the id is in ``comment.self``)."""
+    if not isinstance(payload, dict):
+        return None, None
+    issue = _obj(payload.get("issue"))
+    key, issue_id = _str(issue.get("key")), _str(issue.get("id"))
+    if key or issue_id:
+        return key or issue_id, issue_id
+    match = _ISSUE_IN_URL.search(str(_obj(payload.get("comment")).get("self") or ""))
+    return None, match.group(1) if match else None
+
+
+def project_client(payload: Any, query_client: str | None, clients: Collection[str]) -> str | None:
+    """``?client=`` on the URL, else the project key lower-cased when it is a client key."""
     if query_client:
         return query_client
-    project = _obj(_obj(issue.get("fields")).get("project")).get("key")
+    fields = _obj(_obj(_obj(payload).get("issue")).get("fields"))
+    project = _obj(fields.get("project")).get("key")
     if isinstance(project, str) and project.lower() in clients:
         return project.lower()
-    raise PayloadError(
-        [
-            f"client: cannot tell the client of {issue.get('key') or 'this issue'}: add ?client=<key> to the "
-            "webhook URL (or name a client after the project key)"
-        ]
-    )
+    return None
+
+
+@dataclass
+class _Reader:
+    """Maps one delivery's values with the contract's mapping; collects what it cannot map."""
+
+    mapping: ValueMap
+    priorities: Sequence[str]
+    statuses: Collection[str]
+    ignored: list[Ignored] = field(default_factory=list)
+
+    def priority(self, pid: Any, name: Any, what: str) -> str | None:
+        pid, name = _str(pid), _str(name)
+        for value in (pid, name):
+            mapped = self.mapping.priorities.get(value) if value else None
+            if mapped:
+                return mapped
+        word = priority_word(name, self.priorities)
+        if word:
+            return word
+        if pid in DEFAULT_PRIORITY_IDS and self.priorities:
+            return self.priorities[min(DEFAULT_PRIORITY_IDS[pid], len(self.priorities) - 1)]
+        if pid or name:
+            self.ignored.append(
+                Ignored("unmapped_value", f"{what} {name!r} (id {pid}): add it to sources.jira.priorities")
+            )
+        return None
+
+    def status(self, sid: Any, name: Any, category: Any, what: str, *, report: bool = True) -> str | None:
+        sid, name = _str(sid), _str(name)
+        for value in (sid, name):
+            mapped = self.mapping.statuses.get(value) if value else None
+            if mapped:
+                return mapped
+        word = status_word(name, self.statuses)
+        if word:
+            return word
+        by_category = _CATEGORY.get(str(category or "").lower())
+        if by_category:
+            return by_category
+        if (sid or name) and report:
+            self.ignored.append(
+                Ignored("unmapped_value", f"{what} {name!r} (id {sid}): add it to sources.jira.statuses")
+            )
+        return None
+
+
+def _status_of(fields: dict[str, Any]) -> tuple[Any, Any, Any]:
+    status = _obj(fields.get("status"))
+    return status.get("id"), status.get("name"), _obj(status.get("statusCategory")).get("key")
+
+
+def _participants(fields: dict[str, Any]) -> set[str]:
+    """Accounts of Service Management's *Request participants* (a list of users in a custom field)."""
+    found: set[str] = set()
+    for name, value in fields.items():
+        if name.startswith("customfield_") and isinstance(value, list):
+            for user in value:
+                if isinstance(user, dict) and user.get("accountType") == "customer" and _account(user):
+                    found.add(str(_account(user)))
+    return found
 
 
 def jira_events(
     payload: Any,
     *,
-    known: bool,
+    known: KnownTicket | None,
     client: str | None = None,
-    clients: Collection[str] = (),
+    priorities: Sequence[str] = (),
     statuses: Collection[str] = (),
-) -> list[SourceEvent]:
-    """The events of one Jira webhook call (``known``: slabot already has this issue)."""
+    mapping: ValueMap | None = None,
+) -> Intake:
+    """The events of one Jira webhook delivery, and what of it changes no clock.
+
+    ``known``: what slabot knows of the issue (None: never seen); ``client``: the client key
+    (``?client=``, the project key, or the stored ticket's); ``priorities``: the contract's, most
+    urgent first. Raises :class:`PayloadError` only for a delivery slabot cannot use at all."""
     if not isinstance(payload, dict):
         raise PayloadError(["body: expected a Jira webhook JSON object"])
+    reader = _Reader(mapping or ValueMap(), priorities, statuses)
+    out: list[SourceEvent] = []
     kind = payload.get("webhookEvent")
-    if kind not in HANDLED:
-        return []  # other events (deleted, worklog, ...) do not move SLA clocks
+    type_name = _str(payload.get("issue_event_type_name"))
+    if not isinstance(kind, str) or not kind:
+        return Intake([], [Ignored("unknown_shape", "no webhookEvent")])
+    if kind in _OTHER_COMMENT_EVENTS:
+        return Intake([], [Ignored(_OTHER_COMMENT_EVENTS[kind], kind)])
+    if kind not in ISSUE_EVENTS | COMMENT_EVENTS:
+        return Intake([], [Ignored("other_event", kind)])
+
     issue = _obj(payload.get("issue"))
-    issue_id = issue.get("id") or issue.get("key")
-    key = issue.get("key") or issue_id
-    if not issue_id or not key:
-        raise PayloadError(["issue: missing (id and key)"])
     fields = _obj(issue.get("fields"))
+    key, issue_id = issue_ref(payload)
+    if key is None and known is not None and known.ticket_id:
+        key = known.ticket_id
+    if key is None or issue_id is None:
+        if not issue and known is None:
+            return Intake(
+                [], [Ignored("not_covered", f"{kind} for issue {issue_id or '?'}, which slabot has not seen")]
+            )
+        raise PayloadError(["issue: missing (id and key)"])
     stamp = payload.get("timestamp")
     at = (
         datetime.fromtimestamp(stamp / 1000, UTC)
@@ -102,30 +216,56 @@ def jira_events(
         else _parse_time(fields.get("updated"))
     )
     actor = _account(payload.get("user"))
-    out: list[SourceEvent] = []
+    comment = _obj(payload.get("comment"))
+    reporter = _account(fields.get("reporter"))
 
-    if kind == "jira:issue_created" or not known:
+    if known is None:
+        if not issue:
+            return Intake(
+                [], [Ignored("not_covered", f"{kind} for issue {issue_id}, which slabot has not seen")]
+            )
+        if not client:
+            raise PayloadError(
+                [
+                    f"client: cannot tell the client of {key}: add ?client=<key> to the webhook URL "
+                    "(or name a client after the project key)"
+                ]
+            )
         opened_at = _parse_time(fields.get("created")) or at
         if opened_at is None:
             raise PayloadError(["timestamp: missing (neither the payload's timestamp nor fields.created)"])
+        priority_field = fields.get("priority")
+        priority = (
+            reader.priority(_obj(priority_field).get("id"), _obj(priority_field).get("name"), "priority")
+            if isinstance(priority_field, dict)
+            else reader.priority(None, priority_field, "priority")
+        )
+        requester = reporter
+        if (
+            requester is None
+            and kind in COMMENT_EVENTS
+            and _obj(comment.get("author")).get("accountType") == "customer"
+        ):
+            requester = _account(comment.get("author"))
         out.append(
             SourceEvent(
                 event_id=f"issue-{issue_id}-created",
-                ticket_id=str(key),
+                ticket_id=key,
                 at=opened_at,
                 kind=EventKind.OPENED,
-                priority=_name(fields.get("priority")),
-                client=jira_client(issue, client, clients),
-                actor=_account(fields.get("reporter")) or actor,
-                title=(str(fields.get("summary")) if fields.get("summary") else None),
+                priority=priority,
+                client=client,
+                actor=reporter or actor,
+                title=_str(fields.get("summary")),
+                requester=requester,
             )
         )
-        start = map_status(_name(fields.get("status")), statuses)
-        if kind == "jira:issue_created" and start not in (OPEN, RESOLVED, CLOSED):
+        start = reader.status(*_status_of(fields), "status") if fields.get("status") else OPEN
+        if kind == "jira:issue_created" and start not in (None, OPEN, RESOLVED, CLOSED):
             out.append(
                 SourceEvent(
                     event_id=f"issue-{issue_id}-created-status",
-                    ticket_id=str(key),
+                    ticket_id=key,
                     at=opened_at,
                     kind=EventKind.STATUS,
                     status=start,
@@ -135,56 +275,138 @@ def jira_events(
     if at is None:
         raise PayloadError(["timestamp: missing"])
 
+    is_comment = kind in COMMENT_EVENTS or (kind == "jira:issue_updated" and bool(comment))
+    if kind == "jira:issue_updated" and type_name in _COMMENT_CHANGES:
+        reader.ignored.append(Ignored(_COMMENT_CHANGES[type_name], type_name))
+        is_comment = False
     if kind == "jira:issue_updated":
-        changelog = _obj(payload.get("changelog"))
-        cid = changelog.get("id") or f"{issue_id}-{stamp}"
-        for item in changelog.get("items") or []:
-            item = _obj(item)
-            field = str(item.get("field") or item.get("fieldId") or "").lower()
-            base = {"ticket_id": str(key), "at": at, "actor": actor}
-            if field == "status":
-                before = map_status(item.get("fromString"), statuses)
-                after = map_status(item.get("toString"), statuses)
-                eid = f"changelog-{cid}-status"
-                if after == RESOLVED and before not in (RESOLVED, CLOSED):
-                    out.append(SourceEvent(event_id=eid, kind=EventKind.RESOLVED, **base))
-                elif after == CLOSED:
-                    if before not in (RESOLVED, CLOSED):
-                        out.append(SourceEvent(event_id=eid + "-resolved", kind=EventKind.RESOLVED, **base))
-                    out.append(SourceEvent(event_id=eid, kind=EventKind.CLOSED, **base))
-                elif after not in (RESOLVED, CLOSED):
-                    if before == RESOLVED:
-                        out.append(SourceEvent(event_id=eid + "-reopened", kind=EventKind.REOPENED, **base))
-                        before = OPEN
-                    if after != before:
-                        out.append(SourceEvent(event_id=eid, kind=EventKind.STATUS, status=after, **base))
-            elif field == "priority" and item.get("toString"):
+        out.extend(
+            _changelog(
+                payload,
+                reader,
+                key=key,
+                issue_id=issue_id,
+                stamp=stamp,
+                at=at,
+                actor=actor,
+                fields=fields,
+                known=known,
+            )
+        )
+    if is_comment:
+        out.extend(_comment(comment, reader, key=key, at=at, fields=fields, reporter=reporter, known=known))
+    if not out and not reader.ignored:
+        items = [str(_obj(i).get("field") or "?") for i in _obj(payload.get("changelog")).get("items") or []]
+        if items or type_name:  # a change that moves no clock (summary, assignee, ...)
+            detail = type_name or "changed " + ", ".join(items[:5])
+            reader.ignored.append(Ignored("other_event", f"{kind}: {detail}"))
+        else:
+            reader.ignored.append(Ignored("unknown_shape", f"{kind} with neither a changelog nor a comment"))
+    return Intake(out, reader.ignored)
+
+
+def _changelog(
+    payload: dict[str, Any],
+    reader: _Reader,
+    *,
+    key: str,
+    issue_id: str,
+    stamp: Any,
+    at: datetime,
+    actor: str | None,
+    fields: dict[str, Any],
+    known: KnownTicket | None,
+) -> list[SourceEvent]:
+    changelog = _obj(payload.get("changelog"))
+    cid = changelog.get("id") or f"{issue_id}-{stamp}"
+    current_id, _name, current_category = _status_of(fields)
+    out: list[SourceEvent] = []
+    base = {"ticket_id": key, "at": at, "actor": actor}
+    for item in changelog.get("items") or []:
+        item = _obj(item)
+        name = str(item.get("field") or item.get("fieldId") or "").lower()
+        if name == "status":
+            to_category = current_category if _str(item.get("to")) == _str(current_id) else None
+            after = reader.status(item.get("to"), item.get("toString"), to_category, "status")
+            if after is None:
+                continue
+            before = (
+                _before(known)
+                or reader.status(item.get("from"), item.get("fromString"), None, "", report=False)
+                or OPEN
+            )
+            eid = f"changelog-{cid}-status"
+            if after == RESOLVED and before not in (RESOLVED, CLOSED):
+                out.append(SourceEvent(event_id=eid, kind=EventKind.RESOLVED, **base))
+            elif after == CLOSED:
+                if before not in (RESOLVED, CLOSED):
+                    out.append(SourceEvent(event_id=eid + "-resolved", kind=EventKind.RESOLVED, **base))
+                out.append(SourceEvent(event_id=eid, kind=EventKind.CLOSED, **base))
+            elif after not in (RESOLVED, CLOSED):
+                if before in (RESOLVED, CLOSED):
+                    out.append(SourceEvent(event_id=eid + "-reopened", kind=EventKind.REOPENED, **base))
+                    before = OPEN
+                if after != before:
+                    out.append(SourceEvent(event_id=eid, kind=EventKind.STATUS, status=after, **base))
+        elif name == "priority" and (item.get("to") or item.get("toString")):
+            priority = reader.priority(item.get("to"), item.get("toString"), "priority")
+            if priority is not None:
                 out.append(
                     SourceEvent(
                         event_id=f"changelog-{cid}-priority",
                         kind=EventKind.PRIORITY,
-                        priority=str(item["toString"]),
+                        priority=priority,
                         **base,
                     )
                 )
-    elif kind == "comment_created":
-        comment = _obj(payload.get("comment"))
-        if not comment.get("id"):
-            raise PayloadError(["comment.id: missing"])
-        if comment.get("jsdPublic") is False:
-            return out  # an internal note: not a response the client sees
-        author = _obj(comment.get("author"))
-        reporter = _account(fields.get("reporter"))
-        is_client = author.get("accountType") == "customer" or (
-            reporter is not None and _account(author) == reporter
-        )
-        out.append(
-            SourceEvent(
-                event_id=f"comment-{comment['id']}",
-                ticket_id=str(key),
-                at=_parse_time(comment.get("created")) or at,
-                kind=EventKind.CLIENT_MESSAGE if is_client else EventKind.AGENT_MESSAGE,
-                actor=_account(author),
-            )
-        )
     return out
+
+
+def _before(known: KnownTicket | None) -> str | None:
+    """The ticket's state before a change, as slabot stored it (None: opened by this delivery)."""
+    if known is None:
+        return None
+    if known.closed:
+        return CLOSED
+    return RESOLVED if known.resolved else known.status
+
+
+def _comment(
+    comment: dict[str, Any],
+    reader: _Reader,
+    *,
+    key: str,
+    at: datetime,
+    fields: dict[str, Any],
+    reporter: str | None,
+    known: KnownTicket | None,
+) -> list[SourceEvent]:
+    if not comment.get("id"):
+        raise PayloadError(["comment.id: missing"])
+    if comment.get("jsdPublic") is False:
+        reader.ignored.append(Ignored("internal_note", f"comment {comment['id']}"))
+        return []
+    author = _obj(comment.get("author"))
+    author_id = _account(author)
+    account_type = str(author.get("accountType") or "").lower()
+    if account_type == "app":
+        reader.ignored.append(Ignored("bot", f"comment {comment['id']} by an app"))
+        return []
+    requesters = {r for r in (reporter, known.requester if known else None) if r}
+    if account_type == "customer" or (
+        author_id is not None and author_id in requesters | _participants(fields)
+    ):
+        kind = EventKind.CLIENT_MESSAGE
+    elif requesters and author_id is not None:
+        kind = EventKind.AGENT_MESSAGE  # someone other than the requester: the support team
+    else:
+        kind = EventKind.CLIENT_MESSAGE  # nothing tells: never count a response by mistake
+    return [
+        SourceEvent(
+            event_id=f"comment-{comment['id']}",
+            ticket_id=key,
+            at=_parse_time(comment.get("created")) or at,
+            kind=kind,
+            actor=author_id,
+        )
+    ]

@@ -71,6 +71,37 @@ class SourceEvent:
     title: str | None = None
     channel_id: str | None = None
     thread_ts: str | None = None
+    requester: str | None = None  # opened only: who asked, in the sending system (a Jira account id)
+
+
+@dataclass(frozen=True)
+class KnownTicket:
+    """What slabot already knows of an external ticket (None: never seen)."""
+
+    status: str
+    priority: str | None
+    resolved: bool
+    closed: bool
+    requester: str | None = None
+    client: str | None = None
+    ticket_id: str | None = None  # the ticket's id in the sending system
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """Something of a delivery that changes no clock (an intake reason, see ``bot.services.intake``)
+    and a short detail for the log and the answer (e.g. ``"priority 'Обычный' (id 10100)"``)."""
+
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class Intake:
+    """What an adapter made of one delivery: the events to record, and what it left alone."""
+
+    events: list[SourceEvent]
+    ignored: list[Ignored]
 
 
 class EventIn(BaseModel):

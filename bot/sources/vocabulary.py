@@ -84,6 +84,26 @@ def map_status(name: str | None, known: Collection[str] = ()) -> str:
     return _STATUS.get(key, OPEN)
 
 
+def status_word(name: str | None, known: Collection[str] = ()) -> str | None:
+    """Like :func:`map_status`, but None for a word the table does not know (instead of ``open``):
+    for adapters that have a language-independent fallback (Jira's status category)."""
+    if not name:
+        return None
+    key = slug(name)
+    if key in known and key not in (RESOLVED, CLOSED):
+        return key
+    return _STATUS.get(key)
+
+
+def priority_word(name: str | None, priorities: Sequence[str]) -> str | None:
+    """A helpdesk priority name → one of ``priorities`` when the name is one of them or a word of
+    the table above; None otherwise (the caller decides what an unknown word means)."""
+    if name is None or not name.strip() or name.strip() == "-":
+        return None
+    mapped = map_priority(name, priorities)
+    return mapped if mapped in priorities else None
+
+
 def map_priority(name: str | None, priorities: Sequence[str]) -> str | None:
     """A helpdesk priority → one of ``priorities`` (None: use the contract's default)."""
     if name is None or not name.strip() or name.strip() == "-":

@@ -25,10 +25,11 @@ from urllib.parse import parse_qs
 from pydantic import SecretStr
 
 from bot.clock import Clock
+from bot.services.intake import IntakeLog
 from bot.sources import signing
 from bot.sources.ingest import TeamError, TicketIngest
-from bot.sources.jira import jira_events
-from bot.sources.schema import PayloadError, SourceEvent, parse_body
+from bot.sources.jira import ValueMap, issue_ref, jira_events, project_client
+from bot.sources.schema import Intake, PayloadError, SourceEvent, parse_body
 from bot.sources.zendesk import zendesk_events
 from bot.web import HttpRequest, HttpResponse
 
@@ -53,6 +54,7 @@ class Webhooks:
     secrets: Mapping[str, SecretStr]
     clock: Clock
     team: Callable[[], str]
+    intake: IntakeLog = field(default_factory=IntakeLog)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     # ------------------------------------------------------------------ routes
@@ -83,7 +85,7 @@ class Webhooks:
                 payload, known, client=_query(request, "client"), statuses=self.ingest.statuses()
             )
 
-        return self._ingest(source, events)
+        return self._ingest(source, events, adapter="zendesk")
 
     def jira(self, request: HttpRequest) -> HttpResponse:
         source = _query(request, "source") or "jira"
@@ -92,24 +94,47 @@ class Webhooks:
         except signing.SignatureError as exc:
             return self._unauthorized(request, exc)
 
-        def events(team: str) -> list[SourceEvent]:
+        def events(team: str) -> Intake:
             payload = _json(request.body)
-            issue = payload.get("issue") if isinstance(payload, dict) else None
-            key = str(issue.get("key") or issue.get("id") or "") if isinstance(issue, dict) else ""
-            known = bool(key) and self.ingest.known(team_id=team, source=source, ticket_id=key) is not None
+            key, issue_id = issue_ref(payload)
+            known = self.ingest.known(team_id=team, source=source, ticket_id=key) if key else None
+            if known is None and issue_id:  # a delivery without the issue (or keyed by id): by its opening
+                known = self.ingest.known_by_event(
+                    team_id=team, source=source, event_id=f"issue-{issue_id}-created"
+                )
+            book = self.ingest.tickets.book
+            client = project_client(payload, _query(request, "client"), frozenset(book.clients))
+            client = client or (known.client if known else None)
+            priorities: tuple[str, ...] = ()
+            if client in book.clients:
+                priorities = tuple(book.version_for(client, self.clock.now()).priorities)
             return jira_events(
                 payload,
                 known=known,
-                client=_query(request, "client"),
-                clients=frozenset(self.ingest.tickets.book.clients),
+                client=client,
+                priorities=priorities,
                 statuses=self.ingest.statuses(),
+                mapping=self.value_map(client, source),
             )
 
-        return self._ingest(source, events)
+        return self._ingest(source, events, adapter="jira")
+
+    def value_map(self, client: str | None, source: str) -> ValueMap:
+        """The client's contract mapping of this source's values (``sources.<source>``)."""
+        book = self.ingest.tickets.book
+        if client not in book.clients:
+            return ValueMap()
+        version = book.version_for(client, self.clock.now())
+        spec = (getattr(version, "sources", None) or {}).get(source)
+        if spec is None:
+            return ValueMap()
+        return ValueMap(priorities=dict(spec.priorities), statuses=dict(spec.statuses))
 
     # ------------------------------------------------------------------ shared
 
-    def _ingest(self, source: str, read: Callable[[str], list[SourceEvent]]) -> HttpResponse:
+    def _ingest(
+        self, source: str, read: Callable[[str], list[SourceEvent] | Intake], *, adapter: str | None = None
+    ) -> HttpResponse:
         try:
             team = self.team()
         except TeamError as exc:
@@ -119,16 +144,19 @@ class Webhooks:
         # deliveries cannot both open a ticket, nor compare a snapshot with a stale state
         with self._lock:
             try:
-                events = read(team)
+                read_out = read(team)
             except PayloadError as exc:
                 log.info("webhook payload refused source=%s problems=%d", source, len(exc.errors))
                 return HttpResponse.json(
                     400, {"ok": False, "error": "bad payload", "problems": exc.errors, "stored": 0}
                 )
-            return self._plan_and_apply(team, source, events)
+            intake = read_out if isinstance(read_out, Intake) else Intake(read_out, [])
+            for item in intake.ignored:  # logged and counted; the rest of the delivery is recorded
+                self.intake.ignored(adapter or source, item.reason, item.detail, webhook=source)
+            return self._plan_and_apply(team, source, intake)
 
-    def _plan_and_apply(self, team: str, source: str, events: list[SourceEvent]) -> HttpResponse:
-        plan = self.ingest.plan(team_id=team, source=source, events=events)
+    def _plan_and_apply(self, team: str, source: str, intake: Intake) -> HttpResponse:
+        plan = self.ingest.plan(team_id=team, source=source, events=intake.events)
         if not plan.ok:
             problems = [
                 f"event {p.index} (id={p.event_id}, ticket {p.ticket_id}): {p.message}" for p in plan.problems
@@ -147,6 +175,8 @@ class Webhooks:
             "results": [r.to_json() for r in results],
             **counts,
         }
+        if intake.ignored:  # what changed no clock, and why (an unmapped value, an internal note, ...)
+            body["ignored"] = [{"reason": i.reason, "detail": i.detail} for i in intake.ignored]
         if len(results) == 1:
             body["status"] = results[0].status
         return HttpResponse.json(409 if counts["rejected"] else 200, body)

@@ -28,26 +28,15 @@ so a redelivery, or both triggers firing for one update, records each change onc
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.sources.schema import PayloadError, SourceEvent
+from bot.sources.schema import KnownTicket, PayloadError, SourceEvent
 from bot.sources.vocabulary import CLOSED, OPEN, RESOLVED, map_status
 from sla.metrics import EventKind
 
 AGENT_ROLES = frozenset({"agent", "admin", "administrator", "owner", "light_agent"})
 CLIENT_ROLES = frozenset({"end-user", "end_user", "enduser", "end user", "customer", "requester"})
-
-
-@dataclass(frozen=True)
-class KnownTicket:
-    """What slabot already knows of an external ticket (None: never seen)."""
-
-    status: str
-    priority: str | None
-    resolved: bool
-    closed: bool
 
 
 def _text(payload: dict[str, Any], key: str) -> str | None:

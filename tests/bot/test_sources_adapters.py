@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.sources.jira import jira_events
-from bot.sources.schema import PayloadError
+from bot.sources.jira import ValueMap, issue_ref, jira_events, project_client
+from bot.sources.schema import KnownTicket, PayloadError
 from bot.sources.vocabulary import map_priority, map_status
-from bot.sources.zendesk import KnownTicket, zendesk_events
+from bot.sources.zendesk import zendesk_events
 
 GOLD = ("P1", "P2", "P3", "P4")
 
@@ -224,27 +224,38 @@ def comment_created(author: dict, *, public: bool = True, comment_id: str = "101
 
 
 CLIENTS = frozenset({"acme", "globex"})
+KNOWN_ISSUE = KnownTicket(
+    status="open", priority="P2", resolved=False, closed=False, requester=REPORTER["accountId"], client="acme"
+)
+
+
+def jira(payload: dict, known: KnownTicket | None = KNOWN_ISSUE, **kw: object) -> list:
+    kw.setdefault("client", project_client(payload, None, CLIENTS) or (known.client if known else None))
+    kw.setdefault("priorities", GOLD)
+    return jira_events(payload, known=known, **kw).events  # type: ignore[arg-type]
 
 
 def test_jira_issue_created_opens_with_the_project_as_client() -> None:
-    events = jira_events(issue_created(), known=False, clients=CLIENTS)
+    events = jira(issue_created(), known=None)
     assert kinds(events) == ["opened"]
     opened = events[0]
-    assert (opened.ticket_id, opened.client, opened.priority, opened.title) == (
+    assert (opened.ticket_id, opened.client, opened.priority, opened.title, opened.requester) == (
         "ACME-12",
         "acme",
-        "High",
+        "P2",  # "High" is the contract's 2nd priority
         "Export fails",
+        REPORTER["accountId"],
     )
     assert opened.at == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     assert opened.event_id == "issue-10002-created"
-    assert jira_events(issue_created(), known=False, client="globex", clients=CLIENTS)[0].client == "globex"
+    assert project_client(issue_created(), "globex", CLIENTS) == "globex"
+    assert project_client(issue_created(), None, frozenset({"initech"})) is None
     with pytest.raises(PayloadError, match=r"\?client="):
-        jira_events(issue_created(), known=False, clients=frozenset({"initech"}))
+        jira_events(issue_created(), known=None, client=None, priorities=GOLD)
 
 
 def test_jira_issue_created_waiting_for_customer_starts_paused() -> None:
-    events = jira_events(issue_created(status="Waiting for customer"), known=False, clients=CLIENTS)
+    events = jira(issue_created(status="Waiting for customer"), known=None)
     assert kinds(events) == ["opened", "status"]
     assert events[1].status == "waiting_on_client"
 
@@ -263,40 +274,127 @@ def test_jira_issue_created_waiting_for_customer_starts_paused() -> None:
     ],
 )
 def test_jira_status_transitions(before: str, after: str, expected: list[str]) -> None:
-    events = jira_events(issue_updated([status_item(before, after)]), known=True, clients=CLIENTS)
+    state = map_status(before)  # what slabot stored before the change (it decides, not the changelog's from)
+    known = KnownTicket(
+        status="open" if state == "resolved" else state,
+        priority="P2",
+        resolved=state == "resolved",
+        closed=False,
+        requester=REPORTER["accountId"],
+        client="acme",
+    )
+    events = jira(issue_updated([status_item(before, after)]), known=known)
     assert kinds(events) == expected
     assert all(e.at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC) for e in events)
     assert len({e.event_id for e in events}) == len(events)
 
 
-def test_jira_priority_change_and_unrelated_fields() -> None:
+def test_jira_status_in_another_language_by_category_or_mapping() -> None:
+    done = {**status_item("В работе", "Готово"), "to": "10001"}  # the issue's current status: category done
+    payload = issue_updated([done])
+    payload["issue"]["fields"]["status"] = {
+        "id": "10001",
+        "name": "Готово",
+        "statusCategory": {"key": "done"},
+    }
+    assert kinds(jira(payload)) == ["resolved"]
+    waiting = {**status_item("В работе", "Ожидание клиента"), "to": "10200"}
+    intake = jira_events(issue_updated([waiting]), known=KNOWN_ISSUE, client="acme", priorities=GOLD)
+    assert intake.events == [] and [i.reason for i in intake.ignored] == ["unmapped_value"]
+    assert "Ожидание клиента" in intake.ignored[0].detail and "10200" in intake.ignored[0].detail
+    mapped = jira(issue_updated([waiting]), mapping=ValueMap(statuses={"10200": "waiting_on_client"}))
+    assert kinds(mapped) == ["status"] and mapped[0].status == "waiting_on_client"
+
+
+def test_jira_priority_by_id_and_an_unmapped_one_is_reported_not_refused() -> None:
     items = [
-        {"field": "priority", "fieldtype": "jira", "fromString": "High", "toString": "Highest"},
+        {
+            "field": "priority",
+            "fieldtype": "jira",
+            "from": "3",
+            "fromString": "Medium",
+            "to": "1",
+            "toString": "Highest",
+        },
         {"field": "summary", "fieldtype": "jira", "fromString": "a", "toString": "b"},
     ]
-    events = jira_events(issue_updated(items), known=True, clients=CLIENTS)
-    assert kinds(events) == ["priority"] and events[0].priority == "Highest"
+    events = jira(issue_updated(items))
+    assert kinds(events) == ["priority"] and events[0].priority == "P1"
+    russian = issue_created()
+    russian["issue"]["fields"]["priority"] = {"name": "Обычный", "id": "3"}  # Jira's default id 3: Medium
+    assert jira(russian, known=None)[0].priority == "P3"
+    custom = issue_created()
+    custom["issue"]["fields"]["priority"] = {"name": "Срочно", "id": "10100"}
+    intake = jira_events(custom, known=None, client="acme", priorities=GOLD)
+    assert kinds(intake.events) == ["opened"] and intake.events[0].priority is None  # the contract's default
+    assert [i.reason for i in intake.ignored] == ["unmapped_value"]
+    assert jira(custom, known=None, mapping=ValueMap(priorities={"10100": "P1"}))[0].priority == "P1"
 
 
 def test_jira_update_of_an_unknown_issue_opens_it_first() -> None:
-    events = jira_events(
-        issue_updated([status_item("In Progress", "Resolved")]), known=False, clients=CLIENTS
-    )
+    events = jira(issue_updated([status_item("In Progress", "Resolved")]), known=None)
     assert kinds(events) == ["opened", "resolved"]
 
 
-def test_jira_comments_customer_agent_and_internal() -> None:
-    assert kinds(jira_events(comment_created(REPORTER), known=True, clients=CLIENTS)) == ["client_message"]
-    agent = jira_events(comment_created(AGENT), known=True, clients=CLIENTS)
+def test_jira_comments_customer_agent_internal_and_apps() -> None:
+    assert kinds(jira(comment_created(REPORTER))) == ["client_message"]
+    agent = jira(comment_created(AGENT))
     assert kinds(agent) == ["agent_message"]
     assert agent[0].at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC) and agent[0].event_id == "comment-10100"
-    assert jira_events(comment_created(AGENT, public=False), known=True, clients=CLIENTS) == []
+    internal = jira_events(
+        comment_created(AGENT, public=False), known=KNOWN_ISSUE, client="acme", priorities=GOLD
+    )
+    assert internal.events == [] and [i.reason for i in internal.ignored] == ["internal_note"]
+    app = {"accountId": "557058:automation", "accountType": "app", "displayName": "Automation for Jira"}
+    assert jira_events(comment_created(app), known=KNOWN_ISSUE, client="acme").ignored[0].reason == "bot"
     # a reporter who is not a JSM customer account still counts as the client
     reporter = {**REPORTER, "accountType": "atlassian"}
-    assert kinds(jira_events(comment_created(reporter), known=True, clients=CLIENTS)) == ["client_message"]
+    assert kinds(jira(comment_created(reporter))) == ["client_message"]
 
 
-def test_jira_other_events_are_ignored() -> None:
-    assert jira_events({"webhookEvent": "jira:issue_deleted", "issue": jira_issue()}, known=True) == []
+def test_jira_comment_without_a_reporter_uses_the_stored_requester() -> None:
+    """Cloud's comment_created carries no fields.reporter: the requester slabot stored decides."""
+    payload = comment_created({**REPORTER, "accountType": "atlassian"})
+    del payload["issue"]["fields"]["reporter"]
+    assert kinds(jira(payload)) == ["client_message"]
+    agent = comment_created(AGENT)
+    del agent["issue"]["fields"]["reporter"]
+    assert kinds(jira(agent)) == ["agent_message"]
+    # nothing tells who wrote (no reporter, no stored requester, no accountType): never a response
+    unknown = comment_created({"accountId": "5b10a2844c20165700ede21g"})
+    del unknown["issue"]["fields"]["reporter"]
+    nobody = KnownTicket(status="open", priority="P2", resolved=False, closed=False, client="acme")
+    assert kinds(jira(unknown, known=nobody)) == ["client_message"]
+
+
+def test_jira_data_center_comment_inside_issue_updated() -> None:
+    payload = issue_updated([])
+    del payload["changelog"]
+    payload["issue_event_type_name"] = "issue_commented"
+    payload["comment"] = comment_created(AGENT)["comment"]
+    events = jira(payload)
+    assert kinds(events) == ["agent_message"] and events[0].event_id == "comment-10100"  # as comment_created
+    payload["issue_event_type_name"] = "issue_comment_edited"
+    assert jira_events(payload, known=KNOWN_ISSUE, client="acme").ignored[0].reason == "edited"
+
+
+def test_jira_other_events_are_ignored_with_a_reason() -> None:
+    assert (
+        jira_events({"webhookEvent": "jira:issue_deleted", "issue": jira_issue()}, known=KNOWN_ISSUE)
+        .ignored[0]
+        .reason
+        == "other_event"
+    )
+    assert jira_events({"webhookEvent": "comment_updated"}, known=None).ignored[0].reason == "edited"
+    assert jira_events({"timestamp": 1}, known=None).ignored[0].reason == "unknown_shape"
+    summary_only = issue_updated([{"field": "summary", "fromString": "a", "toString": "b"}])
+    assert jira_events(summary_only, known=KNOWN_ISSUE, client="acme").ignored[0].reason == "other_event"
+    # a Server comment_created without the issue, for an issue slabot never saw
+    orphan = {
+        "webhookEvent": "comment_created",
+        "comment": {"id": "1", "self": "http://j/rest/api/2/issue/77/comment/1"},
+    }
+    assert issue_ref(orphan) == (None, "77")
+    assert jira_events(orphan, known=None).ignored[0].reason == "not_covered"
     with pytest.raises(PayloadError):
-        jira_events({"webhookEvent": "jira:issue_updated"}, known=True)
+        jira_events({"webhookEvent": "jira:issue_updated"}, known=KNOWN_ISSUE)
