@@ -124,11 +124,10 @@ class Webhooks:
         book = self.ingest.tickets.book
         if client not in book.clients:
             return ValueMap()
-        version = book.version_for(client, self.clock.now())
-        spec = (getattr(version, "sources", None) or {}).get(source)
-        if spec is None:
+        values = book.version_for(client, self.clock.now()).sources.get(source)
+        if values is None:
             return ValueMap()
-        return ValueMap(priorities=dict(spec.priorities), statuses=dict(spec.statuses))
+        return ValueMap(priorities=dict(values.priorities), statuses=dict(values.statuses))
 
     # ------------------------------------------------------------------ shared
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, time
 from os import PathLike
 from pathlib import Path
@@ -50,6 +51,7 @@ from sla.contracts.model import (
     PriorityRule,
     Review,
     Service,
+    SourceValues,
     Survey,
     Target,
     Threshold,
@@ -243,9 +245,39 @@ class _Builder:
                 version = self._version(key, i, spec, calendars, calendar_names)
                 if version is not None:
                     versions.append(version)
-            if len(versions) == len(shell.versions):
+            sources = self._sources(key, shell, versions)
+            if len(versions) == len(shell.versions) and sources is not None:
+                versions = [replace(v, sources=sources) for v in versions]
                 out[key] = Contract(key=key, versions=tuple(versions), name=shell.name)
         return out
+
+    def _sources(
+        self, key: str, shell: ContractSpec, versions: list[ContractVersion]
+    ) -> dict[str, SourceValues] | None:
+        """The contract's ``sources`` mappings, each value checked against every version (None: errors)."""
+        before = len(self.issues)
+        priorities = list(dict.fromkeys(p for v in versions for p in v.priorities))
+        statuses = list(dict.fromkeys([*(s for v in versions for s in v.statuses), "resolved", "closed"]))
+        out: dict[str, SourceValues] = {}
+        for source, spec in shell.sources.items():
+            spath: KeyPath = ("contracts", key, "sources", source)
+            for value, priority in spec.priorities.items():
+                lacking = [v.number for v in versions if priority not in v.priorities]
+                if lacking:
+                    self.error(
+                        (*spath, "priorities", value),
+                        f"'{priority}' is not a priority of version(s) {', '.join(map(str, lacking))}",
+                        suggestion(priority, priorities, "priorities in targets"),
+                    )
+            for value, status in spec.statuses.items():
+                if status not in statuses:
+                    self.error(
+                        (*spath, "statuses", value),
+                        f"unknown status '{status}'",
+                        did_you_mean(status, statuses) or "use one of: " + ", ".join(statuses),
+                    )
+            out[source] = SourceValues(priorities=dict(spec.priorities), statuses=dict(spec.statuses))
+        return out if len(self.issues) == before else None
 
     def _calendar_ref(
         self,

@@ -645,10 +645,22 @@ class VersionSpec(Spec):
         return {s: ("all" if set(m) == set(ALL_METRICS) else [x.value for x in m]) for s, m in value.items()}
 
 
+class SourceValuesSpec(Spec):
+    """How one ticket source's values map onto the contract (``sources.<source>``): keys are the
+    values the source sends — an id (``"10100"``) or a name (``"Срочно"``) —, values a priority of
+    the contract, or a status (``open``, ``waiting_on_client``, ``on_hold``, a status a version
+    declares) or the events ``resolved`` / ``closed``."""
+
+    priorities: dict[Annotated[str, BeforeValidator(str)], Name] = {}
+    statuses: dict[Annotated[str, BeforeValidator(str)], Name] = {}
+
+
 class ContractSpec(Spec):
     """A contract's own keys; each version is validated on its own (``VersionSpec``)."""
 
     name: Name | None = None
+    #: per ticket source (``jira``, ``zendesk``, or a ``?source=`` name): its values' mapping
+    sources: dict[Name, SourceValuesSpec] = {}
     versions: list[Any] = Field(min_length=1)
 
 

@@ -214,6 +214,17 @@ class Survey:
     nps: NpsSurvey | None = None
 
 
+@dataclass(frozen=True)
+class SourceValues:
+    """A contract's mapping of one ticket source's values (``sources.<source>`` in the file):
+    ``priorities`` maps an id or a name the source sends to a contract priority, ``statuses`` to
+    ``open`` / ``waiting_on_client`` / ``on_hold`` / a declared status / ``resolved`` / ``closed``.
+    Integration settings, not a promise: a change does not make a new contract version."""
+
+    priorities: Mapping[str, str] = field(default_factory=dict)
+    statuses: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, eq=False)
 class ContractVersion:
     """One dated version of a contract: everything promised from ``effective`` on."""
@@ -240,6 +251,8 @@ class ContractVersion:
     survey: Survey = Survey()
     sha256: str = ""
     spec: VersionSpec | None = field(default=None, repr=False)
+    #: the contract's ``sources`` mappings (the same for every version; not part of ``sha256``)
+    sources: Mapping[str, SourceValues] = field(default_factory=dict, repr=False)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ContractVersion):

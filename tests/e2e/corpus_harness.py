@@ -28,7 +28,11 @@ from storage.models import Ticket, TicketEventRow
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "tests" / "payloads" / "contracts.yaml"
 TEAM = "T0SLABOT01"
-JIRA_SECRET, ZENDESK_SECRET, ALERTMANAGER_TOKEN = "jira-corpus-secret", "zendesk-corpus-secret", "am-corpus-token"
+JIRA_SECRET, ZENDESK_SECRET, ALERTMANAGER_TOKEN = (
+    "jira-corpus-secret",
+    "zendesk-corpus-secret",
+    "am-corpus-token",
+)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.corpus_harness import WebhookApp, webhook_app
+from tests.e2e.corpus_harness import CONTRACTS, WebhookApp, webhook_app
 from tests.payloads.corpus import payloads
 
 CORPUS = payloads("jira")
@@ -27,9 +27,19 @@ SCENARIOS: dict[str, list[Step]] = {
     # without any issue, then again inside jira:issue_updated (and as DC's issue_commented)
     "server_reporter_comments_own_issue": [
         ("server_issue_created.json", "jira:TEST-4", [OPENED_P3], []),
-        ("server_comment_created_without_issue.json", "jira:TEST-4", [OPENED_P3, ("client_message", None)], []),
+        (
+            "server_comment_created_without_issue.json",
+            "jira:TEST-4",
+            [OPENED_P3, ("client_message", None)],
+            [],
+        ),
         ("server_issue_updated_with_comment.json", "jira:TEST-4", [OPENED_P3, ("client_message", None)], []),
-        ("adapted_dc_issue_updated_issue_commented.json", "jira:TEST-4", [OPENED_P3, ("client_message", None)], []),
+        (
+            "adapted_dc_issue_updated_issue_commented.json",
+            "jira:TEST-4",
+            [OPENED_P3, ("client_message", None)],
+            [],
+        ),
     ],
     # a comment for an issue slabot never saw, without the issue: nothing to attach it to
     "server_comment_for_an_unknown_issue": [
@@ -42,16 +52,36 @@ SCENARIOS: dict[str, list[Step]] = {
         ("cloud_comment_created.json", "jira:TEST-24", [OPENED_P3, ("client_message", None)], []),  # a retry
     ],
     "cloud_jsm_customer_then_internal_note_and_automation": [
-        ("adapted_cloud_comment_created_jsm_customer.json", "jira:TEST-24", [OPENED_P3, ("client_message", None)], []),
-        ("adapted_cloud_comment_created_internal_note.json", "jira:TEST-24", [OPENED_P3, ("client_message", None)], ["internal_note"]),
-        ("adapted_cloud_comment_created_by_app.json", "jira:TEST-24", [OPENED_P3, ("client_message", None)], ["bot"]),
+        (
+            "adapted_cloud_comment_created_jsm_customer.json",
+            "jira:TEST-24",
+            [OPENED_P3, ("client_message", None)],
+            [],
+        ),
+        (
+            "adapted_cloud_comment_created_internal_note.json",
+            "jira:TEST-24",
+            [OPENED_P3, ("client_message", None)],
+            ["internal_note"],
+        ),
+        (
+            "adapted_cloud_comment_created_by_app.json",
+            "jira:TEST-24",
+            [OPENED_P3, ("client_message", None)],
+            ["bot"],
+        ),
     ],
     "server_issue_resolved": [
         ("server_issue_updated_status_done.json", "jira:TEST-11", [("opened", "P1"), ("resolved", None)], []),
     ],
     "russian_jira": [
         ("adapted_server_issue_created_russian.json", "jira:TEST-4", [OPENED_P3], []),
-        ("adapted_server_issue_updated_status_russian.json", "jira:TEST-11", [("opened", "P1"), ("resolved", None)], []),
+        (
+            "adapted_server_issue_updated_status_russian.json",
+            "jira:TEST-11",
+            [("opened", "P1"), ("resolved", None)],
+            [],
+        ),
     ],
     # a site-defined priority nothing maps: the issue still opens (the contract's default), reported
     "custom_priority_unmapped": [
@@ -89,3 +119,19 @@ def test_the_requester_is_stored_and_decides_later_comments(tmp_path: Path) -> N
         ticket = app.ticket("jira:TEST-4")
         assert ticket is not None and ticket.requester == "admin"  # the reporter's key, from fields.reporter
         assert ticket.priority == "P3" and ticket.title == "a"
+
+
+def test_a_contract_mapping_names_a_site_defined_priority_and_status(tmp_path: Path) -> None:
+    mapped = tmp_path / "contracts.yaml"
+    text = CONTRACTS.read_text(encoding="utf-8").replace(
+        "    name: Gold\n",
+        "    name: Gold\n    sources:\n      jira:\n        priorities: {'10100': P1}\n"
+        "        statuses: {'10001': closed}\n",
+    )
+    mapped.write_text(text, encoding="utf-8")
+    with webhook_app(tmp_path, now=NOW, contracts=mapped) as app:
+        answer = _check(app, "adapted_server_issue_created_custom_priority.json")
+        assert "ignored" not in answer
+        assert app.events("jira:TEST-4") == [("opened", "P1")]
+        _check(app, "adapted_server_issue_updated_status_russian.json")  # Готово (id 10001) → closed
+        assert app.events("jira:TEST-11") == [("opened", "P1"), ("resolved", None), ("closed", None)]
