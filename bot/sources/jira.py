@@ -330,11 +330,10 @@ def _changelog(
             after = reader.status(item.get("to"), item.get("toString"), to_category, "status")
             if after is None:
                 continue
-            before = (
-                _before(known)
-                or reader.status(item.get("from"), item.get("fromString"), None, "", report=False)
-                or OPEN
-            )
+            # the delivery's own "from" (so a retry repeats its events, recorded once); what
+            # slabot stored when Jira's word for it maps to nothing
+            before = reader.status(item.get("from"), item.get("fromString"), None, "", report=False)
+            before = before or _before(known) or OPEN
             eid = f"changelog-{cid}-status"
             if after == RESOLVED and before not in (RESOLVED, CLOSED):
                 out.append(SourceEvent(event_id=eid, kind=EventKind.RESOLVED, **base))

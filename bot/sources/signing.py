@@ -187,6 +187,16 @@ def verify_zendesk(
     return Verified(source)
 
 
+def zendesk_timestamp(headers: Mapping[str, str]) -> datetime | None:
+    """The signed ``X-Zendesk-Webhook-Signature-Timestamp`` (verified by :func:`verify_zendesk`)."""
+    stamp = headers.get(ZENDESK_TIMESTAMP, "").strip()
+    try:
+        at = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def verify_jira(
     secret: SecretStr | None, headers: Mapping[str, str], body: bytes, *, source: str
 ) -> Verified:

@@ -30,7 +30,7 @@ from bot.sources import signing
 from bot.sources.ingest import TeamError, TicketIngest
 from bot.sources.jira import ValueMap, issue_ref, jira_events, project_client
 from bot.sources.schema import Intake, PayloadError, SourceEvent, parse_body
-from bot.sources.zendesk import zendesk_events
+from bot.sources.zendesk import zendesk_events, zendesk_ticket_id
 from bot.web import HttpRequest, HttpResponse
 
 log = logging.getLogger(__name__)
@@ -75,14 +75,26 @@ class Webhooks:
         except signing.SignatureError as exc:
             return self._unauthorized(request, exc)
 
-        def events(team: str) -> list[SourceEvent]:
+        def events(team: str) -> Intake:
             payload = _json(request.body)
-            ticket_id = (
-                str(payload.get("ticket_id") or payload.get("id") or "") if isinstance(payload, dict) else ""
-            )
+            ticket_id = zendesk_ticket_id(payload)
             known = self.ingest.known(team_id=team, source=source, ticket_id=ticket_id) if ticket_id else None
+            book = self.ingest.tickets.book
+            client = _query(request, "client") or (known.client if known else None)
+            body_client = payload.get("client") if isinstance(payload, dict) else None
+            lookup = client or (body_client if isinstance(body_client, str) else None)
+            priorities: tuple[str, ...] = ()
+            if lookup in book.clients:
+                priorities = tuple(book.version_for(lookup, self.clock.now()).priorities)
             return zendesk_events(
-                payload, known, client=_query(request, "client"), statuses=self.ingest.statuses()
+                payload,
+                known,
+                client=client,
+                statuses=self.ingest.statuses(),
+                priorities=priorities,
+                mapping=self.value_map(lookup, source),
+                delivery_id=request.headers.get("x-zendesk-webhook-invocation-id") or None,
+                signed_at=signing.zendesk_timestamp(request.headers),
             )
 
         return self._ingest(source, events, adapter="zendesk")

@@ -84,13 +84,18 @@ def kinds(events) -> list[str]:
     return [e.kind.value for e in events]
 
 
+def zd(payload: object, known: KnownTicket | None, **kw: object) -> list:
+    kw.setdefault("priorities", GOLD)
+    return zendesk_events(payload, known, **kw).events  # type: ignore[arg-type]
+
+
 def test_zendesk_new_ticket_opens_it() -> None:
-    events = zendesk_events(zendesk_body(), None)
+    events = zd(zendesk_body(), None)
     assert kinds(events) == ["opened"]
     opened = events[0]
     assert (opened.ticket_id, opened.priority, opened.client, opened.title) == (
         "35436",
-        "High",
+        "P2",
         "acme",
         "Help, my printer is on fire!",
     )
@@ -99,7 +104,7 @@ def test_zendesk_new_ticket_opens_it() -> None:
 
 
 def test_zendesk_new_pending_ticket_opens_then_pauses() -> None:
-    events = zendesk_events(zendesk_body(status="Pending", updated_at="2026-03-02T09:05Z"), None)
+    events = zd(zendesk_body(status="Pending", updated_at="2026-03-02T09:05Z"), None)
     assert kinds(events) == ["opened", "status"]
     assert events[1].status == "waiting_on_client"
 
@@ -108,44 +113,128 @@ KNOWN = KnownTicket(status="open", priority="P2", resolved=False, closed=False)
 
 
 def test_zendesk_public_comments_by_role() -> None:
-    agent = zendesk_events(
-        zendesk_body(comment=True, actor_role="Agent", updated_at="2026-03-02T09:10Z"), KNOWN
-    )
+    agent = zd(zendesk_body(comment=True, actor_role="Agent", updated_at="2026-03-02T09:10Z"), KNOWN)
     assert "agent_message" in kinds(agent)
-    client = zendesk_events(zendesk_body(comment="true", actor_role="end-user"), KNOWN)
+    client = zd(zendesk_body(comment="true", actor_role="end-user"), KNOWN)
     assert "client_message" in kinds(client)
-    with pytest.raises(PayloadError, match="actor_role"):
-        zendesk_events(zendesk_body(comment=True, actor_role="robot"), KNOWN)
+    robot = zendesk_events(zendesk_body(comment=True, actor_role="robot"), KNOWN, priorities=GOLD)
+    assert "client_message" in kinds(robot.events)  # an author nothing tells: never a response
+    assert [i.reason for i in robot.ignored] == ["unmapped_value"]
 
 
 def test_zendesk_status_changes() -> None:
-    assert kinds(zendesk_events(zendesk_body(status="Solved"), KNOWN)) == ["priority", "resolved"]
-    assert kinds(zendesk_events(zendesk_body(status="Closed"), KNOWN)) == ["priority", "resolved", "closed"]
+    assert kinds(zd(zendesk_body(status="Solved"), KNOWN)) == ["priority", "resolved"]
+    assert kinds(zd(zendesk_body(status="Closed"), KNOWN)) == ["priority", "resolved", "closed"]
     solved = KnownTicket(status="resolved", priority="P2", resolved=True, closed=False)
-    assert kinds(zendesk_events(zendesk_body(status="Pending"), solved)) == ["priority", "reopened", "status"]
-    assert kinds(zendesk_events(zendesk_body(status="Open"), KNOWN)) == ["priority"]  # nothing moved
+    assert kinds(zd(zendesk_body(status="Pending"), solved)) == ["priority", "reopened", "status"]
+    assert kinds(zd(zendesk_body(status="Open"), KNOWN)) == ["priority"]  # nothing moved
     closed = KnownTicket(status="closed", priority="P2", resolved=True, closed=True)
-    assert kinds(zendesk_events(zendesk_body(status="Open", comment=True), closed)) == ["priority"]
+    assert kinds(zd(zendesk_body(status="Open", comment=True), closed)) == ["priority"]
 
 
-def test_zendesk_event_ids_are_stable_per_update() -> None:
-    first = zendesk_events(zendesk_body(status="Pending", updated_at="2026-03-02T10:00:00Z"), KNOWN)
-    again = zendesk_events(zendesk_body(status="Pending", updated_at="2026-03-02T10:00:00Z"), KNOWN)
-    later = zendesk_events(zendesk_body(status="Pending", updated_at="2026-03-02T10:01:00Z"), KNOWN)
-    assert [e.event_id for e in first] == [e.event_id for e in again]
-    assert not {e.event_id for e in first} & {e.event_id for e in later}
+def test_zendesk_a_requesters_reply_reopens_before_it_counts() -> None:
+    """The reply that reopens a solved ticket comes after the reopening: next-response starts."""
+    solved = KnownTicket(status="resolved", priority="P2", resolved=True, closed=False)
+    events = zd(zendesk_body(status="Open", comment=True, actor_role="end-user"), solved)
+    assert kinds(events) == ["priority", "reopened", "client_message"]
+
+
+def test_zendesk_event_ids_distinguish_changes_and_collapse_redeliveries() -> None:
+    pending = zendesk_body(status="Pending", updated_at="2026-03-02T10:00Z")
+    reply = zendesk_body(status="Open", comment=True, updated_at="2026-03-02T10:00Z")  # the same minute
+    waiting = KnownTicket(status="waiting_on_client", priority="P2", resolved=False, closed=False)
+    first, again = zd(pending, KNOWN), zd(pending, KNOWN)
+    assert [e.event_id for e in first] == [e.event_id for e in again]  # a redelivery: the same ids
+    after = zd(reply, waiting)
+    assert kinds(after) == ["priority", "client_message", "status"] and after[-1].status == "open"
+    assert not {e.event_id for e in first} & {e.event_id for e in after}
+    # Zendesk's invocation id names the delivery when it is sent (its retries keep it)
+    assert zd(pending, KNOWN, delivery_id="01HX")[0].event_id == "35436:01HX:priority"
+
+
+def test_zendesk_signed_timestamp_gives_the_seconds() -> None:
+    body = zendesk_body(status="Pending", updated_at="2026-03-02T10:00Z")
+    signed = datetime(2026, 3, 2, 10, 0, 41, tzinfo=UTC)
+    assert zd(body, KNOWN, signed_at=signed)[-1].at == signed
+    late = datetime(2026, 3, 2, 10, 7, tzinfo=UTC)  # a retry minutes later: the change's own minute
+    assert zd(body, KNOWN, signed_at=late)[-1].at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def test_zendesk_unknown_words_are_reported_not_refused() -> None:
+    intake = zendesk_events(zendesk_body(status="Gelöst", priority="Dringend"), KNOWN, priorities=GOLD)
+    assert kinds(intake.events) == [] and sorted(i.reason for i in intake.ignored) == ["unmapped_value"] * 2
+    mapped = zd(
+        zendesk_body(status="Gelöst", priority="Dringend"),
+        KNOWN,
+        mapping=ValueMap(priorities={"Dringend": "P1"}, statuses={"Gelöst": "resolved"}),
+    )
+    assert kinds(mapped) == ["priority", "resolved"] and mapped[0].priority == "P1"
 
 
 def test_zendesk_refuses_what_it_cannot_read() -> None:
     with pytest.raises(PayloadError, match="client"):
-        zendesk_events(zendesk_body(client=""), None)
-    assert kinds(zendesk_events(zendesk_body(client=""), None, client="globex")) == ["opened"]
+        zd(zendesk_body(client=""), None)
+    assert kinds(zd(zendesk_body(client=""), None, client="globex")) == ["opened"]
     with pytest.raises(PayloadError, match="updated_at"):
-        zendesk_events(zendesk_body(updated_at="last tuesday"), KNOWN)
+        zd(zendesk_body(updated_at="last tuesday"), KNOWN)
     with pytest.raises(PayloadError, match="ticket_id"):
-        zendesk_events(zendesk_body(ticket_id=""), KNOWN)
+        zd(zendesk_body(ticket_id=""), KNOWN)
     with pytest.raises(PayloadError):
-        zendesk_events(["not", "an", "object"], KNOWN)
+        zd(["not", "an", "object"], KNOWN)
+
+
+def zendesk_event(kind: str, event: dict, **detail: object) -> dict:
+    """An event webhook delivery, in the envelope Zendesk documents (Webhook event types)."""
+    return {
+        "type": f"zen:event-type:{kind}",
+        "account_id": 12514403,
+        "id": "2b24ef10-19d4-4740-93cf-8f98ec4776c0",
+        "time": "2026-03-02T10:00:41Z",
+        "zendesk_event_version": "2022-11-06",
+        "subject": "zen:ticket:35436",
+        "detail": {
+            "id": "35436",
+            "status": "OPEN",
+            "priority": "HIGH",
+            "subject": "Printer on fire",
+            "created_at": "2026-03-02T09:00:00Z",
+            "requester_id": "8447388090495",
+            **detail,
+        },
+        "event": event,
+    }
+
+
+def test_zendesk_event_webhooks_for_tickets() -> None:
+    created = zd(zendesk_event("ticket.created", {}), None, client="acme")
+    assert (
+        kinds(created) == ["opened"]
+        and created[0].priority == "P2"
+        and created[0].requester == "8447388090495"
+    )
+    solved = zd(zendesk_event("ticket.status_changed", {"current": "SOLVED", "previous": "OPEN"}), KNOWN)
+    assert kinds(solved) == ["resolved"] and solved[0].at == datetime(2026, 3, 2, 10, 0, 41, tzinfo=UTC)
+    done = KnownTicket(status="resolved", priority="P2", resolved=True, closed=False)
+    reopened = zd(zendesk_event("ticket.status_changed", {"current": "PENDING", "previous": "SOLVED"}), done)
+    assert kinds(reopened) == ["reopened", "status"]
+    comment = {
+        "comment": {
+            "id": "10001",
+            "body": "Thanks",
+            "is_public": True,
+            "author": {"id": "1", "is_staff": True},
+        }
+    }
+    agent = zd(zendesk_event("ticket.comment_added", comment), KNOWN)
+    assert kinds(agent) == ["agent_message"] and agent[0].event_id == "comment-10001"
+    note = zendesk_events(
+        zendesk_event("ticket.comment_added", {"comment": {**comment["comment"], "is_public": False}}), KNOWN
+    )
+    assert note.events == [] and note.ignored[0].reason == "internal_note"
+    other = zendesk_events(
+        {**zendesk_event("user.active_changed", {"current": False}), "subject": "zen:user:1"}, None
+    )
+    assert other.events == [] and other.ignored[0].reason == "other_event"
 
 
 # ------------------------------------------------------------------------------------------- Jira
