@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # imported where used (Bolt, SQL, ...), so that `slabot --hel
     from bot.runtime import Runtime
     from bot.services.container import Services
     from bot.services.incidents import UptimeService
+    from bot.services.intake import IntakeLog
     from bot.settings import Settings
     from bot.web import HttpRequest, HttpResponse
     from handlers.blocks import Message
@@ -44,7 +45,9 @@ def install(runtime: Runtime) -> None:
     )
     runtime.services.uptime = service
     runtime.services.commands[g.Incident] = incident_command
-    runtime.web.route("POST", WEBHOOK_PATH, alertmanager_webhook(service, runtime.settings))
+    runtime.web.route(
+        "POST", WEBHOOK_PATH, alertmanager_webhook(service, runtime.settings, runtime.services.intake)
+    )
 
 
 # ---- /sla incident ------------------------------------------------------------------------------
@@ -160,9 +163,12 @@ def _team(request: HttpRequest, settings: Settings, uow: UnitOfWork) -> str | Ht
     )
 
 
-def alertmanager_webhook(service: UptimeService, settings: Settings) -> Any:
-    from bot.services.incidents import AlertPayloadError, parse_alertmanager
+def alertmanager_webhook(service: UptimeService, settings: Settings, intake: IntakeLog | None = None) -> Any:
+    from bot.services.incidents import AlertPayloadError, read_alertmanager
+    from bot.services.intake import IntakeLog
     from bot.web import HttpResponse
+
+    log = intake if intake is not None else IntakeLog()
 
     def handle(request: HttpRequest) -> HttpResponse:
         token = settings.alertmanager_token.get_secret_value() if settings.alertmanager_token else ""
@@ -178,11 +184,16 @@ def alertmanager_webhook(service: UptimeService, settings: Settings) -> Any:
         if isinstance(team, HttpResponse):
             return team
         try:
-            alerts = parse_alertmanager(payload, catalogue=service.catalogue(), clients=service.book.clients)
+            delivery = read_alertmanager(payload, catalogue=service.catalogue(), clients=service.book.clients)
         except AlertPayloadError as exc:
             return _error(400, "bad Alertmanager payload: nothing was recorded", problems=exc.problems)
-        outcome = service.apply_alerts(team_id=team, alerts=alerts)
-        return HttpResponse.json(200, outcome.as_json())
+        for reason, problem in delivery.skipped:  # the rest of the group is recorded
+            log.ignored("alertmanager", reason, problem)
+        outcome = service.apply_alerts(team_id=team, alerts=delivery.alerts)
+        body = outcome.as_json()
+        if delivery.skipped:
+            body["ignored"] = [{"reason": r, "detail": p} for r, p in delivery.skipped]
+        return HttpResponse.json(200, body)
 
     return handle
 

@@ -22,6 +22,7 @@ Other features use :class:`UptimeService` through ``runtime.services.uptime``.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -549,17 +550,28 @@ SERVICE_LABEL = "slabot_service"
 CLIENT_LABEL = "slabot_client"
 
 
-def parse_alertmanager(
-    payload: Any, *, catalogue: Mapping[str, Iterable[str]], clients: Iterable[str]
-) -> list[AlertInput]:
-    """Check an Alertmanager webhook payload (version 4) and map each alert to a covered service.
+@dataclass
+class AlertmanagerDelivery:
+    """What one Alertmanager notification (a group of alerts) means: the alerts slabot records, and
+    each one it leaves alone with an intake reason and the problem (``alerts[2].labels…: …``)."""
 
-    Each alert needs ``status`` (firing/resolved), ``fingerprint``, ``startsAt`` (RFC 3339), a
-    resolved one an ``endsAt`` not before it, and the label ``slabot_service`` naming a service of
-    the contracts (``catalogue``: service → clients covering it; case-insensitive). The optional
-    label ``slabot_client`` names the client; without it the service's only client, or none when
-    several contracts cover it. Raises :class:`AlertPayloadError` with every problem found.
-    """
+    alerts: list[AlertInput]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_alertmanager(
+    payload: Any, *, catalogue: Mapping[str, Iterable[str]], clients: Iterable[str]
+) -> AlertmanagerDelivery:
+    """Read an Alertmanager webhook payload (version 4: ``{"version": "4", "status", "groupKey",
+    "alerts": [...]}``) alert by alert; a bad alert never costs the others of its group.
+
+    Each alert needs ``startsAt`` (RFC 3339), a resolved one an ``endsAt`` not before it, and the
+    label ``slabot_service`` naming a service of the contracts (``catalogue``: service → clients
+    covering it; case-insensitive). The optional label ``slabot_client`` names the client; without it
+    the service's only client, or none when several contracts cover it. ``status`` defaults to the
+    group's (Alertmanager before 0.20 sent none per alert), ``fingerprint`` to a hash of the labels
+    (what Alertmanager's fingerprint is). Raises :class:`AlertPayloadError` only when the envelope
+    itself cannot be read (not an object, no ``alerts`` list, another version)."""
     problems: list[str] = []
     if not isinstance(payload, dict):
         raise AlertPayloadError(["the body must be a JSON object (Alertmanager's webhook payload)"])
@@ -568,63 +580,88 @@ def parse_alertmanager(
         problems.append(f'version {version!r} is not supported (Alertmanager sends version "4")')
     raw_alerts = payload.get("alerts")
     if not isinstance(raw_alerts, list):
-        raise AlertPayloadError(problems + ["'alerts' must be a list"])
+        problems.append("'alerts' must be a list")
+    if problems:
+        raise AlertPayloadError(problems)
+    assert isinstance(raw_alerts, list)
+    group_status = payload.get("status") if payload.get("status") in ("firing", "resolved") else None
     services = {name.lower(): (name, tuple(keys)) for name, keys in catalogue.items()}
     known_clients = {c.lower(): c for c in clients}
-    found: list[AlertInput] = []
+    delivery = AlertmanagerDelivery([])
     for n, alert in enumerate(raw_alerts):
         where = f"alerts[{n}]"
         if not isinstance(alert, dict):
-            problems.append(f"{where}: must be an object")
+            delivery.skipped.append(("malformed", f"{where}: must be an object"))
             continue
         mine: list[str] = []
-        status = alert.get("status")
+        labels = alert.get("labels")
+        annotations = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
+        if not isinstance(labels, dict):
+            mine.append(f"{where}.labels: must be an object")
+            labels = {}
+        status = alert.get("status", group_status)
         if status not in ("firing", "resolved"):
             mine.append(f"{where}.status: must be 'firing' or 'resolved', got {status!r}")
         fingerprint = alert.get("fingerprint")
+        if fingerprint is None:
+            fingerprint = _label_fingerprint(labels)
         if not isinstance(fingerprint, str) or not fingerprint.strip() or len(fingerprint) > 100:
             mine.append(f"{where}.fingerprint: missing (Alertmanager ≥ 0.20 sends one per alert)")
         starts = _instant(alert.get("startsAt"), f"{where}.startsAt", mine)
         ends = _instant(alert.get("endsAt"), f"{where}.endsAt", mine) if status == "resolved" else None
         if status == "resolved" and starts is not None and ends is not None and ends < starts:
             mine.append(f"{where}.endsAt: before startsAt")
-        labels = alert.get("labels")
-        annotations = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
-        if not isinstance(labels, dict):
-            mine.append(f"{where}.labels: must be an object")
-            labels = {}
+        if mine:
+            delivery.skipped.append(("malformed", "; ".join(mine)))
+            continue
         service_label = labels.get(SERVICE_LABEL)
-        service: tuple[str, tuple[str, ...]] | None = None
         if not isinstance(service_label, str) or not service_label.strip():
-            mine.append(
-                f"{where}.labels.{SERVICE_LABEL}: missing — name the covered service the alert is about"
+            name = labels.get("alertname")
+            delivery.skipped.append(
+                (
+                    "not_covered",
+                    f"{where}{f' ({name})' if name else ''}: no {SERVICE_LABEL} label — not about a covered service",
+                )
             )
-        else:
-            service = services.get(service_label.strip().lower())
-            if service is None:
-                near = near_service(service_label, [s for s, _ in services.values()])
-                hint = f" — did you mean '{near}'?" if near else ""
-                mine.append(f"{where}.labels.{SERVICE_LABEL}: no contract covers '{service_label}'{hint}")
+            continue
+        service = services.get(service_label.strip().lower())
+        if service is None:
+            near = near_service(service_label, [s for s, _ in services.values()])
+            hint = f" — did you mean '{near}'?" if near else ""
+            delivery.skipped.append(
+                (
+                    "unmapped_value",
+                    f"{where}.labels.{SERVICE_LABEL}: no contract covers '{service_label}'{hint}",
+                )
+            )
+            continue
         client_key: str | None = None
         client_label = labels.get(CLIENT_LABEL)
-        if client_label is not None and service is not None:
+        if client_label is not None:
             client_key = known_clients.get(str(client_label).strip().lower())
             if client_key is None:
                 near = suggest(str(client_label), list(known_clients.values()))
                 hint = f" — did you mean '{near}'?" if near else ""
-                mine.append(f"{where}.labels.{CLIENT_LABEL}: unknown client '{client_label}'{hint}")
-            elif client_key not in service[1]:
-                mine.append(
-                    f"{where}.labels.{CLIENT_LABEL}: {client_key}'s contract does not cover '{service[0]}'"
+                delivery.skipped.append(
+                    (
+                        "unmapped_value",
+                        f"{where}.labels.{CLIENT_LABEL}: unknown client '{client_label}'{hint}",
+                    )
                 )
-        elif service is not None and len(service[1]) == 1:
+                continue
+            if client_key not in service[1]:
+                delivery.skipped.append(
+                    (
+                        "unmapped_value",
+                        f"{where}.labels.{CLIENT_LABEL}: {client_key}'s contract does not cover '{service[0]}'",
+                    )
+                )
+                continue
+        elif len(service[1]) == 1:
             client_key = service[1][0]
-        if mine:
-            problems.extend(mine)
-            continue
-        assert service is not None and starts is not None
+        assert starts is not None
         reason = annotations.get("summary") or labels.get("alertname")
-        found.append(
+        delivery.alerts.append(
             AlertInput(
                 fingerprint=str(fingerprint).strip(),
                 status=status,  # type: ignore[arg-type]
@@ -635,9 +672,24 @@ def parse_alertmanager(
                 reason=str(reason)[:500] if reason else None,
             )
         )
-    if problems:
-        raise AlertPayloadError(problems)
-    return found
+    return delivery
+
+
+def parse_alertmanager(
+    payload: Any, *, catalogue: Mapping[str, Iterable[str]], clients: Iterable[str]
+) -> list[AlertInput]:
+    """Like :func:`read_alertmanager`, but strict: :class:`AlertPayloadError` listing every alert it
+    could not use (for callers that want all or nothing)."""
+    delivery = read_alertmanager(payload, catalogue=catalogue, clients=clients)
+    if delivery.skipped:
+        raise AlertPayloadError([problem for _reason, problem in delivery.skipped])
+    return delivery.alerts
+
+
+def _label_fingerprint(labels: Mapping[str, Any]) -> str:
+    """A stable id of an alert from its label set (Alertmanager's fingerprint hashes the same)."""
+    text = "\x1f".join(f"{k}={labels[k]}" for k in sorted(labels, key=str))
+    return "labels-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def near_service(typed: str, known: Sequence[str]) -> str | None:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.features.incidents import authorised
-from bot.services.incidents import AlertPayloadError, parse_alertmanager
+from bot.services.incidents import AlertPayloadError, parse_alertmanager, read_alertmanager
 
 CATALOGUE = {"API": ("acme",), "Shared DB": ("acme", "beta")}
 CLIENTS = ("acme", "beta", "gamma")
@@ -48,25 +48,47 @@ def test_mapping_labels_to_client_and_service() -> None:
     assert a.external_key == "abc123@2026-11-24T09:00:00+00:00"
 
 
-def test_every_problem_is_reported_at_once() -> None:
-    with pytest.raises(AlertPayloadError) as caught:
-        parse(
-            alert(status="pending"),
-            alert(labels={}, fingerprint=None),
-            alert(labels={"slabot_service": "API", "slabot_client": "gamma"}),
-            alert(status="resolved", endsAt="2026-11-24T08:00:00Z"),
-            alert(startsAt="2026-11-24T10:00:00"),
-            "not an alert",
-        )
-    assert caught.value.problems == [
-        "alerts[0].status: must be 'firing' or 'resolved', got 'pending'",
-        "alerts[1].fingerprint: missing (Alertmanager ≥ 0.20 sends one per alert)",
-        "alerts[1].labels.slabot_service: missing — name the covered service the alert is about",
-        "alerts[2].labels.slabot_client: gamma's contract does not cover 'API'",
-        "alerts[3].endsAt: before startsAt",
-        "alerts[4].startsAt: '2026-11-24T10:00:00' has no offset",
-        "alerts[5]: must be an object",
+def test_every_problem_is_reported_and_the_good_alerts_kept() -> None:
+    alerts = (
+        alert(status="pending"),
+        alert(labels={}, fingerprint=None),
+        alert(labels={"slabot_service": "API", "slabot_client": "gamma"}),
+        alert(status="resolved", endsAt="2026-11-24T08:00:00Z"),
+        alert(startsAt="2026-11-24T10:00:00"),
+        "not an alert",
+        alert(fingerprint="good"),
+    )
+    delivery = read_alertmanager(
+        {"version": "4", "alerts": list(alerts)}, catalogue=CATALOGUE, clients=CLIENTS
+    )
+    assert [a.fingerprint for a in delivery.alerts] == ["good"]
+    assert delivery.skipped == [
+        ("malformed", "alerts[0].status: must be 'firing' or 'resolved', got 'pending'"),
+        ("not_covered", "alerts[1]: no slabot_service label — not about a covered service"),
+        ("unmapped_value", "alerts[2].labels.slabot_client: gamma's contract does not cover 'API'"),
+        ("malformed", "alerts[3].endsAt: before startsAt"),
+        ("malformed", "alerts[4].startsAt: '2026-11-24T10:00:00' has no offset"),
+        ("malformed", "alerts[5]: must be an object"),
     ]
+    with pytest.raises(AlertPayloadError) as caught:  # the strict reader: all or nothing
+        parse(*alerts)
+    assert len(caught.value.problems) == 6
+
+
+def test_alerts_of_alertmanager_before_0_20_have_no_status_or_fingerprint() -> None:
+    old = {k: v for k, v in alert().items() if k not in ("status", "fingerprint")}
+    delivery = read_alertmanager(
+        {"version": "4", "status": "firing", "alerts": [old, {**old, "labels": {**old["labels"], "x": "1"}}]},
+        catalogue=CATALOGUE,
+        clients=CLIENTS,
+    )
+    first, second = delivery.alerts
+    assert first.status == "firing" and first.fingerprint.startswith("labels-")
+    assert first.fingerprint != second.fingerprint  # another label set: another alert
+    again = read_alertmanager(
+        {"version": "4", "status": "firing", "alerts": [old]}, catalogue=CATALOGUE, clients=CLIENTS
+    )
+    assert again.alerts[0].fingerprint == first.fingerprint  # stable: a redelivery is the same alert
 
 
 def test_an_empty_alert_list_is_fine() -> None:

@@ -209,23 +209,57 @@ def test_an_unconfigured_webhook_refuses_everything(tmp_path: Path) -> None:
         (b"{not json", "not JSON"),
         ([1, 2], "JSON object"),
         ({"version": "4"}, "'alerts' must be a list"),
-        (payload(am_alert(), am_alert("pending")), "alerts[1].status"),
-        (payload(am_alert(slabot_service="Platfrom support")), "did you mean 'Platform support'"),
-        (payload(am_alert(slabot_client="globex")), "globex's contract does not cover 'Platform support'"),
-        (payload(am_alert(slabot_client="acne")), "did you mean 'acme'"),
-        (payload(am_alert(fingerprint="")), "alerts[0].fingerprint"),
-        (payload({**am_alert(), "startsAt": "yesterday"}), "alerts[0].startsAt"),
-        (payload({**am_alert("resolved"), "endsAt": "2026-11-24T08:00:00Z"}), "before startsAt"),
         ({**payload(am_alert()), "version": "3"}, "version '3' is not supported"),
     ],
 )
-def test_a_bad_payload_is_400_with_the_reason_and_nothing_is_stored(
+def test_an_unreadable_payload_is_400_with_the_reason_and_nothing_is_stored(
     refusing_web: Web, body: Any, reason: str
 ) -> None:
     status, answer_body = refusing_web.post(body)
     assert status == 400, answer_body
     assert reason in json.dumps(answer_body, ensure_ascii=False)
     assert refusing_web.incidents() == []
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason", "problem"),
+    [
+        (am_alert("pending", fingerprint="b1"), "malformed", "alerts[1].status"),
+        (
+            am_alert(slabot_service="Platfrom support", fingerprint="b2"),
+            "unmapped_value",
+            "did you mean 'Platform support'",
+        ),
+        (
+            am_alert(slabot_client="globex", fingerprint="b3"),
+            "unmapped_value",
+            "globex's contract does not cover 'Platform support'",
+        ),
+        (am_alert(slabot_client="acne", fingerprint="b4"), "unmapped_value", "did you mean 'acme'"),
+        (am_alert(fingerprint=""), "malformed", "alerts[1].fingerprint"),
+        ({**am_alert(fingerprint="b5"), "startsAt": "yesterday"}, "malformed", "alerts[1].startsAt"),
+        (
+            {**am_alert("resolved", fingerprint="b6"), "endsAt": "2026-11-24T08:00:00Z"},
+            "malformed",
+            "before startsAt",
+        ),
+        (
+            {**am_alert(fingerprint="b7"), "labels": {"alertname": "DiskFull"}},
+            "not_covered",
+            "no slabot_service label",
+        ),
+    ],
+)
+def test_a_bad_alert_is_reported_and_the_rest_of_its_group_recorded(
+    web: Web, bad: dict, reason: str, problem: str
+) -> None:
+    status, answer_body = web.post(payload(am_alert(fingerprint="good"), bad))
+    assert status == 200, answer_body
+    assert answer_body["opened"] == 1  # the good alert of the group
+    (ignored,) = answer_body["ignored"]
+    assert ignored["reason"] == reason and problem in ignored["detail"], ignored
+    assert len(web.incidents()) == 1
+    assert web.runtime.services.intake.count("alertmanager", reason) == 1
 
 
 def test_a_shared_service_without_client_label_counts_for_every_client(web: Web) -> None:
