@@ -178,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="dry-run contracts on an events CSV and print the compliance table",
         description="Replay an events CSV through the contract file and print compliance per "
         "client x priority x metric. Bad rows are reported with their line number; the rest is "
-        "still processed (exit status 1 when any row was rejected).",
+        "still processed (exit status 1 when any row was rejected; 2 when nothing could be replayed: "
+        "a bad contract file, an unreadable file, or one that is empty or not an events CSV).",
     )
     replay.add_argument("--contracts", type=Path, required=True, help="the contract file (YAML)")
     replay.add_argument(

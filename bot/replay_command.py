@@ -7,7 +7,9 @@ prints the compliance table and the rejected rows, and chooses the exit status:
 - 1: some rows were rejected (each printed as ``FILE:LINE: message``); the rest was replayed
   and the table and ``--out`` file still cover it;
 - 2: nothing could be replayed: the contract file is invalid (its errors are printed),
-  a file cannot be read or written, or ``--as-of`` is not an aware ISO 8601 instant.
+  a file cannot be read or written, the events file is empty or not an events CSV (its
+  header lacks the columns; a results CSV or another export by mistake), or ``--as-of`` is not
+  an aware ISO 8601 instant.
 """
 
 from __future__ import annotations
@@ -88,6 +90,12 @@ def run_replay(
         print(
             f"slabot replay: {events_name} is not UTF-8 text ({exc.reason}); save it as UTF-8 CSV", file=err
         )
+        return 2
+
+    unusable = next((e for e in result.errors if e.file_level), None)
+    if unusable is not None:  # empty, or not an events CSV at all: nothing to replay
+        print(f"{events_name}:{unusable.line}: {unusable.message}", file=err)
+        print(f"slabot replay: {events_name} is not an events CSV; nothing was replayed", file=err)
         return 2
 
     for error in result.errors[:MAX_ERRORS_SHOWN]:

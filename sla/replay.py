@@ -67,10 +67,14 @@ _NEEDS: dict[EventKind, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """A row that was not replayed, and why (``line`` counts the header as line 1)."""
+    """A row that was not replayed, and why (``line`` counts the header as line 1).
+
+    ``file_level``: the file as a whole is not an events CSV (empty, or its header lacks the
+    columns): nothing of it can be replayed or imported (``slabot replay``/``import`` exit 2)."""
 
     line: int
     message: str
+    file_level: bool = False
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
@@ -125,27 +129,62 @@ def _timestamp_error(text: str) -> str:
     return ""
 
 
+CUT_OFF_HINT = " — the file ends in the middle of this row: was it cut off? (the rows before it were read)"
+
+
 def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | RowError]]:
     """Parse an events CSV lazily: ``(line, event)`` for good rows, ``(line, RowError)`` for bad ones.
 
-    ``lines`` is a text file object or any iterable of lines (opened with ``newline=""`` ideally).
-    Blank lines are skipped. A bad header yields one error for line 1 and nothing else.
+    ``lines`` is a text file object or any iterable of lines (opened with ``newline=""`` ideally;
+    Windows line ends and a UTF-8 byte order mark are fine). Blank lines are skipped. An empty file
+    or a header without the six columns yields one ``file_level`` error for line 1 and nothing
+    else. A bad last row that ends without a line end says the file looks cut off.
     """
+    last: list[str] = [""]
+    held: tuple[int, TicketEvent | RowError] | None = None
+    for item in _iter_events_csv(_remember_last(lines, last)):
+        if type(item[1]) is RowError:  # held back one step: is it the file's last, cut-off row?
+            if held is not None:
+                yield held
+            held = item
+            continue
+        if held is not None:
+            yield held
+            held = None
+        yield item
+    if held is not None:
+        line, error = held
+        if not error.file_level and last[0] and not last[0].endswith(("\n", "\r")):  # type: ignore[union-attr]
+            held = (line, RowError(line, error.message + CUT_OFF_HINT))  # type: ignore[union-attr]
+        yield held
+
+
+def _remember_last(lines: Iterable[str], last: list[str]) -> Iterator[str]:
+    for line in lines:
+        last[0] = line
+        yield line
+
+
+def _iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | RowError]]:
     reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
-        yield 1, RowError(1, "the file is empty — expected the header " + ",".join(EVENTS_HEADER))
+        message = "the file is empty — expected the header " + ",".join(EVENTS_HEADER)
+        yield 1, RowError(1, message, file_level=True)
         return
     names = [h.strip().lower().lstrip("\ufeff") for h in header]
     missing = [c for c in EVENTS_HEADER if c not in names]
     if missing:
+        shown = ",".join(header)
+        shown = shown if len(shown) <= 120 else shown[:119] + "…"
         yield (
             1,
             RowError(
                 1,
-                f"header lacks column(s) {', '.join(missing)} — the header must be "
-                f"{','.join(EVENTS_HEADER)} (optionally followed by actor,note); got {','.join(header)!r}",
+                f"not an events CSV: header lacks column(s) {', '.join(missing)} — the first line must be "
+                f"{','.join(EVENTS_HEADER)} (optionally followed by actor,note); got {shown!r}",
+                file_level=True,
             ),
         )
         return

@@ -68,7 +68,8 @@ def add_cli(subparsers: Any) -> None:
         description="Load an events CSV (ticket_id,timestamp,event,priority,status,client[,actor,note]; "
         "the same format as `slabot replay`) into DATABASE_URL. Resumable: after an interruption run "
         "the same command again — rows already stored are skipped as duplicates. Bad rows are listed "
-        "with their line number and the rest is imported (exit status 1 when any row was rejected). "
+        "with their line number and the rest is imported (exit status 1 when any row was rejected; 2 when "
+        "nothing could be imported: a missing, empty or non-events file, a bad contract file). "
         "No survey or status card is sent for imported history. Each batch is stored in one "
         "transaction (an interruption loses at most the batch being written).",
     )
@@ -175,6 +176,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
         engine.dispose()
     if bar is not None:
         bar.close()
+    unusable = next((e for e in summary.rejected if e.file_level), None)
+    if unusable is not None:  # empty, or not an events CSV at all: nothing to import
+        print(f"{args.events}:{unusable.line}: {unusable.message}", file=sys.stderr)
+        print(f"slabot import: {args.events} is not an events CSV; nothing was imported", file=sys.stderr)
+        return 2
     print(
         f"imported {args.events} into {redact_url(settings.database_url)} (team {team}, source {args.source})"
     )

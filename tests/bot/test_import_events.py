@@ -215,3 +215,43 @@ def test_cli_summary_exit_status_and_progress(
     assert "bad.csv" in err and "row" in err  # the bar goes to stderr
     assert main(["import", str(tmp_path / "missing.csv")]) == 2
     assert main(["import", str(EVENTS), "--batch", "0"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"number,sys_updated_on,incident_state\nINC0000045,29/2/2016 01:23,New\n", "not an events CSV"),
+    ],
+)
+def test_cli_a_file_that_is_not_an_events_csv_exits_2_and_imports_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, content: bytes, message: str
+) -> None:
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("SLABOT_CONTRACTS", str(ROOT / "examples" / "contracts.yaml"))
+    monkeypatch.delenv("SLABOT_TEAM_ID", raising=False)
+    wrong = tmp_path / "export.csv"
+    wrong.write_bytes(content)
+    assert main(["import", str(wrong), "--no-progress"]) == 2
+    out, err = capsys.readouterr()
+    assert message in err and "nothing was imported" in err and out == ""
+
+
+def test_cli_bom_windows_line_ends_and_a_cut_off_last_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SLABOT_CONTRACTS", str(ROOT / "examples" / "contracts.yaml"))
+    monkeypatch.delenv("SLABOT_TEAM_ID", raising=False)
+    lines = EVENTS.read_text(encoding="utf-8").splitlines()
+    windows = tmp_path / "excel.csv"
+    windows.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    assert main(["import", str(windows), "--no-progress"]) == 0
+    assert "events stored:      62" in capsys.readouterr().out
+    cut = tmp_path / "cut.csv"
+    cut.write_text("\n".join([*lines, "Z-1,2026-03-02T09:0"]), encoding="utf-8")
+    assert main(["import", str(cut), "--no-progress"]) == 1
+    out, _err = capsys.readouterr()
+    assert f"line {len(lines) + 1}:" in out and "was it cut off?" in out
+    assert "skipped duplicates: 62" in out  # the rest was read (and was already stored)

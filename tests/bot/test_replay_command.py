@@ -76,3 +76,49 @@ def test_as_of_and_missing_files(tmp_path: Path) -> None:
     assert code == 2 and "not an ISO 8601 instant" in err
     code, _, err = run(CONTRACTS, tmp_path / "nope.csv")
     assert code == 2 and "cannot read the events file" in err
+
+
+HEADER = "ticket_id,timestamp,event,priority,status,client"
+ROWS = [
+    "T-1,2026-03-02T09:00:00+00:00,opened,P2,,acme",
+    "T-1,2026-03-02T09:10:00+00:00,agent_message,,,",
+    "T-1,2026-03-02T11:00:00+00:00,resolved,,,",
+]
+
+
+def test_a_file_that_is_not_an_events_csv_exits_2_and_replays_nothing(tmp_path: Path) -> None:
+    results = tmp_path / "results.csv"  # a results file passed as events by mistake
+    assert run(CONTRACTS, EVENTS, results)[0] == 0
+    code, out, err = run(CONTRACTS, results)
+    assert (code, out) == (2, "")
+    assert f"{results}:1: not an events CSV: header lacks column(s) timestamp, event" in err
+    assert "nothing was replayed" in err and "other rows were replayed" not in err
+
+
+def test_an_empty_file_exits_2(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    code, out, err = run(CONTRACTS, empty)
+    assert (code, out) == (2, "")
+    assert "the file is empty" in err and "nothing was replayed" in err
+
+
+def test_bom_and_windows_line_ends_replay_cleanly(tmp_path: Path) -> None:
+    windows = tmp_path / "excel.csv"
+    windows.write_bytes(("\ufeff" + "\r\n".join([HEADER, *ROWS]) + "\r\n").encode("utf-8"))
+    code, out, err = run(CONTRACTS, windows)
+    assert (code, err) == (0, "")
+    assert "Replayed 3 event(s) of 1 ticket(s)" in out
+
+
+def test_a_cut_off_last_line_is_rejected_saying_so_and_the_rest_replayed(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.csv"
+    cut.write_text("\n".join([HEADER, *ROWS[:2], "T-1,2026-03-02T11:0"]), encoding="utf-8")  # no line end
+    code, out, err = run(CONTRACTS, cut)
+    assert code == 1
+    assert f"{cut}:4: 2 column(s), expected 6" in err and "was it cut off?" in err
+    assert "Replayed 2 event(s) of 1 ticket(s)" in out
+    # a complete last line without a line end is fine
+    whole = tmp_path / "whole.csv"
+    whole.write_text("\n".join([HEADER, *ROWS]), encoding="utf-8")
+    assert run(CONTRACTS, whole)[0] == 0

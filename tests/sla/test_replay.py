@@ -184,8 +184,9 @@ def test_cells_are_trimmed_and_event_names_case_insensitive() -> None:
 def test_header_problems_stop_at_line_one() -> None:
     events, [error] = read("ticket,timestamp,event,priority,status,client\nT-1,x,opened,P2,,acme\n")
     assert events == [] and error.line == 1
-    assert "header lacks column(s) ticket_id" in error.message
-    assert read("")[1] == [RowError(1, "the file is empty — expected the header " + ",".join(EVENTS_HEADER))]
+    assert "header lacks column(s) ticket_id" in error.message and error.file_level
+    empty = RowError(1, "the file is empty — expected the header " + ",".join(EVENTS_HEADER), file_level=True)
+    assert read("")[1] == [empty]
 
 
 def test_bom_reordered_and_extra_columns() -> None:
