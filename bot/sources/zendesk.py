@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -141,6 +141,17 @@ class _Values:
         return found
 
 
+def _events_of(prefix: str, ticket_id: str, at: datetime, actor: str | None) -> Callable[..., SourceEvent]:
+    """Events of one delivery: ``<prefix>:<kind>`` ids, its ticket, instant and actor."""
+
+    def event(kind: EventKind, **fields: Any) -> SourceEvent:
+        return SourceEvent(
+            event_id=f"{prefix}:{kind.value}", ticket_id=ticket_id, at=at, kind=kind, actor=actor, **fields
+        )
+
+    return event
+
+
 def _transition(
     target: str | None, event: Any, *, resolved: bool, closed: bool, current: str
 ) -> list[SourceEvent]:
@@ -197,15 +208,7 @@ def zendesk_events(
     actor = (_text(payload, "actor") or "")[:64] or None
     role = (_text(payload, "actor_role") or "").lower()
 
-    def event(kind: EventKind, **fields: Any) -> SourceEvent:
-        return SourceEvent(
-            event_id=f"{ticket_id}:{delivery}:{kind.value}",
-            ticket_id=ticket_id,
-            at=at,
-            kind=kind,
-            actor=actor,
-            **fields,
-        )
+    event = _events_of(f"{ticket_id}:{delivery}", ticket_id, at, actor)
 
     out: list[SourceEvent] = []
     resolved = closed = False
@@ -286,15 +289,7 @@ def _event_webhook(
     at = _event_time(payload, detail)
     actor = (_text(detail, "actor_id") or "")[:64] or None
 
-    def event(kind: EventKind, **fields: Any) -> SourceEvent:
-        return SourceEvent(
-            event_id=f"evt-{event_id}:{kind.value}",
-            ticket_id=ticket_id,
-            at=at,
-            kind=kind,
-            actor=actor,
-            **fields,
-        )
+    event = _events_of(f"evt-{event_id}", ticket_id, at, actor)
 
     out: list[SourceEvent] = []
     if known is None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.app import Runtime, bootstrap
 from bot.clock import ManualClock
-from bot.emulator.server import SlackEmulator
+from bot.sandbox.emulator.server import SlackEmulator
 from bot.server import BackgroundServer
 from bot.settings import Settings
 from bot.sources.signing import sign_jira, sign_zendesk
