@@ -36,8 +36,8 @@ from sqlalchemy import insert, text  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.sandbox.emulator import SlackEmulator  # noqa: E402
 from bot.services.alerts import Sweeper  # noqa: E402
-from bot.services.notifier import Notifier, notifier_web_client  # noqa: E402
 from bot.services.tickets import TicketService  # noqa: E402
+from handlers.notifier import Notifier, notifier_web_client  # noqa: E402
 from sla.contracts import load_contracts_text  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import MetricTimerRow, Ticket  # noqa: E402

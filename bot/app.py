@@ -29,6 +29,7 @@ from bot.services.tickets import TicketService
 from bot.settings import Settings, load_contract_book
 from bot.web import HttpRequest, HttpResponse, WebApp
 from handlers.commands import command_table
+from handlers.usergroups import usergroup_members
 from sla.contracts import ContractBook
 from storage.db import is_sqlite, make_engine, migrate
 from storage.installations import make_installation_store, make_oauth_state_store
@@ -130,7 +131,7 @@ def bootstrap(
         book=book,
         uow=uow,
         tickets=tickets,
-        people=AgentDirectory(book, clock, client_for),
+        people=AgentDirectory(book, clock, usergroup_members(client_for)),
         client_for=client_for,
         answers=AnswerCache(clock),
         channel_clients=AnswerCache(clock),

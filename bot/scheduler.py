@@ -48,9 +48,9 @@ from sqlalchemy.engine import make_url
 
 from bot.clock import Clock, SystemClock
 from bot.services.alerts import Sweeper
-from bot.services.notifier import Notifier, notifier_web_client
 from bot.services.tickets import TicketService
 from bot.settings import Settings
+from handlers.notifier import Notifier, notifier_web_client
 from sla.contracts import ContractBook
 from storage.db import normalise_url
 from storage.uow import UnitOfWork

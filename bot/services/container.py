@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
 from bot.services.answer_cache import AnswerCache
+from bot.services.delivery import failed_alerts
 from bot.services.intake import IntakeLog
-from bot.services.notifier import failed_alerts
 from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
 from bot.settings import Settings

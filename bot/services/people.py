@@ -1,35 +1,32 @@
 """Who is an agent: the contract file's listed users, plus the members of its agent user group.
 
-User-group membership is read from Slack (``usergroups.users.list``) and cached for a few
-minutes per workspace, so ``/sla`` answers stay fast; if Slack cannot be asked, the last
-known members (or only the listed users) count — never an exception in a listener.
+User-group membership is read from Slack (``usergroups.users.list``, through the Slack adapter's
+:func:`handlers.usergroups.usergroup_members`) and cached for a few minutes per workspace, so
+``/sla`` answers stay fast; if Slack cannot be asked, the last known members (or only the listed
+users) count — never an exception in a listener.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot.clock import Clock
 from sla.contracts import ContractBook
-
-log = logging.getLogger(__name__)
 
 CACHE_FOR = timedelta(minutes=5)
 
 
+#: ``(team_id, usergroup) -> member ids``, or None when Slack cannot be asked (no installation, an error)
+MembersOf = Callable[[str, str], frozenset[str] | None]
+
+
 class AgentDirectory:
-    def __init__(
-        self, book: ContractBook, clock: Clock, client_for: Callable[[str], WebClient | None]
-    ) -> None:
+    def __init__(self, book: ContractBook, clock: Clock, members_of: MembersOf) -> None:
         self.book = book
         self.clock = clock
-        self.client_for = client_for
+        self.members_of = members_of
         self._members: dict[str, tuple[datetime, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
@@ -49,13 +46,8 @@ class AgentDirectory:
             cached = self._members.get(team_id)
         if cached and now - cached[0] < CACHE_FOR:
             return cached[1]
-        client = self.client_for(team_id)
-        if client is None:
-            return cached[1] if cached else frozenset()
-        try:
-            users = frozenset(client.usergroups_users_list(usergroup=group).get("users") or ())
-        except (SlackApiError, OSError) as exc:
-            log.warning("could not read agent user group %s of %s: %s", group, team_id, exc)
+        users = self.members_of(team_id, group)
+        if users is None:
             return cached[1] if cached else frozenset()
         with self._lock:
             self._members[team_id] = (now, users)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.reports.chart import compliance_chart
 from bot.reports.table import format_report_table, report_csv
-from handlers.blocks import thread_link
+from bot.services.permalinks import thread_link
 from sla.compliance import ComplianceLine, compliance_table
 from sla.contracts import ContractBook
 from sla.credits import CreditStatement

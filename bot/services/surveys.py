@@ -33,8 +33,9 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.services.alerts import MESSAGE_KIND
+from bot.services.permalinks import thread_link
 from bot.services.tickets import TicketChange, TicketService
-from handlers.blocks import Message, thread_link
+from handlers.blocks import Message
 from handlers.blocks.surveys import (
     comment_modal,
     negative_alert,

@@ -9,13 +9,15 @@ projection (with each timer's next alert instant) in the same transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.services.changes import ChangeListener, CommitListener, TicketChange
+from bot.services.notices import on_ticket_change
 from sla.contracts import ContractBook, ContractVersion
 from sla.countdown import TicketView
 from sla.metrics import EventKind, Metric, TimerState
@@ -130,23 +132,6 @@ def _point_percent(threshold: str) -> float:
 
 
 @dataclass(frozen=True)
-class TicketChange:
-    """What just happened to a ticket, for listeners (live status card, surveys, caches, App Home).
-
-    ``kind`` is the event kind (``opened``, ``resolved``, ...) or ``"assigned"``; ``timers`` are the
-    ticket's clocks at ``now`` after the change."""
-
-    team_id: str
-    ticket: Ticket
-    version: ContractVersion
-    kind: str
-    timers: list[MetricTimer]
-    now: datetime
-    actor: str | None = None
-    at: datetime | None = None
-
-
-@dataclass(frozen=True)
 class OpenTickets:
     """A page of open tickets: ``total`` match (at least ``total`` when ``total_is_exact`` is False)."""
 
@@ -156,19 +141,11 @@ class OpenTickets:
     now: datetime
 
 
-#: runs inside the change's transaction (write outbox rows, survey rows ... atomically with it)
-ChangeListener = Callable[[Transaction, TicketChange], None]
-#: runs after the commit (invalidate caches, refresh views); failures are logged, never raised
-CommitListener = Callable[[TicketChange], None]
-
-
 class TicketService:
     """Ticket use cases. ``listeners`` run inside each change's transaction; ``after_commit``
     listeners run once it is committed. Features append to both lists at start-up."""
 
     def __init__(self, *, uow: UnitOfWork, book: ContractBook, clock: Clock) -> None:
-        from bot.services.alerts import on_ticket_change  # alerts.py needs this module's types
-
         #: the live status card and the "met" note follow every change (bot.services.alerts)
         self.listeners: list[ChangeListener] = [on_ticket_change]
         self.after_commit: list[CommitListener] = []

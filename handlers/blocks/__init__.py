@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.services.permalinks import thread_link
 from handlers.blocks.limits import (
     BUTTON_TEXT_MAX,
     CONTEXT_TEXT_MAX,
@@ -184,9 +185,3 @@ def channel_mention(channel_id: str | None) -> str:
     return f"<#{channel_id}>" if _CHANNEL_ID.fullmatch(channel_id) else escape(channel_id)
 
 
-def thread_link(channel_id: str | None, thread_ts: str | None) -> str | None:
-    """Slack's permalink form for a message (``/archives/<channel>/p<ts without the dot>``), which works
-    in any workspace the reader belongs to; None without a plain channel id and a ts."""
-    if not channel_id or not thread_ts or not re.fullmatch(r"[A-Z0-9]+", channel_id):
-        return None
-    return f"https://slack.com/archives/{channel_id}/p{thread_ts.replace('.', '')}"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from bot.services.notices import AlertItem, AlertKind
 from handlers.blocks import Block, Message, actions, context, header, mention, section, ticket_button
 from handlers.blocks.limits import MAX_BLOCKS, escape, truncate_text
 from handlers.blocks.status import ticket_line
@@ -23,7 +23,6 @@ from sla.durations import format_duration
 if TYPE_CHECKING:
     from sla.timers import MetricTimer
 
-AlertKind = Literal["warning", "breach", "escalation", "met"]
 _PERCENT_KEY = re.compile(r"([0-9]+(?:\.[0-9]+)?)%")
 _BEFORE_KEY = re.compile(r"(.+)-before")
 _TITLE = {
@@ -175,18 +174,6 @@ def _mention(who: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- digest
-
-
-@dataclass(frozen=True)
-class AlertItem:
-    """One alert folded into a digest."""
-
-    kind: AlertKind
-    ticket: TicketView
-    timer: MetricTimer
-    threshold: object = None
-    level: int | None = None
-    late_by: timedelta | None = None
 
 
 _DIGEST_ORDER = {"escalation": 0, "breach": 1, "warning": 2, "met": 3}

@@ -17,8 +17,8 @@ from slack_sdk import WebClient
 from bot.clock import ManualClock
 from bot.emulator import SlackEmulator
 from bot.services.alerts import Sweeper
-from bot.services.notifier import Notifier, notifier_web_client
 from bot.services.tickets import TicketService
+from handlers.notifier import Notifier, notifier_web_client
 from sla.contracts import ContractBook, load_contracts_text
 from storage.uow import UnitOfWork
 

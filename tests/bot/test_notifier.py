@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.services.alerts import Sweeper, alert_key
-from bot.services.notifier import Notifier, failed_alerts, notifier_web_client
+from handlers.notifier import Notifier, failed_alerts, notifier_web_client
 from sla.contracts import load_contracts_text
 from storage.models import NotificationState
 from tests.bot.conftest import ALERTS, CONTRACTS, MONDAY_9_BERLIN, SUPPORT, SWEEP, TEAM, World, keys

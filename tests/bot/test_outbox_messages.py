@@ -13,8 +13,8 @@ import pytest
 from bot.clock import ManualClock
 from bot.emulator import SlackEmulator
 from bot.services.alerts import MESSAGE_KIND, enqueue_message
-from bot.services.notifier import Notifier, failed_alerts, notifier_web_client
 from bot.services.tickets import TicketService
+from handlers.notifier import Notifier, failed_alerts, notifier_web_client
 from sla.contracts import load_contracts_text
 from storage.models import NotificationState
 from storage.uow import UnitOfWork

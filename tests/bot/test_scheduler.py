@@ -23,8 +23,8 @@ from bot.scheduler import (
     start_scheduler,
 )
 from bot.services.alerts import Sweeper
-from bot.services.notifier import Notifier
 from bot.settings import Settings
+from handlers.notifier import Notifier
 
 
 class Recorder:

@@ -58,7 +58,7 @@ class SlackApp:
     def deliver(self) -> None:
         """One notifier pass: what listeners queued in the outbox (change notes, cards) reaches Slack."""
         from bot.scheduler import alert_workers
-        from bot.services.notifier import notifier_web_client
+        from handlers.notifier import notifier_web_client
 
         if getattr(self, "_notifier", None) is None:
             services = self.runtime.services

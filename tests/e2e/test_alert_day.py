@@ -16,8 +16,8 @@ import pytest
 from bot.clock import ManualClock
 from bot.emulator import SlackEmulator
 from bot.services.alerts import Sweeper, alert_key
-from bot.services.notifier import Notifier, notifier_web_client
 from bot.services.tickets import TicketService
+from handlers.notifier import Notifier, notifier_web_client
 from sla.contracts import load_contracts_text
 from sla.timers import alert_points
 from storage.db import make_engine

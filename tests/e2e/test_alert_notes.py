@@ -20,8 +20,8 @@ from bot.emulator.server import SlackEmulator
 from bot.scheduler import alert_workers
 from bot.server import BackgroundServer
 from bot.services.alerts import MESSAGE_KIND
-from bot.services.notifier import Notifier, notifier_web_client
 from bot.settings import Settings
+from handlers.notifier import Notifier, notifier_web_client
 from storage.models import Notification
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,8 +16,8 @@ import pytest
 from bot.clock import ManualClock
 from bot.emulator import inbound
 from bot.features.feedback import run_survey_jobs, service_of
-from bot.services.notifier import Notifier, notifier_web_client
 from bot.services.surveys import nps_key, nps_period
+from handlers.notifier import Notifier, notifier_web_client
 from storage.models import Survey
 from tests.e2e.slack_harness import SlackApp, running_app
 
