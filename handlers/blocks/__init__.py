@@ -183,5 +183,3 @@ def channel_mention(channel_id: str | None) -> str:
     if not channel_id:
         return ""
     return f"<#{channel_id}>" if _CHANNEL_ID.fullmatch(channel_id) else escape(channel_id)
-
-
