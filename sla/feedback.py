@@ -8,7 +8,7 @@ Pure: it counts answers handed to it (no storage, no Slack, no clock). The rules
   Surveys store ``good`` as 5 and ``bad`` as 1, so both scales read the same here.
 - **Response rate** is answered surveys ÷ surveys sent.
 - **NPS** is % promoters (9–10) − % detractors (0–6), from −100 to +100.
-- The **sentiment split** counts comment labels (``positive`` / ``neutral`` / ``negative``).
+- The **sentiment split** counts comment labels (``positive`` / ``neutral`` / ``mixed`` / ``negative``).
 - **Sampling** (:func:`sampled`) is a hash of the ticket, so a replay or a second process decides
   the same way for the same ticket.
 - **How the SLA went** (:func:`sla_outcome`): a ticket is *breached* if any of its clocks breached,
@@ -61,8 +61,9 @@ def is_good(rating: int) -> bool:
 
 
 def is_negative(rating: int | None, sentiment_label: str | None) -> bool:
-    """Negative feedback: a rating of 2 or less (``bad`` included), or a negative comment."""
-    return (rating is not None and rating <= NEGATIVE_RATING_MAX) or sentiment_label == "negative"
+    """Feedback the lead must see: a rating of 2 or less (``bad`` included), or a comment labelled
+    ``negative`` or ``mixed`` (praise with a complaint in it is still a complaint)."""
+    return (rating is not None and rating <= NEGATIVE_RATING_MAX) or sentiment_label in ("negative", "mixed")
 
 
 def sampled(team_id: str, ticket_ref: str, rate: float) -> bool:
@@ -163,7 +164,9 @@ class FeedbackFigures:
     csat: float | None = None
     response_rate: float | None = None
     sentiment: float | None = None
-    split: dict[str, int] = field(default_factory=lambda: {"positive": 0, "neutral": 0, "negative": 0})
+    split: dict[str, int] = field(
+        default_factory=lambda: {"positive": 0, "neutral": 0, "mixed": 0, "negative": 0}
+    )
     most_negative: tuple[NegativeComment, ...] = ()
     csat_breached: float | None = None
     csat_met: float | None = None
@@ -204,7 +207,7 @@ def figures(
     ratings = [a.rating for a in answered if a.rating is not None]
     good = sum(1 for r in ratings if is_good(r))
     labelled = [a for a in answered if a.comment and a.label]
-    split = {"positive": 0, "neutral": 0, "negative": 0}
+    split = {"positive": 0, "neutral": 0, "mixed": 0, "negative": 0}
     for a in labelled:
         split[a.label or "neutral"] = split.get(a.label or "neutral", 0) + 1
     polarities = [a.polarity for a in labelled if a.polarity is not None]

@@ -264,7 +264,9 @@ class Survey(Base):
     sentiment_polarity: Mapped[float | None] = mapped_column(Float)
     sentiment_label: Mapped[str | None] = mapped_column(String(16))
     sentiment_scorer: Mapped[str | None] = mapped_column(String(64))
-    sentiment_version: Mapped[str | None] = mapped_column(String(32))
+    sentiment_version: Mapped[str | None] = mapped_column(String(96))
+    #: the part of a mixed or negative comment that reads as a complaint (quoted to the lead)
+    sentiment_complaint: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -288,7 +290,9 @@ class NpsResponse(Base):
     sentiment_polarity: Mapped[float | None] = mapped_column(Float)
     sentiment_label: Mapped[str | None] = mapped_column(String(16))
     sentiment_scorer: Mapped[str | None] = mapped_column(String(64))
-    sentiment_version: Mapped[str | None] = mapped_column(String(32))
+    sentiment_version: Mapped[str | None] = mapped_column(String(96))
+    #: the part of a mixed or negative comment that reads as a complaint (quoted to the lead)
+    sentiment_complaint: Mapped[str | None] = mapped_column(Text)
 
 
 class Incident(Base):

@@ -12,7 +12,7 @@ How it holds together:
   (``slack_ts`` of ``survey:<id>``), the person must be its requester (or one of the client's
   contacts when ``who: client``; never an agent) and the survey must still be open.
 - An answer (rating or comment) can be changed until ``closes_at``. A rating of 2 or less, or a
-  negative comment (``sla.sentiment.score``), alerts the lead once per survey (outbox, key
+  negative or mixed comment (``sla.sentiment.score``), alerts the lead once per survey (outbox, key
   ``survey:<id>:negative``) with how the ticket's SLA went.
 - Jobs (:mod:`bot.features.feedback`): one reminder per survey after ``reminder_after``
   (``mark_reminded`` is the claim), closing expired surveys, and the NPS question to each client's
@@ -628,6 +628,7 @@ class SurveyService:
             comment=survey.comment,
             sentiment=survey.sentiment_label if survey.comment else None,
             sla=outcome.words(),
+            complaint=survey.sentiment_complaint if survey.comment else None,
         )
         self._enqueue(
             tx,
@@ -714,7 +715,9 @@ def _comment_ref(metadata: object, comment: str) -> SurveyRef | str:
 
 def _sentiment(comment: str) -> SentimentValues:
     sentiment = score(comment)
-    return SentimentValues(sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version)
+    return SentimentValues(
+        sentiment.polarity, sentiment.label, sentiment.scorer, sentiment.version, sentiment.complaint
+    )
 
 
 def _scale(found: _Located) -> str:

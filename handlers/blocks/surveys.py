@@ -140,19 +140,27 @@ def negative_alert(
     comment: str | None,
     sentiment: str | None,
     sla: str,
+    complaint: str | None = None,
 ) -> Message:
-    """To the lead in the alert channel: a client was unhappy with a ticket, and how its SLA went."""
+    """To the lead in the alert channel: a client was unhappy with a ticket (a low rating, or a negative
+    or mixed comment, with the part that reads as a complaint quoted), and how its SLA went."""
     name = f"<{link}|{escape(ref)}>" if link and _SAFE_LINK.fullmatch(link) else f"*{escape(ref)}*"
     who = f"{mention(lead)} " if lead else ""
+    kind = "Mixed" if sentiment == "mixed" else "Negative"
     lines = [
-        f":warning: {who}Negative feedback from {escape(client_name)} on {name}: rated *{escape(rating)}*."
+        f":warning: {who}{kind} feedback from {escape(client_name)} on {name}: rated *{escape(rating)}*."
     ]
+    flat = " ".join(comment.split()) if comment else ""
     if comment:
         mood = f" ({escape(sentiment)})" if sentiment else ""
-        lines.append(f"“{escape(truncate_text(' '.join(comment.split()), 600))}”{mood}")
+        lines.append(f"“{escape(truncate_text(flat, 600))}”{mood}")
+    clause = " ".join(complaint.split()) if complaint else ""
+    if clause and clause != flat.rstrip(".!?"):
+        lines.append(f"Complaint: “{escape(truncate_text(clause, 300))}”")
     lines.append(f"SLA: {escape(sla)}")
+    about = f": “{truncate_text(clause, 120)}”" if clause else ""
     return Message(
-        text=escape(f"Negative feedback from {client_name} on {ref} ({rating})"),
+        text=escape(f"{kind} feedback from {client_name} on {ref} ({rating}){about}"),
         blocks=[section("\n".join(lines))],
     )
 
@@ -205,7 +213,7 @@ def feedback_lines(figures: FeedbackFigures) -> list[str]:
         + ("—" if f.nps is None else f"{f.nps:+.0f}")
         + f" ({f.nps_responses} answers: {f.promoters} promoters, {f.passives} passives, {f.detractors} detractors)",
         f"Comments: {f.split.get('positive', 0)} positive, {f.split.get('neutral', 0)} neutral, "
-        f"{f.split.get('negative', 0)} negative",
+        f"{f.split.get('mixed', 0)} mixed, {f.split.get('negative', 0)} negative",
         f"CSAT when the SLA was met {_pct(f.csat_met)} ({f.rated_met} rated), "
         f"when breached {_pct(f.csat_breached)} ({f.rated_breached} rated)",
     ]

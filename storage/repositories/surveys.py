@@ -19,6 +19,7 @@ class SentimentValues:
     label: str
     scorer: str
     version: str
+    complaint: str | None = None
 
 
 def _sentiment_values(sentiment: SentimentValues) -> dict[str, Any]:
@@ -27,6 +28,7 @@ def _sentiment_values(sentiment: SentimentValues) -> dict[str, Any]:
         "sentiment_label": sentiment.label,
         "sentiment_scorer": sentiment.scorer,
         "sentiment_version": sentiment.version,
+        "sentiment_complaint": sentiment.complaint,
     }
 
 

@@ -253,3 +253,28 @@ def test_no_forged_value_or_message_changes_anything(world, value: str, ts: str)
     else:
         assert reply.notice == NOT_OURS and reply.update is None
         assert _survey_of(service, ref).rating == survey.rating
+
+
+def test_a_good_rating_with_a_mixed_comment_still_reaches_the_lead(world) -> None:  # noqa: ANN001
+    service, tickets, clock = world
+    ref = _resolved(tickets, clock)
+    survey = _survey_of(service, ref)
+    _deliver(service, survey.id, "300.000100")
+    good = SurveyRating(survey_id=str(survey.id), rating="good").encode()
+    click = {"team_id": TEAM, "channel_id": "D0DM000001", "message_ts": "300.000100", "value": good}
+    assert service.rate(user_id=REQUESTER, **click).update is not None
+    key = f"{survey_key(survey.id)}:negative"
+    with service.uow.begin(read_only=True) as tx:
+        assert tx.outbox.get_by_key(team_id=TEAM, idempotency_key=key) is None  # praise alone: no alert
+    meta = json.dumps({"s": str(survey.id)})
+    comment = "Quick fix, thanks! But the status page said nothing for twenty minutes."
+    assert service.submit_comment(team_id=TEAM, user_id=REQUESTER, metadata=meta, comment=comment).update
+    stored = _survey_of(service, ref)
+    assert (stored.rating, stored.sentiment_label) == (5, "mixed")
+    assert stored.sentiment_complaint == "the status page said nothing for twenty minutes"
+    with service.uow.begin(read_only=True) as tx:
+        alert = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=key)
+        assert alert is not None and alert.channel_id == "C0ALERTS02"
+        text = json.dumps(alert.payload["blocks"], ensure_ascii=False)
+    assert "Mixed feedback" in text and "rated *good*" in text
+    assert "Complaint: “the status page said nothing for twenty minutes”" in text

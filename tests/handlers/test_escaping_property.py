@@ -272,9 +272,22 @@ CASES: dict[str, Callable[[str], Any]] = {
         ref="T-1", requester=TRUSTED_CLIENT, closes_at=CLOSES, tz=BERLIN
     ),
     "comment_modal": lambda h: surveys.comment_modal(survey_ref="s1", ref="T-1", initial=h),
-    "negative_alert": lambda h: surveys.negative_alert(
-        ref="T-1", link=h, client_name=h, lead=TRUSTED_AGENT, rating=h, comment=h, sentiment=h, sla=h
-    ),
+    "negative_alert": lambda h: [
+        surveys.negative_alert(
+            ref="T-1", link=h, client_name=h, lead=TRUSTED_AGENT, rating=h, comment=h, sentiment=h, sla=h
+        ),
+        surveys.negative_alert(  # a mixed comment: the complaint is quoted in the blocks and the text
+            ref="T-1",
+            link=h,
+            client_name=h,
+            lead=TRUSTED_AGENT,
+            rating=h,
+            comment=f"ok, {h}",
+            sentiment="mixed",
+            sla=h,
+            complaint=h,
+        ),
+    ],
     "nps_message": lambda h: [
         surveys.nps_message(survey_ref="s1", client_name=h, contact=TRUSTED_CLIENT, period=h, score=s)
         for s in (None, 7)

@@ -105,6 +105,41 @@ def test_reminder_and_negative_alert() -> None:
     assert check_message(alert.text, alert.blocks) == []
     assert "<https://slack.com/archives/C1/p123|T-12>" in dumped and "<@U0LEAD0001>" in dumped
     assert "Acme &amp; Co" in dumped and "over by 2h" in dumped and "(negative)" in dumped
+    assert "Complaint:" not in dumped  # no complaint given: nothing more to quote
+
+
+def test_a_mixed_comment_reaches_the_lead_with_its_complaint_quoted_and_escaped() -> None:
+    comment = "Quick fix, thanks! But the status page said nothing for <!channel> twenty minutes."
+    alert = negative_alert(
+        ref="T-1",
+        link=None,
+        client_name="Acme",
+        lead="U0LEAD0001",
+        rating="4/5",
+        comment=comment,
+        sentiment="mixed",
+        sla="met: first response with 12m to spare",
+        complaint="the status page said nothing for <!channel> twenty minutes",
+    )
+    dumped = json.dumps(alert.blocks, ensure_ascii=False)
+    assert check_message(alert.text, alert.blocks) == []
+    assert "Mixed feedback from Acme on *T-1*: rated *4/5*" in dumped
+    assert "Complaint: \u201cthe status page said nothing for &lt;!channel&gt; twenty minutes\u201d" in dumped
+    assert "<!channel>" not in dumped and "<!channel>" not in alert.text  # no live mention anywhere
+    assert alert.text.startswith("Mixed feedback from Acme on T-1 (4/5): \u201cthe status page")
+    # a one-clause complaint is the comment itself: quoted once
+    single = negative_alert(
+        ref="T-2",
+        link=None,
+        client_name="Acme",
+        lead=None,
+        rating="no rating",
+        comment="Still broken.",
+        sentiment="negative",
+        sla="met",
+        complaint="Still broken",
+    )
+    assert "Complaint:" not in json.dumps(single.blocks)
 
 
 def test_nps_message_has_eleven_buttons_with_typed_values() -> None:

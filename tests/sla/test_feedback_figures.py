@@ -52,11 +52,12 @@ def test_sentiment_split_and_the_most_negative_comments_first() -> None:
         SurveyAnswer("T-2", "a", rating=1, comment="awful", polarity=-0.9, label="negative"),
         SurveyAnswer("T-3", "a", rating=2, comment="slow", polarity=-0.4, label="negative"),
         SurveyAnswer("T-4", "a", rating=3, comment="ok", polarity=0.0, label="neutral"),
+        SurveyAnswer("T-5", "a", rating=4, comment="quick, but no update", polarity=0.1, label="mixed"),
     ]
     f = figures(answers, negative_limit=1)
-    assert f.split == {"positive": 1, "neutral": 1, "negative": 2}
+    assert f.split == {"positive": 1, "neutral": 1, "mixed": 1, "negative": 2}
     assert [c.ticket_ref for c in f.most_negative] == ["T-2"]
-    assert f.sentiment == pytest.approx(-0.125)
+    assert f.sentiment == pytest.approx(-0.08)  # (0.8 - 0.9 - 0.4 + 0 + 0.1) / 5
 
 
 def test_nps_promoters_minus_detractors() -> None:
@@ -84,6 +85,7 @@ def test_csat_is_a_share_of_the_ratings(ratings: list[int]) -> None:
 def test_negative_feedback_is_a_low_rating_or_a_negative_comment() -> None:
     assert is_negative(2, None) and is_negative(1, "positive") and is_negative(5, "negative")
     assert not is_negative(3, None) and not is_negative(None, "neutral") and not is_negative(4, "positive")
+    assert is_negative(5, "mixed") and is_negative(None, "mixed")  # praise with a complaint reaches the lead
 
 
 @given(st.text(min_size=1, max_size=12), st.floats(0, 1), st.floats(0, 1))
