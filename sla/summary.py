@@ -184,6 +184,28 @@ def daily_counts(rows: Iterable[Any], tz: ZoneInfo | str) -> list[tuple[date, st
     return [(d, p, c[0], c[1]) for (d, p), c in sorted(counts.items())]
 
 
+def daily_tickets(rows: Iterable[Any], tz: ZoneInfo | str) -> list[tuple[date, int, int]]:
+    """``(day, tickets all met, tickets with a breach)`` per local day, for the chart's bars.
+
+    A ticket counts on each day one of its timers was decided (as in :func:`daily_counts`), once per
+    day: with a breach if any of its timers decided that day breached.
+    """
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    days: dict[date, dict[str, bool]] = {}
+    for row in rows:
+        state = str(row.state)
+        if state == "met" and row.stopped_at is not None:
+            at, breach = row.stopped_at, False
+        elif state != "cancelled" and row.breached_at is not None:
+            at, breach = row.breached_at, True
+        else:
+            continue
+        tickets = days.setdefault(at.astimezone(zone).date(), {})
+        ticket = str(row.ticket_id)
+        tickets[ticket] = tickets.get(ticket, False) or breach
+    return [(d, sum(not b for b in t.values()), sum(t.values())) for d, t in sorted(days.items())]
+
+
 def _uptime_line(f: UptimeFigure) -> str:
     mark = "" if f.met is None else (" ✓" if f.met else " ✗")
     target = f" (target {f.target_percent:g} %)" if f.target_percent is not None else ""

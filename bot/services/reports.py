@@ -24,7 +24,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.reports.chart import compliance_chart
 from bot.reports.table import format_report_table, report_csv
 from bot.services.permalinks import thread_link
 from sla.compliance import ComplianceLine, compliance_table
@@ -40,7 +39,7 @@ from sla.objectives import (
     scaled_rules,
 )
 from sla.periods import Period, PeriodError, parse_period, previous, window_period
-from sla.summary import AtRisk, Section, Summary, daily_counts, top_breaches, weekly_summary
+from sla.summary import AtRisk, Section, Summary, daily_counts, daily_tickets, top_breaches, weekly_summary
 from sla.uptime import UptimeFigure
 from storage.repositories import PeriodTimer
 from storage.uow import Transaction, UnitOfWork
@@ -186,9 +185,35 @@ class Report:
             day += timedelta(days=1)
         return rows
 
+    def chart_targets(self) -> dict[str, float]:
+        """Per priority, the strictest attainment objective that applies to it (else the chart's 95 %)."""
+        targets: dict[str, float] = {}
+        for status in self.objectives:
+            o = status.objective
+            for p in {str(r.priority) for r in self.rows}:
+                if o.priority is None or o.priority == p:
+                    targets[p] = max(targets.get(p, 0.0), round(o.target_ratio * 100, 2))
+        return targets
+
+    def chart_caption(self) -> str:
+        p = self.period
+        span = f"{p.first_day:%a %-d %b %Y} – {p.last_day:%a %-d %b %Y}"
+        return (
+            f"Period {p.label}: {span}, days in {p.tz.key}. Compliance = met ÷ decided timers of the day "
+            "(met on the day a clock stopped in time, breached on the day it went past due)."
+        )
+
     def chart(self) -> bytes:
+        from bot.reports.chart import compliance_chart  # matplotlib: imported where it is used
+
         who = f"{self.client_name} — " if self.client_name else ""
-        return compliance_chart(self.chart_rows(), f"SLA compliance — {who}{self.period.describe()}")
+        return compliance_chart(
+            self.chart_rows(),
+            f"SLA compliance — {who}{self.period.label}",
+            tickets=daily_tickets(self.rows, self.period.tz),
+            targets=self.chart_targets() or None,
+            caption=self.chart_caption(),
+        )
 
 
 class ReportService:
