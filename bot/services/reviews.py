@@ -37,15 +37,16 @@ from sla.review import (
     DryRun,
     Review,
     RevisionError,
+    Vetting,
     draft_revision,
     dry_run,
     next_effective,
     proposal_from_json,
     proposal_lines,
     proposal_to_json,
-    propose_revision,
     review,
     review_period,
+    vet_proposal,
 )
 from sla.timers import EventError, TicketClock, TicketEvent
 from storage.models import ReviewDraft, ReviewDraftState
@@ -80,8 +81,10 @@ class ReviewResult:
     review: Review
     history: History
     proposal: dict[str, dict[str, timedelta]]
-    """Target changes the recommendations suggest (empty: nothing to revise)."""
+    """Target changes that passed every check of ``sla.review.vet_proposal`` (empty: nothing to revise)."""
     feedback_trend: list[str] = field(default_factory=list)
+    vetting: Vetting | None = None
+    """The vetted changes with the figures they stand on, and why the other candidates were not proposed."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,20 @@ class ReviewService:
         # the review explains one month: the last with credits owed, else the quarter's last month
         credits = owed[-1] if owed else (statements[-1] if statements else None)
         result = review(client.key, version, history.rows, feedback, credits, period)
+        contract = self.book.contracts[client.contract]
+        try:
+            vetting = vet_proposal(
+                self.book,
+                contract.key,
+                result,
+                history.events,
+                history.rows,
+                history.as_of,
+                effective=self._effective(contract.versions[-1], now),
+            )
+        except RevisionError as exc:  # e.g. a contract not loaded from a file: nothing can be drafted
+            vetting = Vetting([], [str(exc)])
+        result.proposals.extend(vetting.lines())
         result.notes.extend(trend)
         if len(owed) > 1:
             result.notes.append(
@@ -242,9 +259,16 @@ class ReviewService:
             period=period,
             review=result,
             history=history,
-            proposal=propose_revision(version, result),
+            proposal=vetting.proposal,
             feedback_trend=trend,
+            vetting=vetting,
         )
+
+    @staticmethod
+    def _effective(base: ContractVersion, now: datetime) -> date:
+        """When a version drafted now would start: the first day of the next review period."""
+        today = now.astimezone(base.calendar.timezone).date()
+        return next_effective(base.review.cadence, max(today, base.effective))
 
     # ---- other features, when installed -------------------------------------------------------
 
@@ -290,15 +314,15 @@ class ReviewService:
             raise ReviewError("Only support agents and admins can propose contract revisions.")
         result = self.run(team_id=team_id, client_key=client_key, quarter=quarter)
         if not result.proposal:
+            why = "; ".join(result.vetting.declined) if result.vetting and result.vetting.declined else ""
             raise ReviewError(
                 f"The {result.period.label} review of {result.client.name} recommends no target "
-                "change: there is nothing to revise."
+                "change: there is nothing to revise." + (f" Not proposed: {why}." if why else "")
             )
         now = self.clock.now()
         contract = self.book.contracts[result.client.contract]
         base = contract.versions[-1]
-        today = now.astimezone(base.calendar.timezone).date()
-        effective = next_effective(base.review.cadence, max(today, base.effective))
+        effective = self._effective(base, now)
         try:
             revision = draft_revision(self.book, contract.key, result.proposal, effective=effective)
         except RevisionError as exc:

@@ -113,6 +113,8 @@ def review_message(
         "• none: every target is in line with the data"
     ]
     blocks += chunked_sections("Recommendations", recs)
+    if review.proposals:
+        blocks += chunked_sections("Proposed target changes", [f"• {escape(p)}" for p in review.proposals])
     if review.notes:
         blocks.append(context(*(escape(n) for n in review.notes[:10])))
     if can_propose:

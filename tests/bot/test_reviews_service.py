@@ -66,8 +66,10 @@ def make_service(uow: UnitOfWork, book: ContractBook, clock: ManualClock) -> Rev
     )
 
 
-def seed(uow: UnitOfWork, book: ContractBook, clock: ManualClock) -> None:
-    """Acme: five P2 tickets answered after 30/50/70/80/100 min, resolved after 2 h (Q3).
+def seed(uow: UnitOfWork, book: ContractBook, clock: ManualClock, *, quarter_full: bool = True) -> None:
+    """Acme: 24 P2 tickets, two each Monday of 12 weeks of Q3, answered after 30/50/70/80/100/40 min in
+    turn and resolved after 2 h — enough tickets for a change, breaches every week (with
+    ``quarter_full=False`` only five, answered after 30/50/70/80/100 min on five Mondays).
     Noise: a Globex ticket, an Acme ticket of Q2 and one of another workspace."""
     tickets = TicketService(uow=uow, book=book, clock=clock)
 
@@ -82,8 +84,13 @@ def seed(uow: UnitOfWork, book: ContractBook, clock: ManualClock) -> None:
         clock.set(opened + timedelta(hours=2))
         tickets.record(team_id=team, ref=ref, kind=EventKind.RESOLVED, actor=AGENT)
 
-    for opened, minutes in zip(MONDAYS, (30, 50, 70, 80, 100), strict=True):
-        ticket(TEAM, "acme", opened, timedelta(minutes=minutes))
+    if quarter_full:
+        for n in range(24):
+            opened = MONDAYS[0] + timedelta(weeks=n // 2, hours=n % 2)
+            ticket(TEAM, "acme", opened, timedelta(minutes=(30, 50, 70, 80, 100, 40)[n % 6]))
+    else:
+        for opened, minutes in zip(MONDAYS, (30, 50, 70, 80, 100), strict=True):
+            ticket(TEAM, "acme", opened, timedelta(minutes=minutes))
     ticket(TEAM, "globex", MONDAYS[0], timedelta(minutes=90))
     ticket(TEAM, "acme", datetime(2026, 6, 29, 9, tzinfo=UTC), timedelta(minutes=90))
     ticket(OTHER_TEAM, "acme", MONDAYS[1], timedelta(minutes=90))
@@ -100,26 +107,50 @@ def test_review_reads_the_quarter_from_the_database(
     seed(uow, book, clock)
     result = make_service(uow, book, clock).run(team_id=TEAM, client_key="acme", quarter="2026-Q3")
     assert result.period.label == "2026-Q3"
-    assert result.history.tickets == 5  # not Globex's, not Q2's, not the other workspace's
+    assert result.history.tickets == 24  # not Globex's, not Q2's, not the other workspace's
     line = {(x.priority, x.metric): x for x in result.review.lines}[("P2", "first_response")]
     assert (line.met, line.breached, line.median, line.p90) == (
-        2,
-        3,
-        timedelta(minutes=70),
-        timedelta(minutes=92),
+        12,
+        12,
+        timedelta(minutes=60),
+        timedelta(minutes=100),
     )
-    assert line.breach_cluster == "Mon 10–11"
+    assert line.breach_cluster == "Mon 10–12"
     assert result.proposal == {"P2": {"first_response": timedelta(hours=3), "resolution": timedelta(hours=3)}}
     assert result.review.recommendations[0].startswith(
-        "P2 first response met 40 % (expected 95 %), median 1h10m"
+        "P2 first response met 50 % (expected 95 %), median 1h"
     )
+    assert result.review.proposals == [
+        "P2 first response: 1h → 3h (loosen) — on 24 tickets (24 timers: 12 met, 12 breached); "
+        "dry run 50.0 % → 100.0 %, breaches 12 → 0",
+        "P2 resolution: 24h → 3h (tighten) — on 24 tickets (24 timers: 24 met, 0 breached); "
+        "dry run 100.0 % → 100.0 %, breaches 0 → 0",
+    ]
+
+
+@SQLITE_ONLY
+def test_a_quarter_of_five_tickets_proposes_no_change(
+    uow: UnitOfWork, book: ContractBook, clock: ManualClock
+) -> None:
+    seed(uow, book, clock, quarter_full=False)
+    svc = make_service(uow, book, clock)
+    result = svc.run(team_id=TEAM, client_key="acme", quarter="2026-Q3")
+    assert result.proposal == {}
+    assert result.review.proposals[0] == "No change recommended: no target change passes the checks"
+    assert (
+        "P2 first response: 1h → 3h: only 5 decided timers (5 tickets); a change needs at least 20"
+        in (result.review.proposals[1])
+    )
+    assert "No change recommended" in result.review.text()
+    with pytest.raises(ReviewError, match="recommends no target change.*only 5 decided timers"):
+        svc.propose(team_id=TEAM, client_key="acme", quarter="2026-Q3", actor=AGENT, is_agent=True)
 
 
 @SQLITE_ONLY
 def test_default_quarter_is_the_last_complete_one_and_months_are_refused(
     uow: UnitOfWork, book: ContractBook, clock: ManualClock
 ) -> None:
-    seed(uow, book, clock)
+    seed(uow, book, clock, quarter_full=False)
     svc = make_service(uow, book, clock)
     assert svc.run(team_id=TEAM, client_key="acme").period.label == "2026-Q3"
     with pytest.raises(ReviewError, match="covers a quarter"):
@@ -140,7 +171,7 @@ def test_propose_approve_records_a_new_version_and_audit(
     )
     assert (draft.state, draft.base_number, draft.new_number) == ("draft", 1, 2)
     assert draft.effective.isoformat() == "2027-01-01"  # the next quarter after 2 Oct 2026
-    assert "P2 first response: 40.0 % → 100.0 % (+60.0 pp), breaches 3 → 0" in draft.dry_run
+    assert "P2 first response: 50.0 % → 100.0 % (+50.0 pp), breaches 12 → 0" in draft.dry_run
     assert "+    first_response: 3h" in draft.diff.splitlines()
     with uow.begin(read_only=True) as tx:
         dms = list(tx.session.scalars(select(Notification).where(Notification.kind == "message")))
@@ -284,7 +315,7 @@ def test_feedback_trend_and_credits_come_from_the_other_features(
     from sla.feedback import FeedbackFigures
     from sla.periods import parse_period
 
-    seed(uow, book, clock)
+    seed(uow, book, clock, quarter_full=False)
 
     class Feedback:
         def figures_for(self, team_id: str, client_key: str | None, period: object) -> FeedbackFigures:
@@ -336,7 +367,7 @@ def test_feedback_trend_and_credits_come_from_the_other_features(
 def test_each_ticket_is_measured_with_the_version_it_opened_under(
     uow: UnitOfWork, book: ContractBook, clock: ManualClock
 ) -> None:
-    seed(uow, book, clock)  # opened under version 1 (first response 1h)
+    seed(uow, book, clock, quarter_full=False)  # opened under version 1 (first response 1h)
     # later the file gains a version 2 dated *before* those tickets (2h): they keep version 1
     v2 = (
         "      - effective: 2026-06-01\n        calendar: utc\n"

@@ -13,21 +13,37 @@ from datetime import time
 from pathlib import Path
 
 import pytest
+from matplotlib.figure import Figure
 
 from bot.demo.play import DemoResult, run_demo
 from bot.demo.script import Step, feature_installed, nothing
 from bot.demo.transcript import render_blocks, render_mrkdwn
+from bot.reports import chart
+from tests.bot.test_chart import truth_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
+DEMO_FIGURES: list[tuple[Figure, str]] = []
+"""Every compliance chart the demo drew (figure, title), for the chart's truth checks."""
+
+
 @pytest.fixture(scope="module")
 def played(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, str, Path]:
     out_dir = tmp_path_factory.mktemp("demo")
     printed = io.StringIO()
-    result = run_demo(out_dir=out_dir, speed="instant", out=printed)
+    draw = chart.compliance_figure
+
+    def recording(*args: object, **kwargs: object) -> Figure:
+        fig = draw(*args, **kwargs)  # type: ignore[arg-type]
+        DEMO_FIGURES.append((fig, str(args[1] if len(args) > 1 else kwargs.get("title"))))
+        return fig
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chart, "compliance_figure", recording)
+        result = run_demo(out_dir=out_dir, speed="instant", out=printed)
     return result, printed.getvalue(), out_dir
 
 
@@ -82,9 +98,24 @@ def test_the_weekly_chart_is_saved(played: tuple[DemoResult, str, Path]) -> None
     charts = [p for p in result.saved if p.suffix == ".png"]
     assert charts and all(p.parent == out_dir for p in charts)
     assert charts[0].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
     if feature_installed("reports"):
         assert "  #sla-reports" in printed
         assert "2026-W10" in printed
+
+
+def test_the_demo_week_chart_tells_the_truth(played: tuple[DemoResult, str, Path]) -> None:
+    """The chart of the demo's week, as the weekly summary drew it: no line over days without data,
+    every priority visible, the target, tickets per day, legends outside, "Mon 2", the caption."""
+    assert DEMO_FIGURES, "the demo drew no compliance chart"
+    fig, title = DEMO_FIGURES[-1]
+    assert "2026-W10" in title
+    assert (
+        truth_problems(fig, caption_words=("2026-W10", "Mon 2 Mar 2026", "Sun 8 Mar 2026", "Europe/Berlin"))
+        == []
+    )
+    labels = [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    assert labels == ["Mon 2", "Tue 3", "Wed 4", "Thu 5", "Fri 6", "Sat 7", "Sun 8"]
 
 
 def test_a_failed_expectation_stops_the_demo_with_a_clear_message(tmp_path: Path) -> None:

@@ -65,12 +65,14 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
 
 
 def seed_quarter(h: Harness) -> None:
-    """Six P2 tickets of Acme in 2026-Q3 (gold v2: first response 45m, Berlin office hours), opened on
-    Tuesdays at 10:00 Berlin and answered after 20, 30, 40, 60, 70 and 90 minutes: 3 met, 3 breached."""
+    """24 P2 tickets of Acme in 2026-Q3 (gold v2: first response 45m, Berlin office hours), opened on
+    Tuesdays and Thursdays at 10:00 Berlin for 12 weeks and answered after 20, 30, 40, 60, 70 and 90
+    minutes in turn: 12 met, 12 breached, in every other week — enough tickets and a trend."""
     tickets = h.runtime.services.tickets
     first = datetime(2026, 7, 7, 10, tzinfo=BERLIN)
-    for week, minutes in enumerate((20, 30, 40, 60, 70, 90)):
-        opened = first + timedelta(weeks=week)
+    for n in range(24):
+        minutes = (20, 30, 40, 60, 70, 90)[n % 6]
+        opened = first + timedelta(weeks=n // 2, days=2 * (n % 2))
         h.clock.set(opened)
         ref = tickets.open(team_id=TEAM, client_key="acme", source="slash_command", priority="P2").ticket.ref
         h.clock.set(opened + timedelta(minutes=minutes))
@@ -90,16 +92,17 @@ def test_review_propose_and_approve_through_slack(harness: Harness) -> None:
     blocks = json.dumps(answer["blocks"], ensure_ascii=False)
     assert answer["response_type"] == "ephemeral"
     assert answer["text"] == "SLA review — Acme Corp, 2026-Q3"
-    assert "P2 first response* — target 45m · met 50 % (3/6) · median 50m" in blocks
-    assert "loosen the target to 2h" in blocks
+    assert "P2 first response* — target 45m · met 50 % (12/24) · median 50m" in blocks
+    assert "loosen the target to 3h" in blocks
+    assert "P2 first response: 45m → 3h (loosen) — on 24 tickets (24 timers: 12 met, 12 breached)" in blocks
     button = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
     assert button["action_id"] == ActionId.REVIEW_PROPOSE
     assert ReviewPropose.decode(button["value"]) == ReviewPropose(client="acme", quarter="2026-Q3")
 
     draft_answer = harness.click(ActionId.REVIEW_PROPOSE, button["value"], AGENT)
     text = json.dumps(draft_answer["blocks"], ensure_ascii=False)
-    assert "gold v2 → v3" in text and "+    first_response: 2h" in text
-    assert "P2 first response: 50.0 % → 100.0 % (+50.0 pp), breaches 3 → 0" in text
+    assert "gold v2 → v3" in text and "+    first_response: 3h" in text
+    assert "P2 first response: 50.0 % → 100.0 % (+50.0 pp), breaches 12 → 0" in text
     assert "review_approve" not in text  # the agent is not an admin: no Approve button for them
     with harness.runtime.services.uow.begin(read_only=True) as tx:
         draft = tx.session.scalars(select(ReviewDraft)).one()
@@ -118,7 +121,7 @@ def test_review_propose_and_approve_through_slack(harness: Harness) -> None:
     approved = harness.click(ActionId.REVIEW_APPROVE, value, ADMIN)
     assert "Approved: gold v3 (from 2027-01-01)" in approved["text"]
     assert "contract file stays the source of truth" in approved["text"]
-    assert "first_response: 2h" in json.dumps(approved["blocks"])
+    assert "first_response: 3h" in json.dumps(approved["blocks"])
     with harness.runtime.services.uow.begin(read_only=True) as tx:
         versions = {v.number: v for v in tx.contracts.list_versions(team_id=TEAM, contract_key="gold")}
         assert versions[3].effective.isoformat() == "2027-01-01"

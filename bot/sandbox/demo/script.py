@@ -471,6 +471,7 @@ def expect_chart(world: DemoWorld, scene: Scene) -> str | None:
 def steps() -> list[Step]:
     has_feedback = feature_installed("feedback")
     has_reports = feature_installed("reports")
+    has_reviews = feature_installed("reviews")
     next_monday = datetime.combine(DAY + timedelta(days=7), time(9, 0), BERLIN)
     return [
         Step(
@@ -666,5 +667,13 @@ def steps() -> list[Step]:
             own_chart,
             (expect_chart,),
             when=lambda: not has_reports,
+        ),
+        Step(
+            next_monday.replace(minute=30),
+            "Monday 9 March, 09:30: Ana runs the quarter's SLA review; one week of tickets is too few to "
+            "change a target, and it says so",
+            types(ANA, ACME, "review acme this-quarter"),
+            (expect_answer("No change recommended"),),
+            when=lambda: has_reviews,
         ),
     ]
