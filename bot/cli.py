@@ -80,11 +80,11 @@ def _cmd_db_current(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from bot.app import bootstrap
-    from bot.logging_setup import configure_logging
+    from bot.logging_setup import configure_for
     from bot.settings import Settings
 
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_for(settings)
     if not settings.has_slack_credentials:
         print(
             "slabot run needs Slack credentials: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (one workspace)\n"
@@ -137,12 +137,12 @@ def _start_scheduler(runtime: Any) -> Any | None:
 
 def _cmd_worker(args: argparse.Namespace) -> int:
     from bot.app import bootstrap
-    from bot.logging_setup import configure_logging
+    from bot.logging_setup import configure_for
     from bot.scheduler import run_worker
     from bot.settings import Settings
 
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_for(settings)
     from bot import features
 
     runtime = bootstrap(settings)

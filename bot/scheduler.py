@@ -47,6 +47,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 
 from bot.clock import Clock, SystemClock
+from bot.ops.metrics import observe_delivery
 from bot.services.alerts import Sweeper
 from bot.services.tickets import TicketService
 from bot.settings import Settings
@@ -173,7 +174,7 @@ def build_scheduler(
         next_run_time=now,
     )
     scheduler.add_job(
-        notifier.run_once,
+        lambda: observe_delivery(notifier.run_once()),
         IntervalTrigger(seconds=notify_seconds, timezone=UTC),
         id=NOTIFY_JOB_ID,
         name="alert delivery",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -165,6 +165,23 @@ class Settings(BaseSettings):
         validation_alias="SLABOT_LOG_LEVEL",
         description="Log level: DEBUG, INFO, WARNING or ERROR.",
     )
+    log_format: Literal["logfmt", "json"] = Field(
+        default="logfmt",
+        validation_alias="SLABOT_LOG_FORMAT",
+        description="Log lines as logfmt (key=value, values quoted and escaped) or JSON (one object per line).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        validation_alias="SLABOT_METRICS_TOKEN",
+        description="Bearer token GET /metrics requires on the main port (PORT); unset: /metrics is not served "
+        "there (403) — use SLABOT_METRICS_ADDRESS.",
+    )
+    metrics_address: str | None = Field(
+        default=None,
+        validation_alias="SLABOT_METRICS_ADDRESS",
+        description="host:port of a separate listener serving /metrics (no token), /livez and /readyz, e.g. "
+        "127.0.0.1:9464, or :9464 (every interface) on a private network; unset: no such listener.",
+    )
 
     # --- Ticket sources (docs/sources.md) --------------------------------------------------------
     webhook_secrets: SecretStr | None = Field(
@@ -274,10 +291,46 @@ class Settings(BaseSettings):
         "?team=T…; unset: the only workspace in the database.",
     )
 
+    @field_validator("webhook_secrets")
+    @classmethod
+    def _webhook_secrets(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.sources.signing import parse_secrets
+
+        if value is not None:
+            try:
+                parse_secrets(value.get_secret_value())
+            except ValueError as exc:
+                raise ValueError(str(exc).removeprefix("SLABOT_WEBHOOK_SECRETS").strip()) from None
+        return value
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_address(value)
+        return value.strip()
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def metrics_listen(self) -> tuple[str, int] | None:
+        """``SLABOT_METRICS_ADDRESS`` as (host, port); ``:9464`` listens on every interface."""
+        return parse_address(self.metrics_address) if self.metrics_address else None
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so that logs can mask it wherever it would appear."""
+        out = [v.get_secret_value() for v in vars(self).values() if isinstance(v, SecretStr)]
+        if self.webhook_secrets is not None:  # each webhook's own secret, not only the whole list
+            from bot.sources.signing import parse_secrets
+
+            out += [
+                v.get_secret_value() for v in parse_secrets(self.webhook_secrets.get_secret_value()).values()
+            ]
+        return [v for v in out if v]
 
     @property
     def resolve_reactions(self) -> frozenset[str]:
@@ -298,6 +351,14 @@ class Settings(BaseSettings):
     @property
     def has_slack_credentials(self) -> bool:
         return bool(self.slack_bot_token or self.oauth_enabled)
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """``"127.0.0.1:9464"`` / ``":9464"`` / ``"[::1]:9464"`` -> (host, port); ValueError otherwise."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError("expected host:port such as 127.0.0.1:9464 (or :9464 for every interface)")
+    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 _SECRET_TYPES = ("SecretStr",)

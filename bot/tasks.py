@@ -67,7 +67,9 @@ def install(runtime: Runtime, *, trust_cron_header: bool | None = None) -> None:
                 workers.extend(runtime_workers(runtime))
         sweeper, notifier = workers
         swept = sweeper.run_once()
-        delivered = notifier.run_once()
+        from bot.ops.metrics import observe_delivery
+
+        delivered = observe_delivery(notifier.run_once())
         log.info("tasks/sweep: %s; %s", swept, delivered)
         return HttpResponse.json(200, {"ok": True, "sweep": _plain(swept), "notify": _plain(delivered)})
 

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 _REQUEST_ID_OK = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+#: health probes: their successful answers are logged at DEBUG only (a probe every few seconds)
+PROBE_PATHS = frozenset({"/livez", "/readyz", "/healthz"})
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class WebApp:
         if bolt_app.oauth_flow is not None:
             self._slack_paths |= {bolt_app.oauth_flow.install_path, bolt_app.oauth_flow.redirect_uri_path}
         self._routes: dict[tuple[str, str], Route] = {}
+        #: called after every request with (method, route, status, seconds): ``route`` is the path when
+        #: it is one of the app's, else ``"other"`` (so a scan of random URLs adds no new series)
+        self.observers: list[Callable[[str, str, str, float], None]] = []
 
     def route(self, method: str, path: str, handler: Route) -> None:
         self._routes[(method.upper(), path)] = handler
@@ -101,14 +107,32 @@ class WebApp:
         try:
             return self._dispatch(environ, start)
         finally:
-            log.info(
-                "http %s %s status=%s ms=%.1f",
-                environ.get("REQUEST_METHOD", "GET"),
-                environ.get("PATH_INFO", "") or "/",
-                status[0] if status else "-",
-                (time.perf_counter() - started) * 1000,
-            )
+            self._finished(environ, status[0] if status else "-", time.perf_counter() - started)
             REQUEST_ID.reset(token)
+
+    def _finished(self, environ: dict[str, Any], status: str, seconds: float) -> None:
+        """The request's one ``http`` log line (health probes only at DEBUG) and its observers (metrics)."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "") or "/"
+        quiet = path in PROBE_PATHS and status == "200"
+        log.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "http",
+            extra={
+                "request_id": REQUEST_ID.get(),
+                "method": method,
+                "path": path,
+                "status": status,
+                "ms": round(seconds * 1000, 1),
+            },
+        )
+        known = path in self._slack_paths or any(p == path for (_m, p) in self._routes)
+        route = path if known else "other"
+        for observe in self.observers:
+            try:
+                observe(method.upper() if method.upper() in HTTP_METHODS else "other", route, status, seconds)
+            except Exception:  # an observer never fails a request
+                log.exception("http observer failed")
 
     def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"

@@ -19,10 +19,10 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
         with _lock:
             if _web is None:
                 from bot.app import bootstrap
-                from bot.logging_setup import configure_logging
+                from bot.logging_setup import configure_for
                 from bot.settings import Settings
 
                 settings = Settings()
-                configure_logging(settings.log_level)
+                configure_for(settings)
                 _web = bootstrap(settings).web
     return _web(environ, start_response)

@@ -1,40 +1,42 @@
 """``GET /metrics``: slabot's state in the Prometheus text format (prometheus_client).
 
-Scraped values are computed at scrape time from a few aggregate queries (:mod:`storage.ops`),
-so every process behind a load balancer answers the same thing and nothing is lost on restart:
+Names follow Prometheus' conventions: every metric starts with ``slabot_``, counters end in
+``_total``, durations are ``_seconds`` histograms, and nothing unbounded (ticket ids, user text,
+URLs that are not routes) becomes a label. :data:`METRICS` lists them all; ``docs/operations.md``
+explains each, and a test checks the exposition with ``promtool check metrics`` (or the same rules).
 
-======================================  =====================================================
-metric                                  meaning
-======================================  =====================================================
-``slabot_open_tickets``                 open tickets, by ``client`` and ``priority``
-``slabot_tickets_at_risk``              open, not breached, a clock past its at-risk point or
-                                        due within the hour (as ``/sla status at-risk``)
-``slabot_tickets_breached``             open with a breached clock (as ``/sla status breached``)
-``slabot_notifications``                outbox rows by ``state`` (pending, claimed, failed) and ``kind``
-``slabot_slack_api_errors``             outbox rows carrying a Slack error, by ``error`` (the Slack
-                                        error code) and ``state`` (failed: given up; pending: retrying)
-``slabot_sweep_backlog_seconds``        how far the oldest due alert instant lies in the past (0 when
-                                        the sweep keeps up) — any process can see it
-``slabot_sweep_duration_seconds``       histogram of sweep runs *in this process* (the process
-                                        running the scheduler: ``slabot run`` by default)
-``slabot_sweep_errors_total``           tickets a sweep of this process failed on
-``slabot_intake_ignored_total``         deliveries *this process* received that changed no clock,
-                                        by ``source`` (slack, jira, zendesk, alertmanager) and
-                                        ``reason`` (bot, system_notice, edited, unknown_shape, …:
-                                        :mod:`bot.services.intake`)
-======================================  =====================================================
+Two kinds of figures:
+
+- **from the database**, computed at scrape time by a few aggregate queries (:mod:`storage.ops`), so
+  every process answers the same and nothing is lost on restart: tickets open / at risk / breached
+  by client and priority, outbox rows by state and kind, outbox rows carrying a Slack error, the
+  sweep's backlog. If the database does not answer, these are left out and ``slabot_database_up`` is 0
+  — the process figures are still served.
+- **of this process** (since it started): HTTP requests and their durations, Slack's ack latency,
+  sweeps, deliveries, ignored intake, and the standard ``process_*`` / ``python_*`` figures.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from bot.clock import Clock
@@ -42,20 +44,138 @@ from bot.services.intake import IntakeLog
 from storage import ops as queries
 from storage.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+#: every slabot metric: (name as exposed, type, labels, meaning) — the table of docs/operations.md
+METRICS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("slabot_tickets_open", "gauge", ("client", "priority"), "Open tickets (neither resolved nor closed)."),
+    (
+        "slabot_tickets_at_risk",
+        "gauge",
+        ("client", "priority"),
+        "Open tickets not breached with a clock past its at-risk point or due within the hour.",
+    ),
+    ("slabot_tickets_breached", "gauge", ("client", "priority"), "Open tickets with a breached clock."),
+    (
+        "slabot_outbox_notifications",
+        "gauge",
+        ("state", "kind"),
+        "Outbox rows waiting (pending), being delivered (claimed) or given up (failed).",
+    ),
+    (
+        "slabot_outbox_slack_errors",
+        "gauge",
+        ("error", "state"),
+        "Outbox rows carrying a Slack API error: failed (given up) or pending (to be retried).",
+    ),
+    (
+        "slabot_sweep_backlog_seconds",
+        "gauge",
+        (),
+        "How far in the past the earliest due alert instant lies (0: the sweep keeps up).",
+    ),
+    ("slabot_database_up", "gauge", (), "1 when the database answered this scrape's queries, else 0."),
+    ("slabot_build_info", "gauge", ("version",), "Always 1; the running slabot version as a label."),
+    ("slabot_http_requests_total", "counter", ("method", "route", "status"), "HTTP requests answered."),
+    (
+        "slabot_http_request_duration_seconds",
+        "histogram",
+        ("method", "route"),
+        "Time to answer an HTTP request.",
+    ),
+    (
+        "slabot_slack_ack_duration_seconds",
+        "histogram",
+        (),
+        "Time from a Slack request's arrival to slabot's HTTP answer (Slack allows 3 seconds).",
+    ),
+    ("slabot_sweep_duration_seconds", "histogram", (), "Duration of alert sweeps run by this process."),
+    ("slabot_sweep_errors_total", "counter", (), "Tickets an alert sweep of this process failed on."),
+    (
+        "slabot_notification_delivery_duration_seconds",
+        "histogram",
+        (),
+        "Duration of the notifier's delivery passes in this process.",
+    ),
+    (
+        "slabot_notifications_delivered_total",
+        "counter",
+        (),
+        "Outbox rows this process delivered to Slack (a digest delivers several).",
+    ),
+    (
+        "slabot_notifications_retried_total",
+        "counter",
+        (),
+        "Deliveries this process put off for a retry (rate limit, Slack error, outage).",
+    ),
+    (
+        "slabot_notifications_failed_total",
+        "counter",
+        (),
+        "Outbox rows this process gave up on (listed for admins by /sla admin alerts).",
+    ),
+    (
+        "slabot_intake_ignored_total",
+        "counter",
+        ("source", "reason"),
+        "Deliveries this process received that changed no clock, by source and reason.",
+    ),
+)
+_HELP = {name: text for name, _kind, _labels, text in METRICS}
+_LABELS = {name: list(labels) for name, _kind, labels, _text in METRICS}
+
+# no ``*_created`` series beside every counter and histogram: noise for dashboards and alerts
+disable_created_metrics()
 
 # Process-wide instruments (one per process, whatever the number of runtimes built in it).
 _PROCESS = CollectorRegistry(auto_describe=True)
-SWEEP_SECONDS = Histogram(
-    "slabot_sweep_duration_seconds",
-    "Duration of alert sweeps run by this process.",
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
-    registry=_PROCESS,
+ProcessCollector(registry=_PROCESS)
+PlatformCollector(registry=_PROCESS)
+GCCollector(registry=_PROCESS)
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+
+
+def _histogram(name: str, buckets: tuple[float, ...] = _LATENCY_BUCKETS) -> Histogram:
+    return Histogram(name, _HELP[name], _LABELS[name], buckets=buckets, registry=_PROCESS)
+
+
+def _counter(name: str) -> Counter:
+    # prometheus_client adds the _total suffix to a counter's samples itself
+    return Counter(name.removesuffix("_total"), _HELP[name], _LABELS[name], registry=_PROCESS)
+
+
+HTTP_REQUESTS = _counter("slabot_http_requests_total")
+HTTP_SECONDS = _histogram("slabot_http_request_duration_seconds")
+SLACK_ACK_SECONDS = _histogram("slabot_slack_ack_duration_seconds")
+SWEEP_SECONDS = _histogram(
+    "slabot_sweep_duration_seconds", (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 )
-SWEEP_ERRORS = Counter(
-    "slabot_sweep_errors", "Tickets an alert sweep of this process failed on.", registry=_PROCESS
+SWEEP_ERRORS = _counter("slabot_sweep_errors_total")
+DELIVERY_SECONDS = _histogram(
+    "slabot_notification_delivery_duration_seconds",
+    (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
+DELIVERED = _counter("slabot_notifications_delivered_total")
+RETRIED = _counter("slabot_notifications_retried_total")
+FAILED = _counter("slabot_notifications_failed_total")
+BUILD_INFO = Gauge("slabot_build_info", _HELP["slabot_build_info"], ["version"], registry=_PROCESS)
 _lock = threading.Lock()
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("slabot")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown"
+
+
+BUILD_INFO.labels(version=_version()).set(1)
 
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -75,6 +195,28 @@ def observe_sweep(stats: Any) -> None:
         SWEEP_ERRORS.inc(errors)
 
 
+def observe_delivery(stats: Any) -> Any:
+    """Record one notifier pass (its ``DeliveryStats``); returns ``stats`` so it can wrap a call."""
+    DELIVERY_SECONDS.observe(float(getattr(stats, "seconds", 0.0) or 0.0))
+    for counter, attr in ((DELIVERED, "sent"), (RETRIED, "deferred"), (FAILED, "failed")):
+        count = int(getattr(stats, attr, 0) or 0)
+        if count:
+            counter.inc(count)
+    return stats
+
+
+def observe_http(slack_paths: frozenset[str]) -> Any:
+    """A ``bot.web.WebApp`` observer: request counts and durations; Slack's ack latency for ``slack_paths``."""
+
+    def observe(method: str, route: str, status: str, seconds: float) -> None:
+        HTTP_REQUESTS.labels(method=method, route=route, status=status).inc()
+        HTTP_SECONDS.labels(method=method, route=route).observe(seconds)
+        if route in slack_paths and method == "POST":
+            SLACK_ACK_SECONDS.observe(seconds)
+
+    return observe
+
+
 class StateCollector(Collector):
     """Gauges computed from the database at each scrape."""
 
@@ -84,27 +226,26 @@ class StateCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         now = self.clock.now()
-        with self.uow.begin(read_only=True) as tx:
-            tickets = queries.ticket_counts(tx.session, now=now)
-            notifications = queries.notification_counts(tx.session)
-            errors = queries.delivery_errors(tx.session)
-            oldest = queries.oldest_due_alert(tx.session)
-        labels = ["client", "priority"]
-        open_ = GaugeMetricFamily("slabot_open_tickets", "Open tickets.", labels=labels)
-        risk = GaugeMetricFamily(
-            "slabot_tickets_at_risk", "Open tickets at risk (not breached).", labels=labels
-        )
-        breached = GaugeMetricFamily(
-            "slabot_tickets_breached", "Open tickets with a breached clock.", labels=labels
+        try:
+            with self.uow.begin(read_only=True) as tx:
+                tickets = queries.ticket_counts(tx.session, now=now)
+                notifications = queries.notification_counts(tx.session)
+                errors = queries.delivery_errors(tx.session)
+                oldest = queries.oldest_due_alert(tx.session)
+        except Exception as exc:  # the process figures are still worth serving
+            log.warning("metrics: the database did not answer", extra={"error": type(exc).__name__})
+            yield _gauge("slabot_database_up", value=0)
+            return
+        yield _gauge("slabot_database_up", value=1)
+        open_, risk, breached = (
+            _gauge(n) for n in ("slabot_tickets_open", "slabot_tickets_at_risk", "slabot_tickets_breached")
         )
         for row in tickets:
             open_.add_metric([row.client, row.priority], row.open)
             risk.add_metric([row.client, row.priority], row.at_risk)
             breached.add_metric([row.client, row.priority], row.breached)
         yield from (open_, risk, breached)
-        outbox = GaugeMetricFamily(
-            "slabot_notifications", "Outbox rows waiting, in delivery or failed.", labels=["state", "kind"]
-        )
+        outbox = _gauge("slabot_outbox_notifications")
         for state in ("pending", "claimed", "failed"):  # always present, so alerts can test == 0
             kinds = {k: c for (s, k), c in notifications.items() if s == state}
             if not kinds:
@@ -112,11 +253,7 @@ class StateCollector(Collector):
             for kind, count in sorted(kinds.items()):
                 outbox.add_metric([state, kind], count)
         yield outbox
-        slack = GaugeMetricFamily(
-            "slabot_slack_api_errors",
-            "Outbox rows carrying a Slack API error (failed: given up; pending: to be retried).",
-            labels=["error", "state"],
-        )
+        slack = _gauge("slabot_outbox_slack_errors")
         by_code: dict[tuple[str, str], int] = {}
         for (state, text), count in errors.items():
             key = (error_code(text), state)
@@ -125,11 +262,13 @@ class StateCollector(Collector):
             slack.add_metric([code, state], count)
         yield slack
         backlog = 0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0)
-        yield GaugeMetricFamily(
-            "slabot_sweep_backlog_seconds",
-            "How far in the past the earliest due alert instant lies (0: the sweep keeps up).",
-            value=backlog,
-        )
+        yield _gauge("slabot_sweep_backlog_seconds", value=backlog)
+
+
+def _gauge(name: str, value: float | None = None) -> GaugeMetricFamily:
+    if value is not None:
+        return GaugeMetricFamily(name, _HELP[name], value=value)
+    return GaugeMetricFamily(name, _HELP[name], labels=_LABELS[name])
 
 
 class IntakeCollector(Collector):
@@ -139,11 +278,8 @@ class IntakeCollector(Collector):
         self.intake = intake
 
     def collect(self) -> Iterator[Any]:
-        family = CounterMetricFamily(
-            "slabot_intake_ignored",
-            "Deliveries received by this process that changed no clock, by source and reason.",
-            labels=["source", "reason"],
-        )
+        name = "slabot_intake_ignored_total"
+        family = CounterMetricFamily(name.removesuffix("_total"), _HELP[name], labels=_LABELS[name])
         for (source, reason), count in sorted(self.intake.counts().items()):
             family.add_metric([source, reason], count)
         yield family

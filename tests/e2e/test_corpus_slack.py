@@ -179,6 +179,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
         users=("U0AGENT001", "U0AGENT002"),
         channels={SUPPORT: ("acme-support", ["U0AGENT001"])},
         SLABOT_HOME_REFRESH_SECONDS=0,
+        SLABOT_METRICS_TOKEN="corpus-scraper",
     ) as (runtime, slack, url):
         yield Corpus(runtime, slack, url, clock, SECRET)
 
@@ -223,7 +224,10 @@ def test_ignored_shapes_are_counted_in_metrics(corpus: Corpus) -> None:
     before = corpus.ignored("system_notice")
     corpus.send(body)
     corpus.wait_for(lambda: corpus.ignored("system_notice") == before + 1)
-    with urllib.request.urlopen(corpus.url + "/metrics") as response:
+    scrape = urllib.request.Request(
+        corpus.url + "/metrics", headers={"Authorization": "Bearer corpus-scraper"}
+    )
+    with urllib.request.urlopen(scrape) as response:
         text = response.read().decode()
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value

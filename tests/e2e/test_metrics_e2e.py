@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from bot.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 TEAM = inbound.DEFAULT_TEAM_ID
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Berlin
+SCRAPE_TOKEN = "scrape-token-1"
 
 
 @pytest.fixture
@@ -34,6 +36,7 @@ def app(tmp_path: Path) -> Iterator[tuple[Runtime, str, ManualClock]]:
             DATABASE_URL=f"sqlite:///{tmp_path / 'metrics.db'}",
             SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
             SLABOT_SCHEDULER=False,
+            SLABOT_METRICS_TOKEN=SCRAPE_TOKEN,
         )
         runtime = bootstrap(settings, clock=clock)
         with BackgroundServer(runtime.web) as server:
@@ -41,7 +44,8 @@ def app(tmp_path: Path) -> Iterator[tuple[Runtime, str, ManualClock]]:
 
 
 def scrape(url: str) -> tuple[dict[tuple[str, tuple[tuple[str, str], ...]], float], str, str]:
-    with urllib.request.urlopen(url + "/metrics") as response:
+    request = urllib.request.Request(url + "/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"})
+    with urllib.request.urlopen(request) as response:
         content_type = response.headers["Content-Type"]
         request_id = response.headers["X-Request-Id"]
         text = response.read().decode()
@@ -58,8 +62,8 @@ def test_metrics_count_tickets_risk_breaches_outbox_and_sweeps(app: tuple[Runtim
     empty, content_type, request_id = scrape(url)
     assert content_type.startswith("text/plain") and "version=" in content_type
     assert request_id
-    assert empty[("slabot_notifications", (("kind", ""), ("state", "failed")))] == 0
-    assert not [k for k in empty if k[0] == "slabot_open_tickets"]
+    assert empty[("slabot_outbox_notifications", (("kind", ""), ("state", "failed")))] == 0
+    assert not [k for k in empty if k[0] == "slabot_tickets_open"]
 
     tickets.open(team_id=TEAM, client_key="acme", source="webhook", priority="P1", title="down", at=START)
     clock.advance(timedelta(minutes=10))
@@ -103,37 +107,111 @@ def test_metrics_count_tickets_risk_breaches_outbox_and_sweeps(app: tuple[Runtim
     def value(name: str, **labels: str) -> float:
         return samples[(name, tuple(sorted(labels.items())))]
 
-    assert value("slabot_open_tickets", client="acme", priority="P1") == 1
-    assert value("slabot_open_tickets", client="acme", priority="P2") == 1
-    assert value("slabot_open_tickets", client="acme", priority="P3") == 1
-    assert ("slabot_open_tickets", (("client", "globex"), ("priority", "P3"))) not in samples  # resolved
+    assert value("slabot_tickets_open", client="acme", priority="P1") == 1
+    assert value("slabot_tickets_open", client="acme", priority="P2") == 1
+    assert value("slabot_tickets_open", client="acme", priority="P3") == 1
+    assert ("slabot_tickets_open", (("client", "globex"), ("priority", "P3"))) not in samples  # resolved
     assert value("slabot_tickets_breached", client="acme", priority="P1") == 1
     assert value("slabot_tickets_at_risk", client="acme", priority="P1") == 0
     assert value("slabot_tickets_at_risk", client="acme", priority="P2") == 1  # due within the hour
     assert value("slabot_tickets_at_risk", client="acme", priority="P3") == 0
-    assert value("slabot_slack_api_errors", error="channel_not_found", state="failed") == 1
-    assert value("slabot_slack_api_errors", error="ratelimited", state="failed") == 1
-    assert value("slabot_slack_api_errors", error="internal_error", state="pending") == 1
-    assert value("slabot_notifications", state="failed", kind="warning") == 2
-    assert value("slabot_notifications", state="pending", kind="warning") >= 2  # plus the sweep's own
+    assert value("slabot_outbox_slack_errors", error="channel_not_found", state="failed") == 1
+    assert value("slabot_outbox_slack_errors", error="ratelimited", state="failed") == 1
+    assert value("slabot_outbox_slack_errors", error="internal_error", state="pending") == 1
+    assert value("slabot_outbox_notifications", state="failed", kind="warning") == 2
+    assert value("slabot_outbox_notifications", state="pending", kind="warning") >= 2  # plus the sweep's own
     assert value("slabot_sweep_duration_seconds_count") >= 1
     assert value("slabot_sweep_backlog_seconds") == 0  # the sweep just ran: nothing due is left behind
 
 
-def test_request_ids_and_secret_free_logs(app: tuple[Runtime, str, ManualClock], caplog) -> None:
+def test_request_ids_and_one_structured_line_per_request(
+    app: tuple[Runtime, str, ManualClock], caplog
+) -> None:
     import logging
 
-    from bot.logging_setup import _Redact, _RequestId
+    _runtime, url, _clock = app
+    request = urllib.request.Request(url + "/nowhere?x=1", headers={"X-Request-Id": "req-42"})
+    with caplog.at_level(logging.INFO, logger="bot.web"), pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request)
+    assert info.value.headers["X-Request-Id"] == "req-42"
+    lines = [r for r in caplog.records if r.name == "bot.web" and r.getMessage() == "http"]
+    assert [(r.method, r.path, r.status, r.request_id) for r in lines] == [
+        ("GET", "/nowhere", "404", "req-42")
+    ]
+
+
+def test_metrics_are_not_served_on_the_main_port_without_the_token(
+    app: tuple[Runtime, str, ManualClock],
+) -> None:
+    _runtime, url, _clock = app
+    for headers, status in (
+        ({}, 401),
+        ({"Authorization": "Bearer wrong"}, 401),
+        ({"Authorization": "Basic x"}, 401),
+    ):
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(urllib.request.Request(url + "/metrics", headers=headers))
+        assert info.value.code == status
+        assert "slabot_tickets_open" not in info.value.read().decode()
+
+
+def test_without_a_token_metrics_are_off_on_the_main_port(tmp_path: Path) -> None:
+    settings = Settings(
+        SLACK_SIGNING_SECRET="s",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'm.db'}",
+        SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
+        SLABOT_SCHEDULER=False,
+    )
+    runtime = bootstrap(settings, clock=ManualClock(START))
+    with BackgroundServer(runtime.web) as server, pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(server.url + "/metrics")
+    assert info.value.code == 403
+    assert "SLABOT_METRICS_ADDRESS" in info.value.read().decode()
+
+
+def test_process_http_and_delivery_figures(app: tuple[Runtime, str, ManualClock]) -> None:
+    from bot.ops import metrics
+    from bot.services.notifier import DeliveryStats
 
     _runtime, url, _clock = app
-    request = urllib.request.Request(url + "/healthz", headers={"X-Request-Id": "req-42"})
-    with caplog.at_level(logging.INFO, logger="bot.web"), urllib.request.urlopen(request) as response:
-        assert response.headers["X-Request-Id"] == "req-42"
-    lines = [r for r in caplog.records if r.name == "bot.web" and "/healthz" in r.getMessage()]
-    assert lines and "status=200" in lines[0].getMessage()
-    record = logging.LogRecord(
-        "x", logging.INFO, __file__, 1, "sig sha256=%s token xoxb-%s", ("abc123", "1-2"), None
-    )
-    _Redact().filter(record)
-    _RequestId().filter(record)
-    assert record.getMessage() == "sig sha256=*** token xoxb-***" and record.request_id == "-"
+    before, _ct, _rid = scrape(url)
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(url + "/slack/events", data=b"x=1")  # unsigned: 401, still an ack timed
+    metrics.observe_delivery(DeliveryStats(sent=3, deferred=2, failed=1, seconds=0.2))
+    samples, _ct, _rid = scrape(url)
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return samples[key] - before.get(key, 0.0)
+
+    assert grew("slabot_http_requests_total", method="POST", route="/slack/events", status="401") == 1
+    assert grew("slabot_http_requests_total", method="GET", route="/metrics", status="200") == 1
+    assert grew("slabot_http_request_duration_seconds_count", method="POST", route="/slack/events") == 1
+    assert grew("slabot_slack_ack_duration_seconds_count") == 1
+    assert grew("slabot_notifications_delivered_total") == 3
+    assert grew("slabot_notifications_retried_total") == 2
+    assert grew("slabot_notifications_failed_total") == 1
+    assert grew("slabot_notification_delivery_duration_seconds_count") == 1
+    assert samples[("slabot_database_up", ())] == 1
+    assert samples[("process_resident_memory_bytes", ())] > 0
+    assert samples[("process_start_time_seconds", ())] > 0
+    assert [k for k in samples if k[0] == "slabot_build_info"][0][1][0][0] == "version"
+
+
+def test_a_database_outage_still_serves_the_process_figures(app: tuple[Runtime, str, ManualClock]) -> None:
+    runtime, url, _clock = app
+    runtime.engine.dispose()
+    broken = runtime.services.uow
+    original = broken.begin
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("database down")
+
+    broken.begin = fail  # type: ignore[method-assign]
+    try:
+        samples, _ct, _rid = scrape(url)
+    finally:
+        broken.begin = original  # type: ignore[method-assign]
+    assert samples[("slabot_database_up", ())] == 0
+    assert not [k for k in samples if k[0] == "slabot_tickets_open"]
+    assert samples[("process_resident_memory_bytes", ())] > 0
