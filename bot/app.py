@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 import handlers
 from bot.clock import Clock, SystemClock
@@ -27,7 +27,7 @@ from bot.services.container import Services
 from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
 from bot.settings import Settings, load_contract_book
-from bot.web import HttpRequest, HttpResponse, WebApp
+from bot.web import WebApp
 from handlers.commands import command_table
 from handlers.usergroups import usergroup_members
 from sla.contracts import ContractBook
@@ -148,15 +148,7 @@ def bootstrap(
 
     web = WebApp(app)
 
-    def healthz(request: HttpRequest) -> HttpResponse:
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:
-            return HttpResponse.json(503, {"ok": False, "database": type(exc).__name__})
-        return HttpResponse.json(200, {"ok": True})
-
-    web.route("GET", "/healthz", healthz)
+    # /livez, /readyz, /healthz, /metrics: bot.features.ops
     runtime = Runtime(settings=settings, clock=clock, engine=engine, services=services, app=app, web=web)
     from bot import features, tasks
 

@@ -79,8 +79,8 @@ def _cmd_db_current(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import bootstrap
     from bot.logging_setup import configure_for
+    from bot.processes import run_app
     from bot.settings import Settings
 
     settings = Settings()
@@ -93,23 +93,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    runtime = bootstrap(settings)
-    scheduler = _start_scheduler(runtime)
-    try:
-        if settings.socket_mode:
-            from bot.app import socket_mode_handler
+    return run_app(settings)
 
-            print("slabot: connecting to Slack in Socket Mode", file=sys.stderr)
-            socket_mode_handler(runtime).start()
-        else:
-            from bot.server import serve
 
-            print(f"slabot: serving POST /slack/events on {settings.host}:{settings.port}", file=sys.stderr)
-            serve(runtime.web, settings.host, settings.port)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-    return 0
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from bot.logging_setup import configure_for
+    from bot.processes import run_worker_process
+    from bot.settings import Settings
+
+    settings = Settings()
+    configure_for(settings)
+    return run_worker_process(settings)
 
 
 def _alert_workers(runtime: Any) -> tuple[Any, Any]:
@@ -122,32 +116,6 @@ def _notifier_clients(runtime: Any) -> Any:
     from bot.scheduler import notifier_clients
 
     return notifier_clients(runtime)
-
-
-def _start_scheduler(runtime: Any) -> Any | None:
-    """The sweep and notifier jobs, when this process should run them (SLABOT_SCHEDULER)."""
-    if not runtime.settings.scheduler:
-        return None
-    from bot import features
-    from bot.scheduler import start_scheduler
-
-    sweeper, notifier = _alert_workers(runtime)
-    return start_scheduler(runtime.settings, sweeper, notifier, features.jobs_all(runtime))
-
-
-def _cmd_worker(args: argparse.Namespace) -> int:
-    from bot.app import bootstrap
-    from bot.logging_setup import configure_for
-    from bot.scheduler import run_worker
-    from bot.settings import Settings
-
-    settings = Settings()
-    configure_for(settings)
-    from bot import features
-
-    runtime = bootstrap(settings)
-    sweeper, notifier = _alert_workers(runtime)
-    return run_worker(settings, sweeper, notifier, features.jobs_all(runtime))
 
 
 def _cmd_cmd(args: argparse.Namespace) -> int:
@@ -212,8 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)",
         description="Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on $PORT "
-        "(POST /slack/events, GET /slack/install and /slack/oauth_redirect with OAuth, GET /healthz). "
-        "Runs the alert scheduler too unless SLABOT_SCHEDULER=false. A SQLite database is migrated on start.",
+        "(POST /slack/events, GET /slack/install and /slack/oauth_redirect with OAuth, GET /livez, /readyz, "
+        "/metrics). Runs the alert scheduler too unless SLABOT_SCHEDULER=false. Needs SLABOT_CONTRACTS. A SQLite "
+        "database is migrated on start. The app is built before it listens; on SIGTERM it stops accepting, "
+        "finishes the requests and jobs in flight (SLABOT_SHUTDOWN_SECONDS) and exits 0.",
     )
     run.set_defaults(handler=_cmd_run)
 
@@ -223,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the sweep (due warnings, breaches, escalations → outbox) and the notifier "
         "(outbox → Slack) every SLABOT_SWEEP_SECONDS until SIGTERM. With SQLite exactly one scheduler "
         "runs (a lock file next to the database; exit 1 if another process holds it); with PostgreSQL "
-        "run as many as you like.",
+        "run as many as you like. Serves GET /livez, /readyz and /metrics on SLABOT_HOST:PORT for health "
+        "checks. On SIGTERM the running jobs finish (SLABOT_SHUTDOWN_SECONDS) and it exits 0.",
     )
     worker.set_defaults(handler=_cmd_worker)
 

@@ -264,6 +264,14 @@ class RunningScheduler:
     scheduler: BackgroundScheduler
     lock: SchedulerLock
 
+    def check(self) -> Any:
+        """Readiness: the scheduler runs and has its jobs (``bot.ops.health``)."""
+        from bot.ops.health import CheckResult
+
+        if not self.scheduler.running:
+            return CheckResult(False, {"error": "the scheduler is not running"})
+        return CheckResult(True, {"jobs": len(self.scheduler.get_jobs())})
+
     def shutdown(self, *, wait: bool = True) -> None:
         try:
             if self.scheduler.running:

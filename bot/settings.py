@@ -119,6 +119,14 @@ class Settings(BaseSettings):
         validation_alias="SLABOT_HOST",
         description="Interface `slabot run` (and `slabot worker`'s health listener) listens on.",
     )
+    shutdown_seconds: float = Field(
+        default=8.0,
+        ge=0,
+        validation_alias="SLABOT_SHUTDOWN_SECONDS",
+        description="On SIGTERM, how long requests in flight and running jobs get to finish before the process "
+        "exits (keep it below the platform's kill timeout: Docker 10 s, Heroku 30 s).",
+    )
+
     # --- Scheduler -----------------------------------------------------------------------------
     sweep_seconds: float = Field(
         default=10.0,

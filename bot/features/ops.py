@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # bot.web (Bolt) is imported where used, so that `slabot --help` stays fast
     from bot.runtime import Runtime
@@ -25,8 +25,70 @@ def install(runtime: Runtime) -> None:
     runtime.web.observers.append(metrics.observe_http(frozenset({"/slack/events"})))
     scrape = metrics_route(runtime)
     token = runtime.settings.metrics_token
-    runtime.web.route("GET", "/metrics", guarded(scrape, token.get_secret_value() if token else None))
+    on_main_port = guarded(scrape, token.get_secret_value() if token else None)
+    runtime.web.route("GET", "/metrics", on_main_port)
     runtime.services.extras["metrics"] = scrape  # unguarded: for the SLABOT_METRICS_ADDRESS listener
+    runtime.services.extras["metrics_guarded"] = on_main_port  # the worker's health listener serves it
+    health = health_of(runtime)
+    runtime.services.extras["health"] = health
+    for path in ("/livez", "/healthz"):
+        runtime.web.route("GET", path, health.live)
+    runtime.web.route("GET", "/readyz", health.ready)
+    runtime.web.route("GET", "/_ah/warmup", warmup(runtime))
+
+
+def health_of(runtime: Runtime) -> Any:
+    """Readiness of this runtime: the database, the contract file, Slack's verdict on the bot token."""
+    from slack_sdk import WebClient
+
+    from bot.ops.health import (
+        CHECK_SECONDS,
+        CheckResult,
+        Health,
+        SlackAuthCheck,
+        contracts_check,
+        database_check,
+    )
+
+    settings = runtime.settings
+    health = Health(
+        {
+            "database": database_check(runtime.engine),
+            "contracts": contracts_check(settings.contracts, runtime.services.book.sha256),
+        }
+    )
+    if settings.slack_bot_token is not None:
+        client = WebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            timeout=int(CHECK_SECONDS),
+            retry_handlers=[],
+        )
+        health.add("slack", SlackAuthCheck(client))
+    elif settings.oauth_enabled:  # each workspace's token is checked by Slack as it is used
+        health.add("slack", lambda: CheckResult(True, {"mode": "oauth"}))
+    else:
+        health.add("slack", lambda: CheckResult(False, {"error": "no Slack credentials configured"}))
+    return health
+
+
+def warmup(runtime: Runtime) -> Callable[[HttpRequest], HttpResponse]:
+    """``GET /_ah/warmup``: App Engine's warmup request (``inbound_services: [warmup]``) before an
+    instance gets traffic. The app is already built (gunicorn preloads it); this opens a database
+    connection so the first real request does not pay for it."""
+    from bot.ops.health import database_check
+    from bot.web import HttpResponse
+
+    check = database_check(runtime.engine)
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        try:
+            check()
+        except Exception as exc:
+            return HttpResponse.json(503, {"ok": False, "database": type(exc).__name__})
+        return HttpResponse.json(200, {"ok": True})
+
+    return handler
 
 
 def metrics_route(runtime: Runtime) -> Callable[[HttpRequest], HttpResponse]:

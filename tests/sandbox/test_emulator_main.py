@@ -36,3 +36,31 @@ def test_module_prints_its_url_serves_and_writes_the_transcript(tmp_path: Path) 
     assert process.returncode == 0 and "stopped after 1 calls" in out
     [record] = [json.loads(x) for x in transcript.read_text(encoding="utf-8").splitlines()]
     assert record["method"] == "chat.postMessage" and record["args"]["text"] == "hello"
+
+
+def test_it_starts_with_the_example_workspace_so_slabot_finds_its_people(tmp_path: Path) -> None:
+    from bot.sandbox.workspace import CHANNELS, PEOPLE
+    from sla.contracts import load_contracts
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.emulator"], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().split("SLACK_API_URL=", 1)[1]
+        assert "example workspace" in process.stdout.readline()
+        client = WebClient(base_url=url, token="xoxb-test")
+        book = load_contracts(REPO_ROOT / "examples" / "contracts.yaml")
+        named = set(book.agents.users) | {c for client in book.clients.values() for c in client.contacts}
+        assert named <= set(PEOPLE)
+        for user in sorted(named):
+            assert client.users_info(user=user)["user"]["id"] == user  # was user_not_found
+        channels = {c for client in book.clients.values() for c in client.channels}
+        assert channels <= set(CHANNELS)
+        for channel in sorted(channels):
+            assert client.conversations_info(channel=channel)["channel"]["id"] == channel
+        assert client.usergroups_users_list(usergroup=book.agents.usergroup)["users"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=10)
+    assert process.returncode == 0

@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from bot.clock import ManualClock
 from bot.sandbox.demo.transcript import Conversation, Entry
 from bot.sandbox.emulator import SlackEmulator, inbound
+from bot.sandbox.workspace import CHANNELS, GROUPS, seed  # the example workspace
 from bot.server import BackgroundServer
 
 log = logging.getLogger(__name__)
@@ -43,39 +44,6 @@ TEAM = inbound.DEFAULT_TEAM_ID
 SIGNING_SECRET = "slabot-demo-signing-secret"
 BOT_TOKEN = "xoxb-slabot-demo"
 REPORTS_CHANNEL = "C0REPORTS1"
-
-#: the demo's workspace: user id → (display name, real name). Ids are those of examples/contracts.yaml.
-PEOPLE: dict[str, tuple[str, str]] = {
-    "U0AGENT001": ("Ana", "Ana Ortiz (support)"),
-    "U0AGENT002": ("Ben", "Ben Okafor (support)"),
-    "U0AGENT003": ("Chloé", "Chloé Martin (support, via the agents group)"),
-    "U0ACME0001": ("Wile", "Wile E. Coyote (Acme)"),
-    "U0ACME0002": ("Roadrunner", "Road Runner (Acme)"),
-    "U0GLOBEX01": ("Hank", "Hank Scorpio (Globex)"),
-    "U0INITECH1": ("Peter", "Peter Gibbons (Initech)"),
-    "U0LEAD0001": ("Lena", "Lena Fischer (Acme account lead)"),
-    "U0LEAD0002": ("Marco", "Marco Rossi (Globex account lead)"),
-    "U0MANAGER1": ("Maya", "Maya Chen (support manager)"),
-    "U0DIRECTOR": ("Dora", "Dora Ibsen (director)"),
-}
-#: user groups: id → (handle, members)
-GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "S0AGENTS01": ("support-agents", ("U0AGENT001", "U0AGENT002", "U0AGENT003")),
-    "S0LEADS001": ("support-leads", ("U0LEAD0001", "U0LEAD0002", "U0MANAGER1")),
-    "S0DIRECTOR": ("directors", ("U0DIRECTOR",)),
-}
-#: channels: id → (name, members)
-CHANNELS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "C0SUPPORT1": ("acme-support", ("U0AGENT001", "U0AGENT002", "U0ACME0001", "U0ACME0002", "U0LEAD0001")),
-    "C0GLOBEX01": ("globex-support", ("U0AGENT001", "U0AGENT002", "U0GLOBEX01", "U0LEAD0002")),
-    "C0GLOBEX02": ("globex-ops", ("U0AGENT002", "U0GLOBEX01")),
-    "C0INITECH1": ("initech-help", ("U0AGENT001", "U0AGENT003", "U0INITECH1")),
-    "C0ALERTS01": ("sla-alerts-acme", ("U0AGENT001", "U0AGENT002", "U0LEAD0001", "U0MANAGER1")),
-    "C0ALERTS02": ("sla-alerts-globex", ("U0AGENT001", "U0AGENT002", "U0LEAD0002")),
-    "C0ALERTS03": ("sla-alerts-initech", ("U0AGENT001", "U0AGENT003")),
-    "C0ESCALATE": ("escalations", ("U0MANAGER1", "U0DIRECTOR")),
-    "C0REPORTS1": ("sla-reports", ("U0AGENT001", "U0LEAD0001", "U0MANAGER1", "U0DIRECTOR")),
-}
 
 
 def example_contracts() -> Path:
@@ -187,12 +155,7 @@ class DemoWorld:
         self.slack = SlackEmulator(clock=self.clock, transcript=self.transcript_path, tokens=[BOT_TOKEN])
         self.slack.start()
         self._stack.append(self.slack.stop)
-        for user_id, (display, real) in PEOPLE.items():
-            self.slack.add_user(user_id, display, real_name=real, tz="Europe/Berlin")
-        for group_id, (handle, members) in GROUPS.items():
-            self.slack.add_usergroup(group_id, handle, members)
-        for channel_id, (name, members) in CHANNELS.items():
-            self.slack.add_channel(channel_id, name, members=members)
+        seed(self.slack)
 
         class DemoSettings(Settings):
             """Only what the demo sets: neither the environment nor a ``.env`` file changes the day."""

@@ -1,7 +1,10 @@
 """``python -m bot.emulator [--port N] [--transcript FILE]``: run the Slack Web API emulator in the foreground.
 
-Point slabot at it with ``SLACK_API_URL=<printed URL>`` and any ``xoxb-`` token. Channels are
-created on first use unless ``--strict-channels`` is given.
+Point slabot at it with ``SLACK_API_URL=<printed URL>`` and any ``xoxb-`` token. It starts with the
+example workspace (:mod:`bot.sandbox.workspace`: the agents, client contacts, user groups and channels
+that ``examples/contracts.yaml`` names), so ``slabot run`` with the example contract file finds every
+user it looks up; ``--empty`` starts with none. Channels are created on first use unless
+``--strict-channels`` is given.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 from pathlib import Path
 
 from bot.sandbox.emulator.server import SlackEmulator
+from bot.sandbox.workspace import CHANNELS, GROUPS, PEOPLE, seed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--strict-channels", action="store_true", help="unknown channels are channel_not_found"
     )
+    parser.add_argument(
+        "--empty",
+        action="store_true",
+        help="start without the example workspace's users, user groups and channels",
+    )
     options = parser.parse_args(argv)
     emulator = SlackEmulator(
         host=options.host,
@@ -39,7 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     with emulator:
+        if not options.empty:
+            seed(emulator)
         print(f"Slack Web API emulator listening: SLACK_API_URL={emulator.url}", flush=True)
+        if not options.empty:
+            print(
+                f"example workspace: {len(PEOPLE)} users, {len(GROUPS)} user groups, {len(CHANNELS)} channels "
+                "(those of examples/contracts.yaml; --empty for none)",
+                flush=True,
+            )
         with contextlib.suppress(KeyboardInterrupt):
             done.wait()
     print(f"stopped after {len(emulator.calls)} calls", flush=True)
