@@ -193,8 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the sweep (due warnings, breaches, escalations → outbox) and the notifier "
         "(outbox → Slack) every SLABOT_SWEEP_SECONDS until SIGTERM. With SQLite exactly one scheduler "
         "runs (a lock file next to the database; exit 1 if another process holds it); with PostgreSQL "
-        "run as many as you like. Serves GET /livez, /readyz and /metrics on SLABOT_HOST:PORT for health "
-        "checks. On SIGTERM the running jobs finish (SLABOT_SHUTDOWN_SECONDS) and it exits 0.",
+        "run as many as you like. With PORT set it serves GET /livez, /readyz and /metrics on "
+        "SLABOT_HOST:PORT for health checks. On SIGTERM the running jobs finish (SLABOT_SHUTDOWN_SECONDS) and it exits 0.",
     )
     worker.set_defaults(handler=_cmd_worker)
 

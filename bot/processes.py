@@ -85,7 +85,8 @@ def run_app(settings: Settings) -> int:
 
 def run_worker_process(settings: Settings) -> int:
     """``slabot worker``: the scheduler until SIGTERM, with ``/livez`` ``/readyz`` ``/metrics`` on
-    ``SLABOT_HOST:PORT`` (``/metrics`` there needs ``SLABOT_METRICS_TOKEN``, as on the web port)."""
+    ``SLABOT_HOST:PORT`` when ``PORT`` is set (``/metrics`` there needs ``SLABOT_METRICS_TOKEN``, as on
+    the web port). Without ``PORT`` there is no listener, so several workers can share a machine."""
     from bot.app import bootstrap
     from bot.ops.lifecycle import Deadline, shut_down, stop_on_signals
     from bot.ops.listener import OpsApp, listen, ops_routes, start_metrics_listener
@@ -95,12 +96,14 @@ def run_worker_process(settings: Settings) -> int:
     health = extras["health"]
     stop = threading.Event()
     with stop_on_signals(stop, health.stopping.set):
-        health_listener = listen(
-            OpsApp(ops_routes(extras, metrics=extras["metrics_guarded"])),
-            settings.host,
-            settings.port,
-            variable="PORT",
-        )
+        health_listener = None
+        if "port" in settings.model_fields_set:  # several workers may share a machine: only when asked
+            health_listener = listen(
+                OpsApp(ops_routes(extras, metrics=extras["metrics_guarded"])),
+                settings.host,
+                settings.port,
+                variable="PORT",
+            )
         metrics_listener = start_metrics_listener(runtime)
         scheduler = start_scheduler_for(runtime, always=True)
         if scheduler is None:
@@ -108,11 +111,12 @@ def run_worker_process(settings: Settings) -> int:
             log.error("not starting the worker", extra={"reason": reason})
             shut_down(runtime, servers=(health_listener, metrics_listener), deadline=Deadline(1.0))
             return 1
-        print(
-            f"slabot: worker running; health checks on {settings.host}:{health_listener.port}",
-            file=sys.stderr,
-            flush=True,
+        where = (
+            f"health checks on {settings.host}:{health_listener.port}"
+            if health_listener is not None
+            else "no health listener (set PORT for /livez, /readyz and /metrics)"
         )
+        print(f"slabot: worker running; {where}", file=sys.stderr, flush=True)
         stop.wait()
         health.stopping.set()
         clean = shut_down(

@@ -111,7 +111,7 @@ class Settings(BaseSettings):
         ge=1,
         le=65535,
         validation_alias="PORT",
-        description="HTTP port of `slabot run` (and of `slabot worker`'s health listener).",
+        description="HTTP port of `slabot run` (and, when set, of `slabot worker`'s health listener).",
     )
     host: str = Field(
         default="0.0.0.0",

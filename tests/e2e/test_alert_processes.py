@@ -96,7 +96,7 @@ class Day:
             SLACK_API_URL=self.slack.url,
             SLABOT_CONTRACTS=str(self.contracts),
             SLABOT_SWEEP_SECONDS="1",
-            SLABOT_LOG_LEVEL="INFO",
+            SLABOT_LOG_LEVEL="DEBUG",  # APScheduler's job lines (completed_sweeps) are DEBUG-only
             PYTHONUNBUFFERED="1",
         )
         return env
@@ -178,9 +178,9 @@ def completed_sweeps(folder: Path) -> list[float]:
     for path in folder.glob("*.log"):
         started: float | None = None
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if '"alert sweep' not in line or not line.startswith("ts="):
+            if "logger=apscheduler" not in line or "alert sweep (" not in line or not line.startswith("ts="):
                 continue
-            stamp = datetime.strptime(line[3:26], "%Y-%m-%d %H:%M:%S,%f").timestamp()  # local time
+            stamp = datetime.fromisoformat(line[3:26] + "+00:00").timestamp()  # ts=2026-11-24T09:00:01.204Z
             if "Running job" in line:
                 started = stamp
             elif "executed successfully" in line and started is not None:

@@ -8,6 +8,8 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
+import signal
 import socket
 import struct
 import threading
@@ -188,12 +190,18 @@ def test_slabot_run_uses_socket_mode_when_an_app_token_is_set(
 ) -> None:
     started: list[object] = []
 
+    closed: list[bool] = []
+
     class Recorder:
         def __init__(self, runtime: object) -> None:
             self.runtime = runtime
 
-        def start(self) -> None:
+        def connect(self) -> None:
             started.append(self.runtime)
+            os.kill(os.getpid(), signal.SIGTERM)  # what the platform sends to stop slabot run
+
+        def close(self) -> None:
+            closed.append(True)
 
     import bot.app
     import bot.server
@@ -211,5 +219,5 @@ def test_slabot_run_uses_socket_mode_when_an_app_token_is_set(
         "SLABOT_SCHEDULER": "false",
     }.items():
         monkeypatch.setenv(name, value)
-    assert cli.main(["run"]) == 0
-    assert len(started) == 1
+    assert cli.main(["run"]) == 0  # SIGTERM: the connection is closed and slabot exits cleanly
+    assert len(started) == 1 and closed == [True]
