@@ -30,7 +30,7 @@ def start_scheduler_for(runtime: Any, *, always: bool = False) -> Any | None:
     sweeper, notifier = runtime_workers(runtime)
     running = start_scheduler(runtime.settings, sweeper, notifier, features.jobs_all(runtime))
     if running is not None:
-        runtime.services.extras["health"].add("scheduler", running.check)
+        runtime.services.ops.health.add("scheduler", running.check)
     return running
 
 
@@ -41,7 +41,7 @@ def run_app(settings: Settings) -> int:
     from bot.ops.listener import start_metrics_listener
 
     runtime = bootstrap(settings)
-    health = runtime.services.extras["health"]
+    health = runtime.services.ops.health
     stop = threading.Event()
     with stop_on_signals(stop, health.stopping.set):
         metrics_listener = start_metrics_listener(runtime)
@@ -92,14 +92,14 @@ def run_worker_process(settings: Settings) -> int:
     from bot.ops.listener import OpsApp, listen, ops_routes, start_metrics_listener
 
     runtime = bootstrap(settings)
-    extras = runtime.services.extras
-    health = extras["health"]
+    ops = runtime.services.ops
+    health = ops.health
     stop = threading.Event()
     with stop_on_signals(stop, health.stopping.set):
         health_listener = None
         if "port" in settings.model_fields_set:  # several workers may share a machine: only when asked
             health_listener = listen(
-                OpsApp(ops_routes(extras, metrics=extras["metrics_guarded"])),
+                OpsApp(ops_routes(ops, metrics=ops.metrics_guarded)),
                 settings.host,
                 settings.port,
                 variable="PORT",

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def install(runtime: Runtime) -> None:
     from bot.ops import metrics
+    from bot.ops.health import Operations
 
     runtime.sweep_observers.append(metrics.observe_sweep)
     runtime.web.observers.append(metrics.observe_http(frozenset({"/slack/events"})))
@@ -27,10 +28,8 @@ def install(runtime: Runtime) -> None:
     token = runtime.settings.metrics_token
     on_main_port = guarded(scrape, token.get_secret_value() if token else None)
     runtime.web.route("GET", "/metrics", on_main_port)
-    runtime.services.extras["metrics"] = scrape  # unguarded: for the SLABOT_METRICS_ADDRESS listener
-    runtime.services.extras["metrics_guarded"] = on_main_port  # the worker's health listener serves it
     health = health_of(runtime)
-    runtime.services.extras["health"] = health
+    runtime.services.ops = Operations(health=health, metrics=scrape, metrics_guarded=on_main_port)
     for path in ("/livez", "/healthz"):
         runtime.web.route("GET", path, health.live)
     runtime.web.route("GET", "/readyz", health.ready)

@@ -40,6 +40,16 @@ SLACK_REFUSALS = frozenset(
 
 
 @dataclass(frozen=True)
+class Operations:
+    """A runtime's operations routes: its health, and ``/metrics`` guarded (the main port, needs
+    ``SLABOT_METRICS_TOKEN``) or open (``SLABOT_METRICS_ADDRESS``'s private listener)."""
+
+    health: Health
+    metrics: Callable[[HttpRequest], HttpResponse]
+    metrics_guarded: Callable[[HttpRequest], HttpResponse]
+
+
+@dataclass(frozen=True)
 class CheckResult:
     ok: bool
     detail: dict[str, Any] = field(default_factory=dict)

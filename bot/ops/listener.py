@@ -44,9 +44,9 @@ class OpsApp:
             return _respond(start_response, HttpResponse(500, "internal error\n"))
 
 
-def ops_routes(extras: dict[str, Any], *, metrics: Route | None) -> dict[str, Route]:
-    """The health routes of a runtime (``services.extras["health"]``) plus ``metrics`` when given."""
-    health = extras["health"]
+def ops_routes(ops: Any, *, metrics: Route | None) -> dict[str, Route]:
+    """The health routes of a runtime (its ``services.ops``) plus ``metrics`` when given."""
+    health = ops.health
     routes: dict[str, Route] = {"/livez": health.live, "/healthz": health.live, "/readyz": health.ready}
     if metrics is not None:
         routes["/metrics"] = metrics
@@ -73,6 +73,6 @@ def start_metrics_listener(runtime: Any) -> BackgroundServer | None:
     address = runtime.settings.metrics_listen
     if address is None:
         return None
-    extras = runtime.services.extras
-    app = OpsApp(ops_routes(extras, metrics=extras["metrics"]))
+    ops = runtime.services.ops
+    app = OpsApp(ops_routes(ops, metrics=ops.metrics))
     return listen(app, address[0], address[1], variable="SLABOT_METRICS_ADDRESS")

@@ -24,6 +24,7 @@ from sla.contracts import ContractBook
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
+    from bot.ops.health import Operations
     from bot.reports.delivery import PendingReports
     from bot.services.home_refresh import HomeRefresher
     from bot.services.incidents import UptimeService
@@ -77,6 +78,8 @@ class Services:
     reviews: ReviewService | None = None
     #: ticket sources (webhooks and import)
     sources: Webhooks | None = None
+    #: health checks and /metrics (``bot.features.ops``): what the ops listeners serve
+    ops: Operations | None = None
 
     @property
     def extras(self) -> Mapping[str, Any]:
@@ -139,6 +142,7 @@ FEATURE_FIELDS: Mapping[str, str] = {
     "reports.pending": "reports_pending",
     "reviews": "reviews",
     "sources": "sources",
+    "ops": "ops",
 }
 
 

@@ -51,7 +51,7 @@ def exposition(tmp_path_factory: pytest.TempPathFactory) -> str:
     metrics.observe_sweep(type("Stats", (), {"seconds": 0.1, "errors": 1})())
     for observe in runtime.web.observers:
         observe("POST", "/slack/events", "200", 0.05)
-    text = runtime.services.extras["metrics"](None).body.decode()
+    text = runtime.services.ops.metrics(None).body.decode()
     runtime.engine.dispose()
     return text
 
