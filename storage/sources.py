@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry, ContractVersionRow, MetricTimerRow, Ticket, TicketEventRow, Workspace
 from storage.repositories._base import _insert
-from storage.repositories.timers import TimerRow
+from storage.repositories.timers import TIMER_ROW_COLUMNS, TimerRow
 
 _CHUNK = 500  # stay far below SQLite's bound-parameter limit
 
@@ -103,23 +103,103 @@ def allocate_ticket_numbers(session: Session, *, team_id: str, count: int) -> li
 
 
 def insert_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert tickets (every column given); their ids, in the order of ``rows``."""
+    """Insert tickets (the same columns in every row, ``team_id`` and ``number`` among them); their ids,
+    in the order of ``rows``: one bulk insert, then one lookup of the ids by the new numbers."""
     if not rows:
         return []
-    table = Ticket.__table__
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)  # Core: no ORM bookkeeping
-    return list(session.scalars(stmt, list(rows)))
+    names = list(rows[0])
+    bulk_insert(session, Ticket.__table__, names, [tuple(row[n] for n in names) for row in rows])  # type: ignore[arg-type]
+    by_team: dict[str, list[int]] = {}
+    for row in rows:
+        by_team.setdefault(row["team_id"], []).append(row["number"])
+    ids: dict[tuple[str, int], int] = {}
+    for team_id, numbers in by_team.items():
+        for start in range(0, len(numbers), _CHUNK):
+            chunk = numbers[start : start + _CHUNK]
+            found = session.execute(
+                select(Ticket.number, Ticket.id).where(
+                    Ticket.team_id == team_id, Ticket.number.between(min(chunk), max(chunk))
+                )
+            )
+            ids.update(((team_id, number), ticket_id) for number, ticket_id in found)
+    return [ids[(row["team_id"], row["number"])] for row in rows]
 
 
 def update_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Update tickets by primary key (``id`` in every row; the same keys in every row)."""
-    if rows:
-        session.execute(update(Ticket), list(rows))
+    """Update tickets by primary key (``id`` in every row; the same keys in every row).
+
+    A Core executemany: Ticket objects loaded in the session are not refreshed (load them again,
+    e.g. with ``populate_existing``, to read the new values)."""
+    if not rows:
+        return
+    table = Ticket.__table__
+    names = [name for name in rows[0] if name != "id"]
+    stmt = update(table).where(table.c.id == bindparam("b_id")).values({n: bindparam(n) for n in names})
+    session.execute(stmt, [{"b_id": row["id"], **{n: row[n] for n in names}} for row in rows])
 
 
-def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(TicketEventRow.__table__), list(rows))
+def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ``rows`` (tuples of ``columns``' values) with the driver's own bulk path: ``COPY`` on
+    PostgreSQL, ``executemany`` on SQLite. Returns how many rows.
+
+    Each value goes through its column type's bind processor for the dialect first, exactly as
+    SQLAlchemy's ``insert`` would send it (e.g. aware datetimes as UTC), only without compiling the
+    statement and building a parameter dict for every row: the import's hot path (events, timer rows)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    cols = [table.c[name] for name in columns]
+    processors = [
+        (i, p) for i, c in enumerate(cols) if (p := c.type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    if processors:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                values[i] = process(values[i])
+            converted.append(tuple(values))
+        data: list[Sequence[Any]] = converted
+    else:
+        data = [tuple(row) for row in rows]
+    if not data:
+        return 0
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in cols)
+    target = dialect.identifier_preparer.format_table(table)
+    if dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                for values in data:
+                    copy.write_row(values)
+        finally:
+            cursor.close()
+    else:
+        marks = ", ".join("?" for _ in cols)
+        connection.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", data)
+    return len(data)
+
+
+EVENT_COLUMNS = (
+    "team_id",
+    "ticket_id",
+    "seq",
+    "at",
+    "kind",
+    "priority",
+    "status",
+    "client",
+    "actor",
+    "note",
+    "source",
+    "external_id",
+    "recorded_at",
+)
+"""The columns of :func:`insert_events`' tuples, in order."""
+
+
+def insert_events(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+    """Append ticket events: tuples of :data:`EVENT_COLUMNS` (the callers number ``seq``)."""
+    bulk_insert(session, TicketEventRow.__table__, EVENT_COLUMNS, rows)  # type: ignore[arg-type]
 
 
 def insert_audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -134,47 +214,78 @@ def replace_timers(
     timers: dict[int, Sequence[TimerRow]],
     existing: set[int],
     now: datetime,
+    stored: dict[int, Sequence[TimerRow]] | None = None,
 ) -> None:
     """Make each ticket's projection exactly its ``timers``, like ``TimerRepository.replace_for_ticket``
     for many tickets at once: new tickets (not in ``existing``) get plain inserts; existing ones an
     upsert by (ticket, metric, cycle) keeping leases, and their other rows are dropped. The tickets'
-    denormalised columns are the caller's (``storage.repositories.ticket_due_fields``)."""
+    denormalised columns are the caller's (``storage.repositories.ticket_due_fields``).
+
+    ``stored``: tickets whose projection is known to be exactly these rows (this writer stored them
+    and no event was appended since): only their rows that differ are written, and the rows no
+    longer wanted deleted by key, without reading the projection back. A row left as it was keeps
+    its ``updated_at``."""
+    stored = stored or {}
     fresh = [
-        {**t.columns(), "team_id": team_id, "ticket_id": ticket_id, "updated_at": now}
+        (team_id, ticket_id, now, *t.columns().values())
         for ticket_id, rows in timers.items()
         if ticket_id not in existing
         for t in rows
     ]
     if fresh:
-        session.execute(insert(MetricTimerRow.__table__), fresh)
-    old = [ticket_id for ticket_id in timers if ticket_id in existing]
+        columns = ("team_id", "ticket_id", "updated_at", *TIMER_ROW_COLUMNS)
+        bulk_insert(session, MetricTimerRow.__table__, columns, fresh)  # type: ignore[arg-type]
     m = MetricTimerRow
     table = MetricTimerRow.__table__
+    upserts: list[dict[str, Any]] = []
+    gone: list[dict[str, Any]] = []
+    for ticket_id, rows in timers.items():
+        before = stored.get(ticket_id) if ticket_id in existing else None
+        if before is None:
+            continue
+        was = {(t.metric, t.cycle): t for t in before}
+        for t in rows:
+            if was.pop((t.metric, t.cycle), None) != t:
+                upserts.append({**t.columns(), "team_id": team_id, "ticket_id": ticket_id, "updated_at": now})
+        gone.extend({"b_ticket": ticket_id, "b_metric": k[0], "b_cycle": k[1]} for k in was)
+    old = [ticket_id for ticket_id in timers if ticket_id in existing and ticket_id not in stored]
+    stale: list[int] = []
     for start in range(0, len(old), _CHUNK):
         chunk = old[start : start + _CHUNK]
-        upserts = [
+        wanted = {(ticket_id, t.metric, t.cycle) for ticket_id in chunk for t in timers[ticket_id]}
+        upserts.extend(
             {**t.columns(), "team_id": team_id, "ticket_id": ticket_id, "updated_at": now}
             for ticket_id in chunk
             for t in timers[ticket_id]
-        ]
-        wanted = {(row["ticket_id"], row["metric"], row["cycle"]) for row in upserts}
-        stored = session.execute(
+        )
+        found = session.execute(
             select(m.id, m.ticket_id, m.metric, m.cycle).where(m.team_id == team_id, m.ticket_id.in_(chunk))
         )
-        stale = [r.id for r in stored if (r.ticket_id, r.metric, r.cycle) not in wanted]
-        if upserts:  # Core executemany (one statement compiled once); leases are not touched
-            stmt = _insert(session, table)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["ticket_id", "metric", "cycle"],
-                set_={
-                    name: stmt.excluded[name]
-                    for name in upserts[0]
-                    if name not in ("team_id", "ticket_id", "metric", "cycle")
-                },
-            )
-            session.execute(stmt, upserts)
-        if stale:
-            session.execute(delete(m).where(m.id.in_(stale)))
+        stale.extend(r.id for r in found if (r.ticket_id, r.metric, r.cycle) not in wanted)
+    if upserts:  # Core executemany (one statement compiled once); leases are not touched
+        stmt = _insert(session, table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["ticket_id", "metric", "cycle"],
+            set_={
+                name: stmt.excluded[name]
+                for name in upserts[0]
+                if name not in ("team_id", "ticket_id", "metric", "cycle")
+            },
+        )
+        session.execute(stmt, upserts)
+    for start in range(0, len(stale), _CHUNK):
+        session.execute(delete(m).where(m.id.in_(stale[start : start + _CHUNK])))
+    if gone:
+        c = table.c
+        session.execute(
+            delete(table).where(
+                c.team_id == team_id,
+                c.ticket_id == bindparam("b_ticket"),
+                c.metric == bindparam("b_metric"),
+                c.cycle == bindparam("b_cycle"),
+            ),
+            gone,
+        )
 
 
 def contract_versions(session: Session, *, ids: Iterable[int | None]) -> list[ContractVersionRow]:

@@ -39,10 +39,29 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        utc = require_aware(value)
+        utc = value if value.__class__ is datetime and value.tzinfo is UTC else require_aware(value)
         if dialect.name == "sqlite":
             return utc.replace(tzinfo=None)
         return utc
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """On SQLite, one function does what ``process_bind_param`` and the SQLite ``DATETIME`` type's
+        own processor do one after the other (the text ``YYYY-MM-DD HH:MM:SS.ffffff`` of the UTC
+        instant), about five times faster: every bulk write passes each timestamp through here."""
+        composed = super().bind_processor(dialect)
+        if dialect.name != "sqlite" or composed is None:
+            return composed
+
+        def process(value: Any) -> str | None:
+            if value is None:
+                return None
+            if value.__class__ is datetime:
+                if value.tzinfo is not UTC:
+                    value = require_aware(value)
+                return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
+            return composed(value)  # subclasses, wrong types: the composed path (and its errors)
+
+        return process
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -21,9 +21,11 @@ lists the ones still open, and the alert sweep treats them like any other ticket
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,8 @@ from sla.replay import RowError, iter_events_csv
 from sla.timers import TicketEvent
 
 DEFAULT_BATCH = 1000
+#: a full garbage collection every this many batches (the automatic one is off while importing)
+COLLECT_EVERY = 50
 
 
 @dataclass
@@ -102,6 +106,24 @@ def _batches(
         yield batch
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Turn the cyclic garbage collector's automatic runs off while importing (restored after).
+
+    A batch allocates hundreds of thousands of short-lived, acyclic objects (events, clocks, rows;
+    reference counting frees them), and each allocation burst made the collector walk the whole
+    heap, the kept clocks included, again and again: about a fifth of the import. The import
+    collects by itself every :data:`COLLECT_EVERY` batches, so the few cycles (SQLAlchemy's
+    bookkeeping) are still freed and memory stays flat."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _stored_batch(
     ingest: TicketIngest, *, team_id: str, source: str, events: list[SourceEvent], retries: int
 ) -> tuple[Plan, list[Outcome]]:
@@ -138,9 +160,37 @@ def import_events(
     with the running summary and the last line of the batch (tests interrupt there)."""
     if batch < 1:
         raise ValueError("batch must be at least 1")
+    with _collector_paused():
+        return _import(
+            lines,
+            ingest=ingest,
+            team_id=team_id,
+            source=source,
+            batch=batch,
+            progress=progress,
+            after_batch=after_batch,
+            batched=batched,
+            retries=retries,
+        )
+
+
+def _import(
+    lines: Iterable[str],
+    *,
+    ingest: TicketIngest,
+    team_id: str,
+    source: str,
+    batch: int,
+    progress: Callable[[int], Any] | None,
+    after_batch: Callable[[ImportSummary, int], Any] | None,
+    batched: bool,
+    retries: int,
+) -> ImportSummary:
     summary = ImportSummary()
     ids = RowIds()
-    for chunk in _batches(iter_events_csv(lines), batch):
+    for number, chunk in enumerate(_batches(iter_events_csv(lines), batch), start=1):
+        if number % COLLECT_EVERY == 0:
+            gc.collect()
         summary.rows += len(chunk)
         events: list[SourceEvent] = []
         lines_of: list[int] = []

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bot.services.tickets import TicketError, TicketService, opened_audit, ticket_changes, timer_rows
@@ -35,7 +35,7 @@ from bot.sources.schema import KnownTicket, SourceEvent
 from bot.sources.vocabulary import map_priority
 from sla.contracts import ContractVersion
 from sla.metrics import EventKind
-from sla.timers import EventError, TicketClock, TicketEvent
+from sla.timers import EventError, TicketClock, TicketEvent, trusted_event
 from storage.models import Ticket, TicketSource
 from storage.repositories import ticket_due_fields
 from storage.sources import (
@@ -87,6 +87,7 @@ class _Step:
     action: Literal["open", "record", "duplicate", "unchanged"]
     ref: str | None  # the existing ticket's reference (None for a ticket this batch opens)
     changes: dict[str, Any] | None = None  # the ticket columns a recorded event changes
+    domain: TicketEvent | None = None  # the event as it is stored and folded (see _domain)
 
 
 @dataclass
@@ -108,6 +109,7 @@ class _Sim:
     ref: str | None  # None: opened by this batch
     ticket: Ticket | None = None  # the stored ticket (None: opened by this batch)
     rows: list[Any] = field(default_factory=list)  # its timer projection, once stored
+    stored: list[Any] | None = None  # its projection as a previous batch stored it (None: not known)
     db_id: int | None = None  # the ticket's row id and last event seq, once stored
     seq: int = 0
 
@@ -141,9 +143,10 @@ class TicketIngest:
     def __init__(self, tickets: TicketService, *, kind: TicketSource = TicketSource.webhook) -> None:
         self.tickets = tickets
         self.kind = TicketSource(kind)
-        # ticket row id -> (its last event seq, its clock after those events, its contract version):
-        # the clocks of the tickets the last batches stored, reused when the seq still matches
-        self._folded: dict[int, tuple[int, TicketClock, ContractVersion]] = {}
+        # ticket row id -> (its last event seq, its clock after those events, its contract version,
+        # the timer projection stored with them): what the last batches stored, reused while the
+        # seq still matches (only the projection rows that change are written again)
+        self._folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any]]] = {}
 
     @staticmethod
     def external_ref(source: str, ticket_id: str) -> str:
@@ -210,7 +213,7 @@ class TicketIngest:
         events: Sequence[SourceEvent],
         first_index: int = 0,
         lock: bool = False,
-        folded: dict[int, tuple[int, TicketClock, ContractVersion]] | None = None,
+        folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any]]] | None = None,
     ) -> Plan:
         """Plan ``events`` in ``tx``: every touched ticket and its events loaded at once (``lock``:
         the tickets locked until ``tx`` ends, for a plan that is stored in the same transaction)."""
@@ -241,15 +244,18 @@ class TicketIngest:
             if ticket is None:
                 sims[ticket_id] = None
                 continue
+            projection = None
             if ticket.id in fresh:
-                _seq, clock, version = fresh[ticket.id]
+                _seq, clock, version, projection = fresh[ticket.id]
             else:
                 try:
                     clock, version = self.tickets.fold(tx, ticket, rows=rows[ticket.id])
                 except TicketError as exc:
                     failures[ticket_id] = exc
                     continue
-            sims[ticket_id] = _Sim(clock, version, ticket.ref, ticket, db_id=ticket.id, seq=ticket.event_seq)
+            sims[ticket_id] = _Sim(
+                clock, version, ticket.ref, ticket, db_id=ticket.id, seq=ticket.event_seq, stored=projection
+            )
         del held
 
         def load(ticket_id: str) -> _Sim | None:
@@ -295,13 +301,14 @@ class TicketIngest:
                 )
                 event = replace(event, priority=priority)
                 clock = TicketClock(version, record_timeline=False)
+                domain = _domain(event, event.ticket_id)
                 try:
-                    clock.apply(_domain(event, event.ticket_id))
+                    clock.apply(domain)
                 except EventError as exc:
                     problem(_sentence(str(exc)))
                     continue
                 sims[event.ticket_id] = _Sim(clock, version, None)
-                plan.steps.append(_Step(index, event, "open", None))
+                plan.steps.append(_Step(index, event, "open", None, domain=domain))
                 continue
             if sim is None:
                 problem(
@@ -317,13 +324,14 @@ class TicketIngest:
             if event.kind is EventKind.STATUS and event.status == sim.clock.status:
                 plan.steps.append(_Step(index, event, "unchanged", sim.ref))
                 continue
+            domain = _domain(event, sim.clock.ticket_id or event.ticket_id)
             try:
-                sim.clock.apply(_domain(event, sim.clock.ticket_id or event.ticket_id))
+                sim.clock.apply(domain)
             except EventError as exc:
                 problem(_sentence(str(exc)))
                 continue
             changes = ticket_changes(sim.clock, event.kind, event.at)
-            plan.steps.append(_Step(index, event, "record", sim.ref, changes))
+            plan.steps.append(_Step(index, event, "record", sim.ref, changes, domain))
         return plan
 
     # ------------------------------------------------------------------ apply
@@ -428,7 +436,7 @@ class TicketIngest:
         for sim in plan.sims.values():  # committed: these clocks are the stored state
             if sim is not None and sim.db_id is not None:
                 self._folded.pop(sim.db_id, None)  # to the end: the least recently used go first
-                self._folded[sim.db_id] = (sim.seq, sim.clock, sim.version)
+                self._folded[sim.db_id] = (sim.seq, sim.clock, sim.version, sim.rows)
         while len(self._folded) > self.FOLDED_LIMIT:
             del self._folded[next(iter(self._folded))]
         return plan, [*plan.problems, *outcomes]
@@ -521,10 +529,10 @@ class TicketIngest:
                 sim.clock.ticket_id = f"T-{numbers[tid]}"  # as a fold of the stored events names it
             sim.seq = base_seq.get(tid, 0) + len(steps)
         update_tickets(session, updates)
-        for ticket_id in cancel:
-            tx.outbox.cancel_for_ticket(team_id=team_id, ticket_id=ticket_id, kinds=("warning", "escalation"))
+        tx.outbox.cancel_for_tickets(team_id=team_id, ticket_ids=cancel, kinds=("warning", "escalation"))
 
-        events: list[dict[str, Any]] = []
+        events: list[tuple[Any, ...]] = []  # storage.sources.EVENT_COLUMNS
+        kind_source = self.kind.value
         timers_of: dict[int, list[Any]] = {}
         refs: dict[str, str] = {}
         for tid, steps in changed.items():
@@ -535,23 +543,23 @@ class TicketIngest:
             timers_of[ticket_id] = sim.rows
             for step in steps:
                 seq += 1
-                stored = _domain(step.event, refs[tid])
+                stored = step.domain or _domain(step.event, refs[tid])  # its ticket_id is not stored
                 events.append(
-                    {
-                        "team_id": team_id,
-                        "ticket_id": ticket_id,
-                        "seq": seq,
-                        "at": stored.at,
-                        "kind": stored.kind.value,
-                        "priority": stored.priority,
-                        "status": stored.status,
-                        "client": stored.client,
-                        "actor": stored.actor,
-                        "note": stored.note,
-                        "source": self.kind.value,
-                        "external_id": self.external_id(source, step.event.event_id),
-                        "recorded_at": now,
-                    }
+                    (
+                        team_id,
+                        ticket_id,
+                        seq,
+                        stored.at,
+                        stored.kind.value,
+                        stored.priority,
+                        stored.status,
+                        stored.client,
+                        stored.actor,
+                        stored.note,
+                        kind_source,
+                        self.external_id(source, step.event.event_id),
+                        now,
+                    )
                 )
         insert_events(session, events)
         replace_timers(
@@ -560,6 +568,11 @@ class TicketIngest:
             timers=timers_of,
             existing={s.ticket.id for s in plan.sims.values() if s is not None and s.ticket is not None},
             now=now,
+            stored={
+                s.ticket.id: s.stored
+                for s in plan.sims.values()
+                if s is not None and s.ticket is not None and s.stored is not None
+            },
         )
         insert_audit(
             session,
@@ -598,16 +611,29 @@ class TicketIngest:
 def _domain(event: SourceEvent, ticket_id: str) -> TicketEvent:
     """The event as it is stored (and folded again later): what ``TicketService.open`` / ``record``
     keep of it — an opening's priority and client, a change's new priority or status, the note."""
-    opened = event.kind is EventKind.OPENED
-    return TicketEvent(
-        ticket_id=ticket_id,
-        at=event.at,
-        kind=event.kind,
-        priority=event.priority if opened or event.kind is EventKind.PRIORITY else None,
-        status=event.status if event.kind is EventKind.STATUS else None,
-        client=event.client if opened else None,
-        actor=event.actor,
-        note=None if opened else event.note,
+    kind = event.kind if event.kind.__class__ is EventKind else EventKind(event.kind)
+    opened = kind is EventKind.OPENED
+    at = event.at
+    if at.__class__ is not datetime or at.tzinfo is not UTC:
+        return TicketEvent(  # checks and converts what the source handed over
+            ticket_id=ticket_id,
+            at=at,
+            kind=kind,
+            priority=event.priority if opened or kind is EventKind.PRIORITY else None,
+            status=event.status if kind is EventKind.STATUS else None,
+            client=event.client if opened else None,
+            actor=event.actor,
+            note=None if opened else event.note,
+        )
+    return trusted_event(  # the same event, for an instant already in UTC
+        ticket_id,
+        at,
+        kind,
+        event.priority if opened or kind is EventKind.PRIORITY else None,
+        event.status if kind is EventKind.STATUS else None,
+        event.client if opened else None,
+        event.actor,
+        None if opened else event.note,
     )
 
 

@@ -93,6 +93,26 @@ class TimerRow:
 
 
 _PROJECTION_COLUMNS: Final = tuple(TimerRow.__dataclass_fields__)
+TIMER_ROW_COLUMNS: Final = (
+    "metric",
+    "cycle",
+    "state",
+    "priority",
+    "target_seconds",
+    "calendar_name",
+    "started_at",
+    "due_at",
+    "stopped_at",
+    "breached_at",
+    "business_elapsed_seconds",
+    "paused_for_seconds",
+    "pause_reason",
+    "resumed_at",
+    "elapsed_at_resume_seconds",
+    "next_alert_at",
+    "at_risk_at",
+)
+"""The ``metric_timers`` columns of :meth:`TimerRow.columns`, in its order."""
 
 
 def ticket_due_fields(timers: Sequence[TimerRow]) -> dict[str, Any]:

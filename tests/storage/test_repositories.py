@@ -283,6 +283,28 @@ def test_outbox_expired_claim_is_taken_over_and_cancel_for_ticket(uow: UnitOfWor
     assert [t.id for t in taken] == [lost[0].id] and taken[0].claimed_by == "new"
 
 
+def test_outbox_cancel_for_tickets_cancels_the_pending_ones_of_every_ticket_given(uow: UnitOfWork) -> None:
+    tickets = [new_ticket(uow) for _ in range(3)]
+    with uow.begin() as tx:
+        for n, tid in enumerate(tickets):
+            for kind in ("warning", "breach"):
+                tx.outbox.enqueue(
+                    team_id="T1", idempotency_key=f"{n}{kind}", kind=kind, payload={}, ticket_id=tid, now=T0
+                )
+    with uow.begin() as tx:
+        sent = tx.outbox.claim_due(team_id="T1", now=T0, worker="w", lease=M, limit=1)[0]
+        assert tx.outbox.mark_sent(team_id="T1", notification_id=sent.id, slack_ts="1.1", now=T0, worker="w")
+        cancelled = tx.outbox.cancel_for_tickets(team_id="T1", ticket_ids=tickets[:2], kinds=["warning"])
+        assert cancelled == (1 if sent.ticket_id in tickets[:2] and sent.kind == "warning" else 2)
+        assert tx.outbox.cancel_for_tickets(team_id="T2", ticket_ids=tickets, kinds=None) == 0  # another team
+        left = tx.outbox.claim_due(team_id="T1", now=T0, worker="w", lease=M)
+    assert sorted((t.ticket_id, t.kind) for t in left) == sorted(
+        {(tid, kind) for tid in tickets for kind in ("warning", "breach")}
+        - {(tid, "warning") for tid in tickets[:2]}
+        - {(sent.ticket_id, sent.kind)}
+    )
+
+
 # --- status ------------------------------------------------------------------------------------------
 
 
@@ -492,3 +514,38 @@ def test_incidents_report_runs_audit_links_clients_contracts(uow: UnitOfWork) ->
         assert t.contract_version_id == v1.id
         ws = tx.workspaces.upsert(team_id="T1", name="Acme Support", installed_at=T0 + H)
         assert ws.name == "Acme Support" and ws.installed_at == T0 and ws.ticket_seq == 1
+
+
+def test_sqlite_datetime_bind_processor_writes_what_the_composed_one_writes() -> None:
+    """UTCDateTime's one-step SQLite processor (every bulk write uses it) gives exactly the text of
+    process_bind_param followed by SQLite's DATETIME processor, for every zone and instant."""
+    import random
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.types import TypeDecorator
+
+    from storage.types import UTCDateTime
+
+    dialect = sqlite.dialect()
+    adapted = UTCDateTime().dialect_impl(dialect)
+    fast = adapted.bind_processor(dialect)
+    composed = TypeDecorator.bind_processor(adapted, dialect)
+    rnd = random.Random(7)
+    values = [
+        datetime(1, 1, 1, 12, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 29, 2, 30, tzinfo=ZoneInfo("Europe/Berlin")),  # a skipped hour
+        datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=ZoneInfo("Europe/Berlin")),  # a repeated one
+        None,
+    ]
+    for _ in range(2000):
+        instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=rnd.randrange(10**17))
+        values.append(instant)
+        values.append(instant.astimezone(timezone(timedelta(minutes=rnd.randrange(-14 * 60, 14 * 60)))))
+    assert [fast(v) for v in values] == [composed(v) for v in values]
+    with pytest.raises(ValueError, match="naive"):
+        fast(datetime(2026, 3, 2, 9))
+    with pytest.raises(TypeError):
+        fast("2026-03-02")
