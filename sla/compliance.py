@@ -5,7 +5,8 @@ Pure functions over *timer rows* — one row per ticket × metric × cycle, as
 the attributes of :class:`TimerRow` works, so reports (issue 7) can feed rows built from
 storage as well as from a replay.
 
-Definitions (the same everywhere slabot prints a compliance figure):
+Definitions (the same everywhere slabot prints a compliance figure; the predicates are
+``sla.standing``'s, so the due second is breached here as on the card):
 
 - **met**: the timer stopped in time (state ``met``).
 - **breached**: the timer went past its due instant (state ``breached``), whether it has
@@ -34,6 +35,7 @@ from typing import Protocol
 
 from sla.durations import format_duration
 from sla.metrics import Metric, TimerState
+from sla.standing import is_breached
 
 GROUP_FIELDS = ("client", "priority", "metric")
 """Attributes a compliance table can be grouped by (any non-empty subset, in any order)."""
@@ -202,10 +204,10 @@ def _line(key: tuple[str, ...], fields: tuple[str, ...], rows: list[TimerRow]) -
         tickets.add(row.ticket_id)
         targets.add(row.target_seconds)
         paused.append(row.paused_seconds)
-        if state == _MET:
-            met += 1
-        elif state == _BREACHED or row.breached_at is not None:
+        if is_breached(row):
             breached += 1
+        elif state == _MET:
+            met += 1
         else:
             still_open += 1
         if row.stopped_at is not None and state in (_MET, _BREACHED):

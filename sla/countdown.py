@@ -23,14 +23,13 @@ from zoneinfo import ZoneInfo
 
 from sla.durations import format_duration
 from sla.metrics import Metric, TimerState
+from sla.standing import is_paused, standing
 
 if TYPE_CHECKING:
     from sla.timers import MetricTimer
 
 Severity = Literal["ok", "at_risk", "breached", "paused", "done"]
 
-#: Percent of the target used from which a running clock counts as at risk.
-AT_RISK_PERCENT = 75
 
 BAR_CELLS = 10
 BAR_FULL = "▰"
@@ -115,29 +114,26 @@ class Countdown:
         return " · ".join(parts)
 
 
-def describe_timer(
-    timer: MetricTimer,
-    now: datetime,
-    tz: ZoneInfo,
-    *,
-    at_risk_percent: float = AT_RISK_PERCENT,
-) -> Countdown:
+def describe_timer(timer: MetricTimer, now: datetime, tz: ZoneInfo) -> Countdown:
     """Describe ``timer`` as of ``now`` in timezone ``tz`` (the client's / calendar's zone).
 
-    Pure, so memoised: one status answer sorts, summarises and renders each timer several times.
+    Whether it is met, breached, at risk or paused is :func:`sla.standing.standing` (the one
+    definition: the due second is breached). Pure, so memoised: one status answer sorts,
+    summarises and renders each timer several times.
     """
     try:
-        return _describe_cached(timer, now, tz, at_risk_percent)
+        return _describe_cached(timer, now, tz)
     except TypeError:  # an unhashable stand-in timer (tests' fakes): compute directly
-        return _describe(timer, now, tz, at_risk_percent)
+        return _describe(timer, now, tz)
 
 
-def _describe(timer: MetricTimer, now: datetime, tz: ZoneInfo, at_risk_percent: float) -> Countdown:
+def _describe(timer: MetricTimer, now: datetime, tz: ZoneInfo) -> Countdown:
     state = str(timer.state)
     percent = display_percent(timer)
     remaining: timedelta = timer.remaining
     due_at: datetime | None = timer.due_at
-    stopped = timer.stopped_at is not None or state in (TimerState.MET, TimerState.CANCELLED)
+    stands = standing(timer)
+    stopped = timer.stopped_at is not None or stands in ("met", "cancelled")
     reason = " ".join((timer.pause_reason or "").split())
 
     wall_left: timedelta | None = None
@@ -145,32 +141,30 @@ def _describe(timer: MetricTimer, now: datetime, tz: ZoneInfo, at_risk_percent: 
     due_text = ""
     severity: Severity
 
-    if state == TimerState.CANCELLED:
+    if stands == "cancelled":
         headline, severity, business_left = "cancelled", "done", None
-    elif state == TimerState.MET or (stopped and remaining >= timedelta(0)):
+    elif stands == "met":
         headline, severity = f"met in {format_duration(timer.business_elapsed)}", "done"
-    elif stopped:
-        headline, severity = f"breached by {format_duration(-remaining)}", "breached"
-    elif state == TimerState.PAUSED:
+    elif stands == "breached" and stopped:
+        headline, severity = f"breached {_over(-remaining)}", "breached"
+    elif stands == "breached" and is_paused(timer):
         label = f"paused ({reason})" if reason else "paused"
-        if remaining >= timedelta(0):
-            headline = f"{label} · {format_duration(remaining)} left"
-            severity = "paused"
-        else:
-            headline = f"{label} · over by {format_duration(-remaining)}"
-            severity = "breached"
-    elif state == TimerState.BREACHED or remaining < timedelta(0):
+        headline, severity = f"{label} · over by {format_duration(-remaining)}", "breached"
+    elif stands == "breached":
         since = timer.breached_at or due_at
         if since is not None and now >= since:
             headline = f"breached {format_duration(now - since)} ago"
         else:
-            headline = f"breached by {format_duration(-remaining)}"
+            headline = f"breached {_over(-remaining)}"
         severity = "breached"
         if due_at is not None:
             due_text = "was " + due_phrase(due_at, now, tz)
+    elif stands == "paused":
+        label = f"paused ({reason})" if reason else "paused"
+        headline, severity = f"{label} · {format_duration(remaining)} left", "paused"
     else:
         headline = f"{format_duration(remaining)} left"
-        severity = "at_risk" if percent >= at_risk_percent else "ok"
+        severity = "at_risk" if stands == "at_risk" else "ok"
         if due_at is not None:
             due_text = due_phrase(due_at, now, tz)
             wall_left = max(due_at - now, timedelta(0))
@@ -187,6 +181,14 @@ def _describe(timer: MetricTimer, now: datetime, tz: ZoneInfo, at_risk_percent: 
         business_left=business_left,
         severity=severity,
     )
+
+
+def _over(over: timedelta) -> str:
+    """``by 1h 5m``; ``on the due second`` for a breach by less than a second (a reply must land
+    before the due instant)."""
+    if over < timedelta(seconds=1):
+        return "on the due second"
+    return f"by {format_duration(over)}"
 
 
 _describe_cached = lru_cache(maxsize=4096)(_describe)

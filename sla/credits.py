@@ -39,6 +39,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sla.periods import Period
+from sla.standing import is_breached
 from sla.uptime import UptimeFigure, exact_uptime_percent
 
 CENT = Decimal("0.01")
@@ -140,7 +141,7 @@ def breaches_from_rows(rows: Iterable[Any], month: Period, *, client: str | None
     out = []
     for row in rows:
         at = getattr(row, "breached_at", None)
-        if at is None or not month.contains(at):
+        if not is_breached(row) or at is None or not month.contains(at):
             continue
         if client is not None and getattr(row, "client", client) != client:
             continue

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
+from sla.standing import standing
+
 Scale = Literal["1-5", "good-bad"]
 GOOD, BAD = 5, 1
 """How the ``good-bad`` scale is stored in the 1..5 ``rating`` column."""
@@ -103,14 +105,14 @@ def sla_outcome(timers: Iterable[Any]) -> SlaOutcome:
     worst: tuple[timedelta, str] | None = None
     tightest: tuple[timedelta, str] | None = None
     for timer in timers:
-        state = str(timer.state)
+        stands = standing(timer)
         remaining: timedelta = timer.remaining
         metric = str(timer.metric)
-        if state == "breached" or (remaining < timedelta(0) and state != "cancelled"):
+        if stands == "breached":
             over = max(-remaining, timedelta(0))
             if worst is None or over > worst[0]:
                 worst = (over, metric)
-        elif state == "met" and (tightest is None or remaining < tightest[0]):
+        elif stands == "met" and (tightest is None or remaining < tightest[0]):
             tightest = (remaining, metric)
     if worst is not None:
         return SlaOutcome(True, worst[1], worst[0])

@@ -47,6 +47,7 @@ from typing import Any, Literal
 
 from sla.durations import format_duration
 from sla.periods import Period
+from sla.standing import decided_at, is_breached
 
 Severity = Literal["page", "ticket"]
 BUDGET_WINDOW = timedelta(days=30)
@@ -173,11 +174,9 @@ def outcomes_from_rows(objective: Objective, rows: Iterable[Any]) -> list[tuple[
     for row in rows:
         if not objective.applies_to(row.priority, row.metric):
             continue
-        state = str(row.state)
-        if state == "met" and row.stopped_at is not None:
-            out.append((row.stopped_at, True))
-        elif state != "cancelled" and row.breached_at is not None:
-            out.append((row.breached_at, False))
+        at = decided_at(row)
+        if at is not None:
+            out.append((at, not is_breached(row)))
     out.sort(key=lambda o: o[0])
     return out
 

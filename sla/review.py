@@ -54,6 +54,7 @@ except ImportError:  # pragma: no cover - older contract_file
 from sla.metrics import Metric
 from sla.periods import Period, window_period
 from sla.replay import replay
+from sla.standing import is_breached
 
 Verdict = Literal["ok", "missed", "too_easy", "too_few", "no_tickets"]
 
@@ -202,7 +203,7 @@ def _heatmap(rows: Iterable[Any], tz: Any) -> list[list[int]]:
     grid = [[0] * 24 for _ in range(7)]
     for row in rows:
         at = getattr(row, "breached_at", None)
-        if at is None or str(getattr(row, "state", "")) == "cancelled":
+        if at is None or not is_breached(row):
             continue
         local = at.astimezone(tz)
         grid[local.weekday()][local.hour] += 1

@@ -23,6 +23,7 @@ from sla.credits import CreditStatement, money
 from sla.durations import format_duration
 from sla.periods import Period
 from sla.review import feedback_lines, metric_words
+from sla.standing import decided_at, is_breached
 from sla.uptime import UptimeFigure
 
 BLOCK_TEXT_LIMIT = 3000
@@ -147,7 +148,7 @@ def top_breaches(rows: Iterable[Any], *, limit: int = 5) -> list[TopBreach]:
     """The ``limit`` breaches furthest past their target among timer rows (cancelled excluded)."""
     found = []
     for row in rows:
-        if getattr(row, "breached_at", None) is None or str(row.state) == "cancelled":
+        if not is_breached(row) or getattr(row, "breached_at", None) is None:
             continue
         over = timedelta(seconds=max(0, int(row.business_elapsed_seconds) - int(row.target_seconds)))
         found.append(
@@ -172,13 +173,10 @@ def daily_counts(rows: Iterable[Any], tz: ZoneInfo | str) -> list[tuple[date, st
     zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
     counts: dict[tuple[date, str], list[int]] = {}
     for row in rows:
-        state = str(row.state)
-        if state == "met" and row.stopped_at is not None:
-            at, slot = row.stopped_at, 0
-        elif state != "cancelled" and row.breached_at is not None:
-            at, slot = row.breached_at, 1
-        else:
+        at = decided_at(row)
+        if at is None:
             continue
+        slot = 1 if is_breached(row) else 0
         cell = counts.setdefault((at.astimezone(zone).date(), str(row.priority)), [0, 0])
         cell[slot] += 1
     return [(d, p, c[0], c[1]) for (d, p), c in sorted(counts.items())]

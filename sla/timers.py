@@ -98,6 +98,7 @@ __all__ = [
     "alert_points",
     "evaluate",
     "explain",
+    "instant_at_elapsed",
     "next_alert_at",
 ]
 
@@ -953,6 +954,12 @@ def _calendar_of(timer: MetricTimer, version: Any) -> Any:
     if target is not None:
         return target.calendar
     return version.calendar
+
+
+def instant_at_elapsed(timer: MetricTimer, version: Any, elapsed: timedelta) -> datetime:
+    """The earliest instant a running timer's business elapsed reaches ``elapsed`` (past or future;
+    never before the instant its current target took effect)."""
+    return _instant_of(timer, _calendar_of(timer, version), elapsed)
 
 
 def alert_points(timer: MetricTimer, version: Any) -> list[AlertPoint]:

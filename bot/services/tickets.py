@@ -21,6 +21,7 @@ from bot.services.notices import on_ticket_change
 from sla.contracts import ContractBook, ContractVersion
 from sla.countdown import TicketView
 from sla.metrics import EventKind, Metric, TimerState
+from sla.standing import advance, at_risk_at
 from sla.timers import (
     EventError,
     MetricTimer,
@@ -34,10 +35,6 @@ from storage.repositories import StatusFilter, TimerRow
 from storage.uow import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
-
-#: a timer is "at risk" from this share of its target on (also the App Home's and /sla status' cut).
-AT_RISK_PERCENT = 75.0
-
 
 class TicketError(Exception):
     """Something a user asked for that cannot be done; the message is written for that user."""
@@ -102,33 +99,20 @@ def timer_rows(timers: Iterable[MetricTimer], version: ContractVersion, now: dat
 
     ``next_alert_at`` is the earliest alert point of the timer, past or future: the sweep
     enqueues past points idempotently (one notification per key, ever) and then moves the
-    instant on, so a point that became due while nobody looked is never lost.
+    instant on, so a point that became due while nobody looked is never lost. ``at_risk_at`` is
+    the instant the timer reaches ``sla.standing.AT_RISK_PERCENT`` of its target.
     """
     rows = []
     for timer in timers:
         points = alert_points(timer, version)
-        at_risk_at = None
-        for point in points:
-            if point.kind == "warning" and _point_percent(point.threshold) >= AT_RISK_PERCENT:
-                at_risk_at = point.at
-                break
         rows.append(
             TimerRow.from_timer(
                 timer,
                 next_alert_at=points[0].at if points else None,
-                at_risk_at=at_risk_at,
+                at_risk_at=at_risk_at(timer, version),
             )
         )
     return rows
-
-
-def _point_percent(threshold: str) -> float:
-    if threshold.endswith("%"):
-        try:
-            return float(threshold[:-1])
-        except ValueError:
-            return 0.0
-    return 100.0 if threshold.endswith("before") else 0.0
 
 
 @dataclass(frozen=True)
@@ -475,54 +459,42 @@ class TicketService:
         return OpenTickets(views, page.total, page.total_is_exact, now)
 
     def live_timer(self, row: Any, now: datetime) -> MetricTimer:
-        """A stored projection row brought forward to ``now`` (running timers keep counting)."""
-        target = timedelta(seconds=row.target_seconds or 0)
-        elapsed = timedelta(seconds=row.business_elapsed_seconds or 0)
-        state = TimerState(row.state)
-        breached_at = row.breached_at
+        """A stored projection row brought forward to ``now`` (``sla.standing.advance``)."""
         calendar = None
         if row.calendar_name:
             try:
                 calendar = self.book.calendar(row.calendar_name)
             except KeyError:
                 calendar = None
-        running = (
-            row.stopped_at is None
-            and row.resumed_at is not None
-            and state
-            in (
-                TimerState.RUNNING,
-                TimerState.BREACHED,
-            )
-        )
-        if running and calendar is not None:
-            at_resume = timedelta(seconds=row.elapsed_at_resume_seconds or 0)
-            elapsed = at_resume + calendar.elapsed(row.resumed_at, max(now, row.resumed_at))
-            if elapsed >= target and target > timedelta(0):
-                state = TimerState.BREACHED
-                breached_at = breached_at or row.due_at
-        percent = (elapsed / target * 100.0) if target else 0.0
-        return MetricTimer(
-            metric=Metric(row.metric),
-            cycle=row.cycle,
-            priority=row.priority or "",
-            target=target,
-            calendar_name=row.calendar_name,
-            started_at=row.started_at,
-            due_at=row.due_at,
-            stopped_at=row.stopped_at,
-            business_elapsed=elapsed,
-            paused_for=timedelta(seconds=row.paused_for_seconds or 0),
-            remaining=target - elapsed,
-            percent_used=percent,
-            state=state,
-            breached_at=breached_at,
-            pause_reason=row.pause_reason,
-            resumed_at=row.resumed_at,
-            elapsed_at_resume=timedelta(seconds=row.elapsed_at_resume_seconds or 0),
-            ticket_id=None,
-            calendar=calendar,
-        )
+        return advance(stored_timer(row, calendar), now, calendar)
+
+
+def stored_timer(row: Any, calendar: Any = None) -> MetricTimer:
+    """A projection row (``storage.models.MetricTimerRow``) as the ``MetricTimer`` it was written
+    from, as of the instant it was written (``sla.standing.advance`` brings it forward)."""
+    target = timedelta(seconds=row.target_seconds or 0)
+    elapsed = timedelta(seconds=row.business_elapsed_seconds or 0)
+    return MetricTimer(
+        metric=Metric(row.metric),
+        cycle=row.cycle,
+        priority=row.priority or "",
+        target=target,
+        calendar_name=row.calendar_name,
+        started_at=row.started_at,
+        due_at=row.due_at,
+        stopped_at=row.stopped_at,
+        business_elapsed=elapsed,
+        paused_for=timedelta(seconds=row.paused_for_seconds or 0),
+        remaining=target - elapsed,
+        percent_used=(elapsed / target * 100.0) if target else 0.0,
+        state=TimerState(row.state),
+        breached_at=row.breached_at,
+        pause_reason=row.pause_reason,
+        resumed_at=row.resumed_at,
+        elapsed_at_resume=timedelta(seconds=row.elapsed_at_resume_seconds or 0),
+        ticket_id=None,
+        calendar=calendar,
+    )
 
 
 def opened_audit(client_key: str, priority: str | None, title: str | None) -> dict[str, Any]:

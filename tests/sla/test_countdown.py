@@ -20,6 +20,7 @@ from sla.countdown import (
     zone_abbreviation,
 )
 from sla.metrics import Metric, TimerState
+from sla.standing import at_risk_elapsed
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -99,11 +100,23 @@ def test_at_risk_from_75_percent(percent_elapsed: int, severity: str) -> None:
     assert describe_timer(timer, FRIDAY, BERLIN).severity == severity
 
 
-def test_at_risk_threshold_is_a_parameter() -> None:
-    target = timedelta(hours=10)
-    timer = running(target / 2, target, FRIDAY + timedelta(hours=5))
-    assert describe_timer(timer, FRIDAY, BERLIN, at_risk_percent=50).severity == "at_risk"
-    assert describe_timer(timer, FRIDAY, BERLIN, at_risk_percent=51).severity == "ok"
+def test_the_due_second_is_breached_and_a_reply_on_it_reads_breached() -> None:
+    target = timedelta(hours=1)
+    on_due = running(target, target, FRIDAY)
+    assert describe_timer(on_due, FRIDAY, BERLIN).severity == "breached"
+    replied = FakeTimer(
+        state=TimerState.BREACHED,
+        target=target,
+        business_elapsed=target,
+        remaining=timedelta(0),
+        breached_at=FRIDAY,
+        stopped_at=FRIDAY,
+        due_at=FRIDAY,
+    )
+    c = describe_timer(replied, FRIDAY, BERLIN)
+    assert (c.headline, c.severity) == ("breached on the due second", "breached")
+    one_second_early = running(target - timedelta(seconds=1), target, FRIDAY + timedelta(seconds=1))
+    assert describe_timer(one_second_early, FRIDAY, BERLIN).severity == "at_risk"
 
 
 def test_breached_running_timer_says_how_long_ago_in_wall_time() -> None:
@@ -421,8 +434,8 @@ def test_any_timer_values_describe_without_crashing_and_percent_matches_bar(
     assert c.severity in ("ok", "at_risk", "breached", "paused", "done")
     if c.severity == "at_risk":
         assert c.percent >= 75
-    if c.severity == "ok":
-        assert c.percent < 75
+    if c.severity == "ok":  # below the at-risk share (sla.standing), not over
+        assert elapsed < at_risk_elapsed(target) and remaining > timedelta(0)
     assert c.headline and "\n" not in c.line()
     if c.wall_left is not None:
         assert c.wall_left >= timedelta(0)
