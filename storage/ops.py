@@ -21,21 +21,13 @@ class TicketCounts:
     breached: int
 
 
-def ticket_counts(
-    session: Session, *, now: datetime, due_within_seconds: float = 3600.0
-) -> list[TicketCounts]:
+def ticket_counts(session: Session, *, now: datetime) -> list[TicketCounts]:
     """Open tickets by client and priority, with how many are at risk and breached — the same
     definitions as ``/sla status`` (:meth:`storage.repositories.StatusQueries.open_tickets`)."""
-    from datetime import timedelta
-
     now = require_aware(now, name="now")
     t = Ticket
     breached = or_(t.has_breach == true(), t.next_due_at <= now)
-    at_risk = and_(
-        t.has_breach == false(),
-        t.next_due_at > now,
-        or_(t.next_risk_at <= now, t.next_due_at <= now + timedelta(seconds=due_within_seconds)),
-    )
+    at_risk = and_(t.has_breach == false(), t.next_due_at > now, t.next_risk_at <= now)
     stmt = (
         select(
             func.coalesce(t.client_key, ""),

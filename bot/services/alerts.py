@@ -106,6 +106,8 @@ class SweepStats:
     enqueued: int = 0
     #: warnings recorded as cancelled because a later point of the same timer was due as well.
     superseded: int = 0
+    #: breaches recorded on the stored timer (running timers that went past due).
+    recorded: int = 0
     #: timers whose projection changed under the sweep (re-checked on the next sweep).
     rechecks: int = 0
     errors: int = 0
@@ -120,6 +122,13 @@ class _Claim:
     metric: str
     cycle: int
     snapshot: tuple[Any, ...]
+
+
+def _breached(snapshot: tuple[Any, ...], timer: MetricTimer) -> tuple[Any, ...]:
+    """``snapshot`` (see :func:`_projection`) after :meth:`Sweeper._record_breach` wrote ``timer``'s breach."""
+    changed = list(snapshot)
+    changed[0], changed[6] = TimerState.BREACHED.value, timer.breached_at
+    return tuple(changed)
 
 
 def _projection(row: MetricTimerRow) -> tuple[Any, ...]:
@@ -235,6 +244,7 @@ class Sweeper:
                 if ticket is not None and timers
                 else set()
             )
+            expected = {claim.timer_id: claim.snapshot for claim in claims}
             for claim in claims:
                 timer = timers.get((claim.metric, claim.cycle))
                 points = alert_points(timer, version) if timer is not None and version is not None else []
@@ -247,6 +257,9 @@ class Sweeper:
                 )
                 if enqueued:
                     alerted = due[-1]
+                if timer is not None and self._record_breach(tx, team_id, ticket_id, claim, timer, now):
+                    stats.recorded += 1
+                    expected[claim.timer_id] = _breached(claim.snapshot, timer)
                 upcoming = next((p.at for p in points if p.at > now), None)
                 tx.timers.release(
                     team_id=team_id,
@@ -263,9 +276,31 @@ class Sweeper:
             current = {row.id: row for row in tx.timers.list_for_ticket(team_id=team_id, ticket_id=ticket_id)}
             for claim in claims:
                 row = current.get(claim.timer_id)
-                if row is not None and _projection(row) != claim.snapshot:
+                if row is not None and _projection(row) != expected[claim.timer_id]:
                     tx.timers.set_next_alert(team_id=team_id, timer_id=claim.timer_id, next_alert_at=now)
                     stats.rechecks += 1
+
+    @staticmethod
+    def _record_breach(
+        tx: Transaction, team_id: str, ticket_id: int, claim: _Claim, timer: MetricTimer, now: datetime
+    ) -> bool:
+        """Record a breach that time alone caused (no event did) on the stored timer, in the sweep's
+        transaction — the one that enqueues its notice. A breach that happened while no process ran
+        is recorded at its true instant (``timer.breached_at``, from the fold)."""
+        state, due_at, stopped_at, breached_at = (claim.snapshot[i] for i in (0, 4, 5, 6))
+        if timer.breached_at is None or timer.stopped_at is not None:
+            return False
+        if state != TimerState.RUNNING or stopped_at is not None or breached_at is not None:
+            return False
+        return tx.timers.record_breach(
+            team_id=team_id,
+            timer_id=claim.timer_id,
+            ticket_id=ticket_id,
+            breached_at=timer.breached_at,
+            business_elapsed=timer.business_elapsed,
+            due_at=due_at,
+            now=now,
+        )
 
     def _enqueue(
         self,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.reports.table import format_report_table, report_csv
 from bot.services.permalinks import thread_link
+from bot.services.tickets import stored_timer
 from sla.compliance import ComplianceLine, compliance_table
 from sla.contracts import ContractBook
 from sla.credits import CreditStatement
@@ -38,7 +39,9 @@ from sla.objectives import (
     outcomes_from_rows,
     scaled_rules,
 )
-from sla.periods import Period, PeriodError, parse_period, previous, window_period
+from sla.periods import Period, PeriodError, in_zone, parse_period, window_period
+from sla.periods import previous as _previous
+from sla.standing import advance, decided_at, is_at_risk
 from sla.summary import AtRisk, Section, Summary, daily_counts, daily_tickets, top_breaches, weekly_summary
 from sla.uptime import UptimeFigure
 from storage.repositories import PeriodTimer
@@ -48,7 +51,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PERIOD = "week"
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
-AT_RISK_WITHIN = timedelta(hours=1)
 TOP_BREACHES = 5
 AT_RISK_LIMIT = 10
 
@@ -278,10 +280,10 @@ class ReportService:
         client = self.client_key(client)
         if not isinstance(period, Period):
             period = self.period(period, client, now=now)
-        before = previous(period)
+        before = _previous(period)
         with self.uow.begin(read_only=True) as tx:
-            rows = self._rows(tx, team_id, period, client)
-            prev_rows = self._rows(tx, team_id, before, client)
+            rows = self._rows(tx, team_id, client, self.periods_of(period, client, now))
+            prev_rows = self._rows(tx, team_id, client, self.periods_of(period, client, now, previous=True))
             at_risk = self._at_risk(tx, team_id, client, now)
             objectives = self._objectives(tx, team_id, client, period, now)
         group_by = ("priority", "metric") if client else ("client", "priority", "metric")
@@ -326,42 +328,64 @@ class ReportService:
             credits=credits,
         )
 
-    @staticmethod
-    def _rows(tx: Transaction, team_id: str, period: Period, client: str | None) -> list[ReportTimer]:
-        items = tx.reports.timers_in_period(team_id=team_id, start=period.start, end=period.end)
-        rows = [ReportTimer.from_period_timer(i) for i in items]
-        return [r for r in rows if client is None or r.client == client]
+    def periods_of(
+        self, period: Period, client: str | None, now: datetime, *, previous: bool = False
+    ) -> Callable[[str | None], Period]:
+        """The period each client's timers are counted in: the report's own for one client; for an
+        all-client report the same words on each client's calendar (Berlin's March and New York's
+        March are different instants), the workspace's zone for a client the contract file lacks."""
+        own = _previous(period) if previous else period
+        if client is not None:
+            return lambda _key: own
+        local = {}
+        for key in self.book.clients:
+            mine = in_zone(period, self.zone(key, period.start), now=now)
+            local[key] = _previous(mine) if previous else mine
+        return lambda key: local.get(key or "", own)
 
-    @staticmethod
-    def _at_risk(tx: Transaction, team_id: str, client: str | None, now: datetime) -> list[AtRisk]:
+    def _rows(
+        self, tx: Transaction, team_id: str, client: str | None, period_of: Callable[[str | None], Period]
+    ) -> list[ReportTimer]:
+        keys = [client] if client is not None else [*self.book.clients, None]
+        spans = [period_of(key) for key in keys]
+        start, end = min(p.start for p in spans), max(p.end for p in spans)
+        items = tx.reports.timers_in_period(team_id=team_id, start=start, end=end)
+        rows = [ReportTimer.from_period_timer(i) for i in items]
+        if client is not None:
+            return [r for r in rows if r.client == client and period_of(client).contains(decided_at(r))]
+        return [r for r in rows if period_of(r.client or None).contains(decided_at(r))]
+
+    def _at_risk(self, tx: Transaction, team_id: str, client: str | None, now: datetime) -> list[AtRisk]:
+        """Running timers at risk now (``sla.standing.is_at_risk``, as ``/sla status at-risk``)."""
         page = tx.status.open_tickets(
             team_id=team_id,
             now=now,
             client_key=client,
             state="at_risk",
-            due_within=AT_RISK_WITHIN,
             limit=AT_RISK_LIMIT,
             count_limit=AT_RISK_LIMIT,
         )
         out = []
         for item in page.items:
-            for timer in item.timers:
-                if timer.state != "running" or timer.due_at is None or timer.due_at <= now:
-                    continue
-                close = timer.due_at <= now + AT_RISK_WITHIN or (
-                    timer.at_risk_at is not None and timer.at_risk_at <= now
-                )
-                if close:
+            for row in item.timers:
+                timer = advance(stored_timer(row), now, self._calendar(row.calendar_name))
+                if is_at_risk(timer):
                     out.append(
                         AtRisk(
                             item.ticket.ref,
                             item.ticket.client_key or "",
                             timer.priority or item.ticket.priority or "",
                             str(timer.metric),
-                            timer.due_at - now,
+                            timer.remaining,
                         )
                     )
         return out
+
+    def _calendar(self, name: str | None) -> Any:
+        try:
+            return self.book.calendar(name) if name else None
+        except KeyError:
+            return None
 
     # ---- objectives ---------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from storage.uow import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
 
+
 class TicketError(Exception):
     """Something a user asked for that cannot be done; the message is written for that user."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import false, func, or_, select, true
+from sqlalchemy import false, func, select, true
 
 from storage.models import MetricTimerRow, Ticket
 from storage.repositories._base import _Repository, _team
@@ -41,14 +41,14 @@ class StatusQueries(_Repository):
         client_key: str | None = None,
         requester: str | None = None,
         state: StatusFilter = "all",
-        due_within: timedelta = timedelta(hours=1),
         limit: int = 20,
         count_limit: int | None = 1000,
     ) -> StatusPage:
         """Open tickets with their timers, most urgent (earliest running ``due_at``) first.
 
         ``breached``: a timer is or was breached, or a running one is past due at ``now``.
-        ``at_risk``: not breached, and a timer reached its at-risk instant or falls due within ``due_within``.
+        ``at_risk``: not breached, and a timer reached its at-risk instant (``sla.standing``: 75 % of
+        its target used; the stored ``at_risk_at``) — the card's 🟠 and the report's "At risk now".
         """
         now = require_aware(now, name="now")
         t = Ticket
@@ -77,7 +77,7 @@ class StatusQueries(_Repository):
         if state == "at_risk":
             conditions.append(t.has_breach == false())
             conditions.append(t.next_due_at > now)
-            conditions.append(or_(t.next_risk_at <= now, t.next_due_at <= now + due_within))
+            conditions.append(t.next_risk_at <= now)
         elif state != "all":
             raise ValueError(f"unknown status filter {state!r}")
         total = self._count(conditions, count_limit)

@@ -233,6 +233,52 @@ class TimerRepository(_Repository):
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def record_breach(
+        self,
+        *,
+        team_id: str,
+        timer_id: int,
+        ticket_id: int,
+        breached_at: datetime,
+        business_elapsed: timedelta,
+        due_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        """Record that a running timer breached at ``breached_at`` (the sweep, when time alone caused
+        it): state ``breached``, ``breached_at``, the business elapsed as of ``now``, and the ticket's
+        ``has_breach``. Only while the row is still the running, unbreached timer with that ``due_at``
+        (an event committed meanwhile rewrote the projection from the events: it wins). True if
+        recorded."""
+        m = MetricTimerRow
+        breached_at = require_aware(breached_at, name="breached_at")
+        now = require_aware(now, name="now")
+        result = self.session.execute(
+            update(m)
+            .where(
+                m.team_id == _team(team_id),
+                m.id == timer_id,
+                m.ticket_id == ticket_id,
+                m.state == "running",
+                m.stopped_at.is_(None),
+                m.breached_at.is_(None),
+                m.due_at == require_aware_or_none(due_at, name="due_at"),
+            )
+            .values(
+                state="breached",
+                breached_at=breached_at,
+                business_elapsed_seconds=_seconds(business_elapsed),
+                updated_at=now,
+            )
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        self.session.execute(
+            update(Ticket)
+            .where(Ticket.team_id == team_id, Ticket.id == ticket_id, Ticket.has_breach.is_not(True))
+            .values(has_breach=True, updated_at=now)
+        )
+        return True
+
     def set_next_alert(self, *, team_id: str, timer_id: int, next_alert_at: datetime | None) -> bool:
         m = MetricTimerRow
         result = self.session.execute(

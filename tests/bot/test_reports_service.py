@@ -72,7 +72,8 @@ def test_the_week_hand_computed(stored: tuple[ReportService, ManualClock]) -> No
     assert "acme: 90 % of P1 first responses met per month (2026-11) — 66.7 % (2/3), below target" in text
     table = text.split("Compliance table:")[1]
     assert (
-        "acme    P1    first resp.        2    1         1   50.0     35m    55m       0  ▼ -50 pp" in table
+        "acme    P1    first resp.        2       2    1         1   50.0     35m    55m       0  ▼ -50 pp"
+        in table
     )
 
 
@@ -88,7 +89,7 @@ def test_the_csv(stored: tuple[ReportService, ManualClock]) -> None:
         "priority": "P1",
         "metric": "first_response",
         "tickets": "2",
-        "timers": "2",
+        "cycles": "2",
         "met": "1",
         "breached": "1",
         "compliance_percent": "50.00",
@@ -126,11 +127,14 @@ def test_what_is_at_risk_now(uow: UnitOfWork) -> None:
     tickets = F.fortnight(uow, clock)
     clock.set(MONDAY)
     F.ticket(tickets, clock, client="acme", priority="P1", opened=MONDAY, steps=[])
-    clock.set(MONDAY + timedelta(minutes=20))  # first response due at 08:30: 10 minutes left
+    clock.set(MONDAY + timedelta(minutes=20))  # first response due at 08:30: 66 % used, not yet at risk
     service = ReportService(uow=uow, book=F.book(), clock=clock)
     section = service.build(team_id=F.TEAM, period="week").summary.section("At risk now (Mon 08:20)")
+    assert section is not None and section.lines == ("Nothing close to breaching.",)
+    clock.set(MONDAY + timedelta(minutes=23))  # 23 of 30 minutes: past the 75 % at-risk share (sla.standing)
+    section = service.build(team_id=F.TEAM, period="week").summary.section("At risk now (Mon 08:23)")
     assert section is not None
-    assert any(line.endswith("acme P1 first response: 10m left") for line in section.lines)
+    assert any(line.endswith("acme P1 first response: 7m left") for line in section.lines)
 
 
 class FakeFeedback:
