@@ -381,11 +381,11 @@ def _admin(services: Services, caller: Caller, command: g.Admin) -> Answer:
     _require_agent(caller, "see delivery problems")
     failed = services.failed_alerts(caller.team_id)
     if not failed:
-        return _plain("No failed alert deliveries. 🎉")
+        return _plain("No failed alert deliveries or report jobs. 🎉")
     lines = [f"• {line}" for line in failed]
     return Answer(
-        text=escape("Failed alert deliveries:\n" + "\n".join(lines)),
-        blocks=[header("Failed alert deliveries"), section(escape("\n".join(lines[:40])))],
+        text=escape("Failed alert deliveries and report jobs:\n" + "\n".join(lines)),
+        blocks=[header("Failed alert deliveries and report jobs"), section(escape("\n".join(lines[:40])))],
     )
 
 

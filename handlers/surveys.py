@@ -7,7 +7,6 @@ call (update the survey message, open the modal, or tell only the person who cli
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -20,7 +19,7 @@ from handlers.blocks.surveys import feedback_report, feedback_titles, read_comme
 from handlers.commands import Answer, Caller
 from handlers.ids import ActionId, BlockId, CallbackId, pattern
 from handlers.workspace import team_of
-from sla.periods import Period, PeriodError
+from sla.periods import PeriodError, last_days
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -121,7 +120,7 @@ def feedback_command(services: Services, caller: Caller, command: g.Feedback) ->
         period = (
             command.period.resolve(now, tz)
             if command.period is not None
-            else Period(now - timedelta(days=DEFAULT_DAYS), now, f"last {DEFAULT_DAYS} days", complete=False)
+            else last_days(DEFAULT_DAYS, now=now, tz=tz)
         )
     except PeriodError as exc:
         return Answer(text=escape(str(exc)))

@@ -21,6 +21,7 @@ Words people type (``/sla report week``) and what they mean, with ``now`` and ``
 ``2026``             a calendar year
 ``2026-11-05``       one day
 ``2026-11-01..2026-11-30``  a date range, **both dates included**
+``last-30-days``     the last 30 calendar days **including today** (``30d`` too)
 ===================  ============================================================
 
 "Complete" periods are chosen for the bare words because a weekly summary posted on Monday
@@ -31,7 +32,7 @@ asked on 3 December); report code measures up to ``now`` where that matters (upt
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,6 +57,7 @@ ACCEPTED_FORMS = (
     "2026 (a year)",
     "2026-11-05 (a day)",
     "2026-11-01..2026-11-30 (dates included)",
+    "last-30-days (today included)",
 )
 
 
@@ -74,6 +76,9 @@ class Period:
     kind: PeriodKind = "range"
     complete: bool = True
     """False for "so far" periods (``this-week``): the end is ``now``, not the unit's end."""
+    text: str | None = field(default=None, compare=False)
+    """What was typed (``2026-11``, ``this-month``), when the period was read from text: the same
+    words read on another client's calendar give that client's period (:func:`in_zone`)."""
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -234,6 +239,41 @@ def parse_period(text: str, *, now: datetime, tz: ZoneInfo | str) -> Period:
 
     ``now`` must be aware. Raises :class:`PeriodError` with a message for the user.
     """
+    return replace(_parse(text, now=now, tz=tz), text=text.strip())
+
+
+def in_zone(period: Period, tz: ZoneInfo | str, *, now: datetime) -> Period:
+    """``period`` on the calendar of ``tz``: the same words read there (each client's month is its
+    own month), or the same instants when the period was not read from words."""
+    if period.text is None:
+        zone = _zone(tz)
+        return replace(period, tz=zone)
+    return parse_period(period.text, now=now, tz=tz)
+
+
+def last_days(days: int, *, now: datetime, tz: ZoneInfo | str) -> Period:
+    """The last ``days`` local calendar days **including today** (to the end of today), in ``tz``."""
+    if days < 1:
+        raise PeriodError("a number of days must be at least 1")
+    zone = _zone(tz)
+    today = now.astimezone(zone).date()
+    start = today - timedelta(days=days - 1)
+    label = "today" if days == 1 else f"last {days} days"
+    return Period(
+        _midnight(start, zone),
+        _midnight(today + timedelta(days=1), zone),
+        label,
+        zone,
+        "range",
+        complete=False,
+        text=f"last-{days}-days",
+    )
+
+
+_LAST_DAYS = re.compile(r"^(?:last-?)?(\d{1,4})-?(?:d|days?)$")
+
+
+def _parse(text: str, *, now: datetime, tz: ZoneInfo | str) -> Period:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     zone = _zone(tz)
@@ -278,6 +318,8 @@ def parse_period(text: str, *, now: datetime, tz: ZoneInfo | str) -> Period:
         return unit("year", date(int(m[1]), 1, 1), zone)
     if _DAY.match(s):
         return unit("day", _read_date(s, original), zone)
+    if m := _LAST_DAYS.match(s):
+        return last_days(int(m[1]), now=now, tz=zone)
     raise _usage(original)
 
 

@@ -324,6 +324,10 @@ class ReportRun(Base):
     period_key: Mapped[str] = mapped_column(String(32))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: failed attempts to build the report, the last reason, and when the job gave up (no more retries).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):

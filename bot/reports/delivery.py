@@ -60,6 +60,8 @@ WEEKLY_KIND = "weekly_summary"
 #: the slowest rule's long window (3 days) scaled to the longest objective window (a 92-day quarter)
 LOOKBACK = timedelta(days=3) * 92 / 30 + timedelta(hours=1)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: a weekly summary whose build fails this many runs in a row is given up (and shown to the admins)
+MAX_ATTEMPTS = 3
 
 
 def _footer(report: Report) -> str:
@@ -220,6 +222,42 @@ class WeeklySummaryJob:
         return queued
 
     def _queue(self, team_id: str, label: str, now: datetime) -> bool:
+        assert self.channel is not None
+        try:
+            return self._claim_and_queue(team_id, label, now)
+        except Exception as exc:  # the reason goes to the log and to /sla admin alerts
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            with self.uow.begin() as tx:
+                run = tx.report_runs.record_failure(
+                    team_id=team_id,
+                    kind=WEEKLY_KIND,
+                    period_key=label,
+                    error=reason,
+                    now=now,
+                    give_up_after=MAX_ATTEMPTS,
+                )
+            if run.failed_at is not None:
+                log.error(
+                    "weekly summary %s of %s failed %d times; not retried (see /sla admin alerts): %s",
+                    label,
+                    team_id,
+                    run.attempts,
+                    reason,
+                    exc_info=exc,
+                )
+            else:
+                log.error(
+                    "weekly summary %s of %s failed (attempt %d of %d), retried on the next run: %s",
+                    label,
+                    team_id,
+                    run.attempts,
+                    MAX_ATTEMPTS,
+                    reason,
+                    exc_info=exc,
+                )
+            return False
+
+    def _claim_and_queue(self, team_id: str, label: str, now: datetime) -> bool:
         assert self.channel is not None
         with self.uow.begin() as tx:
             if not tx.report_runs.claim_report_run(

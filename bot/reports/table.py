@@ -1,5 +1,9 @@
 """The report's compliance table as aligned text (Slack code block, terminal) and as CSV.
 
+What each count counts: ``tickets`` distinct tickets; ``cycles`` the timer cycles decided in the
+period (a reopened ticket's second resolution, every next response); ``met`` and ``breached`` are
+cycles (met + breached = cycles), so ``met`` may exceed ``tickets``.
+
 One line per client × priority × metric, with the previous period's compliance beside it.
 Pure formatting of :class:`sla.compliance.ComplianceLine` values; the figures are defined in
 ``sla.compliance`` (met / breached / % / median and p90 business time to meet / paused time).
@@ -22,7 +26,7 @@ CSV_COLUMNS = (
     "priority",
     "metric",
     "tickets",
-    "timers",
+    "cycles",
     "met",
     "breached",
     "compliance_percent",
@@ -39,6 +43,7 @@ TABLE_HEADER = (
     "prio",
     "metric",
     "tickets",
+    "cycles",
     "met",
     "breached",
     "met %",
@@ -62,7 +67,13 @@ def _pct(value: float | None) -> str:
 
 
 def _dur(value: timedelta | None) -> str:
-    return "—" if value is None else compact_duration(value)
+    """``1h30m``; ``0s`` for zero or under a second (a reply outside business hours takes 0 s of
+    business time); ``—`` when there is nothing to measure."""
+    if value is None:
+        return "—"
+    if value < timedelta(seconds=1):
+        return "0s"
+    return compact_duration(value)
 
 
 def _seconds(value: timedelta | None) -> str:
@@ -91,6 +102,7 @@ def table_rows(lines: Sequence[ComplianceLine], previous: Sequence[ComplianceLin
                 line.priority or "",
                 _METRIC_SHORT.get(line.metric or "", line.metric or ""),
                 str(line.tickets),
+                str(line.timers),
                 str(line.met),
                 str(line.breached),
                 _pct(line.compliance_percent),

@@ -119,10 +119,21 @@ class Services:
         self.answers.invalidate(team_id)
 
     def failed_alerts(self, team_id: str) -> list[str]:
-        return [
+        """Failed alert deliveries and report jobs (``/sla admin alerts``)."""
+        lines = [
             f"{a.kind} for {a.ref} to <#{a.channel_id}>: {a.error} (after {a.attempts} attempts)"
             for a in failed_alerts(self.uow, team_id)
         ]
+        with self.uow.begin(read_only=True) as tx:
+            runs = tx.report_runs.failures(team_id=team_id)
+        for run in runs:
+            what = run.kind.replace("_", " ")
+            when = "given up" if run.failed_at is not None else "retried on the next run"
+            lines.append(
+                f"{what} {run.period_key} failed: {run.last_error} ({run.attempts} attempts, {when}; "
+                f"`slabot report {run.period_key}` builds it by hand)"
+            )
+        return lines
 
     def after_change(self, team_id: str, result: Any) -> None:
         """Called after a command or action changed something (live status message, App Home)."""

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, literal, or_, select, update
 
 from storage.models import MetricTimerRow, ReportRun, Ticket
 from storage.repositories._base import _insert, _Repository, _team
-from storage.types import require_aware
+from storage.types import UTCDateTime, require_aware
 
 
 @dataclass(frozen=True)
@@ -78,14 +78,65 @@ class ReportQueries(_Repository):
 
 class ReportRunRepository(_Repository):
     def claim_report_run(self, *, team_id: str, kind: str, period_key: str, now: datetime) -> bool:
-        """True for exactly one caller per (team, kind, period), across processes (unique constraint)."""
+        """True for exactly one caller per (team, kind, period), across processes (unique constraint).
+
+        A run whose last attempt failed (``last_error`` set) and that was not given up (``failed_at``)
+        can be claimed again: the claim clears the error, so concurrent retries still claim once."""
         now = require_aware(now, name="now")
         self._ensure_workspace(team_id, now)
-        stmt = _insert(self.session, ReportRun).values(
-            team_id=team_id, kind=kind, period_key=period_key, claimed_at=now
+        r = ReportRun
+        stmt = _insert(self.session, r).values(
+            team_id=team_id, kind=kind, period_key=period_key, claimed_at=now, attempts=0
         )
-        stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "kind", "period_key"])
-        return self.session.execute(stmt.returning(ReportRun.id)).scalar_one_or_none() is not None
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["team_id", "kind", "period_key"],
+            set_={"claimed_at": now, "last_error": None},
+            where=and_(r.last_error.is_not(None), r.failed_at.is_(None), r.completed_at.is_(None)),
+        )
+        return self.session.execute(stmt.returning(r.id)).scalar_one_or_none() is not None
+
+    def record_failure(
+        self, *, team_id: str, kind: str, period_key: str, error: str, now: datetime, give_up_after: int
+    ) -> ReportRun:
+        """Count a failed attempt with its reason; on the ``give_up_after``-th the run is failed for
+        good (``failed_at``): it is not claimed again, and ``failures`` lists it for the admins."""
+        now = require_aware(now, name="now")
+        self._ensure_workspace(team_id, now)
+        r = ReportRun
+        stmt = _insert(self.session, r).values(
+            team_id=team_id,
+            kind=kind,
+            period_key=period_key,
+            claimed_at=now,
+            attempts=1,
+            last_error=error,
+            failed_at=now if give_up_after <= 1 else None,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["team_id", "kind", "period_key"],
+            set_={
+                "attempts": r.attempts + 1,
+                "last_error": error,
+                "failed_at": case(
+                    (r.attempts + 1 >= give_up_after, literal(now, type_=UTCDateTime())), else_=None
+                ),
+            },
+        )
+        self.session.execute(stmt)
+        run = self.get(team_id=team_id, kind=kind, period_key=period_key)
+        assert run is not None
+        return run
+
+    def failures(self, *, team_id: str, limit: int = 20) -> list[ReportRun]:
+        """Runs whose last attempt failed and that are not completed (given up or to be retried)."""
+        r = ReportRun
+        stmt = (
+            select(r)
+            .where(r.team_id == _team(team_id), r.last_error.is_not(None), r.completed_at.is_(None))
+            .order_by(r.claimed_at.desc())
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt.execution_options(populate_existing=True)))
 
     def complete(self, *, team_id: str, kind: str, period_key: str, now: datetime) -> bool:
         r = ReportRun
@@ -112,6 +163,7 @@ class ReportRunRepository(_Repository):
                 r.kind == kind,
                 r.period_key == period_key,
                 r.completed_at.is_(None),
+                r.last_error.is_(None),
             )
             .with_for_update(skip_locked=True)
         )
