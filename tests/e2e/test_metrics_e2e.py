@@ -67,7 +67,14 @@ def test_metrics_count_tickets_risk_breaches_outbox_and_sweeps(app: tuple[Runtim
 
     tickets.open(team_id=TEAM, client_key="acme", source="webhook", priority="P1", title="down", at=START)
     clock.advance(timedelta(minutes=10))
-    tickets.open(team_id=TEAM, client_key="acme", source="webhook", priority="P2", title="slow")
+    tickets.open(  # 50 of its 60 business minutes used by the scrape: at risk (sla.standing, >= 75 %)
+        team_id=TEAM,
+        client_key="acme",
+        source="webhook",
+        priority="P2",
+        title="slow",
+        at=START - timedelta(minutes=10),
+    )
     tickets.open(team_id=TEAM, client_key="acme", source="webhook", priority="P3", title="how do I")
     done = tickets.open(team_id=TEAM, client_key="globex", source="webhook", priority="P3", title="question")
     tickets.record(team_id=TEAM, ref=done.ticket.ref, kind="resolved")
@@ -113,7 +120,7 @@ def test_metrics_count_tickets_risk_breaches_outbox_and_sweeps(app: tuple[Runtim
     assert ("slabot_tickets_open", (("client", "globex"), ("priority", "P3"))) not in samples  # resolved
     assert value("slabot_tickets_breached", client="acme", priority="P1") == 1
     assert value("slabot_tickets_at_risk", client="acme", priority="P1") == 0
-    assert value("slabot_tickets_at_risk", client="acme", priority="P2") == 1  # due within the hour
+    assert value("slabot_tickets_at_risk", client="acme", priority="P2") == 1  # 83 % of its target used
     assert value("slabot_tickets_at_risk", client="acme", priority="P3") == 0
     assert value("slabot_outbox_slack_errors", error="channel_not_found", state="failed") == 1
     assert value("slabot_outbox_slack_errors", error="ratelimited", state="failed") == 1
