@@ -82,7 +82,8 @@ def ticket_view(
     )
 
 
-def _event_of(ticket: Ticket, row: TicketEventRow) -> TicketEvent:
+def event_of(ticket: Ticket, row: TicketEventRow) -> TicketEvent:
+    """A stored event row as the domain's event of the ticket (``ticket_id`` = the ticket's ref)."""
     return TicketEvent(
         ticket_id=ticket.ref,
         at=row.at,
@@ -201,7 +202,7 @@ class TicketService:
         if rows is None:
             rows = tx.events.list_for_ticket(team_id=ticket.team_id, ticket_id=ticket.id)
         for row in rows:
-            clock.apply(_event_of(ticket, row))
+            clock.apply(event_of(ticket, row))
         return clock, version
 
     def state(self, *, team_id: str, ref: str, timeline: bool = False) -> TicketState:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -123,6 +124,21 @@ class EventRepository(_Repository):
             .order_by(TicketEventRow.seq)
         )
         return list(self.session.scalars(stmt))
+
+    def list_for_tickets(self, *, team_id: str, ticket_ids: Sequence[int]) -> dict[int, list[TicketEventRow]]:
+        """The events of several tickets (one query), each ticket's in ``seq`` order."""
+        out: dict[int, list[TicketEventRow]] = {tid: [] for tid in ticket_ids}
+        if not out:
+            return out
+        e = TicketEventRow
+        stmt = (
+            select(e)
+            .where(e.team_id == _team(team_id), e.ticket_id.in_(list(out)))
+            .order_by(e.ticket_id, e.seq)
+        )
+        for row in self.session.scalars(stmt):
+            out[row.ticket_id].append(row)
+        return out
 
     def _by_external_id(self, team_id: str, source: str | None, external_id: str) -> TicketEventRow | None:
         source_match = TicketEventRow.source.is_(None) if source is None else TicketEventRow.source == source

@@ -122,5 +122,24 @@ class TicketRepository(_Repository):
         self.session.flush()
         return ticket
 
+    def page(
+        self,
+        *,
+        team_id: str,
+        after_id: int = 0,
+        limit: int = 500,
+        client_key: str | None = None,
+        opened_before: datetime | None = None,
+    ) -> list[Ticket]:
+        """Tickets by id after ``after_id`` (keyset pages for exports), optionally of one client and
+        opened before an instant."""
+        t = Ticket
+        stmt = select(t).where(t.team_id == _team(team_id), t.id > after_id)
+        if client_key is not None:
+            stmt = stmt.where(t.client_key == client_key)
+        if opened_before is not None:
+            stmt = stmt.where(t.opened_at < require_aware(opened_before, name="opened_before"))
+        return list(self.session.scalars(stmt.order_by(t.id).limit(limit)))
+
     def _one(self, stmt: Select[tuple[Ticket]]) -> Ticket | None:
         return self.session.scalars(stmt.execution_options(populate_existing=True)).first()
