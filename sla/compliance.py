@@ -22,7 +22,8 @@ Definitions (the same everywhere slabot prints a compliance figure; the predicat
   interpolation between closest ranks** (the "inclusive" method: numpy's and pandas'
   default), rounded to whole seconds; with one value both are that value.
 - **paused**: wall-clock time a timer spent paused (e.g. waiting on the client), summed and
-  medianed (same percentile method) over every counted timer of the group.
+  medianed (same percentile method) over the *stopped* counted timers of the group (a breached
+  timer still open is still accruing it, so it is not a figure yet).
 """
 
 from __future__ import annotations
@@ -203,7 +204,8 @@ def _line(key: tuple[str, ...], fields: tuple[str, ...], rows: list[TimerRow]) -
             continue
         tickets.add(row.ticket_id)
         targets.add(row.target_seconds)
-        paused.append(row.paused_seconds)
+        if row.stopped_at is not None:  # a live timer's paused time is still growing
+            paused.append(row.paused_seconds)
         if is_breached(row):
             breached += 1
         elif state == _MET:

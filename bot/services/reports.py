@@ -79,8 +79,13 @@ class ReportTimer:
     thread_ts: str | None = None
 
     @classmethod
-    def from_period_timer(cls, item: PeriodTimer) -> ReportTimer:
+    def from_period_timer(
+        cls, item: PeriodTimer, *, business_elapsed: timedelta | None = None
+    ) -> ReportTimer:
+        """``business_elapsed``: the timer's elapsed brought forward to now (a breached timer still
+        running keeps counting); default the stored figure."""
         t = item.timer
+        elapsed = t.business_elapsed_seconds if business_elapsed is None else business_elapsed.total_seconds()
         return cls(
             ticket_id=item.ticket_ref,
             client=item.client_key or "",
@@ -90,7 +95,7 @@ class ReportTimer:
             target_seconds=round(t.target_seconds or 0),
             started_at=t.started_at,
             stopped_at=t.stopped_at,
-            business_elapsed_seconds=round(t.business_elapsed_seconds or 0),
+            business_elapsed_seconds=round(elapsed or 0),
             state=str(t.state),
             breached_at=t.breached_at,
             paused_seconds=round(t.paused_for_seconds or 0),
@@ -350,7 +355,11 @@ class ReportService:
         spans = [period_of(key) for key in keys]
         start, end = min(p.start for p in spans), max(p.end for p in spans)
         items = tx.reports.timers_in_period(team_id=team_id, start=start, end=end)
-        rows = [ReportTimer.from_period_timer(i) for i in items]
+        now = self.clock.now()
+        rows = [
+            ReportTimer.from_period_timer(i, business_elapsed=self._live(i.timer, now).business_elapsed)
+            for i in items
+        ]
         if client is not None:
             return [r for r in rows if r.client == client and period_of(client).contains(decided_at(r))]
         return [r for r in rows if period_of(r.client or None).contains(decided_at(r))]
@@ -368,7 +377,7 @@ class ReportService:
         out = []
         for item in page.items:
             for row in item.timers:
-                timer = advance(stored_timer(row), now, self._calendar(row.calendar_name))
+                timer = self._live(row, now)
                 if is_at_risk(timer):
                     out.append(
                         AtRisk(
@@ -380,6 +389,10 @@ class ReportService:
                         )
                     )
         return out
+
+    def _live(self, row: Any, now: datetime) -> Any:
+        """A stored timer brought forward to ``now`` (``sla.standing.advance``)."""
+        return advance(stored_timer(row), now, self._calendar(row.calendar_name))
 
     def _calendar(self, name: str | None) -> Any:
         try:
