@@ -23,7 +23,10 @@ The rules, as computed here:
 - **Money** is ``Decimal``; each amount is fee × percent / 100 rounded half-up to cents. The
   total amount is computed from the total percent (not by adding rounded line amounts).
 - **Claim deadline** = the month's last local day + ``claim_within`` (whole days, rounded up).
-- Before the month is over (``now`` < month end) the statement is marked provisional.
+- Before the month is over (``now`` < month end) the statement is marked provisional, and the
+  uptime tiers are applied to the **whole month's** uptime with the downtime so far ("if nothing
+  else goes down": ``UptimeFigure.period_percent``), not to the month so far — a 45-minute
+  incident on the 2nd is 99.9 % of the month (the 10 % tier), not 98 % of two days.
 
 Pure: ``now`` is a parameter. Field names of the contract objects are read defensively
 (``getattr``) so the statement can be built from any object with the documented attributes.
@@ -40,7 +43,7 @@ from typing import Any
 
 from sla.periods import Period
 from sla.standing import is_breached
-from sla.uptime import UptimeFigure, exact_uptime_percent
+from sla.uptime import UptimeFigure
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -191,11 +194,14 @@ def credits_for_month(
     for figure in uptime_figures:
         if not tiers:
             break
-        value = exact_uptime_percent(figure.total_seconds, figure.downtime_seconds)
+        value = figure.period_percent
         hit = next((t for t in tiers if value < dec(t.below)), None)
         top = dec(tiers[-1].below)
+        so_far = _so_far(figure, top)
         if hit is None:
-            notes.append(f"{figure.service} uptime {_uptime_text(value, top)} ≥ {pct(top)}: no uptime credit")
+            notes.append(
+                f"{figure.service} uptime {_uptime_text(value, top)}{so_far} ≥ {pct(top)}: no uptime credit"
+            )
             continue
         # the lowest tier reached gives the largest credit; take the max in case tiers are not monotone
         reached = [t for t in tiers if value < dec(t.below)]
@@ -203,7 +209,8 @@ def credits_for_month(
         below, credit = dec(best.below), dec(best.credit)
         lines.append(
             CreditLine(
-                f"{figure.service} uptime {_uptime_text(value, below)} < {pct(below)} → {of_fee(credit)}",
+                f"{figure.service} uptime {_uptime_text(value, below)}{_so_far(figure, below)} < {pct(below)} "
+                f"→ {of_fee(credit)}",
                 f"uptime:{figure.service}",
                 credit,
                 _amount(fee, credit),
@@ -268,7 +275,10 @@ def credits_for_month(
     if fee is None:
         explanation.append("No monthly fee in the contract file: credits are shown as percentages only.")
     if provisional:
-        explanation.append("Provisional: the month is not over yet.")
+        explanation.append(
+            "Provisional: the month is not over yet — uptime on the whole month's minutes, "
+            "if nothing else goes down."
+        )
     return CreditStatement(
         client=client_key,
         month=month,
@@ -281,6 +291,13 @@ def credits_for_month(
         explanation_lines=explanation,
         provisional=provisional,
     )
+
+
+def _so_far(figure: UptimeFigure, threshold: Decimal) -> str:
+    """`` for the month (98.01 % to date)`` while the month runs, else nothing."""
+    if not figure.provisional:
+        return ""
+    return f" for the month ({_uptime_text(figure.exact_percent, threshold)} to date)"
 
 
 def _within_words(within: timedelta) -> str:

@@ -210,6 +210,13 @@ def _uptime_line(f: UptimeFigure) -> str:
     n = len([i for i in f.incidents if not i.planned])
     down = format_duration(timedelta(seconds=round(f.downtime_seconds)))
     incidents = "1 incident" if n == 1 else f"{n} incidents"
+    if f.provisional:
+        mark = "" if f.period_met is None else (" ✓" if f.period_met else " ✗")
+        month = f"{f.period_percent:.3f}".rstrip("0").rstrip(".")
+        return (
+            f"{f.service}: {f.uptime_percent:.2f} % to date, {month} % for the month if nothing else goes down"
+            f"{target}{mark} · {down} down, {incidents}"
+        )
     return f"{f.service}: {f.uptime_percent:.2f} %{target}{mark} · {down} down, {incidents}"
 
 

@@ -9,6 +9,10 @@ The convention (the common cloud one, e.g. the big providers' SLAs):
 - **Downtime** = the *union* of the service's unplanned incident intervals, clipped to the
   measured time. Overlapping incidents count once; an incident still open ends at ``now``.
 - **Uptime %** = (measured − downtime) / measured × 100; 100 % when nothing was measured.
+- **While the period runs**, ``uptime_percent`` is *to date*; ``period_percent`` is the whole
+  period's figure with the downtime so far ("if nothing else goes down": the whole period's measured
+  minutes, planned maintenance ahead excluded). Credits are computed on ``period_percent``, so a
+  45-minute incident on the 2nd reads 98 % to date but lands in the tier of 99.9 % for the month.
 - **Planned maintenance** comes from the contract (``uptime.maintenance``, declared there ahead
   of time, hence planned) and from incidents flagged ``planned=True`` (maintenance announced
   with the incident command; the use case sets the flag only when it was declared before it
@@ -85,6 +89,12 @@ class UptimeFigure:
     """``uptime_percent >= target_percent``; None without a target."""
     incidents: list[Incident] = field(default_factory=list)
     """The service's incidents touching the period, planned ones included, by start."""
+    period_seconds: float | None = None
+    """Measured seconds of the **whole** period (planned maintenance excluded), also while it runs:
+    what the month's uptime and its credit are computed on. None: the same as ``total_seconds``."""
+    provisional: bool = False
+    """The period is not over (``now`` before its end): ``uptime_percent`` is to date, and
+    :attr:`period_percent` is the whole period's figure if nothing else goes down."""
 
     @property
     def downtime(self) -> timedelta:
@@ -94,6 +104,20 @@ class UptimeFigure:
     def exact_percent(self) -> Decimal:
         """Uptime % as a Decimal from the seconds, for threshold comparisons without float noise."""
         return exact_uptime_percent(self.total_seconds, self.downtime_seconds)
+
+    @property
+    def period_percent(self) -> Decimal:
+        """Uptime % over the whole period's minutes with the downtime so far ("if nothing else goes
+        down"); the final figure once the period is over. Credits are computed on it."""
+        whole = self.total_seconds if self.period_seconds is None else self.period_seconds
+        return exact_uptime_percent(whole, self.downtime_seconds)
+
+    @property
+    def period_met(self) -> bool | None:
+        """:attr:`period_percent` ≥ target; None without a target."""
+        if self.target_percent is None:
+            return None
+        return self.period_percent >= Decimal(repr(float(self.target_percent)))
 
 
 def exact_uptime_percent(total_seconds: float, downtime_seconds: float) -> Decimal:
@@ -171,6 +195,9 @@ def uptime(
     down = subtract_intervals(_clip([i.interval(now) for i in mine if not i.planned], lo, hi), excluded)
     total = _seconds(measured)
     downtime = _seconds(down)
+    whole = _seconds(
+        subtract_intervals([(period.start, period.end)], _clip(planned, period.start, period.end))
+    )
     percent = 100.0 if total <= 0 else max(0.0, min(100.0, (total - downtime) / total * 100.0))
     return UptimeFigure(
         service=service,
@@ -184,6 +211,8 @@ def uptime(
         if target_percent is None
         else exact_uptime_percent(total, downtime) >= Decimal(repr(float(target_percent))),
         incidents=touching,
+        period_seconds=whole,
+        provisional=now < period.end,
     )
 
 

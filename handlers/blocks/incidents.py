@@ -25,10 +25,11 @@ def when(t: datetime, tz: ZoneInfo) -> str:
     return f"{local:%a %d %b %H:%M} {local.tzname()}"
 
 
-def uptime_percent(figure: UptimeFigure) -> str:
+def uptime_percent(figure: UptimeFigure, value: Decimal | None = None) -> str:
     """Two decimals, or as many more as it takes not to print a missed target as met
-    (99.9499… is ``99.9499 %``, never ``99.95 %``)."""
-    value = figure.exact_percent
+    (99.9499… is ``99.9499 %``, never ``99.95 %``). ``value``: another figure of the service
+    (the whole month's), default its uptime to date."""
+    value = figure.exact_percent if value is None else value
     target = None if figure.target_percent is None else Decimal(repr(float(figure.target_percent)))
     for places in range(2, 7):
         shown = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
@@ -70,11 +71,19 @@ def incident_line(view: IncidentView, now: datetime) -> str:
 
 
 def figure_line(figure: UptimeFigure) -> str:
-    """``Platform support: 99.97 % (target 99.95 %) ✅ — down 12m 58s, maintenance 2h not measured``."""
+    """``Platform support: 99.97 % (target 99.95 %) ✅ — down 12m 58s, maintenance 2h not measured``;
+    while the month runs ``Platform support: 98.01 % to date · 99.896 % for the month if nothing
+    else goes down (target 99.9 %) ❌ missed — down 45m, 1 incident``."""
+    met = figure.period_met if figure.provisional else figure.met
     if figure.target_percent is None:
         verdict = ""
     else:
-        verdict = f" (target {_target(figure.target_percent)}) " + ("✅" if figure.met else "❌ missed")
+        verdict = f" (target {_target(figure.target_percent)}) " + ("✅" if met else "❌ missed")
+    if figure.provisional:  # to date, and the whole month's figure it is heading for
+        verdict = (
+            f" to date · {uptime_percent(figure, figure.period_percent)} for the month if nothing else "
+            f"goes down{verdict}"
+        )
     down = format_duration(figure.downtime) if figure.downtime_seconds > 0 else "no downtime"
     parts = [down if down == "no downtime" else f"down {down}"]
     if figure.excluded_maintenance_seconds > 0:

@@ -197,7 +197,35 @@ def test_a_month_not_over_is_provisional(book: ContractBook) -> None:
     now = datetime(2026, 11, 20, tzinfo=UTC)
     s = credits_for_month(book.client("acme"), book.version_for("acme", now), NOV, [], p1_breaches(1), now)
     assert s.provisional
-    assert s.explanation_lines[-1] == "Provisional: the month is not over yet."
+    assert s.explanation_lines[-1] == (
+        "Provisional: the month is not over yet — uptime on the whole month's minutes, if nothing else goes down."
+    )
+
+
+def test_a_45_minute_incident_on_the_2nd_is_provisionally_the_10_percent_tier(book: ContractBook) -> None:
+    start = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    now = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # 38 hours into November
+    incident = Incident("Platform support", start, start + timedelta(minutes=45))
+    figure = uptime("Platform support", [incident], [], NOV, now, target_percent=99.9)
+    assert round(figure.uptime_percent, 2) == 98.03  # to date
+    assert figure.provisional and figure.period_percent == Decimal(43200 - 45) * 100 / 43200
+    s = credits_for_month(book.client("acme"), book.version_for("acme", now), NOV, [figure], [], now)
+    [line] = s.lines
+    assert line.percent == 10  # 99.896 % of the month, not the 25 % tier of 98 % so far
+    assert line.description == (
+        "Platform support uptime 99.896 % for the month (98.03 % to date) < 99.9 % → "
+        "10 % of EUR 12,000.00 = EUR 1,200.00"
+    )
+    after = credits_for_month(
+        book.client("acme"),
+        book.version_for("acme", now),
+        NOV,
+        [uptime("Platform support", [incident], [], NOV, AFTER, target_percent=99.9)],
+        [],
+        AFTER,
+    )
+    assert not after.provisional and after.lines[0].percent == 10
+    assert after.lines[0].description.startswith("Platform support uptime 99.896 % < 99.9 %")
 
 
 def test_breaches_from_rows_picks_the_month_and_client() -> None:
