@@ -180,7 +180,7 @@ def add_cli(subparsers: Any) -> None:
         "report",
         help="print an SLA report for a period (text, CSV or the PNG chart)",
         description="Build the SLA report of a period from DATABASE_URL: compliance per client x "
-        "priority x metric (tickets, met, breached, %, median and p90 business time to meet, paused "
+        "priority x metric (tickets, cycles, met, breached, %, median and p90 business time to meet, paused "
         "time, trend against the previous period), top breaches, what is at risk now, objectives with "
         "their error budget, and feedback, uptime and credits when those features are installed. "
         "Periods: week (last complete week), this-week, month, this-month, quarter, 2026-11, "

@@ -11,6 +11,10 @@ folds each ticket's events with its contract version, lists the timer's alert po
 - records a warning that is already *superseded* (a later point of the same timer is due too,
   e.g. after slabot was down) as a ``cancelled`` row under the same key: one late warning, not three;
 - moves ``next_alert_at`` to the first point still in the future (``None`` when there is none).
+- records a breach that time alone caused (a running timer past its due instant, nobody having
+  answered) on the stored timer — state ``breached``, ``breached_at`` at its true instant, the
+  ticket's ``has_breach`` — in that same transaction, so reports, credits and objectives, which read
+  the stored rows, count it (also after downtime: the instant comes from the fold, not the sweep).
 
 Quiet hours need nothing here: alert points are counted in business time, so a business-hours
 metric has no point while its calendar is closed; 24x7 metrics alert at any hour.

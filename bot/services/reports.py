@@ -356,10 +356,7 @@ class ReportService:
         start, end = min(p.start for p in spans), max(p.end for p in spans)
         items = tx.reports.timers_in_period(team_id=team_id, start=start, end=end)
         now = self.clock.now()
-        rows = [
-            ReportTimer.from_period_timer(i, business_elapsed=self._live(i.timer, now).business_elapsed)
-            for i in items
-        ]
+        rows = [ReportTimer.from_period_timer(i, business_elapsed=self._running(i.timer, now)) for i in items]
         if client is not None:
             return [r for r in rows if r.client == client and period_of(client).contains(decided_at(r))]
         return [r for r in rows if period_of(r.client or None).contains(decided_at(r))]
@@ -389,6 +386,13 @@ class ReportService:
                         )
                     )
         return out
+
+    def _running(self, row: Any, now: datetime) -> timedelta | None:
+        """A still-running timer's business elapsed at ``now`` (None for the stopped and the paused,
+        whose stored figure is final)."""
+        if row.stopped_at is not None or row.resumed_at is None:
+            return None
+        return self._live(row, now).business_elapsed
 
     def _live(self, row: Any, now: datetime) -> Any:
         """A stored timer brought forward to ``now`` (``sla.standing.advance``)."""

@@ -35,6 +35,8 @@ from bot.services.export import write_export
 from bot.services.incidents import UptimeService
 from bot.services.reports import ReportService
 from bot.services.tickets import TicketError, TicketService
+from bot.sources.importer import import_events
+from bot.sources.ingest import TicketIngest
 from sla.compliance import compliance_table
 from sla.contracts import load_contracts
 from sla.credits import breaches_from_rows, credits_for_month
@@ -42,6 +44,7 @@ from sla.periods import in_zone, parse_period
 from sla.replay import replay_csv
 from sla.standing import decided_at
 from sla.uptime import uptime_for_version
+from storage.models import TicketSource
 from storage.uow import UnitOfWork
 
 BOOK = load_contracts(Path(__file__).resolve().parents[2] / "examples" / "contracts.yaml")
@@ -196,6 +199,25 @@ def test_live_services_and_replay_of_the_export_agree(
 
     # 1. the timers
     assert _stored(uow, tickets, team, refs, now) == _replayed(result.rows)
+    # ... and the same history imported (``slabot import`` of the export) is stored the same
+    imported = f"{team}I"
+    summary = import_events(
+        out.getvalue().splitlines(),
+        ingest=TicketIngest(tickets, kind=TicketSource.import_),
+        team_id=imported,
+        batched=True,
+    )
+    assert summary.rejected == []
+    with uow.begin(read_only=True) as tx:
+        mapping = {
+            i: ticket.ref
+            for i, ref in refs.items()
+            if (ticket := tx.tickets.get_by_external_ref(team_id=imported, external_ref=f"import:{ref}"))
+        }
+    by_original = _stored(uow, tickets, imported, mapping, now)
+    assert {refs[i]: v for i, v in zip(mapping, by_original.values(), strict=True)} == _stored(
+        uow, tickets, team, refs, now
+    )
 
     # 2. the compliance table of the month, each client's month on its own calendar
     reports = ReportService(uow=uow, book=BOOK, clock=clock)

@@ -63,8 +63,11 @@ def test_an_outage_from_start_to_resolve_with_the_months_uptime(runtime: Runtime
     assert "Platform support (acme) down since Tue 24 Nov 10:00 CET, 1h 30m so far — DNS outage" in listing
     # 1.5 h down of 23 days 11.5 h measured so far (November in Berlin began 31 Oct 23:00 UTC)
     measured = 23 * 86400 + 11.5 * 3600
+    month = 30 * 86400  # the whole of November, if nothing else goes down
     assert (
-        f"Platform support: {(measured - 5400) / measured * 100:.2f} % (target 99.95 %) ❌ missed" in listing
+        f"Platform support: {(measured - 5400) / measured * 100:.2f} % to date · "
+        f"{(month - 5400) / month * 100:.2f} % for the month if nothing else goes down (target 99.95 %) ❌ missed"
+        in listing
     )
     resolved = sla(runtime, 'incident resolve "platform support"').text
     assert (

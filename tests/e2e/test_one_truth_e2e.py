@@ -230,7 +230,7 @@ def test_a_45_minute_incident_on_the_2nd_is_provisionally_the_10_percent_tier(ha
     text = harness.command("incident credits acme", AGENT, MANAGERS)["text"]
     # March in Berlin minus the contract's 2 h of maintenance: 44,520 measured minutes, 45 down
     assert (
-        "Platform support uptime 99.899 % for the month (97.92 % to date) < 99.9 % → 10 % of EUR 12,000.00"
+        "Platform support uptime 99.899 % for the month (97.92 % to date) &lt; 99.9 % → 10 % of EUR 12,000.00"
         in text
     )
     assert "Provisional" in text and "25 %" not in text
