@@ -4,9 +4,10 @@
     .venv/bin/python bench/breach_sweep_bench.py --backend postgresql   # a throwaway PostgreSQL cluster
     .venv/bin/python bench/breach_sweep_bench.py --due 200 --rounds 1   # quick
 
-Each round seeds two identical databases with ``--background`` idle timers and ``--due`` unanswered
-P1 tickets opened 21 minutes ago (20-minute first response: the 50/75/90 % warnings and the breach are
-all due), then times one ``Sweeper.run_once()`` on each:
+One database is seeded with ``--background`` idle timers and ``--due`` unanswered P1 tickets opened 21
+minutes before the sweep (20-minute first response: the 50/75/90 % warnings and the breach are all
+due) and copied for every run (SQLite; PostgreSQL seeds each database); each round times one
+``Sweeper.run_once()`` of each side, alternating:
 
 - **baseline**: the sweep as it was before issue 12 — notices enqueued, the stored timer left
   ``running`` (``_record_breach`` switched off);
@@ -20,6 +21,7 @@ checks that the recorded run left every due timer ``breached`` and the baseline 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -40,8 +42,8 @@ from bot.services.tickets import TicketService  # noqa: E402
 from sla.contracts import load_contracts_text  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import MetricTimerRow  # noqa: E402
-from storage.testing import PostgresCluster  # noqa: E402
 from storage.uow import UnitOfWork  # noqa: E402
+from tests.support.postgres import PostgresCluster  # noqa: E402
 
 
 class BaselineSweeper(Sweeper):
@@ -52,13 +54,13 @@ class BaselineSweeper(Sweeper):
         return False
 
 
-def one_run(url: str, sweeper_class: type[Sweeper], due: int, background: int) -> tuple[float, int]:
+def seed(url: str, due: int, background: int) -> None:
+    """A database with ``background`` idle timers and ``due`` unanswered P1 tickets opened at START."""
     book = load_contracts_text(CONTRACTS)
     engine = make_engine(url)
     migrate(engine)
     uow = UnitOfWork.from_engine(engine)
-    clock = ManualClock(START)
-    tickets = TicketService(uow=uow, book=book, clock=clock)
+    tickets = TicketService(uow=uow, book=book, clock=ManualClock(START))
     seed_background(uow, background, START + timedelta(days=365))
     for _ in range(due):
         tickets.open(team_id=TEAM, client_key="acme", source="slash_command", title="nobody answers")
@@ -66,8 +68,17 @@ def one_run(url: str, sweeper_class: type[Sweeper], due: int, background: int) -
         with engine.connect() as conn:
             conn.execute(text("ANALYZE"))
             conn.commit()
+    engine.dispose()
+
+
+def one_sweep(url: str, sweeper_class: type[Sweeper]) -> tuple[float, int]:
+    """One sweep 21 minutes after the openings: (seconds, timers stored as breached afterwards)."""
+    book = load_contracts_text(CONTRACTS)
+    engine = make_engine(url)
+    uow = UnitOfWork.from_engine(engine)
+    clock = ManualClock(START + timedelta(minutes=21))
+    tickets = TicketService(uow=uow, book=book, clock=clock)
     sweeper = sweeper_class(uow=uow, book=book, tickets=tickets, clock=clock, worker_id="bench")
-    clock.set(START + timedelta(minutes=21))
     started = time.perf_counter()
     stats = sweeper.run_once()
     seconds = time.perf_counter() - started
@@ -90,16 +101,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="breach-bench-"))
+    times: dict[str, list[float]] = {"baseline": [], "recorded": []}
     with ExitStack() as stack:
         cluster = stack.enter_context(PostgresCluster()) if args.backend == "postgresql" else None
-        times: dict[str, list[float]] = {"baseline": [], "recorded": []}
-        for n in range(args.rounds):
+        template = tmp / "template.db"
+        if cluster is None:  # seeded once, copied for every sweep: each run starts from the same bytes
+            seed(f"sqlite:///{template}", args.due, args.background)
+        for n in range(args.rounds):  # alternating, so a change of machine load hits both sides alike
             for name, cls in (("baseline", BaselineSweeper), ("recorded", Sweeper)):
                 if cluster is not None:
                     url = cluster.create_database(f"breach_{name}_{n}")
+                    seed(url, args.due, args.background)
                 else:
-                    url = f"sqlite:///{tmp / f'{name}-{n}.db'}"
-                seconds, breached = one_run(url, cls, args.due, args.background)
+                    copy = tmp / f"{name}-{n}.db"
+                    shutil.copyfile(template, copy)
+                    url = f"sqlite:///{copy}"
+                seconds, breached = one_sweep(url, cls)
                 expected = args.due if name == "recorded" else 0
                 assert breached == expected, f"{name}: {breached} breached rows, expected {expected}"
                 times[name].append(seconds)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -24,14 +25,16 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bot.app import bootstrap
-from bot.clock import ManualClock
-from bot.features.reports import report_service
-from bot.settings import Settings
-from storage.models import MetricTimerRow, Ticket
-from storage.testing import PostgresCluster
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.support.postgres for --backend postgresql
+
+from bot.app import bootstrap  # noqa: E402
+from bot.clock import ManualClock  # noqa: E402
+from bot.features.reports import report_service  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from storage.models import MetricTimerRow, Ticket  # noqa: E402
+from tests.support.postgres import PostgresCluster  # noqa: E402
+
 TEAM = "T0REPORT01"
 MONTH_START = datetime(2026, 2, 1, tzinfo=UTC)  # February (the trend) and March
 CLIENTS = {"acme": ("P1", "P2", "P3"), "globex": ("P1", "P2", "P3"), "initech": ("P1", "P2", "P3")}

@@ -272,7 +272,7 @@ def test_feedback_over_the_last_30_days_includes_an_answer_given_today(harness: 
         inbound.block_actions("survey_rate_5", button["value"], CLIENT, ACME, survey["ts"], thread_ts=ts)
     )
     assert status == 200
-    surveys = harness.runtime.services.extras["feedback"]
+    surveys = harness.runtime.services.feedback
     harness.wait_for(lambda: surveys.figures_for(TEAM, "acme", _today(harness)).responses == 1)
     answer = harness.command("feedback acme", AGENT, ACME)["text"]  # ... and asked about in the same second
     assert "last 30 days" in answer and "Response rate 100 %" in answer and "CSAT 100 %" in answer
