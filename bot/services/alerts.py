@@ -52,6 +52,7 @@ from bot.services.notices import (
     status_key,
 )
 from sla.contracts import AlertRouting, ContractBook, ContractVersion
+from sla.metrics import TimerState
 from sla.timers import AlertPoint, MetricTimer, TicketClock, alert_points
 from storage.models import MetricTimerRow, Ticket
 from storage.repositories import ALL_TEAMS
