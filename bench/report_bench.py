@@ -8,8 +8,7 @@ Seeds one workspace of the example contracts (acme in Berlin, globex in New York
 with ``--tickets`` tickets opened across the month — each with a first response and a resolution
 timer, met or breached, a tenth of them still open with a breach recorded by the sweep — and the
 month before (the trend). Then times ``ReportService.build(period="2026-03")`` (all clients, each
-client's month on its own calendar, previous period, at-risk, objectives, uptime and credits of the
-features installed by ``bootstrap``) and, in the same run as the reference, the bare SQL read of the
+client's month on its own calendar, previous period, at-risk, objectives, uptime and credits) and, in the same run as the reference, the bare SQL read of the
 month's settled timers that the report starts from. Goal (issue 12): under 5 s on SQLite.
 """
 
@@ -28,11 +27,13 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support.postgres for --backend postgresql
 
-from bot.app import bootstrap  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
-from bot.features.reports import report_service  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.services.incidents import UptimeService  # noqa: E402
+from bot.services.reports import ReportService  # noqa: E402
+from sla.contracts import load_contracts  # noqa: E402
+from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import MetricTimerRow, Ticket  # noqa: E402
+from storage.uow import UnitOfWork  # noqa: E402
 from tests.support.postgres import PostgresCluster  # noqa: E402
 
 TEAM = "T0REPORT01"
@@ -40,10 +41,9 @@ MONTH_START = datetime(2026, 2, 1, tzinfo=UTC)  # February (the trend) and March
 CLIENTS = {"acme": ("P1", "P2", "P3"), "globex": ("P1", "P2", "P3"), "initech": ("P1", "P2", "P3")}
 
 
-def seed(runtime: object, tickets: int) -> None:
-    services = runtime.services  # type: ignore[attr-defined]
+def seed(uow: UnitOfWork, tickets: int) -> None:
     rnd = random.Random(12)
-    with services.uow.begin() as tx:
+    with uow.begin() as tx:
         tx.workspaces.upsert(team_id=TEAM, name="bench", installed_at=MONTH_START)
     span = (datetime(2026, 4, 1, tzinfo=UTC) - MONTH_START).total_seconds()
     chunk = 10_000
@@ -55,7 +55,7 @@ def seed(runtime: object, tickets: int) -> None:
             priority = rnd.choice(CLIENTS[client])
             opened = MONTH_START + timedelta(seconds=rnd.uniform(0, span - 86_400))
             specs.append((base + i, client, priority, opened, rnd.random()))
-        with services.uow.begin() as tx:
+        with uow.begin() as tx:
             ids = list(
                 tx.session.scalars(
                     insert(Ticket).returning(Ticket.id),
@@ -121,27 +121,18 @@ def main() -> None:
     url = cluster.create_database("report_bench") if cluster else f"sqlite:///{tmp / 'report.db'}"
     try:
         clock = ManualClock(datetime(2026, 4, 2, 9, 0, tzinfo=UTC))
-        runtime = bootstrap(
-            Settings(
-                SLACK_BOT_TOKEN="xoxb-bench",
-                SLACK_SIGNING_SECRET="bench",
-                DATABASE_URL=url,
-                SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-                SLABOT_SCHEDULER=False,
-            ),
-            clock=clock,
-        )
-        if cluster is not None:
-            from storage.db import migrate
-
-            migrate(runtime.engine)
+        engine = make_engine(url)
+        migrate(engine)
+        uow = UnitOfWork.from_engine(engine)
+        book = load_contracts(ROOT / "examples" / "contracts.yaml")
+        uptime = UptimeService(uow=uow, book=book, clock=clock)
+        service = ReportService(uow=uow, book=book, clock=clock, extras={"uptime": uptime})
         started = time.perf_counter()
-        seed(runtime, args.tickets)
+        seed(uow, args.tickets)
         seeded = time.perf_counter() - started
-        service = report_service(runtime.services)
         period = service.period("2026-03")
         started = time.perf_counter()
-        with runtime.services.uow.begin(read_only=True) as tx:
+        with uow.begin(read_only=True) as tx:
             settled = tx.reports.timers_in_period(team_id=TEAM, start=period.start, end=period.end)
         read = time.perf_counter() - started
         started = time.perf_counter()
@@ -158,7 +149,7 @@ def main() -> None:
             f"  {len(report.lines)} lines, {decided:,} decided timers of {march:,} tickets; goal < 5 s: "
             f"{'met' if built < 5 else 'MISSED'}"
         )
-        runtime.engine.dispose()
+        engine.dispose()
     finally:
         if cluster is not None:
             cluster.__exit__(None, None, None)
