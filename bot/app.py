@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy import Engine
 
-import handlers
+from bot import features, tasks
 from bot.clock import Clock, SystemClock
 from bot.runtime import Runtime
 from bot.services.answer_cache import AnswerCache
@@ -28,6 +28,7 @@ from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
 from bot.settings import Settings, load_contract_book
 from bot.web import WebApp
+from handlers import listeners
 from handlers.commands import command_table
 from handlers.usergroups import usergroup_members
 from sla.contracts import ContractBook
@@ -144,14 +145,12 @@ def bootstrap(
         logger.exception("listener failed for %s", (body or {}).get("type", "request"))
         return BoltResponse(status=500, body="")
 
-    handlers.register(app, services)
+    listeners.register(app, services)
 
     web = WebApp(app)
 
     # /livez, /readyz, /healthz, /metrics: bot.features.ops
     runtime = Runtime(settings=settings, clock=clock, engine=engine, services=services, app=app, web=web)
-    from bot import features, tasks
-
     tasks.install(runtime)  # POST /tasks/sweep, for hosts whose cron drives the sweep
 
     features.install_all(runtime)

@@ -13,6 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot import features
+from bot.sandbox.demo import command as demo
+from bot.teams import default_team_id
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -46,13 +50,19 @@ def _database_url(args: argparse.Namespace) -> str:
 
 
 def redact_url(url: str) -> str:
-    """The database URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
+    """The database URL without its password, for messages (:func:`storage.db.redact_url`)."""
+    from storage.db import redact_url as redact
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL: show only its scheme
-        return url.split(":", 1)[0] + "://…"
+    return redact(url)
+
+
+def boot(settings: Any = None) -> Any:
+    """The runtime a terminal command works with, from ``settings`` (default: the environment).
+    Feature commands get it as ``args.boot`` (so that no feature imports the composition root)."""
+    from bot.app import bootstrap
+    from bot.settings import Settings
+
+    return bootstrap(settings if settings is not None else Settings())
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -226,16 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--database-url", help="override DATABASE_URL")
         p.set_defaults(handler=handler)
 
-    from bot import features
-
     features.add_cli_all(sub)
+    demo.add_cli(sub)  # the sandbox's command (it drives the whole app, so it is not a feature)
     return parser
 
 
 def _default_team() -> str:
-    import os
-
-    return os.environ.get("SLABOT_TEAM_ID", "T0SLABOT01")
+    return default_team_id()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from bot.settings import SettingsError
 
+    if not hasattr(args, "boot"):
+        args.boot = boot
     try:
         return handler(args)
     except SettingsError as exc:  # one line per bad setting, no traceback (docs: exit status 2)

@@ -13,8 +13,10 @@ lines and exits with status 2. In code, fields may be given by name or by variab
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -253,8 +255,6 @@ class Settings(BaseSettings):
     @field_validator("summary_tz")
     @classmethod
     def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo
-
         try:
             ZoneInfo(value)
         except (ValueError, KeyError, OSError):
@@ -508,6 +508,4 @@ def env_example_text() -> str:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
-
     return textwrap.wrap(text, width) or [""]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
+from sla.durations import format_duration
 from sla.standing import standing
 
 Scale = Literal["1-5", "good-bad"]
@@ -90,8 +91,6 @@ class SlaOutcome:
     """Overrun when breached; margin left when met."""
 
     def words(self) -> str:
-        from sla.durations import format_duration
-
         if self.metric is None:
             return "no SLA clocks"
         name = self.metric.replace("_", " ")

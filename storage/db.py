@@ -25,6 +25,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.models import Base
+
 DEFAULT_URL = "sqlite:///./slabot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -136,9 +138,15 @@ def head_revision() -> str | None:
 
 def schema_differences(url_or_engine: str | Engine) -> list[Any]:
     """What Alembic autogenerate would change to make the database match the models (empty: in step)."""
-    from storage import installations  # noqa: F401  (registers slack_sdk's tables on the metadata)
-    from storage.models import Base
 
     with _engine_for(url_or_engine) as engine, engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
         return list(compare_metadata(ctx, Base.metadata))
+
+
+def redact_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: show only its scheme
+        return url.split(":", 1)[0] + "://…"

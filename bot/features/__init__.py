@@ -8,30 +8,38 @@ Every module in this package may define any of:
   (``runtime.app``), web routes (``runtime.web.route(...)``) and after-change hooks
   (``runtime.services.hooks``). Services a feature offers to others go into
   their typed field of :class:`bot.services.container.Services` (``services.reports``, ...).
-- ``add_cli(subparsers) -> None`` — add ``slabot`` subcommands to the CLI's argparse subparsers.
+- ``add_cli(subparsers) -> None`` — add ``slabot`` subcommands to the CLI's argparse subparsers. A
+  command that needs the app calls ``args.boot(settings=None)`` (given by ``bot.cli``), so no
+  feature imports the composition root.
 - ``jobs(runtime) -> list[bot.scheduler.ScheduledJob]`` — cron-style jobs for the scheduler
   (each idempotent per period: several processes may run them on PostgreSQL).
 
-Modules are found by listing the package (sorted by name), so a feature is one new file here.
+The features are listed in :data:`FEATURES`, explicitly: a new feature is a module here *and* a line
+in that list (a test fails when a module of this package is not listed). ``bootstrap`` installs them
+in that order; the CLI and the scheduler ask the same list. A feature's use cases live in
+``bot/services/`` and its listeners and blocks in ``handlers/``; its module here only wires them.
+Feature modules stay light to import (``slabot --help`` reads their ``add_cli``): they import what
+their entry points need inside those entry points.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from bot.features import feedback, incidents, ops, reports, reviews, sources
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
     from bot.scheduler import ScheduledJob
 
+#: every feature, in install order
+FEATURES: tuple[ModuleType, ...] = (feedback, incidents, ops, reports, reviews, sources)
+
 
 def modules() -> Iterator[ModuleType]:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            yield importlib.import_module(f"{__name__}.{info.name}")
+    yield from FEATURES
 
 
 def install_all(runtime: Runtime) -> None:

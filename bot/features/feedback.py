@@ -28,11 +28,11 @@ NPS_JOB_MINUTES = 60
 
 def install(runtime: Runtime) -> None:
     from bot import grammar as g
-    from bot.services.surveys import SurveyService
     from handlers import surveys
+    from handlers.survey_ui import SlackSurveys
 
     services = runtime.services
-    service = SurveyService(
+    service = SlackSurveys(
         uow=services.uow,
         book=services.book,
         clock=services.clock,

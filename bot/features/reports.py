@@ -15,18 +15,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, matplotlib...), so that `slabot --help` stays fast
-    from bot import grammar as g
-    from bot.reports.delivery import OnDemand
     from bot.runtime import Runtime
     from bot.scheduler import ScheduledJob
     from bot.services.container import Services
     from bot.services.reports import ReportService
-    from handlers.commands import Answer, Caller
 
 log = logging.getLogger(__name__)
 
@@ -52,62 +47,11 @@ def report_service(services: Services) -> ReportService:
     return service
 
 
-@cache
-def report_answer_type() -> type[Answer]:
-    """``ReportAnswer``: the ack of ``/sla report``, carrying the work to do after it (a
-    ``handlers.commands.Answer``, defined on first use so that importing this module stays light)."""
-    from handlers.commands import Answer
-
-    @dataclass
-    class ReportAnswer(Answer):
-        report_job: OnDemand | None = None
-
-    return ReportAnswer
-
-
-def _destination(services: Services, caller: Caller) -> str:
-    channel = caller.channel_id
-    if channel and not channel.startswith("D"):
-        return channel
-    return services.settings.summary_channel or caller.user_id
-
-
-def _report(services: Services, caller: Caller, command: g.Report) -> Answer:
-    from bot.reports.delivery import OnDemand
-    from bot.services.reports import ReportError
-    from handlers.blocks.reports import report_ack, report_ack_text
-    from handlers.commands import Answer, _client_of_channel
-
-    if not caller.is_agent:
-        return Answer(
-            text="Reports are for the support team. Ask your account lead for the SLA report.",
-            blocks=[],
-        )
-    service = report_service(services)
-    client = command.client or _client_of_channel(services, caller)
-    period_text = command.period.text if command.period else None
-    try:
-        client = service.client_key(client)
-        period = service.period(period_text, client)
-    except ReportError as exc:
-        from handlers.blocks import escape, section
-
-        return Answer(text=escape(str(exc)), blocks=[section(escape(str(exc)))])
-    who = f"{services.book.clients[client].name}, " if client else ""
-    label = f"{who}{period.describe()}"
-    destination = _destination(services, caller)
-    job = OnDemand(caller.team_id, caller.user_id, caller.channel_id, destination, period_text, client)
-    return report_answer_type()(
-        text=report_ack_text(label, destination),
-        blocks=report_ack(label, destination),
-        detail=lambda: service.build(team_id=caller.team_id, period=period, client=client).text(),
-        report_job=job,
-    )
-
-
 def install(runtime: Runtime) -> None:
     from bot import grammar as g
-    from bot.reports.delivery import PendingReports, deliver_on_demand
+    from bot.services.reports import PendingReports
+    from handlers.report_delivery import deliver_on_demand
+    from handlers.reports import ReportAnswer, report_command
 
     services = runtime.services
     service = report_service(services)
@@ -115,7 +59,7 @@ def install(runtime: Runtime) -> None:
     services.reports_pending = pending
 
     def after_ack(team_id: str, result: Any) -> None:
-        if not isinstance(result, report_answer_type()) or result.report_job is None:
+        if not isinstance(result, ReportAnswer) or result.report_job is None:
             return
         job = result.report_job
         client = services.client_for(team_id)
@@ -125,14 +69,14 @@ def install(runtime: Runtime) -> None:
         pending.start(deliver_on_demand, service, client, job)
 
     services.hooks.append(after_ack)
-    services.commands[g.Report] = _report
+    services.commands[g.Report] = report_command
 
 
 def jobs(runtime: Runtime) -> list[ScheduledJob]:
     from apscheduler.triggers.interval import IntervalTrigger
 
-    from bot.reports.delivery import BurnRateJob, WeeklySummaryJob
     from bot.scheduler import ScheduledJob
+    from handlers.report_delivery import BurnRateJob, WeeklySummaryJob
 
     services, settings = runtime.services, runtime.settings
     service = report_service(services)
@@ -206,7 +150,6 @@ def add_cli(subparsers: Any) -> None:
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.app import bootstrap
     from bot.services.reports import ReportError
     from bot.settings import Settings
 
@@ -214,7 +157,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print("slabot report --format png needs --out FILE (a PNG is not for the terminal)", file=sys.stderr)
         return 2
     settings = Settings()
-    runtime = bootstrap(settings)
+    runtime = args.boot(settings)
     service = report_service(runtime.services)
     team = args.team or settings.team_id
     if team is None:

@@ -12,13 +12,13 @@ import argparse
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bot.teams import default_team_id
+
 if TYPE_CHECKING:  # imported where used (Bolt, pydantic, SQL...), so that `slabot --help` stays fast
-    from bot import grammar as g
     from bot.runtime import Runtime
     from bot.scheduler import ScheduledJob
     from bot.services.container import Services
-    from bot.services.reviews import ReviewResult, ReviewService
-    from handlers.commands import Answer, Caller
+    from bot.services.reviews import ReviewService
 
 log = logging.getLogger(__name__)
 
@@ -47,147 +47,7 @@ def service_of(services: Services) -> ReviewService:
 # ---- /sla review -----------------------------------------------------------------------------------
 
 
-def review_command(services: Services, caller: Caller, command: g.Review) -> Answer:
-    """``/sla review``: answered by the review service of the app instance that received it."""
-    return review_answer(service_of(services), caller, command)
-
-
-def review_answer(svc: ReviewService, caller: Caller, command: g.Review) -> Answer:
-    from bot.services.reviews import ReviewError
-
-    if not (caller.is_agent or svc.is_admin(caller.user_id)):
-        return _plain(
-            "SLA reviews are for the support team: ask your account lead for this quarter's review."
-        )
-    try:
-        result = svc.run(team_id=caller.team_id, client_key=command.client, quarter=command.quarter)
-    except ReviewError as exc:
-        return _plain(str(exc))
-    return _review_answer(result)
-
-
-def _review_answer(result: ReviewResult) -> Answer:
-    from handlers.blocks.limits import escape
-    from handlers.blocks.reviews import review_message, review_text
-    from handlers.commands import Answer
-
-    text = review_text(result.review, tickets=result.history.tickets)
-    blocks = review_message(
-        result.review,
-        client_name=result.client.name,
-        tickets=result.history.tickets,
-        can_propose=bool(result.proposal),
-    )
-    return Answer(
-        text=escape(f"SLA review — {result.client.name}, {result.period.label}"),
-        blocks=blocks,
-        detail=lambda: text,
-    )
-
-
-def _plain(text: str) -> Answer:
-    from handlers.blocks import section
-    from handlers.blocks.limits import escape
-    from handlers.commands import Answer
-
-    return Answer(text=escape(text), blocks=[section(escape(text))])
-
-
 # ---- buttons -------------------------------------------------------------------------------------------
-
-
-def _draft_id(raw: Any) -> int:
-    from handlers.ids import InvalidValue, ReviewAction
-
-    value = ReviewAction.decode(raw).review_id
-    if not value.isdigit() or len(value) > 18:
-        raise InvalidValue("not a draft id")
-    return int(value)
-
-
-def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
-    from bot.services.reviews import ReviewError
-    from handlers.actions import caller_of, tell
-    from handlers.blocks import Message, escape, section, unformat
-    from handlers.blocks.reviews import approved_message, approved_text, discarded_message, draft_message
-    from handlers.ids import ActionId, InvalidValue, ReviewPropose
-
-    def reply(client: Any, caller: Caller, text: str, blocks: list[Any]) -> None:
-        """``text``: plain words (escaped here); the fallback of ``blocks``, or the whole answer."""
-        tell(client, caller, escape(text), blocks or [section(escape(text))])
-
-    @app.action(ActionId.REVIEW_PROPOSE.value)
-    def on_propose(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
-        ack()
-        caller = caller_of(services, body, context)
-        try:
-            value = ReviewPropose.decode(action.get("value"))
-            view = svc.propose(
-                team_id=caller.team_id,
-                client_key=value.client,
-                quarter=value.quarter,
-                actor=caller.user_id,
-                is_agent=caller.is_agent,
-                notify=lambda v: Message(text=escape(_draft_text(v)), blocks=draft_message(v)),
-            )
-        except InvalidValue:
-            reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
-            return
-        except ReviewError as exc:
-            reply(client, caller, str(exc), [])
-            return
-        reply(client, caller, _draft_text(view), draft_message(view, decidable=svc.is_admin(caller.user_id)))
-
-    @app.action(ActionId.REVIEW_APPROVE.value)
-    def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
-        ack()
-        caller = caller_of(services, body, context)
-        try:
-            view = svc.approve(
-                team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
-            )
-        except InvalidValue:
-            reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
-            return
-        except ReviewError as exc:
-            reply(client, caller, str(exc), [])
-            return
-        reply(client, caller, approved_text(view), approved_message(view))
-
-    @app.action(ActionId.REVIEW_REJECT.value)
-    def on_discard(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
-        ack()
-        caller = caller_of(services, body, context)
-        try:
-            view = svc.discard(
-                team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
-            )
-        except InvalidValue:
-            reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
-            return
-        except ReviewError as exc:
-            reply(client, caller, str(exc), [])
-            return
-        blocks = discarded_message(view, caller.user_id)
-        reply(client, caller, unformat(blocks[0]["text"]["text"]), blocks)
-
-
-def _draft_text(view: Any) -> str:
-    lines = [
-        f"Proposed revision of {view.contract_key} (v{view.base_number} → v{view.new_number}, "
-        f"effective {view.effective.isoformat()}) for {view.client_name}, from the {view.period_label} review "
-        f"— draft #{view.id} ({view.state})",
-        "",
-        "What changes:",
-        *(f"• {c}" for c in view.changes),
-        "",
-        "Targets diff:",
-        view.diff.rstrip("\n"),
-        "",
-        f"Dry run on {view.period_label}'s tickets (as measured → with the new targets):",
-        *(f"• {x}" for x in view.dry_run),
-    ]
-    return "\n".join(lines)
 
 
 # ---- plug-in entry points ------------------------------------------------------------------------------
@@ -195,6 +55,7 @@ def _draft_text(view: Any) -> str:
 
 def install(runtime: Runtime) -> None:
     from bot import grammar as g
+    from handlers.reviews import register_buttons, review_command
 
     services = runtime.services
     svc = service_of(services)
@@ -262,18 +123,15 @@ def add_cli(subparsers: Any) -> None:
         "--approve", type=int, metavar="ID", help="approve revision draft ID (from --propose)"
     )
     action.add_argument("--discard", type=int, metavar="ID", help="discard revision draft ID")
-    from bot.cli import _default_team
-
-    p.add_argument("--team", default=_default_team(), help="workspace (team) id (default: SLABOT_TEAM_ID)")
+    p.add_argument("--team", default=default_team_id(), help="workspace (team) id (default: SLABOT_TEAM_ID)")
     p.add_argument("--user", help="record this Slack user id as the actor (default: the terminal)")
     p.set_defaults(handler=_cmd_review)
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from bot.app import bootstrap
     from bot.settings import Settings
 
-    runtime = bootstrap(Settings())
+    runtime = args.boot(Settings())
     svc = service_of(runtime.services)
     return run_cli(svc, args, print)
 
@@ -281,6 +139,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
 def run_cli(svc: ReviewService, args: argparse.Namespace, out: Any) -> int:
     from bot.services.reviews import ReviewError
     from handlers.blocks.reviews import approved_text, review_text
+    from handlers.reviews import draft_text
 
     actor = args.user
     try:
@@ -294,7 +153,7 @@ def run_cli(svc: ReviewService, args: argparse.Namespace, out: Any) -> int:
             view = svc.propose(
                 team_id=args.team, client_key=args.client, quarter=args.quarter, actor=actor, is_agent=True
             )
-            out(_draft_text(view) + f"\n\nApprove with: slabot review {args.client} --approve {view.id}")
+            out(draft_text(view) + f"\n\nApprove with: slabot review {args.client} --approve {view.id}")
         else:
             result = svc.run(team_id=args.team, client_key=args.client, quarter=args.quarter)
             out(review_text(result.review, tickets=result.history.tickets))

@@ -103,13 +103,12 @@ def add_cli(subparsers: Any) -> None:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from bot.cli import redact_url
     from bot.clock import SystemClock
     from bot.services.tickets import TicketService
     from bot.settings import Settings, load_contract_book
     from bot.sources.importer import import_events
     from bot.sources.ingest import TeamError, TicketIngest, resolve_team
-    from storage.db import is_sqlite, make_engine, migrate
+    from storage.db import is_sqlite, make_engine, migrate, redact_url
     from storage.models import TicketSource
     from storage.uow import UnitOfWork
 

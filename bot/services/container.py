@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.clock import Clock
 from bot.services.answer_cache import AnswerCache
@@ -21,17 +22,17 @@ from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
 from bot.settings import Settings
 from sla.contracts import ContractBook
+from storage.repositories import ComplianceCount
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from bot.ops.health import Operations
-    from bot.reports.delivery import PendingReports
     from bot.services.home_refresh import HomeRefresher
     from bot.services.incidents import UptimeService
-    from bot.services.reports import ReportService
+    from bot.services.reports import PendingReports, ReportService
     from bot.services.reviews import ReviewService
     from bot.services.surveys import SurveyService
-    from bot.sources.webhooks import Webhooks
+    from bot.sources.ingest import TicketIngest
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,12 @@ log = logging.getLogger(__name__)
 CommandHandler = Callable[["Services", Any, Any], Any]
 #: called after a command or action changed something: ``(team_id, result)``
 AfterChange = Callable[[str, Any], None]
+
+
+class TicketWebhooks(Protocol):
+    """The ticket webhooks (``bot.sources.webhooks.Webhooks``): routes over one ingest."""
+
+    ingest: TicketIngest
 
 
 @dataclass
@@ -76,8 +83,8 @@ class Services:
     reports_pending: PendingReports | None = None
     #: SLA reviews and contract revisions
     reviews: ReviewService | None = None
-    #: ticket sources (webhooks and import)
-    sources: Webhooks | None = None
+    #: ticket sources (the webhooks' routes, :class:`bot.sources.webhooks.Webhooks`)
+    sources: TicketWebhooks | None = None
     #: health checks and /metrics (``bot.features.ops``): what the ops listeners serve
     ops: Operations | None = None
 
@@ -117,6 +124,11 @@ class Services:
             )
         self.channel_clients.invalidate(team_id)
         self.answers.invalidate(team_id)
+
+    def compliance_counts(self, *, team_id: str, start: datetime, end: datetime) -> list[ComplianceCount]:
+        """Met/breached clocks stopped in ``[start, end)`` per client × priority × metric (App Home)."""
+        with self.uow.begin(read_only=True) as tx:
+            return tx.reports.compliance_counts(team_id=team_id, start=start, end=end)
 
     def failed_alerts(self, team_id: str) -> list[str]:
         """Failed alert deliveries and report jobs (``/sla admin alerts``)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -571,7 +572,26 @@ def episode_start(
     return start
 
 
+@dataclass
+class PendingReports:
+    """Reports being built after their ack (tests join them; nothing else waits for them)."""
+
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self, target: Any, *args: Any) -> threading.Thread:
+        thread = threading.Thread(target=target, args=args, name="slabot-report", daemon=True)
+        self.threads = [t for t in self.threads if t.is_alive()]
+        self.threads.append(thread)
+        thread.start()
+        return thread
+
+    def join(self, timeout: float = 30.0) -> None:
+        for thread in list(self.threads):
+            thread.join(timeout)
+
+
 __all__ = [
+    "PendingReports",
     "ObjectiveStatus",
     "Report",
     "ReportError",

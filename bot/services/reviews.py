@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,12 +40,14 @@ from sla.review import (
     Vetting,
     draft_revision,
     dry_run,
+    metric_words,
     next_effective,
     proposal_from_json,
     proposal_lines,
     proposal_to_json,
     review,
     review_period,
+    target_text,
     vet_proposal,
 )
 from sla.timers import EventError, TicketClock, TicketEvent
@@ -560,8 +562,6 @@ _DECIDED = "Someone decided on this revision a moment ago. Nothing was changed."
 
 
 def _with(view: DraftView, **changes: Any) -> DraftView:
-    from dataclasses import replace
-
     return replace(view, **changes)
 
 
@@ -571,7 +571,6 @@ def _stored_changes(book: ContractBook, row: ReviewDraft) -> list[str]:
     base = None
     if contract is not None and 1 <= row.base_number <= len(contract.versions):
         base = contract.versions[row.base_number - 1]
-    from sla.review import metric_words, target_text
 
     out = []
     for priority, metrics in proposal.items():

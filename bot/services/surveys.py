@@ -28,22 +28,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.services.alerts import MESSAGE_KIND
 from bot.services.permalinks import thread_link
 from bot.services.tickets import TicketChange, TicketService
-from handlers.blocks import Message
-from handlers.blocks.surveys import (
-    comment_modal,
-    negative_alert,
-    nps_message,
-    survey_message,
-    survey_reminder,
-)
-from handlers.ids import InvalidValue, NpsRating, SurveyRating, SurveyRef
 from sla import periods
 from sla.contracts import Client, ContractBook, ContractVersion
 from sla.feedback import (
@@ -79,13 +70,50 @@ def nps_key(client_key: str, period_label: str, user_id: str) -> str:
     return f"nps:{client_key}:{period_label}:{user_id}"
 
 
+class Rendered(Protocol):
+    """A message as the adapter built it (``handlers.blocks.Message``)."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+    def as_kwargs(self) -> dict[str, Any]: ...
+
+
+class SurveyValue(Protocol):
+    """A survey button's value or a comment modal's metadata, as read (``handlers.ids.SurveyRef``)."""
+
+    survey_id: str
+
+
+class SurveyUI(Protocol):
+    """What surveys look like in Slack and how their buttons are read: the Slack adapter's
+    (:class:`handlers.survey_ui.SlackSurveyUI`). A reader returns None for a value that is not one
+    of slabot's (a forged or stale button)."""
+
+    def survey_message(self, **fields: Any) -> Rendered: ...
+
+    def survey_reminder(self, **fields: Any) -> Rendered: ...
+
+    def nps_message(self, **fields: Any) -> Rendered: ...
+
+    def negative_alert(self, **fields: Any) -> Rendered: ...
+
+    def comment_modal(self, **fields: Any) -> dict[str, Any]: ...
+
+    def survey_rating(self, value: object) -> Any | None: ...
+
+    def nps_rating(self, value: object) -> Any | None: ...
+
+    def survey_ref(self, value: object) -> SurveyValue | None: ...
+
+
 @dataclass(frozen=True)
 class Reply:
     """What the listener does with the person's click or submission."""
 
     notice: str | None = None
     """Told only to the person (``chat.postEphemeral``), or the modal's error."""
-    update: Message | None = None
+    update: Rendered | None = None
     """The survey message as it should read now (``chat.update`` of ``channel_id`` / ``ts``)."""
     channel_id: str | None = None
     ts: str | None = None
@@ -109,7 +137,9 @@ class SurveyService:
         clock: Clock,
         tickets: TicketService,
         is_agent: Callable[[str, str], bool],
+        ui: SurveyUI,
     ) -> None:
+        self.ui = ui
         self.uow = uow
         self.book = book
         self.clock = clock
@@ -160,7 +190,7 @@ class SurveyService:
         )
         if survey is None:
             return None
-        message = survey_message(
+        message = self.ui.survey_message(
             survey_ref=str(survey.id),
             ref=ticket.ref,
             title=ticket.title or "",
@@ -185,9 +215,8 @@ class SurveyService:
 
     def rate(self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object) -> Reply:
         """A rating button was clicked on the message ``(channel_id, message_ts)``."""
-        try:
-            clicked = SurveyRating.decode(value)
-        except InvalidValue:
+        clicked = self.ui.survey_rating(value)
+        if clicked is None:
             return Reply(notice=NOT_OURS)
         now = self.clock.now()
         with self.uow.begin() as tx:
@@ -208,22 +237,23 @@ class SurveyService:
         self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object
     ) -> Reply:
         """ "Add a comment" was clicked: the modal to open, or why not."""
-        try:
-            ref = SurveyRef.decode(value)
-        except InvalidValue:
+        ref = self.ui.survey_ref(value)
+        if ref is None:
             return Reply(notice=NOT_OURS)
         now = self.clock.now()
         with self.uow.begin() as tx:
             found = self._answerable(tx, team_id, user_id, ref.survey_id, channel_id, message_ts, now)
             if isinstance(found, str):
                 return Reply(notice=found)
-            view = comment_modal(survey_ref=ref.survey_id, ref=found.ticket.ref, initial=found.survey.comment)
+            view = self.ui.comment_modal(
+                survey_ref=ref.survey_id, ref=found.ticket.ref, initial=found.survey.comment
+            )
         return Reply(view=view)
 
     def check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
         """The quick checks a comment modal's submission must pass before the modal may close (Slack
         waits 3 s for the answer): the error to show in the modal, or None."""
-        ref = _comment_ref(metadata, comment)
+        ref = self._comment_ref(metadata, comment)
         if isinstance(ref, str):
             return ref
         with self.uow.begin(read_only=True) as tx:
@@ -238,7 +268,7 @@ class SurveyService:
         error = self.check_comment(team_id=team_id, user_id=user_id, metadata=metadata, comment=comment)
         if error is not None:
             return Reply(notice=error)
-        ref = SurveyRef.decode(metadata)
+        ref = self._checked_ref(metadata)
         values = _sentiment(comment)  # outside the transaction: the first call loads the libraries
         now = self.clock.now()
         with self.uow.begin() as tx:
@@ -260,9 +290,8 @@ class SurveyService:
     def nps_rate(
         self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object
     ) -> Reply:
-        try:
-            clicked = NpsRating.decode(value)
-        except InvalidValue:
+        clicked = self.ui.nps_rating(value)
+        if clicked is None:
             return Reply(notice=NOT_OURS)
         now = self.clock.now()
         with self.uow.begin() as tx:
@@ -278,7 +307,7 @@ class SurveyService:
                 score=clicked.score,
                 at=now,
             )
-        message = nps_message(
+        message = self.ui.nps_message(
             survey_ref=clicked.survey_id,
             client_name=client.name,
             contact=user_id,
@@ -290,9 +319,8 @@ class SurveyService:
     def nps_comment_form(
         self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object
     ) -> Reply:
-        try:
-            ref = SurveyRef.decode(value)
-        except InvalidValue:
+        ref = self.ui.survey_ref(value)
+        if ref is None:
             return Reply(notice=NOT_OURS)
         now = self.clock.now()
         with self.uow.begin() as tx:
@@ -305,12 +333,14 @@ class SurveyService:
             )
             if answer is None:
                 return Reply(notice=NPS_SCORE_FIRST)
-            view = comment_modal(survey_ref=ref.survey_id, ref=label, initial=answer.comment, nps=True)
+            view = self.ui.comment_modal(
+                survey_ref=ref.survey_id, ref=label, initial=answer.comment, nps=True
+            )
         return Reply(view=view)
 
     def nps_check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
         """Quick checks of an NPS comment before the modal closes: the error to show, or None."""
-        ref = _comment_ref(metadata, comment)
+        ref = self._comment_ref(metadata, comment)
         if isinstance(ref, str):
             return ref
         with self.uow.begin(read_only=True) as tx:
@@ -329,7 +359,7 @@ class SurveyService:
         error = self.nps_check_comment(team_id=team_id, user_id=user_id, metadata=metadata, comment=comment)
         if error is not None:
             return Reply(notice=error)
-        ref = SurveyRef.decode(metadata)
+        ref = self._checked_ref(metadata)
         values = _sentiment(comment)
         now = self.clock.now()
         with self.uow.begin() as tx:
@@ -378,7 +408,7 @@ class SurveyService:
             for contact in client.contacts:
                 if self.is_agent(team_id, contact):
                     continue
-                message = nps_message(
+                message = self.ui.nps_message(
                     survey_ref=nps_ref(client.key, period.label),
                     client_name=client.name,
                     contact=contact,
@@ -425,7 +455,7 @@ class SurveyService:
                     continue
                 ticket = found.ticket
                 in_thread = bool(ticket.thread_ts) and survey.channel_id == ticket.channel_id
-                message = survey_reminder(
+                message = self.ui.survey_reminder(
                     ref=ticket.ref,
                     requester=survey.requester,
                     closes_at=survey.closes_at or now,
@@ -554,7 +584,7 @@ class SurveyService:
 
     def _answered(
         self, tx: Transaction, team_id: str, found: _Located, now: datetime
-    ) -> tuple[Survey, Message]:
+    ) -> tuple[Survey, Rendered]:
         """After an answer is stored: the survey as it is now (an alert raised if it is negative) and
         its message to show."""
         survey = tx.surveys.get(team_id=team_id, survey_id=found.survey.id)
@@ -593,9 +623,9 @@ class SurveyService:
             "and we'll pick it up."
         )
 
-    def _current_message(self, found: _Located) -> Message:
+    def _current_message(self, found: _Located) -> Rendered:
         survey = found.survey
-        return survey_message(
+        return self.ui.survey_message(
             survey_ref=str(survey.id),
             ref=found.ticket.ref,
             title=found.ticket.title or "",
@@ -619,7 +649,7 @@ class SurveyService:
         clock, _ = self.tickets.fold(tx, ticket)
         outcome = sla_outcome(clock.timers(max(now, clock.last_at or now)))
         scale = _scale(found)
-        message = negative_alert(
+        message = self.ui.negative_alert(
             ref=ticket.ref,
             link=thread_link(ticket.channel_id, ticket.thread_ts),
             client_name=client.name if client else (ticket.client_key or "a client"),
@@ -677,6 +707,21 @@ class SurveyService:
                 pass
         return ZoneInfo("UTC")
 
+    def _comment_ref(self, metadata: object, comment: str) -> SurveyValue | str:
+        """The survey a comment modal was opened for, or why the comment cannot be taken."""
+        ref = self.ui.survey_ref(metadata)
+        if ref is None:
+            return NOT_OURS
+        if not comment.strip():
+            return "Type a comment, or close this window."
+        return ref
+
+    def _checked_ref(self, metadata: object) -> SurveyValue:
+        """The survey of a comment that passed :meth:`_comment_ref` (so it reads)."""
+        ref = self.ui.survey_ref(metadata)
+        assert ref is not None, "checked before"
+        return ref
+
     @staticmethod
     def _enqueue(
         tx: Transaction,
@@ -686,7 +731,7 @@ class SurveyService:
         channel_id: str,
         thread_ts: str | None,
         ticket_id: int | None,
-        message: Message,
+        message: Rendered,
         now: datetime,
     ) -> int:
         created = tx.outbox.enqueue(
@@ -700,17 +745,6 @@ class SurveyService:
             ticket_id=ticket_id,
         )
         return int(created)
-
-
-def _comment_ref(metadata: object, comment: str) -> SurveyRef | str:
-    """The survey a comment modal was opened for, or why the comment cannot be taken."""
-    try:
-        ref = SurveyRef.decode(metadata)
-    except InvalidValue:
-        return NOT_OURS
-    if not comment.strip():
-        return "Type a comment, or close this window."
-    return ref
 
 
 def _sentiment(comment: str) -> SentimentValues:

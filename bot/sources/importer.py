@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.sources.ingest import Outcome, Plan, TicketIngest
 from bot.sources.schema import SourceEvent
 from sla.replay import RowError, iter_events_csv
@@ -127,8 +129,6 @@ def _collector_paused() -> Iterator[None]:
 def _stored_batch(
     ingest: TicketIngest, *, team_id: str, source: str, events: list[SourceEvent], retries: int
 ) -> tuple[Plan, list[Outcome]]:
-    from sqlalchemy.exc import IntegrityError
-
     for attempt in range(retries + 1):
         try:
             return ingest.ingest_batch(team_id=team_id, source=source, events=events)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import ManualClock
-from bot.reports.delivery import BurnRateJob, summary_due
 from bot.services.reports import ReportService, episode_start
+from handlers.report_delivery import BurnRateJob, summary_due
 from sla.metrics import EventKind
 from sla.objectives import Objective
 from sla.periods import window_period

@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import ManualClock
-from bot.services.surveys import NOT_OURS, SurveyService, survey_key
+from bot.services.surveys import NOT_OURS, survey_key
 from bot.services.tickets import TicketService
 from handlers.ids import InvalidValue, SurveyRating, SurveyRef
+from handlers.survey_ui import SlackSurveys as SurveyService
 from sla.contracts import load_contracts_text
 from sla.feedback import sampled
 from sla.metrics import EventKind

@@ -19,11 +19,11 @@ from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
 from bot.features.reports import WEEKLY_JOB_ID, report_service
 from bot.reports.chart import chart_size
-from bot.reports.delivery import WEEKLY_KIND, WeeklySummaryJob
 from bot.scheduler import build_scheduler
 from bot.server import BackgroundServer
 from bot.services.reports import ReportService
 from bot.settings import Settings
+from handlers.report_delivery import WEEKLY_KIND, WeeklySummaryJob
 from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
 
 TEAM = inbound.DEFAULT_TEAM_ID

@@ -32,11 +32,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot import features
+from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.sandbox.demo.transcript import Conversation, Entry
 from bot.sandbox.emulator import SlackEmulator, inbound
 from bot.sandbox.workspace import CHANNELS, GROUPS, seed  # the example workspace
+from bot.scheduler import alert_workers, notifier_clients
 from bot.server import BackgroundServer
+from bot.settings import Settings
+from sla.sentiment import score
+from storage.models import MetricTimerRow, Notification, NotificationState
 
 log = logging.getLogger(__name__)
 
@@ -143,11 +149,6 @@ class DemoWorld:
         self.close()
 
     def _start(self) -> None:
-        from bot import features
-        from bot.app import bootstrap
-        from bot.scheduler import alert_workers, notifier_clients
-        from bot.settings import Settings
-
         self._tmp = tempfile.mkdtemp(prefix="slabot-demo-")
         if self.transcript_path is not None:
             self.transcript_path.parent.mkdir(parents=True, exist_ok=True)
@@ -203,7 +204,6 @@ class DemoWorld:
         # The first sentiment score loads its lexicons (seconds on a busy machine) and the survey
         # modal's listener scores a comment before it acks, within Slack's 3 s: load them up front,
         # as a server that has been running a while has.
-        from sla.sentiment import score
 
         score("warm-up")
 
@@ -392,8 +392,6 @@ class DemoWorld:
             raise DemoError(f"a Slack listener did not finish within {self.listener_timeout:g} s")
 
     def _next_due(self) -> datetime | None:
-        from storage.models import MetricTimerRow, Notification, NotificationState
-
         with self.services.uow.begin(read_only=True) as tx:
             session = tx.session
             timer = session.scalar(select(func.min(MetricTimerRow.next_alert_at)))

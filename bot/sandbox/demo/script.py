@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.reports.chart import compliance_chart
 from bot.sandbox.demo.runner import TEAM, DemoError, DemoWorld
+from sla.summary import daily_counts
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = date(2026, 3, 2)  # a Monday: Berlin, New York and London offices all open, no holiday
@@ -439,8 +441,6 @@ def weekly_summary(world: DemoWorld, scene: Scene) -> None:
 
 def own_chart(world: DemoWorld, scene: Scene) -> None:
     """Without the reports feature: the compliance chart of the demo's week, from the stored timers."""
-    from bot.reports.chart import compliance_chart
-    from sla.summary import daily_counts
 
     start = datetime.combine(DAY, time(0, 0), BERLIN)
     with world.services.uow.begin(read_only=True) as tx:

@@ -1,0 +1,150 @@
+"""SLA reviews in Slack: ``/sla review <client> [quarter]`` and the "Propose revision", "Approve" and
+"Discard" buttons (docs/reviews.md).
+
+Listeners are thin: ack → decode the (untrusted) button value → one use case of
+:class:`bot.services.reviews.ReviewService` → render with ``handlers.blocks.reviews`` → one Slack
+call. Drafts are found again server-side by id *and* workspace, and must still be drafts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import grammar as g
+from bot.services.container import Services
+from bot.services.reviews import ReviewError, ReviewResult, ReviewService
+from handlers.actions import caller_of, tell
+from handlers.blocks import Message, escape, section, unformat
+from handlers.blocks.reviews import (
+    approved_message,
+    approved_text,
+    discarded_message,
+    draft_message,
+    review_message,
+    review_text,
+)
+from handlers.commands import Answer, Caller
+from handlers.ids import ActionId, InvalidValue, ReviewAction, ReviewPropose
+
+
+def review_command(services: Services, caller: Caller, command: g.Review) -> Answer:
+    """``/sla review``: answered by the review service of the app instance that received it."""
+    assert services.reviews is not None, "the reviews feature registers /sla review"
+    return review_answer(services.reviews, caller, command)
+
+
+def review_answer(svc: ReviewService, caller: Caller, command: g.Review) -> Answer:
+    if not (caller.is_agent or svc.is_admin(caller.user_id)):
+        return _plain(
+            "SLA reviews are for the support team: ask your account lead for this quarter's review."
+        )
+    try:
+        result = svc.run(team_id=caller.team_id, client_key=command.client, quarter=command.quarter)
+    except ReviewError as exc:
+        return _plain(str(exc))
+    return _review_answer(result)
+
+
+def _review_answer(result: ReviewResult) -> Answer:
+    text = review_text(result.review, tickets=result.history.tickets)
+    blocks = review_message(
+        result.review,
+        client_name=result.client.name,
+        tickets=result.history.tickets,
+        can_propose=bool(result.proposal),
+    )
+    return Answer(
+        text=escape(f"SLA review — {result.client.name}, {result.period.label}"),
+        blocks=blocks,
+        detail=lambda: text,
+    )
+
+
+def _plain(text: str) -> Answer:
+    return Answer(text=escape(text), blocks=[section(escape(text))])
+
+
+def _draft_id(raw: Any) -> int:
+    value = ReviewAction.decode(raw).review_id
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidValue("not a draft id")
+    return int(value)
+
+
+def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
+    def reply(client: Any, caller: Caller, text: str, blocks: list[Any]) -> None:
+        """``text``: plain words (escaped here); the fallback of ``blocks``, or the whole answer."""
+        tell(client, caller, escape(text), blocks or [section(escape(text))])
+
+    @app.action(ActionId.REVIEW_PROPOSE.value)
+    def on_propose(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
+        ack()
+        caller = caller_of(services, body, context)
+        try:
+            value = ReviewPropose.decode(action.get("value"))
+            view = svc.propose(
+                team_id=caller.team_id,
+                client_key=value.client,
+                quarter=value.quarter,
+                actor=caller.user_id,
+                is_agent=caller.is_agent,
+                notify=lambda v: Message(text=escape(draft_text(v)), blocks=draft_message(v)),
+            )
+        except InvalidValue:
+            reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
+            return
+        except ReviewError as exc:
+            reply(client, caller, str(exc), [])
+            return
+        reply(client, caller, draft_text(view), draft_message(view, decidable=svc.is_admin(caller.user_id)))
+
+    @app.action(ActionId.REVIEW_APPROVE.value)
+    def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
+        ack()
+        caller = caller_of(services, body, context)
+        try:
+            view = svc.approve(
+                team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
+            )
+        except InvalidValue:
+            reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
+            return
+        except ReviewError as exc:
+            reply(client, caller, str(exc), [])
+            return
+        reply(client, caller, approved_text(view), approved_message(view))
+
+    @app.action(ActionId.REVIEW_REJECT.value)
+    def on_discard(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
+        ack()
+        caller = caller_of(services, body, context)
+        try:
+            view = svc.discard(
+                team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
+            )
+        except InvalidValue:
+            reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
+            return
+        except ReviewError as exc:
+            reply(client, caller, str(exc), [])
+            return
+        blocks = discarded_message(view, caller.user_id)
+        reply(client, caller, unformat(blocks[0]["text"]["text"]), blocks)
+
+
+def draft_text(view: Any) -> str:
+    lines = [
+        f"Proposed revision of {view.contract_key} (v{view.base_number} → v{view.new_number}, "
+        f"effective {view.effective.isoformat()}) for {view.client_name}, from the {view.period_label} review "
+        f"— draft #{view.id} ({view.state})",
+        "",
+        "What changes:",
+        *(f"• {c}" for c in view.changes),
+        "",
+        "Targets diff:",
+        view.diff.rstrip("\n"),
+        "",
+        f"Dry run on {view.period_label}'s tickets (as measured → with the new targets):",
+        *(f"• {x}" for x in view.dry_run),
+    ]
+    return "\n".join(lines)
