@@ -13,6 +13,12 @@ import sys
 import threading
 from typing import Any
 
+from bot import features
+from bot.app import bootstrap, socket_mode_handler
+from bot.ops.lifecycle import Deadline, shut_down, stop_on_signals
+from bot.ops.listener import OpsApp, listen, ops_routes, start_metrics_listener
+from bot.scheduler import runtime_workers, start_scheduler
+from bot.server import serve
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,8 +30,6 @@ def start_scheduler_for(runtime: Any, *, always: bool = False) -> Any | None:
     does not run here (or another process holds the SQLite scheduler lock)."""
     if not (always or runtime.settings.scheduler):
         return None
-    from bot import features
-    from bot.scheduler import runtime_workers, start_scheduler
 
     sweeper, notifier = runtime_workers(runtime)
     running = start_scheduler(runtime.settings, sweeper, notifier, features.jobs_all(runtime))
@@ -36,10 +40,6 @@ def start_scheduler_for(runtime: Any, *, always: bool = False) -> Any | None:
 
 def run_app(settings: Settings) -> int:
     """``slabot run``: HTTP (waitress) on ``SLABOT_HOST:PORT``, or Socket Mode with ``SLACK_APP_TOKEN``."""
-    from bot.app import bootstrap
-    from bot.ops.lifecycle import Deadline, shut_down, stop_on_signals
-    from bot.ops.listener import start_metrics_listener
-
     runtime = bootstrap(settings)
     health = runtime.services.ops.health
     stop = threading.Event()
@@ -49,8 +49,6 @@ def run_app(settings: Settings) -> int:
         deadline: Deadline | None = None
         try:
             if settings.socket_mode:
-                from bot.app import socket_mode_handler
-
                 handler = socket_mode_handler(runtime)
                 handler.connect()
                 print("slabot: connected to Slack in Socket Mode", file=sys.stderr, flush=True)
@@ -59,7 +57,6 @@ def run_app(settings: Settings) -> int:
                 deadline = Deadline(settings.shutdown_seconds)
                 handler.close()  # no new events; those being handled finish below
             else:
-                from bot.server import serve
 
                 def listening(host: str, port: int) -> None:
                     print(f"slabot: serving POST /slack/events on {host}:{port}", file=sys.stderr, flush=True)
@@ -87,10 +84,6 @@ def run_worker_process(settings: Settings) -> int:
     """``slabot worker``: the scheduler until SIGTERM, with ``/livez`` ``/readyz`` ``/metrics`` on
     ``SLABOT_HOST:PORT`` when ``PORT`` is set (``/metrics`` there needs ``SLABOT_METRICS_TOKEN``, as on
     the web port). Without ``PORT`` there is no listener, so several workers can share a machine."""
-    from bot.app import bootstrap
-    from bot.ops.lifecycle import Deadline, shut_down, stop_on_signals
-    from bot.ops.listener import OpsApp, listen, ops_routes, start_metrics_listener
-
     runtime = bootstrap(settings)
     ops = runtime.services.ops
     health = ops.health

@@ -47,6 +47,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 
 from bot.clock import Clock, SystemClock
+from bot.ops.health import CheckResult
 from bot.ops.metrics import observe_delivery
 from bot.services.alerts import Sweeper
 from bot.services.tickets import TicketService
@@ -75,7 +76,6 @@ class ScheduledJob:
     Cron jobs must be idempotent per period themselves (``tx.report_runs.claim_report_run``), since
     several processes may run them on PostgreSQL.
     """
-
     id: str
     func: Callable[[], object]
     trigger: BaseTrigger
@@ -136,7 +136,6 @@ def runtime_workers(runtime: Runtime) -> tuple[Sweeper, Notifier]:
 
 def notifier_clients(runtime: Runtime) -> Callable[[str], WebClient | None]:
     """The notifier's WebClients have no retry handlers: the outbox retries (a blind retry could double-post)."""
-
     def client_for(team_id: str) -> WebClient | None:
         client = runtime.services.client_for(team_id)
         if client is None or not client.token:
@@ -204,7 +203,6 @@ class SchedulerLock:
     drops it, so a ``kill -9`` never leaves a stale lock). PostgreSQL and in-memory SQLite need no
     lock (``acquire`` is always True): PostgreSQL claims rows with ``SKIP LOCKED``, and an in-memory
     database is private to its process."""
-
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
         self.path = lock_path(database_url)
@@ -266,7 +264,6 @@ class RunningScheduler:
 
     def check(self) -> Any:
         """Readiness: the scheduler runs and has its jobs (``bot.ops.health``)."""
-        from bot.ops.health import CheckResult
 
         if not self.scheduler.running:
             return CheckResult(False, {"error": "the scheduler is not running"})

@@ -15,6 +15,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from bot.settings import SettingsError
 from bot.web import WebApp
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,7 @@ def serve(
     then shut down gracefully within ``grace`` seconds: stop accepting connections, let the requests
     in flight finish and their answers reach the client, close idle keep-alive connections, stop the
     worker threads. A port that cannot be used is a :class:`bot.settings.SettingsError` naming ``PORT``."""
-    from waitress import create_server, wasyncore
-
-    from bot.settings import SettingsError
+    from waitress import create_server, wasyncore  # the production server: only when serving
 
     stop = stop or threading.Event()
     try:

@@ -22,6 +22,7 @@ import threading
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from bot.ops.metrics import observe_delivery
 from bot.web import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
@@ -67,7 +68,6 @@ def install(runtime: Runtime, *, trust_cron_header: bool | None = None) -> None:
                 workers.extend(runtime_workers(runtime))
         sweeper, notifier = workers
         swept = sweeper.run_once()
-        from bot.ops.metrics import observe_delivery
 
         delivered = observe_delivery(notifier.run_once())
         log.info("tasks/sweep: %s; %s", swept, delivered)

@@ -51,6 +51,7 @@ try:  # the contract file writes targets in hours ("48h"): a business "2d" reads
     from sla.contracts.file import hours_form as target_text
 except ImportError:  # pragma: no cover - older contract_file
     target_text = compact_duration
+from sla.contracts import check_contracts
 from sla.metrics import Metric
 from sla.periods import Period, window_period
 from sla.replay import replay
@@ -89,7 +90,6 @@ class ReviewLine:
     """Distinct tickets behind the decided timers."""
     breach_weeks: int = 0
     """Distinct ISO weeks (client's time zone) with a breach of this line."""
-
     @property
     def label(self) -> str:
         return f"{self.priority} {metric_words(self.metric)}"
@@ -111,7 +111,6 @@ class Review:
     notes: list[str] = field(default_factory=list)
     proposals: list[str] = field(default_factory=list)
     """The target changes a revision would make, vetted (``Vetting.lines``); empty: not vetted."""
-
     def heatmap_lines(self) -> list[str]:
         """One line per weekday with breaches: ``Mon  09h ×3  10h ×2``."""
         out = []
@@ -525,7 +524,6 @@ class RevisionError(ValueError):
 @dataclass(frozen=True)
 class Revision:
     """A proposed new version of a contract, as it would load from the contract file."""
-
     contract_key: str
     base: Any
     """The version it revises (the contract's latest version)."""
@@ -613,14 +611,12 @@ def dry_run_book(book: ContractBook, contract_key: str, version: Any) -> Contrac
 @dataclass(frozen=True)
 class DryRun:
     """Compliance of a period's history under the current targets and under a revision."""
-
     before: list[ComplianceLine]
     after: list[ComplianceLine]
     lines: list[str]
     """``P2 first response: 40.0 % → 100.0 % (+60.0 pp), breaches 6 → 0`` (see :func:`compare_compliance`)."""
     errors: int = 0
     """Events the replay rejected (none for a history recorded by slabot)."""
-
     def to_dict(self) -> dict[str, Any]:
         def table(lines: Sequence[ComplianceLine]) -> list[dict[str, Any]]:
             return [
@@ -695,7 +691,6 @@ ChangeKind = Literal["loosen", "tighten"]
 @dataclass(frozen=True)
 class Change:
     """One target change that passed every check, with the figures it stands on."""
-
     priority: str
     metric: str
     kind: ChangeKind
@@ -728,12 +723,10 @@ class Change:
 @dataclass(frozen=True)
 class Vetting:
     """What a review proposes after the checks: the changes kept, and why the others were not."""
-
     changes: list[Change]
     declined: list[str]
     dry_run: DryRun | None = None
     """The dry run of the kept changes together (None when nothing is kept)."""
-
     @property
     def proposal(self) -> dict[str, dict[str, timedelta]]:
         out: dict[str, dict[str, timedelta]] = {}
@@ -835,8 +828,6 @@ def _ordered(version: Any, candidates: list[_Candidate], declined: list[str]) ->
 def _new_warnings(book: ContractBook, contract_key: str, base_index: int) -> list[tuple[str, str]]:
     """``contracts check`` warnings on the version after ``base_index`` that the base version has not:
     (path within the version, e.g. ``.targets.P2.resolution``, message)."""
-    from sla.contracts import check_contracts  # the SMART checks live with the contract file
-
     def of(index: int) -> list[tuple[str, str]]:
         prefix = f"contracts.{contract_key}.versions[{index}]"
         return [

@@ -43,12 +43,12 @@ LAYERS: dict[str, int] = {
     "bot.services": 2,
     "bot.sources": 2,
     "bot.reports": 2,
-    "bot.ops": 2,
     # the adapters: Slack (listeners, Block Kit, ids, rendering, Slack's errors) and HTTP (the WSGI
     # app, the ticket webhooks' routes)
     "handlers": 3,
     "bot.web": 3,
     "bot.sources.webhooks": 3,
+    # (bot.ops — health, /metrics, lifecycle, their listener — is part of the process shell)
     # the process shell: composition root, CLI, web, scheduler, features' wiring
     "bot": 4,
     # the sandbox plays Slack's part and drives the whole app
@@ -102,6 +102,8 @@ LAZY_IMPORT_ALLOWED: dict[str | tuple[str, str], str] = {
     ("bot.app", "slack_bolt.adapter.socket_mode"): "Socket Mode only (websocket client)",
     ("bot.server", "waitress"): "the production WSGI server, only when serving",
     ("bot.tasks", "bot.scheduler"): "APScheduler, only once a cron calls POST /tasks/sweep",
+    ("bot.services.reports", "bot.reports.chart"): "matplotlib is the optional `charts` extra: only a "
+    "report's chart needs it",
     ("sla.calendar", "holidays"): "the holidays library (~0.2 s) only for a calendar that has holidays",
     ("sla.calendar", "holidays.registry"): "the holidays library, for checking country codes",
     ("sla.calendar", "numpy"): "numpy is optional: batches use it when installed",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, text
 
 from bot.web import HttpRequest, HttpResponse
@@ -43,7 +44,6 @@ SLACK_REFUSALS = frozenset(
 class Operations:
     """A runtime's operations routes: its health, and ``/metrics`` guarded (the main port, needs
     ``SLABOT_METRICS_TOKEN``) or open (``SLABOT_METRICS_ADDRESS``'s private listener)."""
-
     health: Health
     metrics: Callable[[HttpRequest], HttpResponse]
     metrics_guarded: Callable[[HttpRequest], HttpResponse]
@@ -60,7 +60,6 @@ Check = Callable[[], CheckResult]
 
 class Health:
     """The process's readiness checks and its stopping flag."""
-
     def __init__(self, checks: dict[str, Check] | None = None, *, timeout: float = CHECK_SECONDS) -> None:
         self.checks: dict[str, Check] = dict(checks or {})
         self.timeout = timeout
@@ -132,7 +131,6 @@ def database_check(engine: Engine) -> Check:
 
 def contracts_check(path: Path | None, sha256: str) -> Check:
     """The contract file this process runs on; ``changed_on_disk`` means a restart would load another."""
-
     def check() -> CheckResult:
         detail: dict[str, Any] = {"sha256": sha256[:12]}
         if path is None:
@@ -150,7 +148,6 @@ def contracts_check(path: Path | None, sha256: str) -> Check:
 
 class SlackAuthCheck:
     """``auth.test`` with the bot token, its verdict cached (:data:`SLACK_OK_SECONDS`)."""
-
     def __init__(self, client: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.clock = clock
@@ -172,8 +169,6 @@ class SlackAuthCheck:
             return result
 
     def _ask(self) -> CheckResult:
-        from slack_sdk.errors import SlackApiError
-
         try:
             answer = self.client.auth_test()
         except SlackApiError as exc:

@@ -22,6 +22,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from prometheus_client import (
@@ -167,8 +168,6 @@ _lock = threading.Lock()
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("slabot")
     except PackageNotFoundError:  # running from a checkout that was never installed
@@ -207,7 +206,6 @@ def observe_delivery(stats: Any) -> Any:
 
 def observe_http(slack_paths: frozenset[str]) -> Any:
     """A ``bot.web.WebApp`` observer: request counts and durations; Slack's ack latency for ``slack_paths``."""
-
     def observe(method: str, route: str, status: str, seconds: float) -> None:
         HTTP_REQUESTS.labels(method=method, route=route, status=status).inc()
         HTTP_SECONDS.labels(method=method, route=route).observe(seconds)
@@ -219,7 +217,6 @@ def observe_http(slack_paths: frozenset[str]) -> Any:
 
 class StateCollector(Collector):
     """Gauges computed from the database at each scrape."""
-
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self.uow = uow
         self.clock = clock
@@ -273,7 +270,6 @@ def _gauge(name: str, value: float | None = None) -> GaugeMetricFamily:
 
 class IntakeCollector(Collector):
     """``slabot_intake_ignored_total{source,reason}`` from the runtime's :class:`IntakeLog`."""
-
     def __init__(self, intake: IntakeLog) -> None:
         self.intake = intake
 

@@ -26,7 +26,6 @@ from storage.repositories import ComplianceCount
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
-    from bot.ops.health import Operations
     from bot.services.home_refresh import HomeRefresher
     from bot.services.incidents import UptimeService
     from bot.services.reports import PendingReports, ReportService
@@ -46,6 +45,14 @@ class TicketWebhooks(Protocol):
     """The ticket webhooks (``bot.sources.webhooks.Webhooks``): routes over one ingest."""
 
     ingest: TicketIngest
+
+
+class OperationsRoutes(Protocol):
+    """A runtime's operations routes (``bot.ops.health.Operations``, part of the process shell)."""
+
+    health: Any  # bot.ops.health.Health: readiness checks and the stopping flag
+    metrics: Callable[[Any], Any]
+    metrics_guarded: Callable[[Any], Any]
 
 
 @dataclass
@@ -85,8 +92,9 @@ class Services:
     reviews: ReviewService | None = None
     #: ticket sources (the webhooks' routes, :class:`bot.sources.webhooks.Webhooks`)
     sources: TicketWebhooks | None = None
-    #: health checks and /metrics (``bot.features.ops``): what the ops listeners serve
-    ops: Operations | None = None
+    #: health checks and /metrics (``bot.features.ops``: a ``bot.ops.health.Operations``): what the ops
+    #: listeners serve
+    ops: OperationsRoutes | None = None
 
     @property
     def extras(self) -> Mapping[str, Any]:
