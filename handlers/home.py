@@ -29,7 +29,7 @@ def build_home(services: Services, team_id: str, user_id: str) -> dict[str, Any]
         at_risk, _, _ = tickets.open_tickets(team_id=team_id, state="at_risk", limit=25)
         breached, _, _ = tickets.open_tickets(team_id=team_id, state="breached", limit=25)
         week_start = now - timedelta(days=7)
-        counts = services.compliance_counts(team_id=team_id, start=week_start, end=now)
+        counts = services.compliance_counts(team_id=team_id, start=week_start, end=now, now=now)
         for c in counts:
             decided = c.met + c.breached
             if decided:

@@ -387,7 +387,7 @@ class BurnRateJob:
         """Timers decided within the longest lookback any objective window can need (3 days × 92/30)."""
         with self.uow.begin(read_only=True) as tx:
             items = tx.reports.timers_in_period(
-                team_id=team_id, start=now - LOOKBACK, end=now + timedelta(seconds=1)
+                team_id=team_id, start=now - LOOKBACK, end=now + timedelta(seconds=1), now=now
             )
         return [ReportTimer.from_period_timer(i) for i in items]
 

@@ -133,10 +133,13 @@ class Services:
         self.channel_clients.invalidate(team_id)
         self.answers.invalidate(team_id)
 
-    def compliance_counts(self, *, team_id: str, start: datetime, end: datetime) -> list[ComplianceCount]:
-        """Met/breached clocks stopped in ``[start, end)`` per client × priority × metric (App Home)."""
+    def compliance_counts(
+        self, *, team_id: str, start: datetime, end: datetime, now: datetime
+    ) -> list[ComplianceCount]:
+        """Met/breached clocks decided in ``[start, end)`` as of ``now`` (an overdue running clock
+        is breached, recorded or not) per client × priority × metric (App Home)."""
         with self.uow.begin(read_only=True) as tx:
-            return tx.reports.compliance_counts(team_id=team_id, start=start, end=end)
+            return tx.reports.compliance_counts(team_id=team_id, start=start, end=end, now=now)
 
     def failed_alerts(self, team_id: str) -> list[str]:
         """Failed alert deliveries and report jobs (``/sla admin alerts``)."""

@@ -97,8 +97,8 @@ class ReportTimer:
             started_at=t.started_at,
             stopped_at=t.stopped_at,
             business_elapsed_seconds=round(elapsed or 0),
-            state=str(t.state),
-            breached_at=t.breached_at,
+            state=item.state,
+            breached_at=item.breached_at,
             paused_seconds=round(t.paused_for_seconds or 0),
             channel_id=item.channel_id,
             thread_ts=item.thread_ts,
@@ -355,8 +355,8 @@ class ReportService:
         keys = [client] if client is not None else [*self.book.clients, None]
         spans = [period_of(key) for key in keys]
         start, end = min(p.start for p in spans), max(p.end for p in spans)
-        items = tx.reports.timers_in_period(team_id=team_id, start=start, end=end)
         now = self.clock.now()
+        items = tx.reports.timers_in_period(team_id=team_id, start=start, end=end, now=now)
         rows = [ReportTimer.from_period_timer(i, business_elapsed=self._running(i.timer, now)) for i in items]
         if client is not None:
             return [r for r in rows if r.client == client and period_of(client).contains(decided_at(r))]
@@ -432,7 +432,7 @@ class ReportService:
                 start = min(window.start, now - longest) if current else window.start
                 span = (start, max(window.end, now) if current else window.end)
                 if span not in cache:
-                    items = tx.reports.timers_in_period(team_id=team_id, start=span[0], end=span[1])
+                    items = tx.reports.timers_in_period(team_id=team_id, start=span[0], end=span[1], now=now)
                     cache[span] = [ReportTimer.from_period_timer(i) for i in items]
                 mine = [r for r in cache[span] if r.client == key]
                 outcomes = outcomes_from_rows(objective, mine)

@@ -30,6 +30,18 @@ class PeriodTimer:
     channel_id: str | None = None
     thread_ts: str | None = None
     """The ticket's Slack thread (for links in reports), when it has one."""
+    overdue: bool = False
+    """A running timer past its due instant whose breach no sweep has recorded yet: breached at
+    ``due_at`` all the same (``sla.standing``'s live-advance rule), so every report counts it."""
+
+    @property
+    def breached_at(self) -> datetime | None:
+        """The breach instant, recorded or not yet recorded (``overdue``)."""
+        return self.timer.due_at if self.overdue else self.timer.breached_at
+
+    @property
+    def state(self) -> str:
+        return "breached" if self.overdue else str(self.timer.state)
 
 
 class ReportQueries(_Repository):
@@ -44,36 +56,68 @@ class ReportQueries(_Repository):
             ),
         )
 
-    def compliance_counts(self, *, team_id: str, start: datetime, end: datetime) -> list[ComplianceCount]:
-        """Met (stopped in time within [start, end)) and breached (breached within it) per client/priority/metric."""
+    def _overdue_in(self, team_id: str, start: datetime, end: datetime, now: datetime) -> Any:
+        """Running timers whose due instant lies in [start, end) and has passed at ``now`` while no
+        sweep recorded the breach yet: breached all the same. Found through the open tickets' due
+        index (``tickets.next_due_at`` is the earliest due instant of a running timer)."""
         m, t = MetricTimerRow, Ticket
+        start, end = require_aware(start, name="start"), require_aware(end, name="end")
+        now = require_aware(now, name="now")
+        return and_(
+            t.team_id == _team(team_id),
+            t.is_open.is_(True),
+            t.next_due_at <= now,
+            t.next_due_at < end,
+            m.state == "running",
+            m.stopped_at.is_(None),
+            m.breached_at.is_(None),
+            m.due_at >= start,
+            m.due_at < end,
+            m.due_at <= now,
+        )
+
+    def compliance_counts(
+        self, *, team_id: str, start: datetime, end: datetime, now: datetime
+    ) -> list[ComplianceCount]:
+        """Met (stopped in time within [start, end)) and breached (breached within it, recorded or
+        overdue at ``now``, as :meth:`timers_in_period`) per client/priority/metric."""
+        m, t = MetricTimerRow, Ticket
+        on = and_(t.id == m.ticket_id, t.team_id == m.team_id)
+        keys = (t.client_key, m.priority, m.metric)
         met = func.sum(case((m.state == "met", 1), else_=0))
         breached = func.sum(case((m.breached_at.is_not(None), 1), else_=0))
-        stmt = (
-            select(t.client_key, m.priority, m.metric, met, breached)
-            .join(t, and_(t.id == m.ticket_id, t.team_id == m.team_id))
-            .where(self._settled_in(team_id, start, end))
-            .group_by(t.client_key, m.priority, m.metric)
-            .order_by(t.client_key, m.priority, m.metric)
-        )
+        settled = select(*keys, met, breached).join(t, on).where(self._settled_in(team_id, start, end))
+        overdue = select(*keys, func.count()).join(t, on).where(self._overdue_in(team_id, start, end, now))
+        totals: dict[tuple[Any, Any, str], list[int]] = {}
+        for c, p, metric, a, b in self.session.execute(settled.group_by(*keys)):
+            totals[(c, p, metric)] = [int(a or 0), int(b or 0)]
+        for c, p, metric, n in self.session.execute(overdue.group_by(*keys)):
+            totals.setdefault((c, p, metric), [0, 0])[1] += int(n)
         return [
-            ComplianceCount(client_key=c, priority=p, metric=metric, met=int(a or 0), breached=int(b or 0))
-            for c, p, metric, a, b in self.session.execute(stmt)
+            ComplianceCount(client_key=c, priority=p, metric=metric, met=a, breached=b)
+            for (c, p, metric), (a, b) in sorted(totals.items(), key=lambda kv: tuple(x or "" for x in kv[0]))
         ]
 
-    def timers_in_period(self, *, team_id: str, start: datetime, end: datetime) -> list[PeriodTimer]:
-        """The timers settled (met or breached) in [start, end), with their ticket's client (for medians)."""
+    def timers_in_period(
+        self, *, team_id: str, start: datetime, end: datetime, now: datetime
+    ) -> list[PeriodTimer]:
+        """The timers decided (met or breached) in [start, end) as of ``now``, with their ticket's
+        client (for medians): the recorded ones and the running ones overdue since (``overdue``)."""
         m, t = MetricTimerRow, Ticket
-        stmt = (
-            select(m, t.ref, t.client_key, t.channel_id, t.thread_ts)
-            .join(t, and_(t.id == m.ticket_id, t.team_id == m.team_id))
-            .where(self._settled_in(team_id, start, end))
-            .order_by(m.started_at, m.id)
-        )
-        return [
+        columns = (m, t.ref, t.client_key, t.channel_id, t.thread_ts)
+        on = and_(t.id == m.ticket_id, t.team_id == m.team_id)
+        settled = select(*columns).join(t, on).where(self._settled_in(team_id, start, end))
+        overdue = select(*columns).join(t, on).where(self._overdue_in(team_id, start, end, now))
+        items = [
             PeriodTimer(timer=row, ticket_ref=ref, client_key=ck, channel_id=ch, thread_ts=ts)
-            for row, ref, ck, ch, ts in self.session.execute(stmt)
+            for row, ref, ck, ch, ts in self.session.execute(settled)
         ]
+        items += [
+            PeriodTimer(timer=row, ticket_ref=ref, client_key=ck, channel_id=ch, thread_ts=ts, overdue=True)
+            for row, ref, ck, ch, ts in self.session.execute(overdue)
+        ]
+        items.sort(key=lambda i: (i.timer.started_at, i.timer.id))
+        return items
 
 
 class ReportRunRepository(_Repository):

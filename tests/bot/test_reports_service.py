@@ -61,10 +61,14 @@ def test_the_week_hand_computed(stored: tuple[ReportService, ManualClock]) -> No
         ("acme", "P2", "first_response"),
         ("acme", "P2", "resolution"),
         ("globex", "P2", "first_response"),
-    ]  # globex's resolution is still running: not decided, not in the week
+        ("globex", "P2", "resolution"),
+    ]  # globex's resolution is still running but breached on Thursday 17:00 (8h from 09:00), no
+    # sweep having recorded it: decided in the week all the same (issue 12, one truth)
+    overdue = _line(report, "globex", "P2", "resolution")
+    assert (overdue.met, overdue.breached, overdue.median_to_meet) == (0, 1, None)
     text = report.text()
     assert "acme P1 first response: 50 % ▼ -50 pp · 1 met, 1 breached · median 35m" in text
-    assert "All: 86 % met (6/7)" in text
+    assert "All: 75 % met (6/8)" in text
     assert (
         "T-3 (https://slack.com/archives/C0ACME0001/p1763370000000200) acme P1 first response: 30m late"
         in text
@@ -81,7 +85,13 @@ def test_the_week_hand_computed(stored: tuple[ReportService, ManualClock]) -> No
 def test_the_csv(stored: tuple[ReportService, ManualClock]) -> None:
     service, _ = stored
     rows = list(csv.DictReader(io.StringIO(service.build(team_id=F.TEAM, period="2026-W47").csv())))
-    assert len(rows) == 5
+    assert len(rows) == 6
+    assert (rows[5]["client"], rows[5]["metric"], rows[5]["met"], rows[5]["breached"]) == (
+        "globex",
+        "resolution",
+        "0",
+        "1",
+    )
     first = rows[0]
     assert first == {
         "period": "2026-W47",

@@ -94,7 +94,10 @@ def test_two_schedulers_post_the_weekly_summary_once_with_its_files(
                 scheduler.shutdown(wait=True)
         [summary] = _summaries(slack)
         text = _dumps(summary["blocks"])
-        assert "All: 86 % met (6/7)" in text and "acme P1 first response: 50 % ▼ -50 pp" in text
+        # globex's P2 resolution (8h from Thursday 09:00) breached on Thursday 17:00: decided in W47,
+        # whether the sweep has recorded it yet or the report brings it forward (issue 12, one truth)
+        assert "All: 75 % met (6/8)" in text and "acme P1 first response: 50 % ▼ -50 pp" in text
+        assert "globex P2 resolution: 0 % · 0 met, 1 breached" in text
         assert sorted(f.filename for f in slack.files) == [
             "sla-report-2026-W47.csv",
             "sla-report-2026-W47.png",
@@ -155,6 +158,8 @@ def test_slack_down_delays_but_never_loses_or_doubles_the_summary(
         notifier.run_once()
         clock.advance(timedelta(seconds=2))
     [summary] = _summaries(slack)
+    # no sweep ran here: the breached, still-running globex resolution is brought forward alike
+    assert "All: 75 % met (6/8)" in _dumps(summary["blocks"])
     job.run_once()  # the upload fails once ...
     assert slack.files == []
     job.run_once()  # ... and is retried on the next run

@@ -378,8 +378,13 @@ def test_report_counts_and_period_timers(uow: UnitOfWork) -> None:
             t = tx.tickets.create(team_id="T1", source="import", opened_at=T0, client_key=client)
             tx.timers.replace_for_ticket(team_id="T1", ticket_id=t.id, timers=timers, now=T0)
     with uow.begin() as tx:
-        counts = tx.reports.compliance_counts(team_id="T1", start=week[0], end=week[1])
-        rows = tx.reports.timers_in_period(team_id="T1", start=week[0], end=week[1])
+        counts = tx.reports.compliance_counts(team_id="T1", start=week[0], end=week[1], now=T0 + 8 * H)
+        rows = tx.reports.timers_in_period(team_id="T1", start=week[0], end=week[1], now=T0 + 8 * H)
+        # beta's resolution is due at T0 + 9h; past that instant it is breached, recorded or not
+        later = dict(team_id="T1", start=week[0], end=week[1], now=T0 + 9 * H)
+        counts_later = tx.reports.compliance_counts(**later)
+        rows_later = tx.reports.timers_in_period(**later)
+        before_due = tx.reports.timers_in_period(team_id="T1", start=week[0], end=week[1], now=T0 + 9 * H - M)
     assert [(c.client_key, c.metric, c.met, c.breached) for c in counts] == [
         ("acme", "first_response", 1, 1),
         ("acme", "resolution", 0, 1),
@@ -389,6 +394,15 @@ def test_report_counts_and_period_timers(uow: UnitOfWork) -> None:
         ("T-1", "resolution"),
         ("T-2", "first_response"),
     ]
+    assert [(c.client_key, c.metric, c.met, c.breached) for c in counts_later] == [
+        ("acme", "first_response", 1, 1),
+        ("acme", "resolution", 0, 1),
+        ("beta", "resolution", 0, 1),
+    ]
+    [overdue] = [r for r in rows_later if r.client_key == "beta"]
+    assert (overdue.overdue, overdue.state, overdue.breached_at) == (True, "breached", T0 + 9 * H)
+    assert overdue.timer.breached_at is None  # read, not written: the sweep records it
+    assert len(before_due) == len(rows) == 3
 
 
 # --- the rest ----------------------------------------------------------------------------------------

@@ -125,8 +125,12 @@ OPS: dict[str, Op] = {
     ),
     "status": lambda tx, team, ids: tx.status.open_tickets(team_id=team, now=T0, limit=5),
     "status_breached": lambda tx, team, ids: tx.status.open_tickets(team_id=team, now=T0, state="breached"),
-    "counts": lambda tx, team, ids: tx.reports.compliance_counts(team_id=team, start=T0, end=T0 + 9 * M),
-    "period": lambda tx, team, ids: tx.reports.timers_in_period(team_id=team, start=T0, end=T0 + 9 * M),
+    "counts": lambda tx, team, ids: tx.reports.compliance_counts(
+        team_id=team, start=T0, end=T0 + 9 * M, now=T0 + 9 * M
+    ),
+    "period": lambda tx, team, ids: tx.reports.timers_in_period(
+        team_id=team, start=T0, end=T0 + 9 * M, now=T0 + 9 * M
+    ),
     "open_survey": lambda tx, team, ids: tx.surveys.open(team_id=team, ticket_id=ids["ticket"], opened_at=T0),
     "answer": lambda tx, team, ids: tx.surveys.answer(
         team_id=team, survey_id=ids["survey"], rating=1, comment="no", at=T0

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from bot.reports.chart import compliance_chart
 from bot.sandbox.demo.runner import TEAM, DemoError, DemoWorld
+from bot.services.reports import ReportTimer
 from sla.summary import daily_counts
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -411,7 +412,7 @@ def _on(day: int, at: time) -> datetime:
 
 def _settled(world: DemoWorld, start: datetime, end: datetime) -> tuple[int, int]:
     with world.services.uow.begin(read_only=True) as tx:
-        counts = tx.reports.compliance_counts(team_id=TEAM, start=start, end=end)
+        counts = tx.reports.compliance_counts(team_id=TEAM, start=start, end=end, now=world.clock.now())
     return sum(c.met for c in counts), sum(c.breached for c in counts)
 
 
@@ -444,9 +445,10 @@ def own_chart(world: DemoWorld, scene: Scene) -> None:
 
     start = datetime.combine(DAY, time(0, 0), BERLIN)
     with world.services.uow.begin(read_only=True) as tx:
+        end = start + timedelta(days=7)
         rows = [
-            p.timer
-            for p in tx.reports.timers_in_period(team_id=TEAM, start=start, end=start + timedelta(days=7))
+            ReportTimer.from_period_timer(p)
+            for p in tx.reports.timers_in_period(team_id=TEAM, start=start, end=end, now=world.clock.now())
         ]
     year, week, _ = DAY.isocalendar()
     png = compliance_chart(daily_counts(rows, BERLIN), f"SLA compliance, week {year}-W{week:02d}")
