@@ -1,9 +1,13 @@
 """Tickets from support threads: how Slack-native support works.
 
-- A top-level message from a non-agent in a channel linked to a client opens a ticket
-  (priority from the contract's keywords/emoji, else its default) and slabot answers in the thread.
+- What a person's message means is the contract's conversation rules (``sla.conversation``, applied
+  by ``bot.services.conversation``): a top-level request from the client in a channel linked to a
+  client opens a ticket (priority from the contract's keywords/emoji, else its default) and slabot
+  answers in the thread; an acknowledgement ("thanks!", "ok 👍", emoji only) or a message from our
+  side (agents, leads, managers, internal users) opens nothing.
 - In a ticket's thread, an agent's reply is a response (first / next response); a client's
-  message starts the next-response clock.
+  message starts the next-response clock, resumes a ticket waiting on the client, reopens a
+  recently resolved one, or opens a new ticket linking an older one.
 - An agent's ✅ reaction (``SLABOT_RESOLVE_REACTION``) on the ticket's first message resolves it.
 - Only a person writing counts (``handlers.message_shapes``: plain messages, ``thread_broadcast``,
   ``file_share``, ``me_message``); bots, edits, hidden messages and channel notices (pinned,
@@ -22,12 +26,14 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.services.conversation import Outcome, SlackMessage
 from bot.services.tickets import TicketError
 from handlers.blocks.limits import unformat
 from handlers.blocks.tickets import Change, change_note
 from handlers.commands import ThreadNote, queue_notes
 from handlers.message_shapes import classify_message
 from handlers.workspace import team_of
+from sla.conversation import Action
 from sla.metrics import EventKind
 
 if TYPE_CHECKING:
@@ -53,59 +59,57 @@ def on_message(services: Services, team_id: str, event: dict[str, Any], client: 
     channel_id, ts, user = shape.channel, shape.ts, shape.user
     if not channel_id or not ts or not user or channel_id.startswith("D"):
         return
-    thread_ts = shape.thread_ts
-    is_agent = services.people.is_agent(team_id, user)
     now = services.clock.now()
-    at = min(_instant(ts) or now, now)
-    if thread_ts and thread_ts != ts:
-        state = services.tickets.state_by_thread(team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
-        if state is None or state.ticket.status in ("resolved", "closed"):
-            return
-        kind = EventKind.AGENT_MESSAGE if is_agent else EventKind.CLIENT_MESSAGE
-        at = max(at, state.timers[0].started_at if state.timers else at)
-        try:
-            services.tickets.record(
-                team_id=team_id,
-                ref=state.ticket.ref,
-                kind=kind,
-                actor=user,
-                at=at,
-                source="slack",
-                external_id=f"{channel_id}:{ts}",
-            )
-        except TicketError as exc:
-            log.info("thread message not applied to %s: %s", state.ticket.ref, exc)
-        return
-    if is_agent:
-        return
-    client_key = services.client_for_channel(team_id, channel_id)
-    if client_key is None:
-        return
-    if services.tickets.state_by_thread(team_id=team_id, channel_id=channel_id, thread_ts=ts) is not None:
-        return  # a retried event
-    text = unformat(shape.text)  # what the client wrote, with no live mention left
-    version = services.book.version_for(client_key, at)
-    state = services.tickets.open(
+    message = SlackMessage(
         team_id=team_id,
-        client_key=client_key,
-        source="slack_thread",
-        priority=version.priority_for(text),
-        title=" ".join(text.split())[:150] or "(no text)",
         channel_id=channel_id,
-        thread_ts=ts,
-        requester=user,
-        actor=user,
-        at=at,
-        external_id=f"{channel_id}:{ts}",
+        ts=ts,
+        thread_ts=shape.thread_ts,
+        user=user,
+        text=unformat(shape.text),  # what the person wrote, with no live mention left
+        at=min(_instant(ts) or now, now),
     )
-    note = change_note(
-        Change.OPENED,
-        ref=state.ticket.ref,
-        detail=f"{state.ticket.priority} · {services.book.clients[client_key].name}",
-    )
-    key = f"{team_id}:{state.ticket.ref}:note:opened"
-    queue_notes(services, team_id, [ThreadNote(channel_id, ts, note, key=key, ticket_id=state.ticket.id)])
-    services.after_change(team_id, state)
+    if shape.is_reply:
+        assert shape.thread_ts is not None
+        state = services.tickets.state_by_thread(
+            team_id=team_id, channel_id=channel_id, thread_ts=shape.thread_ts
+        )
+        if state is None:
+            return
+        outcome = services.conversations.in_thread(message, state)
+    else:
+        client_key = services.client_for_channel(team_id, channel_id)
+        if client_key is None:
+            return
+        if services.tickets.state_by_thread(team_id=team_id, channel_id=channel_id, thread_ts=ts) is not None:
+            return  # a retried event
+        outcome = services.conversations.top_level(message, client_key)
+    notes = conversation_notes(services, outcome, message)
+    if notes:
+        queue_notes(services, team_id, notes)
+    if outcome.state is not None and outcome.decision.changes_something:
+        services.after_change(team_id, outcome.state)
+
+
+def conversation_notes(services: Services, outcome: Outcome, message: SlackMessage) -> list[ThreadNote]:
+    """The thread notes a message's outcome leaves: a new ticket, a resume, a reopen."""
+    state, action = outcome.state, outcome.decision.action
+    if state is None or not state.ticket.channel_id or not state.ticket.thread_ts:
+        return []
+    ticket = state.ticket
+    if action in (Action.OPEN, Action.SUCCESSOR):
+        detail = f"{ticket.priority} · {services.book.clients[ticket.client_key or ''].name}"
+        if outcome.follows:
+            detail += f" · follows {outcome.follows}"
+        note = change_note(Change.OPENED, ref=ticket.ref, detail=detail)
+        key = f"{message.team_id}:{ticket.ref}:note:opened"
+    elif action in (Action.RESUME, Action.REOPEN):
+        change = Change.RESUMED if action is Action.RESUME else Change.REOPENED
+        note = change_note(change, ref=ticket.ref, actor=message.user, detail="the client replied")
+        key = f"{message.team_id}:{ticket.ref}:note:{change.value}:{message.ts}"
+    else:
+        return []
+    return [ThreadNote(ticket.channel_id, ticket.thread_ts, note, key=key, ticket_id=ticket.id)]
 
 
 def on_reaction(services: Services, team_id: str, event: dict[str, Any], client: WebClient) -> None:

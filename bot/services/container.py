@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.clock import Clock
 from bot.services.answer_cache import AnswerCache
+from bot.services.conversation import Conversations
 from bot.services.delivery import failed_alerts
 from bot.services.intake import IntakeLog
 from bot.services.people import AgentDirectory
@@ -76,6 +77,8 @@ class Services:
     intake: IntakeLog = field(default_factory=IntakeLog)
     #: this instance's ``/sla`` subcommands: grammar command type → handler
     commands: dict[type, CommandHandler] = field(default_factory=dict)
+    #: what a person's message in a client's channel does (``bot.services.conversation``)
+    conversations: Conversations = field(init=False)
 
     # ---- features (set by their ``install`` in bootstrap; None when not installed) ----------------
     #: App Home republishing (``handlers.home``)
@@ -95,6 +98,11 @@ class Services:
     #: health checks and /metrics (``bot.features.ops``: a ``bot.ops.health.Operations``): what the ops
     #: listeners serve
     ops: OperationsRoutes | None = None
+
+    def __post_init__(self) -> None:
+        self.conversations = Conversations(
+            tickets=self.tickets, people=self.people, book=self.book, intake=self.intake
+        )
 
     @property
     def extras(self) -> Mapping[str, Any]:

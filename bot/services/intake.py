@@ -25,6 +25,11 @@ reason                meaning
                       priority or status the contract's mapping does not name); the rest of
                       the delivery is recorded
 ``not_covered``       an alert about nothing a contract covers (no ``slabot_service`` label)
+``acknowledgement``   a client's "thanks", "ok 👍", emoji only or too short to be a request
+                      (``sla.conversation``; a contract can switch the classifier off)
+``staff``             written by our side (an agent at the top level; a lead, manager, admin
+                      or a contract-listed internal user anywhere): never opens a ticket
+``ticket_done``       an agent writing in the thread of a resolved, closed or dismissed ticket
 ====================  ======================================================================
 
 Counts are per process (Prometheus sums them across instances) and start at zero on restart,
@@ -53,6 +58,9 @@ REASONS = frozenset(
         "malformed",
         "unmapped_value",
         "not_covered",
+        "acknowledgement",
+        "staff",
+        "ticket_done",
     }
 )
 #: reasons worth a warning: a shape slabot does not understand may be one it should

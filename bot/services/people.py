@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from sla.contracts import ContractBook
+from sla.conversation import Writer
 
 CACHE_FOR = timedelta(minutes=5)
 
@@ -35,20 +36,47 @@ class AgentDirectory:
             return False
         if user_id in self.book.agents.users:
             return True
-        return user_id in self._group_members(team_id)
-
-    def _group_members(self, team_id: str) -> frozenset[str]:
         group = self.book.agents.usergroup
-        if not group:
-            return frozenset()
+        return bool(group) and user_id in self._group_members(team_id, group)
+
+    def writer(self, team_id: str, user_id: str, client_key: str | None) -> Writer:
+        """Who ``user_id`` is in a conversation of ``client_key``'s: an agent, other staff (a lead,
+        manager, admin, a user or user-group member the contract lists as internal), or the client."""
+        if self.is_agent(team_id, user_id):
+            return Writer.AGENT
+        if user_id in self._staff_ids():
+            return Writer.STAFF
+        if client_key is not None and client_key in self.book.clients:
+            intake = self.book.conversation_for(client_key).intake
+            if user_id in intake.internal_users:
+                return Writer.STAFF
+            for group in sorted(intake.internal_usergroups):
+                if user_id in self._group_members(team_id, group):
+                    return Writer.STAFF
+        return Writer.CLIENT
+
+    def _staff_ids(self) -> frozenset[str]:
+        """Everyone the contract file names on our side (leads, escalation contacts, reviewers)."""
+        ids: set[str] = set()
+        for client in self.book.clients.values():
+            if client.lead:
+                ids.add(client.lead)
+        for version in self.book.all_versions():
+            ids.update(x for x in (version.alerts.lead, version.review.lead) if x)
+            for level in version.alerts.escalation:
+                ids.update(level.notify)
+        return frozenset(i for i in ids if i[:1] in ("U", "W"))
+
+    def _group_members(self, team_id: str, group: str) -> frozenset[str]:
         now = self.clock.now()
+        key = f"{team_id}:{group}"
         with self._lock:
-            cached = self._members.get(team_id)
+            cached = self._members.get(key)
         if cached and now - cached[0] < CACHE_FOR:
             return cached[1]
         users = self.members_of(team_id, group)
-        if users is None:
-            return cached[1] if cached else frozenset()
+        if users is None:  # Slack could not say: the last known members, asked again after CACHE_FOR
+            users = cached[1] if cached else frozenset()
         with self._lock:
-            self._members[team_id] = (now, users)
+            self._members[key] = (now, users)
         return users

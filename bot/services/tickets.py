@@ -239,7 +239,9 @@ class TicketService:
         at: datetime | None = None,
         external_ref: str | None = None,
         external_id: str | None = None,
+        follows: str | None = None,
     ) -> TicketState:
+        """Open a ticket; ``follows``: the ref of an earlier ticket of the same thread it links to."""
         now = self.clock.now()
         at = at or now
         if client_key not in self.book.clients:
@@ -280,6 +282,7 @@ class TicketService:
                 priority=priority,
                 client=client_key,
                 actor=actor,
+                note=f"follows {follows}" if follows else None,
                 source=str(TicketSource(source).value),
                 external_id=external_id,
             )
@@ -293,7 +296,7 @@ class TicketService:
                 action="ticket.open",
                 target=ticket.ref,
                 before=None,
-                after=opened_audit(client_key, priority, title),
+                after=opened_audit(client_key, priority, title, follows),
                 at=now,
             )
             change = TicketChange(team_id, ticket, version, EventKind.OPENED.value, timers, now, actor, at)
@@ -499,9 +502,14 @@ def stored_timer(row: Any, calendar: Any = None) -> MetricTimer:
     )
 
 
-def opened_audit(client_key: str, priority: str | None, title: str | None) -> dict[str, Any]:
+def opened_audit(
+    client_key: str, priority: str | None, title: str | None, follows: str | None = None
+) -> dict[str, Any]:
     """The audit record's ``after`` of a ticket's opening."""
-    return {"client": client_key, "priority": priority, "title": title}
+    after: dict[str, Any] = {"client": client_key, "priority": priority, "title": title}
+    if follows:
+        after["follows"] = follows
+    return after
 
 
 def ticket_changes(clock: TicketClock, kind: EventKind, at: datetime) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from sla.contracts.model import (
     Target,
     Threshold,
     Uptime,
+    conversation_rules,
 )
 from sla.metrics import Metric
 
@@ -248,7 +249,12 @@ class _Builder:
             sources = self._sources(key, shell, versions)
             if len(versions) == len(shell.versions) and sources is not None:
                 versions = [replace(v, sources=sources) for v in versions]
-                out[key] = Contract(key=key, versions=tuple(versions), name=shell.name)
+                out[key] = Contract(
+                    key=key,
+                    versions=tuple(versions),
+                    name=shell.name,
+                    conversation=conversation_rules(shell.conversation),
+                )
         return out
 
     def _sources(

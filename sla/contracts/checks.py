@@ -192,6 +192,8 @@ def format_check_report(path: str | PathLike[str]) -> tuple[int, str]:
     if warnings:
         lines.append("Warnings:")
         lines.extend(f"  {w}" for w in warnings)
+    lines.append("Conversation rules:")
+    lines.extend(f"  {line}" for line in conversation_lines(book))
     n_versions = sum(len(c.versions) for c in book.contracts.values())
     n_clients, n_contracts, n_warn = len(book.clients), len(book.contracts), len(warnings)
     lines.append(
@@ -201,3 +203,23 @@ def format_check_report(path: str | PathLike[str]) -> tuple[int, str]:
         f"{n_warn} warning{'s' if n_warn != 1 else ''}"
     )
     return 0, "\n".join(lines)
+
+
+def conversation_lines(book: ContractBook) -> list[str]:
+    """Each contract's conversation rules in one line (defaults included), for ``contracts check``."""
+    out = []
+    for key, contract in book.contracts.items():
+        rules = contract.conversation
+        intake = rules.intake
+        internal = len(intake.internal_users) + len(intake.internal_usergroups)
+        out.append(
+            f"{key}: resume_on_client_reply {'on' if rules.resume_on_client_reply else 'off'}, "
+            f"reopen_within {compact_duration(rules.reopen_within)}, acknowledgements "
+            + (
+                f"ignored (under {intake.min_chars} characters too)"
+                if intake.acknowledgements
+                else "open tickets"
+            )
+            + f", {internal} internal user{'s' if internal != 1 else ''}/group{'s' if internal != 1 else ''}"
+        )
+    return out

@@ -655,10 +655,33 @@ class SourceValuesSpec(Spec):
     statuses: dict[Annotated[str, BeforeValidator(str)], Name] = {}
 
 
+class InternalSpec(Spec):
+    """Our people who are not agents and never open tickets (``conversation.intake.internal``)."""
+
+    users: list[SlackId] = []
+    usergroups: list[SlackId] = []
+
+
+class IntakeSpec(Spec):
+    acknowledgements: bool = True
+    min_chars: int = Field(default=4, ge=0, le=200)
+    internal: InternalSpec = InternalSpec()
+
+
+class ConversationSpec(Spec):
+    """What a person's message means (``conversation``: docs/contracts.md#conversation)."""
+
+    resume_on_client_reply: bool = True
+    reopen_within: Duration = timedelta(days=7)
+    intake: IntakeSpec = IntakeSpec()
+
+
 class ContractSpec(Spec):
     """A contract's own keys; each version is validated on its own (``VersionSpec``)."""
 
     name: Name | None = None
+    #: helpdesk rules: who opens a ticket, what a reply does (not versioned, like ``sources``)
+    conversation: ConversationSpec = ConversationSpec()
     #: per ticket source (``jira``, ``zendesk``, or a ``?source=`` name): its values' mapping
     sources: dict[Name, SourceValuesSpec] = {}
     versions: list[Any] = Field(min_length=1)

@@ -17,6 +17,7 @@ from sla.calendar import BusinessCalendar
 from sla.contracts.file import (
     BASE_STATUSES,
     BUILTIN_24X7,
+    ConversationSpec,
     KeyPath,
     VersionSpec,
     YamlDocument,
@@ -24,6 +25,7 @@ from sla.contracts.file import (
     read_threshold,
     threshold_text,
 )
+from sla.conversation import ConversationRules, IntakeRules
 from sla.durations import compact_duration
 from sla.metrics import Metric
 
@@ -310,6 +312,8 @@ class Contract:
     key: str
     versions: tuple[ContractVersion, ...]
     name: str | None = None
+    #: the helpdesk rules of the contract (``conversation:``; the same for every version)
+    conversation: ConversationRules = ConversationRules()
 
     def version_for(self, at: datetime) -> ContractVersion:
         """The version in force at ``at`` (the earliest one if ``at`` precedes them all)."""
@@ -358,6 +362,10 @@ class ContractBook:
     def version_for(self, client_key: str, at: datetime) -> ContractVersion:
         return self.contracts[self.client(client_key).contract].version_for(at)
 
+    def conversation_for(self, client_key: str) -> ConversationRules:
+        """The conversation rules of the client's contract."""
+        return self.contracts[self.client(client_key).contract].conversation
+
     def calendar(self, name: str) -> BusinessCalendar:
         """A calendar by name (``24x7`` is built in); ``KeyError`` if unknown."""
         if name in self.calendars:
@@ -371,6 +379,20 @@ class ContractBook:
 
     def all_versions(self) -> list[ContractVersion]:
         return [v for c in self.contracts.values() for v in c.versions]
+
+
+def conversation_rules(spec: ConversationSpec) -> ConversationRules:
+    """The domain's rules from the file's ``conversation:`` section."""
+    return ConversationRules(
+        resume_on_client_reply=spec.resume_on_client_reply,
+        reopen_within=spec.reopen_within,
+        intake=IntakeRules(
+            acknowledgements=spec.intake.acknowledgements,
+            min_chars=spec.intake.min_chars,
+            internal_users=frozenset(spec.intake.internal.users),
+            internal_usergroups=frozenset(spec.intake.internal.usergroups),
+        ),
+    )
 
 
 _ALWAYS = BusinessCalendar.always("UTC", name=BUILTIN_24X7)

@@ -100,7 +100,8 @@ class TicketRepository(_Repository):
         stmt = select(Ticket).where(
             Ticket.team_id == _team(team_id), Ticket.channel_id == channel_id, Ticket.thread_ts == thread_ts
         )
-        return self._one(stmt.order_by(Ticket.id).limit(1))
+        # the newest: a client's reply long after a thread's ticket was resolved opens a successor there
+        return self._one(stmt.order_by(Ticket.id.desc()).limit(1))
 
     def get_by_external_ref(self, *, team_id: str, external_ref: str) -> Ticket | None:
         stmt = select(Ticket).where(Ticket.team_id == _team(team_id), Ticket.external_ref == external_ref)
