@@ -192,6 +192,14 @@ class Reopen:
 
 
 @dataclass(frozen=True)
+class Dismiss:
+    """``dismiss T-12 [reason]``: not a request after all (no clock, no report, no credit)."""
+
+    ref: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Explain:
     ref: str
 
@@ -265,6 +273,7 @@ Command = (
     | Assign
     | Resolve
     | Reopen
+    | Dismiss
     | Explain
     | Contract
     | Report
@@ -338,6 +347,12 @@ COMMAND_HELP: tuple[CommandHelp, ...] = (
         "resolve", "/sla resolve T-12", "resolve a ticket (stops its clocks)", ("/sla resolve T-12",)
     ),
     CommandHelp("reopen", "/sla reopen T-12", "reopen a resolved ticket", ("/sla reopen T-12",)),
+    CommandHelp(
+        "dismiss",
+        "/sla dismiss T-12 [reason]",
+        "not a ticket after all: cancels its clocks, leaves every report and credit",
+        ("/sla dismiss T-12 just a thank-you",),
+    ),
     CommandHelp(
         "explain",
         "/sla explain T-12",
@@ -808,6 +823,11 @@ def _read_pause(r: _Reader) -> Command:
     return Pause(ref, _join(r.rest()))
 
 
+def _read_dismiss(r: _Reader) -> Command:
+    ref = r.ref()
+    return Dismiss(ref, _join(r.rest()))
+
+
 def _read_priority(r: _Reader) -> Command:
     first = r.peek()
     if (
@@ -1070,6 +1090,7 @@ _READERS = {
     "take": _read_take,
     "resolve": _ref_only(Resolve),
     "reopen": _ref_only(Reopen),
+    "dismiss": _read_dismiss,
     "explain": _ref_only(Explain),
     "contract": _read_contract,
     "report": _read_report,

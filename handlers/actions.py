@@ -1,4 +1,5 @@
-"""Buttons on ticket cards, alerts and status lists: Take it, Pause, Resume, Resolve, Reopen, Explain.
+"""Buttons on ticket cards, alerts and status lists: Take it, Pause, Resume, Resolve, Reopen, Not a
+ticket, Explain.
 
 A button only names a ticket (its value is untrusted); the listener turns it into the same
 ``/sla`` command a person could type, so permissions and rules are the commands' own.
@@ -25,6 +26,7 @@ _COMMAND_OF = {
     ActionId.RESUME: "resume {ref}",
     ActionId.RESOLVE: "resolve {ref}",
     ActionId.REOPEN: "reopen {ref}",
+    ActionId.DISMISS: "dismiss {ref} Not a ticket (the card's button)",
     ActionId.EXPLAIN: "explain {ref}",
 }
 

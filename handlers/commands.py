@@ -345,6 +345,25 @@ def _event(kind: EventKind, change: Change, verb: str) -> Callable[[Services, Ca
     return run
 
 
+def _dismiss(services: Services, caller: Caller, command: g.Dismiss) -> Answer:
+    _require_agent(caller, "dismiss tickets")
+    state = services.tickets.record(
+        team_id=caller.team_id,
+        ref=command.ref,
+        kind=EventKind.DISMISSED,
+        actor=caller.user_id,
+        note=command.reason,
+    )
+    return _changed(
+        services,
+        caller,
+        state,
+        Change.DISMISSED,
+        command.reason,
+        f"{state.ticket.ref}: not a ticket — its clocks are cancelled and it leaves every report and credit.",
+    )
+
+
 def _assign(services: Services, caller: Caller, command: g.Assign) -> Answer:
     _require_agent(caller, "assign tickets")
     user = caller.user_id if command.user.me else command.user.user_id
@@ -420,6 +439,7 @@ BASE_COMMANDS: Mapping[type, CommandHandler] = MappingProxyType(
         g.Priority: _event(EventKind.PRIORITY, Change.PRIORITY, "re-prioritise"),
         g.Resolve: _event(EventKind.RESOLVED, Change.RESOLVED, "resolve"),
         g.Reopen: _event(EventKind.REOPENED, Change.REOPENED, "reopen"),
+        g.Dismiss: _dismiss,
         g.Assign: _assign,
         g.Link: _link,
         g.Admin: _admin,

@@ -33,7 +33,7 @@ from handlers.blocks.tickets import Change, change_note
 from handlers.commands import ThreadNote, queue_notes
 from handlers.message_shapes import classify_message
 from handlers.workspace import team_of
-from sla.conversation import Action
+from sla.conversation import DONE_STATUSES, Action
 from sla.metrics import EventKind
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def on_reaction(services: Services, team_id: str, event: dict[str, Any], client:
     state = services.tickets.state_by_thread(
         team_id=team_id, channel_id=item.get("channel", ""), thread_ts=item.get("ts", "")
     )
-    if state is None or state.ticket.status in ("resolved", "closed"):
+    if state is None or state.ticket.status in DONE_STATUSES:
         return
     try:
         state = services.tickets.record(

@@ -29,6 +29,7 @@ class ActionId(StrEnum):
     RESUME = "ticket_resume"
     RESOLVE = "ticket_resolve"
     REOPEN = "ticket_reopen"
+    DISMISS = "ticket_dismiss"
     EXPLAIN = "ticket_explain"
     OPEN_THREAD = "ticket_open_thread"
     STATUS_MORE = "status_more"

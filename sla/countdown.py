@@ -280,7 +280,7 @@ class TicketView:
 
     @property
     def is_resolved(self) -> bool:
-        return self.status.lower() in ("resolved", "closed")
+        return self.status.lower() in ("resolved", "closed", "dismissed")
 
 
 def current_timers(timers: Sequence[MetricTimer]) -> list[MetricTimer]:

@@ -29,6 +29,9 @@ class EventKind(StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     CLOSED = "closed"
+    #: not a request after all ("Not a ticket", ``/sla dismiss``): final, and every clock of the
+    #: ticket — met and breached ones too — is cancelled, so it counts in no report or credit
+    DISMISSED = "dismissed"
 
 
 class TimerState(StrEnum):

@@ -115,11 +115,12 @@ _OPENED, _CLIENT_MESSAGE, _AGENT_MESSAGE, _STATUS = (
     EventKind.AGENT_MESSAGE,
     EventKind.STATUS,
 )
-_PRIORITY, _RESOLVED, _REOPENED, _CLOSED = (
+_PRIORITY, _RESOLVED, _REOPENED, _CLOSED, _DISMISSED = (
     EventKind.PRIORITY,
     EventKind.RESOLVED,
     EventKind.REOPENED,
     EventKind.CLOSED,
+    EventKind.DISMISSED,
 )
 _FIRST_RESPONSE, _NEXT_RESPONSE = Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE
 _PERIODIC_UPDATE, _RESOLUTION = Metric.PERIODIC_UPDATE, Metric.RESOLUTION
@@ -452,6 +453,12 @@ class _Timer:
         self.final_state = TimerState.BREACHED if self.elapsed >= self.target else state
         return self.final_state
 
+    def void(self) -> None:
+        """Cancelled as if it never counted (the ticket was not a request): no breach is kept."""
+        self.final_state = TimerState.CANCELLED
+        self.breached_at = None
+        self.breach_reported = True
+
     def retarget(self, at: datetime, priority: str, target: Any) -> None:
         running = self.resumed_at is not None
         if running:
@@ -546,6 +553,7 @@ class TicketClock:
         self.last_at: datetime | None = None
         self.resolved = False
         self.closed = False
+        self.dismissed = False
         self.answered = False  # an agent replied (or the ticket was resolved) at least once
         self.awaiting_reply = False  # a client message after the first reply is unanswered
         self.timeline: list[TimelineEntry] = []
@@ -590,8 +598,9 @@ class TicketClock:
             if tid != self.ticket_id:
                 raise EventError(f"event for ticket {tid} given to the clock of ticket {self.ticket_id}")
             if self.closed:
+                final = "dismissed" if self.dismissed else "closed"
                 raise EventError(
-                    f"ticket {tid} is closed; closed is final, so '{kind.value}' cannot follow it"
+                    f"ticket {tid} is {final}; {final} is final, so '{kind.value}' cannot follow it"
                 )
             assert self.last_at is not None
             if event.at < self.last_at:
@@ -699,6 +708,16 @@ class TicketClock:
             self.awaiting_reply = False
             for metric in list(live):
                 self._stop(metric, at, name, TimerState.CANCELLED, out)
+        elif kind is _DISMISSED:
+            self.closed = self.dismissed = True
+            self.awaiting_reply = False
+            self.status = "dismissed"
+            for metric in list(live):
+                self._stop(metric, at, name, TimerState.CANCELLED, out)
+            for timer in self._all:
+                timer.void()
+            why = f": {event.note}" if event.note else ""
+            self._entry(out, at, name, None, "dismissed", f"not a ticket{why} — every clock cancelled")
         self.last_at = at
         if self.record_timeline:
             self.timeline.extend(out)

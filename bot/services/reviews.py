@@ -195,6 +195,8 @@ class ReviewService:
                 team_id=team_id, client_key=client_key, start=period.start, end=period.end
             )
             for ticket, event_rows in pairs:
+                if ticket.status == "dismissed":  # not a request: in no review, like no report
+                    continue
                 try:
                     stored = ticket.contract_version_id
                     if stored is None:  # no stored version: the one in force at its opening

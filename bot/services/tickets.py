@@ -357,10 +357,21 @@ class TicketService:
                 tx.timers.replace_for_ticket(
                     team_id=team_id, ticket_id=ticket.id, timers=timer_rows(timers, version, now), now=now
                 )
+                status_before = ticket.status
                 changes = ticket_changes(clock, kind, at)
                 if changes:
                     ticket = tx.tickets.update(team_id=team_id, ticket_id=ticket.id, now=now, **changes)
-                if kind in (EventKind.RESOLVED, EventKind.CLOSED):
+                if kind is EventKind.DISMISSED:  # the audit log keeps who and why
+                    tx.audit.record(
+                        team_id=team_id,
+                        actor=actor or "slabot",
+                        action="ticket.dismiss",
+                        target=ticket.ref,
+                        before={"status": status_before},
+                        after={"status": "dismissed", "reason": note},
+                        at=now,
+                    )
+                if kind in (EventKind.RESOLVED, EventKind.CLOSED, EventKind.DISMISSED):
                     tx.outbox.cancel_for_ticket(
                         team_id=team_id, ticket_id=ticket.id, kinds=("warning", "escalation")
                     )
@@ -524,6 +535,8 @@ def ticket_changes(clock: TicketClock, kind: EventKind, at: datetime) -> dict[st
         return {"status": "open", "resolved_at": None}
     if kind is EventKind.CLOSED:
         return {"status": "closed", "closed_at": at}
+    if kind is EventKind.DISMISSED:
+        return {"status": "dismissed", "closed_at": at}
     return {}
 
 

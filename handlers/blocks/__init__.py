@@ -141,9 +141,16 @@ def button(
     return element
 
 
-def ticket_button(text: str, action_id: ActionId, ref: str, *, style: str | None = None) -> dict[str, Any]:
+def ticket_button(
+    text: str,
+    action_id: ActionId,
+    ref: str,
+    *,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A button acting on one ticket (value: :class:`~handlers.ids.TicketAction`)."""
-    return button(text, action_id, value=TicketAction(ticket_ref=ref).encode(), style=style)
+    return button(text, action_id, value=TicketAction(ticket_ref=ref).encode(), style=style, confirm=confirm)
 
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")

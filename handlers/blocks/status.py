@@ -12,7 +12,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from handlers.blocks import Block, actions, channel_mention, context, header, mention, section, ticket_button
+from handlers.blocks import (
+    Block,
+    actions,
+    channel_mention,
+    context,
+    header,
+    mention,
+    plain,
+    section,
+    ticket_button,
+)
 from handlers.blocks.limits import MAX_BLOCKS, SECTION_TEXT_MAX, escape, truncate_text
 from handlers.ids import ActionId, BlockId
 from sla.countdown import (
@@ -96,9 +106,11 @@ def summary_line(tickets: Sequence[TicketView], now: datetime) -> str:
 
 
 def ticket_actions(ticket: TicketView, *, block_id: str = BlockId.TICKET_ACTIONS) -> Block:
-    """Take it · Pause (waiting on client) / Resume · Resolve / Reopen · Explain."""
+    """Take it · Pause (waiting on client) / Resume · Resolve / Reopen · Not a ticket · Explain."""
     ref = ticket.ref
     elements = []
+    if ticket.status == "dismissed":  # final: nothing left to do but read why
+        return actions([ticket_button("Explain", ActionId.EXPLAIN, ref)], block_id=block_id)
     if ticket.is_resolved:
         elements.append(ticket_button("Reopen", ActionId.REOPEN, ref))
     else:
@@ -110,6 +122,23 @@ def ticket_actions(ticket: TicketView, *, block_id: str = BlockId.TICKET_ACTIONS
         else:
             elements.append(ticket_button("Pause (waiting on client)", ActionId.PAUSE, ref))
         elements.append(ticket_button("Resolve", ActionId.RESOLVE, ref))
+    elements.append(
+        ticket_button(
+            "Not a ticket",
+            ActionId.DISMISS,
+            ref,
+            confirm={
+                "title": plain("Not a ticket?"),
+                "text": plain(
+                    f"{ref}'s clocks are cancelled and it leaves every report and credit. "
+                    "The audit log keeps who dismissed it."
+                ),
+                "confirm": plain("Dismiss"),
+                "deny": plain("Keep it"),
+                "style": "danger",
+            },
+        )
+    )
     elements.append(ticket_button("Explain", ActionId.EXPLAIN, ref))
     return actions(elements, block_id=block_id)
 

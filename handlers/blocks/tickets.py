@@ -67,6 +67,7 @@ class Change(StrEnum):
     PRIORITY = "priority"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    DISMISSED = "dismissed"
 
 
 def change_note(
@@ -92,13 +93,15 @@ def change_note(
         case Change.PAUSED:
             text = f"⏸ Paused by {who}" + (f": {extra}" if extra else "")
         case Change.RESUMED:
-            text = f"▶️ Resumed by {who}"
+            text = f"▶️ Resumed by {who}" + (f": {extra}" if extra else "")
         case Change.PRIORITY:
             text = f"🔺 Priority {extra or 'changed'} by {who}"
         case Change.RESOLVED:
             text = f"✅ Resolved by {who}"
         case Change.REOPENED:
-            text = f"↩️ Reopened by {who}"
+            text = f"↩️ Reopened by {who}" + (f": {extra}" if extra else "")
+        case Change.DISMISSED:
+            text = f"🚫 Not a ticket: *{escape(ref)}* dismissed by {who}" + (f": {extra}" if extra else "")
     text = truncate_text(text, 2900)
     return Message(text=text, blocks=[context(text)])
 

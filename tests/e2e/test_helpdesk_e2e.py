@@ -251,3 +251,75 @@ def test_an_internal_reply_in_a_thread_is_not_the_clients(desk: Helpdesk) -> Non
     assert _metric(desk, "next_response") is None  # nor does a client's thanks
     desk.say(CLIENT, "Still failing though", thread_ts=root)
     assert _metric(desk, "next_response").state == "running"
+
+
+# ---- Not a ticket --------------------------------------------------------------------------------
+
+
+def _click(desk: Helpdesk, action: str, ref: str, user: str, channel: str = SUPPORT) -> None:
+    from handlers.ids import TicketAction
+
+    value = TicketAction(ticket_ref=ref).encode()
+    before = len(desk.slack.ephemerals()) + len(desk.slack.calls)
+    status, body = desk.post(inbound.block_actions(action, value, user, channel, "1795510800.000000"))
+    assert status == 200, body
+    desk.wait_for(lambda: len(desk.slack.ephemerals()) + len(desk.slack.calls) > before)
+
+
+def _audit(desk: Helpdesk, ref: str) -> list[Any]:
+    with desk.runtime.services.uow.begin(read_only=True) as tx:
+        return [(a.action, a.actor, a.after) for a in tx.audit.list(team_id=TEAM, target=ref)]
+
+
+def test_an_agent_dismisses_a_non_request_and_it_leaves_every_report_and_credit(desk: Helpdesk) -> None:
+    root = desk.say(CLIENT, "Our site is down, see the attachment")  # P1: first response 15m around the clock
+    desk.clock.advance(timedelta(minutes=30))
+    desk.say(AGENT, "Looking", thread_ts=root)  # late: first response breached
+    assert _metric(desk, "first_response").state == "breached"
+    credits = desk.command("incident credits acme 2026-11")["text"]
+    assert "1 P1 first response breach" in credits
+
+    # the client can neither type it nor click it: nothing changes
+    refused = desk.command("dismiss T-1 spam", user=CLIENT)["text"]
+    assert "Only support agents can dismiss tickets" in refused
+    _click(desk, "ticket_dismiss", "T-1", CLIENT)
+    assert desk.state().ticket.status == "open"
+    assert [a for a in _audit(desk, "T-1") if a[0] == "ticket.dismiss"] == []
+
+    _click(desk, "ticket_dismiss", "T-1", AGENT)
+    state = desk.state()
+    assert state.ticket.status == "dismissed" and not state.ticket.is_open
+    assert {(t.state, t.breached_at) for t in state.timers} == {("cancelled", None)}
+    assert {t.metric for t in state.timers} >= {"first_response", "resolution"}
+    assert (
+        "ticket.dismiss",
+        AGENT,
+        {"status": "dismissed", "reason": "Not a ticket (the card's button)"},
+    ) in _audit(desk, "T-1")
+    with desk.runtime.services.uow.begin(read_only=True) as tx:
+        stored = tx.tickets.get_by_ref(team_id=TEAM, ref="T-1")
+        rows = tx.timers.list_for_ticket(team_id=TEAM, ticket_id=stored.id)
+    assert not stored.has_breach and {r.state for r in rows} == {"cancelled"}
+    assert all(r.breached_at is None for r in rows)
+    credits = desk.command("incident credits acme 2026-11")["text"]
+    assert "breach" not in credits and "No credit owed" in credits
+    counts = desk.runtime.services.compliance_counts(
+        team_id=TEAM, start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    assert counts == []  # neither met nor breached: in no compliance figure
+    assert "T-1" not in desk.command("status")["text"]
+    _note_in_thread(desk, root, "Not a ticket")
+    assert "dismissed" in desk.command("explain T-1")["text"].lower()
+    assert "cannot follow it" in desk.command("reopen T-1")["text"]  # final
+
+
+def test_dismiss_by_command_keeps_the_reason(desk: Helpdesk) -> None:
+    desk.say(CLIENT, "FYI our office is closed on Friday")
+    answer = desk.command("dismiss T-1 an announcement, not a request")
+    assert "not a ticket" in answer["text"]
+    assert (
+        "ticket.dismiss",
+        AGENT,
+        {"status": "dismissed", "reason": "an announcement, not a request"},
+    ) in _audit(desk, "T-1")
+    assert "I can't find ticket T-9" in desk.command("dismiss T-9")["text"]

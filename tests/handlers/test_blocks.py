@@ -22,7 +22,7 @@ from handlers.blocks.alerts import (
 from handlers.blocks.help import help_message, usage_error_message
 from handlers.blocks.home import home_view
 from handlers.blocks.limits import check_blocks, check_message, check_view
-from handlers.blocks.status import explain_message, status_message, status_text, ticket_detail
+from handlers.blocks.status import explain_message, status_message, status_text, ticket_actions, ticket_detail
 from handlers.blocks.tickets import (
     Change,
     StartInput,
@@ -303,7 +303,13 @@ def test_ticket_detail() -> None:
         "70 % ▰▰▰▰▰▰▰▱▱▱ · target 4h on office hours"
     )
     assert blocks[3]["elements"][0]["text"] == "Earlier cycles: next response #1: met in 20m"
-    assert [b[0] for b in buttons(blocks)] == ["Take it", "Pause (waiting on client)", "Resolve", "Explain"]
+    assert [b[0] for b in buttons(blocks)] == [
+        "Take it",
+        "Pause (waiting on client)",
+        "Resolve",
+        "Not a ticket",
+        "Explain",
+    ]
     assert check_blocks(blocks) == []
 
 
@@ -313,10 +319,15 @@ def test_ticket_buttons_follow_the_ticket_state() -> None:
         ("Take it", ActionId.TAKE_IT),
         ("Resume", ActionId.RESUME),
         ("Resolve", ActionId.RESOLVE),
+        ("Not a ticket", ActionId.DISMISS),
         ("Explain", ActionId.EXPLAIN),
     ]
     resolved = ticket(status="resolved", timers=(timer(state=TimerState.MET, stopped_at=NOW),))
-    assert [b[0] for b in buttons(ticket_detail(resolved, NOW))] == ["Reopen", "Explain"]
+    assert [b[0] for b in buttons(ticket_detail(resolved, NOW))] == ["Reopen", "Not a ticket", "Explain"]
+    dismissed = ticket(status="dismissed", timers=(timer(state=TimerState.CANCELLED, stopped_at=NOW),))
+    assert [b[0] for b in buttons(ticket_detail(dismissed, NOW))] == ["Explain"]
+    [dismiss] = [b for b in ticket_actions(paused)["elements"] if b["action_id"] == ActionId.DISMISS]
+    assert dismiss["confirm"]["confirm"]["text"] == "Dismiss"  # a confirmation before anything changes
     for _, _, value in buttons(ticket_detail(paused, NOW)):
         assert TicketAction.decode(value) == TicketAction(ticket_ref="T-12")
 

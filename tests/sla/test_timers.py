@@ -357,6 +357,32 @@ def test_closing_a_breached_timer_keeps_the_breach() -> None:
     assert fr.state is TimerState.BREACHED and fr.breached_at == at(2, 10, 15)
 
 
+def test_dismissed_cancels_every_clock_and_forgets_its_breaches() -> None:
+    events = [
+        ev(at(2, 10), "opened", priority="P1"),
+        ev(at(2, 10, 30), "agent_message"),  # first response breached at 10:15, stopped at 10:30
+        ev(at(2, 11), "resolved"),
+        ev(at(2, 11, 5), "dismissed", note="a thank-you, not a request"),
+    ]
+    timers = evaluate(events, SIMPLE, at(2, 12))
+    assert {(t.metric, t.state, t.breached_at) for t in timers} == {
+        (FR, TimerState.CANCELLED, None),
+        (RES, TimerState.CANCELLED, None),
+    }
+    [entry] = [e for e in explain(events, SIMPLE, at(2, 12)) if e.effect == "dismissed"]
+    assert entry.detail == "not a ticket: a thank-you, not a request — every clock cancelled"
+
+
+def test_dismissed_is_final() -> None:
+    clock = TicketClock(SIMPLE)
+    clock.apply(ev(at(2, 10), "opened", priority="P2"))
+    clock.apply(ev(at(2, 10, 5), "dismissed"))
+    with pytest.raises(EventError, match="dismissed is final"):
+        clock.apply(ev(at(2, 10, 6), "reopened"))
+    with pytest.raises(EventError, match="dismissed is final"):
+        clock.apply(ev(at(2, 10, 6), "dismissed"))
+
+
 # ---- rejected events -----------------------------------------------------------------
 
 
