@@ -304,7 +304,10 @@ def test_an_agent_dismisses_a_non_request_and_it_leaves_every_report_and_credit(
     credits = desk.command("incident credits acme 2026-11")["text"]
     assert "breach" not in credits and "No credit owed" in credits
     counts = desk.runtime.services.compliance_counts(
-        team_id=TEAM, start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 12, 1, tzinfo=UTC)
+        team_id=TEAM,
+        start=datetime(2026, 11, 1, tzinfo=UTC),
+        end=datetime(2026, 12, 1, tzinfo=UTC),
+        now=desk.clock.now(),
     )
     assert counts == []  # neither met nor breached: in no compliance figure
     assert "T-1" not in desk.command("status")["text"]
