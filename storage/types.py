@@ -63,6 +63,28 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         return process
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """On SQLite, the text this type writes (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC) parsed straight
+        into an aware UTC datetime, about five times faster than the SQLite ``DATETIME`` processor
+        followed by ``process_result_value``: a report reads five timestamps of every timer of its
+        period. Any other text takes the composed path."""
+        composed = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or composed is None:
+            return composed
+        parse = datetime.fromisoformat
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if value.__class__ is str and len(value) == 26:
+                try:
+                    return parse(value + "+00:00")
+                except ValueError:
+                    pass
+            return composed(value)
+
+        return process
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None

@@ -409,12 +409,10 @@ class UptimeService:
         now = self.clock.now()
         with self.uow.begin(read_only=True) as tx:
             incidents = self._incidents(tx, team_id, client.key, month)
-            timers = tx.reports.timers_in_period(team_id=team_id, start=month.start, end=month.end, now=now)
-        breaches = [
-            Breach(t.ticket_ref, t.timer.priority or "", t.timer.metric, t.breached_at)
-            for t in timers
-            if t.client_key == client.key and t.breached_at is not None and month.contains(t.breached_at)
-        ]
+            found = tx.reports.breaches_in_period(
+                team_id=team_id, start=month.start, end=month.end, now=now, client_key=client.key
+            )
+        breaches = [Breach(b.ticket_ref, b.priority, b.metric, b.breached_at) for b in found]
         figures = uptime_for_version(version, incidents, month, now)
         return credits_for_month(client, version, month, figures, breaches, now)
 

@@ -60,9 +60,12 @@ class ReportError(ValueError):
     """Something the user asked for that cannot be reported (unknown client, bad period)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReportTimer:
-    """One stored timer in the shape ``sla.compliance`` and ``sla.summary`` read (``TimerRow``)."""
+    """One stored timer in the shape ``sla.compliance`` and ``sla.summary`` read (``TimerRow``).
+
+    Not frozen (nothing changes one once built): a month's report builds one per timer of the
+    month and the one before, and a frozen dataclass costs three times as much to build."""
 
     ticket_id: str
     client: str
@@ -80,29 +83,35 @@ class ReportTimer:
     thread_ts: str | None = None
 
     @classmethod
+    def from_row(cls, row: Any, *, business_elapsed: timedelta | None = None) -> ReportTimer:
+        """A row of ``ReportQueries.decided_rows``, as of the read's ``now`` (an overdue timer is
+        breached). ``business_elapsed``: the timer's elapsed brought forward to now (a breached
+        timer still running keeps counting); default the stored figure."""
+        elapsed = (
+            row.business_elapsed_seconds if business_elapsed is None else business_elapsed.total_seconds()
+        )
+        return cls(
+            row.ref,
+            row.client_key or "",
+            row.priority or "",
+            str(row.metric),
+            int(row.cycle),
+            round(row.target_seconds or 0),
+            row.started_at,
+            row.stopped_at,
+            round(elapsed or 0),
+            str(row.state_now),
+            row.breached_at_now,
+            round(row.paused_for_seconds or 0),
+            row.channel_id,
+            row.thread_ts,
+        )
+
+    @classmethod
     def from_period_timer(
         cls, item: PeriodTimer, *, business_elapsed: timedelta | None = None
     ) -> ReportTimer:
-        """``business_elapsed``: the timer's elapsed brought forward to now (a breached timer still
-        running keeps counting); default the stored figure."""
-        t = item.timer
-        elapsed = t.business_elapsed_seconds if business_elapsed is None else business_elapsed.total_seconds()
-        return cls(
-            ticket_id=item.ticket_ref,
-            client=item.client_key or "",
-            priority=t.priority or "",
-            metric=str(t.metric),
-            cycle=int(t.cycle),
-            target_seconds=round(t.target_seconds or 0),
-            started_at=t.started_at,
-            stopped_at=t.stopped_at,
-            business_elapsed_seconds=round(elapsed or 0),
-            state=item.state,
-            breached_at=item.breached_at,
-            paused_seconds=round(t.paused_for_seconds or 0),
-            channel_id=item.channel_id,
-            thread_ts=item.thread_ts,
-        )
+        return cls.from_row(item.timer, business_elapsed=business_elapsed)
 
 
 @dataclass(frozen=True)
@@ -287,23 +296,35 @@ class ReportService:
         if not isinstance(period, Period):
             period = self.period(period, client, now=now)
         before = _previous(period)
+        current_of = self.periods_of(period, client, now)
+        previous_of = self.periods_of(period, client, now, previous=True)
+        plans = self._objective_plans(client, period, now)
         with self.uow.begin(read_only=True) as tx:
-            rows = self._rows(tx, team_id, client, self.periods_of(period, client, now))
-            prev_rows = self._rows(tx, team_id, client, self.periods_of(period, client, now, previous=True))
+            spans = [*self._spans(client, current_of), *self._spans(client, previous_of)]
+            pool = self._pool(tx, team_id, client, now, [*spans, *(plan.span for plan in plans)])
+            rows = self._rows(pool, client, current_of)
+            prev_rows = self._rows(pool, client, previous_of)
             at_risk = self._at_risk(tx, team_id, client, now)
-            objectives = self._objectives(tx, team_id, client, period, now)
+            objectives = self._objectives_of(plans, pool.decided_in, now)
         group_by = ("priority", "metric") if client else ("client", "priority", "metric")
         lines = compliance_table(rows, group_by=("client", "priority", "metric"))
         previous_lines = compliance_table(prev_rows, group_by=("client", "priority", "metric"))
-        links = {r.ticket_id: thread_link(r.channel_id, r.thread_ts) for r in rows}
+        shown, shown_before = (
+            (lines, previous_lines)
+            if client is None
+            else (compliance_table(rows, group_by=group_by), compliance_table(prev_rows, group_by=group_by))
+        )
+        breaches = top_breaches(rows, limit=TOP_BREACHES)
+        wanted = {b.ticket_id for b in breaches} | {a.ticket_id for a in at_risk}
+        links = {r.ticket_id: thread_link(r.channel_id, r.thread_ts) for r in rows if r.ticket_id in wanted}
         feedback = self._feedback(team_id, client, period)
         uptime, credits = self._uptime(team_id, client, period)
         client_name = self.book.clients[client].name if client else None
         summary = weekly_summary(
             period,
-            compliance_table(rows, group_by=group_by),
-            compliance_table(prev_rows, group_by=group_by),
-            breaches=top_breaches(rows, limit=TOP_BREACHES),
+            shown,
+            shown_before,
+            breaches=breaches,
             at_risk=at_risk,
             feedback=feedback,
             uptime=uptime,
@@ -349,18 +370,42 @@ class ReportService:
             local[key] = _previous(mine) if previous else mine
         return lambda key: local.get(key or "", own)
 
-    def _rows(
-        self, tx: Transaction, team_id: str, client: str | None, period_of: Callable[[str | None], Period]
-    ) -> list[ReportTimer]:
+    def _spans(self, client: str | None, period_of: Callable[[str | None], Period]) -> list[Period]:
         keys = [client] if client is not None else [*self.book.clients, None]
-        spans = [period_of(key) for key in keys]
-        start, end = min(p.start for p in spans), max(p.end for p in spans)
-        now = self.clock.now()
-        items = tx.reports.timers_in_period(team_id=team_id, start=start, end=end, now=now)
-        rows = [ReportTimer.from_period_timer(i, business_elapsed=self._running(i.timer, now)) for i in items]
+        return [period_of(key) for key in keys]
+
+    def _pool(
+        self, tx: Transaction, team_id: str, client: str | None, now: datetime, spans: Sequence[Any]
+    ) -> _DecidedTimers:
+        """Every timer decided within the spans (periods or ``(start, end)`` pairs), read once."""
+        bounds = [(s.start, s.end) if isinstance(s, Period) else s for s in spans]
+        start, end = min(b[0] for b in bounds), max(b[1] for b in bounds)
+        found = tx.reports.decided_rows(team_id=team_id, start=start, end=end, now=now, client_key=client)
+        running = self._running
+        timers = [
+            ReportTimer.from_row(row, business_elapsed=running(row, now) if row.stopped_at is None else None)
+            for row in found
+        ]
+        return _DecidedTimers(start, end, timers)
+
+    def _rows(
+        self, pool: _DecidedTimers, client: str | None, period_of: Callable[[str | None], Period]
+    ) -> list[ReportTimer]:
+        """The pool's timers decided in each client's period (``periods_of``)."""
         if client is not None:
-            return [r for r in rows if r.client == client and period_of(client).contains(decided_at(r))]
-        return [r for r in rows if period_of(r.client or None).contains(decided_at(r))]
+            own = period_of(client)
+            return pool.decided_in(own.start, own.end, client)
+        local: dict[str, Period] = {}
+        out = []
+        for at, r in pool.decided:
+            if at is None:
+                continue
+            span = local.get(r.client)
+            if span is None:
+                span = local[r.client] = period_of(r.client or None)
+            if span.start <= at < span.end:
+                out.append(r)
+        return out
 
     def _at_risk(self, tx: Transaction, team_id: str, client: str | None, now: datetime) -> list[AtRisk]:
         """Running timers at risk now (``sla.standing.is_at_risk``, as ``/sla status at-risk``)."""
@@ -417,10 +462,19 @@ class ReportService:
     def _objectives(
         self, tx: Transaction, team_id: str, client: str | None, period: Period, now: datetime
     ) -> list[ObjectiveStatus]:
+        plans = self._objective_plans(client, period, now)
+        if not plans:
+            return []
+        pool = self._pool(tx, team_id, client, now, [plan.span for plan in plans])
+        return self._objectives_of(plans, pool.decided_in, now)
+
+    def _objective_plans(self, client: str | None, period: Period, now: datetime) -> list[_ObjectivePlan]:
+        """Each objective of each (or one) client with its window (the one containing the period's
+        end, or now) and the span its figures read (the window, and the burn rules' longest look back
+        while the window is the current one)."""
         at = min(now, period.end - timedelta(microseconds=1))
         keys = [client] if client else sorted(self.book.clients)
-        cache: dict[tuple[datetime, datetime], list[ReportTimer]] = {}
-        out: list[ObjectiveStatus] = []
+        plans: list[_ObjectivePlan] = []
         for key in keys:
             version = self.book.version_for(key, at)
             tz = self.zone(key, at)
@@ -431,15 +485,23 @@ class ReportService:
                 longest = max(r.long_window for r in scaled_rules(window))
                 start = min(window.start, now - longest) if current else window.start
                 span = (start, max(window.end, now) if current else window.end)
-                if span not in cache:
-                    items = tx.reports.timers_in_period(team_id=team_id, start=span[0], end=span[1], now=now)
-                    cache[span] = [ReportTimer.from_period_timer(i) for i in items]
-                mine = [r for r in cache[span] if r.client == key]
-                outcomes = outcomes_from_rows(objective, mine)
-                reached = attainment(objective, outcomes, window)
-                alerts = burn_rate_alerts(objective, outcomes, window, now) if current else []
-                burn = _slow_burn(objective, outcomes, window, now) if current else None
-                out.append(ObjectiveStatus(key, objective, window, reached, alerts, burn))
+                plans.append(_ObjectivePlan(key, objective, window, current, span))
+        return plans
+
+    def _objectives_of(
+        self,
+        plans: Sequence[_ObjectivePlan],
+        decided_in: Callable[[datetime, datetime, str], list[ReportTimer]],
+        now: datetime,
+    ) -> list[ObjectiveStatus]:
+        out: list[ObjectiveStatus] = []
+        for plan in plans:
+            objective, window, current = plan.objective, plan.window, plan.current
+            outcomes = outcomes_from_rows(objective, decided_in(*plan.span, plan.client))
+            reached = attainment(objective, outcomes, window)
+            alerts = burn_rate_alerts(objective, outcomes, window, now) if current else []
+            burn = _slow_burn(objective, outcomes, window, now) if current else None
+            out.append(ObjectiveStatus(plan.client, objective, window, reached, alerts, burn))
         return out
 
     # ---- other features' services ---------------------------------------------------------
@@ -465,6 +527,39 @@ class ReportService:
         except Exception:
             log.exception("uptime figures failed for %s", team_id)
             return [], []
+
+
+@dataclass(frozen=True)
+class _ObjectivePlan:
+    client: str
+    objective: Objective
+    window: Period
+    current: bool
+    span: tuple[datetime, datetime]
+
+
+class _DecidedTimers:
+    """The timers decided in [start, end), read once for a whole report (its period, the one
+    before, each client's period and each objective's window), answering every sub-span from
+    memory: the same rows a query of the sub-span gives (``sla.standing.decided_at`` in it)."""
+
+    def __init__(self, start: datetime, end: datetime, rows: list[ReportTimer]) -> None:
+        self.start, self.end, self.rows = start, end, rows
+        self.decided = [(decided_at(r), r) for r in rows]
+        self._by_client: dict[str, list[tuple[datetime | None, ReportTimer]]] | None = None
+
+    def decided_in(self, start: datetime, end: datetime, client: str | None = None) -> list[ReportTimer]:
+        if start < self.start or end > self.end:
+            raise ValueError(f"[{start}, {end}) is outside the timers read, [{self.start}, {self.end})")
+        pairs = self.decided if client is None else self._of(client)
+        return [r for at, r in pairs if at is not None and start <= at < end]
+
+    def _of(self, client: str) -> list[tuple[datetime | None, ReportTimer]]:
+        if self._by_client is None:
+            self._by_client = {}
+            for pair in self.decided:
+                self._by_client.setdefault(pair[1].client, []).append(pair)
+        return self._by_client.get(client, [])
 
 
 def _slow_burn(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all, update
 
 from storage.models import MetricTimerRow, ReportRun, Ticket
 from storage.repositories._base import _insert, _Repository, _team
@@ -22,9 +22,51 @@ class ComplianceCount:
     breached: int
 
 
-@dataclass(frozen=True)
+class DecidedTimerRow(NamedTuple):
+    """One timer decided in a period (:meth:`ReportQueries.decided_rows`): the stored timer's columns
+    a report reads (what ``sla.standing.advance`` needs to bring a running one forward), its
+    ticket's, and the timer as of the read's ``now``. A plain read-only tuple, not an ORM object
+    (a month's report reads hundreds of thousands)."""
+
+    id: int
+    metric: str
+    cycle: int
+    priority: str | None
+    state: str
+    """As stored (``running`` for an overdue one)."""
+    target_seconds: float
+    calendar_name: str | None
+    started_at: datetime
+    due_at: datetime | None
+    stopped_at: datetime | None
+    breached_at: datetime | None
+    """As stored (None for an overdue one: the sweep records it)."""
+    business_elapsed_seconds: float
+    paused_for_seconds: float
+    pause_reason: str | None
+    resumed_at: datetime | None
+    elapsed_at_resume_seconds: float | None
+    ref: str
+    client_key: str | None
+    channel_id: str | None
+    thread_ts: str | None
+    overdue: bool
+    """Running past its due instant, and no sweep has recorded the breach yet."""
+    state_now: str
+    """``breached`` for an overdue timer, else ``state``."""
+    breached_at_now: datetime | None
+    """The breach instant, recorded or not yet (an overdue timer's due instant)."""
+
+
+#: The stored timer's columns of :class:`DecidedTimerRow`.
+PERIOD_TIMER_COLUMNS = DecidedTimerRow._fields[: DecidedTimerRow._fields.index("ref")]
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodTimer:
-    timer: MetricTimerRow
+    timer: DecidedTimerRow
+    """The stored timer (with the attributes of ``MetricTimerRow`` a report reads), as a
+    :class:`DecidedTimerRow`."""
     ticket_ref: str
     client_key: str | None
     channel_id: str | None = None
@@ -37,11 +79,22 @@ class PeriodTimer:
     @property
     def breached_at(self) -> datetime | None:
         """The breach instant, recorded or not yet recorded (``overdue``)."""
-        return self.timer.due_at if self.overdue else self.timer.breached_at
+        return self.timer.breached_at_now
 
     @property
     def state(self) -> str:
-        return "breached" if self.overdue else str(self.timer.state)
+        """The stored state, ``breached`` for an overdue one."""
+        return str(self.timer.state_now)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodBreach:
+    """A breach decided in a period (recorded, or overdue and not yet recorded), for credits."""
+
+    ticket_ref: str
+    priority: str
+    metric: str
+    breached_at: datetime
 
 
 class ReportQueries(_Repository):
@@ -98,26 +151,93 @@ class ReportQueries(_Repository):
             for (c, p, metric), (a, b) in sorted(totals.items(), key=lambda kv: tuple(x or "" for x in kv[0]))
         ]
 
+    def decided_rows(
+        self,
+        *,
+        team_id: str,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        client_key: str | None = None,
+    ) -> list[DecidedTimerRow]:
+        """The timers decided (met or breached) in [start, end) as of ``now`` — the recorded ones and
+        the running ones overdue since — of every client, or of one (``client_key``), in the order
+        they started (:class:`DecidedTimerRow`).
+
+        One SQL statement of plain columns on the session's connection (no ORM objects, no identity
+        map): the report of a month reads every timer of it."""
+        stmt = self.decided_query(team_id=team_id, start=start, end=end, now=now, client_key=client_key)
+        return list(map(DecidedTimerRow._make, self.session.connection().execute(stmt).all()))
+
+    def decided_query(
+        self, *, team_id: str, start: datetime, end: datetime, now: datetime, client_key: str | None = None
+    ) -> Select[Any]:
+        """The statement :meth:`decided_rows` runs (``bench/report_bench.py`` times it bare)."""
+        m, t = MetricTimerRow, Ticket
+        timer = [getattr(m, name) for name in PERIOD_TIMER_COLUMNS]
+        columns = (*timer, t.ref, t.client_key, t.channel_id, t.thread_ts)
+        on = and_(t.id == m.ticket_id, t.team_id == m.team_id)
+        mine = [] if client_key is None else [t.client_key == client_key]
+        settled = select(
+            *columns,
+            literal(False).label("overdue"),
+            m.state.label("state_now"),
+            m.breached_at.label("breached_at_now"),
+        )
+        overdue = select(
+            *columns,
+            literal(True).label("overdue"),
+            literal("breached", m.state.type).label("state_now"),
+            m.due_at.label("breached_at_now"),
+        )
+        both = union_all(
+            settled.join(t, on).where(self._settled_in(team_id, start, end), *mine),
+            overdue.join(t, on).where(self._overdue_in(team_id, start, end, now), *mine),
+        ).subquery()
+        return select(both).order_by(both.c.started_at, both.c.id)
+
     def timers_in_period(
-        self, *, team_id: str, start: datetime, end: datetime, now: datetime
+        self,
+        *,
+        team_id: str,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        client_key: str | None = None,
     ) -> list[PeriodTimer]:
         """The timers decided (met or breached) in [start, end) as of ``now``, with their ticket's
-        client (for medians): the recorded ones and the running ones overdue since (``overdue``)."""
+        client (for medians): the recorded ones and the running ones overdue since (``overdue``),
+        of one client when ``client_key`` is given; in the order they started (:meth:`decided_rows`)."""
+        rows = self.decided_rows(team_id=team_id, start=start, end=end, now=now, client_key=client_key)
+        return [
+            PeriodTimer(row, row.ref, row.client_key, row.channel_id, row.thread_ts, overdue=row.overdue)
+            for row in rows
+        ]
+
+    def breaches_in_period(
+        self, *, team_id: str, start: datetime, end: datetime, now: datetime, client_key: str
+    ) -> list[PeriodBreach]:
+        """The client's breaches decided in [start, end) as of ``now`` (recorded, or overdue as in
+        :meth:`timers_in_period`): the rows a credit statement counts, by breach instant."""
         m, t = MetricTimerRow, Ticket
-        columns = (m, t.ref, t.client_key, t.channel_id, t.thread_ts)
+        start, end = require_aware(start, name="start"), require_aware(end, name="end")
         on = and_(t.id == m.ticket_id, t.team_id == m.team_id)
-        settled = select(*columns).join(t, on).where(self._settled_in(team_id, start, end))
-        overdue = select(*columns).join(t, on).where(self._overdue_in(team_id, start, end, now))
-        items = [
-            PeriodTimer(timer=row, ticket_ref=ref, client_key=ck, channel_id=ch, thread_ts=ts)
-            for row, ref, ck, ch, ts in self.session.execute(settled)
-        ]
-        items += [
-            PeriodTimer(timer=row, ticket_ref=ref, client_key=ck, channel_id=ch, thread_ts=ts, overdue=True)
-            for row, ref, ck, ch, ts in self.session.execute(overdue)
-        ]
-        items.sort(key=lambda i: (i.timer.started_at, i.timer.id))
-        return items
+        columns = (t.ref, m.priority, m.metric, m.started_at, m.id)
+        recorded = (
+            select(*columns, m.breached_at.label("at"))
+            .join(t, on)
+            .where(m.team_id == _team(team_id), m.breached_at >= start, m.breached_at < end)
+        )
+        overdue = select(*columns, m.due_at.label("at")).join(t, on)
+        mine = t.client_key == client_key
+        both = union_all(
+            recorded.where(mine), overdue.where(self._overdue_in(team_id, start, end, now), mine)
+        ).subquery()
+        stmt = select(both.c.ref, both.c.priority, both.c.metric, both.c.at).order_by(
+            both.c.started_at, both.c.id
+        )
+        found = self.session.connection().execute(stmt)
+        return [PeriodBreach(ref, priority or "", metric, at) for ref, priority, metric, at in found]
 
 
 class ReportRunRepository(_Repository):
