@@ -32,6 +32,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Protocol
 
 from sla.durations import format_duration
@@ -178,8 +179,10 @@ def compliance_table(
         if name not in GROUP_FIELDS:
             raise ValueError(f"cannot group by {name!r} — use any of {', '.join(GROUP_FIELDS)}")
     groups: dict[tuple[str, ...], list[TimerRow]] = {}
+    values = attrgetter(*fields)
     for row in rows:
-        key = tuple(str(getattr(row, name)) for name in fields)
+        found = values(row)
+        key = tuple(map(str, found)) if len(fields) > 1 else (str(found),)
         groups.setdefault(key, []).append(row)
     lines = [_line(key, fields, members) for key, members in groups.items()]
     lines.sort(key=_sort_key(fields))
