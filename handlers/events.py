@@ -84,6 +84,8 @@ def on_message(services: Services, team_id: str, event: dict[str, Any], client: 
         if services.tickets.state_by_thread(team_id=team_id, channel_id=channel_id, thread_ts=ts) is not None:
             return  # a retried event
         outcome = services.conversations.top_level(message, client_key)
+    if outcome.state is not None and not outcome.state.created:
+        return  # a redelivery that lost the race to the first delivery of the message: that one answers
     notes = conversation_notes(services, outcome, message)
     if notes:
         queue_notes(services, team_id, notes)

@@ -65,6 +65,8 @@ class SurveyState(StrEnum):
 TEAM = String(32)
 SLACK_ID = String(64)
 TS = String(32)
+#: the tickets the one-ticket-per-source-message unique index covers
+ONE_TICKET_PER_MESSAGE = "source_ts IS NOT NULL AND channel_id IS NOT NULL AND duplicate_of IS NULL"
 
 
 class Workspace(Base):
@@ -117,6 +119,17 @@ class Ticket(Base):
         Index("ix_tickets_client_due", "team_id", "client_key", "is_open", "next_due_at"),
         # /sla status breached: tickets with a breach, most urgent first, without scanning the others.
         Index("ix_tickets_breach_due", "team_id", "is_open", "has_breach", "next_due_at"),
+        # one ticket per source message: a concurrent redelivery of the opening message cannot open a second
+        # (duplicates stored before migration 0007 are closed and marked ``duplicate_of``, outside the index)
+        Index(
+            "uq_tickets_source_message",
+            "team_id",
+            "channel_id",
+            "source_ts",
+            unique=True,
+            postgresql_where=text(ONE_TICKET_PER_MESSAGE),
+            sqlite_where=text(ONE_TICKET_PER_MESSAGE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -152,6 +165,11 @@ class Ticket(Base):
     #: the one live status message of the ticket (updated in place with chat.update).
     status_channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
     status_message_ts: Mapped[str | None] = mapped_column(TS)
+    #: the ts of the Slack message the ticket was opened from (the thread's root, or a later reply in the
+    #: thread for a successor ticket): with team and channel, the ticket's unique source message
+    source_ts: Mapped[str | None] = mapped_column(TS)
+    #: a younger ticket of a message that already had one (closed by migration 0007): the ticket kept
+    duplicate_of: Mapped[int | None] = mapped_column(BigId)
 
 
 class TicketEventRow(Base):

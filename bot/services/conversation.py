@@ -115,6 +115,7 @@ class Conversations:
             at=message.at,
             external_id=f"{message.channel_id}:{message.ts}",
             follows=follows,
+            source_ts=message.ts,  # one ticket per source message (a successor: the reply that opened it)
         )
 
     def _apply(

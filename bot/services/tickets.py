@@ -50,6 +50,8 @@ class TicketState:
     timers: list[MetricTimer]
     now: datetime
     timeline: list[TimelineEntry] = field(default_factory=list)
+    #: False when :meth:`TicketService.open` found the thread's ticket already there (a redelivery)
+    created: bool = True
 
     def view(self, book: ContractBook) -> TicketView:
         return ticket_view(self.ticket, self.timers, book, self.version)
@@ -240,9 +242,18 @@ class TicketService:
         external_ref: str | None = None,
         external_id: str | None = None,
         follows: str | None = None,
+        source_ts: str | None = None,
     ) -> TicketState:
-        """Open a ticket; ``follows``: the ref of an earlier ticket of the same thread it links to."""
+        """Open a ticket; ``follows``: the ref of an earlier ticket of the same thread it links to.
+
+        Idempotent per source message: ``source_ts`` is the ts of the Slack message in ``channel_id``
+        it is opened from (default for a ``slack_thread`` ticket: ``thread_ts``, the thread's root; a
+        successor ticket in an old thread passes the reply's ts); when that message already opened a
+        ticket — a redelivery, even a concurrent one — nothing is stored and that ticket is returned
+        with ``created=False``."""
         now = self.clock.now()
+        if source_ts is None and TicketSource(source) is TicketSource.slack_thread:
+            source_ts = thread_ts
         at = at or now
         if client_key not in self.book.clients:
             known = ", ".join(sorted(self.book.clients)) or "none"
@@ -258,12 +269,13 @@ class TicketService:
         )
         with self.uow.begin() as tx:
             version_id = self.store_version(tx, team_id, version, now)
-            ticket = tx.tickets.create(
+            ticket, created = tx.tickets.create_once(
                 team_id=team_id,
                 source=source,
                 opened_at=at,
                 channel_id=channel_id,
                 thread_ts=thread_ts,
+                source_ts=source_ts,
                 requester=requester,
                 priority=priority,
                 client_key=client_key,
@@ -271,6 +283,10 @@ class TicketService:
                 title=title,
                 external_ref=external_ref,
             )
+            if not created:  # the message's ticket exists (a redelivered or concurrent delivery)
+                clock, version = self.fold(tx, ticket)
+                shown_at = max(now, clock.last_at or now)
+                return TicketState(ticket, version, clock.timers(shown_at), shown_at, [], created=False)
             clock = TicketClock(version)
             clock.apply(replace(event, ticket_id=ticket.ref))
             tx.events.append(

@@ -20,6 +20,7 @@ from sla.calendar import BusinessCalendar, CalendarConfigError
 from sla.contracts.file import (
     BASE_STATUSES,
     BUILTIN_24X7,
+    MAX_CONTRACT_FILE_BYTES,
     AgentsSpec,
     ClientSpec,
     ConfigIssue,
@@ -65,6 +66,19 @@ def load_contracts(path: str | PathLike[str]) -> ContractBook:
     """Read and validate a contract file; raises :class:`ContractFileError` listing every problem."""
     name = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_CONTRACT_FILE_BYTES:  # refused before it is read into memory
+            raise ContractFileError(
+                [
+                    ConfigIssue(
+                        name,
+                        1,
+                        "(file)",
+                        f"the file is {size:,} bytes; a contract file may have at most {MAX_CONTRACT_FILE_BYTES:,}",
+                        "split out what is not contracts, calendars, clients and agents",
+                    )
+                ]
+            )
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContractFileError(

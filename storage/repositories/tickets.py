@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 
 from storage.models import Ticket, TicketSource, Workspace
 from storage.repositories._base import NotFound, _Repository, _team
@@ -40,6 +41,7 @@ class TicketRepository(_Repository):
         opened_at: datetime,
         channel_id: str | None = None,
         thread_ts: str | None = None,
+        source_ts: str | None = None,
         requester: str | None = None,
         assignee: str | None = None,
         priority: str | None = None,
@@ -67,6 +69,7 @@ class TicketRepository(_Repository):
             source=source.value,
             channel_id=channel_id,
             thread_ts=thread_ts,
+            source_ts=source_ts,
             requester=requester,
             assignee=assignee,
             priority=priority,
@@ -83,6 +86,38 @@ class TicketRepository(_Repository):
         self.session.add(ticket)
         self.session.flush()
         return ticket
+
+    def create_once(self, **fields: Any) -> tuple[Ticket, bool]:
+        """Insert-or-get by source message: the ticket of ``(team_id, channel_id, source_ts)``, created
+        when there is none (``create``'s fields; without ``channel_id`` and ``source_ts`` always created).
+
+        ``(ticket, True)`` when this call created it; ``(the ticket already there, False)`` otherwise,
+        also when a concurrent transaction created it first (the unique index ``uq_tickets_source_message``
+        decides; the losing insert rolls back to a savepoint, its ticket number with it)."""
+        team_id, channel_id, source_ts = fields["team_id"], fields.get("channel_id"), fields.get("source_ts")
+        if not channel_id or not source_ts:
+            return self.create(**fields), True
+        seen = self.get_by_source_message(team_id=team_id, channel_id=channel_id, source_ts=source_ts)
+        if seen is not None:
+            return seen, False
+        try:
+            with self.session.begin_nested():
+                return self.create(**fields), True
+        except IntegrityError:
+            seen = self.get_by_source_message(team_id=team_id, channel_id=channel_id, source_ts=source_ts)
+            if seen is None:
+                raise
+            return seen, False
+
+    def get_by_source_message(self, *, team_id: str, channel_id: str, source_ts: str) -> Ticket | None:
+        """The ticket the Slack message ``source_ts`` in ``channel_id`` opened (duplicates left aside)."""
+        stmt = select(Ticket).where(
+            Ticket.team_id == _team(team_id),
+            Ticket.channel_id == channel_id,
+            Ticket.source_ts == source_ts,
+            Ticket.duplicate_of.is_(None),
+        )
+        return self._one(stmt)
 
     def get(self, *, team_id: str, ticket_id: int) -> Ticket | None:
         return self._one(select(Ticket).where(Ticket.team_id == _team(team_id), Ticket.id == ticket_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -71,6 +72,9 @@ def world(uow: UnitOfWork) -> tuple[SurveyService, TicketService, ManualClock]:
     return service, tickets, clock
 
 
+_THREADS = itertools.count(1)
+
+
 def _resolved(
     tickets: TicketService,
     clock: ManualClock,
@@ -83,7 +87,7 @@ def _resolved(
         client_key=client,
         source="slack_thread",
         channel_id="C0GLOBEX01",
-        thread_ts="100.000001",
+        thread_ts=f"100.{next(_THREADS):06d}",  # one client message each (one ticket per message)
         requester=requester,
     ).ticket.ref
     clock.advance(after)
