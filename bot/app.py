@@ -21,12 +21,14 @@ from sqlalchemy import Engine
 
 from bot import features, tasks
 from bot.clock import Clock, SystemClock
+from bot.inbox import Inbox, TrackingExecutor, listener_failed
 from bot.runtime import Runtime
 from bot.services.answer_cache import AnswerCache
 from bot.services.container import Services
 from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
 from bot.settings import Settings, load_contract_book
+from bot.slack_endpoint import SlackEndpoint
 from bot.web import WebApp
 from handlers import listeners
 from handlers.commands import command_table
@@ -58,6 +60,10 @@ BOT_SCOPES = [
 ]
 
 
+#: a listener's Slack call (an ephemeral answer, a modal) gives up after this many seconds
+LISTENER_SLACK_TIMEOUT_SECONDS = 4
+
+
 def slack_client(base_url: str, token: str | None, *, retries: int = 3) -> WebClient:
     """A WebClient that retries 429 (honouring Retry-After), 5xx and connection errors."""
     return WebClient(
@@ -69,6 +75,15 @@ def slack_client(base_url: str, token: str | None, *, retries: int = 3) -> WebCl
             ServerErrorRetryHandler(max_retry_count=retries),
             ConnectionErrorRetryHandler(max_retry_count=retries),
         ],
+    )
+
+
+def listener_client(base_url: str, token: str | None) -> WebClient:
+    """The client Bolt hands to listeners (and copies for each installation): a short timeout and no
+    retry, so a slow or rate-limiting Slack holds a listener thread for seconds, never for a
+    Retry-After sleep. What must reach Slack goes through the outbox, whose notifier retries."""
+    return WebClient(
+        token=token, base_url=base_url, timeout=LISTENER_SLACK_TIMEOUT_SECONDS, retry_handlers=[]
     )
 
 
@@ -96,11 +111,17 @@ def bootstrap(
     app_kwargs: dict[str, Any] = {
         "signing_secret": signing_secret or "",
         "process_before_response": False,
-        "request_verification_enabled": True,
+        # bot.slack_endpoint checks every HTTP request's signature before Bolt sees it (and a stored
+        # request processed again after a crash is past the five-minute window); Socket Mode has none
+        "request_verification_enabled": False,
+        # listeners' work after the ack: a bounded pool that tells the inbox when its row is processed
+        "listener_executor": TrackingExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="slabot-listener"
+        ),
     }
     if settings.oauth_enabled and not bot_token:
         installation_store = make_installation_store(engine, client_id=settings.slack_client_id or "")
-        app_kwargs["client"] = slack_client(settings.slack_api_url, None)
+        app_kwargs["client"] = listener_client(settings.slack_api_url, None)
         app_kwargs["oauth_settings"] = OAuthSettings(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret.get_secret_value()
@@ -112,9 +133,7 @@ def bootstrap(
         )
     else:
         # the token lives on the client (Bolt ignores, with a warning, a ``token`` given beside a ``client``)
-        app_kwargs["client"] = (
-            single_client if bot_token else slack_client(settings.slack_api_url, "xoxb-not-configured")
-        )
+        app_kwargs["client"] = listener_client(settings.slack_api_url, bot_token or "xoxb-not-configured")
         app_kwargs["token_verification_enabled"] = bool(bot_token) and settings.slack_api_url != ""
 
     app = App(**app_kwargs)
@@ -143,14 +162,18 @@ def bootstrap(
     @app.error
     def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
         logger.exception("listener failed for %s", (body or {}).get("type", "request"))
+        listener_failed(error)  # its inbox row stays pending: processed again by the slack-inbox job
         return BoltResponse(status=500, body="")
 
     listeners.register(app, services)
 
-    web = WebApp(app)
+    inbox = Inbox(uow, clock)
+    web = WebApp(app, events=SlackEndpoint(app, signing_secret=signing_secret or "", inbox=inbox))
 
     # /livez, /readyz, /healthz, /metrics: bot.features.ops
-    runtime = Runtime(settings=settings, clock=clock, engine=engine, services=services, app=app, web=web)
+    runtime = Runtime(
+        settings=settings, clock=clock, engine=engine, services=services, app=app, web=web, inbox=inbox
+    )
     tasks.install(runtime)  # POST /tasks/sweep, for hosts whose cron drives the sweep
 
     features.install_all(runtime)

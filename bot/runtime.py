@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from slack_bolt import App
     from sqlalchemy import Engine
 
+    from bot.inbox import Inbox
     from bot.web import WebApp
 
 
@@ -27,5 +28,7 @@ class Runtime:
     services: Services
     app: App
     web: WebApp
+    #: verified Slack requests stored before their ack (``bot.inbox``; None for a runtime without HTTP)
+    inbox: Inbox | None = None
     #: called with each finished sweep's ``SweepStats`` of this runtime's sweeper (``/metrics``)
     sweep_observers: list[Callable[[Any], None]] = field(default_factory=list)

@@ -55,6 +55,79 @@ class BackgroundServer:
         self._thread.join(timeout=5)
 
 
+#: a request (head and body) must arrive completely within this many seconds of its first byte: a
+#: client trickling a byte every few seconds is cut off instead of holding a connection for ever
+REQUEST_READ_SECONDS = 10.0
+#: an idle keep-alive connection is closed after this many seconds
+IDLE_SECONDS = 30
+#: open connections in all; and from one client address (a proxy in front is one address: raise it there)
+CONNECTION_LIMIT = 1000
+CONNECTIONS_PER_CLIENT = 200
+#: request bodies above this are refused by waitress before they are buffered (the app's routes
+#: check the same on Content-Length: bot.web, bot.slack_endpoint)
+MAX_REQUEST_BODY_BYTES = 1_000_000
+MAX_REQUEST_HEADER_BYTES = 64 * 1024
+
+
+def served_server(web: Any, host: str, port: int, threads: int) -> Any:
+    """A waitress server for ``web`` with the limits above: a per-request read deadline (checked every
+    second), an idle timeout, a connection limit in all and per client, body and header size limits."""
+    from waitress import create_server
+    from waitress.channel import HTTPChannel
+
+    counts: dict[str, int] = {}
+
+    class GuardedChannel(HTTPChannel):  # type: ignore[misc]
+        reading_since: float | None = None
+
+        def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
+            self.client = str(addr[0]) if isinstance(addr, tuple) and addr else str(addr)
+            counts[self.client] = counts.get(self.client, 0) + 1
+            super().__init__(server, sock, addr, adj, map)
+            if counts[self.client] > CONNECTIONS_PER_CLIENT:
+                self.will_close = True  # closed at the next loop, before it is read
+
+        def received(self, data: bytes) -> bool:
+            if self.request is None and data:
+                self.reading_since = time.monotonic()
+            done = super().received(data)
+            if self.request is None:  # the request is complete (or none is started)
+                self.reading_since = None
+            return done
+
+        def del_channel(self, map: Any = None) -> None:  # every close passes here once
+            if self.client is not None:
+                counts[self.client] = max(0, counts.get(self.client, 1) - 1)
+                self.client = None  # type: ignore[assignment]
+            super().del_channel(map)
+
+    server = create_server(
+        web,
+        host=host,
+        port=port,
+        threads=threads,
+        channel_timeout=IDLE_SECONDS,
+        cleanup_interval=1,
+        connection_limit=CONNECTION_LIMIT,
+        max_request_body_size=MAX_REQUEST_BODY_BYTES,
+        max_request_header_size=MAX_REQUEST_HEADER_BYTES,
+        asyncore_use_poll=True,  # select() cannot watch more than 1024 sockets
+    )
+    server.channel_class = GuardedChannel
+    plain_maintenance = server.maintenance
+
+    def maintenance(now: float) -> None:
+        plain_maintenance(now)
+        cutoff = time.monotonic() - REQUEST_READ_SECONDS
+        for channel in list(server.active_channels.values()):
+            since = getattr(channel, "reading_since", None)
+            if since is not None and since < cutoff and not channel.requests:
+                channel.will_close = True  # a request still not complete: a slow client
+
+    server.maintenance = maintenance
+    return server
+
+
 def serve(
     web: WebApp,
     host: str,
@@ -69,11 +142,11 @@ def serve(
     then shut down gracefully within ``grace`` seconds: stop accepting connections, let the requests
     in flight finish and their answers reach the client, close idle keep-alive connections, stop the
     worker threads. A port that cannot be used is a :class:`bot.settings.SettingsError` naming ``PORT``."""
-    from waitress import create_server, wasyncore  # the production server: only when serving
+    from waitress import wasyncore  # the production server: only when serving
 
     stop = stop or threading.Event()
     try:
-        server = create_server(web, host=host, port=port, threads=threads, channel_timeout=30)
+        server = served_server(web, host, port, threads)
     except OSError as exc:
         problem = f"cannot listen on {host}:{port} ({exc.strerror or exc})"
         raise SettingsError([f"PORT: {problem} — choose a free port (or SLABOT_HOST)"]) from None

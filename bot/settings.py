@@ -129,6 +129,16 @@ class Settings(BaseSettings):
         "exits (keep it below the platform's kill timeout: Docker 10 s, Heroku 30 s).",
     )
 
+    listener_threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        validation_alias="SLABOT_LISTENER_THREADS",
+        description="Threads that run Slack listeners' work after the ack (button answers, notes): "
+        "bounded, so a slow or rate-limiting Slack cannot take more; their Slack calls time out "
+        "after a few seconds and never sleep on a retry.",
+    )
+
     # --- Scheduler -----------------------------------------------------------------------------
     sweep_seconds: float = Field(
         default=10.0,

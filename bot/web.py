@@ -1,7 +1,9 @@
 """The HTTP face of slabot: one WSGI application that any WSGI server can serve.
 
 Routes:
-- ``POST /slack/events`` — slash commands, interactivity and events (Bolt verifies the signature: 401 otherwise)
+- ``POST /slack/events`` — slash commands, interactivity and events (``bot.slack_endpoint``: at most
+  1 MB, Slack's signature checked before anything is parsed — 401 otherwise —, stored in the inbox
+  before the ack — 503 when storage is down, so Slack retries)
 - ``GET /slack/install``, ``GET /slack/oauth_redirect`` — the OAuth install flow (when configured)
 - ``GET /healthz`` — liveness and database reachability
 - further routes registered by features (``/metrics``, ``/webhooks/...``)
@@ -23,12 +25,14 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.edge_text import decode_json
 from bot.logging_setup import REQUEST_ID
 
 log = logging.getLogger(__name__)
 _REQUEST_ID_OK = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
-MAX_BODY_BYTES = 2 * 1024 * 1024
+#: every route's body limit, checked on Content-Length before reading (the Slack path: bot.slack_endpoint)
+MAX_BODY_BYTES = 1_000_000
 #: health probes: their successful answers are logged at DEBUG only (a probe every few seconds)
 PROBE_PATHS = frozenset({"/livez", "/readyz", "/healthz"})
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -43,7 +47,9 @@ class HttpRequest:
     body: bytes
 
     def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8"))
+        """The body as JSON (``ValueError`` when it is not UTF-8, not JSON or nested too deep),
+        every string storable (:mod:`bot.edge_text`)."""
+        return decode_json(self.body)
 
 
 @dataclass
@@ -70,6 +76,7 @@ _REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    411: "Length Required",
     413: "Payload Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
@@ -79,8 +86,18 @@ _REASONS = {
 class WebApp:
     """A tiny WSGI router in front of Bolt's own WSGI adapter."""
 
-    def __init__(self, bolt_app: App, *, events_path: str = "/slack/events") -> None:
+    def __init__(
+        self,
+        bolt_app: App,
+        *,
+        events_path: str = "/slack/events",
+        events: Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]] | None = None,
+    ) -> None:
+        """``events``: the WSGI app of ``events_path`` (``bot.slack_endpoint.SlackEndpoint``:
+        bounded, verified, stored before the ack); without it Bolt's own adapter serves the path."""
         self._slack = SlackRequestHandler(bolt_app, path=events_path)
+        self._events_path = events_path
+        self._events = events
         self._slack_paths = {events_path}
         if bolt_app.oauth_flow is not None:
             self._slack_paths |= {bolt_app.oauth_flow.install_path, bolt_app.oauth_flow.redirect_uri_path}
@@ -137,6 +154,8 @@ class WebApp:
     def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
+        if path == self._events_path and self._events is not None:
+            return self._events(environ, start_response)
         if path in self._slack_paths:
             return self._slack(environ, start_response)
         handler = self._routes.get((method, path))
@@ -148,11 +167,11 @@ class WebApp:
                 else HttpResponse(404, "not found\n")
             )
             return _respond(start_response, response)
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_BODY_BYTES:
+        raw_length = str(environ.get("CONTENT_LENGTH") or "0").strip()
+        if not raw_length.isascii() or not raw_length.isdigit() or len(raw_length) > 15:
+            return _respond(start_response, HttpResponse(400, "malformed Content-Length\n"))
+        length = int(raw_length)
+        if length > MAX_BODY_BYTES:  # checked before a byte of the body is read
             return _respond(start_response, HttpResponse(413, "request body too large\n"))
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {

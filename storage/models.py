@@ -409,3 +409,31 @@ class ReviewDraft(Base):
     contract_version_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("contract_versions.id", ondelete="SET NULL")
     )
+
+
+class InboxItem(Base):
+    """A verified Slack request, stored before Slack got its 200 (``bot.inbox``): processed right
+    after, processed again when that failed, kept (without its body) to recognise redeliveries."""
+
+    __tablename__ = "slack_inbox"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_slack_inbox_state_lease", "state", "lease_until"),
+        Index("ix_slack_inbox_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    #: ``event:<event_id>`` (Events API) or ``sig:<signature>`` (commands, interactivity)
+    key: Mapped[str] = mapped_column(String(200))
+    #: the workspace the payload names (not yet verified by an installation: no foreign key)
+    team_id: Mapped[str | None] = mapped_column(TEAM)
+    kind: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    headers: Mapped[Any] = mapped_column(JSONDocument)
+    #: pending (stored, not yet processed or processing failed) → done | failed (gave up)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -27,7 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sla", "storage", "bot", "handlers")
 IO_LAYERS = {"slack_bolt", "slack_sdk", "sqlalchemy", "alembic", "apscheduler", "storage", "handlers", "bot"}
 SLACK = {"slack_bolt", "slack_sdk"}
-CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"), ("time", "time")}
+CLOCK_READS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+}
 
 #: the layers, lowest first; a module's layer is that of the longest prefix listed
 LAYERS: dict[str, int] = {
@@ -40,6 +46,7 @@ LAYERS: dict[str, int] = {
     "bot.teams": 2,
     "bot.logging_setup": 2,
     "bot.grammar": 2,
+    "bot.edge_text": 2,
     "bot.services": 2,
     "bot.sources": 2,
     "bot.reports": 2,
@@ -47,6 +54,8 @@ LAYERS: dict[str, int] = {
     # app, the ticket webhooks' routes)
     "handlers": 3,
     "bot.web": 3,
+    "bot.slack_endpoint": 3,
+    "bot.inbox": 3,
     "bot.sources.webhooks": 3,
     # (bot.ops — health, /metrics, lifecycle, their listener — is part of the process shell)
     # the process shell: composition root, CLI, web, scheduler, features' wiring
@@ -91,6 +100,7 @@ LAZY_IMPORT_ALLOWED: dict[str | tuple[str, str], str] = {
     "bot.sandbox.demo.command": _CLI,
     "bot.features.export": _CLI,
     "bot.features.feedback": _CLI,
+    "bot.features.inbox": _CLI,
     "bot.features.incidents": _CLI,
     "bot.features.ops": _CLI,
     "bot.features.reports": _CLI,
@@ -176,7 +186,9 @@ def _imports(module: str, tree: ast.AST) -> list[Import]:
     return found
 
 
-IMPORTS = {module: _imports(module, ast.parse(path.read_text(encoding="utf-8"))) for module, path in MODULES.items()}
+IMPORTS = {
+    module: _imports(module, ast.parse(path.read_text(encoding="utf-8"))) for module, path in MODULES.items()
+}
 
 
 def _internal(target: str) -> str | None:
@@ -326,8 +338,7 @@ def _allowed(imp: Import) -> bool:
     if imp.importer in LAZY_IMPORT_ALLOWED:
         return True
     return any(
-        (imp.importer, name) in LAZY_IMPORT_ALLOWED
-        for name in (imp.target, imp.target.rpartition(".")[0])
+        (imp.importer, name) in LAZY_IMPORT_ALLOWED for name in (imp.target, imp.target.rpartition(".")[0])
     )
 
 
@@ -345,7 +356,9 @@ def test_the_cli_starts_without_the_heavy_libraries() -> None:
         "import sys, bot.cli; bot.cli.build_parser(); "
         f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert loaded.stdout.strip() == ""
 
 
@@ -367,11 +380,17 @@ def test_the_checker_catches_a_violation() -> None:
     )
     imports = _imports("bot.services.tickets", bad)
     assert {i.target.split(".")[0] for i in imports} == {"sqlalchemy", "slack_sdk", "handlers", "bot"}
-    assert [(i.target, i.local, i.type_only) for i in imports if i.target.startswith(("handlers", "bot"))] == [
+    assert [
+        (i.target, i.local, i.type_only) for i in imports if i.target.startswith(("handlers", "bot"))
+    ] == [
         ("handlers.blocks.section", True, False),
         ("bot.app.Runtime", False, True),
     ]
-    assert layer_of("bot.services.tickets") < layer_of(_internal("handlers.blocks.section") or "") < layer_of("bot.app")
+    assert (
+        layer_of("bot.services.tickets")
+        < layer_of(_internal("handlers.blocks.section") or "")
+        < layer_of("bot.app")
+    )
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert not _allowed(Import("bot.services.tickets", "handlers.blocks.section", 4, True, False))
     assert _allowed(Import("sla.calendar", "holidays", 1, True, False))

@@ -28,14 +28,14 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from bot.features import export, feedback, incidents, ops, reports, reviews, sources
+from bot.features import export, feedback, inbox, incidents, ops, reports, reviews, sources
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
     from bot.scheduler import ScheduledJob
 
 #: every feature, in install order
-FEATURES: tuple[ModuleType, ...] = (export, feedback, incidents, ops, reports, reviews, sources)
+FEATURES: tuple[ModuleType, ...] = (export, feedback, inbox, incidents, ops, reports, reviews, sources)
 
 
 def modules() -> Iterator[ModuleType]:

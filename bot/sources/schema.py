@@ -23,7 +23,6 @@ Unknown fields are refused (a typo like ``"priorty"`` must not silently drop dat
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -38,6 +37,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.edge_text import decode_json
 from sla.metrics import EventKind
 
 MAX_BATCH = 1000
@@ -181,9 +181,9 @@ def _messages(error: ValidationError, prefix: str) -> list[str]:
 def parse_body(body: bytes) -> list[SourceEvent]:
     """Every event of a request body, or :class:`PayloadError` naming every bad event and field."""
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError([f"body: not JSON ({exc})"]) from None
+        data = decode_json(body)  # bounded depth; NUL and lone surrogates made storable
+    except ValueError as exc:
+        raise PayloadError([f"body: {exc}"]) from None
     if isinstance(data, dict) and "events" in data:
         try:
             batch = BatchIn.model_validate(data)

@@ -24,6 +24,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ WINDOW = timedelta(minutes=5)
 
 SLABOT_SIGNATURE = "x-slabot-signature"
 SLABOT_TIMESTAMP = "x-slabot-timestamp"
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 SLABOT_SOURCE = "x-slabot-source"
 ZENDESK_SIGNATURE = "x-zendesk-webhook-signature"
 ZENDESK_TIMESTAMP = "x-zendesk-webhook-signature-timestamp"
@@ -146,7 +148,7 @@ def verify_slabot(
         raise SignatureError("no webhook secret is configured (set SLABOT_WEBHOOK_SECRETS)")
     given = _hex_digest(headers.get(SLABOT_SIGNATURE), "X-Slabot-Signature")
     stamp = headers.get(SLABOT_TIMESTAMP, "").strip()
-    if not stamp.isdigit():
+    if not _UNIX_SECONDS.fullmatch(stamp):  # ASCII digits, at most 12 (a 30-digit stamp overflowed datetime)
         raise SignatureError("missing or non-numeric X-Slabot-Timestamp header (unix seconds)")
     _in_window(datetime.fromtimestamp(int(stamp), UTC), now)
     name = headers.get(SLABOT_SOURCE, "").strip()

@@ -14,7 +14,6 @@ the request again and the stored ones come back as ``duplicate``).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from urllib.parse import parse_qs
 from pydantic import SecretStr
 
 from bot.clock import Clock
+from bot.edge_text import decode_json
 from bot.services.intake import IntakeLog
 from bot.sources import signing
 from bot.sources.ingest import TeamError, TicketIngest
@@ -43,9 +43,9 @@ def _query(request: HttpRequest, name: str) -> str | None:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError([f"body: not JSON ({exc})"]) from None
+        return decode_json(body)  # bounded depth; NUL and lone surrogates made storable
+    except ValueError as exc:
+        raise PayloadError([f"body: {exc}"]) from None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.clients import ChannelLinkRepository, ClientRepository
 from storage.repositories.contracts import ContractRepository
 from storage.repositories.events import AppendResult, EventRepository
+from storage.repositories.inbox import InboxRepository
 from storage.repositories.incidents import IncidentRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.reports import ComplianceCount, PeriodTimer, ReportQueries, ReportRunRepository
@@ -41,6 +42,7 @@ __all__ = [
     "ComplianceCount",
     "ContractRepository",
     "EventRepository",
+    "InboxRepository",
     "IncidentRepository",
     "NotFound",
     "OutboxRepository",
@@ -85,6 +87,7 @@ class Repositories:
     report_runs: ReportRunRepository = field(init=False)
     audit: AuditRepository = field(init=False)
     reviews: ReviewRepository = field(init=False)
+    inbox: InboxRepository = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.session
@@ -103,3 +106,4 @@ class Repositories:
         self.report_runs = ReportRunRepository(s)
         self.audit = AuditRepository(s)
         self.reviews = ReviewRepository(s)
+        self.inbox = InboxRepository(s)

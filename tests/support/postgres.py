@@ -111,15 +111,22 @@ class PostgresCluster:
                 "-c max_locks_per_transaction=256",
             ]
         )
+        self._options = options
+        self._pg_ctl_start()
+        self.started = True
+        return self
+
+    def _pg_ctl_start(self) -> None:
+        assert self.root is not None and self.bindir is not None
         self._run(
             [
                 str(self.bindir / "pg_ctl"),
                 "-D",
-                str(data),
+                str(self.root / "data"),
                 "-l",
                 str(self.root / "server.log"),
                 "-o",
-                options,
+                self._options,
                 "-w",
                 "-t",
                 "60",
@@ -127,8 +134,18 @@ class PostgresCluster:
             ],
             "pg_ctl start",
         )
-        self.started = True
-        return self
+
+    def pause(self) -> None:
+        """Stop the server as a crash would (``-m immediate``), keeping its data: :meth:`resume` restarts it
+        on the same port (a PostgreSQL restart, for fault tests)."""
+        assert self.root is not None and self.bindir is not None
+        self._run(
+            [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop"],
+            "pg_ctl stop",
+        )
+
+    def resume(self) -> None:
+        self._pg_ctl_start()
 
     def stop(self) -> None:
         if self.root is None:

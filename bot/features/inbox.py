@@ -1,0 +1,34 @@
+"""The Slack inbox's job (``bot.inbox``): every 30 s, process again the stored Slack requests whose
+processing failed or was cut short (a listener raised while the database was down, the process
+died after the ack), and forget processed ones after two hours. Safe in any number of processes:
+rows are claimed with a lease, and intake is idempotent per source message."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from bot.scheduler import ScheduledJob
+
+INBOX_JOB_ID = "slack-inbox"
+INBOX_JOB_SECONDS = 30
+
+
+def jobs(runtime: Runtime) -> list[ScheduledJob]:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from bot.scheduler import ScheduledJob
+
+    inbox = runtime.inbox
+    if inbox is None:
+        return []
+    return [
+        ScheduledJob(
+            id=INBOX_JOB_ID,
+            func=inbox.run_job,
+            trigger=IntervalTrigger(seconds=INBOX_JOB_SECONDS),
+            misfire_grace_time=INBOX_JOB_SECONDS,
+            name="Slack inbox: process again what failed",
+        )
+    ]

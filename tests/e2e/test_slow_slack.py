@@ -1,0 +1,60 @@
+"""Listener-pool starvation: while Slack rate-limits every call (Retry-After 20 s), buttons whose
+answers go to Slack after the ack must not keep ``/sla`` commands from being answered within
+Slack's 3-second deadline (they used to: five listener threads slept on retries, commands got 404)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.emulator import inbound
+from handlers import commands
+from tests.e2e.slack_harness import SlackApp, running_app
+
+SECRET = "slow-slack-secret"
+AGENT, CLIENT = "U0AGENT001", "U0ACME0001"
+SUPPORT = "C0SUPPORT1"
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackApp]:
+    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
+    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    with running_app(
+        tmp_path,
+        clock=clock,
+        secret=SECRET,
+        users=(AGENT, "U0AGENT002", CLIENT),
+        channels={SUPPORT: ("acme-support", [AGENT, CLIENT])},
+        SLABOT_HOME_REFRESH_SECONDS=0,
+        SLABOT_LISTENER_THREADS=2,
+    ) as (runtime, slack, url):
+        yield SlackApp(runtime, slack, url, clock, SECRET)
+
+
+def test_commands_are_answered_while_slack_rate_limits_button_answers(app: SlackApp) -> None:
+    app.command("start P3 acme Slow exports", AGENT, SUPPORT)
+    app.slack.rate_limit_for(3600, retry_after=20)  # every Web API call: 429, retry in 20 s
+    presses = [
+        inbound.block_actions(
+            "ticket_resolve", '{"t":"T-1","x":"forged"}', AGENT, SUPPORT, "1700000000.000100"
+        )
+        for _ in range(8)
+    ]
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda b=b: statuses.append(app.post(b)[0])) for b in presses]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert statuses == [200] * 8  # acknowledged; their answers to Slack now wait on the rate limit
+    for _ in range(5):
+        status, body = app.post(inbound.slash_command("help", AGENT, SUPPORT), timeout=10)
+        assert status == 200, (status, body)
+        assert "/sla status" in json.dumps(json.loads(body))
