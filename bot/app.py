@@ -61,7 +61,7 @@ BOT_SCOPES = [
 
 
 #: a listener's Slack call (an ephemeral answer, a modal) gives up after this many seconds
-LISTENER_SLACK_TIMEOUT_SECONDS = 4
+LISTENER_SLACK_TIMEOUT_SECONDS = 5
 
 
 def slack_client(base_url: str, token: str | None, *, retries: int = 3) -> WebClient:
@@ -189,7 +189,9 @@ def socket_mode_handler(runtime: Runtime) -> Any:
     token = runtime.settings.slack_app_token
     if token is None:
         raise ValueError("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...)")
-    return SocketModeHandler(runtime.app, token.get_secret_value(), web_client=runtime.app.client)
+    # apps.connections.open on a retrying client (the listeners' client never sleeps on a retry)
+    web_client = slack_client(runtime.settings.slack_api_url, None)
+    return SocketModeHandler(runtime.app, token.get_secret_value(), web_client=web_client)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, **kw: Any) -> App:

@@ -14,7 +14,8 @@
   (``@app.error``: :func:`listener_failed`) on a storage error the row stays pending with the error, and
   :meth:`Inbox.redeliver` (the ``slack-inbox`` job, and at start-up) processes it again, so what
   was acknowledged is never lost. Intake is idempotent per source message, so a second run of a
-  message that half-succeeded changes nothing.
+  message that half-succeeded changes nothing. Only Events API deliveries are processed again
+  (:data:`REDELIVERED_KINDS`); a command or a button press is stored as its key only.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ LEASE = timedelta(seconds=30)
 #: processed rows are kept this long, so Slack's redeliveries (up to ~30 min later) and replays are recognised
 KEEP = timedelta(hours=2)
 MAX_ATTEMPTS = 5
+#: what the inbox processes again when its first processing failed on storage: Events API deliveries
+#: (Slack's own redelivery semantics). A command or a button press is answered while the user waits
+#: (its listener commits before it answers): it is stored only as its key (a replay is answered once),
+#: never run again behind the user's back (a second `/sla start` would open a second ticket).
+REDELIVERED_KINDS = frozenset({"event_callback"})
 #: headers Bolt reads from a stored request (the signature was checked when it arrived)
 KEPT_HEADERS = ("content-type", "x-slack-retry-num", "x-slack-retry-reason")
 
@@ -70,7 +76,8 @@ class Delivery:
     """One processing of one inbox row: done when Bolt's dispatch and every listener it started ended."""
 
     inbox: Inbox
-    item_id: int
+    #: None for a request that is not processed again (commands, interactivity): nothing to settle
+    item_id: int | None
     kind: str = "request"
     running: int = 1  # the dispatch itself
     error: str | None = None
@@ -94,7 +101,7 @@ class Delivery:
         with self._lock:
             self.running -= 1
             last = self.running == 0
-        if last:
+        if last and self.item_id is not None:
             self.inbox.settle(self.item_id, self.error)
 
 
@@ -164,17 +171,19 @@ class Inbox:
         """Store ``request``, then ``dispatch`` it (unless it was stored and handled before)."""
         now = self.clock.now()
         headers = {k: v for k, v in request.headers.items() if k in KEPT_HEADERS}
+        redeliverable = request.kind in REDELIVERED_KINDS
         try:
             with self.uow.begin() as tx:
                 item_id, process = tx.inbox.receive(
                     key=request.key,
                     team_id=request.team_id,
                     kind=request.kind,
-                    body=request.body,
+                    body=request.body if redeliverable else "",
                     headers=headers,
                     now=now,
                     lease_until=now + LEASE,
                     max_attempts=MAX_ATTEMPTS,
+                    state="pending" if redeliverable else "done",
                 )
         except SQLAlchemyError as exc:
             log.warning(
@@ -185,9 +194,11 @@ class Inbox:
         if not process:
             log.info("slack redelivery or replay: already stored", extra={"key": request.key[:40]})
             return 200, {}, b""
-        return self._run(item_id, request, dispatch)
+        return self._run(item_id if redeliverable else None, request, dispatch)
 
-    def _run(self, item_id: int, request: SlackRequest, dispatch: Callable[[SlackRequest], Answer]) -> Answer:
+    def _run(
+        self, item_id: int | None, request: SlackRequest, dispatch: Callable[[SlackRequest], Answer]
+    ) -> Answer:
         delivery = Delivery(self, item_id, request.kind)
         token = CURRENT.set(delivery)
         try:

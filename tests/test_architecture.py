@@ -112,6 +112,7 @@ LAZY_IMPORT_ALLOWED: dict[str | tuple[str, str], str] = {
     "(settings and bootstrap are not imported by the module a server loads)",
     ("bot.app", "slack_bolt.adapter.socket_mode"): "Socket Mode only (websocket client)",
     ("bot.server", "waitress"): "the production WSGI server, only when serving",
+    ("bot.server", "waitress.channel"): "the production WSGI server, only when serving",
     ("bot.tasks", "bot.scheduler"): "APScheduler, only once a cron calls POST /tasks/sweep",
     ("bot.services.reports", "bot.reports.chart"): "matplotlib is the optional `charts` extra: only a "
     "report's chart needs it",

@@ -26,12 +26,14 @@ class InboxRepository(_Repository):
         now: datetime,
         lease_until: datetime,
         max_attempts: int,
+        state: str = "pending",
     ) -> tuple[int, bool]:
         """Insert-or-get by ``key`` (``INSERT ... ON CONFLICT DO NOTHING``, safe under concurrent
         redelivery on SQLite and PostgreSQL): ``(row id, whether the caller must process it)``.
 
-        A new row is the caller's to process (claimed until ``lease_until``). A known row is the
-        caller's only when its processing failed or was cut short and its lease has run out."""
+        A new row is the caller's to process (claimed until ``lease_until``; stored ``done`` at once
+        when ``state="done"``: a request kept only as its key). A known row is the caller's only when
+        its processing failed or was cut short and its lease has run out."""
         now = require_aware(now, name="now")
         values = {
             "key": key,
@@ -39,10 +41,11 @@ class InboxRepository(_Repository):
             "kind": kind,
             "body": body,
             "headers": dict(headers),
-            "state": "pending",
+            "state": state,
             "attempts": 1,
-            "lease_until": require_aware(lease_until, name="lease_until"),
+            "lease_until": require_aware(lease_until, name="lease_until") if state == "pending" else None,
             "received_at": now,
+            "processed_at": None if state == "pending" else now,
         }
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(InboxItem).values(**values).on_conflict_do_nothing(index_elements=["key"])
