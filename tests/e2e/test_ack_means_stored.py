@@ -82,6 +82,12 @@ def _tickets_by_thread(app: SlackApp) -> dict[str, int]:
     return counts
 
 
+def _stored(app: SlackApp, count: int, timeout: float = 30) -> dict[str, int]:
+    """Wait until ``count`` tickets exist, running the inbox job's pass between checks."""
+    app.wait_for(lambda: (_settle(app), len(_tickets_by_thread(app)) >= count)[1], timeout=timeout)
+    return _tickets_by_thread(app)
+
+
 def _settle(app: SlackApp) -> None:
     """Let after-ack work finish, then the inbox job process again what failed (its lease run out)."""
     inbox = app.runtime.inbox
@@ -120,9 +126,7 @@ def test_a_message_during_a_write_lock_is_refused_then_stored_once(app: SlackApp
     assert sender.statuses == [200, 503]  # refused, so Slack retries: never a 200 for what was not stored
     sender.retry_all()
     sender.retry_all()  # a second retry of what was already stored changes nothing
-    app.wait_for(lambda: len(_tickets_by_thread(app)) == 2)
-    _settle(app)
-    assert _tickets_by_thread(app) == {before: 1, during: 1}
+    assert _stored(app, 2) == {before: 1, during: 1}
 
 
 def test_a_full_disk_on_the_inbox_answers_503_and_the_retry_stores_once(app: SlackApp) -> None:
@@ -131,9 +135,7 @@ def test_a_full_disk_on_the_inbox_answers_503_and_the_retry_stores_once(app: Sla
         lost = [sender.message(f"Disk full {n}") for n in range(3)]
     assert sender.statuses == [503, 503, 503]
     sender.retry_all()
-    app.wait_for(lambda: len(_tickets_by_thread(app)) == 3)
-    _settle(app)
-    assert _tickets_by_thread(app) == {ts: 1 for ts in lost}
+    assert _stored(app, 3) == {ts: 1 for ts in lost}
 
 
 def test_a_write_failing_after_the_ack_is_processed_again_from_the_inbox(app: SlackApp) -> None:
@@ -156,9 +158,7 @@ def test_a_write_failing_after_the_ack_is_processed_again_from_the_inbox(app: Sl
             inbound.message_event(SUPPORT, CLIENT, "x", ts), TEAM, event_id=f"Ev{ts}"
         )
         assert app.post(body, retry_num=1)[0] == 200
-    _settle(app)
-    app.wait_for(lambda: len(_tickets_by_thread(app)) == 4)
-    counts = _tickets_by_thread(app)
+    counts = _stored(app, 4)
     assert all(counts[ts] == 1 for ts in stored) and sum(counts.values()) == 4
 
 
@@ -199,10 +199,7 @@ def test_messages_during_a_postgresql_restart_exist_afterwards_once(tmp_path: Pa
                 for _ in range(3):
                     sender.retry_all()
                 assert not sender.pending
-                app.wait_for(lambda: len(_tickets_by_thread(app)) == 4, timeout=20)
-                _settle(app)
-                app.wait_for(lambda: len(_tickets_by_thread(app)) == 4, timeout=20)
-                counts = _tickets_by_thread(app)
+                counts = _stored(app, 4)
                 assert all(counts[ts] == 1 for ts in down) and sum(counts.values()) == 4
         finally:
             runtime.engine.dispose()
