@@ -34,6 +34,7 @@ from handlers import listeners
 from handlers.commands import command_table
 from handlers.usergroups import usergroup_members
 from sla.contracts import ContractBook
+from sla.extras import missing
 from storage.db import is_sqlite, make_engine, migrate
 from storage.installations import make_installation_store, make_oauth_state_store
 from storage.uow import UnitOfWork
@@ -177,7 +178,25 @@ def bootstrap(
     tasks.install(runtime)  # POST /tasks/sweep, for hosts whose cron drives the sweep
 
     features.install_all(runtime)
+    warn_missing_extras()
     return runtime
+
+
+#: what a process does without each optional extra (pip install 'slabot[...]')
+EXTRA_EFFECTS = {
+    "charts": "reports go out without their chart (the CSV and the text are sent)",
+    "sentiment": "survey comments are scored without TextBlob and VADER (slabot's lexicon and word model only)",
+}
+
+
+def warn_missing_extras() -> None:
+    """One warning per optional extra that is not installed, saying what changes and what to install."""
+    for extra, effect in EXTRA_EFFECTS.items():
+        if missing(extra):
+            log.warning(
+                "optional extra not installed",
+                extra={"extra": extra, "effect": effect, "install": f"pip install 'slabot[{extra}]'"},
+            )
 
 
 def socket_mode_handler(runtime: Runtime) -> Any:

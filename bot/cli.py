@@ -24,8 +24,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from bot.replay_command import run_replay
 
     return run_replay(
-        contracts_path=args.contracts,
-        events_path=args.events,
+        contracts_path=_example_or(args.contracts),
+        events_path=_example_or(args.events),
         out_path=args.out,
         as_of=args.as_of,
         stdout=sys.stdout,
@@ -33,12 +33,70 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     )
 
 
+def _example_or(path: Path) -> Path:
+    """``path``, or the shipped copy when ``path`` is a missing ``examples/…`` file (an installed copy)."""
+    from bot.example_files import resolve
+
+    found, note = resolve(path)
+    if note:
+        print(note, file=sys.stderr)
+    return found
+
+
 def _cmd_contracts_check(args: argparse.Namespace) -> int:
     from sla.contracts import format_check_report
 
-    code, text = format_check_report(args.file)
+    code, text = format_check_report(_example_or(args.file))
     print(text, file=sys.stdout if code == 0 else sys.stderr)
     return code
+
+
+def _cmd_contracts_init(args: argparse.Namespace) -> int:
+    from bot.example_files import example_text
+
+    text = example_text("contracts.yaml")
+    if str(args.file) == "-":
+        sys.stdout.write(text)
+        return 0
+    path: Path = args.file
+    if path.exists() and not args.force:
+        print(f"slabot contracts init: {path} exists; keeping it (--force overwrites)", file=sys.stderr)
+        return 1
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"slabot contracts init: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(
+        f"{path}: the commented example contract file (fictional clients Acme, Globex and Initech). "
+        f"Put in your clients, channel and user ids and targets, then: slabot contracts check {path}"
+    )
+    return 0
+
+
+def _cmd_contracts_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from sla.contracts.schema import contract_file_schema
+
+    text = json.dumps(contract_file_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"{args.out}: JSON Schema of the contract file", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def package_version() -> str:
+    """The installed slabot's version (pyproject's), or "unknown" from a bare source tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("slabot")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
 
 
 def _database_url(args: argparse.Namespace) -> str:
@@ -149,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="slabot — run your support team's Service Level Agreements in Slack.",
         epilog="Run `slabot COMMAND --help` for the options of one command.",
     )
+    parser.add_argument("--version", action="version", version=f"slabot {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     replay = sub.add_parser(
@@ -175,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.set_defaults(handler=_cmd_replay)
 
-    contracts = sub.add_parser("contracts", help="validate and explain contract files")
+    contracts = sub.add_parser("contracts", help="write, validate and describe contract files")
     contracts_sub = contracts.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
     check = contracts_sub.add_parser(
         "check",
@@ -183,8 +242,31 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate a contract file: every error names file:line, the field and a hint. "
         "Warnings point at targets that are not SMART but do not fail the check.",
     )
-    check.add_argument("file", type=Path, help="the contract file (YAML)")
+    check.add_argument(
+        "file",
+        type=Path,
+        help="the contract file (YAML); examples/contracts.yaml works from any folder (the shipped example)",
+    )
     check.set_defaults(handler=_cmd_contracts_check)
+    init = contracts_sub.add_parser(
+        "init",
+        help="write the commented example contract file to start from",
+        description="Write the commented example contract file (every key explained, three fictional "
+        "clients) to FILE (default: contracts.yaml; - for stdout). An existing file is kept unless --force.",
+    )
+    init.add_argument("file", type=Path, nargs="?", default=Path("contracts.yaml"), help="where to write it")
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    init.set_defaults(handler=_cmd_contracts_init)
+    schema = contracts_sub.add_parser(
+        "schema",
+        help="print the contract file's JSON Schema (for editors)",
+        description="Print the JSON Schema (draft 2020-12) of the contract file, generated from the models "
+        "`slabot contracts check` validates with: point your editor's YAML support at it (e.g. a first line "
+        "`# yaml-language-server: $schema=contracts.schema.json`) for completion and typo warnings. "
+        "`slabot contracts check` stays the judge (references, dates, time zones, SMART warnings).",
+    )
+    schema.add_argument("--out", type=Path, help="write it to this file instead of stdout")
+    schema.set_defaults(handler=_cmd_contracts_schema)
 
     run = sub.add_parser(
         "run",

@@ -6,8 +6,9 @@ is safe to call at any rate and from several places at once: the sweep and the n
 their rows (leases; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so nothing is sent twice.
 
 Who may call it:
-- App Engine's cron: its requests carry ``X-Appengine-Cron: true``, a header App Engine strips from
-  every request that does not come from its cron. That header is trusted **only on App Engine**
+- App Engine's cron (``cron.yaml``): it calls the URL with **GET**, and its requests carry
+  ``X-Appengine-Cron: true``, a header App Engine strips from every request that does not come from its
+  cron; GET is accepted only with that header. That header is trusted **only on App Engine**
   (``GAE_APPLICATION`` is set in the environment); anywhere else anyone could send it.
 - anyone presenting ``Authorization: Bearer <SLABOT_TASKS_TOKEN>`` (any other cron).
 Anything else gets 401 (403 when no way of calling it is configured at all).
@@ -47,7 +48,7 @@ def authorised(request: HttpRequest, *, token: str | None, trust_cron_header: bo
 
 
 def install(runtime: Runtime, *, trust_cron_header: bool | None = None) -> None:
-    """Add ``POST /tasks/sweep`` to the runtime's web app."""
+    """Add ``POST /tasks/sweep`` (and ``GET`` for App Engine's cron) to the runtime's web app."""
     settings = runtime.settings
     token = settings.tasks_token.get_secret_value() if settings.tasks_token else None
     trust = on_app_engine() if trust_cron_header is None else trust_cron_header
@@ -73,7 +74,14 @@ def install(runtime: Runtime, *, trust_cron_header: bool | None = None) -> None:
         log.info("tasks/sweep: %s; %s", swept, delivered)
         return HttpResponse.json(200, {"ok": True, "sweep": _plain(swept), "notify": _plain(delivered)})
 
+    def cron_sweep(request: HttpRequest) -> HttpResponse:
+        # App Engine's cron calls its URLs with GET; only its header may use GET (others POST)
+        if not (trust and request.headers.get("x-appengine-cron", "").lower() == "true"):
+            return HttpResponse.json(405, {"ok": False, "error": "use POST (GET is for App Engine's cron)"})
+        return sweep(request)
+
     runtime.web.route("POST", PATH, sweep)
+    runtime.web.route("GET", PATH, cron_sweep)
 
 
 def _plain(stats: Any) -> dict[str, Any]:

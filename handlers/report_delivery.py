@@ -49,6 +49,7 @@ from handlers.blocks.reports import (
     report_messages,
     report_summary_blocks,
 )
+from sla.extras import ExtraMissing
 from sla.objectives import BurnAlert, Objective, burn_rate_alerts, outcomes_from_rows
 from sla.periods import Period, unit, window_period
 from storage.uow import UnitOfWork
@@ -72,25 +73,30 @@ def _footer(report: Report) -> str:
 
 
 def upload_files(client: WebClient, report: Report, *, channel: str, thread_ts: str | None) -> None:
-    """The chart (PNG) and the table (CSV) into the report's thread, in one ``files_upload_v2`` call."""
-    client.files_upload_v2(
-        file_uploads=[
+    """The chart (PNG) and the table (CSV) into the report's thread, in one ``files_upload_v2`` call.
+    Without the ``charts`` extra (matplotlib) the CSV goes alone and the comment says how to get the chart."""
+    files: list[dict[str, Any]] = []
+    comment = "Chart and CSV of this report"
+    try:
+        files.append(
             {
                 "content": report.chart(),
                 "filename": f"{report.slug}.png",
                 "title": f"Daily compliance and breaches — {report.period.label}",
                 "alt_txt": "Daily compliance per priority (line chart) and breaches per day (bars)",
-            },
-            {
-                "content": report.csv().encode("utf-8"),
-                "filename": f"{report.slug}.csv",
-                "title": "Compliance table (CSV)",
-            },
-        ],
-        channel=channel,
-        thread_ts=thread_ts,
-        initial_comment="Chart and CSV of this report",
+            }
+        )
+    except ExtraMissing as exc:
+        log.warning("report chart left out", extra={"reason": str(exc)})
+        comment = f"CSV of this report (no chart: {exc})"
+    files.append(
+        {
+            "content": report.csv().encode("utf-8"),
+            "filename": f"{report.slug}.csv",
+            "title": "Compliance table (CSV)",
+        }
     )
+    client.files_upload_v2(file_uploads=files, channel=channel, thread_ts=thread_ts, initial_comment=comment)
 
 
 def post_report(client: WebClient, report: Report, channel: str) -> str | None:

@@ -38,10 +38,12 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Literal
+
+from sla.extras import ExtraMissing
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -387,28 +389,57 @@ def nb_polarity(text: str) -> float:
 # TextBlob and VADER, loaded on first use.
 
 
-@cache
-def _textblob() -> Callable[[str], float]:
-    from textblob.en.sentiments import PatternAnalyzer
+# Both are the optional ``sentiment`` extra: without one, its signal is 0 and the others share its weight
+# (:func:`available_weights`); the scorer version says which libraries shaped a score.
 
+
+@cache
+def _textblob() -> Callable[[str], float] | None:
+    try:
+        from textblob.en.sentiments import PatternAnalyzer
+    except ImportError:
+        return None
     analyzer = PatternAnalyzer()
     return lambda text: float(analyzer.analyze(text).polarity)
 
 
 @cache
-def _vader() -> Callable[[str], float]:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
+def _vader() -> Callable[[str], float] | None:
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    except ImportError:
+        return None
     analyzer = SentimentIntensityAnalyzer()
     return lambda text: float(analyzer.polarity_scores(text)["compound"])
 
 
 def textblob_polarity(text: str) -> float:
-    return _textblob()(text)
+    scorer = _textblob()
+    return scorer(text) if scorer is not None else 0.0
 
 
 def vader_polarity(text: str) -> float:
-    return _vader()(text)
+    scorer = _vader()
+    return scorer(text) if scorer is not None else 0.0
+
+
+def available_weights(weights: Sequence[float]) -> tuple[float, float, float, float]:
+    """``weights`` (TextBlob, VADER, lexicon, word model) with a missing library's weight shared by the
+    signals that remain, in proportion (the total stays the same)."""
+    w_tb, w_vd, w_dm, w_nb = weights
+    kept = (w_tb if _textblob() else 0.0, w_vd if _vader() else 0.0, w_dm, w_nb)
+    total = sum(kept)
+    if total == sum(weights) or total == 0:
+        return (w_tb, w_vd, w_dm, w_nb)
+    scale = sum(weights) / total
+    return (kept[0] * scale, kept[1] * scale, kept[2] * scale, kept[3] * scale)
+
+
+def missing_libraries() -> tuple[str, ...]:
+    """The sentiment libraries that are not installed (``pip install 'slabot[sentiment]'`` adds them)."""
+    return tuple(
+        name for name, scorer in (("textblob", _textblob), ("vaderSentiment", _vader)) if not scorer()
+    )
 
 
 @cache
@@ -418,10 +449,12 @@ def _library_versions() -> str:
     def one(dist: str) -> str:
         try:
             return version(dist)
-        except PackageNotFoundError:  # pragma: no cover - both are dependencies
-            return "?"
+        except PackageNotFoundError:  # the optional `sentiment` extra is not installed
+            return "missing"
 
-    return f"textblob {one('textblob')}, vader {one('vaderSentiment')}"
+    textblob = one("textblob") if _textblob() is not None else "missing"
+    vader = one("vaderSentiment") if _vader() is not None else "missing"
+    return f"textblob {textblob}, vader {vader}"
 
 
 def scorer_version() -> str:
@@ -614,6 +647,7 @@ def score(text: str, rating: int | str | None = None) -> Sentiment:
     version = scorer_version()
     scorer = SCORER_NAME if rating is None else f"{SCORER_NAME}+rating"
     params, model = Params(), word_model()
+    params = replace(params, weights=available_weights(params.weights))
     said = text and not text.isspace() and not is_acknowledgement(text)
     reading = read(signals_of(text), params, model) if said else Reading((), ())
     polarity = reading.polarity()
@@ -627,6 +661,9 @@ def score(text: str, rating: int | str | None = None) -> Sentiment:
 
 
 def plain_textblob(text: str) -> Sentiment:
-    """The baseline: TextBlob's pattern polarity, labelled with the same neutral band."""
+    """The baseline: TextBlob's pattern polarity, labelled with the same neutral band (needs the
+    ``sentiment`` extra: :class:`sla.extras.ExtraMissing` without it)."""
+    if _textblob() is None:
+        raise ExtraMissing("sentiment", "the plain TextBlob baseline")
     polarity = _clip(textblob_polarity(text)) if text and not text.isspace() else 0.0
     return Sentiment(polarity, label_for(polarity), BASELINE_NAME, baseline_version())

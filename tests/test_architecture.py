@@ -66,6 +66,7 @@ LAYERS: dict[str, int] = {
     "bot.demo": 5,
     # the command line: every entry, the demo included
     "bot.cli": 6,
+    "bot.__main__": 6,  # `python -m bot`: the command line without its console script
 }
 LAYER_NAMES = ("domain", "storage", "use cases", "adapters", "process shell", "sandbox", "command line")
 
@@ -108,8 +109,8 @@ LAZY_IMPORT_ALLOWED: dict[str | tuple[str, str], str] = {
     "bot.features.sources": _CLI,
     "bot.settings": "Settings is read by the CLI too: the contract book, SQLAlchemy's URL parsing and "
     "storage load only when a value needs them",
-    "bot.wsgi": "the WSGI entry point: the app is built on the server's first call, after it forked "
-    "(settings and bootstrap are not imported by the module a server loads)",
+    "bot.wsgi": "the WSGI entry point: bot.gunicorn_conf builds the app in gunicorn's master before it "
+    "binds (or the first call builds it); the module a server loads imports nothing heavy",
     ("bot.app", "slack_bolt.adapter.socket_mode"): "Socket Mode only (websocket client)",
     ("bot.server", "waitress"): "the production WSGI server, only when serving",
     ("bot.server", "waitress.channel"): "the production WSGI server, only when serving",

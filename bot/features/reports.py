@@ -17,6 +17,8 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
+from sla.extras import ExtraMissing
+
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, matplotlib...), so that `slabot --help` stays fast
     from bot.runtime import Runtime
     from bot.scheduler import ScheduledJob
@@ -174,7 +176,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"slabot report: {exc}", file=sys.stderr)
         return 2
     if args.format == "png":
-        Path(args.out).write_bytes(report.chart())
+        try:
+            png = report.chart()
+        except ExtraMissing as exc:
+            print(f"slabot report: {exc}", file=sys.stderr)
+            return 2
+        Path(args.out).write_bytes(png)
         print(f"{args.out}: chart of {report.period.describe()}", file=sys.stderr)
         return 0
     out = report.csv() if args.format == "csv" else report.text() + "\n"

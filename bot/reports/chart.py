@@ -13,7 +13,8 @@ caption under the chart names the period and the time zone.
 
 Rendered with matplotlib's Agg canvas on a private ``Figure`` — no ``pyplot``, so no global figure
 registry, no GUI backend and nothing left behind between calls (safe in threads and worker
-processes). ``daily`` rows are ``(date, priority, met, breached)`` as ``sla.summary.daily_counts``
+processes). matplotlib is the optional ``charts`` extra: without it importing this module raises
+:class:`sla.extras.ExtraMissing`, whose message says what to install. ``daily`` rows are ``(date, priority, met, breached)`` as ``sla.summary.daily_counts``
 gives them; ``tickets`` rows ``(date, met, breached)`` as ``sla.summary.daily_tickets``. An empty
 ``daily`` renders a chart that says "no tickets in this period".
 """
@@ -26,10 +27,15 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, MaxNLocator
+from sla.extras import ExtraMissing
+
+try:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+except ImportError as exc:  # matplotlib is the optional `charts` extra
+    raise ExtraMissing("charts", "the compliance chart") from exc
 
 WIDTH_IN, HEIGHT_IN, DPI = 12.0, 7.0, 100  # 1200 × 700 px
 COLOURS = ("#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#7f7f7f")

@@ -106,6 +106,48 @@ def load_contracts_text(text: str, filename: str = "<string>") -> ContractBook:
     return book
 
 
+#: how many times one calendar is read again after leaving out a value at fault
+_MAX_ROUNDS = 12
+_CALENDAR_STAND_INS = {"timezone": "UTC", "hours": "24x7"}
+_GONE = object()
+
+
+def without(data: Any, paths: list[KeyPath]) -> Any:
+    """A copy of ``data`` without the values at ``paths`` (mapping keys and list items); a target
+    priority at fault (``targets.P2``) stays as an empty entry, so the priority is still known."""
+    trie: dict[Any, Any] = {}
+    for path in paths:
+        node = trie
+        for part in path:
+            node = node.setdefault(part, {})
+        node[_GONE] = True
+
+    def walk(value: Any, node: dict[Any, Any], depth_path: KeyPath) -> Any:
+        if _GONE in node:
+            return {} if len(depth_path) == 2 and depth_path[0] == "targets" else _GONE
+        if isinstance(value, Mapping):
+            items = ((k, walk(v, node[k], (*depth_path, k)) if k in node else v) for k, v in value.items())
+            return {k: v for k, v in items if v is not _GONE}
+        if isinstance(value, list):
+            kept = (walk(v, node[i], (*depth_path, i)) if i in node else v for i, v in enumerate(value))
+            return [v for v in kept if v is not _GONE]
+        return value
+
+    out = walk(data, trie, ())
+    return None if out is _GONE else out
+
+
+def _stand_in(raw: Any, exc: ValidationError) -> VersionSpec | None:
+    """``raw`` validated without the values ``exc`` found at fault, or None when that is not enough."""
+    at_fault = [tuple(p for p in err["loc"] if p != "[key]") for err in exc.errors(include_url=False)]
+    if any(not loc for loc in at_fault):
+        return None
+    try:
+        return VersionSpec.model_validate(without(raw, at_fault))
+    except ValidationError:
+        return None
+
+
 class _Builder:
     """Validates section by section so that every problem is reported, then links references."""
 
@@ -170,13 +212,37 @@ class _Builder:
             if not isinstance(key, str):
                 self.error(path, f"a calendar name must be text, got {key!r}", "put the name in quotes")
                 continue
+            calendar = self._calendar(path, entry)
+            if calendar is not None:
+                out[key] = calendar
+        return out
+
+    def _calendar(self, path: KeyPath, entry: Any) -> BusinessCalendar | None:
+        """One calendar, every problem reported: after each problem the value at fault is left out and
+        the rest is read again, until it reads or the next problem is about what was left out."""
+        left_out: list[KeyPath] = []
+        for _ in range(_MAX_ROUNDS):
+            attempt = without(entry, left_out)
+            if isinstance(attempt, dict):  # a required value at fault: a neutral one, to read the rest
+                for gone in left_out:
+                    if len(gone) == 1 and gone[0] in _CALENDAR_STAND_INS:
+                        attempt[gone[0]] = _CALENDAR_STAND_INS[gone[0]]
             try:
-                out[key] = BusinessCalendar.from_config(entry, name=key)
+                calendar = BusinessCalendar.from_config(attempt, name=str(path[-1]))
             except CalendarConfigError as exc:
-                self.error(path + tuple(exc.path), exc.problem, exc.hint)
+                where = tuple(exc.path)
+                if any(where[: len(gone)] == gone for gone in left_out):
+                    return None  # "a calendar needs a timezone" after a bad one was left out
+                self.error(path + where, exc.problem, exc.hint)
+                if not where:
+                    return None
+                left_out.append(where)
+                continue
             except (ValueError, TypeError, KeyError) as exc:
                 self.error(path, f"cannot use this calendar: {exc}", "see docs/contracts.md#calendars")
-        return out
+                return None
+            return None if left_out else calendar
+        return None
 
     def _clients(self, raw: Mapping[Any, Any], raw_contracts: Mapping[Any, Any]) -> dict[str, Client]:
         out: dict[str, Client] = {}
@@ -187,25 +253,33 @@ class _Builder:
                 self.error(path, f"a client key must be text, got {key!r}", "put the key in quotes")
                 continue
             try:
-                spec = ClientSpec.model_validate(entry)
+                spec: ClientSpec | None = ClientSpec.model_validate(entry)
             except ValidationError as exc:
                 self.issues.extend(issues_from_validation(exc, self.doc, path, ClientSpec))
-                continue
-            if spec.contract not in raw_contracts:
+                spec = None
+            # the references are checked on the values as written, so they show with the errors above
+            raw = entry if isinstance(entry, Mapping) else {}
+            contract = raw.get("contract")
+            if isinstance(contract, str) and contract.strip() and contract.strip() not in raw_contracts:
                 self.error(
                     (*path, "contract"),
-                    f"unknown contract '{spec.contract}'",
-                    suggestion(spec.contract, [str(k) for k in raw_contracts], "contracts defined"),
+                    f"unknown contract '{contract.strip()}'",
+                    suggestion(contract.strip(), [str(k) for k in raw_contracts], "contracts defined"),
                 )
-            for i, channel in enumerate(spec.channels):
-                other = owner_of_channel.get(channel)
+            channels = raw.get("channels") if isinstance(raw.get("channels"), list) else []
+            for i, channel in enumerate(channels):
+                if not isinstance(channel, str):
+                    continue
+                other = owner_of_channel.get(channel.strip())
                 if other is not None and other != key:
                     self.error(
                         (*path, "channels", i),
-                        f"channel {channel} is already listed for client '{other}'",
+                        f"channel {channel.strip()} is already listed for client '{other}'",
                         "a support channel belongs to exactly one client — remove it from one of them",
                     )
-                owner_of_channel.setdefault(channel, key)
+                owner_of_channel.setdefault(channel.strip(), key)
+            if spec is None:
+                continue
             out[key] = Client(
                 key=key,
                 name=spec.name or key,
@@ -232,17 +306,12 @@ class _Builder:
                 self.error(path, f"a contract key must be text, got {key!r}", "put the key in quotes")
                 continue
             try:
-                shell = ContractSpec.model_validate(entry)
+                shell: ContractSpec | None = ContractSpec.model_validate(entry)
             except ValidationError as exc:
                 self.issues.extend(issues_from_validation(exc, self.doc, path, ContractSpec))
-                continue
-            specs: list[tuple[int, VersionSpec]] = []
-            for i, raw_version in enumerate(shell.versions):
-                vpath = (*path, "versions", i)
-                try:
-                    specs.append((i, VersionSpec.model_validate(raw_version)))
-                except ValidationError as exc:
-                    self.issues.extend(issues_from_validation(exc, self.doc, vpath, VersionSpec))
+                shell = None
+            raw_versions = entry.get("versions") if isinstance(entry, Mapping) else None
+            specs = self._version_specs(path, raw_versions if isinstance(raw_versions, list) else [])
             previous: tuple[int, date] | None = None
             for i, spec in specs:
                 if previous is not None and spec.effective <= previous[1]:
@@ -260,6 +329,8 @@ class _Builder:
                 version = self._version(key, i, spec, calendars, calendar_names)
                 if version is not None:
                     versions.append(version)
+            if shell is None:
+                continue
             sources = self._sources(key, shell, versions)
             if len(versions) == len(shell.versions) and sources is not None:
                 versions = [replace(v, sources=sources) for v in versions]
@@ -270,6 +341,22 @@ class _Builder:
                     conversation=conversation_rules(shell.conversation),
                 )
         return out
+
+    def _version_specs(self, path: KeyPath, raw_versions: list[Any]) -> list[tuple[int, VersionSpec]]:
+        """Each version validated; one with errors is validated again without the values at fault, so that
+        its references (calendars, priorities, statuses, services) are checked in the same pass. Only
+        those checks see such a stand-in: the file is invalid anyway."""
+        specs: list[tuple[int, VersionSpec]] = []
+        for i, raw_version in enumerate(raw_versions):
+            vpath = (*path, "versions", i)
+            try:
+                specs.append((i, VersionSpec.model_validate(raw_version)))
+            except ValidationError as exc:
+                self.issues.extend(issues_from_validation(exc, self.doc, vpath, VersionSpec))
+                stand_in = _stand_in(raw_version, exc)
+                if stand_in is not None:
+                    specs.append((i, stand_in))
+        return specs
 
     def _sources(
         self, key: str, shell: ContractSpec, versions: list[ContractVersion]

@@ -30,7 +30,9 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    WithJsonSchema,
     field_serializer,
+    field_validator,
     model_serializer,
     model_validator,
 )
@@ -182,6 +184,31 @@ MAX_NESTING = 64
 MAX_EXPANDED_NODES = 200_000
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but no value crashes it: a timestamp that is no date (``2026-13-01``,
+    ``2026-02-30``) stays text, for the schema to report with its line; any other value a constructor
+    cannot build is a YAML error at that value's line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.MarkedYAMLError:
+            raise
+        except (ValueError, TypeError, AttributeError, OverflowError, ArithmeticError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read the value {node.value!r}: {exc}", node.start_mark
+            ) from None
+
+    def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError, AttributeError):  # AttributeError: `!!timestamp nope`
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_lenient_timestamp)
+
+
 def read_yaml(text: str, filename: str = "<string>") -> tuple[YamlDocument | None, list[ConfigIssue]]:
     """Parse YAML, recording lines; returns the document (None if unreadable) and any problems.
 
@@ -194,7 +221,7 @@ def read_yaml(text: str, filename: str = "<string>") -> tuple[YamlDocument | Non
     refused = _refuse_unbounded(text, filename)
     if refused is not None:
         return None, [refused]
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     issues: list[ConfigIssue] = []
     try:
         node = loader.get_single_node()
@@ -521,23 +548,77 @@ def _read_aware(value: object) -> datetime:
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(read_duration), PlainSerializer(compact_duration)]
-Percent = Annotated[float, BeforeValidator(read_percent), PlainSerializer(lambda p: f"{p:g}%")]
-Fraction = Annotated[float, BeforeValidator(read_fraction)]
-SlackId = Annotated[str, BeforeValidator(read_slack_id)]
-Name = Annotated[str, BeforeValidator(_read_name)]
-TimezoneName = Annotated[str, BeforeValidator(read_timezone)]
-Money = Annotated[
-    Decimal, BeforeValidator(read_money), PlainSerializer(lambda d: float(d) if d % 1 else int(d))
+# What an editor is told about each value type (``slabot contracts schema``); the readers above decide.
+_DURATION_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\s*(\d+(\.\d+)?\s*[wdhms]\s*)+$",
+    "description": "a duration with units: 90s, 15m, 4h, 1h30m, 3d, 1w",
+    "examples": ["15m", "4h", "1h30m"],
+}
+_PERCENT_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%?\s*$"},
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+    ],
+    "description": "a percentage such as 95% or 99.9%",
+}
+_FRACTION_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"},
+    ],
+    "description": "a share: 0.25 or 25%",
+}
+_SLACK_ID_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[^#@\s]\S*$",
+    "description": "a Slack id (C… channel, U… user, S… user group), not a name",
+}
+_MONEY_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}], "description": "an amount"}
+_THRESHOLD_SCHEMA = {
+    "type": "string",
+    "description": "a share of the target (75%) or a time before due (15m, 15m before)",
+    "examples": ["75%", "15m"],
+}
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(read_duration),
+    PlainSerializer(compact_duration),
+    WithJsonSchema(_DURATION_SCHEMA),
 ]
-AwareTimestamp = Annotated[datetime, BeforeValidator(_read_aware)]
+Percent = Annotated[
+    float,
+    BeforeValidator(read_percent),
+    PlainSerializer(lambda p: f"{p:g}%"),
+    WithJsonSchema(_PERCENT_SCHEMA),
+]
+Fraction = Annotated[float, BeforeValidator(read_fraction), WithJsonSchema(_FRACTION_SCHEMA)]
+SlackId = Annotated[str, BeforeValidator(read_slack_id), WithJsonSchema(_SLACK_ID_SCHEMA)]
+Name = Annotated[str, BeforeValidator(_read_name), WithJsonSchema({"type": "string", "minLength": 1})]
+TimezoneName = Annotated[
+    str,
+    BeforeValidator(read_timezone),
+    WithJsonSchema({"type": "string", "description": "an IANA time zone such as Europe/Berlin"}),
+]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(read_money),
+    PlainSerializer(lambda d: float(d) if d % 1 else int(d)),
+    WithJsonSchema(_MONEY_SCHEMA),
+]
+AwareTimestamp = Annotated[
+    datetime,
+    BeforeValidator(_read_aware),
+    WithJsonSchema({"type": "string", "description": "a timestamp with offset: 2026-03-01T02:00:00+01:00"}),
+]
 
 
 def _threshold_spec(value: object) -> str:
     return threshold_text(*read_threshold(value))
 
 
-ThresholdText = Annotated[str, BeforeValidator(_threshold_spec)]
+ThresholdText = Annotated[str, BeforeValidator(_threshold_spec), WithJsonSchema(_THRESHOLD_SCHEMA)]
 Cadence = Literal["monthly", "quarterly", "yearly"]
 
 
@@ -596,7 +677,24 @@ def _short_target(value: object) -> object:
     return {"target": read_duration(value)}
 
 
-TargetField = Annotated[TargetSpec, BeforeValidator(_short_target)]
+TargetField = Annotated[
+    TargetSpec,
+    BeforeValidator(_short_target),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _DURATION_SCHEMA,
+                {
+                    "type": "object",
+                    "properties": {"target": _DURATION_SCHEMA, "calendar": {"type": "string"}},
+                    "required": ["target"],
+                    "additionalProperties": False,
+                },
+            ],
+            "description": "a target: 4h, or {target: 4h, calendar: NAME}",
+        }
+    ),
+]
 
 
 class PriorityTargetsSpec(Spec):
@@ -719,6 +817,26 @@ def _pause_metrics(value: object) -> object:
     return value
 
 
+_METRIC_NAMES = [m.value for m in Metric]
+_PAUSE_ON_SCHEMA = {
+    "description": "statuses that pause the clocks: [waiting_on_client], or {status: all | [metric, ...]}",
+    "anyOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}},
+        {
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [
+                    {"const": "all"},
+                    {"type": "string", "enum": _METRIC_NAMES},
+                    {"type": "array", "items": {"type": "string", "enum": [*_METRIC_NAMES, "all"]}},
+                ]
+            },
+        },
+    ],
+}
+
+
 class VersionSpec(Spec):
     effective: date
     services: list[ServiceSpec] = []
@@ -727,6 +845,7 @@ class VersionSpec(Spec):
     pause_on: Annotated[
         dict[Name, Annotated[list[Metric], BeforeValidator(_pause_metrics)]],
         BeforeValidator(_pause_on_form),
+        WithJsonSchema(_PAUSE_ON_SCHEMA),
     ] = {}
     warn_at: list[ThresholdText] = ["50%", "75%", "90%"]
     alerts: AlertsSpec = AlertsSpec()
@@ -739,12 +858,12 @@ class VersionSpec(Spec):
     review: ReviewSpec = ReviewSpec()
     survey: SurveySpec = SurveySpec()
 
-    @model_validator(mode="before")
+    @field_validator("effective", mode="before")
     @classmethod
-    def _effective_is_a_date(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and isinstance(data.get("effective"), datetime):
+    def _effective_is_a_date(cls, value: Any) -> Any:
+        if isinstance(value, datetime):
             raise ValueError("effective must be a date such as 2026-01-01, not a timestamp")
-        return data
+        return value
 
     @field_serializer("pause_on")
     def _pause_on_file_form(self, value: dict[str, list[Metric]]) -> Any:

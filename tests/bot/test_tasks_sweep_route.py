@@ -94,3 +94,39 @@ def test_without_any_way_to_authenticate_the_route_is_closed(
     with BackgroundServer(runtime.web) as server:
         status, body = _post(server.url, {"X-Appengine-Cron": "true"})
         assert status == 403 and "SLABOT_TASKS_TOKEN" in body["error"]
+
+
+def _get(url: str, headers: dict[str, str]) -> tuple[int, dict]:
+    request = urllib.request.Request(url + tasks.PATH, headers=headers, method="GET")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_app_engine_cron_calls_with_get_and_only_it_may(
+    tmp_path: Path, slack: SlackEmulator, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cron.yaml's jobs are GET requests (App Engine's cron never POSTs): the sweep runs for them; a GET
+    without the cron header — even with the bearer token — is refused, state changes stay on POST."""
+    monkeypatch.setenv("GAE_APPLICATION", "e~slabot-test")
+    runtime = _runtime(tmp_path, slack, clock, SLABOT_TASKS_TOKEN="cron-secret")
+    runtime.services.tickets.open(
+        team_id=TEAM, client_key="acme", source="import", priority="P1", title="Checkout down"
+    )
+    clock.advance(timedelta(hours=6))
+    with BackgroundServer(runtime.web) as server:
+        assert _get(server.url, {})[0] == 405
+        assert _get(server.url, {"Authorization": "Bearer cron-secret"})[0] == 405
+        assert slack.calls_to("chat.postMessage") == []
+        status, body = _get(server.url, {"X-Appengine-Cron": "true"})
+        assert status == 200 and body["sweep"]["enqueued"] >= 1 and slack.calls_to("chat.postMessage")
+
+
+def test_off_app_engine_the_cron_header_opens_no_get(
+    tmp_path: Path, slack: SlackEmulator, clock: ManualClock
+) -> None:
+    runtime = _runtime(tmp_path, slack, clock, SLABOT_TASKS_TOKEN="cron-secret")
+    with BackgroundServer(runtime.web) as server:
+        assert _get(server.url, {"X-Appengine-Cron": "true"})[0] == 405

@@ -52,8 +52,14 @@ def add_cli(subparsers: Any) -> None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from bot.sandbox.demo.play import run_demo
-    from bot.sandbox.demo.runner import DemoError
+    from sla.extras import ExtraMissing
+
+    try:  # the day ends with the weekly chart: matplotlib, the `charts` extra
+        from bot.sandbox.demo.play import run_demo
+        from bot.sandbox.demo.runner import DemoError
+    except ExtraMissing as exc:
+        print(f"slabot demo: {exc}", file=sys.stderr)
+        return 2
 
     try:
         result = run_demo(out_dir=args.out_dir, transcript=args.transcript, speed=args.speed, out=sys.stdout)

@@ -26,7 +26,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from sqlalchemy import func, select
 from bot import features
 from bot.app import bootstrap
 from bot.clock import ManualClock
+from bot.example_files import shipped
 from bot.sandbox.demo.transcript import Conversation, Entry
 from bot.sandbox.emulator import SlackEmulator, inbound
 from bot.sandbox.workspace import CHANNELS, GROUPS, seed  # the example workspace
@@ -61,9 +61,9 @@ def example_contracts() -> Path:
     checkout = Path(__file__).resolve().parents[3] / "examples" / "contracts.yaml"
     if checkout.is_file():
         return checkout
-    shipped = resources.files("bot.sandbox.demo") / "data" / "contracts.yaml"
-    if shipped.is_file():
-        return Path(str(shipped))
+    copy = shipped("contracts.yaml")
+    if copy.is_file():
+        return Path(str(copy))
     raise DemoError(
         "cannot find the example contract file: run `slabot demo` from the root of a slabot checkout "
         "(it reads examples/contracts.yaml), or reinstall slabot so its package data is complete"
