@@ -24,6 +24,9 @@ preload_app = True
 timeout = 30
 #: SIGTERM: requests in flight get this long, then worker_exit lets the jobs finish
 graceful_timeout = 20
+#: gunicorn >= 24's control socket sits at one fixed path per user: two slabot servers on one host (or
+#: a test beside a running one) would share it. slabot needs none (older gunicorns ignore the name).
+control_socket_disable = True
 
 
 def on_starting(server: Any) -> None:

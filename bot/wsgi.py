@@ -19,11 +19,14 @@ The module imports nothing heavy: the app, its settings and the scheduler load w
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _runtime: Any = None
 _scheduler: Any = None
@@ -40,9 +43,11 @@ def build() -> Any:
                 from bot.logging_setup import configure_for
                 from bot.settings import Settings
 
+                started = time.perf_counter()
                 settings = Settings()
                 configure_for(settings)
                 _runtime = bootstrap(settings)
+                log.info("app built", extra={"seconds": round(time.perf_counter() - started, 3)})
     return _runtime
 
 
