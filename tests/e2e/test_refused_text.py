@@ -1,0 +1,68 @@
+"""Text the databases refuse — a NUL (PostgreSQL) or a lone surrogate (both, and UTF-8 itself) — in a
+client's message or a ``/sla start`` title: the ticket opens on both backends, the text kept as its
+visible escape (it used to drop the message, and ``/sla start`` apologised)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import bootstrap
+from bot.clock import ManualClock
+from bot.emulator import inbound
+from bot.emulator.server import SlackEmulator
+from bot.server import BackgroundServer
+from bot.settings import Settings
+from handlers import commands
+from tests.e2e.slack_harness import AGENTS, ROOT, SlackApp
+
+SECRET = "refused-text-secret"
+CLIENT, SUPPORT, TEAM = "U0ACME0001", "C0SUPPORT1", inbound.DEFAULT_TEAM_ID
+
+
+@pytest.fixture
+def app(migrated_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackApp]:
+    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
+    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
+        for user in (*AGENTS, CLIENT):
+            slack.add_user(user, user.lower())
+        slack.add_channel(SUPPORT, "acme-support", members=[AGENTS[0], CLIENT])
+        slack.add_usergroup("S0AGENTS01", "agents", list(AGENTS))
+        runtime = bootstrap(
+            Settings(
+                SLACK_BOT_TOKEN="xoxb-e2e",
+                SLACK_SIGNING_SECRET=SECRET,
+                SLACK_API_URL=slack.url,
+                DATABASE_URL=migrated_url,
+                SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
+                SLABOT_SCHEDULER=False,
+                SLABOT_HOME_REFRESH_SECONDS=0,
+            ),
+            clock=clock,
+        )
+        try:
+            with BackgroundServer(runtime.web) as server:
+                yield SlackApp(runtime, slack, server.url, clock, SECRET)
+        finally:
+            runtime.engine.dispose()
+
+
+def _titles(app: SlackApp) -> list[str]:
+    with app.runtime.services.uow.begin(read_only=True) as tx:
+        return [t.title or "" for t in tx.tickets.page(team_id=TEAM)]
+
+
+def test_a_nul_and_a_lone_surrogate_reach_a_ticket_on_both_backends(app: SlackApp) -> None:
+    text = "Printer\x00 on fire \ud83d since 9"
+    ts = app.slack.post_user_message(SUPPORT, CLIENT, "Printer on fire")["ts"]
+    status, _ = app.post(inbound.event_callback(inbound.message_event(SUPPORT, CLIENT, text, ts), TEAM))
+    assert status == 200
+    app.wait_for(lambda: len(_titles(app)) == 1)
+    assert _titles(app) == ["Printer\\u0000 on fire \\ud83d since 9"]
+    answer = app.command("start P2 acme Label\x00 printer", AGENTS[0], SUPPORT)
+    assert "Started T-2" in json.dumps(answer)
+    assert "Label\\u0000 printer" in _titles(app)
