@@ -173,6 +173,10 @@ class Inbox:
         headers = {k: v for k, v in request.headers.items() if k in KEPT_HEADERS}
         redeliverable = request.kind in REDELIVERED_KINDS
         try:
+            with self.uow.begin(read_only=True) as tx:  # a redelivery or replay: no write needed
+                if tx.inbox.settled_or_leased(key=request.key, now=now, max_attempts=MAX_ATTEMPTS):
+                    log.info("slack redelivery or replay: already stored", extra={"key": request.key[:40]})
+                    return 200, {}, b""
             with self.uow.begin() as tx:
                 item_id, process = tx.inbox.receive(
                     key=request.key,

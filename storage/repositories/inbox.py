@@ -56,6 +56,19 @@ class InboxRepository(_Repository):
         claimed = self._claim(row_id, now, lease_until, max_attempts)
         return int(row_id), claimed
 
+    def settled_or_leased(self, *, key: str, now: datetime, max_attempts: int) -> bool:
+        """Whether ``key`` is stored and nobody may process it now (done, given up, or claimed): a
+        read-only check, so a burst of redeliveries does not queue for the write lock."""
+        i = InboxItem
+        row = self.session.execute(select(i.state, i.attempts, i.lease_until).where(i.key == key)).first()
+        if row is None:
+            return False
+        state, attempts, lease_until = row
+        now = require_aware(now, name="now")
+        return (
+            state != "pending" or attempts >= max_attempts or (lease_until is not None and lease_until >= now)
+        )
+
     def _claim(self, row_id: int, now: datetime, lease_until: datetime, max_attempts: int) -> bool:
         i = InboxItem
         result = self.session.execute(
