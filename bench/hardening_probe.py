@@ -253,6 +253,7 @@ class Sender:
         self.runtime, self.slack, self.url = runtime, slack, url
         self.pending: dict[str, tuple[tuple[str, str], int]] = {}
         self.sent: list[str] = []
+        self.refused = 0
 
     def message(self, text: str) -> None:
         ts = self.slack.post_user_message(SUPPORT, CLIENT, text)["ts"]
@@ -265,20 +266,23 @@ class Sender:
 
     def send(self, ts: str) -> None:
         body, tries = self.pending[ts]
-        if post(self.url, body, retry=tries or None) == 200:
+        status = post(self.url, body, retry=tries or None)
+        if status == 200:
             del self.pending[ts]
         else:
+            self.refused += status >= 500
             self.pending[ts] = (body, tries + 1)
 
-    def retry_all(self, rounds: int = 5) -> None:
-        for _ in range(rounds):
-            if not self.pending:
-                return
+    def retry_all(self, seconds: float = 60) -> None:
+        """Slack retries a delivery that got no 200 (after 1 min, 5 min, 30 min); here every second."""
+        deadline = time.monotonic() + seconds
+        while self.pending and time.monotonic() < deadline:
             for ts in list(self.pending):
                 self.send(ts)
-            time.sleep(0.5)
+            if self.pending:
+                time.sleep(1.0)
 
-    def outcome(self) -> dict[str, int]:
+    def outcome(self) -> dict[str, Any]:
         inbox = self.runtime.inbox
         assert inbox is not None
 
@@ -286,17 +290,30 @@ class Sender:
             inbox.redeliver()  # the slack-inbox job's pass (every 30 s): rows whose lease ran out
             return {t.thread_ts for t in tickets(self.runtime)} >= set(self.sent)
 
-        wait(all_stored, LEASE.total_seconds() + 15)
+        wait(all_stored, LEASE.total_seconds() + 60)
         per_message = {ts: 0 for ts in self.sent}
         for ticket in tickets(self.runtime):
             if ticket.thread_ts in per_message:
                 per_message[ticket.thread_ts] += 1
-        return {
+        result: dict[str, Any] = {
             "sent": len(self.sent),
+            "refused_with_5xx": self.refused,
+            "never_acknowledged": len(self.pending),
             "stored": sum(1 for n in per_message.values() if n >= 1),
             "duplicated": sum(1 for n in per_message.values() if n > 1),
             "lost": sum(1 for n in per_message.values() if n == 0),
         }
+        lost = [ts for ts, n in per_message.items() if n == 0]
+        if lost:  # what the inbox knows of them
+            with self.runtime.services.uow.begin(read_only=True) as tx:
+                rows = [tx.inbox.get(key=f"event:Ev{ts}") for ts in lost]
+            result["lost_inbox_rows"] = [
+                None
+                if r is None
+                else {"state": r.state, "attempts": r.attempts, "error": (r.last_error or "")[:80]}
+                for r in rows
+            ]
+        return result
 
 
 @contextmanager
@@ -396,6 +413,46 @@ def oversized_body(url: str, megabytes: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- main
 
 
+def probe_slow_clients(args: argparse.Namespace, tmp: Path) -> None:
+    for label, legacy in (
+        ("before issue 18 (waitress defaults, channel_timeout=30)", True),
+        ("slabot run today", False),
+    ):
+        database = f"sqlite:///{tmp / ('legacy.db' if legacy else 'slow.db')}"
+        with slabot(database, legacy_server=legacy) as (_runtime, _slack, url):
+            result = slow_client_attack(url, args.slow, args.seconds)
+        print(f"slow-client attack [{label}]: {json.dumps(result)}")
+
+
+def probe_sqlite(args: argparse.Namespace, tmp: Path) -> None:
+    path = tmp / "probe.db"
+    with slabot(f"sqlite:///{path}") as (runtime, slack, url):
+        print(
+            f"duplicate deliveries: {json.dumps(duplicate_deliveries(runtime, slack, url, args.duplicates))}"
+        )
+        for kind in ("sqlite lock", "disk full"):
+            outcome = fault(runtime, slack, url, kind, args.fault_messages, path=path)
+            print(f"fault matrix [{kind}]: {json.dumps(outcome)}")
+        print(f"oversized body: {json.dumps(oversized_body(url, 300))}")
+
+
+def probe_postgresql(args: argparse.Namespace) -> None:
+    from tests.support.postgres import PostgresCluster, PostgresUnavailable
+
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+    except (PostgresUnavailable, OSError) as exc:
+        print(f"fault matrix [postgresql restart]: skipped ({exc})")
+        return
+    try:
+        with slabot(cluster.create_database("probe")) as (runtime, slack, url):
+            outcome = fault(runtime, slack, url, "postgresql restart", args.fault_messages, cluster=cluster)
+            print(f"fault matrix [postgresql restart]: {json.dumps(outcome)}")
+    finally:
+        cluster.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller numbers (a quick look)")
@@ -403,54 +460,22 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long legitimate requests are sent")
     parser.add_argument("--duplicates", type=int, default=1000, help="concurrent deliveries of one message")
     parser.add_argument("--fault-messages", type=int, default=10, help="messages sent during each fault")
+    parser.add_argument(
+        "--only",
+        choices=("slow", "sqlite", "postgresql"),
+        help="one part: the slow clients, the SQLite parts, PostgreSQL",
+    )
     args = parser.parse_args()
     if args.quick:
         args.slow, args.seconds, args.duplicates, args.fault_messages = 60, 8.0, 200, 4
     print(f"hardening probe on loopback · python {sys.version.split()[0]} · {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
-        for label, legacy in (
-            ("before issue 18 (waitress defaults, channel_timeout=30)", True),
-            ("slabot run today", False),
-        ):
-            with slabot(
-                f"sqlite:///{Path(tmp) / ('legacy.db' if legacy else 'slow.db')}", legacy_server=legacy
-            ) as (
-                runtime,
-                slack,
-                url,
-            ):
-                result = slow_client_attack(url, args.slow, args.seconds)
-            print(f"slow-client attack [{label}]: {json.dumps(result)}")
-
-        path = Path(tmp) / "probe.db"
-        with slabot(f"sqlite:///{path}") as (runtime, slack, url):
-            print(
-                f"duplicate deliveries: {json.dumps(duplicate_deliveries(runtime, slack, url, args.duplicates))}"
-            )
-            for kind in ("sqlite lock", "disk full"):
-                outcome = fault(runtime, slack, url, kind, args.fault_messages, path=path)
-                print(f"fault matrix [{kind}]: {json.dumps(outcome)}")
-            print(f"oversized body: {json.dumps(oversized_body(url, 300))}")
-
-        try:
-            from tests.support.postgres import PostgresCluster, PostgresUnavailable
-        except ImportError:  # pragma: no cover - the probe runs from a checkout
-            PostgresCluster = None  # type: ignore[assignment,misc]
-        if PostgresCluster is not None:
-            cluster = PostgresCluster()
-            try:
-                cluster.start()
-            except (PostgresUnavailable, OSError) as exc:
-                print(f"fault matrix [postgresql restart]: skipped ({exc})")
-            else:
-                try:
-                    with slabot(cluster.create_database("probe")) as (runtime, slack, url):
-                        outcome = fault(
-                            runtime, slack, url, "postgresql restart", args.fault_messages, cluster=cluster
-                        )
-                        print(f"fault matrix [postgresql restart]: {json.dumps(outcome)}")
-                finally:
-                    cluster.stop()
+        if args.only in (None, "slow"):
+            probe_slow_clients(args, Path(tmp))
+        if args.only in (None, "sqlite"):
+            probe_sqlite(args, Path(tmp))
+        if args.only in (None, "postgresql"):
+            probe_postgresql(args)
     return 0
 
 

@@ -41,6 +41,8 @@ LEASE = timedelta(seconds=30)
 #: processed rows are kept this long, so Slack's redeliveries (up to ~30 min later) and replays are recognised
 KEEP = timedelta(hours=2)
 MAX_ATTEMPTS = 5
+#: a row whose processing failed on storage is due again this long after (the database needs a moment)
+RETRY_AFTER = timedelta(seconds=5)
 #: what the inbox processes again when its first processing failed on storage: Events API deliveries
 #: (Slack's own redelivery semantics). A command or a button press is answered while the user waits
 #: (its listener commits before it answers): it is stored only as its key (a replay is answered once),
@@ -91,7 +93,7 @@ class Delivery:
         """Processing failed. Only a storage error (the database went away after the ack) leaves the row
         pending, to be processed again; any other error (a bug, Slack refusing a call) would only repeat."""
         if isinstance(error, BaseException) and not isinstance(error, SQLAlchemyError):
-            log.info(
+            log.warning(
                 "inbox row %s: listener failed (%s), not processed again", self.item_id, type(error).__name__
             )
             return
@@ -223,7 +225,7 @@ class Inbox:
                 if error is None:
                     tx.inbox.done(item_id=item_id, now=now)
                 else:
-                    tx.inbox.retry_later(item_id=item_id, error=error, now=now)
+                    tx.inbox.retry_later(item_id=item_id, error=error, now=now, after=RETRY_AFTER)
         except SQLAlchemyError:
             # the row stays claimed: when its lease runs out the job (or Slack's retry) processes it again
             log.warning("inbox row %s not settled (storage unavailable)", item_id)

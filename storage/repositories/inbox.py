@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -112,12 +112,12 @@ class InboxRepository(_Repository):
             .values(state="done", processed_at=require_aware(now, name="now"), body="", lease_until=None)
         )
 
-    def retry_later(self, *, item_id: int, error: str, now: datetime) -> None:
-        """Processing failed: kept pending with the reason; due again at once (the lease is released)."""
+    def retry_later(self, *, item_id: int, error: str, now: datetime, after: timedelta) -> None:
+        """Processing failed: kept pending with the reason, due again ``after`` from ``now``."""
         self.session.execute(
             update(InboxItem)
             .where(InboxItem.id == item_id, InboxItem.state == "pending")
-            .values(last_error=error[:500], lease_until=require_aware(now, name="now"))
+            .values(last_error=error[:500], lease_until=require_aware(now, name="now") + after)
         )
 
     def give_up(self, *, max_attempts: int, now: datetime) -> int:

@@ -135,12 +135,14 @@ class PostgresCluster:
             "pg_ctl start",
         )
 
-    def pause(self) -> None:
-        """Stop the server as a crash would (``-m immediate``), keeping its data: :meth:`resume` restarts it
-        on the same port (a PostgreSQL restart, for fault tests)."""
+    def pause(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its data: :meth:`resume` starts it again on the same port (a
+        PostgreSQL restart, for fault tests). ``fast`` is a restart (sessions cut, committed work kept);
+        ``immediate`` is a crash — with this cluster's ``synchronous_commit=off`` it may lose the last
+        commits, as any such server would."""
         assert self.root is not None and self.bindir is not None
         self._run(
-            [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop"],
+            [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", mode, "-w", "stop"],
             "pg_ctl stop",
         )
 
