@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.grammar import COMMAND_HELP, UsageError, help_for
+from bot.grammar import COMMANDS, UsageError, help_for
 from handlers.blocks import Block, context, header, section
 from handlers.blocks.limits import escape
 
@@ -18,7 +18,7 @@ def help_message(topic: str | None = None) -> list[Block]:
                 section(f"`{escape(h.usage)}`\n{escape(h.summary)}"),
                 section(f"*Examples*\n{examples}"),
             ]
-    lines = [f"`{escape(h.usage)}`\n      {escape(h.summary)}" for h in COMMAND_HELP]
+    lines = [f"`{escape(h.usage)}`\n      {escape(h.summary)}" for h in COMMANDS]
     half = (len(lines) + 1) // 2
     return [
         header("/sla — SLA clocks for your support tickets"),

@@ -67,6 +67,15 @@ def test_each_runtime_has_its_own_command_table_and_feature_services(two: tuple[
     assert a.sweep_observers is not b.sweep_observers
 
 
+def test_every_row_of_the_command_table_has_a_handler_in_each_runtime(two: tuple[Runtime, Runtime]) -> None:
+    """The grammar's table (bot.grammar.table) and the handlers cannot drift apart: each command a
+    user can type reaches a handler of the app that received it, and no handler is for a command
+    nobody can type."""
+    for runtime in two:
+        assert set(runtime.services.commands) == set(g.COMMAND_TYPES)
+    assert len({c.name for c in g.COMMANDS} | set(g.ALIASES)) == len(g.COMMANDS) + len(g.ALIASES)
+
+
 def test_sla_review_is_answered_by_the_runtime_that_received_it(two: tuple[Runtime, Runtime]) -> None:
     a, b = two
     assert "SLA review — Acme Corp" in sla(a, "review acme").text
