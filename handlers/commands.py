@@ -32,7 +32,7 @@ from handlers.blocks.status import explain_message, status_message, status_text,
 from handlers.blocks.tickets import Change, change_note
 from handlers.workspace import team_of
 from sla.contracts import render_contract_plain
-from sla.metrics import EventKind
+from sla.metrics import EventKind, TicketStatus
 
 if TYPE_CHECKING:
     from bot.services.container import CommandHandler, Services
@@ -331,7 +331,7 @@ def _event(kind: EventKind, change: Change, verb: str) -> Callable[[Services, Ca
         extra: dict[str, Any] = {}
         detail = None
         if kind is EventKind.STATUS:
-            extra["status"] = "waiting_on_client" if change is Change.PAUSED else "open"
+            extra["status"] = TicketStatus.WAITING_ON_CLIENT if change is Change.PAUSED else TicketStatus.OPEN
             extra["note"] = detail = getattr(command, "reason", None)
         if kind is EventKind.PRIORITY:
             before = services.tickets.state(team_id=caller.team_id, ref=command.ref).ticket.priority

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from sla.durations import format_duration
-from sla.metrics import Metric, TimerState
+from sla.metrics import Metric, TimerState, is_final_status
 from sla.standing import is_paused, standing
 
 if TYPE_CHECKING:
@@ -280,7 +280,7 @@ class TicketView:
 
     @property
     def is_resolved(self) -> bool:
-        return self.status.lower() in ("resolved", "closed", "dismissed")
+        return is_final_status(self.status)
 
 
 def current_timers(timers: Sequence[MetricTimer]) -> list[MetricTimer]:

@@ -60,12 +60,12 @@ from datetime import datetime, tzinfo
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from sla.metrics import EventKind
+from sla.metrics import EventKind, TicketStatus
 from sla.timers import TicketEvent
 
-WAITING_ON_CLIENT = "waiting_on_client"
-ON_HOLD = "on_hold"
-OPEN = "open"
+WAITING_ON_CLIENT = TicketStatus.WAITING_ON_CLIENT
+ON_HOLD = TicketStatus.ON_HOLD
+OPEN = TicketStatus.OPEN
 
 
 @dataclass(slots=True)

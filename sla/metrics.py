@@ -34,6 +34,41 @@ class EventKind(StrEnum):
     DISMISSED = "dismissed"
 
 
+class TicketStatus(StrEnum):
+    """A ticket's built-in statuses (a contract may name more in ``statuses``/``pause_on``: those stay
+    plain strings). ``resolved``, ``closed`` and ``dismissed`` are reached by events of their own,
+    never set with a ``status`` event. Members are strings, so stored values and comparisons read as
+    before."""
+
+    OPEN = "open"
+    WAITING_ON_CLIENT = "waiting_on_client"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    #: not a ticket after all (``/sla dismiss``): every clock cancelled
+    DISMISSED = "dismissed"
+
+    @property
+    def is_final(self) -> bool:
+        """Resolved or closed: the ticket's clocks are stopped."""
+        return self in FINAL_STATUSES
+
+
+#: statuses a ``status`` event may set without the contract naming them
+SETTABLE_STATUSES: frozenset[TicketStatus] = frozenset(
+    {TicketStatus.OPEN, TicketStatus.WAITING_ON_CLIENT, TicketStatus.ON_HOLD}
+)
+#: statuses reached by their own event, never set with a ``status`` event (``resolved``, ``closed``)
+EVENT_STATUSES: frozenset[TicketStatus] = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
+#: statuses of a ticket that is done: its clocks are stopped (resolved, closed, dismissed)
+FINAL_STATUSES: frozenset[TicketStatus] = EVENT_STATUSES | {TicketStatus.DISMISSED}
+
+
+def is_final_status(status: str | None) -> bool:
+    """A stored status (a string, maybe a contract's own) is resolved or closed."""
+    return (status or "").lower() in FINAL_STATUSES
+
+
 class TimerState(StrEnum):
     """Where one metric's clock stands."""
 

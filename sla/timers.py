@@ -82,7 +82,7 @@ from operator import attrgetter
 from typing import Any, Literal, Protocol
 
 from sla.durations import format_duration
-from sla.metrics import EventKind, Metric, TimerState
+from sla.metrics import EVENT_STATUSES, SETTABLE_STATUSES, EventKind, Metric, TicketStatus, TimerState
 
 __all__ = [
     "AlertPoint",
@@ -104,8 +104,8 @@ __all__ = [
 
 _ZERO = timedelta(0)
 _METRIC_ORDER: dict[Metric, int] = {m: i for i, m in enumerate(Metric)}
-_BUILTIN_STATUSES = frozenset({"open", "waiting_on_client", "on_hold"})
-_EVENT_STATUSES = frozenset({"resolved", "closed"})  # these are events of their own
+_BUILTIN_STATUSES: frozenset[str] = SETTABLE_STATUSES
+_EVENT_STATUSES: frozenset[str] = EVENT_STATUSES  # these are events of their own
 _NO_CYCLES: dict[Metric, int] = dict.fromkeys(Metric, 0)
 _ORDER = attrgetter("order")
 # the members the fold compares against on every event, looked up once
@@ -548,7 +548,7 @@ class TicketClock:
         self.ticket_id: str | None = None
         self.client: str | None = None
         self.priority: str | None = None
-        self.status = "open"
+        self.status: str = TicketStatus.OPEN
         self.opened_at: datetime | None = None
         self.last_at: datetime | None = None
         self.resolved = False
@@ -666,7 +666,7 @@ class TicketClock:
             self.client = event.client
             self.opened_at = at
             self.priority = event.priority or self.version.default_priority
-            self.status = event.status or "open"
+            self.status = event.status or TicketStatus.OPEN
             self._start(_FIRST_RESPONSE, at, name, out)
             self._start(_RESOLUTION, at, name, out)
             self._start(_PERIODIC_UPDATE, at, name, out)
@@ -700,7 +700,7 @@ class TicketClock:
                     self._stop(metric, at, name, _MET, out)
         elif kind is _REOPENED:
             self.resolved = False
-            self._set_status("open", at, name, out)
+            self._set_status(TicketStatus.OPEN, at, name, out)
             self._start(_RESOLUTION, at, name, out)
             self._start(_PERIODIC_UPDATE, at, name, out)
         elif kind is _CLOSED:

@@ -20,7 +20,7 @@ from bot.services.changes import ChangeListener, CommitListener, TicketChange
 from bot.services.notices import on_ticket_change
 from sla.contracts import ContractBook, ContractVersion
 from sla.countdown import TicketView
-from sla.metrics import EventKind, Metric, TimerState
+from sla.metrics import EventKind, Metric, TicketStatus, TimerState
 from sla.standing import advance, at_risk_at
 from sla.timers import (
     EventError,
@@ -546,13 +546,13 @@ def ticket_changes(clock: TicketClock, kind: EventKind, at: datetime) -> dict[st
     if kind is EventKind.STATUS:
         return {"status": clock.status}
     if kind is EventKind.RESOLVED:
-        return {"status": "resolved", "resolved_at": at}
+        return {"status": TicketStatus.RESOLVED, "resolved_at": at}
     if kind is EventKind.REOPENED:
         return {"status": "open", "resolved_at": None}
     if kind is EventKind.CLOSED:
-        return {"status": "closed", "closed_at": at}
+        return {"status": TicketStatus.CLOSED, "closed_at": at}
     if kind is EventKind.DISMISSED:
-        return {"status": "dismissed", "closed_at": at}
+        return {"status": TicketStatus.DISMISSED, "closed_at": at}
     return {}
 
 

@@ -24,7 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-OPEN, WAITING, ON_HOLD, RESOLVED, CLOSED = "open", "waiting_on_client", "on_hold", "resolved", "closed"
+from sla.metrics import TicketStatus
+
+OPEN, WAITING, ON_HOLD, RESOLVED, CLOSED = (
+    TicketStatus.OPEN,
+    TicketStatus.WAITING_ON_CLIENT,
+    TicketStatus.ON_HOLD,
+    TicketStatus.RESOLVED,
+    TicketStatus.CLOSED,
+)
 
 _STATUS: dict[str, str] = {
     "new": OPEN,

@@ -59,7 +59,7 @@ from sla.contracts.model import (
     Uptime,
     conversation_rules,
 )
-from sla.metrics import Metric
+from sla.metrics import Metric, TicketStatus
 
 
 def load_contracts(path: str | PathLike[str]) -> ContractBook:
@@ -364,7 +364,7 @@ class _Builder:
         """The contract's ``sources`` mappings, each value checked against every version (None: errors)."""
         before = len(self.issues)
         priorities = list(dict.fromkeys(p for v in versions for p in v.priorities))
-        statuses = list(dict.fromkeys([*(s for v in versions for s in v.statuses), "resolved", "closed"]))
+        statuses = list(dict.fromkeys([*(s for v in versions for s in v.statuses), TicketStatus.RESOLVED, TicketStatus.CLOSED]))
         out: dict[str, SourceValues] = {}
         for source, spec in shell.sources.items():
             spath: KeyPath = ("contracts", key, "sources", source)
@@ -436,7 +436,7 @@ class _Builder:
         statuses = tuple(dict.fromkeys([*BASE_STATUSES, *spec.statuses]))
         for status in spec.pause_on:
             spath = (*vpath, "pause_on", status)
-            if status == "open":
+            if status == TicketStatus.OPEN:
                 self.error(
                     spath, "the 'open' status cannot pause clocks", "pause on waiting_on_client or on_hold"
                 )

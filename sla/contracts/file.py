@@ -38,14 +38,14 @@ from pydantic import (
 )
 
 from sla.durations import DurationError, compact_duration, parse_duration
-from sla.metrics import Metric
+from sla.metrics import Metric, TicketStatus
 
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
 Severity = Literal["error", "warning"]
 
 #: Statuses every contract knows; ``statuses:`` in a version adds more.
-BASE_STATUSES: tuple[str, ...] = ("open", "waiting_on_client", "on_hold", "resolved", "closed")
+BASE_STATUSES: tuple[str, ...] = tuple(s for s in TicketStatus if s is not TicketStatus.DISMISSED)
 #: The calendar name that needs no definition: around the clock, UTC.
 BUILTIN_24X7 = "24x7"
 

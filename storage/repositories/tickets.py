@@ -8,6 +8,7 @@ from typing import Any, Final
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
+from sla.metrics import TicketStatus
 from storage.models import Ticket, TicketSource, Workspace
 from storage.repositories._base import NotFound, _Repository, _team
 from storage.types import require_aware, require_aware_or_none
@@ -45,7 +46,7 @@ class TicketRepository(_Repository):
         requester: str | None = None,
         assignee: str | None = None,
         priority: str | None = None,
-        status: str = "open",
+        status: str = TicketStatus.OPEN,
         client_key: str | None = None,
         contract_version_id: int | None = None,
         title: str | None = None,
