@@ -288,11 +288,16 @@ def replace_timers(
         )
 
 
-def contract_versions(session: Session, *, ids: Iterable[int | None]) -> list[ContractVersionRow]:
-    """The stored contract versions with these ids (one query; loaded into the session)."""
+def contract_versions(
+    session: Session, *, team_id: str, ids: Iterable[int | None]
+) -> list[ContractVersionRow]:
+    """The team's stored contract versions with these ids (one query; loaded into the session). An id
+    of another workspace's version is not found, like every other lookup here."""
     wanted = [i for i in dict.fromkeys(ids) if i is not None]
     found: list[ContractVersionRow] = []
     for start in range(0, len(wanted), _CHUNK):
-        stmt = select(ContractVersionRow).where(ContractVersionRow.id.in_(wanted[start : start + _CHUNK]))
+        stmt = select(ContractVersionRow).where(
+            ContractVersionRow.team_id == team_id, ContractVersionRow.id.in_(wanted[start : start + _CHUNK])
+        )
         found.extend(session.scalars(stmt))
     return found

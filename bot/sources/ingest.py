@@ -238,7 +238,7 @@ class TicketIngest:
         unknown = [t for t in tickets.values() if t.id not in fresh]
         rows = events_of_tickets(tx.session, team_id=team_id, ticket_ids=[t.id for t in unknown])
         # held while planning: the identity map is weak, and version_of looks each one up by id
-        held = contract_versions(tx.session, ids={t.contract_version_id for t in unknown})
+        held = contract_versions(tx.session, team_id=team_id, ids={t.contract_version_id for t in unknown})
         for ticket_id, ref in refs.items():
             ticket = tickets.get(ref)
             if ticket is None:

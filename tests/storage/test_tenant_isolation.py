@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from storage.models import Base
 from storage.repositories import NotFound, TimerRow
+from storage.sources import contract_versions
 from storage.uow import Transaction, UnitOfWork
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -68,8 +69,23 @@ def seed(uow: UnitOfWork, team: str) -> dict[str, int]:
         notification = tx.outbox.get_by_key(team_id=team, idempotency_key=f"k-{ticket.id}")
         survey = tx.surveys.open(team_id=team, ticket_id=ticket.id, opened_at=T0, closes_at=T0)
         timer_id = tx.timers.list_for_ticket(team_id=team, ticket_id=ticket.id)[0].id
+        version = tx.contracts.store_version(
+            team_id=team,
+            contract_key="acme",
+            number=1,
+            effective=T0.date(),
+            sha256="same",
+            content={},
+            now=T0,
+        )
         assert notification is not None and survey is not None
-        return {"ticket": ticket.id, "timer": timer_id, "notification": notification.id, "survey": survey.id}
+        return {
+            "ticket": ticket.id,
+            "timer": timer_id,
+            "notification": notification.id,
+            "survey": survey.id,
+            "version": version.id,
+        }
 
 
 Op = Callable[[Transaction, str, dict[str, int]], Any]
@@ -98,6 +114,9 @@ OPS: dict[str, Op] = {
         team_id=team, ticket_id=ids["ticket"], timers=[], now=T0
     ),
     "list_timers": lambda tx, team, ids: tx.timers.list_for_ticket(team_id=team, ticket_id=ids["ticket"]),
+    "contract_versions": lambda tx, team, ids: contract_versions(
+        tx.session, team_id=team, ids=[ids["version"]]
+    ),
     "claim_timers": lambda tx, team, ids: tx.timers.claim_due(team_id=team, now=T0 + M, worker="w", lease=M),
     "release_timer": lambda tx, team, ids: tx.timers.release(
         team_id=team, timer_id=ids["timer"], worker="w", next_alert_at=None, now=T0
@@ -199,6 +218,7 @@ def check_steps(uow: UnitOfWork, steps: list[tuple[str, str, str]]) -> None:
             "survey_for_ticket",
             "list_events",
             "list_timers",
+            "contract_versions",
         }:
             assert not result, f"{op_name} by {team} found {other}'s row by id"
 
