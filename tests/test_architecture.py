@@ -117,9 +117,9 @@ LAZY_IMPORT_ALLOWED: dict[str | tuple[str, str], str] = {
     ("bot.tasks", "bot.scheduler"): "APScheduler, only once a cron calls POST /tasks/sweep",
     ("bot.services.reports", "bot.reports.chart"): "matplotlib is the optional `charts` extra: only a "
     "report's chart needs it",
-    ("sla.calendar", "holidays"): "the holidays library (~0.2 s) only for a calendar that has holidays",
-    ("sla.calendar", "holidays.registry"): "the holidays library, for checking country codes",
-    ("sla.calendar", "numpy"): "numpy is optional: batches use it when installed",
+    ("sla.calendar_rules", "holidays"): "the holidays library (~0.2 s) only for a calendar that has holidays",
+    ("sla.calendar_rules", "holidays.registry"): "the holidays library, for checking country codes",
+    ("sla.calendar_batches", "numpy"): "numpy is optional: batches use it when installed",
     ("sla.sentiment", "textblob.en.sentiments"): "TextBlob's lexicon loads on the first score",
     ("sla.sentiment", "vaderSentiment.vaderSentiment"): "VADER's lexicon loads on the first score",
     ("sla.sentiment", "importlib.metadata"): "library versions only when a score reports them",
@@ -395,4 +395,4 @@ def test_the_checker_catches_a_violation() -> None:
     )
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert not _allowed(Import("bot.services.tickets", "handlers.blocks.section", 4, True, False))
-    assert _allowed(Import("sla.calendar", "holidays", 1, True, False))
+    assert _allowed(Import("sla.calendar_rules", "holidays", 1, True, False))
