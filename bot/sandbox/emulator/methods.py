@@ -1,0 +1,465 @@
+"""The Web API methods the emulator answers, one method each (``chat.postMessage`` → ``_chat_post_message``).
+
+:class:`WebApiMethods` is a mix-in of :class:`bot.sandbox.emulator.server.SlackEmulator`: the
+methods read and change the emulator's workspace through its state helpers (``_channel``,
+``_append``, ``_user``...), which the server defines."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from bot.sandbox.emulator.records import (
+    MAX_VIEW_BLOCKS,
+    VIEW_MAX_CHARS,
+    SlackError,
+    UploadedFile,
+    _Channel,
+    _flag,
+    _invalid_arguments,
+    _need,
+    _values_at,
+    check_blocks,
+)
+
+
+class WebApiMethods:
+    """Slack's Web API methods over the emulator's state (see :class:`SlackEmulator`)."""
+
+    def _api_test(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        if args.get("error"):
+            raise SlackError(str(args["error"]), extra={"args": args})
+        return {"ok": True, "args": args}
+
+    def _auth_test(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        team_id, team_name = self._token_teams.get(token, (self.team_id, self.team_name))
+        return {
+            "ok": True,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": team_name,
+            "user": self.users[self.bot_user_id]["name"],
+            "team_id": team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _team_info(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        if args.get("team") not in (None, self.team_id):
+            raise SlackError("team_not_found")
+        return {
+            "ok": True,
+            "team": {
+                "id": self.team_id,
+                "name": self.team_name,
+                "domain": self.team_domain,
+                "email_domain": "",
+                "icon": {"image_default": True},
+            },
+        }
+
+    def _users_info(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        return {"ok": True, "user": copy.deepcopy(self._user(_need(args, "user")))}
+
+    def _users_list(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        members = [copy.deepcopy(u) for u in self.users.values()]
+        page, cursor = self._page(members, args, default_limit=0)
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _users_lookup_by_email(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        email = str(args["email"]).lower()
+        for user in self.users.values():
+            if (user["profile"].get("email") or "").lower() == email:
+                return {"ok": True, "user": copy.deepcopy(user)}
+        raise SlackError("users_not_found")
+
+    def _usergroups_list(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        groups = []
+        for group in self.usergroups.values():
+            shown = {k: v for k, v in group.items() if k != "users"}
+            shown["user_count"] = len(group["users"])
+            if _flag(args, "include_users"):
+                shown["users"] = list(group["users"])
+            groups.append(shown)
+        return {"ok": True, "usergroups": groups}
+
+    def _usergroups_users_list(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        group = self.usergroups.get(args["usergroup"])
+        if group is None:
+            raise SlackError("no_such_subteam")
+        return {"ok": True, "users": list(group["users"])}
+
+    def _conversations_info(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(_need(args, "channel"), for_write=False, needs_member=False)
+        return {"ok": True, "channel": conv.info(self.bot_user_id)}
+
+    def _conversations_members(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(_need(args, "channel"), for_write=False, needs_member=False)
+        page, cursor = self._page(sorted(conv.members), args, default_limit=100)
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _conversations_join(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(_need(args, "channel"), needs_member=False)
+        if conv.is_private or conv.is_im or conv.is_mpim:
+            raise SlackError("method_not_supported_for_channel_type")
+        already = self.bot_user_id in conv.members
+        conv.members.add(self.bot_user_id)
+        body: dict[str, Any] = {"ok": True, "channel": conv.info(self.bot_user_id)}
+        if already:
+            body["warning"] = "already_in_channel"
+        return body
+
+    def _conversations_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        if args.get("channel"):
+            conv = self._channel(args["channel"], for_write=False, needs_member=False)
+            return {"ok": True, "channel": {"id": conv.id}}
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        for user in users:
+            self._user(user)
+        if len(users) == 1:
+            conv = self._open_im(users[0])
+        else:
+            conv_id = "G" + base64.b32encode(",".join(sorted(users)).encode()).decode().rstrip("=")[:9]
+            conv = self._channels.get(conv_id) or _Channel(
+                id=conv_id,
+                name="mpdm-" + "--".join(sorted(users)),
+                members={*users, self.bot_user_id},
+                is_mpim=True,
+            )
+            self._channels[conv_id] = conv
+        if _flag(args, "return_im"):
+            return {"ok": True, "channel": conv.info(self.bot_user_id)}
+        return {"ok": True, "channel": {"id": conv.id}}
+
+    @staticmethod
+    def _page(items: list[Any], args: Mapping[str, Any], *, default_limit: int) -> tuple[list[Any], str]:
+        try:
+            limit = int(args.get("limit") or default_limit)
+            start = (
+                int(base64.b64decode(str(args["cursor"])).decode().split(":")[1]) if args.get("cursor") else 0
+            )
+        except (ValueError, IndexError) as exc:
+            raise SlackError("invalid_cursor") from exc
+        if limit <= 0:
+            return items[start:], ""
+        end = start + limit
+        cursor = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(items) else ""
+        return items[start:end], cursor
+
+    def _conversations_history(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(_need(args, "channel"), for_write=False)
+        inclusive = _flag(args, "inclusive")
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args["latest"]) if args.get("latest") else math.inf
+        selected = []
+        for message in reversed(conv.messages):
+            if (
+                message.get("thread_ts", message["ts"]) != message["ts"]
+                and message.get("subtype") != "thread_broadcast"
+            ):
+                continue
+            ts = float(message["ts"])
+            if (oldest < ts < latest) or (inclusive and ts in (oldest, latest)):
+                selected.append(self._shown(message, _flag(args, "include_all_metadata")))
+        limit = min(int(args.get("limit") or 100), 999)
+        page, cursor = self._page(selected, {**args, "limit": limit}, default_limit=100)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": bool(cursor),
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    def _conversations_replies(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(_need(args, "channel"), for_write=False)
+        ts = _need(args, "ts")
+        parent = conv.find(ts) if isinstance(ts, str) else None
+        if parent is None:
+            raise SlackError("thread_not_found")
+        root = parent.get("thread_ts", parent["ts"])
+        include = _flag(args, "include_all_metadata")
+        thread = [
+            self._shown(m, include) for m in conv.messages if m["ts"] == root or m.get("thread_ts") == root
+        ]
+        page, cursor = self._page(thread, args, default_limit=1000)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": bool(cursor),
+            "response_metadata": {"next_cursor": cursor},
+        }
+
+    def _chat_post_message(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(args["channel"])
+        self._check_message_content(args)
+        self._check_channel_rate(conv.id, self.clock.now())
+        message = self._bot_message(args)
+        if _flag(args, "reply_broadcast") and args.get("thread_ts"):
+            message["subtype"] = "thread_broadcast"
+        self._append(conv, message, args.get("thread_ts") or None)
+        return {"ok": True, "channel": conv.id, "ts": message["ts"], "message": copy.deepcopy(message)}
+
+    def _chat_update(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(args["channel"])
+        message = self._message(conv, args["ts"])
+        if message.get("user") != self.bot_user_id:
+            raise SlackError("cant_update_message")
+        self._check_message_content(args)
+        for name in ("blocks", "attachments", "metadata"):
+            if name in args:
+                message[name] = args[name]
+        if "text" in args or "markdown_text" in args:
+            message["text"] = args.get("text") or args.get("markdown_text") or ""
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        return {
+            "ok": True,
+            "channel": conv.id,
+            "ts": message["ts"],
+            "text": message["text"],
+            "message": copy.deepcopy(message),
+        }
+
+    def _chat_delete(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(_need(args, "channel"))
+        message = self._message(conv, _need(args, "ts"))
+        if message.get("user") != self.bot_user_id:
+            raise SlackError("cant_delete_message")
+        conv.messages.remove(message)
+        return {"ok": True, "channel": conv.id, "ts": message["ts"]}
+
+    def _chat_post_ephemeral(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(args["channel"])
+        self._user(args["user"])
+        if conv.check_membership and args["user"] not in conv.members:
+            raise SlackError("user_not_in_channel")
+        self._check_message_content(args)
+        message = self._bot_message(args)
+        message.update(channel=conv.id, recipient=args["user"], ts=self._next_ts())
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        self._ephemerals.append(message)
+        return {"ok": True, "message_ts": message["ts"]}
+
+    def _chat_get_permalink(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(args["channel"], for_write=False, needs_member=False)
+        message = self._message(conv, args["message_ts"])
+        link = f"https://{self.team_domain}.slack.com/archives/{conv.id}/p{message['ts'].replace('.', '')}"
+        root = message.get("thread_ts")
+        if root and root != message["ts"]:
+            link += f"?thread_ts={root}&cid={conv.id}"
+        return {"ok": True, "channel": conv.id, "permalink": link}
+
+    def _reactions_add(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(args["channel"])
+        message = self._message(conv, args["timestamp"])
+        name = str(args["name"]).strip(":")
+        reactions = message.setdefault("reactions", [])
+        reaction = next((r for r in reactions if r["name"] == name), None)
+        if reaction is None:
+            reaction = {"name": name, "users": [], "count": 0}
+            reactions.append(reaction)
+        if self.bot_user_id in reaction["users"]:
+            raise SlackError("already_reacted")
+        reaction["users"].append(self.bot_user_id)
+        reaction["count"] = len(reaction["users"])
+        return {"ok": True}
+
+    def _reactions_remove(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        conv = self._channel(_need(args, "channel"))
+        message = self._message(conv, _need(args, "timestamp"))
+        name = str(args["name"]).strip(":")
+        reactions = message.get("reactions", [])
+        reaction = next((r for r in reactions if r["name"] == name and self.bot_user_id in r["users"]), None)
+        if reaction is None:
+            raise SlackError("no_reaction")
+        reaction["users"].remove(self.bot_user_id)
+        reaction["count"] = len(reaction["users"])
+        if not reaction["users"]:
+            reactions.remove(reaction)
+        return {"ok": True}
+
+    def _checked_view(self, view: Any, allowed_types: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(view, dict):
+            raise _invalid_arguments("[ERROR] expected object [json-pointer:/view]")
+        problems = [
+            f"[ERROR] missing required field: {name} [json-pointer:/view]"
+            for name in ("type", "blocks")
+            if name not in view
+        ]
+        if view.get("type") == "modal" and "title" not in view:
+            problems.append("[ERROR] missing required field: title [json-pointer:/view]")
+        if "type" in view and view["type"] not in allowed_types:
+            problems.append(f"[ERROR] must be one of {list(allowed_types)} [json-pointer:/view/type]")
+        for path, limit in VIEW_MAX_CHARS:
+            for value, where in _values_at(view, path, "/view"):
+                if isinstance(value, str) and len(value) > limit:
+                    problems.append(
+                        f"[ERROR] must be less than {limit + 1} characters [json-pointer:{where}]"
+                    )
+        if "blocks" in view:
+            problems += check_blocks(view["blocks"], max_blocks=MAX_VIEW_BLOCKS, pointer="/view/blocks")
+        if problems:
+            raise _invalid_arguments(*problems)
+        return view
+
+    def _store_view(
+        self, view: dict[str, Any], *, view_id: str | None = None, root: str | None = None
+    ) -> dict[str, Any]:
+        vid = view_id or self._next_id("V")
+        stored = {
+            "id": vid,
+            "team_id": self.team_id,
+            "type": view["type"],
+            "blocks": view["blocks"],
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "external_id": view.get("external_id", ""),
+            "state": {"values": {}},
+            "hash": f"{next(self._ids)}.{vid.lower()}",
+            "title": view.get("title"),
+            "submit": view.get("submit"),
+            "close": view.get("close"),
+            "clear_on_close": bool(view.get("clear_on_close", False)),
+            "notify_on_close": bool(view.get("notify_on_close", False)),
+            "previous_view_id": None,
+            "root_view_id": root or vid,
+            "app_id": self.app_id,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        self._views[vid] = stored
+        return copy.deepcopy(stored)
+
+    def _views_publish(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        self._user(args["user_id"])
+        view = self._checked_view(args["view"], ("home",))
+        current = self._home_views.get(args["user_id"])
+        if args.get("hash") and current and self._views[current]["hash"] != args["hash"]:
+            raise SlackError("hash_conflict")
+        stored = self._store_view(view, view_id=current)
+        self._home_views[args["user_id"]] = stored["id"]
+        return {"ok": True, "view": stored}
+
+    def _trigger(self, args: Mapping[str, Any]) -> None:
+        if not (args.get("trigger_id") or args.get("interactivity_pointer")):
+            raise SlackError("invalid_trigger_id")
+
+    def _views_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        self._trigger(args)
+        return {"ok": True, "view": self._store_view(self._checked_view(args["view"], ("modal",)))}
+
+    def _views_push(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        self._trigger(args)
+        return {"ok": True, "view": self._store_view(self._checked_view(args["view"], ("modal",)))}
+
+    def _views_update(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        view = self._checked_view(_need(args, "view"), ("modal", "home"))
+        if args.get("view_id"):
+            current = self._views.get(args["view_id"])
+        elif args.get("external_id"):
+            current = next((v for v in self._views.values() if v["external_id"] == args["external_id"]), None)
+        else:
+            raise _invalid_arguments("[ERROR] missing required field: view_id")
+        if current is None:
+            raise SlackError("not_found")
+        if args.get("hash") and args["hash"] != current["hash"]:
+            raise SlackError("hash_conflict")
+        return {
+            "ok": True,
+            "view": self._store_view(view, view_id=current["id"], root=current["root_view_id"]),
+        }
+
+    def _files_get_upload_url(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        try:
+            length = int(args["length"])
+        except (TypeError, ValueError) as exc:
+            raise _invalid_arguments("[ERROR] length must be an integer") from exc
+        if length <= 0:
+            raise SlackError("invalid_length")
+        file_id = self._next_id("F")
+        self._files[file_id] = UploadedFile(
+            id=file_id,
+            filename=str(args["filename"]),
+            length=length,
+            alt_txt=args.get("alt_txt") or args.get("alt_text"),
+            snippet_type=args.get("snippet_type"),
+        )
+        return {"ok": True, "upload_url": f"{self.root_url}upload/v1/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        entries = args["files"]
+        if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+            raise _invalid_arguments("[ERROR] files must be a non-empty array of objects")
+        uploads = []
+        for entry in entries:
+            upload = self._files.get(str(entry.get("id")))
+            if upload is None or upload.content is None or upload.completed:
+                raise SlackError("file_not_found")
+            uploads.append((upload, entry))
+        targets = [args["channel_id"]] if args.get("channel_id") else []
+        targets += [c for c in str(args.get("channels") or "").split(",") if c]
+        convs = [self._channel(target) for target in targets]
+        thread_ts = args.get("thread_ts") or None
+        for upload, entry in uploads:
+            upload.title = entry.get("title") or upload.filename
+            upload.channels = [conv.id for conv in convs]
+            upload.thread_ts = thread_ts
+            upload.initial_comment = args.get("initial_comment")
+            upload.completed = True
+        shown = [upload.to_slack(self.team_id, self.bot_user_id) for upload, _ in uploads]
+        for conv in convs:
+            message = self._bot_message({"text": args.get("initial_comment") or ""})
+            message.update(files=copy.deepcopy(shown), upload=True)
+            self._append(conv, message, thread_ts)
+        return {"ok": True, "files": shown}
+
+    def grant_oauth_code(
+        self,
+        code: str,
+        *,
+        team_id: str | None = None,
+        team_name: str | None = None,
+        user_id: str = "U0INSTALL1",
+    ) -> None:
+        """What Slack does when a user approves the install: ``code`` (sent to the app's redirect URL)
+        can be exchanged once by ``oauth.v2.access`` for a bot token of ``team_id`` (default: the emulated team)."""
+        with self._lock:
+            self._oauth_codes[code] = {
+                "team_id": team_id or self.team_id,
+                "team_name": team_name or self.team_name,
+                "user_id": user_id,
+            }
+
+    def _oauth_v2_access(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        grant = self._oauth_codes.pop(str(args.get("code")), None)
+        if grant is None:
+            raise SlackError("invalid_code")
+        issued = f"xoxb-{grant['team_id']}-{next(self._ids)}"
+        self._token_teams[issued] = (grant["team_id"], grant["team_name"])
+        if self.tokens is not None:
+            self.tokens.add(issued)
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": grant["user_id"]},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": issued,
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _apps_connections_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
+        if not token.startswith("xapp-"):
+            raise SlackError("not_allowed_token_type")
+        if self.socket_mode_url:  # a test's WebSocket server stands in for Slack's
+            return {"ok": True, "url": self.socket_mode_url}
+        raise SlackError("socket_mode_not_emulated")
