@@ -387,13 +387,12 @@ SIZE_ALLOWED: dict[str, str] = {
     # debt (issue 15): left unsplit in the session that added this rule, because their owners were
     # changing them at the same time
     "sla.timers": "the event fold; its fast paths were being reworked (issue 16)",
-    "sla.review": "the SLA review model, its recommendations and its proposal vetting",
     "sla.contracts.build._Builder._version": "one contract version's checks, in file order",
     "sla.credits.credits_for_month": "the credit computation of a month",
     "sla.replay._iter_events_csv": "the replay CSV reader, column by column",
     "sla.replay._fold": "the replay fold",
-    "sla.review.review": "the review of a quarter",
-    "sla.review.vet_proposal": "the checks of a proposed revision",
+    "sla.review.model.review": "the review of a quarter",
+    "sla.review.vetting.vet_proposal": "the checks of a proposed revision",
     "bot.app.bootstrap": "the composition root",
     "bot.features.sources._cmd_import": "slabot import",
     "bot.replay_command.run_replay": "slabot replay",
