@@ -98,12 +98,6 @@ class TicketFolds:
         return folded, version
 
 
-#: process-wide sweep observers, kept for code written against them: called with each finished sweep's
-#: :class:`SweepStats` of every sweeper in this process. The app's own observers belong to its runtime
-#: (``Runtime.sweep_observers``, given to the :class:`Sweeper` as ``observers``); failures are logged.
-SWEEP_OBSERVERS: list[Any] = []
-
-
 @dataclass
 class SweepStats:
     claimed: int = 0
@@ -213,7 +207,7 @@ class Sweeper:
             if len(claims) < self.batch:
                 break
         stats.seconds = time.perf_counter() - started
-        for observe in (*self.observers, *SWEEP_OBSERVERS):  # e.g. the /metrics histogram (bot.features.ops)
+        for observe in self.observers:  # the runtime's (Runtime.sweep_observers): e.g. /metrics (bot.features.ops)
             try:
                 observe(stats)
             except Exception:
