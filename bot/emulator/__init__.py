@@ -4,26 +4,7 @@ builders for the requests Slack sends to an app). Submodules (``bot.emulator.ser
 
 from __future__ import annotations
 
-from bot.sandbox.emulator import (
-    UPLOAD_CALL,
-    MethodSpec,
-    RecordedCall,
-    SlackEmulator,
-    SlackError,
-    UploadedFile,
-    check_blocks,
-    load_methods,
-    sign_request,
-)
+from bot.sandbox import emulator as _sandbox
+from bot.sandbox.emulator import *  # noqa: F403  (the same names, listed once in bot.sandbox.emulator)
 
-__all__ = [
-    "UPLOAD_CALL",
-    "MethodSpec",
-    "RecordedCall",
-    "SlackEmulator",
-    "SlackError",
-    "UploadedFile",
-    "check_blocks",
-    "load_methods",
-    "sign_request",
-]
+__all__ = list(_sandbox.__all__)

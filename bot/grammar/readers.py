@@ -7,40 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
+from bot.grammar import values as v
 from bot.grammar.reader import _Reader
-from bot.grammar.values import (
-    Admin,
-    AllTarget,
-    Assign,
-    AtRiskTarget,
-    BreachedTarget,
-    ChannelTarget,
-    ClientTarget,
-    Command,
-    Contract,
-    DefaultTarget,
-    Dismiss,
-    Explain,
-    Feedback,
-    Incident,
-    Link,
-    MineTarget,
-    Pause,
-    PeriodSpec,
-    Priority,
-    Reopen,
-    Reply,
-    Report,
-    Resolve,
-    Resume,
-    Review,
-    Start,
-    Status,
-    StatusTarget,
-    TicketTarget,
-    UserRef,
-    UserTarget,
-)
 from bot.grammar.words import (
     _PRIORITYISH,
     _WINDOW_END,
@@ -63,37 +31,37 @@ _AT_RISK_WORDS = {"at-risk", "atrisk", "at_risk", "risk", "risky"}
 _STATUS_WORDS = ["breached", "at-risk", "mine", "all", "client"]
 
 
-def read_status(r: _Reader) -> Command:
+def read_status(r: _Reader) -> v.Command:
     tok = r.peek()
     if tok is None:
-        return Status(DefaultTarget())
+        return v.Status(v.DefaultTarget())
     if (client := r.explicit_client()) is not None:
         r.done(f"status client {client}")
-        return Status(ClientTarget(client))
+        return v.Status(v.ClientTarget(client))
     r.take()
     low = tok.low
-    target: StatusTarget
+    target: v.StatusTarget
     if tok.quoted:
-        target = ClientTarget(r.client(tok.text))
+        target = v.ClientTarget(r.client(tok.text))
     elif (ref := parse_ticket_ref(tok.text)) is not None:
-        target = TicketTarget(ref)
+        target = v.TicketTarget(ref)
     elif low in _BREACHED_WORDS:
-        target = BreachedTarget()
+        target = v.BreachedTarget()
     elif low in _AT_RISK_WORDS:
-        target = AtRiskTarget()
+        target = v.AtRiskTarget()
     elif low == "at" and (nxt := r.peek()) is not None and nxt.low == "risk":
         r.take()
-        target = AtRiskTarget()
+        target = v.AtRiskTarget()
     elif low in ("mine", "me", "my"):
-        target = MineTarget()
+        target = v.MineTarget()
     elif low in ("all", "everything", "open"):
-        target = AllTarget()
+        target = v.AllTarget()
     elif (user := parse_user(tok.text)) is not None:
-        target = UserTarget(user)
+        target = v.UserTarget(user)
     elif (channel := parse_channel(tok.text)) is not None:
-        target = ChannelTarget(channel)
+        target = v.ChannelTarget(channel)
     elif r.is_known_client(tok.text):
-        target = ClientTarget(r.client(tok.text))
+        target = v.ClientTarget(r.client(tok.text))
     else:
         known = _STATUS_WORDS + (list(r.clients.values()) if r.clients else [])
         near = suggest(low, known)
@@ -103,10 +71,10 @@ def read_status(r: _Reader) -> Command:
             "a person (`@maria`), a channel (`#support`), `client acme`, `breached`, `at-risk`, `mine` or `all`."
         )
     r.done(f"status {tok.text}")
-    return Status(target)
+    return v.Status(target)
 
 
-def read_start(r: _Reader) -> Command:
+def read_start(r: _Reader) -> v.Command:
     ref: str | None = None
     prio: str | None = None
     while (tok := r.peek()) is not None and not tok.quoted:
@@ -122,14 +90,14 @@ def read_start(r: _Reader) -> Command:
     client = r.explicit_client()
     if client is None and (tok := r.peek()) is not None and not tok.quoted and r.is_known_client(tok.text):
         client = r.client(r.take().text)
-    return Start(ref=ref, priority=prio, client=client, title=_join(r.rest()))
+    return v.Start(ref=ref, priority=prio, client=client, title=_join(r.rest()))
 
 
-_CommandReader = Callable[[_Reader], Command]
+_CommandReader = Callable[[_Reader], v.Command]
 
 
-def ref_only(cls: type[Reply | Resume | Resolve | Reopen | Explain]) -> _CommandReader:
-    def read(r: _Reader) -> Command:
+def ref_only(cls: type[v.Reply | v.Resume | v.Resolve | v.Reopen | v.Explain]) -> _CommandReader:
+    def read(r: _Reader) -> v.Command:
         ref = r.ref()
         r.done(f"{r.command} {ref}")
         return cls(ref)
@@ -137,17 +105,17 @@ def ref_only(cls: type[Reply | Resume | Resolve | Reopen | Explain]) -> _Command
     return read
 
 
-def read_pause(r: _Reader) -> Command:
+def read_pause(r: _Reader) -> v.Command:
     ref = r.ref()
-    return Pause(ref, _join(r.rest()))
+    return v.Pause(ref, _join(r.rest()))
 
 
-def read_dismiss(r: _Reader) -> Command:
+def read_dismiss(r: _Reader) -> v.Command:
     ref = r.ref()
-    return Dismiss(ref, _join(r.rest()))
+    return v.Dismiss(ref, _join(r.rest()))
 
 
-def read_priority(r: _Reader) -> Command:
+def read_priority(r: _Reader) -> v.Command:
     first = r.peek()
     if (
         first is not None
@@ -161,10 +129,10 @@ def read_priority(r: _Reader) -> Command:
         ref = r.ref()
         prio = r.priority()
     r.done(f"priority {ref} {prio}")
-    return Priority(ref, prio)
+    return v.Priority(ref, prio)
 
 
-def read_assign(r: _Reader) -> Command:
+def read_assign(r: _Reader) -> v.Command:
     ref = r.ref()
     tok = r.peek()
     if tok is None:
@@ -176,25 +144,25 @@ def read_assign(r: _Reader) -> Command:
         )
     r.take()
     r.done(f"assign {ref} {tok.text}")
-    return Assign(ref, user)
+    return v.Assign(ref, user)
 
 
-def read_take(r: _Reader) -> Command:
+def read_take(r: _Reader) -> v.Command:
     ref = r.ref()
     r.done(f"take {ref}")
-    return Assign(ref, UserRef(me=True))
+    return v.Assign(ref, v.UserRef(me=True))
 
 
-def read_contract(r: _Reader) -> Command:
+def read_contract(r: _Reader) -> v.Command:
     client = r.explicit_client()
     if client is None and r.peek() is not None:
         client = r.client(r.take().text)
     r.done("contract" + (f" {client}" if client else ""))
-    return Contract(client)
+    return v.Contract(client)
 
 
-def _period_and_client(r: _Reader) -> tuple[PeriodSpec | None, str | None]:
-    period: PeriodSpec | None = None
+def _period_and_client(r: _Reader) -> tuple[v.PeriodSpec | None, str | None]:
+    period: v.PeriodSpec | None = None
     client: str | None = None
     while (tok := r.peek()) is not None:
         if (explicit := r.explicit_client()) is not None:
@@ -225,17 +193,17 @@ def _period_and_client(r: _Reader) -> tuple[PeriodSpec | None, str | None]:
     return period, client
 
 
-def read_report(r: _Reader) -> Command:
+def read_report(r: _Reader) -> v.Command:
     period, client = _period_and_client(r)
-    return Report(period, client)
+    return v.Report(period, client)
 
 
-def read_feedback(r: _Reader) -> Command:
+def read_feedback(r: _Reader) -> v.Command:
     period, client = _period_and_client(r)
-    return Feedback(client, period)
+    return v.Feedback(client, period)
 
 
-def read_review(r: _Reader) -> Command:
+def read_review(r: _Reader) -> v.Command:
     period, client = _period_and_client(r)
     if client is None:
         raise r.fail(f"`/sla review` needs a client, e.g. `{r.example()}`")
@@ -243,7 +211,7 @@ def read_review(r: _Reader) -> Command:
         raise r.fail(
             f"a review covers a quarter, not '{period.label}' — write `2026-Q4`, `quarter` or `last-quarter`"
         )
-    return Review(client, period)
+    return v.Review(client, period)
 
 
 _INCIDENT_ACTIONS: dict[str, Literal["start", "resolve", "list", "maintenance", "credits"]] = {
@@ -265,7 +233,7 @@ _INCIDENT_ACTIONS: dict[str, Literal["start", "resolve", "list", "maintenance", 
 }
 
 
-def read_incident(r: _Reader) -> Command:
+def read_incident(r: _Reader) -> v.Command:
     tok = r.peek()
     if tok is None or tok.low not in _INCIDENT_ACTIONS:
         what = f" — '{_shorten(tok.text)}' is not one" if tok else ""
@@ -281,7 +249,7 @@ def read_incident(r: _Reader) -> Command:
                 f"uptime and credits are per calendar month, not '{period.label}' — "
                 "write `2026-11`, `this-month` or `last-month`"
             )
-        return Incident(action, client=client, period=period)
+        return v.Incident(action, client=client, period=period)
     if action == "maintenance":
         return read_maintenance(r)
     service_tok = r.peek()
@@ -290,18 +258,18 @@ def read_incident(r: _Reader) -> Command:
             f'`/sla incident {action}` needs a service, e.g. `/sla incident {action} "Platform support"`'
         )
     if action == "resolve" and not service_tok.quoted:
-        return Incident("resolve", _join(r.rest()))
+        return v.Incident("resolve", _join(r.rest()))
     r.take()
     service = service_tok.text.strip()
     if not service:
         raise r.fail(f"`/sla incident {action}` needs a service name, e.g. `/sla incident {action} api`")
     if action == "resolve":
         r.done(f'incident resolve "{service}"')
-        return Incident("resolve", service)
-    return Incident("start", service, _join(r.rest()))
+        return v.Incident("resolve", service)
+    return v.Incident("start", service, _join(r.rest()))
 
 
-def read_maintenance(r: _Reader) -> Command:
+def read_maintenance(r: _Reader) -> v.Command:
     """``maintenance <service…> <from>..<to> [reason…]``: the window token splits service from reason
     (``2026-12-05 02:00..04:00`` with a space is read too)."""
     tokens = r.rest()
@@ -322,11 +290,11 @@ def read_maintenance(r: _Reader) -> Command:
                 "`/sla incident maintenance` needs a service before the window, e.g. "
                 '`/sla incident maintenance "Platform support" 2026-12-05T02:00..04:00`'
             )
-        return Incident("maintenance", service, _join(tokens[i + 1 :]), window=found)
+        return v.Incident("maintenance", service, _join(tokens[i + 1 :]), window=found)
     raise r.fail(f"`/sla incident maintenance` needs a service and a window — {WINDOW_HINT}")
 
 
-def read_link(r: _Reader) -> Command:
+def read_link(r: _Reader) -> v.Command:
     tok = r.peek()
     channel = parse_channel(tok.text) if tok is not None else None
     if channel is None:
@@ -340,13 +308,13 @@ def read_link(r: _Reader) -> Command:
             raise r.fail(f"`/sla link` needs a client after the channel, e.g. `{r.example()}`")
         client = r.client(r.take().text)
     r.done(f"link {tok.text if tok else ''} {client}")
-    return Link(channel, client)
+    return v.Link(channel, client)
 
 
-def read_admin(r: _Reader) -> Command:
+def read_admin(r: _Reader) -> v.Command:
     tok = r.peek()
     if tok is None or tok.low != "alerts":
         what = f" — '{_shorten(tok.text)}' is not one" if tok is not None else ""
         raise r.fail(f"`/sla admin` has one part: `alerts`{what}")
     r.take()
-    return Admin("alerts", tuple(t.text for t in r.rest()))
+    return v.Admin("alerts", tuple(t.text for t in r.rest()))

@@ -13,34 +13,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from bot.grammar import readers as rd
+from bot.grammar import values as v
 from bot.grammar.reader import _Fail, _Reader
-from bot.grammar.values import (
-    Admin,
-    Assign,
-    Command,
-    Contract,
-    Dismiss,
-    Explain,
-    Feedback,
-    Help,
-    Incident,
-    Link,
-    Pause,
-    Priority,
-    Reopen,
-    Reply,
-    Report,
-    Resolve,
-    Resume,
-    Review,
-    Start,
-    Status,
-    TicketTarget,
-    UsageError,
-)
 from bot.grammar.words import _shorten, _unknown, parse_ticket_ref, suggest, tokenize
 
-CommandReader = Callable[[_Reader], Command]
+CommandReader = Callable[[_Reader], v.Command]
 
 
 @dataclass(frozen=True)
@@ -82,100 +59,100 @@ def _row(
 #: every ``/sla`` command, in the order ``/sla help`` lists them
 COMMANDS: tuple[SlaCommand, ...] = (
     _row(
-        "help", Help, None,
+        "help", v.Help, None,
         "/sla help [command]", "this list, or how to use one command",
         "/sla help status",
         aliases=("?",),
     ),
     _row(
-        "status", Status, rd.read_status,
+        "status", v.Status, rd.read_status,
         "/sla status [T-12 | @user | #channel | client acme | breached | at-risk | mine | all]",
         "open tickets with their countdowns (this channel's client, or yours in a DM)",
         "/sla status", "/sla status T-12", "/sla status breached", "/sla status client acme",
     ),
     _row(
-        "start", Start, rd.read_start,
+        "start", v.Start, rd.read_start,
         "/sla start [T-12] [P1] [client] [title…]",
         "start the SLA clocks on a ticket (a new one gets the next number)",
         "/sla start P1 acme Printer on fire", "/sla start T-12 P2",
         aliases=("track",),
     ),
     _row(
-        "reply", Reply, rd.ref_only(Reply),
+        "reply", v.Reply, rd.ref_only(v.Reply),
         "/sla reply T-12", "record a response to the client",
         "/sla reply T-12",
     ),
     _row(
-        "pause", Pause, rd.read_pause,
+        "pause", v.Pause, rd.read_pause,
         "/sla pause T-12 [reason]", "stop the clocks while waiting on the client",
         "/sla pause T-12 waiting for logs",
     ),
     _row(
-        "resume", Resume, rd.ref_only(Resume),
+        "resume", v.Resume, rd.ref_only(v.Resume),
         "/sla resume T-12", "restart paused clocks",
         "/sla resume T-12",
         aliases=("unpause",),
     ),
     _row(
-        "priority", Priority, rd.read_priority,
+        "priority", v.Priority, rd.read_priority,
         "/sla priority T-12 P2", "change a ticket's priority (P1 most urgent)",
         "/sla priority T-12 P2",
         aliases=("prio",),
     ),
     _row(
-        "assign", Assign, rd.read_assign,
+        "assign", v.Assign, rd.read_assign,
         "/sla assign T-12 @user", "give a ticket to an agent",
         "/sla assign T-12 @maria", "/sla assign T-12 me",
     ),
     _row(
-        "take", Assign, rd.read_take,
+        "take", v.Assign, rd.read_take,
         "/sla take T-12", "assign a ticket to yourself",
         "/sla take T-12",
     ),
     _row(
-        "resolve", Resolve, rd.ref_only(Resolve),
+        "resolve", v.Resolve, rd.ref_only(v.Resolve),
         "/sla resolve T-12", "resolve a ticket (stops its clocks)",
         "/sla resolve T-12",
     ),
     _row(
-        "reopen", Reopen, rd.ref_only(Reopen),
+        "reopen", v.Reopen, rd.ref_only(v.Reopen),
         "/sla reopen T-12", "reopen a resolved ticket",
         "/sla reopen T-12",
     ),
     _row(
-        "dismiss", Dismiss, rd.read_dismiss,
+        "dismiss", v.Dismiss, rd.read_dismiss,
         "/sla dismiss T-12 [reason]", "not a ticket after all: cancels its clocks, leaves every report and credit",
         "/sla dismiss T-12 just a thank-you",
     ),
     _row(
-        "explain", Explain, rd.ref_only(Explain),
+        "explain", v.Explain, rd.ref_only(v.Explain),
         "/sla explain T-12", "why the clocks stand where they do, event by event",
         "/sla explain T-12",
     ),
     _row(
-        "contract", Contract, rd.read_contract,
+        "contract", v.Contract, rd.read_contract,
         "/sla contract [client]", "the contract in plain words",
         "/sla contract acme",
     ),
     _row(
-        "report", Report, rd.read_report,
+        "report", v.Report, rd.read_report,
         "/sla report [week | month | last-week | quarter | 2026-11 | 2026-W47 | 2026-Q4 | 2026-11-01..2026-11-30] [client]",
         "compliance, breaches, feedback and credits for a period",
         "/sla report last-week", "/sla report 2026-11 acme",
     ),
     _row(
-        "review", Review, rd.read_review,
+        "review", v.Review, rd.read_review,
         "/sla review <client> [2026-Q4 | quarter | last-quarter]",
         "the SLA review: targets against actuals, with recommendations",
         "/sla review acme 2026-Q4",
     ),
     _row(
-        "feedback", Feedback, rd.read_feedback,
+        "feedback", v.Feedback, rd.read_feedback,
         "/sla feedback [client] [period]", "CSAT, NPS and sentiment of client feedback",
         "/sla feedback acme month",
     ),
     _row(
-        "incident", Incident, rd.read_incident,
+        "incident", v.Incident, rd.read_incident,
         "/sla incident start <service> [reason] | resolve <service> | maintenance <service> <from>..<to> [reason]"
         " | list [client] [month] | credits [client] [month]",
         "downtime of a covered service, planned maintenance, monthly uptime and service credits",
@@ -186,12 +163,12 @@ COMMANDS: tuple[SlaCommand, ...] = (
         "/sla incident credits acme last-month",
     ),
     _row(
-        "link", Link, rd.read_link,
+        "link", v.Link, rd.read_link,
         "/sla link #channel <client>", "make a channel a client's support channel (admins)",
         "/sla link #acme-support acme",
     ),
     _row(
-        "admin", Admin, rd.read_admin,
+        "admin", v.Admin, rd.read_admin,
         "/sla admin alerts", "alerts that could not be delivered (admins)",
         "/sla admin alerts",
     ),
@@ -228,23 +205,23 @@ def usage(name: str) -> str:
     return row.usage_line
 
 
-def _read_help(r: _Reader) -> Command:
+def _read_help(r: _Reader) -> v.Command:
     tok = r.peek()
     if tok is None:
-        return Help()
+        return v.Help()
     r.take()
     row = command(tok.low)
     if row is None:
         raise r.fail(_unknown("command", tok.text, list(COMMAND_NAMES)))
     r.done(f"help {row.name}")
-    return Help(row.name)
+    return v.Help(row.name)
 
 
-def parse(text: str, *, clients: Collection[str] | None = None) -> Command | UsageError:
+def parse(text: str, *, clients: Collection[str] | None = None) -> v.Command | v.UsageError:
     """Parse the text after ``/sla`` (or after ``slabot cmd``) into a command or a usage error."""
     tokens = tokenize(text if isinstance(text, str) else "")
     if not tokens:
-        return Help()
+        return v.Help()
     head = tokens[0]
     word = head.low.lstrip("/")
     if word == "sla" and len(tokens) > 1:  # "/sla status" pasted whole
@@ -254,12 +231,28 @@ def parse(text: str, *, clients: Collection[str] | None = None) -> Command | Usa
     row = command(word)
     if row is None:
         if (ref := parse_ticket_ref(head.text)) is not None and len(tokens) == 1:
-            return Status(TicketTarget(ref))
+            return v.Status(v.TicketTarget(ref))
         near = suggest(word, COMMAND_NAMES)
         hint = f" — did you mean '{near}'?" if near else "."
-        return UsageError(f"I don't know '{_shorten(head.text, 40)}'{hint}", usage(""))
+        return v.UsageError(f"I don't know '{_shorten(head.text, 40)}'{hint}", usage(""))
     reader = _Reader(row, tokens[1:], clients)
     try:
         return (row.read or _read_help)(reader)
     except _Fail as fail:
         return fail.error
+
+
+__all__ = [
+    "ALIASES",
+    "COMMAND_HELP",
+    "COMMAND_NAMES",
+    "COMMAND_TYPES",
+    "COMMANDS",
+    "HELP_TEXT",
+    "CommandHelp",
+    "SlaCommand",
+    "command",
+    "help_for",
+    "parse",
+    "usage",
+]

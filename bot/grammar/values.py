@@ -279,3 +279,42 @@ class UsageError:
     @property
     def text(self) -> str:
         return f"{self.message}\n{self.usage}" if self.usage else self.message
+
+
+__all__ = [
+    "Admin",
+    "AllTarget",
+    "Assign",
+    "AtRiskTarget",
+    "BreachedTarget",
+    "ChannelRef",
+    "ChannelTarget",
+    "ClientTarget",
+    "Command",
+    "Contract",
+    "DefaultTarget",
+    "Dismiss",
+    "Explain",
+    "Feedback",
+    "Help",
+    "Incident",
+    "Link",
+    "MaintenanceSpec",
+    "MineTarget",
+    "Pause",
+    "PeriodSpec",
+    "Priority",
+    "Reopen",
+    "Reply",
+    "Report",
+    "Resolve",
+    "Resume",
+    "Review",
+    "Start",
+    "Status",
+    "StatusTarget",
+    "TicketTarget",
+    "UsageError",
+    "UserRef",
+    "UserTarget",
+]

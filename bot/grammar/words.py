@@ -235,3 +235,19 @@ def parse_window(text: str) -> MaintenanceSpec | str | None:
     if end <= start:
         return f"'{_shorten(text)}': the window ends before it starts — {WINDOW_HINT}"
     return MaintenanceSpec(start, end)
+
+
+__all__ = [
+    "PERIOD_HINT",
+    "PRIORITY_HINT",
+    "WINDOW_HINT",
+    "Token",
+    "parse_channel",
+    "parse_period",
+    "parse_priority",
+    "parse_ticket_ref",
+    "parse_user",
+    "parse_window",
+    "suggest",
+    "tokenize",
+]
