@@ -304,6 +304,8 @@ class AlertPoint:
     kind: AlertKind
     at: datetime
     threshold: str
+    #: which escalation step (1-based) an ``escalation`` point is; 0 for the others
+    level: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -1002,7 +1004,7 @@ def alert_points(timer: MetricTimer, version: Any) -> list[AlertPoint]:
     steps = getattr(getattr(version, "alerts", None), "escalation", None) or ()
     for number, step in enumerate(steps, start=1):
         key = f"escalation-{number}"
-        points.append(AlertPoint(prefix + key, "escalation", calendar.add(breach_at, step.after), key))
+        points.append(AlertPoint(prefix + key, "escalation", calendar.add(breach_at, step.after), key, number))
     points.sort(key=lambda p: p.at)
     return points
 

@@ -108,8 +108,9 @@ def alert_destinations(point: AlertPoint, routing: AlertRouting, ticket: Ticket)
 
 
 def escalation_level(point: AlertPoint) -> int:
-    _, _, number = point.threshold.rpartition("-")
-    return int(number) if number.isdigit() else 0
+    """The escalation step (1-based) of an escalation point, 0 for the others (carried by the point,
+    never read back out of its key)."""
+    return point.level
 
 
 # ---------------------------------------------------------------------- generic messages
