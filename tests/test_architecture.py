@@ -397,7 +397,6 @@ SIZE_ALLOWED: dict[str, str] = {
     "bot.features.sources._cmd_import": "slabot import",
     "bot.replay_command.run_replay": "slabot replay",
     "bot.reports.chart.compliance_figure": "the matplotlib figure of a report",
-    "bot.sandbox.demo.transcript.Conversation.add_call": "the demo transcript's rendering of one call",
     "bot.services.incidents.read_alertmanager": "Alertmanager's webhook payload, field by field",
     "bot.services.reviews.ReviewService.propose": "proposing a contract revision",
     "bot.sources.ingest.TicketIngest._plan": "the import's planning pass (issue 16 was changing it)",

@@ -207,94 +207,59 @@ class Conversation:
 
     def add_call(self, call: Any) -> None:
         """Turn one recorded Web API call (``bot.sandbox.emulator.RecordedCall``) into an entry."""
-        method, args, response = call.method, call.args, call.response
-        if method not in WRITES:
+        if call.method not in WRITES:
             return
-        bot = self.bot_user_id
         if not call.ok:
-            channel = args.get("channel") or args.get("channel_id")
-            self.add(
-                Entry(call.at, channel, args.get("thread_ts"), bot, f"{method} failed: {call.error}", "error")
-            )
+            channel = call.args.get("channel") or call.args.get("channel_id")
+            failed = f"{call.method} failed: {call.error}"
+            self.add(Entry(call.at, channel, call.args.get("thread_ts"), self.bot_user_id, failed, "error"))
             return
-        if method == "chat.postMessage":
-            channel = response.get("channel") or args.get("channel")
-            ts = response.get("ts")
-            text = str(args.get("text") or "")
-            self.add(
-                Entry(
-                    call.at,
-                    channel,
-                    args.get("thread_ts"),
-                    bot,
-                    text,
-                    "message",
-                    blocks=list(args.get("blocks") or []),
-                    ts=ts,
-                )
-            )
-        elif method == "chat.update":
-            channel = response.get("channel") or args.get("channel")
-            ts = str(args.get("ts") or "")
-            thread = self._threads.get((channel, ts))
-            self.add(
-                Entry(
-                    call.at,
-                    channel,
-                    thread if thread != ts else None,
-                    bot,
-                    str(args.get("text") or ""),
-                    "update",
-                    blocks=list(args.get("blocks") or []),
-                    ts=ts,
-                )
-            )
-        elif method == "chat.postEphemeral":
-            self.add(
-                Entry(
-                    call.at,
-                    args.get("channel"),
-                    args.get("thread_ts"),
-                    bot,
-                    str(args.get("text") or ""),
-                    "ephemeral",
-                    blocks=list(args.get("blocks") or []),
-                    to=args.get("user"),
-                )
-            )
-        elif method in ("views.open", "views.push"):
-            view = args.get("view") or {}
-            title = _text_of(view.get("title"))
-            self.add(
-                Entry(
-                    call.at,
-                    None,
-                    None,
-                    bot,
-                    title,
-                    "modal",
-                    blocks=list(view.get("blocks") or []),
-                    to=self.actor,
-                )
-            )
-        elif method == "files.completeUploadExternal":
-            files = args.get("files") or []
-            titles = ", ".join(str(f.get("title") or f.get("id")) for f in files if isinstance(f, Mapping))
-            comment = str(args.get("initial_comment") or "")
-            text = f"📎 {titles}" + (f"\n{comment}" if comment else "")
-            self.add(Entry(call.at, args.get("channel_id"), args.get("thread_ts"), bot, text, "file"))
-        elif method == "reactions.add":
-            channel, ts = args.get("channel"), str(args.get("timestamp") or "")
-            self.add(
-                Entry(
-                    call.at,
-                    channel,
-                    self._threads.get((channel, ts), ts),
-                    bot,
-                    f":{args.get('name')}:",
-                    "reaction",
-                )
-            )
+        read = _CALL_READERS.get("views.open" if call.method == "views.push" else call.method)
+        entry = read(self, call.at, call.args, call.response) if read is not None else None
+        if entry is not None:
+            self.add(entry)
+
+    def _posted(self, at: datetime, args: Mapping[str, Any], response: Mapping[str, Any]) -> Entry:
+        channel = response.get("channel") or args.get("channel")
+        text = str(args.get("text") or "")
+        return Entry(
+            at, channel, args.get("thread_ts"), self.bot_user_id, text, "message",
+            blocks=list(args.get("blocks") or []), ts=response.get("ts"),
+        )  # fmt: skip
+
+    def _updated(self, at: datetime, args: Mapping[str, Any], response: Mapping[str, Any]) -> Entry:
+        channel = response.get("channel") or args.get("channel")
+        ts = str(args.get("ts") or "")
+        thread = self._threads.get((channel, ts))
+        return Entry(
+            at, channel, thread if thread != ts else None, self.bot_user_id, str(args.get("text") or ""),
+            "update", blocks=list(args.get("blocks") or []), ts=ts,
+        )  # fmt: skip
+
+    def _ephemeral(self, at: datetime, args: Mapping[str, Any], response: Mapping[str, Any]) -> Entry:
+        return Entry(
+            at, args.get("channel"), args.get("thread_ts"), self.bot_user_id, str(args.get("text") or ""),
+            "ephemeral", blocks=list(args.get("blocks") or []), to=args.get("user"),
+        )  # fmt: skip
+
+    def _modal(self, at: datetime, args: Mapping[str, Any], response: Mapping[str, Any]) -> Entry:
+        view = args.get("view") or {}
+        return Entry(
+            at, None, None, self.bot_user_id, _text_of(view.get("title")), "modal",
+            blocks=list(view.get("blocks") or []), to=self.actor,
+        )  # fmt: skip
+
+    def _file(self, at: datetime, args: Mapping[str, Any], response: Mapping[str, Any]) -> Entry:
+        files = args.get("files") or []
+        titles = ", ".join(str(f.get("title") or f.get("id")) for f in files if isinstance(f, Mapping))
+        comment = str(args.get("initial_comment") or "")
+        text = f"📎 {titles}" + (f"\n{comment}" if comment else "")
+        return Entry(at, args.get("channel_id"), args.get("thread_ts"), self.bot_user_id, text, "file")
+
+    def _reaction(self, at: datetime, args: Mapping[str, Any], response: Mapping[str, Any]) -> Entry:
+        channel, ts = args.get("channel"), str(args.get("timestamp") or "")
+        thread = self._threads.get((channel, ts), ts)
+        return Entry(at, channel, thread, self.bot_user_id, f":{args.get('name')}:", "reaction")
 
     # ------------------------------------------------------------------ printing
 
@@ -409,3 +374,14 @@ class Conversation:
     def text(self) -> str:
         """Everything printed so far (for tests and saved copies)."""
         return "\n".join(self.printed)
+
+
+#: how each Web API write becomes a transcript entry (views.push reads as views.open)
+_CALL_READERS: dict[str, Callable[..., Entry | None]] = {
+    "chat.postMessage": Conversation._posted,
+    "chat.update": Conversation._updated,
+    "chat.postEphemeral": Conversation._ephemeral,
+    "views.open": Conversation._modal,
+    "files.completeUploadExternal": Conversation._file,
+    "reactions.add": Conversation._reaction,
+}
