@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sla.compliance import compliance_table, format_table
-from sla.contracts import ContractFileError, load_contracts
+from sla.contracts import ContractBook, ContractFileError, load_contracts
 from sla.replay import replay_csv, write_results_csv
 
 MAX_ERRORS_SHOWN = 200
@@ -47,6 +47,24 @@ def _when(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _load_book(contracts_path: str | PathLike[str], err: TextIO) -> ContractBook | None:
+    """The contract book, or None with every problem printed for the user."""
+    try:
+        return load_contracts(contracts_path)
+    except ContractFileError as exc:
+        for issue in exc.errors:
+            print(str(issue), file=err)
+        print(
+            f"{contracts_path}: invalid contract file ({len(exc.errors)} error(s)); nothing replayed",
+            file=err,
+        )
+    except OSError as exc:
+        print(
+            f"slabot replay: cannot read the contract file {contracts_path}: {exc.strerror or exc}", file=err
+        )
+    return None
+
+
 def run_replay(
     contracts_path: str | PathLike[str],
     events_path: str | PathLike[str],
@@ -64,20 +82,8 @@ def run_replay(
     except ValueError as exc:
         print(f"slabot replay: {exc}", file=err)
         return 2
-    try:
-        book = load_contracts(contracts_path)
-    except ContractFileError as exc:
-        for issue in exc.errors:
-            print(str(issue), file=err)
-        print(
-            f"{contracts_path}: invalid contract file ({len(exc.errors)} error(s)); nothing replayed",
-            file=err,
-        )
-        return 2
-    except OSError as exc:
-        print(
-            f"slabot replay: cannot read the contract file {contracts_path}: {exc.strerror or exc}", file=err
-        )
+    book = _load_book(contracts_path, err)
+    if book is None:
         return 2
     events_name = str(events_path)
     try:

@@ -395,7 +395,6 @@ SIZE_ALLOWED: dict[str, str] = {
     "sla.review.vetting.vet_proposal": "the checks of a proposed revision",
     "bot.app.bootstrap": "the composition root",
     "bot.features.sources._cmd_import": "slabot import",
-    "bot.replay_command.run_replay": "slabot replay",
     "bot.reports.chart.compliance_figure": "the matplotlib figure of a report",
     "bot.services.incidents.read_alertmanager": "Alertmanager's webhook payload, field by field",
     "bot.services.reviews.ReviewService.propose": "proposing a contract revision",
