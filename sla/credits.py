@@ -35,7 +35,7 @@ Pure: ``now`` is a parameter. Field names of the contract objects are read defen
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -171,8 +171,6 @@ def credits_for_month(
 ) -> CreditStatement:
     """The credits ``client`` is owed for ``month`` under contract ``version`` (module docstring)."""
     terms = getattr(version, "credits", None)
-    tiers = sorted(getattr(terms, "uptime_tiers", ()) or (), key=lambda t: dec(t.below))
-    per_breach = {str(k): dec(v) for k, v in dict(getattr(terms, "per_breach", {}) or {}).items()}
     cap_raw = getattr(terms, "cap", None)
     cap = None if cap_raw is None else dec(cap_raw)
     within = getattr(terms, "claim_within", None) or timedelta(days=30)
@@ -181,30 +179,74 @@ def credits_for_month(
     currency = getattr(client, "currency", None)
     client_key = str(getattr(client, "key", client))
 
-    lines: list[CreditLine] = []
-    notes: list[str] = []
-
     def of_fee(percent: Decimal) -> str:
         amount = _amount(fee, percent)
         if amount is None or fee is None:
             return f"{pct(percent)} of the monthly fee"
         return f"{pct(percent)} of {money(fee, currency)} = {money(amount, currency)}"
 
-    # uptime tiers
+    lines: list[CreditLine] = []
+    notes: list[str] = []
+    _uptime_lines(terms, uptime_figures, of_fee, fee, lines, notes)
+    _breach_lines(terms, version, month, breaches, of_fee, fee, lines, notes)
+
+    raw = sum((line.percent for line in lines), Decimal(0))
+    limit = min(cap, HUNDRED) if cap is not None else HUNDRED
+    total = min(raw, limit)
+    deadline = claim_deadline(month, within)
+    provisional = now < month.end
+    explanation = [f"Service credits for {client_key}, {month.label}:"]
+    explanation += [f"• {line.description}" for line in lines]
+    explanation += [f"• {note}" for note in notes]
+    if not lines:
+        explanation.append("No credit owed: every uptime target and ticket SLA within the credit terms.")
+    else:
+        explanation += _total_words(raw, total, cap, len(lines), of_fee)
+        explanation.append(f"Claim by {deadline.isoformat()} ({_within_words(within)} after the month ends).")
+    if fee is None:
+        explanation.append("No monthly fee in the contract file: credits are shown as percentages only.")
+    if provisional:
+        explanation.append(
+            "Provisional: the month is not over yet — uptime on the whole month's minutes, "
+            "if nothing else goes down."
+        )
+    return CreditStatement(
+        client=client_key,
+        month=month,
+        lines=lines,
+        total_percent=total,
+        total_amount=_amount(fee, total),
+        currency=currency,
+        capped=raw > limit,
+        claim_deadline=deadline,
+        explanation_lines=explanation,
+        provisional=provisional,
+    )
+
+
+def _uptime_lines(
+    terms: Any,
+    uptime_figures: Sequence[UptimeFigure],
+    of_fee: Callable[[Decimal], str],
+    fee: Decimal | None,
+    lines: list[CreditLine],
+    notes: list[str],
+) -> None:
+    """The uptime tiers' credit lines (and notes for services above every tier)."""
+    tiers = sorted(getattr(terms, "uptime_tiers", ()) or (), key=lambda t: dec(t.below))
     for figure in uptime_figures:
         if not tiers:
             break
         value = figure.period_percent
-        hit = next((t for t in tiers if value < dec(t.below)), None)
         top = dec(tiers[-1].below)
-        so_far = _so_far(figure, top)
-        if hit is None:
-            notes.append(
-                f"{figure.service} uptime {_uptime_text(value, top)}{so_far} ≥ {pct(top)}: no uptime credit"
-            )
-            continue
         # the lowest tier reached gives the largest credit; take the max in case tiers are not monotone
         reached = [t for t in tiers if value < dec(t.below)]
+        if not reached:
+            notes.append(
+                f"{figure.service} uptime {_uptime_text(value, top)}{_so_far(figure, top)} ≥ {pct(top)}: "
+                "no uptime credit"
+            )
+            continue
         best = max(reached, key=lambda t: dec(t.credit))
         below, credit = dec(best.below), dec(best.credit)
         lines.append(
@@ -219,7 +261,20 @@ def credits_for_month(
     if uptime_figures and not tiers:
         notes.append("the contract has no uptime credit tiers")
 
-    # per-breach penalties
+
+def _breach_lines(
+    terms: Any,
+    version: Any,
+    month: Period,
+    breaches: Iterable[Any],
+    of_fee: Callable[[Decimal], str],
+    fee: Decimal | None,
+    lines: list[CreditLine],
+    notes: list[str],
+) -> None:
+    """The per-breach penalties: one line per priority × metric breached in the month (a ticket's
+    metric counts once), most urgent priority first."""
+    per_breach = {str(k): dec(v) for k, v in dict(getattr(terms, "per_breach", {}) or {}).items()}
     seen: set[tuple[str, str]] = set()
     counts: dict[tuple[str, str], int] = {}
     for item in breaches:
@@ -247,50 +302,21 @@ def credits_for_month(
             )
         )
 
-    raw = sum((line.percent for line in lines), Decimal(0))
-    limit = min(cap, HUNDRED) if cap is not None else HUNDRED
-    total = min(raw, limit)
-    capped = raw > limit
-    total_amount = _amount(fee, total)
-    deadline = claim_deadline(month, within)
-    provisional = now < month.end
 
-    explanation = [f"Service credits for {client_key}, {month.label}:"]
-    explanation += [f"• {line.description}" for line in lines]
-    explanation += [f"• {note}" for note in notes]
-    if not lines:
-        explanation.append("No credit owed: every uptime target and ticket SLA within the credit terms.")
-    else:
-        if len(lines) > 1:
-            explanation.append(f"Sum {pct(raw)}")
-        if cap is not None:
-            if raw > cap:
-                explanation.append(f"cap {pct(cap)} reached: credit limited to {pct(total)}")
-            else:
-                explanation.append(f"cap {pct(cap)} not reached")
-        elif raw > HUNDRED:
-            explanation.append("credit limited to 100 % of the monthly fee")
-        explanation.append(f"Total: {of_fee(total)}")
-        explanation.append(f"Claim by {deadline.isoformat()} ({_within_words(within)} after the month ends).")
-    if fee is None:
-        explanation.append("No monthly fee in the contract file: credits are shown as percentages only.")
-    if provisional:
-        explanation.append(
-            "Provisional: the month is not over yet — uptime on the whole month's minutes, "
-            "if nothing else goes down."
-        )
-    return CreditStatement(
-        client=client_key,
-        month=month,
-        lines=lines,
-        total_percent=total,
-        total_amount=total_amount,
-        currency=currency,
-        capped=capped,
-        claim_deadline=deadline,
-        explanation_lines=explanation,
-        provisional=provisional,
-    )
+def _total_words(
+    raw: Decimal, total: Decimal, cap: Decimal | None, count: int, of_fee: Callable[[Decimal], str]
+) -> list[str]:
+    """The sum, the cap and the total, in words."""
+    words = [f"Sum {pct(raw)}"] if count > 1 else []
+    if cap is not None:
+        if raw > cap:
+            words.append(f"cap {pct(cap)} reached: credit limited to {pct(total)}")
+        else:
+            words.append(f"cap {pct(cap)} not reached")
+    elif raw > HUNDRED:
+        words.append("credit limited to 100 % of the monthly fee")
+    words.append(f"Total: {of_fee(total)}")
+    return words
 
 
 def _so_far(figure: UptimeFigure, threshold: Decimal) -> str:

@@ -387,7 +387,6 @@ SIZE_ALLOWED: dict[str, str] = {
     # changing them at the same time
     "sla.timers": "the event fold; its fast paths were being reworked (issue 16)",
     "sla.contracts.build._Builder._version": "one contract version's checks, in file order",
-    "sla.credits.credits_for_month": "the credit computation of a month",
     "sla.replay._iter_events_csv": "the replay CSV reader, column by column",
     "sla.replay._fold": "the replay fold",
     "sla.review.model.review": "the review of a quarter",
