@@ -585,90 +585,88 @@ def read_alertmanager(
     known_clients = {c.lower(): c for c in clients}
     delivery = AlertmanagerDelivery([])
     for n, alert in enumerate(raw_alerts):
-        where = f"alerts[{n}]"
-        if not isinstance(alert, dict):
-            delivery.skipped.append(("malformed", f"{where}: must be an object"))
-            continue
-        mine: list[str] = []
-        labels = alert.get("labels")
-        annotations = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
-        if not isinstance(labels, dict):
-            mine.append(f"{where}.labels: must be an object")
-            labels = {}
-        status = alert.get("status", group_status)
-        if status not in ("firing", "resolved"):
-            mine.append(f"{where}.status: must be 'firing' or 'resolved', got {status!r}")
-        fingerprint = alert.get("fingerprint")
-        if fingerprint is None:
-            fingerprint = _label_fingerprint(labels)
-        if not isinstance(fingerprint, str) or not fingerprint.strip() or len(fingerprint) > 100:
-            mine.append(f"{where}.fingerprint: missing (Alertmanager ≥ 0.20 sends one per alert)")
-        starts = _instant(alert.get("startsAt"), f"{where}.startsAt", mine)
-        ends = _instant(alert.get("endsAt"), f"{where}.endsAt", mine) if status == "resolved" else None
-        if status == "resolved" and starts is not None and ends is not None and ends < starts:
-            mine.append(f"{where}.endsAt: before startsAt")
-        if mine:
-            delivery.skipped.append(("malformed", "; ".join(mine)))
-            continue
-        service_label = labels.get(SERVICE_LABEL)
-        if not isinstance(service_label, str) or not service_label.strip():
-            name = labels.get("alertname")
-            delivery.skipped.append(
-                (
-                    "not_covered",
-                    f"{where}{f' ({name})' if name else ''}: no {SERVICE_LABEL} label — not about a covered service",
-                )
-            )
-            continue
-        service = services.get(service_label.strip().lower())
-        if service is None:
-            near = near_service(service_label, [s for s, _ in services.values()])
-            hint = f" — did you mean '{near}'?" if near else ""
-            delivery.skipped.append(
-                (
-                    "unmapped_value",
-                    f"{where}.labels.{SERVICE_LABEL}: no contract covers '{service_label}'{hint}",
-                )
-            )
-            continue
-        client_key: str | None = None
-        client_label = labels.get(CLIENT_LABEL)
-        if client_label is not None:
-            client_key = known_clients.get(str(client_label).strip().lower())
-            if client_key is None:
-                near = suggest(str(client_label), list(known_clients.values()))
-                hint = f" — did you mean '{near}'?" if near else ""
-                delivery.skipped.append(
-                    (
-                        "unmapped_value",
-                        f"{where}.labels.{CLIENT_LABEL}: unknown client '{client_label}'{hint}",
-                    )
-                )
-                continue
-            if client_key not in service[1]:
-                delivery.skipped.append(
-                    (
-                        "unmapped_value",
-                        f"{where}.labels.{CLIENT_LABEL}: {client_key}'s contract does not cover '{service[0]}'",
-                    )
-                )
-                continue
-        elif len(service[1]) == 1:
-            client_key = service[1][0]
-        assert starts is not None
-        reason = annotations.get("summary") or labels.get("alertname")
-        delivery.alerts.append(
-            AlertInput(
-                fingerprint=str(fingerprint).strip(),
-                status=status,  # type: ignore[arg-type]
-                starts_at=starts,
-                ends_at=ends,
-                service=service[0],
-                client_key=client_key,
-                reason=str(reason)[:500] if reason else None,
-            )
-        )
+        read = _read_alert(alert, f"alerts[{n}]", group_status, services, known_clients)
+        if isinstance(read, AlertInput):
+            delivery.alerts.append(read)
+        else:
+            delivery.skipped.append(read)
     return delivery
+
+
+def _read_alert(
+    alert: Any,
+    where: str,
+    group_status: Any,
+    services: Mapping[str, tuple[str, tuple[str, ...]]],
+    known_clients: Mapping[str, str],
+) -> AlertInput | tuple[str, str]:
+    """One alert of a group: what to record, or (reason, problem) when it is left out."""
+    if not isinstance(alert, dict):
+        return ("malformed", f"{where}: must be an object")
+    mine: list[str] = []
+    labels = alert.get("labels")
+    annotations = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
+    if not isinstance(labels, dict):
+        mine.append(f"{where}.labels: must be an object")
+        labels = {}
+    status = alert.get("status", group_status)
+    if status not in ("firing", "resolved"):
+        mine.append(f"{where}.status: must be 'firing' or 'resolved', got {status!r}")
+    fingerprint = alert.get("fingerprint")
+    if fingerprint is None:
+        fingerprint = _label_fingerprint(labels)
+    if not isinstance(fingerprint, str) or not fingerprint.strip() or len(fingerprint) > 100:
+        mine.append(f"{where}.fingerprint: missing (Alertmanager ≥ 0.20 sends one per alert)")
+    starts = _instant(alert.get("startsAt"), f"{where}.startsAt", mine)
+    ends = _instant(alert.get("endsAt"), f"{where}.endsAt", mine) if status == "resolved" else None
+    if status == "resolved" and starts is not None and ends is not None and ends < starts:
+        mine.append(f"{where}.endsAt: before startsAt")
+    if mine:
+        return ("malformed", "; ".join(mine))
+    service_label = labels.get(SERVICE_LABEL)
+    if not isinstance(service_label, str) or not service_label.strip():
+        name = labels.get("alertname")
+        return (
+            "not_covered",
+            f"{where}{f' ({name})' if name else ''}: no {SERVICE_LABEL} label — not about a covered service",
+        )
+    service = services.get(service_label.strip().lower())
+    if service is None:
+        near = near_service(service_label, [s for s, _ in services.values()])
+        hint = f" — did you mean '{near}'?" if near else ""
+        return (
+            "unmapped_value",
+            f"{where}.labels.{SERVICE_LABEL}: no contract covers '{service_label}'{hint}",
+        )
+    client_key: str | None = None
+    client_label = labels.get(CLIENT_LABEL)
+    if client_label is not None:
+        client_key = known_clients.get(str(client_label).strip().lower())
+        if client_key is None:
+            near = suggest(str(client_label), list(known_clients.values()))
+            hint = f" — did you mean '{near}'?" if near else ""
+            return (
+                "unmapped_value",
+                f"{where}.labels.{CLIENT_LABEL}: unknown client '{client_label}'{hint}",
+            )
+        if client_key not in service[1]:
+            return (
+                "unmapped_value",
+                f"{where}.labels.{CLIENT_LABEL}: {client_key}'s contract does not cover '{service[0]}'",
+            )
+    elif len(service[1]) == 1:
+        client_key = service[1][0]
+    assert starts is not None
+    reason = annotations.get("summary") or labels.get("alertname")
+    return AlertInput(
+        fingerprint=str(fingerprint).strip(),
+        status=status,  # type: ignore[arg-type]
+        starts_at=starts,
+        ends_at=ends,
+        service=service[0],
+        client_key=client_key,
+        reason=str(reason)[:500] if reason else None,
+    )
 
 
 def parse_alertmanager(
