@@ -371,19 +371,34 @@ class ReviewService:
                 at=now,
             )
             view = self._view(row, revision.version.number, proposal_lines(revision), dry)
-            for admin in sorted(self.admins) if notify is not None else ():
-                if admin == actor:
-                    continue
-                message = notify(view)
-                tx.outbox.enqueue(
-                    team_id=team_id,
-                    idempotency_key=f"review-draft:{row.id}:{admin}",
-                    kind="message",
-                    payload={"text": message.text, "blocks": message.blocks},
-                    channel_id=admin,
-                    now=now,
-                )
+            if notify is not None:
+                self._tell_admins(tx, team_id, row.id, view, notify, author=actor, now=now)
         return view
+
+    def _tell_admins(
+        self,
+        tx: Any,
+        team_id: str,
+        draft_id: int,
+        view: DraftView,
+        notify: Callable[[DraftView], Any],
+        *,
+        author: str | None,
+        now: datetime,
+    ) -> None:
+        """Every admin but the author gets the draft by DM, through the outbox (in ``tx``)."""
+        for admin in sorted(self.admins):
+            if admin == author:
+                continue
+            message = notify(view)
+            tx.outbox.enqueue(
+                team_id=team_id,
+                idempotency_key=f"review-draft:{draft_id}:{admin}",
+                kind="message",
+                payload={"text": message.text, "blocks": message.blocks},
+                channel_id=admin,
+                now=now,
+            )
 
     def draft(self, *, team_id: str, draft_id: int) -> DraftView:
         with self.uow.begin(read_only=True) as tx:
