@@ -1004,7 +1004,9 @@ def alert_points(timer: MetricTimer, version: Any) -> list[AlertPoint]:
     steps = getattr(getattr(version, "alerts", None), "escalation", None) or ()
     for number, step in enumerate(steps, start=1):
         key = f"escalation-{number}"
-        points.append(AlertPoint(prefix + key, "escalation", calendar.add(breach_at, step.after), key, number))
+        points.append(
+            AlertPoint(prefix + key, "escalation", calendar.add(breach_at, step.after), key, number)
+        )
     points.sort(key=lambda p: p.at)
     return points
 

@@ -207,7 +207,8 @@ class Sweeper:
             if len(claims) < self.batch:
                 break
         stats.seconds = time.perf_counter() - started
-        for observe in self.observers:  # the runtime's (Runtime.sweep_observers): e.g. /metrics (bot.features.ops)
+        # the runtime's observers (Runtime.sweep_observers): e.g. /metrics (bot.features.ops)
+        for observe in self.observers:
             try:
                 observe(stats)
             except Exception:

@@ -364,7 +364,11 @@ class _Builder:
         """The contract's ``sources`` mappings, each value checked against every version (None: errors)."""
         before = len(self.issues)
         priorities = list(dict.fromkeys(p for v in versions for p in v.priorities))
-        statuses = list(dict.fromkeys([*(s for v in versions for s in v.statuses), TicketStatus.RESOLVED, TicketStatus.CLOSED]))
+        statuses = list(
+            dict.fromkeys(
+                [*(s for v in versions for s in v.statuses), TicketStatus.RESOLVED, TicketStatus.CLOSED]
+            )
+        )
         out: dict[str, SourceValues] = {}
         for source, spec in shell.sources.items():
             spath: KeyPath = ("contracts", key, "sources", source)
