@@ -77,6 +77,12 @@ METRICS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
         (),
         "How far in the past the earliest due alert instant lies (0: the sweep keeps up).",
     ),
+    (
+        "slabot_slack_inbox_requests",
+        "gauge",
+        ("state",),
+        "Slack requests in the inbox: stored, not yet processed (pending) or given up after 5 attempts (failed).",
+    ),
     ("slabot_database_up", "gauge", (), "1 when the database answered this scrape's queries, else 0."),
     ("slabot_build_info", "gauge", ("version",), "Always 1; the running slabot version as a label."),
     ("slabot_http_requests_total", "counter", ("method", "route", "status"), "HTTP requests answered."),
@@ -206,6 +212,7 @@ def observe_delivery(stats: Any) -> Any:
 
 def observe_http(slack_paths: frozenset[str]) -> Any:
     """A ``bot.web.WebApp`` observer: request counts and durations; Slack's ack latency for ``slack_paths``."""
+
     def observe(method: str, route: str, status: str, seconds: float) -> None:
         HTTP_REQUESTS.labels(method=method, route=route, status=status).inc()
         HTTP_SECONDS.labels(method=method, route=route).observe(seconds)
@@ -217,6 +224,7 @@ def observe_http(slack_paths: frozenset[str]) -> Any:
 
 class StateCollector(Collector):
     """Gauges computed from the database at each scrape."""
+
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self.uow = uow
         self.clock = clock
@@ -229,6 +237,7 @@ class StateCollector(Collector):
                 notifications = queries.notification_counts(tx.session)
                 errors = queries.delivery_errors(tx.session)
                 oldest = queries.oldest_due_alert(tx.session)
+                inbox = tx.inbox.counts()
         except Exception as exc:  # the process figures are still worth serving
             log.warning("metrics: the database did not answer", extra={"error": type(exc).__name__})
             yield _gauge("slabot_database_up", value=0)
@@ -260,6 +269,10 @@ class StateCollector(Collector):
         yield slack
         backlog = 0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0)
         yield _gauge("slabot_sweep_backlog_seconds", value=backlog)
+        requests = _gauge("slabot_slack_inbox_requests")
+        for state in ("pending", "failed"):  # always present, so alerts can test == 0
+            requests.add_metric([state], inbox.get(state, 0))
+        yield requests
 
 
 def _gauge(name: str, value: float | None = None) -> GaugeMetricFamily:
@@ -270,6 +283,7 @@ def _gauge(name: str, value: float | None = None) -> GaugeMetricFamily:
 
 class IntakeCollector(Collector):
     """``slabot_intake_ignored_total{source,reason}`` from the runtime's :class:`IntakeLog`."""
+
     def __init__(self, intake: IntakeLog) -> None:
         self.intake = intake
 
