@@ -16,18 +16,13 @@ import yaml
 from sla.compliance import ComplianceLine, compare, compliance_table
 from sla.contracts import ContractBook, load_contracts_text
 from sla.contracts.file import ContractFileError
-from sla.durations import compact_duration
-
-try:  # the contract file writes targets in hours ("48h"): a business "2d" reads as two working days
-    from sla.contracts.file import hours_form as target_text
-except ImportError:  # pragma: no cover - older contract_file
-    target_text = compact_duration
 from sla.periods import Period, window_period
 from sla.replay import replay
 from sla.review.model import (
     Review,
     _metric_order,
     metric_words,
+    target_text,
 )
 
 # ------------------------------------------------------------------------------ revisions

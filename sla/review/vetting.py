@@ -12,19 +12,13 @@ from typing import Any, Literal
 
 import yaml
 
-from sla.contracts import ContractBook, load_contracts_text
-from sla.durations import compact_duration
-
-try:  # the contract file writes targets in hours ("48h"): a business "2d" reads as two working days
-    from sla.contracts.file import hours_form as target_text
-except ImportError:  # pragma: no cover - older contract_file
-    target_text = compact_duration
-from sla.contracts import check_contracts
+from sla.contracts import ContractBook, check_contracts, load_contracts_text
 from sla.review.model import (
     Review,
     ReviewLine,
     _pct,
     metric_words,
+    target_text,
 )
 from sla.review.revisions import (
     DryRun,
