@@ -12,6 +12,7 @@ compliance % with the previous period: ``▲`` up, ``▼`` down, ``＝`` within 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -145,24 +146,25 @@ def compliance_lines(current: Sequence[ComplianceLine], previous: Sequence[Compl
 
 
 def top_breaches(rows: Iterable[Any], *, limit: int = 5) -> list[TopBreach]:
-    """The ``limit`` breaches furthest past their target among timer rows (cancelled excluded)."""
-    found = []
-    for row in rows:
+    """The ``limit`` breaches furthest past their target among timer rows (cancelled excluded);
+    ties by ticket, metric, then the rows' order."""
+    ranked = []
+    for i, row in enumerate(rows):
         if not is_breached(row) or getattr(row, "breached_at", None) is None:
             continue
-        over = timedelta(seconds=max(0, int(row.business_elapsed_seconds) - int(row.target_seconds)))
-        found.append(
-            TopBreach(
-                str(row.ticket_id),
-                str(row.client),
-                str(row.priority),
-                str(row.metric),
-                over,
-                running=getattr(row, "stopped_at", None) is None,
-            )
+        over = max(0, int(row.business_elapsed_seconds) - int(row.target_seconds))
+        ranked.append((-over, str(row.ticket_id), str(row.metric), i, row))
+    return [
+        TopBreach(
+            ticket,
+            str(row.client),
+            str(row.priority),
+            metric,
+            timedelta(seconds=-minus_over),
+            running=getattr(row, "stopped_at", None) is None,
         )
-    found.sort(key=lambda b: (-b.over, b.ticket_id, b.metric))
-    return found[:limit]
+        for minus_over, ticket, metric, _, row in heapq.nsmallest(limit, ranked)
+    ]
 
 
 def daily_counts(rows: Iterable[Any], tz: ZoneInfo | str) -> list[tuple[date, str, int, int]]:
