@@ -177,7 +177,13 @@ class ReportQueries(_Repository):
         One SQL statement of plain columns on the session's connection (no ORM objects, no identity
         map): the report of a month reads every timer of it."""
         stmt = self.decided_query(team_id=team_id, start=start, end=end, now=now, client_key=client_key)
-        return list(map(DecidedTimerRow._make, self.session.connection().execute(stmt).all()))
+        return list(map(DecidedTimerRow._make, self._core(stmt).all()))
+
+    def _core(self, stmt: Any) -> Any:
+        """``stmt`` on the session's connection, after flushing what the session holds (as the
+        session's own ``execute`` would): Core rows, without the ORM's per-row work."""
+        self.session.flush()
+        return self.session.connection().execute(stmt)
 
     def decided_query(
         self, *, team_id: str, start: datetime, end: datetime, now: datetime, client_key: str | None = None
@@ -248,7 +254,7 @@ class ReportQueries(_Repository):
         stmt = select(both.c.ref, both.c.priority, both.c.metric, both.c.at).order_by(
             both.c.started_at, both.c.id
         )
-        found = self.session.connection().execute(stmt)
+        found = self._core(stmt)
         return [PeriodBreach(ref, priority or "", metric, at) for ref, priority, metric, at in found]
 
 

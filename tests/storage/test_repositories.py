@@ -405,6 +405,49 @@ def test_report_counts_and_period_timers(uow: UnitOfWork) -> None:
     assert len(before_due) == len(rows) == 3
 
 
+def test_decided_rows_and_breaches_of_one_client_in_the_same_unit_of_work(uow: UnitOfWork) -> None:
+    """What a report and a credit statement read: one client's timers decided in the period — a met
+    one, two recorded breaches, one overdue and not yet swept — seen by the unit of work that just
+    wrote them; a breach before the period and another client's are not."""
+    week = (T0, T0 + timedelta(days=7))
+    with uow.begin() as tx:
+        for client, timers in [
+            ("acme", [timer("first_response", state="met", stopped=T0 + 10 * M)]),
+            ("acme", [timer("first_response", state="breached", breached=T0 - H, stopped=T0)]),  # before
+            ("beta", [timer("first_response", state="breached", breached=T0 + H)]),
+            (
+                "acme",
+                [
+                    timer("first_response", state="breached", breached=T0 + 2 * H, stopped=T0 + 3 * H),
+                    timer("resolution", state="running", due=T0 + 9 * H),
+                ],
+            ),
+        ]:
+            t = tx.tickets.create(team_id="T1", source="import", opened_at=T0, client_key=client)
+            tx.timers.replace_for_ticket(team_id="T1", ticket_id=t.id, timers=timers, now=T0)
+        span = dict(team_id="T1", start=week[0], end=week[1], client_key="acme")
+        rows = tx.reports.decided_rows(**span, now=T0 + 9 * H)
+        swept_not = tx.reports.decided_rows(**span, now=T0 + 9 * H - M)
+        breaches = tx.reports.breaches_in_period(**span, now=T0 + 9 * H)
+        breaches_before_due = tx.reports.breaches_in_period(**span, now=T0 + 9 * H - M)
+        everyone = tx.reports.decided_rows(team_id="T1", start=week[0], end=week[1], now=T0 + 9 * H)
+    assert [(r.ref, r.metric, r.state, r.state_now, r.overdue) for r in rows] == [
+        ("T-1", "first_response", "met", "met", False),
+        ("T-4", "first_response", "breached", "breached", False),
+        ("T-4", "resolution", "running", "breached", True),
+    ]
+    overdue = rows[-1]
+    assert (overdue.breached_at, overdue.breached_at_now) == (None, T0 + 9 * H)  # the sweep records it
+    assert [r.ref for r in swept_not] == ["T-1", "T-4"]
+    assert [(b.ticket_ref, b.metric, b.breached_at) for b in breaches] == [
+        ("T-4", "first_response", T0 + 2 * H),
+        ("T-4", "resolution", T0 + 9 * H),
+    ]
+    assert [b.breached_at for b in breaches_before_due] == [T0 + 2 * H]
+    assert sorted({r.client_key for r in everyone}) == ["acme", "beta"]
+    assert len(everyone) == 4
+
+
 # --- the rest ----------------------------------------------------------------------------------------
 
 
