@@ -3,7 +3,9 @@
 Each timer row of the projection carries ``next_alert_at`` (indexed). :class:`Sweeper` leases the
 rows whose instant has come (``tx.timers.claim_due``, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
 folds each ticket's events with its contract version, lists the timer's alert points
-(:func:`sla.timers.alert_points`) and, **in one transaction per ticket**:
+(:func:`sla.timers.alert_points`) and, **in one transaction per claim batch** (one per ticket for
+a batch that failed: :meth:`Sweeper._sweep_ticket`, the reference path, so a bad ticket only delays
+itself):
 
 - enqueues one outbox row per due point and destination, with an idempotency key
   ``"<team>:<ref>:<metric>:<cycle>:<threshold>"`` (``@thread`` for the copy in the ticket's
@@ -50,12 +52,13 @@ from bot.services.notices import (
     on_ticket_change,
     queue_messages,
     status_key,
+    status_refresh_row,
 )
 from sla.contracts import AlertRouting, ContractBook, ContractVersion
 from sla.metrics import TimerState
 from sla.timers import AlertPoint, MetricTimer, TicketClock, alert_points
-from storage.models import MetricTimerRow, Ticket
-from storage.repositories import ALL_TEAMS
+from storage.models import MetricTimerRow, NotificationState, Ticket
+from storage.repositories import ALL_TEAMS, QueuedRow
 from storage.uow import Transaction, UnitOfWork
 
 if TYPE_CHECKING:
@@ -96,6 +99,46 @@ class TicketFolds:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return folded, version
+
+    def fold_many(
+        self, tx: Transaction, tickets: Sequence[Ticket]
+    ) -> dict[int, tuple[TicketClock, ContractVersion]]:
+        """:meth:`fold` of many tickets: the events of every ticket not cached loaded in one query (and
+        their contract versions in one), each folded once. Keyed by ticket id."""
+        out: dict[int, tuple[TicketClock, ContractVersion]] = {}
+        missing: list[Ticket] = []
+        for ticket in tickets:
+            cached = self._entries.get((ticket.team_id, ticket.id))
+            stamp = (ticket.event_seq, ticket.contract_version_id, ticket.client_key, ticket.opened_at)
+            if cached is not None and cached[0] == stamp:
+                out[ticket.id] = self.fold(tx, ticket)
+            else:
+                missing.append(ticket)
+        by_team: dict[str, list[Ticket]] = {}
+        for ticket in missing:
+            by_team.setdefault(ticket.team_id, []).append(ticket)
+        for team_id, group in by_team.items():
+            rows = tx.events.list_for_tickets(team_id=team_id, ticket_ids=[t.id for t in group])
+            # held while folding: the identity map is weak, and version_of looks each one up by id
+            held = tx.contracts.get_many(team_id=team_id, version_ids=[t.contract_version_id for t in group])
+            for ticket in group:
+                self.misses += 1
+                folded, version = self.tickets.fold(tx, ticket, rows=rows[ticket.id])
+                if self.size > 0:
+                    key = (ticket.team_id, ticket.id)
+                    stamp = (
+                        ticket.event_seq,
+                        ticket.contract_version_id,
+                        ticket.client_key,
+                        ticket.opened_at,
+                    )
+                    self._entries[key] = (stamp, folded, version)
+                    self._entries.move_to_end(key)
+                out[ticket.id] = (folded, version)
+            del held
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return out
 
 
 @dataclass
@@ -163,6 +206,7 @@ class Sweeper:
         late_slack: timedelta = timedelta(seconds=60),
         fold_cache_size: int = 2048,
         observers: Sequence[Callable[[SweepStats], None]] = (),
+        batched: bool = True,
     ) -> None:
         self.uow = uow
         self.book = book
@@ -176,6 +220,9 @@ class Sweeper:
         self._folds = TicketFolds(tickets, size=fold_cache_size)
         #: called with each finished sweep's stats (e.g. the /metrics histogram of this runtime)
         self.observers = observers
+        #: settle each claim batch's tickets in one transaction (False: one transaction per ticket, the
+        #: reference path, also taken for a batch that fails, so one bad ticket only delays itself)
+        self.batched = batched
 
     def run_once(self) -> SweepStats:
         stats = SweepStats()
@@ -190,20 +237,36 @@ class Sweeper:
                     _Claim(r.team_id, r.id, r.ticket_id, r.metric, r.cycle, _projection(r)) for r in rows
                 ]
             stats.claimed += len(claims)
-            by_ticket: dict[tuple[str, int], list[_Claim]] = {}
+            by_team: dict[str, dict[int, list[_Claim]]] = {}
             for claim in claims:
-                by_ticket.setdefault((claim.team_id, claim.ticket_id), []).append(claim)
-            for (team_id, ticket_id), group in by_ticket.items():
-                stats.tickets += 1
-                try:
-                    self._sweep_ticket(team_id, ticket_id, group, now, stats)
-                except Exception:  # one bad ticket must not stop the others; its lease expires, it is retried
-                    stats.errors += 1
-                    log.exception(
-                        "alert sweep failed for ticket id %s of %s; retried after the lease",
-                        ticket_id,
-                        team_id,
-                    )
+                by_team.setdefault(claim.team_id, {}).setdefault(claim.ticket_id, []).append(claim)
+            for team_id, by_ticket in by_team.items():
+                if self.batched:
+                    done = SweepStats()
+                    try:
+                        self._sweep_batch(team_id, by_ticket, now, done)
+                    except Exception:  # sweep this batch ticket by ticket: only the bad one fails
+                        log.warning(
+                            "batched sweep of %s failed; sweeping ticket by ticket", team_id, exc_info=True
+                        )
+                    else:
+                        stats.tickets += len(by_ticket)
+                        for name in ("enqueued", "superseded", "recorded", "rechecks"):
+                            setattr(stats, name, getattr(stats, name) + getattr(done, name))
+                        continue
+                for ticket_id, group in by_ticket.items():
+                    stats.tickets += 1
+                    try:
+                        self._sweep_ticket(team_id, ticket_id, group, now, stats)
+                    except (
+                        Exception
+                    ):  # one bad ticket must not stop the others; its lease expires, it is retried
+                        stats.errors += 1
+                        log.exception(
+                            "alert sweep failed for ticket id %s of %s; retried after the lease",
+                            ticket_id,
+                            team_id,
+                        )
             if len(claims) < self.batch:
                 break
         stats.seconds = time.perf_counter() - started
@@ -222,6 +285,156 @@ class Sweeper:
                 stats.errors,
             )
         return stats
+
+    # ------------------------------------------------------------------ a claim batch, one transaction
+
+    def _sweep_batch(
+        self, team_id: str, by_ticket: dict[int, list[_Claim]], now: datetime, stats: SweepStats
+    ) -> None:
+        """What :meth:`_sweep_ticket` does for each ticket, for all of a claim batch's tickets of one
+        workspace in one transaction: the tickets, their events, contract versions and outbox keys
+        read with one query each, the notifications inserted in bulk (``enqueue_many``), the timers
+        released and re-checked with one statement each. Same rows, keys and counts as ticket by
+        ticket; if anything raises, nothing of the batch is stored (the caller sweeps it ticket by
+        ticket)."""
+        with self.uow.begin() as tx:
+            tickets = tx.tickets.get_many(team_id=team_id, ticket_ids=list(by_ticket))
+            open_tickets = [t for t in tickets.values() if t.is_open]
+            folds = self._folds.fold_many(tx, open_tickets)
+            timers_of: dict[int, dict[tuple[str, int], MetricTimer]] = {}
+            for ticket in open_tickets:
+                folded, _version = folds[ticket.id]
+                at = max(now, folded.last_at or now)
+                timers_of[ticket.id] = {(str(t.metric), t.cycle): t for t in folded.timers(at)}
+            known_of = tx.outbox.keys_for_tickets(
+                team_id=team_id,
+                ticket_ids=[tid for tid, timers in timers_of.items() if timers],
+                kinds=ALERT_KINDS,
+            )
+            queued: list[QueuedRow] = []
+            # per ticket: (the last due point of each claim, in claim order, with the keys it queued)
+            alerts_of: dict[int, list[tuple[AlertPoint, list[str]]]] = {}
+            superseded: list[str] = []
+            released: list[tuple[int, datetime | None]] = []
+            expected: dict[int, tuple[Any, ...]] = {}
+            for ticket_id, claims in by_ticket.items():
+                ticket = tickets.get(ticket_id)
+                timers = timers_of.get(ticket_id, {})
+                version = folds[ticket_id][1] if ticket_id in folds else None
+                known = known_of.get(ticket_id, set())
+                for claim in claims:
+                    expected[claim.timer_id] = claim.snapshot
+                    timer = timers.get((claim.metric, claim.cycle))
+                    points = alert_points(timer, version) if timer is not None and version is not None else []
+                    due = [p for p in points if p.at <= now]
+                    if due and ticket is not None and version is not None:
+                        keys: list[str] = []
+                        for row in self._alert_rows(ticket, version.alerts, due, now, known):
+                            queued.append(row)
+                            if row.state == NotificationState.cancelled.value:
+                                superseded.append(row.idempotency_key)
+                            else:
+                                keys.append(row.idempotency_key)
+                        alerts_of.setdefault(ticket_id, []).append((due[-1], keys))
+                    if timer is not None and self._record_breach(tx, team_id, ticket_id, claim, timer, now):
+                        stats.recorded += 1
+                        expected[claim.timer_id] = _breached(claim.snapshot, timer)
+                    released.append((claim.timer_id, next((p.at for p in points if p.at > now), None)))
+            created = tx.outbox.enqueue_many(queued, now=now)
+            stats.superseded += sum(1 for key in superseded if key in created)
+            refreshes: list[QueuedRow] = []
+            for ticket_id, alerts in alerts_of.items():
+                alerted = None
+                for last_due, keys in alerts:
+                    hits = sum(1 for key in keys if key in created)
+                    stats.enqueued += hits
+                    if hits:
+                        alerted = last_due
+                ticket = tickets[ticket_id]
+                if alerted is not None and ticket.channel_id and ticket.thread_ts:
+                    refreshes.append(status_refresh_row(ticket, now=now, reason=f"{alerted.key}"))
+            tx.timers.release_many(team_id=team_id, worker=self.worker_id, next_alerts=released, now=now)
+            tx.outbox.enqueue_many(refreshes, now=now)
+            # as in _sweep_ticket: the releases hold the row locks now, so this read is final
+            current = tx.timers.list_for_tickets(team_id=team_id, ticket_ids=list(by_ticket))
+            changed = [
+                (row.id, now)
+                for row in current
+                if row.id in expected and _projection(row) != expected[row.id]
+            ]
+            tx.timers.set_next_alert_many(team_id=team_id, next_alerts=changed)
+            stats.rechecks += len(changed)
+
+    def _alert_rows(
+        self,
+        ticket: Ticket,
+        routing: AlertRouting,
+        due: Sequence[AlertPoint],
+        now: datetime,
+        known: set[str] | frozenset[str],
+    ) -> list[QueuedRow]:
+        """The outbox rows of one timer's due points (what :meth:`_enqueue` enqueues one by one): a
+        superseded warning as a row settled ``cancelled`` at once, the others pending per destination."""
+        out: list[QueuedRow] = []
+        latest = due[-1]
+        for point in due:
+            if alert_key(ticket.team_id, ticket.ref, point.key) in known and (
+                point.kind != "warning"
+                or point is not latest
+                or all(
+                    alert_key(ticket.team_id, ticket.ref, point.key, dest.label) in known
+                    for dest in alert_destinations(point, routing, ticket)
+                )
+            ):
+                continue
+            payload = self._payload(ticket, point, now)
+            if point.kind == "warning" and point is not latest:
+                out.append(
+                    QueuedRow(
+                        team_id=ticket.team_id,
+                        idempotency_key=alert_key(ticket.team_id, ticket.ref, point.key),
+                        kind=point.kind,
+                        payload={**payload, "superseded_by": latest.key},
+                        ticket_id=ticket.id,
+                        state=NotificationState.cancelled.value,
+                        last_error=_superseded_reason(latest),
+                    )
+                )
+                continue
+            for dest in alert_destinations(point, routing, ticket):
+                out.append(
+                    QueuedRow(
+                        team_id=ticket.team_id,
+                        idempotency_key=alert_key(ticket.team_id, ticket.ref, point.key, dest.label),
+                        kind=point.kind,
+                        payload={
+                            **payload,
+                            "mention": list(dest.mention),
+                            "destination": dest.label or "primary",
+                        },
+                        channel_id=dest.channel_id,
+                        thread_ts=dest.thread_ts,
+                        ticket_id=ticket.id,
+                    )
+                )
+        return out
+
+    def _payload(self, ticket: Ticket, point: AlertPoint, now: datetime) -> dict[str, Any]:
+        metric, cycle, _ = point.key.split(":", 2)
+        late_by = now - point.at
+        payload: dict[str, Any] = {
+            "ref": ticket.ref,
+            "ticket_id": ticket.id,
+            "metric": metric,
+            "cycle": int(cycle),
+            "threshold": point.threshold,
+            "point": point.key,
+            "at": point.at.isoformat(),
+            "late_by_seconds": int(late_by.total_seconds()) if late_by > self.late_after else None,
+        }
+        if point.kind == "escalation":
+            payload["level"] = escalation_level(point)
+        return payload
 
     # ------------------------------------------------------------------ one ticket, one transaction
 
@@ -326,20 +539,7 @@ class Sweeper:
                 )
             ):
                 continue
-            metric, cycle, _ = point.key.split(":", 2)
-            late_by = now - point.at
-            payload: dict[str, Any] = {
-                "ref": ticket.ref,
-                "ticket_id": ticket.id,
-                "metric": metric,
-                "cycle": int(cycle),
-                "threshold": point.threshold,
-                "point": point.key,
-                "at": point.at.isoformat(),
-                "late_by_seconds": int(late_by.total_seconds()) if late_by > self.late_after else None,
-            }
-            if point.kind == "escalation":
-                payload["level"] = escalation_level(point)
+            payload = self._payload(ticket, point, now)
             if point.kind == "warning" and point is not latest:
                 if self._record_superseded(tx, ticket, point, latest, payload, now):
                     stats.superseded += 1
@@ -386,9 +586,13 @@ class Sweeper:
         tx.outbox.cancel(
             team_id=ticket.team_id,
             idempotency_key=key,
-            reason=f"superseded by {latest.key} (due at the same sweep)",
+            reason=_superseded_reason(latest),
         )
         return True
+
+
+def _superseded_reason(latest: AlertPoint) -> str:
+    return f"superseded by {latest.key} (due at the same sweep)"
 
 
 __all__ = [

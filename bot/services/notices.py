@@ -20,6 +20,7 @@ from sla.countdown import TicketView
 from sla.metrics import TimerState
 from sla.timers import AlertPoint, MetricTimer
 from storage.models import Ticket
+from storage.repositories import QueuedRow
 from storage.uow import Transaction, UnitOfWork
 
 if TYPE_CHECKING:
@@ -232,13 +233,27 @@ def enqueue_status_refresh(
     """
     if not (ticket.channel_id and ticket.thread_ts):
         return False
-    reason = reason or f"e{ticket.event_seq}@{now.isoformat()}"
+    row = status_refresh_row(ticket, now=now, reason=reason)
     return tx.outbox.enqueue(
+        team_id=row.team_id,
+        idempotency_key=row.idempotency_key,
+        kind=row.kind,
+        payload=row.payload,
+        now=now,
+        channel_id=row.channel_id,
+        thread_ts=row.thread_ts,
+        ticket_id=row.ticket_id,
+    )
+
+
+def status_refresh_row(ticket: Ticket, *, now: datetime, reason: str | None = None) -> QueuedRow:
+    """The outbox row of :func:`enqueue_status_refresh` (for a bulk ``enqueue_many``; the ticket has a thread)."""
+    reason = reason or f"e{ticket.event_seq}@{now.isoformat()}"
+    return QueuedRow(
         team_id=ticket.team_id,
         idempotency_key=f"{status_key(ticket.team_id, ticket.ref)}:{reason}",
         kind=STATUS_KIND,
         payload={"ref": ticket.ref, "ticket_id": ticket.id},
-        now=now,
         channel_id=ticket.channel_id,
         thread_ts=ticket.thread_ts,
         ticket_id=ticket.id,

@@ -22,7 +22,7 @@ from storage.repositories.contracts import ContractRepository
 from storage.repositories.events import AppendResult, EventRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.incidents import IncidentRepository
-from storage.repositories.outbox import OutboxRepository
+from storage.repositories.outbox import OutboxRepository, QueuedRow
 from storage.repositories.reports import ComplianceCount, PeriodTimer, ReportQueries, ReportRunRepository
 from storage.repositories.reviews import ReviewRepository
 from storage.repositories.status import StatusFilter, StatusPage, StatusQueries, TicketTimers
@@ -47,6 +47,7 @@ __all__ = [
     "NotFound",
     "OutboxRepository",
     "PeriodTimer",
+    "QueuedRow",
     "ReportQueries",
     "ReportRunRepository",
     "Repositories",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -51,6 +52,18 @@ class ContractRepository(_Repository):
     def get(self, *, team_id: str, version_id: int) -> ContractVersionRow | None:
         row = self.session.get(ContractVersionRow, version_id)
         return row if row is not None and row.team_id == _team(team_id) else None
+
+    def get_many(self, *, team_id: str, version_ids: Iterable[int | None]) -> list[ContractVersionRow]:
+        """The team's stored versions with these ids (one query per 500), loaded into the session."""
+        wanted = [i for i in dict.fromkeys(version_ids) if i is not None]
+        found: list[ContractVersionRow] = []
+        for start in range(0, len(wanted), 500):
+            stmt = select(ContractVersionRow).where(
+                ContractVersionRow.team_id == _team(team_id),
+                ContractVersionRow.id.in_(wanted[start : start + 500]),
+            )
+            found.extend(self.session.scalars(stmt))
+        return found
 
     def list_versions(self, *, team_id: str, contract_key: str) -> list[ContractVersionRow]:
         stmt = (

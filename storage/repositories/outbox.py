@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,27 @@ from sqlalchemy import and_, or_, select, update
 from storage.models import Notification, NotificationState
 from storage.repositories._base import TeamScope, _insert, _Repository, _scope, _team
 from storage.types import require_aware, require_aware_or_none
+
+
+@dataclass(frozen=True)
+class QueuedRow:
+    """One notification for :meth:`OutboxRepository.enqueue_many` (the arguments of ``enqueue``;
+    ``state``/``last_error``: a row recorded settled at once, e.g. a superseded warning, cancelled)."""
+
+    team_id: str
+    idempotency_key: str
+    kind: str
+    payload: Mapping[str, Any]
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    ticket_id: int | None = None
+    not_before: datetime | None = None
+    state: str = NotificationState.pending.value
+    last_error: str | None = None
+
+
+#: rows per INSERT of :meth:`OutboxRepository.enqueue_many` (11 parameters each: far below SQLite's limit)
+_ENQUEUE_CHUNK = 500
 
 
 class OutboxRepository(_Repository):
@@ -46,6 +68,46 @@ class OutboxRepository(_Repository):
         )
         stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "idempotency_key"])
         return self.session.execute(stmt.returning(Notification.id)).scalar_one_or_none() is not None
+
+    def enqueue_many(self, rows: Sequence[QueuedRow], *, now: datetime) -> set[str]:
+        """:meth:`enqueue` for many rows: one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per 500 of
+        them, and each workspace ensured once (not once per row). Returns the idempotency keys this
+        call created (a key already stored, or repeated in ``rows``, is created at most once)."""
+        now = require_aware(now, name="now")
+        if not rows:
+            return set()
+        for team_id in dict.fromkeys(r.team_id for r in rows):
+            self._ensure_workspace(team_id, now)
+        seen: set[tuple[str, str]] = set()
+        values = []
+        for r in rows:
+            if (r.team_id, r.idempotency_key) in seen:
+                continue
+            seen.add((r.team_id, r.idempotency_key))
+            values.append(
+                {
+                    "team_id": r.team_id,
+                    "idempotency_key": r.idempotency_key,
+                    "kind": r.kind,
+                    "ticket_id": r.ticket_id,
+                    "channel_id": r.channel_id,
+                    "thread_ts": r.thread_ts,
+                    "payload": dict(r.payload),
+                    "state": r.state,
+                    "attempts": 0,
+                    "not_before": require_aware_or_none(r.not_before, name="not_before") or now,
+                    "created_at": now,
+                    "last_error": r.last_error,
+                }
+            )
+        stmt = _insert(self.session, Notification.__table__)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "idempotency_key"]).returning(
+            Notification.__table__.c.idempotency_key
+        )
+        created: set[str] = set()
+        for start in range(0, len(values), _ENQUEUE_CHUNK):
+            created.update(self.session.execute(stmt, values[start : start + _ENQUEUE_CHUNK]).scalars())
+        return created
 
     def get(self, *, team_id: str, notification_id: int) -> Notification | None:
         stmt = select(Notification).where(
@@ -190,6 +252,24 @@ class OutboxRepository(_Repository):
         if kinds is not None:
             stmt = stmt.where(n.kind.in_(list(kinds)))
         return set(self.session.scalars(stmt))
+
+    def keys_for_tickets(
+        self, *, team_id: str, ticket_ids: Iterable[int], kinds: Iterable[str] | None = None
+    ) -> dict[int, set[str]]:
+        """:meth:`keys_for_ticket` of many tickets: one query per 500 of them."""
+        n = Notification
+        wanted = list(dict.fromkeys(ticket_ids))
+        out: dict[int, set[str]] = {ticket_id: set() for ticket_id in wanted}
+        kinds = None if kinds is None else list(kinds)
+        for start in range(0, len(wanted), 500):
+            stmt = select(n.ticket_id, n.idempotency_key).where(
+                n.team_id == _team(team_id), n.ticket_id.in_(wanted[start : start + 500])
+            )
+            if kinds is not None:
+                stmt = stmt.where(n.kind.in_(kinds))
+            for ticket_id, key in self.session.execute(stmt):
+                out[ticket_id].add(key)
+        return out
 
     def cancel_for_ticket(self, *, team_id: str, ticket_id: int, kinds: Iterable[str] | None = None) -> int:
         """Cancel the ticket's notifications not yet picked up (e.g. it was resolved). Returns how many."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
@@ -122,6 +123,19 @@ class TicketRepository(_Repository):
 
     def get(self, *, team_id: str, ticket_id: int) -> Ticket | None:
         return self._one(select(Ticket).where(Ticket.team_id == _team(team_id), Ticket.id == ticket_id))
+
+    def get_many(self, *, team_id: str, ticket_ids: Iterable[int]) -> dict[int, Ticket]:
+        """The team's tickets with these ids (one query per 500), keyed by id; missing ids are absent."""
+        wanted = list(dict.fromkeys(ticket_ids))
+        found: dict[int, Ticket] = {}
+        for start in range(0, len(wanted), 500):
+            stmt = select(Ticket).where(
+                Ticket.team_id == _team(team_id), Ticket.id.in_(wanted[start : start + 500])
+            )
+            found.update(
+                (t.id, t) for t in self.session.scalars(stmt.execution_options(populate_existing=True))
+            )
+        return found
 
     def require(self, *, team_id: str, ticket_id: int) -> Ticket:
         ticket = self.get(team_id=team_id, ticket_id=ticket_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from storage.models import MetricTimerRow, Ticket
 from storage.repositories._base import (
@@ -232,6 +232,64 @@ class TimerRepository(_Repository):
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release_many(
+        self, *, team_id: str, worker: str, next_alerts: Sequence[tuple[int, datetime | None]], now: datetime
+    ) -> None:
+        """:meth:`release` of many claimed timers (``(timer_id, next_alert_at)`` each): one executemany.
+        A timer whose lease was lost meanwhile is left alone, as :meth:`release` leaves it."""
+        if not next_alerts:
+            return
+        now = require_aware(now, name="now")
+        table = MetricTimerRow.__table__
+        c = table.c
+        stmt = (
+            update(table)
+            .where(c.team_id == _team(team_id), c.id == bindparam("b_id"), c.claimed_by == worker)
+            .values(next_alert_at=bindparam("b_next"), lease_until=None, claimed_by=None, updated_at=now)
+        )
+        self.session.execute(
+            stmt,
+            [
+                {"b_id": timer_id, "b_next": require_aware_or_none(at, name="next_alert_at")}
+                for timer_id, at in next_alerts
+            ],
+        )
+
+    def set_next_alert_many(
+        self, *, team_id: str, next_alerts: Sequence[tuple[int, datetime | None]]
+    ) -> None:
+        """:meth:`set_next_alert` of many timers: one executemany."""
+        if not next_alerts:
+            return
+        table = MetricTimerRow.__table__
+        c = table.c
+        stmt = (
+            update(table)
+            .where(c.team_id == _team(team_id), c.id == bindparam("b_id"))
+            .values(next_alert_at=bindparam("b_next"))
+        )
+        self.session.execute(
+            stmt,
+            [
+                {"b_id": timer_id, "b_next": require_aware_or_none(at, name="next_alert_at")}
+                for timer_id, at in next_alerts
+            ],
+        )
+
+    def list_for_tickets(self, *, team_id: str, ticket_ids: Sequence[int]) -> list[Any]:
+        """The projection rows of many tickets (one query per 500; Core rows with
+        ``MetricTimerRow``'s columns, not ORM objects)."""
+        table = MetricTimerRow.__table__
+        c = table.c
+        wanted = list(dict.fromkeys(ticket_ids))
+        out: list[Any] = []
+        for start in range(0, len(wanted), 500):
+            stmt = select(table).where(
+                c.team_id == _team(team_id), c.ticket_id.in_(wanted[start : start + 500])
+            )
+            out.extend(self.session.execute(stmt))
+        return out
 
     def record_breach(
         self,
