@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from storage.bulk import EVENT_COLUMNS, bulk_insert
 from storage.models import AuditEntry, ContractVersionRow, MetricTimerRow, Ticket, TicketEventRow, Workspace
 from storage.repositories._base import _insert
 from storage.repositories.timers import TIMER_ROW_COLUMNS, TimerRow
@@ -136,65 +137,6 @@ def update_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     names = [name for name in rows[0] if name != "id"]
     stmt = update(table).where(table.c.id == bindparam("b_id")).values({n: bindparam(n) for n in names})
     session.execute(stmt, [{"b_id": row["id"], **{n: row[n] for n in names}} for row in rows])
-
-
-def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert ``rows`` (tuples of ``columns``' values) with the driver's own bulk path: ``COPY`` on
-    PostgreSQL, ``executemany`` on SQLite. Returns how many rows.
-
-    Each value goes through its column type's bind processor for the dialect first, exactly as
-    SQLAlchemy's ``insert`` would send it (e.g. aware datetimes as UTC), only without compiling the
-    statement and building a parameter dict for every row: the import's hot path (events, timer rows)."""
-    connection = session.connection()
-    dialect = connection.dialect
-    cols = [table.c[name] for name in columns]
-    processors = [
-        (i, p) for i, c in enumerate(cols) if (p := c.type.dialect_impl(dialect).bind_processor(dialect))
-    ]
-    if processors:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i, process in processors:
-                values[i] = process(values[i])
-            converted.append(tuple(values))
-        data: list[Sequence[Any]] = converted
-    else:
-        data = [tuple(row) for row in rows]
-    if not data:
-        return 0
-    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in cols)
-    target = dialect.identifier_preparer.format_table(table)
-    if dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-                for values in data:
-                    copy.write_row(values)
-        finally:
-            cursor.close()
-    else:
-        marks = ", ".join("?" for _ in cols)
-        connection.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", data)
-    return len(data)
-
-
-EVENT_COLUMNS = (
-    "team_id",
-    "ticket_id",
-    "seq",
-    "at",
-    "kind",
-    "priority",
-    "status",
-    "client",
-    "actor",
-    "note",
-    "source",
-    "external_id",
-    "recorded_at",
-)
-"""The columns of :func:`insert_events`' tuples, in order."""
 
 
 def insert_events(session: Session, rows: Sequence[Sequence[Any]]) -> None:

@@ -19,7 +19,7 @@ from storage.repositories._base import ACTIVE_TIMER_STATES, ALL_TEAMS, AllTeams,
 from storage.repositories.audit import AuditRepository
 from storage.repositories.clients import ChannelLinkRepository, ClientRepository
 from storage.repositories.contracts import ContractRepository
-from storage.repositories.events import AppendResult, EventRepository
+from storage.repositories.events import Appended, AppendResult, EventRepository, NewEvent
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.incidents import IncidentRepository
 from storage.repositories.outbox import OutboxRepository, QueuedRow
@@ -36,6 +36,7 @@ __all__ = [
     "ALL_TEAMS",
     "AllTeams",
     "AppendResult",
+    "Appended",
     "AuditRepository",
     "ChannelLinkRepository",
     "ClientRepository",
@@ -44,6 +45,7 @@ __all__ = [
     "EventRepository",
     "InboxRepository",
     "IncidentRepository",
+    "NewEvent",
     "NotFound",
     "OutboxRepository",
     "PeriodTimer",

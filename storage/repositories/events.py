@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage.bulk import EVENT_COLUMNS, bulk_insert
 from storage.models import Ticket, TicketEventRow
 from storage.repositories._base import NotFound, _Repository, _team
 from storage.types import require_aware
@@ -22,7 +23,128 @@ class AppendResult:
     created: bool
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """One event for :meth:`EventRepository.append_many` (the arguments of ``append``)."""
+
+    ticket_id: int
+    at: datetime
+    kind: str
+    priority: str | None = None
+    status: str | None = None
+    client: str | None = None
+    actor: str | None = None
+    note: str | None = None
+    source: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What became of one event of :meth:`EventRepository.append_many`: its ticket's ``seq`` (the
+    stored event's, for a duplicate) and whether this call stored it."""
+
+    ticket_id: int
+    seq: int
+    created: bool
+
+
 class EventRepository(_Repository):
+    def append_many(
+        self, *, team_id: str, events: Sequence[NewEvent], recorded_at: datetime
+    ) -> list[Appended]:
+        """:meth:`append` of many events, in order, in bulk: the tickets' counters read (locked on
+        PostgreSQL) and moved with one statement each, the events inserted with the driver's bulk path
+        (``COPY`` on PostgreSQL, ``executemany`` on SQLite), the stored external ids looked up with one
+        query per 500. Same rows as one ``append`` per event: each ticket's events numbered on in
+        order, an event whose (source, external id) is stored — or repeated earlier in ``events`` —
+        not stored again (``created=False``, the stored event's ``seq``). A concurrent writer that
+        stored one of the ids meanwhile makes the batch fall back to one ``append`` per event."""
+        recorded_at = require_aware(recorded_at, name="recorded_at")
+        _team(team_id)
+        if not events:
+            return []
+        try:
+            with self.session.begin_nested():
+                return self._append_many(team_id, events, recorded_at)
+        except IntegrityError:
+            pass
+        return [
+            self._appended(
+                e.ticket_id,
+                self.append(
+                    team_id=team_id,
+                    ticket_id=e.ticket_id,
+                    at=e.at,
+                    kind=e.kind,
+                    recorded_at=recorded_at,
+                    priority=e.priority,
+                    status=e.status,
+                    client=e.client,
+                    actor=e.actor,
+                    note=e.note,
+                    source=e.source,
+                    external_id=e.external_id,
+                ),
+            )
+            for e in events
+        ]
+
+    @staticmethod
+    def _appended(ticket_id: int, result: AppendResult) -> Appended:
+        return Appended(ticket_id, result.seq, result.created)
+
+    def _append_many(self, team_id: str, events: Sequence[NewEvent], recorded_at: datetime) -> list[Appended]:
+        by_source: dict[str | None, list[str]] = {}
+        for e in events:
+            if e.external_id is not None:
+                by_source.setdefault(e.source, []).append(e.external_id)
+        seen: dict[tuple[str | None, str], tuple[int, int]] = {}  # -> (ticket id, seq)
+        for source, ids in by_source.items():
+            for xid, ticket_id, seq in self._stored_by_external_id(team_id, source, ids):
+                seen[(source, xid)] = (ticket_id, seq)
+        t = Ticket.__table__
+        wanted = list(dict.fromkeys(e.ticket_id for e in events))
+        counters: dict[int, int] = {}
+        for start in range(0, len(wanted), 500):
+            stmt = select(t.c.id, t.c.event_seq).where(
+                t.c.team_id == team_id, t.c.id.in_(wanted[start : start + 500])
+            )
+            counters.update(
+                (row.id, row.event_seq or 0) for row in self.session.execute(stmt.with_for_update())
+            )
+        before = dict(counters)
+        out: list[Appended] = []
+        rows: list[tuple[object, ...]] = []
+        for e in events:
+            key = (e.source, e.external_id) if e.external_id is not None else None
+            if key is not None and key in seen:
+                ticket_id, seq = seen[key]
+                out.append(Appended(ticket_id, seq, False))
+                continue
+            if e.ticket_id not in counters:
+                raise NotFound(f"ticket {e.ticket_id} in {team_id}")
+            counters[e.ticket_id] += 1
+            seq = counters[e.ticket_id]
+            if key is not None:
+                seen[key] = (e.ticket_id, seq)
+            at = require_aware(e.at, name="at")
+            rows.append(
+                (team_id, e.ticket_id, seq, at, str(e.kind), e.priority, e.status, e.client, e.actor)
+                + (e.note, e.source, e.external_id, recorded_at)
+            )
+            out.append(Appended(e.ticket_id, seq, True))
+        moved = [{"b_id": tid, "b_seq": seq} for tid, seq in counters.items() if seq != before[tid]]
+        if moved:
+            self.session.execute(
+                update(t)
+                .where(t.c.team_id == team_id, t.c.id == bindparam("b_id"))
+                .values(event_seq=bindparam("b_seq")),
+                moved,
+            )
+        bulk_insert(self.session, TicketEventRow.__table__, EVENT_COLUMNS, rows)  # type: ignore[arg-type]
+        return out
+
     def append(
         self,
         *,
@@ -139,6 +261,21 @@ class EventRepository(_Repository):
         for row in self.session.scalars(stmt):
             out[row.ticket_id].append(row)
         return out
+
+    def _stored_by_external_id(
+        self, team_id: str, source: str | None, external_ids: Sequence[str]
+    ) -> list[tuple[str, int, int]]:
+        """(external id, ticket id, seq) of the stored events of (team, source) among ``external_ids``."""
+        e = TicketEventRow
+        wanted = list(dict.fromkeys(external_ids))
+        source_match = e.source.is_(None) if source is None else e.source == source
+        found: list[tuple[str, int, int]] = []
+        for start in range(0, len(wanted), 500):
+            stmt = select(e.external_id, e.ticket_id, e.seq).where(
+                e.team_id == team_id, source_match, e.external_id.in_(wanted[start : start + 500])
+            )
+            found.extend((x, ticket_id, seq) for x, ticket_id, seq in self.session.execute(stmt))
+        return found
 
     def _by_external_id(self, team_id: str, source: str | None, external_id: str) -> TicketEventRow | None:
         source_match = TicketEventRow.source.is_(None) if source is None else TicketEventRow.source == source
