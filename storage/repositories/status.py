@@ -15,10 +15,68 @@ from storage.types import require_aware
 StatusFilter = Literal["all", "breached", "at_risk"]
 
 
+#: the ticket columns a status page reads (rows, not ORM objects: a page is read, never changed)
+_TICKET_COLUMNS = tuple(
+    Ticket.__table__.c[name]
+    for name in (
+        "id",
+        "team_id",
+        "number",
+        "ref",
+        "external_ref",
+        "source",
+        "title",
+        "client_key",
+        "priority",
+        "status",
+        "assignee",
+        "requester",
+        "channel_id",
+        "thread_ts",
+        "opened_at",
+        "is_open",
+        "has_breach",
+        "next_due_at",
+        "next_risk_at",
+        "event_seq",
+        "contract_version_id",
+    )
+)
+#: the timer columns a countdown needs (``bot.services.tickets.stored_timer``)
+_TIMER_COLUMNS = tuple(
+    MetricTimerRow.__table__.c[name]
+    for name in (
+        "id",
+        "ticket_id",
+        "metric",
+        "cycle",
+        "state",
+        "priority",
+        "target_seconds",
+        "calendar_name",
+        "started_at",
+        "due_at",
+        "stopped_at",
+        "breached_at",
+        "business_elapsed_seconds",
+        "paused_for_seconds",
+        "pause_reason",
+        "resumed_at",
+        "elapsed_at_resume_seconds",
+        "next_alert_at",
+        "at_risk_at",
+    )
+)
+
+
 @dataclass(frozen=True)
 class TicketTimers:
-    ticket: Ticket
-    timers: list[MetricTimerRow]
+    """One open ticket of a status page and its timer projection: read-only rows with the columns
+    of ``Ticket`` and ``MetricTimerRow`` a page shows (attribute access by column name), not ORM
+    objects — a page is rendered from the stored projection, nothing is loaded into the session."""
+
+    ticket: Any
+    timers: list[Any]
 
 
 @dataclass(frozen=True)
@@ -85,8 +143,8 @@ class StatusQueries(_Repository):
         total = total if exact else count_limit  # type: ignore[assignment]
         tickets = self._most_urgent(conditions, limit)
         if len(tickets) < limit and state == "all":
-            tickets += self.session.scalars(
-                select(t)
+            tickets += self.session.execute(
+                select(*_TICKET_COLUMNS)
                 .where(*conditions, t.next_due_at.is_(None))
                 .order_by(t.id)
                 .limit(limit - len(tickets))
@@ -100,23 +158,23 @@ class StatusQueries(_Repository):
             matching = matching.limit(count_limit + 1)
         return int(self.session.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
 
-    def _most_urgent(self, conditions: list[Any], limit: int) -> list[Ticket]:
+    def _most_urgent(self, conditions: list[Any], limit: int) -> list[Any]:
         t = Ticket
         return list(
-            self.session.scalars(
-                select(t)
+            self.session.execute(
+                select(*_TICKET_COLUMNS)
                 .where(*conditions, t.next_due_at.is_not(None))
                 .order_by(t.next_due_at, t.id)
                 .limit(limit)
             )
         )
 
-    def _with_timers(self, team_id: str, tickets: list[Ticket]) -> list[TicketTimers]:
-        by_ticket: dict[int, list[MetricTimerRow]] = {ticket.id: [] for ticket in tickets}
+    def _with_timers(self, team_id: str, tickets: list[Any]) -> list[TicketTimers]:
+        by_ticket: dict[int, list[Any]] = {ticket.id: [] for ticket in tickets}
         if tickets:
             m = MetricTimerRow
-            timers = self.session.scalars(
-                select(m)
+            timers = self.session.execute(
+                select(*_TIMER_COLUMNS)
                 .where(m.team_id == team_id, m.ticket_id.in_(list(by_ticket)))
                 .order_by(m.metric, m.cycle)
             )
