@@ -334,14 +334,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
-    from bot.settings import SettingsError
-
     if not hasattr(args, "boot"):
         args.boot = boot
     try:
         return handler(args)
-    except SettingsError as exc:  # one line per bad setting, no traceback (docs: exit status 2)
-        for line in exc.problems:
+    except ValueError as exc:
+        # bot.settings is not imported up front (pydantic-settings is a good part of a short command's
+        # start-up, e.g. `slabot replay`): a command that never loaded it cannot have raised its error
+        settings = sys.modules.get("bot.settings")
+        if settings is None or not isinstance(exc, settings.SettingsError):
+            raise
+        for line in exc.problems:  # one line per bad setting, no traceback (docs: exit status 2)
             print(line, file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -122,3 +122,20 @@ def test_a_cut_off_last_line_is_rejected_saying_so_and_the_rest_replayed(tmp_pat
     whole = tmp_path / "whole.csv"
     whole.write_text("\n".join([HEADER, *ROWS]), encoding="utf-8")
     assert run(CONTRACTS, whole)[0] == 0
+
+
+def test_slabot_replay_does_not_load_the_settings_machinery() -> None:
+    """`slabot replay` reads no setting: pydantic-settings (a good part of a short command's start-up)
+    stays unloaded, and the command still works through the real entry point."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, io, contextlib\n"
+        "from bot.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main(['replay', '--contracts', {str(CONTRACTS)!r}, '--events', {str(EVENTS)!r}])\n"
+        "print(code, 'pydantic_settings' in sys.modules, 'bot.settings' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.split() == ["0", "False", "False"]
