@@ -426,6 +426,14 @@ class TicketService:
         for listener in self.listeners:
             listener(tx, change)
 
+    def notify(self, tx: Transaction, change: TicketChange) -> None:
+        """Run the change listeners for a change another use case stored in ``tx`` (a webhook batch)."""
+        self._notify(tx, change)
+
+    def committed(self, change: TicketChange) -> None:
+        """Run the after-commit listeners for a change another use case committed."""
+        self._committed(change)
+
     def _committed(self, change: TicketChange) -> None:
         for listener in self.after_commit:
             try:

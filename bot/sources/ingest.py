@@ -7,9 +7,11 @@ Events from outside Slack (:class:`~bot.sources.schema.SourceEvent`) go through 
    priority), map helpdesk priorities onto the contract's, fold every touched ticket through the
    SLA engine with the new events, and collect every problem (unknown client or ticket, unknown
    priority or status, out of order, ...) with the event it belongs to.
-2. :meth:`TicketIngest.apply` — each planned event through :class:`TicketService` (``open`` /
-   ``record``), one transaction per event, so listeners (status cards, surveys, caches) see every
-   change as they do for Slack.
+2. :meth:`TicketIngest.store` (the webhooks) — the delivery planned again and stored in one write
+   transaction, in bulk, the ticket service's listeners (status cards, surveys, caches) run for every
+   stored event as they run for a Slack change. :meth:`TicketIngest.apply` is the event-by-event
+   reference: each planned event through :class:`TicketService` (``open`` / ``record``), one
+   transaction per event (``slabot import --per-event``); both end in the same state.
 
 ``slabot import`` uses :meth:`TicketIngest.ingest_batch` instead: plan and store a whole batch in
 one write transaction — each touched ticket's events loaded once (one query for the batch), folded
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from bot.services.changes import TicketChange
 from bot.services.tickets import TicketError, TicketService, opened_audit, ticket_changes, timer_rows
 from bot.sources.schema import KnownTicket, SourceEvent
 from bot.sources.vocabulary import map_priority
@@ -440,6 +443,66 @@ class TicketIngest:
         while len(self._folded) > self.FOLDED_LIMIT:
             del self._folded[next(iter(self._folded))]
         return plan, [*plan.problems, *outcomes]
+
+    def store(
+        self, *, team_id: str, source: str, events: Sequence[SourceEvent]
+    ) -> tuple[Plan, list[Outcome]]:
+        """A webhook delivery planned and stored in one write transaction, in bulk (the path of
+        :meth:`ingest_batch`: each touched ticket locked, folded once, its events bulk-inserted, its
+        projection and columns written once), **with** the listeners of the ticket service: the change
+        listeners (status card, "met" notes, surveys) once per stored event inside the transaction,
+        the after-commit ones (answer cache, App Home) after it. Each change carries the ticket and
+        its timers as the delivery left them. Same final events, tickets, projection and audit rows
+        as :meth:`apply` event by event; rejected events are in the outcomes, the rest is stored."""
+        now = self.tickets.clock.now()
+        with self.tickets.uow.begin() as tx:
+            plan = self._plan(tx, team_id=team_id, source=source, events=events, lock=True)
+            outcomes = self._store(tx, team_id=team_id, source=source, plan=plan, now=now)
+            changes = self._changes(tx, team_id=team_id, plan=plan, now=now)
+            for change in changes:
+                self.tickets.notify(tx, change)
+        for change in changes:
+            self.tickets.committed(change)
+        for outcome in outcomes:
+            if outcome.status == "created":
+                log.info(
+                    "ticket event stored source=%s event_id=%s ticket=%s",
+                    source,
+                    outcome.event_id,
+                    outcome.ref,
+                )
+        return plan, [*plan.problems, *outcomes]
+
+    def _changes(self, tx: Transaction, *, team_id: str, plan: Plan, now: datetime) -> list[TicketChange]:
+        """One :class:`TicketChange` per stored event, in order: the ticket as stored (read again)."""
+        steps = [step for step in plan.steps if step.action in ("open", "record")]
+        sims = {step.event.ticket_id: self._sim(plan, step.event.ticket_id) for step in steps}
+        ids = {tid: sim.db_id for tid, sim in sims.items() if sim.db_id is not None}
+        tickets = tx.tickets.get_many(team_id=team_id, ticket_ids=list(ids.values()))
+        timers = {
+            tid: sim.clock.timers(max(now, sim.clock.last_at or now))
+            for tid, sim in sims.items()
+            if tid in ids
+        }
+        out = []
+        for step in steps:
+            tid = step.event.ticket_id
+            ticket = tickets.get(ids.get(tid, -1))
+            if ticket is None:
+                continue
+            out.append(
+                TicketChange(
+                    team_id,
+                    ticket,
+                    sims[tid].version,
+                    step.event.kind.value,
+                    timers[tid],
+                    now,
+                    step.event.actor,
+                    step.event.at,
+                )
+            )
+        return out
 
     def _store(
         self, tx: Transaction, *, team_id: str, source: str, plan: Plan, now: datetime

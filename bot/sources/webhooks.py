@@ -176,7 +176,10 @@ class Webhooks:
             return HttpResponse.json(
                 400, {"ok": False, "error": "bad events", "problems": problems, "stored": 0}
             )
-        results = self.ingest.apply(team_id=team, source=source, plan=plan)
+        # stored in one transaction, in bulk, with the ticket listeners (re-planned there under lock:
+        # what changed since this dry run is refused and reported, the rest stored)
+        _stored, outcomes = self.ingest.store(team_id=team, source=source, events=intake.events)
+        results = sorted(outcomes, key=lambda r: r.index)
         counts = {
             s: sum(1 for r in results if r.status == s)
             for s in ("created", "duplicate", "unchanged", "rejected")
