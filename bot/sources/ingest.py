@@ -59,6 +59,8 @@ from storage.uow import Transaction, UnitOfWork
 log = logging.getLogger(__name__)
 
 DEFAULT_TEAM_ID = "T0SLABOT01"
+#: events after which a ticket's pending warnings and escalations are cancelled (``TicketService.record``)
+_SETTLING = (EventKind.RESOLVED, EventKind.CLOSED, EventKind.DISMISSED)
 
 Status = Literal["created", "duplicate", "unchanged", "rejected"]
 
@@ -581,7 +583,7 @@ class TicketIngest:
                         "updated_at": now,
                     }
                 )
-                if any(s.event.kind in (EventKind.RESOLVED, EventKind.CLOSED) for s in steps):
+                if any(s.event.kind in _SETTLING for s in steps):
                     cancel.append(ticket.id)
             sim.rows = timers
         ids = dict(zip(opened, insert_tickets(session, new_rows), strict=True))
@@ -654,7 +656,8 @@ class TicketIngest:
                     "at": now,
                 }
                 for tid in opened
-            ],
+            ]
+            + self._dismissals(plan, changed, refs, team_id, now),
         )
         out: list[Outcome] = []
         for step in plan.steps:
@@ -662,6 +665,31 @@ class TicketIngest:
             ref = refs.get(event.ticket_id, step.ref)
             status: Status = "created" if step.action in ("open", "record") else step.action
             out.append(Outcome(step.index, event.event_id, event.ticket_id, status, ref))
+        return out
+
+    def _dismissals(
+        self, plan: Plan, changed: dict[str, list[_Step]], refs: dict[str, str], team_id: str, now: datetime
+    ) -> list[dict[str, Any]]:
+        """The audit rows of the dismissed events (as ``TicketService.record`` writes them: who, why
+        and the status before)."""
+        out = []
+        for tid, steps in changed.items():
+            ticket = self._sim(plan, tid).ticket
+            status = ticket.status if ticket is not None else "open"
+            for step in steps:
+                if step.event.kind is EventKind.DISMISSED:
+                    out.append(
+                        {
+                            "team_id": team_id,
+                            "actor": step.event.actor or "slabot",
+                            "action": "ticket.dismiss",
+                            "target": refs[tid],
+                            "before": {"status": status},
+                            "after": {"status": "dismissed", "reason": (step.domain or step.event).note},
+                            "at": now,
+                        }
+                    )
+                status = (step.changes or {}).get("status", status)
         return out
 
     @staticmethod

@@ -74,6 +74,7 @@ SECOND = [
     ev("a1", "HD-1", 0, "opened", client="acme", priority="P1", title="Down"),  # stored by the first
     ev("b5", "HD-2", 40, "resolved", actor="U0AGENT001"),
     ev("a5", "HD-1", 45, "agent_message", actor="U0AGENT001"),
+    ev("c3", "HD-3", 46, "dismissed", actor="U0AGENT001", note="not a ticket: a test"),
 ]
 
 
@@ -142,7 +143,7 @@ def test_a_delivery_stored_in_bulk_ends_where_event_by_event_ends(
         ref_clock.advance(timedelta(minutes=30))
     final = stored(uow)
     assert [o for o in final["tickets"] if o[0] == "T-1"][0][1] == "open"  # reopened
-    assert len(final["events"]) == 11 and len(final["audit"]) == 3
+    assert len(final["events"]) == 12 and len(final["audit"]) == 4  # 3 openings, 1 dismissal
 
 
 def test_the_after_commit_listeners_see_every_stored_event_once(uow: UnitOfWork) -> None:
