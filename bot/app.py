@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -17,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
 
 from bot import features, tasks
@@ -32,6 +34,7 @@ from bot.slack_endpoint import SlackEndpoint
 from bot.web import WebApp
 from handlers import listeners
 from handlers.commands import command_table
+from handlers.installations import ROTATE_MINUTES_BEFORE_EXPIRY, InstallationClients
 from handlers.usergroups import usergroup_members
 from sla.contracts import ContractBook
 from sla.extras import missing
@@ -41,23 +44,20 @@ from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+# The bot's OAuth scopes: what the calls and events of the code need, nothing more (manifest.yaml
+# lists the same; tests/bot/test_slack_scopes.py derives the need from Slack's specs; docs/slack.md
+# names the code behind each). Channels are reached by inviting the bot, hence no chat:write.public.
 BOT_SCOPES = [
-    "app_mentions:read",
-    "channels:history",
-    "channels:read",
-    "chat:write",
-    "chat:write.public",
-    "commands",
-    "files:write",
-    "groups:history",
-    "groups:read",
-    "im:history",
-    "im:read",
-    "im:write",
-    "reactions:read",
-    "reactions:write",
-    "usergroups:read",
-    "users:read",
+    "app_mentions:read",  # the app_mention event
+    "channels:history",  # message.channels; conversations.history/replies (delivery's duplicate check)
+    "chat:write",  # chat.postMessage, chat.update, chat.postEphemeral
+    "commands",  # /sla and the "Track as SLA ticket" message shortcut
+    "files:write",  # files_upload_v2 (report chart and CSV)
+    "groups:history",  # message.groups; conversations.history/replies in private channels
+    "im:history",  # message.im (a DM is answered)
+    "im:write",  # conversations.open (alerts and reports DMed to a person)
+    "reactions:read",  # reaction_added (the resolve reaction)
+    "usergroups:read",  # usergroups.users.list (agents named by a user group)
 ]
 
 
@@ -108,6 +108,7 @@ def bootstrap(
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     installation_store = None
+    installed_clients: InstallationClients | None = None
     single_client = slack_client(settings.slack_api_url, bot_token)
     app_kwargs: dict[str, Any] = {
         "signing_secret": signing_secret or "",
@@ -122,15 +123,37 @@ def bootstrap(
     }
     if settings.oauth_enabled and not bot_token:
         installation_store = make_installation_store(engine, client_id=settings.slack_client_id or "")
+        client_secret = (
+            settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else None
+        )
         app_kwargs["client"] = listener_client(settings.slack_api_url, None)
+        # Bolt's own authorize would rotate expiring tokens with a WebClient on slack.com, whatever
+        # SLACK_API_URL says: this one rotates through the app's client
+        app_kwargs["authorize"] = InstallationStoreAuthorize(
+            logger=log,
+            installation_store=installation_store,
+            client_id=settings.slack_client_id,
+            client_secret=client_secret,
+            token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE_EXPIRY,
+            client=app_kwargs["client"],
+        )
         app_kwargs["oauth_settings"] = OAuthSettings(
             client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret.get_secret_value()
-            if settings.slack_client_secret
-            else None,
+            client_secret=client_secret,
             scopes=BOT_SCOPES,
             installation_store=installation_store,
             state_store=make_oauth_state_store(engine),
+            # expiring tokens (token rotation on): Bolt refreshes a request's token this long before expiry
+            token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE_EXPIRY,
+        )
+        installed_clients = InstallationClients(
+            installation_store,
+            lambda token: slack_client(settings.slack_api_url, token),
+            TokenRotator(
+                client_id=settings.slack_client_id or "",
+                client_secret=client_secret or "",
+                client=slack_client(settings.slack_api_url, None),
+            ),
         )
     else:
         # the token lives on the client (Bolt ignores, with a warning, a ``token`` given beside a ``client``)
@@ -139,11 +162,9 @@ def bootstrap(
 
     app = App(**app_kwargs)
 
-    def client_for(team_id: str) -> WebClient | None:
-        if installation_store is None:
-            return single_client
-        bot = installation_store.find_bot(enterprise_id=None, team_id=team_id)
-        return slack_client(settings.slack_api_url, bot.bot_token) if bot and bot.bot_token else None
+    def client_for(owner: str) -> WebClient | None:
+        """The owner's client outside a request (the notifier, App Home refreshes, user groups)."""
+        return single_client if installed_clients is None else installed_clients(owner)
 
     tickets = TicketService(uow=uow, book=book, clock=clock)
     services = Services(
@@ -166,7 +187,7 @@ def bootstrap(
         listener_failed(error)  # its inbox row stays pending: processed again by the slack-inbox job
         return BoltResponse(status=500, body="")
 
-    listeners.register(app, services)
+    listeners.register(app, services, installation_store=installation_store)
 
     inbox = Inbox(uow, clock)
     web = WebApp(app, events=SlackEndpoint(app, signing_secret=signing_secret or "", inbox=inbox))

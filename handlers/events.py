@@ -9,6 +9,8 @@
   message starts the next-response clock, resumes a ticket waiting on the client, reopens a
   recently resolved one, or opens a new ticket linking an older one.
 - An agent's ✅ reaction (``SLABOT_RESOLVE_REACTION``) on the ticket's first message resolves it.
+- A direct message gets one short answer (where slabot works, ``/sla help``): the manifest
+  subscribes to ``message.im`` and keeps the Messages tab open, so a DM must not go unanswered.
 - Only a person writing counts (``handlers.message_shapes``: plain messages, ``thread_broadcast``,
   ``file_share``, ``me_message``); bots, edits, hidden messages and channel notices (pinned,
   archived, topic, ...) change no clock and are counted in ``slabot_intake_ignored_total``.
@@ -28,6 +30,7 @@ from slack_sdk import WebClient
 
 from bot.services.conversation import Outcome, SlackMessage
 from bot.services.tickets import TicketError
+from handlers.blocks.help import DM_ANSWER, dm_answer
 from handlers.blocks.limits import unformat
 from handlers.blocks.tickets import Change, change_note
 from handlers.commands import ThreadNote, queue_notes
@@ -57,7 +60,10 @@ def on_message(services: Services, team_id: str, event: dict[str, Any], client: 
         )
         return
     channel_id, ts, user = shape.channel, shape.ts, shape.user
-    if not channel_id or not ts or not user or channel_id.startswith("D"):
+    if not channel_id or not ts or not user:
+        return
+    if channel_id.startswith("D"):  # a direct message (D… ids are DMs; multi-person DMs are not subscribed)
+        client.chat_postMessage(channel=channel_id, text=DM_ANSWER, blocks=dm_answer())
         return
     now = services.clock.now()
     message = SlackMessage(
@@ -149,10 +155,6 @@ def register(app: App, services: Services) -> None:
     def reaction(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         on_reaction(services, team_of(context), event, client)
 
-    @app.event("reaction_removed")
-    def reaction_removed() -> None:  # acknowledged, nothing to do
-        return None
-
     @app.event("app_mention")
     def mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("subtype"):  # e.g. document_mention: mentioned in a canvas, not in the channel
@@ -162,4 +164,5 @@ def register(app: App, services: Services) -> None:
             channel=event.get("channel"),
             user=event.get("user"),
             text="Hi! Type `/sla help` to see what I can do.",
+            thread_ts=event.get("thread_ts"),  # a mention in a thread is answered in that thread
         )

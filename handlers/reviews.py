@@ -72,12 +72,14 @@ def _draft_id(raw: Any) -> int:
 
 
 def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
-    def reply(client: Any, caller: Caller, text: str, blocks: list[Any]) -> None:
+    def reply(respond: Any, client: Any, caller: Caller, text: str, blocks: list[Any]) -> None:
         """``text``: plain words (escaped here); the fallback of ``blocks``, or the whole answer."""
-        tell(client, caller, escape(text), blocks or [section(escape(text))])
+        tell(respond, client, caller, escape(text), blocks or [section(escape(text))])
 
     @app.action(ActionId.REVIEW_PROPOSE.value)
-    def on_propose(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
+    def on_propose(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any, respond: Any
+    ) -> None:
         ack()
         caller = caller_of(services, body, context)
         try:
@@ -91,15 +93,23 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
                 notify=lambda v: Message(text=escape(draft_text(v)), blocks=draft_message(v)),
             )
         except InvalidValue:
-            reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
+            reply(respond, client, caller, "That button is not one of slabot's. Nothing was changed.", [])
             return
         except ReviewError as exc:
-            reply(client, caller, str(exc), [])
+            reply(respond, client, caller, str(exc), [])
             return
-        reply(client, caller, draft_text(view), draft_message(view, decidable=svc.is_admin(caller.user_id)))
+        reply(
+            respond,
+            client,
+            caller,
+            draft_text(view),
+            draft_message(view, decidable=svc.is_admin(caller.user_id)),
+        )
 
     @app.action(ActionId.REVIEW_APPROVE.value)
-    def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
+    def on_approve(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any, respond: Any
+    ) -> None:
         ack()
         caller = caller_of(services, body, context)
         try:
@@ -107,15 +117,17 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
                 team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
             )
         except InvalidValue:
-            reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
+            reply(respond, client, caller, "That button is not one of slabot's. Nothing was changed.", [])
             return
         except ReviewError as exc:
-            reply(client, caller, str(exc), [])
+            reply(respond, client, caller, str(exc), [])
             return
-        reply(client, caller, approved_text(view), approved_message(view))
+        reply(respond, client, caller, approved_text(view), approved_message(view))
 
     @app.action(ActionId.REVIEW_REJECT.value)
-    def on_discard(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any) -> None:
+    def on_discard(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any, respond: Any
+    ) -> None:
         ack()
         caller = caller_of(services, body, context)
         try:
@@ -123,13 +135,13 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
                 team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
             )
         except InvalidValue:
-            reply(client, caller, "That button is not one of slabot's. Nothing was changed.", [])
+            reply(respond, client, caller, "That button is not one of slabot's. Nothing was changed.", [])
             return
         except ReviewError as exc:
-            reply(client, caller, str(exc), [])
+            reply(respond, client, caller, str(exc), [])
             return
         blocks = discarded_message(view, caller.user_id)
-        reply(client, caller, unformat(blocks[0]["text"]["text"]), blocks)
+        reply(respond, client, caller, unformat(blocks[0]["text"]["text"]), blocks)
 
 
 def draft_text(view: Any) -> str:

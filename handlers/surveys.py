@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import grammar as g
 from bot.services.surveys import Reply, SurveyService
+from handlers.actions import answer_privately, thread_of
 from handlers.blocks.limits import escape
 from handlers.blocks.surveys import feedback_report, feedback_titles, read_comment
 from handlers.commands import Answer, Caller
@@ -37,14 +38,23 @@ def _click(body: dict[str, Any], context: BoltContext) -> dict[str, str]:
     }
 
 
-def _show(client: WebClient, body: dict[str, Any], context: BoltContext, reply: Reply) -> None:
+def _show(
+    client: WebClient, respond: Respond | None, body: dict[str, Any], context: BoltContext, reply: Reply
+) -> None:
     where = _click(body, context)
     if reply.view is not None:
         client.views_open(trigger_id=body["trigger_id"], view=reply.view)
     elif reply.update is not None and reply.channel_id and reply.ts:
         client.chat_update(channel=reply.channel_id, ts=reply.ts, **reply.update.as_kwargs())
-    elif reply.notice:
-        client.chat_postEphemeral(channel=where["channel_id"], user=where["user_id"], text=reply.notice)
+    elif reply.notice:  # where it was clicked (respond()), in its thread
+        answer_privately(
+            respond,
+            client,
+            channel_id=where["channel_id"],
+            user_id=where["user_id"],
+            thread_ts=thread_of(body),
+            text=reply.notice,
+        )
 
 
 def register(app: App, surveys: SurveyService) -> None:
@@ -66,10 +76,15 @@ def _on_click(use_case: Callable[..., Reply]) -> Callable[..., None]:
     """A button listener: ack, then ``use_case`` on the click, its reply shown."""
 
     def on_click(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond,
     ) -> None:
         ack()
-        _show(client, body, context, use_case(**_click(body, context), value=action.get("value")))
+        _show(client, respond, body, context, use_case(**_click(body, context), value=action.get("value")))
 
     return on_click
 

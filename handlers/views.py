@@ -1,13 +1,19 @@
-"""The "Track as SLA ticket" message shortcut and its modal."""
+"""The "Track as SLA ticket" message shortcut and its modal.
+
+A shortcut on a thread that is already a ticket opens no modal: the agent is told which ticket it is
+(ephemeral, through the shortcut's ``response_url``, so in the thread). Answers to the person who used
+the shortcut go through ``respond()`` (an ephemeral in the thread, like a failed response URL's fallback),
+never a ``chat.postEphemeral`` without ``thread_ts`` that would land in the channel."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from handlers.blocks.limits import unformat
+from handlers.actions import answer_privately
+from handlers.blocks.limits import escape, unformat
 from handlers.blocks.tickets import (
     Change,
     StartInput,
@@ -26,16 +32,31 @@ if TYPE_CHECKING:
 
 def register(app: App, services: Services) -> None:
     @app.shortcut(CallbackId.TRACK_SHORTCUT.value)
-    def on_track(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    def on_track(
+        ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
         ack()
         team_id = team_of(context)
         user_id = (body.get("user") or {}).get("id") or ""
         channel_id = (body.get("channel") or {}).get("id")
         message = body.get("message") or {}
-        if not services.people.is_agent(team_id, user_id):
-            client.chat_postEphemeral(
-                channel=channel_id, user=user_id, text="Only support agents can start SLA tickets."
+        thread_ts = message.get("thread_ts") or message.get("ts")
+
+        def say(text: str) -> None:
+            answer_privately(
+                respond, client, channel_id=channel_id, user_id=user_id, thread_ts=thread_ts, text=text
             )
+
+        if not services.people.is_agent(team_id, user_id):
+            say("Only support agents can start SLA tickets.")
+            return
+        tracked = (
+            services.tickets.state_by_thread(team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
+            if channel_id and thread_ts
+            else None
+        )
+        if tracked is not None:
+            say(already_tracked_text(tracked.ticket.ref, str(tracked.ticket.status)))
             return
         client_key = services.client_for_channel(team_id, channel_id) if channel_id else None
         version = services.book.version_for(client_key, services.clock.now()) if client_key else None
@@ -46,7 +67,7 @@ def register(app: App, services: Services) -> None:
             priority=version.priority_for(text) if version else None,
             channel_id=channel_id,
             message_ts=message.get("ts"),
-            thread_ts=message.get("thread_ts") or message.get("ts"),
+            thread_ts=thread_ts,
             requester=message.get("user"),
         )
         client.views_open(
@@ -74,7 +95,6 @@ def register(app: App, services: Services) -> None:
                 response_action="errors", errors={"start_title": "Only support agents can start SLA tickets."}
             )
             return
-        ack()
         meta = result.meta
         existing = (
             services.tickets.state_by_thread(
@@ -83,8 +103,13 @@ def register(app: App, services: Services) -> None:
             if meta.channel_id and meta.thread_ts
             else None
         )
-        if existing is not None:
+        if existing is not None:  # tracked meanwhile (a client's message, another agent's shortcut)
+            ack(
+                response_action="errors",
+                errors={"start_title": f"This thread is already tracked as {existing.ticket.ref}."},
+            )
             return
+        ack()
         state = services.tickets.open(
             team_id=team_id,
             client_key=result.client_key,
@@ -114,6 +139,14 @@ def register(app: App, services: Services) -> None:
                 [ThreadNote(meta.channel_id, meta.thread_ts, note, key=key, ticket_id=state.ticket.id)],
             )
         services.after_change(team_id, state)
+
+
+def already_tracked_text(ref: str, status: str) -> str:
+    """What the shortcut answers on a thread that already is a ticket."""
+    return (
+        f"This thread is already tracked as *{escape(ref)}* ({escape(status.replace('_', ' '))}). "
+        f"`/sla status {escape(ref)}` shows its clocks."
+    )
 
 
 def _priorities(services: Services) -> list[str]:

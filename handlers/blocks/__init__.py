@@ -153,6 +153,25 @@ def ticket_button(
     return button(text, action_id, value=TicketAction(ticket_ref=ref).encode(), style=style, confirm=confirm)
 
 
+RESOLVE_CONFIRM_TEXT = (
+    "This stops its SLA clocks and, where the client's contract asks for one, sends the client a "
+    "satisfaction survey."
+)
+
+
+def resolve_button(ref: str) -> dict[str, Any]:
+    """**Resolve**, behind a confirm dialog: a click cannot be taken back from the client's side (the
+    survey is on its way)."""
+    element = ticket_button("Resolve", ActionId.RESOLVE, ref)
+    element["confirm"] = {
+        "title": plain(f"Resolve {ref}?", 100),
+        "text": plain(RESOLVE_CONFIRM_TEXT, 300),
+        "confirm": plain("Resolve", 30),
+        "deny": plain("Cancel", 30),
+    }
+    return element
+
+
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{1,31}")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{1,31}")

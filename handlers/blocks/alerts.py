@@ -13,7 +13,17 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.services.notices import AlertItem, AlertKind
-from handlers.blocks import Block, Message, actions, context, header, mention, section, ticket_button
+from handlers.blocks import (
+    Block,
+    Message,
+    actions,
+    context,
+    header,
+    mention,
+    resolve_button,
+    section,
+    ticket_button,
+)
 from handlers.blocks.limits import MAX_BLOCKS, escape, truncate_text
 from handlers.blocks.status import ticket_line
 from handlers.ids import ActionId, BlockId
@@ -50,7 +60,7 @@ def _alert_actions(ticket: TicketView) -> Block:
             ticket_button(
                 "Take it", ActionId.TAKE_IT, ticket.ref, style=None if ticket.assignee else "primary"
             ),
-            ticket_button("Resolve", ActionId.RESOLVE, ticket.ref),
+            resolve_button(ticket.ref),
             ticket_button("Explain", ActionId.EXPLAIN, ticket.ref),
         ],
         block_id=BlockId.ALERT_ACTIONS,

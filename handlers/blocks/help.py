@@ -30,6 +30,18 @@ def help_message(topic: str | None = None) -> list[Block]:
     ]
 
 
+DM_ANSWER = (
+    "Hi! I keep SLA clocks in your support channels, so I do not read direct messages. "
+    "Type `/sla help` for what I can do, `/sla status` for the open tickets, "
+    "or open my *Home* tab for yours."
+)
+
+
+def dm_answer() -> list[Block]:
+    """The short answer to a direct message: where slabot works and the three ways in."""
+    return [section(DM_ANSWER)]
+
+
 def usage_error_message(error: UsageError) -> list[Block]:
     """A usage error as an ephemeral answer: what was not understood, then how to write it."""
     blocks = [section(f":thinking_face: {escape(error.message)}")]

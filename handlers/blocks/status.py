@@ -20,6 +20,7 @@ from handlers.blocks import (
     header,
     mention,
     plain,
+    resolve_button,
     section,
     ticket_button,
 )
@@ -121,7 +122,7 @@ def ticket_actions(ticket: TicketView, *, block_id: str = BlockId.TICKET_ACTIONS
             elements.append(ticket_button("Resume", ActionId.RESUME, ref))
         else:
             elements.append(ticket_button("Pause (waiting on client)", ActionId.PAUSE, ref))
-        elements.append(ticket_button("Resolve", ActionId.RESOLVE, ref))
+        elements.append(resolve_button(ref))
     elements.append(
         ticket_button(
             "Not a ticket",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bot.app import Runtime, bootstrap
+from bot.app import BOT_SCOPES, Runtime, bootstrap
 from bot.clock import ManualClock
 from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
@@ -102,7 +102,8 @@ def running_app(
     """The emulator with ``users``, ``channels`` (id → (name, members)) and the agents' user group,
     the app bootstrapped against it (examples/contracts.yaml, no scheduler, ``settings`` on top) and
     served on a free port: yields (runtime, emulator, the app's URL)."""
-    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
+    # the bot token holds exactly the manifest's scopes: a call needing another answers missing_scope
+    with SlackEmulator(clock=clock, auto_create_channels=True, scopes=BOT_SCOPES) as slack:
         for user in users:
             slack.add_user(user, user.lower())
         for channel_id, (name, members) in channels.items():

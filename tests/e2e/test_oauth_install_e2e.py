@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import Runtime, bootstrap
+from bot.app import BOT_SCOPES, Runtime, bootstrap
 from bot.clock import ManualClock
 from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
@@ -79,7 +79,7 @@ def oauth_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OAuth
     # a loaded test machine must not turn answers into placeholders sent to Slack's response_url
     monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
     clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
+    with SlackEmulator(clock=clock, auto_create_channels=True, scopes=BOT_SCOPES) as slack:
         slack.add_user(AGENT, "agent")
         settings = Settings(
             SLACK_CLIENT_ID="1111.2222",

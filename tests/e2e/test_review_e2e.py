@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.emulator import inbound
+from handlers import commands
 from handlers.ids import ActionId, ReviewAction, ReviewPropose
 from sla.metrics import EventKind
 from storage.models import Notification, ReviewDraft
@@ -50,7 +51,9 @@ class Harness(SlackApp):
 
 
 @pytest.fixture
-def harness(tmp_path: Path) -> Iterator[Harness]:
+def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    # a loaded test machine must not turn answers into placeholders sent to Slack's response_url
+    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
     clock = ManualClock(datetime(2026, 7, 1, tzinfo=UTC))
     with running_app(
         tmp_path,

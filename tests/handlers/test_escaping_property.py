@@ -307,6 +307,8 @@ NOT_BUILDERS = {
     "actions": "a block of the caller's elements",
     "button": "labels are slabot's own",
     "ticket_button": "labels are slabot's own",
+    "resolve_button": "labels and the ticket ref are slabot's own",
+    "dm_answer": "slabot's own words, no user text",
     "mention": "slabot's own mentions (tested below)",
     "channel_mention": "slabot's own channel links (tested below)",
     "thread_link": "a permalink slabot builds from ids",

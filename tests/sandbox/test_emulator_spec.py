@@ -96,7 +96,15 @@ def test_extraction_keeps_argument_names_and_required_flags_of_the_spec() -> Non
     assert methods["chat.update"] == {
         "args": ["as_user", "attachments", "blocks", "channel", "link_names", "parse", "text", "ts"],
         "required": ["channel", "ts"],
+        "scopes": ["chat:write"],  # chat:write:bot / chat:write:user in the 2020 spec, granular today
     }
+    assert "scopes" not in methods["views.open"]  # slackAuth: ["none"]
+    assert methods["conversations.open"]["scopes"] == [
+        "channels:write",
+        "groups:write",
+        "im:write",
+        "mpim:write",
+    ]
     assert methods["api.test"]["no_token"] is True
     assert "token" not in methods["conversations.history"]["args"]
 
@@ -207,3 +215,15 @@ def test_team_id_that_bolts_per_request_client_adds_to_every_call_is_accepted(sl
     bolt_like = WebClient(base_url=slack.url, token="xoxb-test", team_id=slack.team_id)
     assert bolt_like.chat_postMessage(channel="C0ACME0001", text="hi")["ok"]
     assert slack.calls_to("chat.postMessage")[0].args["team_id"] == slack.team_id
+
+
+def test_a_bot_token_without_the_methods_scope_gets_missing_scope() -> None:
+    with SlackEmulator(scopes=["chat:write"]) as slack:
+        slack.add_channel("C0ACME0001", "support-acme")
+        client = WebClient(base_url=slack.url, token="xoxb-test")
+        assert client.chat_postMessage(channel="C0ACME0001", text="hi")["ok"]
+        with pytest.raises(SlackApiError) as failure:
+            client.usergroups_users_list(usergroup="S0AGENTS01")
+        assert failure.value.response["error"] == "missing_scope"
+        assert failure.value.response["needed"] == "usergroups:read"
+        assert client.auth_test()["ok"]  # a method that needs no scope

@@ -329,6 +329,13 @@ class DemoWorld:
                 text=button.text,
                 message=message,
                 thread_ts=message.get("thread_ts"),
+                # respond() answers through it: an ephemeral where the click was
+                response_url=self.slack.response_url(
+                    channel=channel,
+                    user=user,
+                    message_ts=str(message["ts"]),
+                    thread_ts=message.get("thread_ts"),
+                ),
             )
         )
         self.settle()

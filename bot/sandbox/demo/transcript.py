@@ -42,7 +42,9 @@ EMOJI = {
     "speech_balloon": "💬",
 }
 EPHEMERAL_LINES = 8  # an answer only its asker sees is cut here (the demo is about the channels)
+RESPONSE_CALL = "POST response_url"  # bot.sandbox.emulator.records.RESPONSE_CALL: an answer through respond()
 WRITES = {
+    RESPONSE_CALL,
     "chat.postMessage",
     "chat.update",
     "chat.postEphemeral",
@@ -242,6 +244,16 @@ class Conversation:
             "ephemeral", blocks=list(args.get("blocks") or []), to=args.get("user"),
         )  # fmt: skip
 
+    def _responded(self, at: datetime, args: Mapping[str, Any], response: Mapping[str, Any]) -> Entry | None:
+        """An answer through respond(): read like an ephemeral (the demo rewrites no clicked message)."""
+        if (
+            args.get("replace_original")
+            or args.get("delete_original")
+            or args.get("response_type") == "in_channel"
+        ):
+            return None
+        return self._ephemeral(at, args, response)
+
     def _modal(self, at: datetime, args: Mapping[str, Any], response: Mapping[str, Any]) -> Entry:
         view = args.get("view") or {}
         return Entry(
@@ -381,6 +393,7 @@ _CALL_READERS: dict[str, Callable[..., Entry | None]] = {
     "chat.postMessage": Conversation._posted,
     "chat.update": Conversation._updated,
     "chat.postEphemeral": Conversation._ephemeral,
+    RESPONSE_CALL: Conversation._responded,
     "views.open": Conversation._modal,
     "files.completeUploadExternal": Conversation._file,
     "reactions.add": Conversation._reaction,

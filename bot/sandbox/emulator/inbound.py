@@ -74,8 +74,11 @@ def slash_command(
     response_url: str | None = None,
     trigger_id: str | None = None,
     api_app_id: str = DEFAULT_APP_ID,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> tuple[str, str]:
-    """A slash command invocation, form-encoded with the fields Slack sends."""
+    """A slash command invocation, form-encoded with the fields Slack sends (``enterprise_id``: the
+    workspace is part of an Enterprise Grid; ``is_enterprise_install``: the app is installed org-wide)."""
     fields = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
@@ -88,10 +91,13 @@ def slash_command(
         "command": command,
         "text": text,
         "api_app_id": api_app_id,
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if is_enterprise_install else "false",
         "response_url": response_url or _response_url(team_id),
         "trigger_id": trigger_id or _trigger_id(),
     }
+    if enterprise_id:
+        fields["enterprise_id"] = enterprise_id
+        fields["enterprise_name"] = f"Org {enterprise_id}"
     return urlencode(fields), FORM
 
 
@@ -111,8 +117,10 @@ def block_actions(
     thread_ts: str | None = None,
     selected_option: Mapping[str, Any] | None = None,
     api_app_id: str = DEFAULT_APP_ID,
+    response_url: str | None = None,
 ) -> tuple[str, str]:
-    """A click on an interactive element of a message (``payload=`` JSON in a form)."""
+    """A click on an interactive element of a message (``payload=`` JSON in a form); ``response_url``:
+    one of the emulator's (:meth:`SlackEmulator.response_url`), so that ``respond()`` can be observed."""
     action: dict[str, Any] = {
         "action_id": action_id,
         "block_id": block_id,
@@ -153,7 +161,8 @@ def block_actions(
         "channel": {"id": channel_id, "name": channel_id.lower()},
         "message": msg,
         "state": {"values": {}},
-        "response_url": f"https://hooks.slack.com/actions/{team_id}/{_next_serial()}/emulated",
+        "response_url": response_url
+        or f"https://hooks.slack.com/actions/{team_id}/{_next_serial()}/emulated",
         "actions": [action],
     }
     return _payload_form(payload)
@@ -216,6 +225,7 @@ def message_shortcut(
     team_id: str = DEFAULT_TEAM_ID,
     *,
     trigger_id: str | None = None,
+    response_url: str | None = None,
 ) -> tuple[str, str]:
     """A message shortcut (``message_action``) on ``message`` (which needs at least ``ts``)."""
     payload = {
@@ -229,7 +239,7 @@ def message_shortcut(
         "enterprise": None,
         "callback_id": callback_id,
         "trigger_id": trigger_id or _trigger_id(),
-        "response_url": f"https://hooks.slack.com/app/{team_id}/{_next_serial()}/emulated",
+        "response_url": response_url or f"https://hooks.slack.com/app/{team_id}/{_next_serial()}/emulated",
         "message_ts": message["ts"],
         "message": {"type": "message", **dict(message)},
     }
@@ -244,8 +254,17 @@ def event_callback(
     *,
     api_app_id: str = DEFAULT_APP_ID,
     bot_user_id: str = DEFAULT_BOT_USER_ID,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
+    installed_team_id: str | None = None,
+    is_ext_shared_channel: bool = False,
 ) -> tuple[str, str]:
-    """The Events API envelope around ``event`` (JSON)."""
+    """The Events API envelope around ``event`` (JSON).
+
+    ``team_id`` is the envelope's team (in a Slack Connect channel: the sender's organisation);
+    ``authorizations[0]`` names the installation the event is delivered for: ``installed_team_id``
+    (default ``team_id``), or, for an org-wide install (``is_enterprise_install``), the enterprise with
+    no team. ``is_ext_shared_channel``: the channel is shared with another organisation."""
     n = _next_serial()
     envelope = {
         "token": VERIFICATION_TOKEN,
@@ -257,17 +276,19 @@ def event_callback(
         "event_time": int(time.time()) if event_time is None else event_time,
         "authorizations": [
             {
-                "enterprise_id": None,
-                "team_id": team_id,
+                "enterprise_id": enterprise_id,
+                "team_id": None if is_enterprise_install else (installed_team_id or team_id),
                 "user_id": bot_user_id,
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": is_enterprise_install,
             }
         ],
-        "is_ext_shared_channel": False,
+        "is_ext_shared_channel": is_ext_shared_channel,
         "event_context": f"4-emulated-{team_id}-{n}",
         "authed_users": [bot_user_id],
     }
+    if enterprise_id:
+        envelope["enterprise_id"] = enterprise_id
     return json.dumps(envelope, separators=(",", ":")), JSON
 
 

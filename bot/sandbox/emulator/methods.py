@@ -36,6 +36,19 @@ class WebApiMethods:
 
     def _auth_test(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         team_id, team_name = self._token_teams.get(token, (self.team_id, self.team_name))
+        enterprise_id = self._token_orgs.get(token)
+        if enterprise_id:
+            return {
+                "ok": True,
+                "url": f"https://{self.team_domain}.enterprise.slack.com/",
+                "team": team_name,
+                "user": self.users[self.bot_user_id]["name"],
+                "team_id": team_id,
+                "enterprise_id": enterprise_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": True,
+            }
         return {
             "ok": True,
             "url": f"https://{self.team_domain}.slack.com/",
@@ -426,36 +439,74 @@ class WebApiMethods:
         team_id: str | None = None,
         team_name: str | None = None,
         user_id: str = "U0INSTALL1",
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
+        org_wide: bool = False,
     ) -> None:
         """What Slack does when a user approves the install: ``code`` (sent to the app's redirect URL)
-        can be exchanged once by ``oauth.v2.access`` for a bot token of ``team_id`` (default: the emulated team)."""
+        can be exchanged once by ``oauth.v2.access`` for a bot token of ``team_id`` (default: the emulated team).
+        ``enterprise_id``: the workspace is part of that Enterprise Grid; ``org_wide``: an admin installed
+        the app for the whole organisation (Slack then names no team)."""
         with self._lock:
             self._oauth_codes[code] = {
                 "team_id": team_id or self.team_id,
                 "team_name": team_name or self.team_name,
                 "user_id": user_id,
+                "enterprise_id": enterprise_id,
+                "enterprise_name": enterprise_name or (f"Org {enterprise_id}" if enterprise_id else None),
+                "org_wide": bool(org_wide and enterprise_id),
             }
 
+    def enable_token_rotation(self, lifetime_seconds: int = 43_200) -> None:
+        """Slack's *Token Rotation*: bot tokens issued from now on expire (12 hours by default) and come
+        with a refresh token that ``oauth.v2.access`` (``grant_type=refresh_token``) exchanges once."""
+        with self._lock:
+            self.token_lifetime = lifetime_seconds
+
+    def expire_token(self, token: str) -> None:
+        """``token``'s lifetime is over: calls with it answer ``token_expired``."""
+        with self._lock:
+            self._expired.add(token)
+
     def _oauth_v2_access(self, args: dict[str, Any], token: str) -> dict[str, Any]:
-        grant = self._oauth_codes.pop(str(args.get("code")), None)
-        if grant is None:
-            raise SlackError("invalid_code")
-        issued = f"xoxb-{grant['team_id']}-{next(self._ids)}"
+        if args.get("grant_type") == "refresh_token":
+            grant = self._refresh_tokens.pop(str(args.get("refresh_token")), None)
+            if grant is None:
+                raise SlackError("invalid_refresh_token")
+        else:
+            grant = self._oauth_codes.pop(str(args.get("code")), None)
+            if grant is None:
+                raise SlackError("invalid_code")
+        serial = next(self._ids)
+        owner = grant["enterprise_id"] if grant.get("org_wide") else grant["team_id"]
+        issued = f"xoxe.xoxb-{owner}-{serial}" if self.token_lifetime else f"xoxb-{owner}-{serial}"
         self._token_teams[issued] = (grant["team_id"], grant["team_name"])
+        if grant.get("org_wide"):
+            self._token_orgs[issued] = grant["enterprise_id"]
         if self.tokens is not None:
             self.tokens.add(issued)
-        return {
+        enterprise = (
+            {"id": grant["enterprise_id"], "name": grant["enterprise_name"]}
+            if grant.get("enterprise_id")
+            else None
+        )
+        answer: dict[str, Any] = {
             "ok": True,
             "app_id": self.app_id,
             "authed_user": {"id": grant["user_id"]},
-            "scope": "commands,chat:write",
+            "scope": ",".join(sorted(self.scopes)) if self.scopes is not None else "commands,chat:write",
             "token_type": "bot",
             "access_token": issued,
             "bot_user_id": self.bot_user_id,
-            "team": {"id": grant["team_id"], "name": grant["team_name"]},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "team": None if grant.get("org_wide") else {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": enterprise,
+            "is_enterprise_install": bool(grant.get("org_wide")),
         }
+        if self.token_lifetime:
+            refresh = f"xoxe-1-{owner}-{serial}"
+            self._refresh_tokens[refresh] = grant
+            answer.update(refresh_token=refresh, expires_in=self.token_lifetime)
+        return answer
 
     def _apps_connections_open(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         if not token.startswith("xapp-"):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 UPLOAD_CALL = "POST upload_url"  # RecordedCall.method of the raw upload step of files_upload_v2
+RESPONSE_CALL = "POST response_url"  # RecordedCall.method of an app's answer to an interaction (respond())
 MAX_TEXT = 40_000
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100

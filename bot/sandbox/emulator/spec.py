@@ -40,13 +40,16 @@ EXTRA_METHODS: dict[str, dict[str, list[str]]] = {
     "files.getUploadURLExternal": {
         "args": ["filename", "length", "alt_txt", "alt_text", "snippet_type"],
         "required": ["filename", "length"],
+        "scopes": ["files:write"],
     },
     # files_upload_v2, step 3: share the uploaded files (2023). `blocks` is newer than the method.
     "files.completeUploadExternal": {
         "args": ["files", "channel_id", "channels", "initial_comment", "thread_ts", "blocks"],
         "required": ["files"],
+        "scopes": ["files:write"],
     },
-    # Socket Mode: an app-level token asks for a WebSocket URL (2020-12, after the snapshot).
+    # Socket Mode: an app-level token asks for a WebSocket URL (2020-12, after the snapshot). Its scope,
+    # connections:write, belongs to the app-level token, never to the bot's OAuth scopes.
     "apps.connections.open": {"args": [], "required": []},
 }
 
@@ -64,6 +67,8 @@ EXTRA_ARGS: dict[str, list[str]] = {
     # Workflow steps / functions may open views with an interactivity pointer instead of a trigger id.
     "views.open": ["interactivity_pointer"],
     "views.push": ["interactivity_pointer"],
+    # Token rotation (2021): an expiring token's refresh token is exchanged with grant_type=refresh_token.
+    "oauth.v2.access": ["grant_type", "refresh_token"],
     # team.info grew lookup by domain and Slackbot availability.
     "team.info": ["domain", "include_slackbot_availability"],
 }
@@ -77,17 +82,34 @@ UNIVERSAL_ARGS = frozenset({"token", "team_id"})
 REQUIRED_ALTERNATIVES: dict[tuple[str, str], str] = {
     ("views.open", "trigger_id"): "interactivity_pointer",
     ("views.push", "trigger_id"): "interactivity_pointer",
+    ("oauth.v2.access", "code"): "refresh_token",  # token rotation exchanges a refresh token instead
 }
+
+
+def granular_scope(scope: str) -> str:
+    """The bot-token scope of a scope named in the 2020 spec.
+
+    The snapshot still names the classic scopes of a method (``chat:write:bot``, ``chat:write:user``,
+    ``files:write:user``); a bot token of a Slack app holds the granular one (``chat:write``,
+    ``files:write``): the third part is the token kind and is dropped."""
+    parts = scope.split(":")
+    return ":".join(parts[:2]) if len(parts) == 3 and parts[2] in ("bot", "user") else scope
 
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """One Web API method: the argument names it accepts and the ones it requires (token excluded)."""
+    """One Web API method: the argument names it accepts and the ones it requires (token excluded),
+    and the scopes of which a token needs one (``scopes``, granular names; empty: none needed)."""
 
     name: str
     args: frozenset[str]
     required: frozenset[str]
     needs_token: bool = True
+    scopes: frozenset[str] = frozenset()
+
+    def lacks_scope(self, granted: frozenset[str] | set[str]) -> bool:
+        """True when the method needs a scope and ``granted`` holds none of the ones that would do."""
+        return bool(self.scopes) and not (self.scopes & set(granted))
 
     def missing(self, given: Mapping[str, Any]) -> list[str]:
         """Required arguments absent from ``given`` (sorted), allowing documented alternatives."""
@@ -107,10 +129,12 @@ class MethodSpec:
 
 
 def extract_methods(openapi: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Compact form of an OpenAPI (swagger 2) Web API spec: ``{method: {"args", "required"[, "no_token"]}}``.
+    """Compact form of an OpenAPI (swagger 2) Web API spec:
+    ``{method: {"args", "required"[, "no_token"][, "scopes"]}}``.
 
-    Arguments are the operation's query/formData/header parameters except ``token``; the result is
-    sorted so that a re-extraction is byte-for-byte stable.
+    Arguments are the operation's query/formData/header parameters except ``token``; ``scopes`` are
+    the operation's ``slackAuth`` scopes in their granular form (:func:`granular_scope`; ``none`` and
+    an empty list are left out). The result is sorted so that a re-extraction is byte-for-byte stable.
     """
     methods: dict[str, dict[str, Any]] = {}
     for path, operations in sorted(openapi["paths"].items()):
@@ -118,7 +142,10 @@ def extract_methods(openapi: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         args: set[str] = set()
         required: set[str] = set()
         has_token = False
+        scopes: set[str] = set()
         for operation in operations.values():
+            for requirement in operation.get("security") or []:
+                scopes.update(granular_scope(s) for s in requirement.get("slackAuth", []) if s != "none")
             for param in operation.get("parameters", []):
                 if param.get("in") not in ("query", "formData", "header"):
                     continue
@@ -131,6 +158,8 @@ def extract_methods(openapi: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         entry: dict[str, Any] = {"args": sorted(args), "required": sorted(required)}
         if not has_token:
             entry["no_token"] = True
+        if scopes:
+            entry["scopes"] = sorted(scopes)
         methods[name] = entry
     return methods
 
@@ -171,5 +200,6 @@ def _load_table(source: str, mtime_ns: int) -> dict[str, MethodSpec]:
             args=frozenset(args),
             required=frozenset(entry["required"]),
             needs_token=not entry.get("no_token", False),
+            scopes=frozenset(entry.get("scopes", ())),
         )
     return table
