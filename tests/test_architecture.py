@@ -383,6 +383,7 @@ SIZE_ALLOWED: dict[str, str] = {
     # data tables
     "bot.sandbox.demo.script.steps": "data: the demo's scripted steps, one literal per step",
     "bot.cli.build_parser": "data: the argparse table of every slabot subcommand and flag",
+    "bot.sandbox.emulator.server.SlackEmulator.__init__": "data: the emulated workspace's state, one attribute a line",
     # debt (issue 15): left unsplit in the session that added this rule, because their owners were
     # changing them at the same time
     "sla.timers": "the event fold; its fast paths were being reworked (issue 16)",

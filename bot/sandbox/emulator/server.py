@@ -45,7 +45,6 @@ from bot.sandbox.emulator.records import (
     JSON_FIELD_ERRORS,
     JSON_FIELDS,
     MAX_TEXT,
-    RESPONSE_CALL,
     UPLOAD_CALL,
     RecordedCall,
     SlackError,
@@ -104,19 +103,11 @@ class SlackEmulator(WebApiMethods):
         self.usergroups: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, _Channel] = {}
         self._ephemerals: list[dict[str, Any]] = []
-        self._response_urls: dict[str, dict[str, Any]] = {}  # id -> where an interaction happened
-        #: what apps POSTed to response URLs, in order: {"url_id", "payload", "status"}
-        self.responses: list[dict[str, Any]] = []
         self._files: dict[str, UploadedFile] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._oauth_codes: dict[str, dict[str, str]] = {}  # code -> team_id, team_name, user_id
         self._token_teams: dict[str, tuple[str, str]] = {}  # tokens issued by oauth.v2.access
-        self._token_orgs: dict[str, str] = {}  # token -> enterprise id (org-wide installs)
-        #: token rotation (Slack's "Token Rotation" setting): issued bot tokens live this many seconds
-        #: and come with a refresh token (``None``: long-lived tokens, no refresh token)
-        self.token_lifetime: int | None = None
-        self._refresh_tokens: dict[str, dict[str, Any]] = {}  # refresh token -> its grant (used once)
-        self._expired: set[str] = set()
+        self._init_installs_and_responses()
         #: the WebSocket URL ``apps.connections.open`` hands out (None: Socket Mode not emulated)
         self.socket_mode_url: str | None = None
         self._home_views: dict[str, str] = {}
@@ -334,81 +325,6 @@ class SlackEmulator(WebApiMethods):
     def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
         """A thread's parent and replies, oldest first."""
         return [m for m in self.messages(channel) if m["ts"] == ts or m.get("thread_ts") == ts]
-
-    def response_url(
-        self, *, channel: str, user: str, message_ts: str | None = None, thread_ts: str | None = None
-    ) -> str:
-        """A response URL as Slack puts in an interaction payload (``respond()`` posts to it): an
-        ephemeral answer lands where the interaction happened — in its thread when it was in one —
-        and ``replace_original``/``delete_original`` change the message that was clicked."""
-        with self._lock:
-            url_id = f"R{next(self._ids):010d}"
-            self._response_urls[url_id] = {
-                "channel": channel,
-                "user": user,
-                "message_ts": message_ts,
-                "thread_ts": thread_ts,
-                "uses": 0,
-            }
-            return f"{self.root_url}response/{url_id}"
-
-    def handle_response(self, url_id: str, raw: bytes) -> tuple[int, str]:
-        """A POST to a response URL: Slack answers ``ok`` or an error text (not the Web API's envelope)."""
-        with self._lock:
-            where = self._response_urls.get(url_id)
-            try:
-                payload = json.loads(raw.decode("utf-8") or "{}")
-            except (ValueError, UnicodeDecodeError):
-                payload = None
-            status, text = 200, "ok"
-            if where is None:
-                status, text = 404, "no_such_url"
-            elif not isinstance(payload, dict):
-                status, text = 400, "invalid_payload"
-            elif where["uses"] >= 5:  # Slack: up to 5 times within 30 minutes
-                status, text = 404, "used_up"
-            else:
-                where["uses"] += 1
-                problems = self._response_problems(payload)
-                if problems:
-                    status, text = 400, "invalid_blocks"
-                elif payload.get("delete_original"):
-                    conv = self._channels.get(where["channel"])
-                    message = conv.find(where["message_ts"]) if conv and where["message_ts"] else None
-                    if message is not None:
-                        conv.messages.remove(message)
-                elif payload.get("replace_original"):
-                    conv = self._channels.get(where["channel"])
-                    message = conv.find(where["message_ts"]) if conv and where["message_ts"] else None
-                    if message is not None:
-                        message.update({k: payload[k] for k in ("text", "blocks") if k in payload})
-                elif payload.get("response_type") == "in_channel":
-                    conv = self._channel(where["channel"], needs_member=False)
-                    self._append(conv, self._bot_message(payload), where["thread_ts"])
-                else:  # ephemeral (Slack's default): only the user sees it, in the thread if any
-                    message = self._bot_message(payload)
-                    message.update(channel=where["channel"], recipient=where["user"], ts=self._next_ts())
-                    if where["thread_ts"]:
-                        message["thread_ts"] = where["thread_ts"]
-                    message["via_response_url"] = True
-                    self._ephemerals.append(message)
-            self.responses.append({"url_id": url_id, "payload": payload, "status": status})
-            where_args = {k: where[k] for k in ("channel", "user", "thread_ts")} if where else {}
-            body = payload if isinstance(payload, dict) else {}
-            self._record(
-                RESPONSE_CALL,
-                {**where_args, **body},
-                {},
-                self.clock.now(),
-                {"ok": status == 200} if status == 200 else {"ok": False, "error": text},
-                status,
-            )
-            return status, text
-
-    @staticmethod
-    def _response_problems(payload: Mapping[str, Any]) -> list[str]:
-        blocks = payload.get("blocks")
-        return check_blocks(blocks) if blocks is not None else []
 
     def ephemerals(self, channel: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
