@@ -29,7 +29,7 @@ _COMMAND_OF = {
     ActionId.RESUME: "resume {ref}",
     ActionId.RESOLVE: "resolve {ref}",
     ActionId.REOPEN: "reopen {ref}",
-    ActionId.DISMISS: "dismiss {ref} Not a ticket (the card's button)",
+    ActionId.DISMISS: "dismiss {ref} marked on the card",
     ActionId.EXPLAIN: "explain {ref}",
 }
 

@@ -76,7 +76,12 @@ def test_the_conversation_reads_like_slack(played: tuple[DemoResult, str, Path])
     assert "slabot → Ana (only visible to you)" in printed
     assert "slabot ✎ updated its message" in printed
     assert "Ben clicked: [Take it]" in printed and "Ana reacted: ✅" in printed
-    assert "⏸ Paused by @Ben" in printed and "▶️ Resumed by @Ben" in printed
+    assert "⏸ Paused by @Ben" in printed and "▶️ Resumed by @Roadrunner: the client replied" in printed
+    assert "▶️ Resumed by @Chloé" in printed  # Bronze does not resume on a client's reply
+    assert (
+        "Wile: thanks! 🙏" in printed
+        and "🚫 Not a ticket: T-5 dismissed by @Ana: marked on the card" in printed
+    )
     assert "Priority P2 → P1 by @Ben" in printed
     # grouped by time: every step has a heading, in order
     headings = [line for line in lines if line.startswith("━━ ")]

@@ -294,7 +294,7 @@ def test_an_agent_dismisses_a_non_request_and_it_leaves_every_report_and_credit(
     assert (
         "ticket.dismiss",
         AGENT,
-        {"status": "dismissed", "reason": "Not a ticket (the card's button)"},
+        {"status": "dismissed", "reason": "marked on the card"},
     ) in _audit(desk, "T-1")
     with desk.runtime.services.uow.begin(read_only=True) as tx:
         stored = tx.tickets.get_by_ref(team_id=TEAM, ref="T-1")

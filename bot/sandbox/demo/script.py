@@ -217,6 +217,25 @@ def reacts(ref: str, user: str, reaction: str) -> Callable[[DemoWorld, Scene], N
     return act
 
 
+def types_message(user: str, channel: str, text: str) -> Callable[[DemoWorld, Scene], None]:
+    """A top-level message that is expected to open nothing."""
+
+    def act(world: DemoWorld, scene: Scene) -> None:
+        world.say(user, channel, text)
+
+    return act
+
+
+def expect_tickets(count: int) -> Check:
+    def check(world: DemoWorld, scene: Scene) -> str | None:
+        with world.services.uow.begin(read_only=True) as tx:
+            extra = tx.tickets.get_by_ref(team_id=TEAM, ref=f"T-{count + 1}")
+            title = extra.title if extra is not None else None
+        return None if title is None else f"expected no ticket after T-{count}, found T-{count + 1}: {title}"
+
+    return check
+
+
 def both(*acts: Callable[[DemoWorld, Scene], None]) -> Callable[[DemoWorld, Scene], None]:
     def act(world: DemoWorld, scene: Scene) -> None:
         for a in acts:
@@ -569,12 +588,14 @@ def steps() -> list[Step]:
         ),
         Step(
             time(11, 30),
-            "Roadrunner sends the details; Ben resumes the clocks",
-            both(
-                replies("T-2", ROADRUNNER, "Invoice INV-2291 — the pay button spins forever."),
-                clicks_or_types("T-2", BEN, "Resume", "resume T-2"),
+            "Roadrunner sends the details in the thread: the client's reply resumes T-2 by itself "
+            "(Gold: resume_on_client_reply) and starts the next-response clock",
+            replies("T-2", ROADRUNNER, "Invoice INV-2291 — the pay button spins forever."),
+            (
+                expect_ticket("T-2", status="open"),
+                expect_timer("T-2", "next_response", "running"),
+                expect_post(ACME, "Resumed", in_thread="T-2"),
             ),
-            (expect_ticket("T-2", status="open"),),
         ),
         Step(
             time(11, 35),
@@ -589,7 +610,7 @@ def steps() -> list[Step]:
         ),
         Step(
             time(11, 40),
-            "Peter answers in the thread; Chloé resumes T-3",
+            "Peter answers in the thread; Bronze does not resume on a client's reply, so Chloé resumes T-3",
             both(replies("T-3", PETER, "Production, please."), types(CHLOE, INITECH, "resume T-3")),
             (expect_ticket("T-3", status="open"),),
         ),
@@ -598,6 +619,12 @@ def steps() -> list[Step]:
             "The rollback fixed the dashboard: Ana resolves T-1 with a ✅ reaction",
             reacts("T-1", ANA, "white_check_mark"),
             (expect_ticket("T-1", status="resolved"), expect_post(ACME, "Resolved", in_thread="T-1")),
+        ),
+        Step(
+            time(12, 15),
+            "Wile writes “thanks!” in #acme-support: an acknowledgement, not a request — no ticket opens",
+            types_message(WILE, ACME, "thanks! 🙏"),
+            (expect_tickets(3),),
         ),
         Step(
             time(12, 20),
@@ -622,6 +649,19 @@ def steps() -> list[Step]:
             "Hank (Globex) asks in #globex-support as New York opens (Silver: 8 office hours to answer)",
             opens("T-4", HANK, GLOBEX, "Is there a way to export last month's orders as CSV?"),
             (expect_ticket("T-4", priority="P3"),),
+        ),
+        Step(
+            time(14, 30),
+            "Roadrunner posts an announcement in #acme-support, and it opens T-5",
+            opens("T-5", ROADRUNNER, ACME, "FYI: our office is closed this Friday for a company offsite"),
+            (expect_ticket("T-5", status="open"),),
+        ),
+        Step(
+            time(14, 35),
+            "Ana clicks “Not a ticket” on T-5's card: its clocks are cancelled, it leaves every report and "
+            "credit, and the audit log keeps who dismissed it",
+            clicks_on_card("T-5", ANA, "Not a ticket"),
+            (expect_ticket("T-5", status="dismissed"), expect_timer("T-5", "first_response", "cancelled")),
         ),
         Step(
             time(14, 50),
