@@ -259,6 +259,7 @@ def load_tickets(runtime: Any, count: int, seed: int = 7) -> tuple[int, float]:
                     number=number,
                     ref=f"T-{number}",
                     thread_ts=f"{1764000000 + number}.000100",
+                    source_ts=f"{1764000000 + number}.000100",  # one ticket per source message (unique)
                     assignee=rng.choice(assignees),
                     title=f"Ticket {number} of {ticket['client_key']}",
                 )
