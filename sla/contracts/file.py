@@ -804,9 +804,9 @@ ALL_METRICS: tuple[Metric, ...] = tuple(Metric)
 def _pause_on_form(value: object) -> object:
     if isinstance(value, str):
         value = [value]
-    if isinstance(value, list):
+    if isinstance(value, list) and all(isinstance(status, str) for status in value):
         return {status: "all" for status in value}
-    return value
+    return value  # anything else is reported by the schema on its line (``[[]]`` used to raise)
 
 
 def _pause_metrics(value: object) -> object:

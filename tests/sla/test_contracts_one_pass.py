@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -212,3 +213,14 @@ def test_no_value_anywhere_crashes_the_check(edits: list[tuple[tuple, str]]) -> 
         except (KeyError, IndexError, TypeError):  # an earlier edit removed that path
             continue
     _loads_or_reports(text)
+
+
+def test_a_pause_on_list_of_non_statuses_is_reported_not_raised() -> None:
+    """Found by the fuzz test above: ``pause_on: [[]]`` raised TypeError (unhashable list)."""
+    for raw in ("[[]]", "[{}]", "[1]", "[null]"):
+        text = SMALL.replace("__VALUE__", "2026-01-01").replace(
+            "        warn_at: [75%]", f"        warn_at: [75%]\n        pause_on: {raw}"
+        )
+        with pytest.raises(ContractFileError) as caught:
+            load_contracts_text(text, filename="fuzz.yaml")
+        assert any("pause_on" in str(e.path) for e in caught.value.errors), caught.value.errors
