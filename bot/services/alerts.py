@@ -378,14 +378,7 @@ class Sweeper:
         out: list[QueuedRow] = []
         latest = due[-1]
         for point in due:
-            if alert_key(ticket.team_id, ticket.ref, point.key) in known and (
-                point.kind != "warning"
-                or point is not latest
-                or all(
-                    alert_key(ticket.team_id, ticket.ref, point.key, dest.label) in known
-                    for dest in alert_destinations(point, routing, ticket)
-                )
-            ):
+            if _already_known(ticket, point, latest, routing, known):
                 continue
             payload = self._payload(ticket, point, now)
             if point.kind == "warning" and point is not latest:
@@ -530,14 +523,7 @@ class Sweeper:
         created = False
         latest = due[-1]
         for point in due:
-            if alert_key(ticket.team_id, ticket.ref, point.key) in known and (
-                point.kind != "warning"
-                or point is not latest
-                or all(
-                    alert_key(ticket.team_id, ticket.ref, point.key, dest.label) in known
-                    for dest in alert_destinations(point, routing, ticket)
-                )
-            ):
+            if _already_known(ticket, point, latest, routing, known):
                 continue
             payload = self._payload(ticket, point, now)
             if point.kind == "warning" and point is not latest:
@@ -589,6 +575,26 @@ class Sweeper:
             reason=_superseded_reason(latest),
         )
         return True
+
+
+def _already_known(
+    ticket: Ticket,
+    point: AlertPoint,
+    latest: AlertPoint,
+    routing: AlertRouting,
+    known: set[str] | frozenset[str],
+) -> bool:
+    """Whether a due point has nothing left to enqueue: its primary key is known and — for the latest
+    warning, the one that is sent rather than superseded — every copy's key too (a copy added later,
+    e.g. a thread turned on, is still enqueued). ``known``: the ticket's alert keys already stored."""
+    if alert_key(ticket.team_id, ticket.ref, point.key) not in known:
+        return False
+    if point.kind != "warning" or point is not latest:
+        return True
+    return all(
+        alert_key(ticket.team_id, ticket.ref, point.key, dest.label) in known
+        for dest in alert_destinations(point, routing, ticket)
+    )
 
 
 def _superseded_reason(latest: AlertPoint) -> str:
