@@ -10,7 +10,7 @@ due) and copied for every run (SQLite; PostgreSQL seeds each database); each rou
 ``Sweeper.run_once()`` of each side, alternating:
 
 - **baseline**: the sweep as it was before issue 12 — notices enqueued, the stored timer left
-  ``running`` (``_record_breach`` switched off);
+  ``running`` (``_record_breaches`` switched off);
 - **recorded**: today's sweep — the same, plus the breach recorded on the stored timer and the
   ticket's ``has_breach`` in the same transaction.
 
@@ -50,8 +50,8 @@ class BaselineSweeper(Sweeper):
     """The sweep before issue 12: it enqueued the notice and left the stored timer running."""
 
     @staticmethod
-    def _record_breach(*args: Any, **kwargs: Any) -> bool:
-        return False
+    def _record_breaches(*args: Any, **kwargs: Any) -> set[int]:
+        return set()
 
 
 def seed(url: str, due: int, background: int) -> None:

@@ -58,7 +58,7 @@ from sla.contracts import AlertRouting, ContractBook, ContractVersion
 from sla.metrics import TimerState
 from sla.timers import AlertPoint, MetricTimer, TicketClock, alert_points
 from storage.models import MetricTimerRow, NotificationState, Ticket
-from storage.repositories import ALL_TEAMS, QueuedRow
+from storage.repositories import ALL_TEAMS, BreachRecord, QueuedRow
 from storage.uow import Transaction, UnitOfWork
 
 if TYPE_CHECKING:
@@ -317,6 +317,7 @@ class Sweeper:
             superseded: list[str] = []
             released: list[tuple[int, datetime | None]] = []
             expected: dict[int, tuple[Any, ...]] = {}
+            breaches: list[tuple[BreachRecord, _Claim, MetricTimer]] = []
             for ticket_id, claims in by_ticket.items():
                 ticket = tickets.get(ticket_id)
                 timers = timers_of.get(ticket_id, {})
@@ -336,10 +337,11 @@ class Sweeper:
                             else:
                                 keys.append(row.idempotency_key)
                         alerts_of.setdefault(ticket_id, []).append((due[-1], keys))
-                    if timer is not None and self._record_breach(tx, team_id, ticket_id, claim, timer, now):
-                        stats.recorded += 1
-                        expected[claim.timer_id] = _breached(claim.snapshot, timer)
+                    breach = self._breach_to_record(ticket_id, claim, timer)
+                    if breach is not None:
+                        breaches.append((breach, claim, timer))  # type: ignore[arg-type]  # timer set
                     released.append((claim.timer_id, next((p.at for p in points if p.at > now), None)))
+            self._settle_breaches(tx, team_id, breaches, expected, stats, now)
             created = tx.outbox.enqueue_many(queued, now=now)
             stats.superseded += sum(1 for key in superseded if key in created)
             refreshes: list[QueuedRow] = []
@@ -463,9 +465,10 @@ class Sweeper:
                 )
                 if enqueued:
                     alerted = due[-1]
-                if timer is not None and self._record_breach(tx, team_id, ticket_id, claim, timer, now):
+                breach = self._breach_to_record(ticket_id, claim, timer)
+                if breach is not None and self._record_breaches(tx, team_id, [breach], now):
                     stats.recorded += 1
-                    expected[claim.timer_id] = _breached(claim.snapshot, timer)
+                    expected[claim.timer_id] = _breached(claim.snapshot, timer)  # type: ignore[arg-type]
                 upcoming = next((p.at for p in points if p.at > now), None)
                 tx.timers.release(
                     team_id=team_id,
@@ -487,26 +490,46 @@ class Sweeper:
                     stats.rechecks += 1
 
     @staticmethod
-    def _record_breach(
-        tx: Transaction, team_id: str, ticket_id: int, claim: _Claim, timer: MetricTimer, now: datetime
-    ) -> bool:
-        """Record a breach that time alone caused (no event did) on the stored timer, in the sweep's
-        transaction — the one that enqueues its notice. A breach that happened while no process ran
-        is recorded at its true instant (``timer.breached_at``, from the fold)."""
+    def _breach_to_record(ticket_id: int, claim: _Claim, timer: MetricTimer | None) -> BreachRecord | None:
+        """The breach that time alone caused (no event did) on a claimed timer, to be recorded on the
+        stored timer in the sweep's transaction — the one that enqueues its notice. A breach that
+        happened while no process ran is recorded at its true instant (``timer.breached_at``, from the
+        fold). None when there is nothing to record (not breached, stopped, or already stored)."""
+        if timer is None or timer.breached_at is None or timer.stopped_at is not None:
+            return None
         state, due_at, stopped_at, breached_at = (claim.snapshot[i] for i in (0, 4, 5, 6))
-        if timer.breached_at is None or timer.stopped_at is not None:
-            return False
         if state != TimerState.RUNNING or stopped_at is not None or breached_at is not None:
-            return False
-        return tx.timers.record_breach(
-            team_id=team_id,
+            return None
+        return BreachRecord(
             timer_id=claim.timer_id,
             ticket_id=ticket_id,
             breached_at=timer.breached_at,
             business_elapsed=timer.business_elapsed,
             due_at=due_at,
-            now=now,
         )
+
+    def _settle_breaches(
+        self,
+        tx: Transaction,
+        team_id: str,
+        breaches: Sequence[tuple[BreachRecord, _Claim, MetricTimer]],
+        expected: dict[int, tuple[Any, ...]],
+        stats: SweepStats,
+        now: datetime,
+    ) -> None:
+        """Record a claim batch's breaches at once; what each recorded one now expects to read back."""
+        recorded = self._record_breaches(tx, team_id, [b for b, _, _ in breaches], now)
+        for breach, claim, timer in breaches:
+            if breach.timer_id in recorded:
+                stats.recorded += 1
+                expected[claim.timer_id] = _breached(claim.snapshot, timer)
+
+    @staticmethod
+    def _record_breaches(
+        tx: Transaction, team_id: str, breaches: Sequence[BreachRecord], now: datetime
+    ) -> set[int]:
+        """Store the breaches (three statements whatever their number); the ids of the timers recorded."""
+        return tx.timers.record_breaches(team_id=team_id, breaches=breaches, now=now)
 
     def _enqueue(
         self,

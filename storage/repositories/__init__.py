@@ -28,7 +28,7 @@ from storage.repositories.reviews import ReviewRepository
 from storage.repositories.status import StatusFilter, StatusPage, StatusQueries, TicketTimers
 from storage.repositories.surveys import SentimentValues, SurveyRepository
 from storage.repositories.tickets import TICKET_UPDATABLE, TicketRepository
-from storage.repositories.timers import TimerRepository, TimerRow, ticket_due_fields
+from storage.repositories.timers import BreachRecord, TimerRepository, TimerRow, ticket_due_fields
 from storage.repositories.workspaces import WorkspaceRepository
 
 __all__ = [
@@ -65,6 +65,7 @@ __all__ = [
     "TicketTimers",
     "TimerRepository",
     "TimerRow",
+    "BreachRecord",
     "WorkspaceRepository",
     "ticket_due_fields",
 ]
