@@ -173,7 +173,7 @@ def bootstrap(
         book=book,
         uow=uow,
         tickets=tickets,
-        people=AgentDirectory(book, clock, usergroup_members(client_for)),
+        people=AgentDirectory(book, clock, usergroup_members(client_for), admins=lambda: settings.admins),
         client_for=client_for,
         answers=AnswerCache(clock),
         channel_clients=AnswerCache(clock),

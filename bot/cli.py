@@ -189,13 +189,16 @@ def _notifier_clients(runtime: Any) -> Any:
 def _cmd_cmd(args: argparse.Namespace) -> int:
     from bot.app import bootstrap
     from bot.settings import Settings
-    from handlers.commands import Caller, answer
+    from handlers.commands import Caller, answer, caller_for
 
     settings = Settings()
     runtime = bootstrap(settings)
     book = runtime.services.book
-    user = args.user or next(iter(sorted(book.agents.users)), "U0TERMINAL")
-    caller = Caller(team_id=args.team, user_id=user, channel_id=args.channel, is_agent=True)
+    if args.user:  # answered as that user would be (sla.roles): what a client or a lead sees
+        caller = caller_for(runtime.services, args.team, args.user, args.channel)
+    else:  # the terminal's operator: the first listed agent
+        user = next(iter(sorted(book.agents.users)), "U0TERMINAL")
+        caller = Caller(team_id=args.team, user_id=user, channel_id=args.channel, is_agent=True)
     result = answer(runtime.services, caller, " ".join(args.text))
     print(result.full_text())
     return 0
@@ -301,7 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--team", default=_default_team(), help="workspace (team) id (default: SLABOT_TEAM_ID or the demo's)"
     )
     cmd.add_argument(
-        "--user", help="act as this Slack user id (default: the first agent of the contract file)"
+        "--user",
+        help="act as this Slack user id, with its roles (a client sees what a client sees; default: "
+        "the first agent of the contract file)",
     )
     cmd.add_argument(
         "--channel", help="as if typed in this channel id (its client is the default for status)"

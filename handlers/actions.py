@@ -14,7 +14,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.blocks.limits import truncate_text
-from handlers.commands import Caller, answer, queue_notes
+from handlers.commands import Caller, answer, caller_for, queue_notes
 from handlers.ids import ActionId, InvalidValue, TicketAction
 from handlers.workspace import team_of
 
@@ -38,7 +38,7 @@ def caller_of(services: Services, body: dict[str, Any], context: BoltContext) ->
     team_id = team_of(context)
     user_id = (body.get("user") or {}).get("id") or ""
     channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    return Caller(team_id, user_id, channel_id, services.people.is_agent(team_id, user_id))
+    return caller_for(services, team_id, user_id, channel_id)
 
 
 def answer_privately(

@@ -33,6 +33,7 @@ from handlers.blocks.tickets import Change, change_note
 from handlers.workspace import team_of
 from sla.contracts import render_contract_plain
 from sla.metrics import EventKind, TicketStatus
+from sla.roles import STAFF, Action, Person, Role, Where, may, refusal
 
 if TYPE_CHECKING:
     from bot.services.container import CommandHandler, Services
@@ -52,10 +53,50 @@ class Caller:
     user_id: str
     channel_id: str | None
     is_agent: bool
+    #: the caller's roles (``services.people.person``); None: an agent or not, as ``is_agent`` says
+    who: Person | None = None
 
     @property
     def in_dm(self) -> bool:
         return bool(self.channel_id) and self.channel_id.startswith("D")
+
+    @property
+    def person(self) -> Person:
+        if self.who is not None:
+            return self.who
+        return Person(self.user_id, roles=frozenset({Role.AGENT}) if self.is_agent else frozenset())
+
+    @property
+    def is_staff(self) -> bool:
+        return self.person.is_staff
+
+
+def caller_for(services: Services, team_id: str, user_id: str | None, channel_id: str | None) -> Caller:
+    """The caller with its roles, as the role table (``sla.roles``) sees them."""
+    who = services.people.person(team_id, user_id)
+    return Caller(team_id, user_id or "", channel_id, who.is_agent, who)
+
+
+def where(services: Services, caller: Caller, client: str | None = None, **ticket: Any) -> Where:
+    """Where ``caller`` asks (the client of the channel) about ``client`` (or a ticket: requester=...)."""
+    return Where(client=client, channel_client=_client_of_channel(services, caller), **ticket)
+
+
+def require(services: Services, caller: Caller, action: Action, at: Where | None = None) -> None:
+    """Refuse (a :class:`TicketError` for the user) unless the role table allows ``action`` here."""
+    if not may(caller.person, action, at if at is not None else where(services, caller)):
+        raise TicketError(refusal(action))
+
+
+def visible_clients(services: Services, caller: Caller) -> list[str]:
+    """The clients ``caller`` may name: all for our side; a client's own (its channel's, its contacts')."""
+    if caller.is_staff:
+        return list(services.book.clients)
+    own = set(caller.person.contact_of)
+    channel_client = _client_of_channel(services, caller)
+    if channel_client:
+        own.add(channel_client)
+    return [k for k in services.book.clients if k in own]
 
 
 @dataclass(frozen=True)
@@ -102,7 +143,8 @@ def _plain(text: str) -> Answer:
 
 def answer(services: Services, caller: Caller, text: str) -> Answer:
     """Parse and run one ``/sla`` command; never raises for anything a user can type."""
-    command = g.parse(text or "", clients=list(services.book.clients))
+    # a client names only its own client: another's name is unknown (no "did you mean" either)
+    command = g.parse(text or "", clients=visible_clients(services, caller))
     if isinstance(command, g.UsageError):
         return Answer(text=escape(command.text), blocks=usage_error_message(command))
     handler = services.commands.get(type(command))
@@ -129,13 +171,13 @@ def _help(services: Services, caller: Caller, command: g.Help) -> Answer:
 def _status(services: Services, caller: Caller, command: g.Status) -> Answer:
     target = command.target
     if isinstance(target, g.TicketTarget):
-        scope = "agent" if caller.is_agent else caller.user_id
+        scope = _scope(caller)
         return services.answers.get_or_compute(
             caller.team_id,
             ("ticket", target.ref.upper(), scope),
             lambda: _status_of_ticket(services, caller, target.ref),
         )
-    if not caller.is_agent:  # clients see their own tickets only
+    if not caller.is_staff:  # clients see their own tickets only
         filters: dict[str, Any] = {"requester": caller.user_id}
         title = "Your open requests"
     else:
@@ -143,10 +185,19 @@ def _status(services: Services, caller: Caller, command: g.Status) -> Answer:
         if isinstance(found, Answer):
             return found
         filters, title = found
-    key = ("list", tuple(sorted(filters.items())), "agent" if caller.is_agent else caller.user_id)
+    if "client_key" in filters:  # a lead or manager of some clients only: theirs
+        require(services, caller, Action.STATUS, where(services, caller, filters["client_key"]))
+    elif caller.is_staff:
+        require(services, caller, Action.STATUS, where(services, caller, None))
+    key = ("list", tuple(sorted(filters.items())), _scope(caller))
     return services.answers.get_or_compute(
         caller.team_id, key, lambda: _status_list(services, caller.team_id, filters, title)
     )
+
+
+def _scope(caller: Caller) -> str:
+    """Whose cached answers ``caller`` may share: our side with a role for every client, or its own."""
+    return "agent" if caller.person.roles & STAFF else caller.user_id
 
 
 def _status_of_ticket(services: Services, caller: Caller, ref: str) -> Answer:
@@ -231,14 +282,19 @@ def _explain(services: Services, caller: Caller, command: g.Explain) -> Answer:
 
 
 def _contract(services: Services, caller: Caller, command: g.Contract) -> Answer:
+    """The contract in plain words: a client sees its own client's only, without the staff-only parts
+    (alert channels, leads, escalation, warnings); the answer is ephemeral like every ``/sla`` answer."""
     key = command.client or _client_of_channel(services, caller)
     if key is None:
-        names = ", ".join(sorted(services.book.clients))
+        names = ", ".join(visible_clients(services, caller)) or "none you can see from here"
         return _plain(
             f"Which client? This channel is not linked to one. Try `/sla contract <client>` with one of: {names}."
         )
+    if not may(caller.person, Action.CONTRACT, where(services, caller, key)):
+        raise TicketError(refusal(Action.CONTRACT))
     key = _require_client(services, key)
-    lines = render_contract_plain(services.book, key, services.clock.now())
+    full = may(caller.person, Action.CONTRACT_FULL, where(services, caller, key))
+    lines = render_contract_plain(services.book, key, services.clock.now(), staff=full)
     blocks: list[Block] = [header(escape(f"Contract of {services.book.clients[key].name}"))]
     chunk: list[str] = []
     for line in lines:
@@ -254,15 +310,17 @@ def _contract(services: Services, caller: Caller, command: g.Contract) -> Answer
 # ---- changing -----------------------------------------------------------------------------------
 
 
-def _require_agent(caller: Caller, what: str) -> None:
-    if not caller.is_agent:
+def _require_agent(caller: Caller, what: str, action: Action = Action.TICKET_WORK) -> None:
+    if not may(caller.person, action, Where()):
         raise TicketError(
             f"Only support agents can {what}. Ask an agent in this channel, or your account lead."
         )
 
 
 def _require_visible(caller: Caller, state: TicketState) -> None:
-    if not caller.is_agent and state.ticket.requester != caller.user_id:
+    """A client sees its own requests; a lead or manager of some clients, their tickets."""
+    at = Where(client=state.ticket.client_key, ticket=True, requester=state.ticket.requester)
+    if not may(caller.person, Action.STATUS, at):
         raise TicketError(f"I can't find ticket {state.ticket.ref} among your requests.")
 
 
@@ -293,7 +351,7 @@ def _changed(
 
 
 def _start(services: Services, caller: Caller, command: g.Start) -> Answer:
-    _require_agent(caller, "start SLA tickets")
+    _require_agent(caller, "start SLA tickets", Action.TICKET_START)
     if command.ref is not None:
         state = services.tickets.state(team_id=caller.team_id, ref=command.ref)
         return _plain(
@@ -346,7 +404,7 @@ def _event(kind: EventKind, change: Change, verb: str) -> Callable[[Services, Ca
 
 
 def _dismiss(services: Services, caller: Caller, command: g.Dismiss) -> Answer:
-    _require_agent(caller, "dismiss tickets")
+    _require_agent(caller, "dismiss tickets", Action.TICKET_DISMISS)
     state = services.tickets.record(
         team_id=caller.team_id,
         ref=command.ref,
@@ -377,12 +435,8 @@ def _assign(services: Services, caller: Caller, command: g.Assign) -> Answer:
 
 
 def _link(services: Services, caller: Caller, command: g.Link) -> Answer:
-    admins = services.settings.admins
-    if admins:  # with SLABOT_ADMINS set, only they link channels; else any agent may
-        if caller.user_id not in admins:
-            raise TicketError("Only slabot's admins (SLABOT_ADMINS) can link channels to clients.")
-    else:
-        _require_agent(caller, "link channels")
+    # admins only (SLABOT_ADMINS, roles.admins); with no admin at all, any agent may
+    require(services, caller, Action.CHANNEL_LINK, Where())
     client = _require_client(services, command.client)
     if not command.channel.channel_id:
         return _plain("Pick the channel from Slack's #-autocomplete so I get its id.")
@@ -397,7 +451,7 @@ def _link(services: Services, caller: Caller, command: g.Link) -> Answer:
 
 
 def _admin(services: Services, caller: Caller, command: g.Admin) -> Answer:
-    _require_agent(caller, "see delivery problems")
+    require(services, caller, Action.ADMIN_ALERTS, Where())
     failed = services.failed_alerts(caller.team_id)
     if not failed:
         return _plain("No failed alert deliveries or report jobs. 🎉")
@@ -571,12 +625,7 @@ def register(app: App, services: Services) -> None:
         token = deadlines.at(ACK_BUDGET_SECONDS, once.placeholder)
         team_id = team_of(context)
         try:
-            caller = Caller(
-                team_id=team_id,
-                user_id=body.get("user_id") or "",
-                channel_id=body.get("channel_id"),
-                is_agent=services.people.is_agent(team_id, body.get("user_id")),
-            )
+            caller = caller_for(services, team_id, body.get("user_id"), body.get("channel_id"))
             result = answer(services, caller, body.get("text") or "")
         except Exception:  # a bug, not a user's mistake: a short apology instead of Slack's timeout
             log.exception("/sla %r failed", body.get("text"))
@@ -599,7 +648,11 @@ __all__ = [
     "Caller",
     "ThreadNote",
     "answer",
+    "caller_for",
     "command_table",
     "context",
     "register",
+    "require",
+    "visible_clients",
+    "where",
 ]

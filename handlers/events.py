@@ -36,6 +36,7 @@ from handlers.blocks.tickets import Change, change_note
 from handlers.commands import ThreadNote, queue_notes
 from handlers.message_shapes import classify_message
 from handlers.workspace import team_of
+from sla import roles
 from sla.conversation import DONE_STATUSES, Action
 from sla.metrics import EventKind
 
@@ -124,7 +125,9 @@ def on_reaction(services: Services, team_id: str, event: dict[str, Any], client:
     if event.get("reaction") not in services.settings.resolve_reactions:
         return
     item = event.get("item") or {}
-    if item.get("type") != "message" or not services.people.is_agent(team_id, event.get("user")):
+    if item.get("type") != "message":
+        return
+    if not roles.may(services.people.person(team_id, event.get("user")), roles.Action.TICKET_WORK):
         return
     state = services.tickets.state_by_thread(
         team_id=team_id, channel_id=item.get("channel", ""), thread_ts=item.get("ts", "")

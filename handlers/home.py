@@ -13,6 +13,7 @@ from handlers.blocks.home import home_view
 from handlers.ids import ActionId
 from handlers.workspace import team_of
 from sla.durations import format_duration
+from sla.roles import Action, Where, may
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -21,11 +22,11 @@ if TYPE_CHECKING:
 def build_home(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
     tickets = services.tickets
     mine, _, now = tickets.open_tickets(team_id=team_id, assignee=user_id, limit=25)
-    agent = services.people.is_agent(team_id, user_id)
+    who = services.people.person(team_id, user_id)
     at_risk = breached = []
     lines: list[str] = []
     admin = None
-    if agent:
+    if may(who, Action.HOME_TEAM, Where()):
         at_risk, _, _ = tickets.open_tickets(team_id=team_id, state="at_risk", limit=25)
         breached, _, _ = tickets.open_tickets(team_id=team_id, state="breached", limit=25)
         week_start = now - timedelta(days=7)
@@ -39,7 +40,7 @@ def build_home(services: Services, team_id: str, user_id: str) -> dict[str, Any]
                 )
         if not lines:
             lines = [f"No SLA clock stopped in the last {format_duration(timedelta(days=7))}."]
-        admin = services.failed_alerts(team_id)
+        admin = services.failed_alerts(team_id) if may(who, Action.ADMIN_ALERTS, Where()) else None
     else:
         views, _, _ = tickets.open_tickets(team_id=team_id, limit=100)
         mine = [v for v in views if v.requester == user_id]

@@ -8,6 +8,7 @@ from bot.services.incidents import IncidentError
 from handlers.blocks import Message
 from handlers.blocks import incidents as blocks
 from handlers.commands import Answer, Caller
+from sla.roles import Action, Where, may, refusal
 
 
 def _answer(message: Message) -> Answer:
@@ -18,10 +19,8 @@ def incident_command(services: Services, caller: Caller, command: g.Incident) ->
     """``/sla incident start|resolve|maintenance|list|credits`` — agents only; errors are messages."""
     uptime = services.uptime
     assert uptime is not None, "the incidents feature registers /sla incident"
-    if not caller.is_agent:
-        return _answer(
-            blocks.plain_message("Only support agents can record incidents or see uptime and credits.")
-        )
+    if not may(caller.person, Action.INCIDENT, Where()):
+        return _answer(blocks.plain_message(refusal(Action.INCIDENT)))
     now = services.clock.now()
     try:
         if command.action == "start":

@@ -42,8 +42,11 @@ from bot.services.reports import (
     describe_alert,
     episode_start,
 )
+from handlers.blocks import context
 from handlers.blocks.limits import escape
 from handlers.blocks.reports import (
+    CLIENT_NOTE,
+    PRIVATE_NOTE,
     burn_alert_message,
     report_failed_blocks,
     report_messages,
@@ -123,12 +126,35 @@ class OnDemand:
     """Where the full report goes: the channel asked in, the summary channel, or the user (DM)."""
     period_text: str | None
     client: str | None
+    #: only the asker sees it: ephemeral in the channel asked in (a DM when asked in one)
+    private: bool = False
+    #: a client asked: its own client's reading (no feedback figures, no credits)
+    for_client: bool = False
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.private and self.destination[:1] in ("C", "G")
+
+
+def post_ephemeral_report(client: WebClient, report: Report, job: OnDemand) -> None:
+    """The full report as messages only the asker sees (files cannot be ephemeral: none here)."""
+    for message in report_messages(report.summary, report.table_lines(), footer=_footer(report)):
+        client.chat_postEphemeral(channel=job.destination, user=job.user_id, **message.as_kwargs())
 
 
 def deliver_on_demand(service: ReportService, client: WebClient, job: OnDemand) -> Report | None:
     """Build, post, upload, and tell the caller (ephemeral); errors become a message, never a crash."""
     try:
-        report = service.build(team_id=job.team_id, period=job.period_text, client=job.client)
+        report = service.build(
+            team_id=job.team_id, period=job.period_text, client=job.client, for_client=job.for_client
+        )
+        if job.ephemeral:
+            post_ephemeral_report(client, report, job)
+            note = CLIENT_NOTE if job.for_client else PRIVATE_NOTE
+            client.chat_postEphemeral(
+                channel=job.destination, user=job.user_id, text=note, blocks=[context(note)]
+            )
+            return report
         post_report(client, report, job.destination)
     except ReportError as exc:
         _tell(client, job, [], str(exc))

@@ -25,6 +25,7 @@ from handlers.blocks.reviews import (
 )
 from handlers.commands import Answer, Caller
 from handlers.ids import ActionId, InvalidValue, ReviewAction, ReviewPropose
+from sla.roles import Action, Where, may, refusal
 
 
 def review_command(services: Services, caller: Caller, command: g.Review) -> Answer:
@@ -34,10 +35,9 @@ def review_command(services: Services, caller: Caller, command: g.Review) -> Ans
 
 
 def review_answer(svc: ReviewService, caller: Caller, command: g.Review) -> Answer:
-    if not (caller.is_agent or svc.is_admin(caller.user_id)):
-        return _plain(
-            "SLA reviews are for the support team: ask your account lead for this quarter's review."
-        )
+    """Our side only (agents, admins, and the client's leads and managers: ``sla.roles``)."""
+    if not (may(caller.person, Action.REVIEW, Where(client=command.client)) or svc.is_admin(caller.user_id)):
+        return _plain(refusal(Action.REVIEW))
     try:
         result = svc.run(team_id=caller.team_id, client_key=command.client, quarter=command.quarter)
     except ReviewError as exc:

@@ -21,6 +21,7 @@ from handlers.commands import Answer, Caller
 from handlers.ids import ActionId, BlockId, CallbackId, pattern
 from handlers.workspace import team_of
 from sla.periods import PeriodError, last_days
+from sla.roles import Action, Where, may, refusal
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -118,14 +119,15 @@ def _submission(body: dict[str, Any], view: dict[str, Any], context: BoltContext
 
 
 def feedback_command(services: Services, caller: Caller, command: g.Feedback) -> Answer:
-    """``/sla feedback [client] [period]`` (agents only: figures across the client's people)."""
-    if not caller.is_agent:
-        return Answer(text="Only support agents can see feedback figures.")
+    """``/sla feedback [client] [period]`` (our side: figures across the client's people; a lead or
+    manager of some clients, theirs — ``sla.roles``)."""
     surveys = services.feedback
     assert surveys is not None, "the feedback feature registers /sla feedback"
     client_key = command.client
     if client_key is None and caller.channel_id:
         client_key = services.client_for_channel(caller.team_id, caller.channel_id)
+    if not may(caller.person, Action.FEEDBACK, Where(client=client_key)):
+        return Answer(text=escape(refusal(Action.FEEDBACK)))
     client = services.book.clients.get(client_key or "")
     if client_key is not None and client is None:
         return Answer(text=f"I don't know the client '{escape(client_key)}'.")

@@ -25,6 +25,7 @@ from handlers.blocks.tickets import (
 from handlers.commands import ThreadNote, queue_notes
 from handlers.ids import CallbackId
 from handlers.workspace import team_of
+from sla.roles import Action, Where, may, refusal
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -47,8 +48,8 @@ def register(app: App, services: Services) -> None:
                 respond, client, channel_id=channel_id, user_id=user_id, thread_ts=thread_ts, text=text
             )
 
-        if not services.people.is_agent(team_id, user_id):
-            say("Only support agents can start SLA tickets.")
+        if not may(services.people.person(team_id, user_id), Action.TICKET_START, Where()):
+            say(refusal(Action.TICKET_START))
             return
         tracked = (
             services.tickets.state_by_thread(team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
@@ -90,10 +91,8 @@ def register(app: App, services: Services) -> None:
         if not isinstance(result, StartInput):
             ack(response_action="errors", errors=result)
             return
-        if not services.people.is_agent(team_id, user_id):
-            ack(
-                response_action="errors", errors={"start_title": "Only support agents can start SLA tickets."}
-            )
+        if not may(services.people.person(team_id, user_id), Action.TICKET_START, Where()):
+            ack(response_action="errors", errors={"start_title": refusal(Action.TICKET_START)})
             return
         meta = result.meta
         existing = (

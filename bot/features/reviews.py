@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from typing import TYPE_CHECKING, Any
 
 from bot.teams import default_team_id
@@ -124,7 +125,14 @@ def add_cli(subparsers: Any) -> None:
     )
     action.add_argument("--discard", type=int, metavar="ID", help="discard revision draft ID")
     p.add_argument("--team", default=default_team_id(), help="workspace (team) id (default: SLABOT_TEAM_ID)")
-    p.add_argument("--user", help="record this Slack user id as the actor (default: the terminal)")
+    p.add_argument(
+        "--by",
+        "--user",
+        dest="user",
+        metavar="USER_ID",
+        help="your Slack user id, recorded as the actor; --approve needs an admin's (SLABOT_ADMINS or "
+        "the contract file's roles.admins), --discard an admin's or the proposer's",
+    )
     p.set_defaults(handler=_cmd_review)
 
 
@@ -133,15 +141,28 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
     runtime = args.boot(Settings())
     svc = service_of(runtime.services)
-    return run_cli(svc, args, print)
+    return run_cli(svc, args, print, lambda line: print(line, file=sys.stderr))
 
 
-def run_cli(svc: ReviewService, args: argparse.Namespace, out: Any) -> int:
-    from bot.services.reviews import ReviewError
+#: exit code of a decision the user is not allowed to make (as argparse's usage errors)
+NOT_ALLOWED = 2
+
+
+def run_cli(svc: ReviewService, args: argparse.Namespace, out: Any, err: Any = None) -> int:
+    """``slabot review``; a refused approval or discard prints one line (to ``err``) and returns 2."""
+    from bot.services.reviews import NotAllowed, ReviewError
     from handlers.blocks.reviews import approved_text, review_text
     from handlers.reviews import draft_text
 
+    say_err = err or out
     actor = args.user
+    deciding = args.approve is not None or args.discard is not None
+    if deciding and not actor:
+        which = "--approve" if args.approve is not None else "--discard"
+        say_err(
+            f"slabot review: {which} needs --by <your Slack user id> (an admin's: SLABOT_ADMINS or roles.admins)"
+        )
+        return NOT_ALLOWED
     try:
         if args.approve is not None:
             view = svc.approve(team_id=args.team, draft_id=args.approve, actor=actor, via="cli")
@@ -157,6 +178,9 @@ def run_cli(svc: ReviewService, args: argparse.Namespace, out: Any) -> int:
         else:
             result = svc.run(team_id=args.team, client_key=args.client, quarter=args.quarter)
             out(review_text(result.review, tickets=result.history.tickets))
+    except NotAllowed as exc:
+        say_err(f"slabot review: {actor} may not do this. {exc}")
+        return NOT_ALLOWED
     except ReviewError as exc:
         out(str(exc))
         return 1

@@ -193,9 +193,18 @@ def _period_and_client(r: _Reader) -> tuple[v.PeriodSpec | None, str | None]:
     return period, client
 
 
+#: the word that asks ``/sla report`` to post in the channel rather than answer the asker only
+POST_WORDS = frozenset({"post"})
+
+
 def read_report(r: _Reader) -> v.Command:
+    post = False
+    for tok in list(r.tokens):
+        if not tok.quoted and tok.low in POST_WORDS and not r.is_known_client(tok.text) and not post:
+            r.tokens.remove(tok)
+            post = True
     period, client = _period_and_client(r)
-    return v.Report(period, client)
+    return v.Report(period, client, post=post)
 
 
 def read_feedback(r: _Reader) -> v.Command:

@@ -136,9 +136,9 @@ COMMANDS: tuple[SlaCommand, ...] = (
     ),
     _row(
         "report", v.Report, rd.read_report,
-        "/sla report [week | month | last-week | quarter | 2026-11 | 2026-W47 | 2026-Q4 | 2026-11-01..2026-11-30] [client]",
-        "compliance, breaches, feedback and credits for a period",
-        "/sla report last-week", "/sla report 2026-11 acme",
+        "/sla report [week | month | last-week | quarter | 2026-11 | 2026-W47 | 2026-Q4 | 2026-11-01..2026-11-30] [client] [post]",
+        "compliance, breaches, feedback and credits for a period (in a client's channel only you see it; `post` shows it there)",
+        "/sla report last-week", "/sla report 2026-11 acme", "/sla report week post",
     ),
     _row(
         "review", v.Review, rd.read_review,

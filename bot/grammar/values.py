@@ -197,6 +197,8 @@ class Contract:
 class Report:
     period: PeriodSpec | None = None
     client: str | None = None
+    #: ``post``: show it to the channel, not only to the asker (staff, in a client's channel)
+    post: bool = False
 
 
 @dataclass(frozen=True)

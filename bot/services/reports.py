@@ -292,12 +292,19 @@ class ReportService:
         period: Period | str | None = None,
         client: str | None = None,
         title: str | None = None,
+        for_client: bool = False,
     ) -> Report:
+        """``for_client``: the client's own reading (one client): no feedback figures, no credits."""
         with _collector_paused():
-            return self._build(team_id, period, client, title)
+            return self._build(team_id, period, client, title, for_client)
 
     def _build(
-        self, team_id: str, period: Period | str | None, client: str | None, title: str | None
+        self,
+        team_id: str,
+        period: Period | str | None,
+        client: str | None,
+        title: str | None,
+        for_client: bool = False,
     ) -> Report:
         now = self.clock.now()
         client = self.client_key(client)
@@ -325,8 +332,10 @@ class ReportService:
         breaches = top_breaches(rows, limit=TOP_BREACHES)
         wanted = {b.ticket_id for b in breaches} | {a.ticket_id for a in at_risk}
         links = {r.ticket_id: thread_link(r.channel_id, r.thread_ts) for r in rows if r.ticket_id in wanted}
-        feedback = self._feedback(team_id, client, period)
+        feedback = None if for_client else self._feedback(team_id, client, period)
         uptime, credits = self._uptime(team_id, client, period)
+        if for_client:
+            credits = []
         client_name = self.book.clients[client].name if client else None
         summary = weekly_summary(
             period,

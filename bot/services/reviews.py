@@ -50,6 +50,7 @@ from sla.review import (
     target_text,
     vet_proposal,
 )
+from sla.roles import Action, may, person
 from sla.timers import EventError, TicketClock, TicketEvent
 from storage.models import ReviewDraft, ReviewDraftState
 from storage.uow import UnitOfWork
@@ -62,6 +63,10 @@ REMINDER_KIND = "review_reminder"
 
 class ReviewError(TicketError):
     """Something a user asked of a review that cannot be done; the message is written for them."""
+
+
+class NotAllowed(ReviewError):
+    """The role table (``sla.roles``) does not let this user do it (the terminal exits with 2)."""
 
 
 @dataclass(frozen=True)
@@ -141,13 +146,16 @@ class ReviewService:
     # ---- who may do what -------------------------------------------------------------------
 
     def is_admin(self, user_id: str | None) -> bool:
-        return bool(user_id) and user_id in self.admins
+        """An admin: ``SLABOT_ADMINS`` or the contract file's ``roles.admins`` (``sla.roles``)."""
+        if not user_id:
+            return False
+        return may(person(self.book.role_table(self.admins), user_id), Action.REVIEW_APPROVE)
 
     def _require_admin(self, user_id: str | None, what: str) -> None:
         if not self.is_admin(user_id):
-            raise ReviewError(
-                f"Only slabot admins can {what}. Admins are the users listed in SLABOT_ADMINS; "
-                "ask one of them, or your account lead."
+            raise NotAllowed(
+                f"Only slabot admins can {what}. Admins are the users listed in SLABOT_ADMINS or the "
+                "contract file's roles.admins; ask one of them, or your account lead."
             )
 
     # ---- the review --------------------------------------------------------------------------
@@ -408,12 +416,9 @@ class ReviewService:
         return self._view(row, row.base_number + 1, _stored_changes(self.book, row), None)
 
     def approve(self, *, team_id: str, draft_id: int, actor: str | None, via: str = "slack") -> DraftView:
-        """Record the draft as a new contract version (with an audit entry); admins only.
-
-        ``via="cli"``: the terminal runs with the database's credentials and needs no admin id.
-        """
-        if via != "cli":
-            self._require_admin(actor, "approve contract revisions")
+        """Record the draft as a new contract version (with an audit entry); admins only, from Slack
+        and from the terminal alike (``slabot review --approve ID --by U…``)."""
+        self._require_admin(actor, "approve contract revisions")
         now = self.clock.now()
         with self.uow.begin() as tx:
             row = self._open_draft(tx, team_id, draft_id)
@@ -472,12 +477,12 @@ class ReviewService:
         return _with(view, version_yaml=revision.version_yaml, stored_version_id=stored.id)
 
     def discard(self, *, team_id: str, draft_id: int, actor: str | None, via: str = "slack") -> DraftView:
-        """Discard a draft: its author or an admin (or the terminal, ``via="cli"``)."""
+        """Discard a draft: its author or an admin (from Slack or the terminal alike)."""
         now = self.clock.now()
         with self.uow.begin() as tx:
             row = self._open_draft(tx, team_id, draft_id)
-            if via != "cli" and not (self.is_admin(actor) or (actor and actor == row.created_by)):
-                raise ReviewError("Only the person who proposed this revision, or an admin, can discard it.")
+            if not (self.is_admin(actor) or (actor and actor == row.created_by)):
+                raise NotAllowed("Only the person who proposed this revision, or an admin, can discard it.")
             if not tx.reviews.decide_draft(
                 team_id=team_id, draft_id=row.id, state=ReviewDraftState.discarded, by=actor, at=now
             ):

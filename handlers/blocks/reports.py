@@ -27,8 +27,19 @@ def _where(channel_id: str | None) -> str:
     return "in a direct message to you" if channel_id[:1] in ("U", "W") else f"in <#{channel_id}>"
 
 
-def report_ack(period_text: str, channel_id: str | None) -> list[Block]:
+PRIVATE_NOTE = "Only you can see it here (add `post` to show it to the channel)."
+CLIENT_NOTE = "Only you can see it; the chart and the CSV come in a DM with slabot (`/sla report` there)."
+
+
+def report_ack(period_text: str, channel_id: str | None, *, private: bool = False) -> list[Block]:
     """The immediate answer to ``/sla report`` (the report is built after the ack)."""
+    if private and channel_id and channel_id[:1] in ("C", "G"):
+        return [
+            section(
+                f":hourglass_flowing_sand: Building the SLA report for *{escape(period_text)}* — "
+                "only you will see it, here."
+            )
+        ]
     return [
         section(
             f":hourglass_flowing_sand: Building the SLA report for *{escape(period_text)}* — the full report "
@@ -37,7 +48,9 @@ def report_ack(period_text: str, channel_id: str | None) -> list[Block]:
     ]
 
 
-def report_ack_text(period_text: str, channel_id: str | None) -> str:
+def report_ack_text(period_text: str, channel_id: str | None, *, private: bool = False) -> str:
+    if private and channel_id and channel_id[:1] in ("C", "G"):
+        return f"Building the SLA report for {escape(period_text)}; only you will see it, here."
     dest = _where(channel_id).replace("<#", "#").replace(">", "")
     return f"Building the SLA report for {escape(period_text)}; it will be posted {dest}."
 

@@ -28,6 +28,7 @@ from sla.contracts.file import (
     ContractSpec,
     FileSpec,
     KeyPath,
+    RolesSpec,
     VersionSpec,
     YamlDocument,
     did_you_mean,
@@ -51,6 +52,7 @@ from sla.contracts.model import (
     Objective,
     PriorityRule,
     Review,
+    Roles,
     Service,
     SourceValues,
     Survey,
@@ -174,6 +176,7 @@ class _Builder:
             self.issues.extend(issues_from_validation(exc, self.doc, (), FileSpec))
 
         agents = self._agents(data.get("agents"))
+        roles = self._roles(data.get("roles"))
         raw_calendars = data.get("calendars") if isinstance(data.get("calendars"), Mapping) else {}
         raw_contracts = data.get("contracts") if isinstance(data.get("contracts"), Mapping) else {}
         raw_clients = data.get("clients") if isinstance(data.get("clients"), Mapping) else {}
@@ -188,6 +191,7 @@ class _Builder:
             clients=clients,
             contracts=contracts,
             agents=agents,
+            roles=roles,
             source=self.doc.filename,
             sha256=self.sha256,
             document=self.doc,
@@ -204,6 +208,18 @@ class _Builder:
             self.issues.extend(issues_from_validation(exc, self.doc, ("agents",), AgentsSpec))
             return Agents()
         return Agents(users=frozenset(spec.users), usergroup=spec.usergroup)
+
+    def _roles(self, raw: Any) -> Roles:
+        if raw is None:
+            return Roles()
+        try:
+            spec = RolesSpec.model_validate(raw)
+        except ValidationError as exc:
+            self.issues.extend(issues_from_validation(exc, self.doc, ("roles",), RolesSpec))
+            return Roles()
+        return Roles(
+            admins=frozenset(spec.admins), leads=frozenset(spec.leads), managers=frozenset(spec.managers)
+        )
 
     def _calendars(self, raw: Mapping[Any, Any]) -> dict[str, BusinessCalendar]:
         out: dict[str, BusinessCalendar] = {}
@@ -290,6 +306,8 @@ class _Builder:
                 monthly_fee=spec.monthly_fee,
                 currency=spec.currency,
                 timezone=ZoneInfo(spec.timezone) if spec.timezone else None,
+                leads=frozenset(spec.roles.leads) | ({spec.lead} if spec.lead else set()),
+                managers=frozenset(spec.roles.managers),
             )
         return out
 

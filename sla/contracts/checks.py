@@ -194,6 +194,8 @@ def format_check_report(path: str | PathLike[str]) -> tuple[int, str]:
         lines.extend(f"  {w}" for w in warnings)
     lines.append("Conversation rules:")
     lines.extend(f"  {line}" for line in conversation_lines(book))
+    lines.append("Roles (docs/contracts.md#roles):")
+    lines.extend(f"  {line}" for line in role_lines(book))
     n_versions = sum(len(c.versions) for c in book.contracts.values())
     n_clients, n_contracts, n_warn = len(book.clients), len(book.contracts), len(warnings)
     lines.append(
@@ -203,6 +205,32 @@ def format_check_report(path: str | PathLike[str]) -> tuple[int, str]:
         f"{n_warn} warning{'s' if n_warn != 1 else ''}"
     )
     return 0, "\n".join(lines)
+
+
+def _ids(ids: frozenset[str] | set[str]) -> str:
+    return ", ".join(sorted(ids)) if ids else "none"
+
+
+def role_lines(book: ContractBook) -> list[str]:
+    """Who holds which role (``agents:``, ``roles:``, each client's ``lead``/``roles``/``contacts``)."""
+    agents = set(book.agents.users) | ({book.agents.usergroup} if book.agents.usergroup else set())
+    out = [
+        f"agents: {_ids(agents)}",
+        f"admins: {_ids(book.roles.admins)} (plus SLABOT_ADMINS"
+        + (
+            "; with none at all, agents link channels and see delivery problems, nobody approves)"
+            if not book.roles.admins
+            else ")"
+        ),
+        f"leads of every client: {_ids(book.roles.leads)}",
+        f"managers of every client: {_ids(book.roles.managers)}",
+    ]
+    for key, client in book.clients.items():
+        out.append(
+            f"{key}: leads {_ids(client.leads)}, managers {_ids(client.managers)}, "
+            f"clients {_ids(set(client.contacts))} and whoever writes in its channels"
+        )
+    return out
 
 
 def conversation_lines(book: ContractBook) -> list[str]:

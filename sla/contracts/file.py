@@ -636,6 +636,23 @@ class AgentsSpec(Spec):
     usergroup: SlackId | None = None
 
 
+class RolesSpec(Spec):
+    """``roles:`` — our people with a role for every client (docs/contracts.md#roles); user or user-group ids."""
+
+    admins: list[SlackId] = Field(
+        default=[], description="approve contract revisions, link channels, see delivery problems"
+    )
+    leads: list[SlackId] = Field(default=[], description="account leads of every client: read everything")
+    managers: list[SlackId] = Field(default=[], description="managers of every client: read everything")
+
+
+class ClientRolesSpec(Spec):
+    """``clients.<key>.roles`` — this client's own leads and managers (its ``lead:`` is one of its leads)."""
+
+    leads: list[SlackId] = Field(default=[], description="read everything of this client")
+    managers: list[SlackId] = Field(default=[], description="read everything of this client")
+
+
 class ClientSpec(Spec):
     name: Name | None = None
     channels: list[SlackId] = []
@@ -645,6 +662,7 @@ class ClientSpec(Spec):
     monthly_fee: Money | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     timezone: TimezoneName | None = None
+    roles: ClientRolesSpec = ClientRolesSpec()
 
     @model_validator(mode="after")
     def _fee_has_currency(self) -> ClientSpec:
@@ -918,6 +936,7 @@ class FileSpec(Spec):
     """The top level; each section's entries are validated on their own."""
 
     agents: Any = None
+    roles: Any = None
     calendars: dict[Any, Any] = {}
     clients: dict[Any, Any]
     contracts: dict[Any, Any]

@@ -28,6 +28,7 @@ from sla.contracts.file import (
 from sla.conversation import ConversationRules, IntakeRules
 from sla.durations import compact_duration
 from sla.metrics import Metric
+from sla.roles import ClientRoles, RoleTable
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,15 @@ class Agents:
 
     users: frozenset[str] = frozenset()
     usergroup: str | None = None
+
+
+@dataclass(frozen=True)
+class Roles:
+    """``roles:`` — admins, leads and managers of every client (user or user-group ids)."""
+
+    admins: frozenset[str] = frozenset()
+    leads: frozenset[str] = frozenset()
+    managers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,9 @@ class Client:
     monthly_fee: Decimal | None = None
     currency: str | None = None
     timezone: ZoneInfo | None = None
+    #: this client's own leads (its ``lead`` among them) and managers (``clients.<key>.roles``)
+    leads: frozenset[str] = frozenset()
+    managers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -345,6 +358,7 @@ class ContractBook:
     source: str
     sha256: str
     document: YamlDocument = field(repr=False)
+    roles: Roles = Roles()
 
     def client(self, key: str) -> Client:
         try:
@@ -379,6 +393,21 @@ class ContractBook:
 
     def all_versions(self) -> list[ContractVersion]:
         return [v for c in self.contracts.values() for v in c.versions]
+
+    def role_table(self, admins: Iterable[str] = ()) -> RoleTable:
+        """The file's roles (``agents:``, ``roles:``, each client's ``lead``, ``roles`` and ``contacts``),
+        with ``admins`` (``SLABOT_ADMINS``) added to ``roles.admins``."""
+        agents = set(self.agents.users) | ({self.agents.usergroup} if self.agents.usergroup else set())
+        return RoleTable(
+            agents=frozenset(agents),
+            admins=self.roles.admins | frozenset(admins),
+            leads=self.roles.leads,
+            managers=self.roles.managers,
+            clients={
+                key: ClientRoles(leads=c.leads, managers=c.managers, contacts=frozenset(c.contacts))
+                for key, c in self.clients.items()
+            },
+        )
 
 
 def conversation_rules(spec: ConversationSpec) -> ConversationRules:

@@ -36,8 +36,13 @@ def _mention(slack_id: str) -> str:
     return f"<@{slack_id}>"
 
 
-def render_contract_plain(book: ContractBook, client_key: str, at: datetime) -> list[str]:
-    """The contract in force for a client at ``at``, in plain words (for ``/sla contract``)."""
+def render_contract_plain(
+    book: ContractBook, client_key: str, at: datetime, *, staff: bool = True
+) -> list[str]:
+    """The contract in force for a client at ``at``, in plain words (for ``/sla contract``).
+
+    ``staff=False`` is the client's reading: what it was promised (services, targets, hours, pauses),
+    without our side's parts (warning thresholds, alert channels, leads, escalation contacts)."""
     client = book.client(client_key)
     contract = book.contracts[client.contract]
     version = contract.version_for(at)
@@ -81,6 +86,8 @@ def render_contract_plain(book: ContractBook, client_key: str, at: datetime) -> 
         lines.append("Clocks pause while a ticket is: " + ", ".join(paused))
     else:
         lines.append("Clocks never pause")
+    if not staff:
+        return lines
     if version.warn_at:
         shares = [t.text for t in version.warn_at if t.percent is not None]
         befores = [t.text for t in version.warn_at if t.before is not None]

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
-from sla.contracts.file import AgentsSpec, ClientSpec, ContractSpec, Spec, VersionSpec
+from sla.contracts.file import AgentsSpec, ClientSpec, ContractSpec, RolesSpec, Spec, VersionSpec
 
 SCHEMA_ID = "https://slabot.dev/schemas/contracts.schema.json"
 
@@ -58,6 +58,7 @@ class _ContractShape(ContractSpec):
 
 class _FileShape(Spec):
     agents: AgentsSpec | None = None
+    roles: RolesSpec | None = None
     calendars: dict[str, Any] = {}
     clients: dict[str, ClientSpec]
     contracts: dict[str, _ContractShape]
@@ -76,10 +77,11 @@ def contract_file_schema() -> dict[str, Any]:
     schema["properties"]["contracts"]["additionalProperties"] = {"$ref": "#/$defs/Contract"}
     schema["properties"]["calendars"]["additionalProperties"] = _CALENDAR
     schema["properties"]["agents"] = {"anyOf": [{"$ref": "#/$defs/AgentsSpec"}, {"type": "null"}]}
+    schema["properties"]["roles"] = {"anyOf": [{"$ref": "#/$defs/RolesSpec"}, {"type": "null"}]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "slabot contract file",
-        "description": "agents, calendars, clients and contracts with dated versions (docs/contracts.md)",
+        "description": "agents, roles, calendars, clients and contracts with dated versions (docs/contracts.md)",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},
     }

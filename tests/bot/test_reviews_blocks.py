@@ -163,6 +163,11 @@ def test_cli_parser_and_job_wiring() -> None:
     ns = argparse.Namespace(
         client="acme", quarter=None, propose=False, approve=42, discard=None, team="T1", user=None
     )
+    errors: list[str] = []
+    # without --by the terminal does not know who approves: refused before the service is asked
+    assert feature.run_cli(svc, ns, out.append, errors.append) == 2  # type: ignore[arg-type]
+    assert svc.calls == [] and out == [] and len(errors) == 1 and "--by" in errors[0]
+    ns.user = "U0ADMIN001"
     assert feature.run_cli(svc, ns, out.append) == 0  # type: ignore[arg-type]
-    assert svc.calls == [("approve", {"team_id": "T1", "draft_id": 42, "actor": None, "via": "cli"})]
+    assert svc.calls == [("approve", {"team_id": "T1", "draft_id": 42, "actor": "U0ADMIN001", "via": "cli"})]
     assert out[0].startswith("Approved: gold v3 (from 2027-01-01)") and "- effective: 2027-01-01" in out[0]

@@ -183,7 +183,7 @@ def test_sla_report_acks_at_once_and_posts_the_report_with_chart_and_csv(
     with BackgroundServer(runtime.web) as server:
         started = time.monotonic()
         status, _headers, body = inbound.post_to_app(
-            server.url, *inbound.slash_command("report 2026-W47", "U0AGENT001", ACME), "e2e-secret"
+            server.url, *inbound.slash_command("report 2026-W47 post", "U0AGENT001", ACME), "e2e-secret"
         )
         elapsed = time.monotonic() - started
         assert status == 200 and elapsed < 2.5, elapsed  # the 3-second build happens after the ack
@@ -203,8 +203,8 @@ def test_sla_report_acks_at_once_and_posts_the_report_with_chart_and_csv(
         assert all(f.thread_ts == posted[0]["ts"] for f in slack.files)
         [ephemeral] = slack.ephemerals(ACME)
         assert ephemeral["recipient"] == "U0AGENT001" and "P1 first response: 50 %" in _dumps(ephemeral)
-        # a client may not read the team's reports
+        # a client may not post one (its own, only to itself: tests/e2e/test_roles_e2e.py)
         status, _headers, body = inbound.post_to_app(
-            server.url, *inbound.slash_command("report", "U0ACMEUSER", ACME), "e2e-secret"
+            server.url, *inbound.slash_command("report post", "U0ACMEUSER", ACME), "e2e-secret"
         )
-        assert "Reports are for the support team" in json.loads(body)["text"]
+        assert "Only the support team can post reports" in json.loads(body)["text"]
