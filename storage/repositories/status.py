@@ -10,6 +10,7 @@ from sqlalchemy import false, func, select, true
 
 from storage.models import MetricTimerRow, Ticket
 from storage.repositories._base import _Repository, _team
+from storage.repositories.timers import TIMER_ROW_COLUMNS
 from storage.types import require_aware
 
 StatusFilter = Literal["all", "breached", "at_risk"]
@@ -42,31 +43,9 @@ _TICKET_COLUMNS = tuple(
         "contract_version_id",
     )
 )
-#: the timer columns a countdown needs (``bot.services.tickets.stored_timer``)
-_TIMER_COLUMNS = tuple(
-    MetricTimerRow.__table__.c[name]
-    for name in (
-        "id",
-        "ticket_id",
-        "metric",
-        "cycle",
-        "state",
-        "priority",
-        "target_seconds",
-        "calendar_name",
-        "started_at",
-        "due_at",
-        "stopped_at",
-        "breached_at",
-        "business_elapsed_seconds",
-        "paused_for_seconds",
-        "pause_reason",
-        "resumed_at",
-        "elapsed_at_resume_seconds",
-        "next_alert_at",
-        "at_risk_at",
-    )
-)
+#: the timer columns a countdown needs (``bot.services.tickets.stored_timer``): the projection's own
+#: columns, with the row's id and its ticket's
+_TIMER_COLUMNS = tuple(MetricTimerRow.__table__.c[name] for name in ("id", "ticket_id", *TIMER_ROW_COLUMNS))
 
 
 @dataclass(frozen=True)
