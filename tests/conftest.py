@@ -9,6 +9,7 @@ Databases (see docs/storage.md):
 - ``migrated_url``: a fresh database already at the head revision (fast: copied from a template).
 - ``engine``: a ``storage.db.make_engine`` engine on ``migrated_url``, disposed afterwards.
 - ``session_factory`` / ``uow``: ``storage.db.make_session_factory(engine)`` / ``storage.uow.UnitOfWork``.
+- ``second_uow``: a ``UnitOfWork`` on a second fresh migrated database of the same backend.
 """
 
 from __future__ import annotations
@@ -86,12 +87,10 @@ def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
     cluster.drop_database(name)
 
 
-@pytest.fixture
-def migrated_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database at the head revision on the current backend."""
+def _fresh_migrated(db_backend: str, request: pytest.FixtureRequest, path: Path) -> Iterator[str]:
+    """A fresh database at the head revision (a copy of the backend's template), dropped afterwards."""
     if db_backend == "sqlite":
         template: Path = request.getfixturevalue("_sqlite_template")
-        path = tmp_path / "slabot.db"
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
@@ -100,6 +99,12 @@ def migrated_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
     name = f"t_{uuid.uuid4().hex[:16]}"
     yield cluster.create_database(name, template=template_name)
     cluster.drop_database(name)
+
+
+@pytest.fixture
+def migrated_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at the head revision on the current backend."""
+    yield from _fresh_migrated(db_backend, request, tmp_path / "slabot.db")
 
 
 @pytest.fixture
@@ -119,3 +124,15 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def uow(session_factory: sessionmaker[Session]) -> UnitOfWork:
     return UnitOfWork(session_factory)
+
+
+@pytest.fixture
+def second_uow(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UnitOfWork]:
+    """A second fresh database on the same backend as ``uow`` (where a reference run of a differential
+    test stores its rows)."""
+    for url in _fresh_migrated(db_backend, request, tmp_path / "reference.db"):
+        engine = make_engine(url)
+        try:
+            yield UnitOfWork(make_session_factory(engine))
+        finally:
+            engine.dispose()

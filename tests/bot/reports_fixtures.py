@@ -6,12 +6,16 @@ namespace package)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.clock import ManualClock
 from bot.services.tickets import TicketService
 from sla.contracts import ContractBook, load_contracts_text
 from sla.metrics import EventKind
+from storage.db import make_engine, migrate
 from storage.uow import UnitOfWork
 
 TEAM = "T0REPORTS1"
@@ -127,3 +131,20 @@ def fortnight(
     )
     # globex FR 45m met; its resolution is still running (not in the report)
     return tickets
+
+
+def fortnight_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> Path:
+    """A SQLite database ``tmp_path/name`` holding :func:`fortnight`, the contract file beside it, and
+    the environment of a ``slabot`` command reading both (run from ``tmp_path``: no stray .env)."""
+    url = f"sqlite:///{tmp_path / name}"
+    engine = make_engine(url)
+    migrate(engine)
+    fortnight(UnitOfWork.from_engine(engine), ManualClock(at(9, 8)))
+    engine.dispose()
+    contracts = tmp_path / "contracts.yaml"
+    contracts.write_text(CONTRACT, encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SLABOT_CONTRACTS", str(contracts))
+    monkeypatch.delenv("SLABOT_TEAM_ID", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -9,27 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.clock import ManualClock
 from bot.reports.chart import chart_size
-from storage.db import make_engine, migrate
-from storage.uow import UnitOfWork
 from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
 
 
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    F.fortnight(UnitOfWork.from_engine(engine), ManualClock(F.at(9, 8)))
-    engine.dispose()
-    contracts = tmp_path / "contracts.yaml"
-    contracts.write_text(F.CONTRACT, encoding="utf-8")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("SLABOT_CONTRACTS", str(contracts))
-    monkeypatch.delenv("SLABOT_TEAM_ID", raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    return tmp_path
+    return F.fortnight_database(tmp_path, monkeypatch, "cli.db")
 
 
 def test_text(database: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,11 +7,8 @@ ticket waits for its lease."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,31 +18,9 @@ from bot.clock import ManualClock
 from bot.services.alerts import Sweeper, SweepStats
 from bot.services.tickets import TicketService
 from sla.contracts import load_contracts_text
-from storage.db import make_engine, make_session_factory
 from storage.models import MetricTimerRow, Notification, Ticket
 from storage.uow import UnitOfWork
 from tests.bot.conftest import CONTRACTS, MONDAY_9_BERLIN, SUPPORT, TEAM
-
-
-@pytest.fixture
-def second_uow(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UnitOfWork]:
-    """A second fresh database on the same backend (the reference sweep runs there)."""
-    if db_backend == "sqlite":
-        path = tmp_path / "reference.db"
-        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
-        url, drop = f"sqlite:///{path}", None
-    else:
-        cluster = request.getfixturevalue("pg_cluster")
-        name = f"t_{uuid.uuid4().hex[:16]}"
-        url = cluster.create_database(name, template=request.getfixturevalue("_pg_template"))
-        drop = (cluster, name)
-    engine = make_engine(url)
-    try:
-        yield UnitOfWork(make_session_factory(engine))
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop[0].drop_database(drop[1])
 
 
 class Side:

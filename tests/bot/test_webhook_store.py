@@ -6,14 +6,10 @@ an earlier delivery, duplicates and unchanged events included."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
@@ -22,33 +18,12 @@ from bot.sources.ingest import TicketIngest
 from bot.sources.schema import SourceEvent
 from sla.contracts import load_contracts
 from sla.metrics import EventKind
-from storage.db import make_engine, make_session_factory
 from storage.models import AuditEntry, MetricTimerRow, Notification, Survey, Ticket, TicketEventRow
 from storage.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAM = "T0HOOKS001"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Berlin
-
-
-@pytest.fixture
-def second_uow(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UnitOfWork]:
-    if db_backend == "sqlite":
-        path = tmp_path / "reference.db"
-        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
-        url, drop = f"sqlite:///{path}", None
-    else:
-        cluster = request.getfixturevalue("pg_cluster")
-        name = f"t_{uuid.uuid4().hex[:16]}"
-        url = cluster.create_database(name, template=request.getfixturevalue("_pg_template"))
-        drop = (cluster, name)
-    engine = make_engine(url)
-    try:
-        yield UnitOfWork(make_session_factory(engine))
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop[0].drop_database(drop[1])
 
 
 def ev(i: str, ticket: str, minutes: int, kind: str, **fields: Any) -> SourceEvent:
