@@ -3,7 +3,8 @@ the real HTTP endpoint, the Slack emulator for its Web API calls, requests signe
 
 Import it with ``from tests.e2e.slack_harness import SlackApp, running_app`` (pytest's importlib
 mode: ``tests`` is a namespace package). A test module subclasses :class:`SlackApp` for its own
-helpers and builds it inside :func:`running_app`.
+helpers and builds it inside :func:`running_app`, or takes Acme's support channel as it is with
+:func:`support_app`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+import pytest
 
 from bot.app import BOT_SCOPES, Runtime, bootstrap
 from bot.clock import ManualClock
@@ -22,10 +26,14 @@ from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
 from bot.server import BackgroundServer
 from bot.settings import Settings
+from handlers import commands
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENTS = ("U0AGENT001", "U0AGENT002")
 """The ``agents`` user group (``S0AGENTS01``) every harness creates."""
+CLIENT, SUPPORT = "U0ACME0001", "C0SUPPORT1"
+"""Acme's client and support channel (examples/contracts.yaml) of :func:`support_app`."""
+TUESDAY_10_BERLIN = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -97,11 +105,13 @@ def running_app(
     users: Iterable[str],
     channels: Mapping[str, tuple[str, list[str]]],
     database: str = "e2e.db",
+    database_url: str | None = None,
     **settings: Any,
 ) -> Iterator[tuple[Runtime, SlackEmulator, str]]:
     """The emulator with ``users``, ``channels`` (id → (name, members)) and the agents' user group,
-    the app bootstrapped against it (examples/contracts.yaml, no scheduler, ``settings`` on top) and
-    served on a free port: yields (runtime, emulator, the app's URL)."""
+    the app bootstrapped against it (examples/contracts.yaml, no scheduler, ``settings`` on top; the
+    SQLite file ``tmp_path/database`` unless ``database_url`` names a migrated database) and served on
+    a free port: yields (runtime, emulator, the app's URL)."""
     # the bot token holds exactly the manifest's scopes: a call needing another answers missing_scope
     with SlackEmulator(clock=clock, auto_create_channels=True, scopes=BOT_SCOPES) as slack:
         for user in users:
@@ -114,12 +124,47 @@ def running_app(
                 SLACK_BOT_TOKEN="xoxb-e2e",
                 SLACK_SIGNING_SECRET=secret,
                 SLACK_API_URL=slack.url,
-                DATABASE_URL=f"sqlite:///{tmp_path / database}",
+                DATABASE_URL=database_url or f"sqlite:///{tmp_path / database}",
                 SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
                 SLABOT_SCHEDULER=False,
                 **settings,
             ),
             clock=clock,
         )
-        with BackgroundServer(runtime.web) as server:
-            yield runtime, slack, server.url
+        try:
+            with BackgroundServer(runtime.web) as server:
+                yield runtime, slack, server.url
+        finally:
+            runtime.engine.dispose()
+
+
+App = TypeVar("App", bound=SlackApp)
+
+
+@contextmanager
+def support_app(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    secret: str,
+    harness: type[App] = SlackApp,  # type: ignore[assignment]
+    users: Iterable[str] = (),
+    **settings: Any,
+) -> Iterator[App]:
+    """Acme's support channel ``SUPPORT`` (the first agent and ``CLIENT`` in it; the agents, the client
+    and ``users`` in the workspace) on :data:`TUESDAY_10_BERLIN`, App Home tabs refreshed at once
+    unless ``settings`` say otherwise, and the ``/sla`` ack budget raised to 30 s (a loaded test
+    machine must not turn answers into placeholders sent to Slack's response_url): yields ``harness``
+    on the running app (the rest of ``settings`` as :func:`running_app` takes them)."""
+    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
+    clock = ManualClock(TUESDAY_10_BERLIN)
+    settings.setdefault("SLABOT_HOME_REFRESH_SECONDS", 0)
+    with running_app(
+        tmp_path,
+        clock=clock,
+        secret=secret,
+        users=(*AGENTS, CLIENT, *users),
+        channels={SUPPORT: ("acme-support", [AGENTS[0], CLIENT])},
+        **settings,
+    ) as (runtime, slack, url):
+        yield harness(runtime, slack, url, clock, secret)

@@ -8,22 +8,17 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
 
-from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.emulator import inbound
-from bot.emulator.server import SlackEmulator
-from bot.server import BackgroundServer
-from bot.settings import Settings
-from handlers import commands
 from storage.db import migrate
-from tests.e2e.slack_harness import AGENTS, ROOT, SlackApp, running_app
+from tests.e2e.slack_harness import AGENTS, TUESDAY_10_BERLIN, SlackApp, running_app, support_app
 
 SECRET = "ack-signing-secret"
 CLIENT = "U0ACME0001"
@@ -34,12 +29,8 @@ CHANNELS = {SUPPORT: ("acme-support", [AGENTS[0], CLIENT])}
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackApp]:
-    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
-    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    with running_app(
-        tmp_path, clock=clock, secret=SECRET, users=USERS, channels=CHANNELS, SLABOT_HOME_REFRESH_SECONDS=0
-    ) as (runtime, slack, url):
-        yield SlackApp(runtime, slack, url, clock, SECRET)
+    with support_app(tmp_path, monkeypatch, secret=SECRET) as app:
+        yield app
 
 
 class Sender:
@@ -166,43 +157,31 @@ def test_a_write_failing_after_the_ack_is_processed_again_from_the_inbox(app: Sl
 def test_messages_during_a_postgresql_restart_exist_afterwards_once(tmp_path: Path, pg_cluster: Any) -> None:
     url = pg_cluster.create_database()
     migrate(url)
-    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
-        for user in USERS:
-            slack.add_user(user, user.lower())
-        slack.add_channel(SUPPORT, "acme-support", members=list(CHANNELS[SUPPORT][1]))
-        slack.add_usergroup("S0AGENTS01", "agents", list(AGENTS))
-        runtime = bootstrap(
-            Settings(
-                SLACK_BOT_TOKEN="xoxb-e2e",
-                SLACK_SIGNING_SECRET=SECRET,
-                SLACK_API_URL=slack.url,
-                DATABASE_URL=url,
-                SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-                SLABOT_SCHEDULER=False,
-                SLABOT_HOME_REFRESH_SECONDS=0,
-            ),
-            clock=clock,
-        )
+    clock = ManualClock(TUESDAY_10_BERLIN)
+    with running_app(
+        tmp_path,
+        clock=clock,
+        secret=SECRET,
+        users=USERS,
+        channels=CHANNELS,
+        database_url=url,
+        SLABOT_HOME_REFRESH_SECONDS=0,
+    ) as (runtime, slack, app_url):
+        app = SlackApp(runtime, slack, app_url, clock, SECRET)
+        sender = Sender(app)
+        sender.message("Before the restart")
+        app.wait_for(lambda: len(_tickets_by_thread(app)) == 1, timeout=20)
+        pg_cluster.pause()
         try:
-            with BackgroundServer(runtime.web) as server:
-                app = SlackApp(runtime, slack, server.url, clock, SECRET)
-                sender = Sender(app)
-                sender.message("Before the restart")
-                app.wait_for(lambda: len(_tickets_by_thread(app)) == 1, timeout=20)
-                pg_cluster.pause()
-                try:
-                    down = [sender.message(f"While PostgreSQL is down {n}") for n in range(3)]
-                finally:
-                    pg_cluster.resume()
-                assert sender.statuses == [200, 503, 503, 503]
-                for _ in range(3):
-                    sender.retry_all()
-                assert not sender.pending
-                counts = _stored(app, 4)
-                assert all(counts[ts] == 1 for ts in down) and sum(counts.values()) == 4
+            down = [sender.message(f"While PostgreSQL is down {n}") for n in range(3)]
         finally:
-            runtime.engine.dispose()
+            pg_cluster.resume()
+        assert sender.statuses == [200, 503, 503, 503]
+        for _ in range(3):
+            sender.retry_all()
+        assert not sender.pending
+        counts = _stored(app, 4)
+        assert all(counts[ts] == 1 for ts in down) and sum(counts.values()) == 4
 
 
 def test_concurrent_redelivery_stores_one_inbox_row(app: SlackApp) -> None:

@@ -7,15 +7,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.emulator import inbound
-from handlers import commands
-from tests.e2e.slack_harness import SlackApp, running_app
+from tests.e2e.slack_harness import SlackApp, support_app
 
 SECRET = "intake-signing-secret"
 AGENT, CLIENT = "U0AGENT001", "U0ACME0001"
@@ -24,17 +21,8 @@ SUPPORT, TEAM = "C0SUPPORT1", inbound.DEFAULT_TEAM_ID
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackApp]:
-    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
-    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    with running_app(
-        tmp_path,
-        clock=clock,
-        secret=SECRET,
-        users=(AGENT, "U0AGENT002", CLIENT),
-        channels={SUPPORT: ("acme-support", [AGENT, CLIENT])},
-        SLABOT_HOME_REFRESH_SECONDS=0,
-    ) as (runtime, slack, url):
-        yield SlackApp(runtime, slack, url, clock, SECRET)
+    with support_app(tmp_path, monkeypatch, secret=SECRET) as app:
+        yield app
 
 
 def _tickets(app: SlackApp) -> list:

@@ -6,49 +6,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from bot.app import bootstrap
-from bot.clock import ManualClock
 from bot.emulator import inbound
-from bot.emulator.server import SlackEmulator
-from bot.server import BackgroundServer
-from bot.settings import Settings
-from handlers import commands
-from tests.e2e.slack_harness import AGENTS, ROOT, SlackApp
+from tests.e2e.slack_harness import AGENTS, SlackApp, support_app
 
 SECRET = "refused-text-secret"
 CLIENT, SUPPORT, TEAM = "U0ACME0001", "C0SUPPORT1", inbound.DEFAULT_TEAM_ID
 
 
 @pytest.fixture
-def app(migrated_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackApp]:
-    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
-    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
-        for user in (*AGENTS, CLIENT):
-            slack.add_user(user, user.lower())
-        slack.add_channel(SUPPORT, "acme-support", members=[AGENTS[0], CLIENT])
-        slack.add_usergroup("S0AGENTS01", "agents", list(AGENTS))
-        runtime = bootstrap(
-            Settings(
-                SLACK_BOT_TOKEN="xoxb-e2e",
-                SLACK_SIGNING_SECRET=SECRET,
-                SLACK_API_URL=slack.url,
-                DATABASE_URL=migrated_url,
-                SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-                SLABOT_SCHEDULER=False,
-                SLABOT_HOME_REFRESH_SECONDS=0,
-            ),
-            clock=clock,
-        )
-        try:
-            with BackgroundServer(runtime.web) as server:
-                yield SlackApp(runtime, slack, server.url, clock, SECRET)
-        finally:
-            runtime.engine.dispose()
+def app(migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackApp]:
+    with support_app(tmp_path, monkeypatch, secret=SECRET, database_url=migrated_url) as app:
+        yield app
 
 
 def _titles(app: SlackApp) -> list[str]:

@@ -7,15 +7,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.emulator import inbound
 from handlers import commands
-from tests.e2e.slack_harness import SlackApp, running_app
+from tests.e2e.slack_harness import SlackApp, support_app
 
 SECRET = "e2e-signing-secret"
 AGENT, CLIENT, OUTSIDER = "U0AGENT001", "U0ACME0001", "U0STRANGER"
@@ -34,18 +33,8 @@ class Harness(SlackApp):
 
 @pytest.fixture
 def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    # a loaded test machine must not turn answers into placeholders sent to Slack's response_url
-    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
-    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))  # a Tuesday, 10:00 in Berlin
-    with running_app(
-        tmp_path,
-        clock=clock,
-        secret=SECRET,
-        users=(AGENT, "U0AGENT002", CLIENT, OUTSIDER),
-        channels={SUPPORT: ("acme-support", [AGENT, CLIENT])},
-        SLABOT_HOME_REFRESH_SECONDS=0,
-    ) as (runtime, slack, url):
-        yield Harness(runtime, slack, url, clock, SECRET)
+    with support_app(tmp_path, monkeypatch, secret=SECRET, harness=Harness, users=(OUTSIDER,)) as app:
+        yield app
 
 
 def _ephemeral_text(answer: dict) -> str:
@@ -211,7 +200,6 @@ def test_a_slow_answer_is_acked_at_once_and_sent_to_the_response_url(
     import threading
 
     from bot import grammar as g
-    from handlers import commands
 
     received: list[dict] = []
 

@@ -6,18 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from bot.clock import ManualClock
 from bot.emulator import inbound
-from handlers import commands
 from handlers.blocks.help import DM_ANSWER
-from tests.e2e.slack_harness import SlackApp, running_app
+from tests.e2e.slack_harness import SlackApp, support_app
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yaml").read_text(encoding="utf-8"))
@@ -35,17 +32,8 @@ class Conventions(SlackApp):
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Conventions]:
-    monkeypatch.setattr(commands, "ACK_BUDGET_SECONDS", 30.0)
-    clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))  # a Tuesday, 10:00 in Berlin
-    with running_app(
-        tmp_path,
-        clock=clock,
-        secret=SECRET,
-        users=(AGENT, "U0AGENT002", CLIENT),
-        channels={SUPPORT: ("acme-support", [AGENT, CLIENT])},
-        SLABOT_HOME_REFRESH_SECONDS=0,
-    ) as (runtime, slack, url):
-        yield Conventions(runtime, slack, url, clock, SECRET)
+    with support_app(tmp_path, monkeypatch, secret=SECRET, harness=Conventions) as app:
+        yield app
 
 
 # one realistic event per subscription of the manifest (message.* are all ``message`` events)
