@@ -273,6 +273,13 @@ class TicketView:
     client_key: str | None = None
     requester: str | None = None
     """Slack user id of the client who opened the ticket."""
+    external: str | None = None
+    """What the helpdesk the ticket came from calls it (``ZD-35436``, ``GLX-7``); None for Slack's own."""
+
+    @property
+    def name(self) -> str:
+        """``T-12 · ZD-35436`` (the reference, and the helpdesk's id when there is one)."""
+        return f"{self.ref} · {self.external}" if self.external else self.ref
 
     @property
     def is_paused(self) -> bool:

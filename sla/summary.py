@@ -95,9 +95,10 @@ class Summary:
         return [p.strip("\n") for p in pieces if p.strip()]
 
 
-def _link(ticket_id: str, link_for: LinkFor | None) -> str:
+def _link(ticket_id: str, link_for: LinkFor | None, name_for: LinkFor | None = None) -> str:
     url = link_for(ticket_id) if link_for else None
-    return f"<{url}|{ticket_id}>" if url else ticket_id
+    name = (name_for(ticket_id) if name_for else None) or ticket_id
+    return f"<{url}|{name}>" if url else name
 
 
 def _label(line: ComplianceLine) -> str:
@@ -252,15 +253,17 @@ def weekly_summary(
     title: str | None = None,
     link_for: LinkFor | None = None,
     now: datetime | None = None,
+    name_for: LinkFor | None = None,
 ) -> Summary:
-    """Assemble the summary; sections for feedback, uptime and credits appear only when given."""
+    """Assemble the summary; sections for feedback, uptime and credits appear only when given.
+    ``link_for``: a ticket's thread URL; ``name_for``: how to name it (``T-12 · ZD-35436``; mrkdwn-safe)."""
     heading = title or (
         f"SLA summary — {client}, {period.describe()}" if client else f"SLA summary — {period.describe()}"
     )
     sections = [Section("Compliance", tuple(compliance_lines(current, previous)))]
     if breaches:
         lines = tuple(
-            f"{_link(b.ticket_id, link_for)} {b.client} {b.priority} {metric_words(b.metric)}: "
+            f"{_link(b.ticket_id, link_for, name_for)} {b.client} {b.priority} {metric_words(b.metric)}: "
             f"{format_duration(b.over)} late" + (" and counting" if b.running else "")
             for b in breaches
         )
@@ -274,7 +277,7 @@ def weekly_summary(
             Section(
                 risk_heading,
                 tuple(
-                    f"{_link(r.ticket_id, link_for)} {r.client} {r.priority} {metric_words(r.metric)}: "
+                    f"{_link(r.ticket_id, link_for, name_for)} {r.client} {r.priority} {metric_words(r.metric)}: "
                     f"{format_duration(r.remaining)} left"
                     for r in ordered
                 ),

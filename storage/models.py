@@ -112,6 +112,8 @@ class Ticket(Base):
         UniqueConstraint("team_id", "ref"),
         Index("ix_tickets_thread", "team_id", "channel_id", "thread_ts"),
         Index("ix_tickets_external_ref", "team_id", "external_ref"),
+        # `/sla status 35436`: a ticket by what its helpdesk calls it
+        Index("ix_tickets_external_id", "team_id", "external_id"),
         # /sla status: open tickets of a team, most urgent first, optionally by channel/assignee/client.
         Index("ix_tickets_open_due", "team_id", "is_open", "next_due_at"),
         Index("ix_tickets_channel_due", "team_id", "channel_id", "is_open", "next_due_at"),
@@ -136,7 +138,13 @@ class Ticket(Base):
     team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     ref: Mapped[str] = mapped_column(String(32))
+    #: ``<source>:<its id there>`` (``zendesk:35436``): the intake's idempotency key for the ticket
     external_ref: Mapped[str | None] = mapped_column(String(200))
+    #: what the helpdesk the ticket came from calls it — its system (``zendesk``, ``jira``, a webhook
+    #: source's or the import's name) and its id there (``35436``, ``GLX-7``): shown on every surface,
+    #: accepted by every command that takes a ticket (``bot.services.ticket_keys``)
+    external_system: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
     thread_ts: Mapped[str | None] = mapped_column(TS)

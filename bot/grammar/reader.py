@@ -7,7 +7,7 @@ from collections.abc import Collection
 from typing import Protocol
 
 from bot.grammar.values import UsageError
-from bot.grammar.words import PRIORITY_HINT, Token, _shorten, _unknown, parse_priority, parse_ticket_ref
+from bot.grammar.words import PRIORITY_HINT, Token, _shorten, _unknown, parse_priority, parse_ticket
 
 
 class CommandSyntax(Protocol):
@@ -62,11 +62,12 @@ class _Reader:
         tok = self.peek()
         if tok is None:
             raise self.fail(f"`/sla {self.command}` needs a ticket, e.g. `{self.example()}`")
-        ref = parse_ticket_ref(tok.text)
+        ref = parse_ticket(tok.text)
         if ref is None:
             raise self.fail(
                 f"`/sla {self.command}` needs a ticket first, and '{_shorten(tok.text)}' is not one — "
-                f"tickets look like `T-12`, e.g. `{self.example()}`"
+                f"tickets look like `T-12` (or the helpdesk's id: `35436`, `ZD-35436`, `GLX-7`), "
+                f"e.g. `{self.example()}`"
             )
         self.take()
         return ref

@@ -20,6 +20,7 @@ from bot.grammar.words import (
     parse_channel,
     parse_period,
     parse_priority,
+    parse_ticket,
     parse_ticket_ref,
     parse_user,
     parse_window,
@@ -44,7 +45,7 @@ def read_status(r: _Reader) -> v.Command:
     if tok.quoted:
         target = v.ClientTarget(r.client(tok.text))
     elif (ref := parse_ticket_ref(tok.text)) is not None:
-        target = v.TicketTarget(ref)
+        target = v.TicketTarget(parse_ticket(tok.text) or ref)  # 12: T-12 or a helpdesk's 12
     elif low in _BREACHED_WORDS:
         target = v.BreachedTarget()
     elif low in _AT_RISK_WORDS:
@@ -62,12 +63,14 @@ def read_status(r: _Reader) -> v.Command:
         target = v.ChannelTarget(channel)
     elif r.is_known_client(tok.text):
         target = v.ClientTarget(r.client(tok.text))
+    elif (key := parse_ticket(tok.text)) is not None:  # a helpdesk's id: GLX-7, ZD-35436
+        target = v.TicketTarget(key)
     else:
         known = _STATUS_WORDS + (list(r.clients.values()) if r.clients else [])
         near = suggest(low, known)
         hint = f" — did you mean '{near}'?" if near else ""
         raise r.fail(
-            f"I don't know what '{_shorten(tok.text)}' is{hint or '.'} `/sla status` takes a ticket (`T-12`), "
+            f"I don't know what '{_shorten(tok.text)}' is{hint or '.'} `/sla status` takes a ticket (`T-12`, `GLX-7`), "
             "a person (`@maria`), a channel (`#support`), `client acme`, `breached`, `at-risk`, `mine` or `all`."
         )
     r.done(f"status {tok.text}")
@@ -121,7 +124,7 @@ def read_priority(r: _Reader) -> v.Command:
         first is not None
         and parse_priority(first.text)
         and len(r.tokens) > 1
-        and parse_ticket_ref(r.tokens[1].text)
+        and parse_ticket(r.tokens[1].text)
     ):
         prio = r.priority()  # "priority P2 T-12"
         ref = r.ref()

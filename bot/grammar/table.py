@@ -15,7 +15,7 @@ from types import MappingProxyType
 from bot.grammar import readers as rd
 from bot.grammar import values as v
 from bot.grammar.reader import _Fail, _Reader
-from bot.grammar.words import _shorten, _unknown, parse_ticket_ref, suggest, tokenize
+from bot.grammar.words import _shorten, _unknown, parse_ticket, suggest, tokenize
 
 CommandReader = Callable[[_Reader], v.Command]
 
@@ -66,9 +66,10 @@ COMMANDS: tuple[SlaCommand, ...] = (
     ),
     _row(
         "status", v.Status, rd.read_status,
-        "/sla status [T-12 | @user | #channel | client acme | breached | at-risk | mine | all]",
+        "/sla status [T-12 | GLX-7 | @user | #channel | client acme | breached | at-risk | mine | all]",
         "open tickets with their countdowns (this channel's client, or yours in a DM)",
-        "/sla status", "/sla status T-12", "/sla status breached", "/sla status client acme",
+        "/sla status", "/sla status T-12", "/sla status ZD-35436", "/sla status breached",
+        "/sla status client acme",
     ),
     _row(
         "start", v.Start, rd.read_start,
@@ -230,7 +231,7 @@ def parse(text: str, *, clients: Collection[str] | None = None) -> v.Command | v
         word = head.low
     row = command(word)
     if row is None:
-        if (ref := parse_ticket_ref(head.text)) is not None and len(tokens) == 1:
+        if (ref := parse_ticket(head.text)) is not None and len(tokens) == 1:
             return v.Status(v.TicketTarget(ref))
         near = suggest(word, COMMAND_NAMES)
         hint = f" — did you mean '{near}'?" if near else "."

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.grammar.values import ChannelRef, MaintenanceSpec, PeriodSpec, UserRef
+from bot.services.ticket_keys import ticket_key
 from sla import periods
 
 # --------------------------------------------------------------------------- tokens
@@ -97,9 +98,17 @@ PRIORITY_HINT = "priorities are written `P1` (most urgent) to `P9`"
 
 
 def parse_ticket_ref(text: str) -> str | None:
-    """``T-12``, ``t-12``, ``T12``, ``#12`` or ``12`` → ``"T-12"``; anything else → None."""
+    """slabot's own reference: ``T-12``, ``t-12``, ``T12``, ``#12`` or ``12`` → ``"T-12"``; anything
+    else → None (``/sla start T-12``, where a helpdesk's id would be read as a title)."""
     m = _REF.fullmatch(text.strip())
     return f"T-{m.group(1)}" if m else None
+
+
+def parse_ticket(text: str) -> str | None:
+    """A ticket as a command takes it: slabot's ``T-12`` or a helpdesk's id (``35436``, ``#35436``,
+    ``ZD-35436``, ``GLX-7``, ``zendesk:35436``), as :func:`bot.services.ticket_keys.ticket_key` reads
+    it (the resolver finds the ticket); None when the text cannot name one."""
+    return ticket_key(text)
 
 
 def parse_priority(text: str) -> str | None:
@@ -245,6 +254,7 @@ __all__ = [
     "parse_channel",
     "parse_period",
     "parse_priority",
+    "parse_ticket",
     "parse_ticket_ref",
     "parse_user",
     "parse_window",

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.reports.table import format_report_table, report_csv
 from bot.services.permalinks import thread_link
+from bot.services.ticket_keys import external_label
 from bot.services.tickets import stored_timer
 from sla.compliance import ComplianceLine, compliance_table
 from sla.contracts import ContractBook
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PERIOD = "week"
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+#: a helpdesk id plain enough to stand in a report's mrkdwn line as it is
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:#\-]{1,60}")
 TOP_BREACHES = 5
 AT_RISK_LIMIT = 10
 
@@ -332,6 +335,7 @@ class ReportService:
         breaches = top_breaches(rows, limit=TOP_BREACHES)
         wanted = {b.ticket_id for b in breaches} | {a.ticket_id for a in at_risk}
         links = {r.ticket_id: thread_link(r.channel_id, r.thread_ts) for r in rows if r.ticket_id in wanted}
+        names = self._names(team_id, wanted)
         feedback = None if for_client else self._feedback(team_id, client, period)
         uptime, credits = self._uptime(team_id, client, period)
         if for_client:
@@ -350,6 +354,7 @@ class ReportService:
             title=title,
             link_for=links.get,
             now=now,
+            name_for=names.get,
         )
         if objectives:
             summary = Summary(
@@ -423,6 +428,21 @@ class ReportService:
             if span.start <= at < span.end:
                 out.append(r)
         return out
+
+    def _names(self, team_id: str, refs: set[str]) -> dict[str, str]:
+        """``T-12 · ZD-35436`` for the report's tickets that came from a helpdesk. Report lines are
+        mrkdwn built in ``sla.summary``: an id is shown only when it is plain (letters, digits,
+        ``-_.:#``), so no helpdesk text can become markup there."""
+        if not refs:
+            return {}
+        with self.uow.begin(read_only=True) as tx:
+            found = tx.tickets.external_ids_of(team_id=team_id, refs=refs)
+        names = {}
+        for ref, (system, ident) in found.items():
+            label = external_label(system, ident)
+            if label and _PLAIN_ID.fullmatch(label):
+                names[ref] = f"{ref} · {label}"
+        return names
 
     def _at_risk(self, tx: Transaction, team_id: str, client: str | None, now: datetime) -> list[AtRisk]:
         """Running timers at risk now (``sla.standing.is_at_risk``, as ``/sla status at-risk``)."""

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.services import ticket_keys
 from bot.services.changes import ChangeListener, CommitListener, TicketChange
 from bot.services.notices import on_ticket_change
 from sla.contracts import ContractBook, ContractVersion
@@ -39,6 +40,31 @@ log = logging.getLogger(__name__)
 
 class TicketError(Exception):
     """Something a user asked for that cannot be done; the message is written for that user."""
+
+
+class AmbiguousTicket(TicketError):
+    """What a person typed names several tickets (``12``: slabot's T-12 and Zendesk's 12)."""
+
+    def __init__(self, typed: str, tickets: Sequence[Ticket]) -> None:
+        self.refs = [t.ref for t in tickets]
+        listed = "; ".join(_candidate(t) for t in tickets)
+        super().__init__(
+            f"{typed} could be {len(self.refs)} tickets: {listed}. "
+            f"Name one by its reference, e.g. `/sla status {self.refs[0]}`."
+        )
+
+
+def _candidate(ticket: Ticket) -> str:
+    label = ticket_keys.external_label(ticket.external_system, ticket.external_id)
+    title = " ".join((ticket.title or "").split())
+    title = title if len(title) <= 60 else title[:59] + "…"
+    shown = label if label != ticket.external_id else f"{ticket.external_system} {label}"
+    parts = [
+        shown if label else "opened in Slack",
+        ticket.client_key or "",
+        f"“{title}”" if title else "",
+    ]
+    return f"{ticket.ref} ({' · '.join(p for p in parts if p)})"
 
 
 @dataclass(frozen=True)
@@ -81,6 +107,7 @@ def ticket_view(
         thread_ts=ticket.thread_ts,
         client_key=ticket.client_key,
         requester=ticket.requester,
+        external=ticket_keys.external_label(ticket.external_system, ticket.external_id),
     )
 
 
@@ -183,12 +210,24 @@ class TicketService:
     # ---- reading --------------------------------------------------------------------
 
     def find(self, tx: Transaction, *, team_id: str, ref: str) -> Ticket:
-        ticket = tx.tickets.get_by_ref(team_id=team_id, ref=ref)
-        if ticket is None:
-            raise TicketError(
-                f"I can't find ticket {ref.upper()} in this workspace. `/sla status` lists the open ones."
-            )
-        return ticket
+        """The ticket ``ref`` names in the team: slabot's ``T-12`` or a helpdesk's id (``35436``,
+        ``ZD-35436``, ``GLX-7``; :mod:`bot.services.ticket_keys`) — the one resolver of every command.
+        Several tickets answering to it: :class:`AmbiguousTicket`, listing them."""
+        where = ticket_keys.lookup(ticket_keys.ticket_key(ref) or ref)
+        mine = tx.tickets.get_by_ref(team_id=team_id, ref=where.ref) if where.ref else None
+        if mine is not None and where.ref_first:
+            return mine
+        found = [mine] if mine is not None else []
+        for ticket in tx.tickets.find_by_external_id(team_id=team_id, external_ids=where.external_ids):
+            if where.matches(ticket.external_system, ticket.external_id) and ticket not in found:
+                found.append(ticket)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise AmbiguousTicket(ref, found)
+        raise TicketError(
+            f"I can't find ticket {ref.upper()} in this workspace. `/sla status` lists the open ones."
+        )
 
     def fold(
         self,
@@ -243,6 +282,7 @@ class TicketService:
         external_id: str | None = None,
         follows: str | None = None,
         source_ts: str | None = None,
+        known_as: ticket_keys.ExternalKey | None = None,
     ) -> TicketState:
         """Open a ticket; ``follows``: the ref of an earlier ticket of the same thread it links to.
 
@@ -250,7 +290,11 @@ class TicketService:
         it is opened from (default for a ``slack_thread`` ticket: ``thread_ts``, the thread's root; a
         successor ticket in an old thread passes the reply's ts); when that message already opened a
         ticket — a redelivery, even a concurrent one — nothing is stored and that ticket is returned
-        with ``created=False``."""
+        with ``created=False``.
+
+        ``external_ref`` (``zendesk:35436``) is what a source's later events find the ticket by;
+        ``known_as`` what its helpdesk calls it (default: read from ``external_ref``); ``external_id``
+        is the opening *event's* id there."""
         now = self.clock.now()
         if source_ts is None and TicketSource(source) is TicketSource.slack_thread:
             source_ts = thread_ts
@@ -267,6 +311,7 @@ class TicketService:
         event = TicketEvent(
             ticket_id="new", at=at, kind=EventKind.OPENED, priority=priority, client=client_key, actor=actor
         )
+        known = known_as or ticket_keys.ExternalKey.of_ref(external_ref)
         with self.uow.begin() as tx:
             version_id = self.store_version(tx, team_id, version, now)
             ticket, created = tx.tickets.create_once(
@@ -282,6 +327,8 @@ class TicketService:
                 contract_version_id=version_id,
                 title=title,
                 external_ref=external_ref,
+                external_system=known.system if known else None,
+                external_id=known.id if known else None,
             )
             if not created:  # the message's ticket exists (a redelivered or concurrent delivery)
                 clock, version = self.fold(tx, ticket)

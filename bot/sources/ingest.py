@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bot.services.changes import TicketChange
+from bot.services.ticket_keys import ExternalKey
 from bot.services.tickets import TicketError, TicketService, opened_audit, ticket_changes, timer_rows
 from bot.sources.schema import KnownTicket, SourceEvent
 from bot.sources.vocabulary import map_priority
@@ -160,6 +161,14 @@ class TicketIngest:
     @staticmethod
     def external_id(source: str, event_id: str) -> str:
         return f"{source}:{event_id}"
+
+    @staticmethod
+    def known_as(source: str, event: SourceEvent) -> ExternalKey:
+        """What the helpdesk calls the ticket ``event`` opens (shown, and accepted by commands)."""
+        if event.known_as:
+            given = ExternalKey.of_ref(event.known_as)
+            return given if given is not None else ExternalKey(source, event.known_as)
+        return ExternalKey(source, event.ticket_id)
 
     def statuses(self) -> frozenset[str]:
         """Every status some contract names (kept as-is when a helpdesk uses the same word)."""
@@ -381,6 +390,7 @@ class TicketIngest:
                         at=event.at,
                         external_ref=self.external_ref(source, event.ticket_id),
                         external_id=xid,
+                        known_as=self.known_as(source, event),
                     )
                     ref = refs[event.ticket_id] = state.ticket.ref
                 else:
@@ -539,11 +549,14 @@ class TicketIngest:
             if sim.ticket is None:
                 first = steps[0].event
                 client = book.clients[first.client or ""]
+                known = self.known_as(source, first)
                 row: dict[str, Any] = {
                     "team_id": team_id,
                     "number": numbers[tid],
                     "ref": f"T-{numbers[tid]}",
                     "external_ref": self.external_ref(source, tid),
+                    "external_system": known.system,
+                    "external_id": known.id,
                     "source": self.kind.value,
                     "channel_id": first.channel_id or (client.channels[0] if client.channels else None),
                     "thread_ts": first.thread_ts,

@@ -258,6 +258,7 @@ def jira_events(
                 actor=reporter or actor,
                 title=_str(fields.get("summary")),
                 requester=requester,
+                known_as=f"jira:{key}",
             )
         )
         start = reader.status(*_status_of(fields), "status") if fields.get("status") else OPEN

@@ -72,6 +72,9 @@ class SourceEvent:
     channel_id: str | None = None
     thread_ts: str | None = None
     requester: str | None = None  # opened only: who asked, in the sending system (a Jira account id)
+    #: opened only: what the ticket's helpdesk calls it, ``<system>:<id>`` (``zendesk:35436``) or an id;
+    #: by default ``<source>:<ticket_id>`` (``TicketIngest.known_as``)
+    known_as: str | None = None
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,7 @@ def zendesk_events(
                 client=body_client,
                 actor=actor,
                 title=_text(payload, "title"),
+                known_as=f"zendesk:{ticket_id}",
             )
         )
     else:
@@ -313,6 +314,7 @@ def _event_webhook(
                 actor=_text(detail, "requester_id") or actor,
                 title=_text(detail, "subject"),
                 requester=_text(detail, "requester_id"),
+                known_as=f"zendesk:{ticket_id}",
             )
         )
         start = values.status(_text(detail, "status"))

@@ -99,7 +99,7 @@ def _alert(
         blocks.append(_alert_actions(ticket))
     title = " ".join(ticket.title.split())
     about = escape(
-        f"{ticket.ref} {c.metric_name} {c.headline} — {ticket.priority} {title} ({ticket.client_name})"
+        f"{ticket.name} {c.metric_name} {c.headline} — {ticket.priority} {title} ({ticket.client_name})"
     )
     text = f"{_EMOJI[kind]} {_TITLE[kind]}: {about}"
     if mention_text:

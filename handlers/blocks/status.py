@@ -55,15 +55,19 @@ STATUS_PAGE = MAX_BLOCKS["message"] - 2
 
 
 def ticket_ref_text(ticket: TicketView) -> str:
-    """``*<permalink|T-12>*`` (bold link to the thread) or ``*T-12*`` without a usable permalink."""
+    """``*<permalink|T-12>*`` (bold link to the thread) or ``*T-12*`` without a usable permalink; then
+    the helpdesk's id when there is one (``*T-12* · ZD-35436``)."""
     ref = escape(ticket.ref)
-    if ticket.permalink and _SAFE_URL.fullmatch(ticket.permalink):
-        return f"*<{ticket.permalink}|{ref}>*"
-    return f"*{ref}*"
+    linked = (
+        f"*<{ticket.permalink}|{ref}>*"
+        if ticket.permalink and _SAFE_URL.fullmatch(ticket.permalink)
+        else f"*{ref}*"
+    )
+    return f"{linked} · {escape(ticket.external)}" if ticket.external else linked
 
 
 def ticket_line(ticket: TicketView, *, assignee: bool = True) -> str:
-    """``*T-12* · P1 · Printer on fire — Acme · <@U1>`` (status added when not simply open)."""
+    """``*T-12* · ZD-35436 · P1 · Printer on fire — Acme · <@U1>`` (status added when not simply open)."""
     title = escape(truncate_text(" ".join(ticket.title.split()) or "(no title)", TITLE_MAX))
     parts = [ticket_ref_text(ticket), escape(ticket.priority), f"{title} — {escape(ticket.client_name)}"]
     if assignee:
@@ -199,7 +203,7 @@ def status_text(tickets: Sequence[TicketView], now: datetime, *, title: str = "O
     lines = [title, summary_line(ordered, now) if ordered else "No open tickets."]
     for ticket in ordered:
         lines.append("")
-        lines.append(f"{ticket.ref} · {ticket.priority} · {ticket.title} — {ticket.client_name}")
+        lines.append(f"{ticket.name} · {ticket.priority} · {ticket.title} — {ticket.client_name}")
         for timer in current_timers(ticket.timers):
             lines.append("  " + describe_timer(timer, now, ticket.tz).line(with_wall=True))
     return "\n".join(lines)
@@ -208,7 +212,7 @@ def status_text(tickets: Sequence[TicketView], now: datetime, *, title: str = "O
 def ticket_detail(ticket: TicketView, now: datetime) -> list[Block]:
     """One ticket in full: who and where, every metric's clock (with target and pauses), earlier cycles, buttons."""
     blocks: list[Block] = [
-        header(escape(f"{ticket.ref} · {' '.join(ticket.title.split()) or '(no title)'}")),
+        header(escape(f"{ticket.name} · {' '.join(ticket.title.split()) or '(no title)'}")),
         section(
             ticket_line(ticket),
             fields=[

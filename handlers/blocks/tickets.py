@@ -41,8 +41,8 @@ def ticket_card(ticket: TicketView, now: datetime) -> Message:
 
 
 def card_text(ticket: TicketView, now: datetime) -> str:
-    """Fallback text: ``T-12 · P1 · Printer on fire — first response 1h 10m left`` (escaped)."""
-    head = escape(f"{ticket.ref} · {ticket.priority} · {' '.join(ticket.title.split())}")
+    """Fallback text: ``T-12 · ZD-35436 · P1 · Printer on fire — first response 1h 10m left`` (escaped)."""
+    head = escape(f"{ticket.name} · {ticket.priority} · {' '.join(ticket.title.split())}")
     timers = current_timers(ticket.timers)
     if not timers:
         return head

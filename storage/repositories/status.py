@@ -25,6 +25,8 @@ _TICKET_COLUMNS = tuple(
         "number",
         "ref",
         "external_ref",
+        "external_system",
+        "external_id",
         "source",
         "title",
         "client_key",

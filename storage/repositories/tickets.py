@@ -17,6 +17,8 @@ from storage.types import require_aware, require_aware_or_none
 TICKET_UPDATABLE: Final = frozenset(
     {
         "external_ref",
+        "external_system",
+        "external_id",
         "channel_id",
         "thread_ts",
         "requester",
@@ -52,6 +54,8 @@ class TicketRepository(_Repository):
         contract_version_id: int | None = None,
         title: str | None = None,
         external_ref: str | None = None,
+        external_system: str | None = None,
+        external_id: str | None = None,
     ) -> Ticket:
         """A new ticket with the team's next reference ``T-<n>`` (allocated atomically, no gaps on commit)."""
         opened_at = require_aware(opened_at, name="opened_at")
@@ -68,6 +72,8 @@ class TicketRepository(_Repository):
             number=number,
             ref=f"T-{number}",
             external_ref=external_ref,
+            external_system=external_system,
+            external_id=external_id,
             source=source.value,
             channel_id=channel_id,
             thread_ts=thread_ts,
@@ -156,6 +162,26 @@ class TicketRepository(_Repository):
     def get_by_external_ref(self, *, team_id: str, external_ref: str) -> Ticket | None:
         stmt = select(Ticket).where(Ticket.team_id == _team(team_id), Ticket.external_ref == external_ref)
         return self._one(stmt.order_by(Ticket.id).limit(1))
+
+    def find_by_external_id(self, *, team_id: str, external_ids: Iterable[str]) -> list[Ticket]:
+        """The tickets whose helpdesk id is one of ``external_ids`` (any system), oldest first: one
+        indexed lookup (``ix_tickets_external_id``)."""
+        wanted = list(dict.fromkeys(external_ids))
+        if not wanted:
+            return []
+        stmt = select(Ticket).where(Ticket.team_id == _team(team_id), Ticket.external_id.in_(wanted))
+        return list(self.session.scalars(stmt.order_by(Ticket.id).limit(50)))
+
+    def external_ids_of(self, *, team_id: str, refs: Iterable[str]) -> dict[str, tuple[str | None, str]]:
+        """(system, helpdesk id) of those of ``refs`` that came from a helpdesk (a report's few tickets)."""
+        wanted = list(dict.fromkeys(refs))
+        if not wanted:
+            return {}
+        t = Ticket
+        stmt = select(t.ref, t.external_system, t.external_id).where(
+            t.team_id == _team(team_id), t.ref.in_(wanted), t.external_id.is_not(None)
+        )
+        return {ref: (system, ident) for ref, system, ident in self.session.execute(stmt)}
 
     def update(self, *, team_id: str, ticket_id: int, now: datetime, **changes: Any) -> Ticket:
         """Change some of :data:`TICKET_UPDATABLE`; keeps ``is_open`` and ``updated_at`` in step."""
