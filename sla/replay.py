@@ -15,8 +15,10 @@ The events CSV (documented for users in ``docs/replay.md``)::
 - ``event``: opened, client_message, agent_message, status, priority, resolved, reopened, closed.
 - ``opened`` needs ``priority`` and ``client``; ``status`` needs ``status``; ``priority`` needs
   ``priority``; other cells may be empty (and are ignored where the event does not use them).
-- Optional columns ``actor`` and ``note`` are read; any other extra column is ignored, so
-  exports with more columns can be replayed as they are. Columns may come in any order.
+- Optional columns ``actor`` and ``note`` are read, and ``subject`` and ``external_id`` (the
+  ticket's title and its id in the helpdesk it came from, taken from its ``opened`` row by
+  ``slabot import``; the replay ignores both); any other extra column is ignored, so exports with
+  more columns can be replayed as they are. Columns may come in any order.
 - A ticket's rows must be in time order (rows with equal timestamps apply in file order);
   different tickets may interleave freely.
 
@@ -42,6 +44,9 @@ from sla.timers import EventError, MetricTimer, TicketClock, TicketEvent, slot_b
 EVENTS_HEADER = ("ticket_id", "timestamp", "event", "priority", "status", "client")
 """The columns every events CSV has (written in this order by :func:`write_events_csv`)."""
 OPTIONAL_EVENT_COLUMNS = ("actor", "note")
+TICKET_COLUMNS = ("subject", "external_id")
+"""Optional columns about the ticket (read on any row, used from its ``opened`` row): its title and
+its id in the helpdesk it came from (``35436`` or ``zendesk:35436``)."""
 RESULTS_HEADER = (
     "ticket_id",
     "metric",
@@ -189,10 +194,12 @@ def _iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | 
         )
         return
     i_tid, i_ts, i_ev, i_pr, i_st, i_cl = (names.index(c) for c in EVENTS_HEADER)
-    i_actor = names.index("actor") if "actor" in names else -1
-    i_note = names.index("note") if "note" in names else -1
+    i_actor, i_note, i_subject, i_xid = (
+        names.index(c) if c in names else -1 for c in (*OPTIONAL_EVENT_COLUMNS, *TICKET_COLUMNS)
+    )
     width = max(i_tid, i_ts, i_ev, i_pr, i_st, i_cl) + 1
     has_extra = i_actor >= 0 or i_note >= 0
+    has_ticket = i_subject >= 0 or i_xid >= 0
 
     kinds = _KINDS
     needs = _NEEDS
@@ -270,6 +277,11 @@ def _iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | 
                 actor = row[i_actor].strip() or None
             if 0 <= i_note < len(row):
                 note = row[i_note].strip() or None
+        if has_ticket:
+            subject = row[i_subject].strip() or None if 0 <= i_subject < len(row) else None
+            xid = row[i_xid].strip() or None if 0 <= i_xid < len(row) else None
+            yield line, make(ticket, at, kind, priority, status, client, actor, note, subject, xid)  # type: ignore[arg-type]
+            continue
         yield line, make(ticket, at, kind, priority, status, client, actor, note)  # type: ignore[arg-type]
 
 
@@ -310,18 +322,24 @@ def _iso(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(UTC).isoformat()
 
 
-def write_events_csv(events: Iterable[TicketEvent], file: IO[str], *, with_actor_note: bool = False) -> int:
-    """Write events in the events-CSV form (the six columns, plus actor,note if asked). Returns rows written.
+def write_events_csv(
+    events: Iterable[TicketEvent], file: IO[str], *, with_actor_note: bool = False, with_ticket: bool = False
+) -> int:
+    """Write events in the events-CSV form (the six columns, plus actor,note and subject,external_id
+    if asked). Returns rows written.
 
     Timestamps keep their own offset. ``file`` should be opened with ``newline=""``.
     """
     writer = csv.writer(file, lineterminator="\n")
-    writer.writerow(EVENTS_HEADER + OPTIONAL_EVENT_COLUMNS if with_actor_note else EVENTS_HEADER)
+    header = EVENTS_HEADER + (OPTIONAL_EVENT_COLUMNS if with_actor_note else ())
+    writer.writerow(header + (TICKET_COLUMNS if with_ticket else ()))
     n = 0
     for e in events:
         row = [e.ticket_id, e.at.isoformat(), e.kind.value, e.priority or "", e.status or "", e.client or ""]
         if with_actor_note:
             row += [e.actor or "", e.note or ""]
+        if with_ticket:
+            row += [e.subject or "", e.external_id or ""]
         writer.writerow(row)
         n += 1
     return n

@@ -76,7 +76,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any, Literal, Protocol
@@ -202,8 +202,15 @@ def slot_builder(cls: type) -> Any:
     names = [f.name for f in fields(cls)]
     namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
     namespace |= {f"set_{n}": getattr(cls, n).__set__ for n in names}
+    trailing = []  # the last fields with plain defaults may be left out, as with ``cls(...)``
+    for f in reversed(fields(cls)):
+        if f.default is MISSING:
+            break
+        trailing.append(f)
+    namespace |= {f"default_{f.name}": f.default for f in trailing}
+    params = ", ".join(f"{n}=default_{n}" if f"default_{n}" in namespace else n for n in names)
     body = "".join(f"    set_{n}(obj, {n})\n" for n in names)
-    exec(f"def build({', '.join(names)}):\n    obj = new(cls)\n{body}    return obj\n", namespace)
+    exec(f"def build({params}):\n    obj = new(cls)\n{body}    return obj\n", namespace)
     build = namespace["build"]
     build.__qualname__ = build.__name__ = f"build_{cls.__name__}"
     return build
@@ -221,6 +228,10 @@ class TicketEvent:
     client: str | None = None
     actor: str | None = None
     note: str | None = None
+    #: what the source says of the ticket on this row — its title and its id in the helpdesk it came
+    #: from (the events CSV's ``subject`` and ``external_id``, read on ``opened``); the clocks ignore both
+    subject: str | None = None
+    external_id: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "at", _utc(self.at, f"event time of ticket {self.ticket_id}"))

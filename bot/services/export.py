@@ -5,7 +5,8 @@ So live history can be dry-run through ``slabot replay`` (and checked against th
 the differential test does exactly that), and a team can leave with its data.
 
 - Every event of every ticket, in each ticket's order (``ticket_id`` is the ticket's ref, ``T-12``),
-  with the optional ``actor`` and ``note`` columns; ``--client`` keeps one client's tickets.
+  with the optional ``actor`` and ``note`` columns, and ``subject`` and ``external_id`` (the ticket's
+  title and ``<system>:<its id there>``, on its ``opened`` row); ``--client`` keeps one client's tickets.
 - ``--period`` keeps the tickets that matter to that period — opened before its end and either
   still open at its start or with an event inside it — with their **whole** history up to the
   period's end (a replay needs each ticket's ``opened`` row). Replayed ``--as-of`` the period's end,
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import IO
 
+from bot.services.ticket_keys import ExternalKey
 from bot.services.tickets import event_of
 from sla.metrics import EventKind
 from sla.periods import Period
@@ -31,8 +33,14 @@ BATCH = 500
 
 def _event(ticket: Ticket, row: TicketEventRow) -> TicketEvent:
     event = event_of(ticket, row)
-    if event.kind is EventKind.OPENED and not event.client:  # replay needs the opening's client
-        return replace(event, client=ticket.client_key)
+    if event.kind is EventKind.OPENED:  # replay needs the opening's client; import reads the ticket's facts
+        known = ExternalKey.of(ticket.external_system, ticket.external_id)
+        return replace(
+            event,
+            client=event.client or ticket.client_key,
+            subject=ticket.title,
+            external_id=f"{known.system}:{known.id}" if known and known.system else None,
+        )
     return event
 
 
@@ -102,7 +110,7 @@ def write_export(
 ) -> int:
     """Write the export as the replay CSV (with ``actor`` and ``note``); returns the rows written."""
     events = export_events(uow, team_id=team_id, client_key=client_key, period=period)
-    return write_events_csv(events, file, with_actor_note=True)
+    return write_events_csv(events, file, with_actor_note=True, with_ticket=True)
 
 
 __all__ = ["PeriodFor", "export_events", "write_export"]

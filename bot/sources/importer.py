@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.sources.ingest import Outcome, Plan, TicketIngest
 from bot.sources.schema import SourceEvent
+from sla.metrics import EventKind
 from sla.replay import RowError, iter_events_csv
 from sla.timers import TicketEvent
 
@@ -89,6 +90,8 @@ class RowIds:
             event.actor or "",
             event.note or "",
         )
+        if event.subject or event.external_id:  # only then: the ids of files without them stay as they were
+            cells += (event.subject or "", event.external_id or "")
         digest = hashlib.sha256("\x1f".join(cells).encode("utf-8")).hexdigest()[:32]
         n = self._seen[digest]
         self._seen[digest] += 1
@@ -209,6 +212,8 @@ def _import(
                     client=item.client,
                     actor=item.actor,
                     note=item.note,
+                    title=item.subject if item.kind is EventKind.OPENED else None,
+                    known_as=item.external_id if item.kind is EventKind.OPENED else None,
                 )
             )
             lines_of.append(line)

@@ -30,7 +30,7 @@ def test_export_is_the_replay_csv_and_replays_to_the_stored_timers(
     out = database / "events.csv"
     assert main(["export", "--out", str(out)]) == 0
     header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
-    assert tuple(header[:6]) == EVENTS_HEADER and header[6:] == ["actor", "note"]
+    assert tuple(header[:6]) == EVENTS_HEADER and header[6:] == ["actor", "note", "subject", "external_id"]
     rows = _rows(out)
     assert rows[0]["event"] == "opened" and rows[0]["client"] and rows[0]["ticket_id"].startswith("T-")
     result = replay_csv(load_contracts_text(F.CONTRACT), out.read_text(encoding="utf-8").splitlines())
