@@ -5,21 +5,25 @@ helpdesk calls them — ``35436``, ``ZD-35436``, ``GLX-7`` — answered from the
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.emulator import inbound
+from bot.scheduler import alert_workers
+from bot.sources.signing import sign_zendesk
 from handlers import commands
 from tests.e2e.corpus_harness import TEAM, WebhookApp, webhook_app
+from tests.e2e.slack_harness import AGENTS, SUPPORT, TUESDAY_10_BERLIN, SlackApp, support_app
 from tests.handlers.test_escaping_property import assert_inert
 from tests.payloads.corpus import payloads
 
 NOW = datetime(2026, 11, 24, 9, 0, 5, tzinfo=UTC)
-AGENT, SUPPORT, SIGNING = "U0AGENT001", "C0SUPPORT1", "corpus-signing-secret"
+AGENT, SIGNING, ALERTS = "U0AGENT001", "corpus-signing-secret", "C0ALERTS01"
 ZENDESK, JIRA = payloads("zendesk"), payloads("jira")
 
 
@@ -123,3 +127,66 @@ def test_the_resolver_stays_in_its_workspace(app: WebhookApp) -> None:
     )
     assert status == 200 and TEAM != "T0ELSEWHERE"
     assert "T-1" not in json.loads(body)["text"]
+
+
+# ---- every surface shows the helpdesk's id and title ------------------------------------------------
+
+
+@pytest.fixture
+def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackApp]:
+    with support_app(
+        tmp_path, monkeypatch, secret="extids-signing", SLABOT_WEBHOOK_SECRETS="zendesk=zd-secret"
+    ) as running:
+        yield running
+
+
+def zendesk_delivery(desk: SlackApp, payload: dict[str, Any]) -> dict[str, Any]:
+    body = json.dumps(payload).encode()
+    stamp = desk.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    request = urllib.request.Request(
+        desk.url + "/webhooks/zendesk",
+        data=body,
+        headers={"Content-Type": "application/json", **sign_zendesk("zd-secret", body, stamp)},
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+
+
+def _blocks(message: dict[str, Any]) -> str:
+    return json.dumps(message["blocks"], ensure_ascii=False)
+
+
+def test_card_status_lines_and_app_home_show_the_id_and_title(desk: SlackApp) -> None:
+    payload = json.loads(ZENDESK["rendered_trigger_1_new_ticket.json"].bytes())
+    payload["title"] = "Printer <!channel> on fire"  # a requester's subject: never a live mention
+    answer = zendesk_delivery(desk, payload)
+    ref = answer["results"][0]["ref"]
+    named = f"{ref}* · ZD-35436"  # bold ref (linked or not), then the helpdesk's id
+    # half its first-response time later, the warning card in the alert channel
+    desk.clock.set(TUESDAY_10_BERLIN + timedelta(minutes=31))
+    sweeper, _notifier = alert_workers(
+        settings=desk.runtime.settings,
+        uow=desk.runtime.services.uow,
+        book=desk.runtime.services.book,
+        tickets=desk.runtime.services.tickets,
+        clock=desk.clock,
+        clients=lambda _team: None,
+        worker_id="extids-sweeper",
+    )
+    sweeper.run_once()
+    desk.wait_for(lambda: desk.slack.messages(ALERTS), deliver=True)
+    card = desk.slack.messages(ALERTS)[0]
+    assert f"{ref} · ZD-35436 first response" in card["text"], card["text"]
+    assert "Printer &lt;!channel&gt; on fire" in card["text"]
+    assert named in _blocks(card) and "Printer &lt;!channel&gt; on fire" in _blocks(card)
+    listed = desk.command("status all", AGENTS[0], SUPPORT)
+    assert named in _blocks(listed) and "Printer &lt;!channel&gt; on fire" in _blocks(listed)
+    detail = desk.command("status ZD-35436", AGENTS[0], SUPPORT)
+    assert f"{ref} · ZD-35436 · Printer" in detail["blocks"][0]["text"]["text"]  # the header
+    taken = desk.command("take ZD-35436", AGENTS[0], SUPPORT)  # App Home lists the agent's own tickets
+    assert f"{ref} assigned to <@{AGENTS[0]}>" in taken["text"]
+    desk.post(inbound.event_callback(inbound.app_home_opened_event(AGENTS[0]), inbound.DEFAULT_TEAM_ID))
+    desk.wait_for(lambda: "ZD-35436" in json.dumps(desk.slack.home_view(AGENTS[0]) or {}), deliver=True)
+    for shown_somewhere in (card, listed, detail, desk.slack.home_view(AGENTS[0])):
+        assert_inert(shown_somewhere)
