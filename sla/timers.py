@@ -1,7 +1,9 @@
 """SLA metric timers: the product's definition of an SLA clock.
 
 A ticket's clocks are a pure fold of its events, its contract version and ``now``.
-Nothing here reads the wall clock; every instant is an aware datetime handed in.
+Nothing here reads the wall clock; every instant is an aware datetime handed in. The values the
+fold takes and gives are ``sla.timer_values``; when a running timer alerts, ``sla.alert_points``
+(both re-exported here).
 
 Metrics
 -------
@@ -59,30 +61,30 @@ Clock rules
   if still running (the resolution answers the client: met or breached by time) and ends
   the ``periodic_update`` cycle. ``reopened`` sets the status back to ``open`` and starts a
   new resolution cycle (and a periodic update cycle). ``closed`` cancels anything running.
-
-Alerts
-------
-:func:`alert_points` lists, for a running (or running and breached) timer, one ``warning``
-per threshold of ``version.warn_at``, the ``breach`` and the ``escalation`` steps after it.
-Instants are counted in business time, so a business-hours warning never falls while the
-calendar is closed (quiet hours for free); 24x7 targets alert at any hour. Thresholds
-crossed in an earlier running stretch (before a pause) keep the instant they were really
-crossed. Paused and stopped timers have no points, so a resolved ticket never gets a stale
-warning. :func:`next_alert_at` gives the first point strictly after an instant, which
-storage indexes.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Sequence
-from dataclasses import MISSING, dataclass, field, fields
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import Any, Literal, Protocol
+from typing import Any
 
+from sla.alert_points import AlertPoint, alert_points, instant_at_elapsed, next_alert_at
 from sla.durations import format_duration
 from sla.metrics import EVENT_STATUSES, SETTABLE_STATUSES, EventKind, Metric, TicketStatus, TimerState
+from sla.timer_values import (
+    CalendarLike,
+    EventError,
+    MetricTimer,
+    RunningStretch,
+    TicketEvent,
+    TimelineEntry,
+    slot_builder,
+    trusted_event,
+)
+from sla.timer_values import utc_instant as _utc
 
 __all__ = [
     "AlertPoint",
@@ -100,6 +102,8 @@ __all__ = [
     "explain",
     "instant_at_elapsed",
     "next_alert_at",
+    "slot_builder",
+    "trusted_event",
 ]
 
 _ZERO = timedelta(0)
@@ -126,18 +130,8 @@ _FIRST_RESPONSE, _NEXT_RESPONSE = Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE
 _PERIODIC_UPDATE, _RESOLUTION = Metric.PERIODIC_UPDATE, Metric.RESOLUTION
 _RESOLVE_ORDER = (_FIRST_RESPONSE, _NEXT_RESPONSE, _PERIODIC_UPDATE, _RESOLUTION)
 _MET = TimerState.MET
-
-
-class CalendarLike(Protocol):
-    """What the timers need of a business calendar (``sla.calendar.BusinessCalendar``)."""
-
-    def add(self, start: datetime, duration: timedelta) -> datetime: ...
-
-    def elapsed(self, start: datetime, end: datetime) -> timedelta: ...
-
-
-class EventError(ValueError):
-    """An event that cannot be applied to the ticket; the message says why, for a person."""
+_stretch = slot_builder(RunningStretch)
+_metric_timer = slot_builder(MetricTimer)
 
 
 class _VersionRules:
@@ -174,160 +168,6 @@ def _rules_of(version: Any) -> _VersionRules:
         return rules
     _RULES[key] = (ref, rules)
     return rules
-
-
-# --------------------------------------------------------------------------------------
-# Values
-# --------------------------------------------------------------------------------------
-
-
-def _utc(at: datetime, what: str) -> datetime:
-    if at.__class__ is datetime and at.tzinfo is UTC:
-        return at
-    if not isinstance(at, datetime):
-        raise EventError(f"{what} must be a datetime, got {at!r}")
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise EventError(f"{what} {at.isoformat()} has no timezone; give an offset such as +00:00")
-    return at if at.tzinfo is UTC else at.astimezone(UTC)
-
-
-def slot_builder(cls: type) -> Any:
-    """A positional constructor for the frozen slots dataclass ``cls`` that fills its slots directly.
-
-    ``slot_builder(C)(*values) == C(*values)``, the same object, built about twice as fast: a
-    frozen dataclass's ``__init__`` goes through ``object.__setattr__`` (a lookup by name) for
-    every field. It skips ``__post_init__``, so it is for values already checked: the fold's and
-    the CSV reader's hot paths.
-    """
-    names = [f.name for f in fields(cls)]
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    namespace |= {f"set_{n}": getattr(cls, n).__set__ for n in names}
-    trailing = []  # the last fields with plain defaults may be left out, as with ``cls(...)``
-    for f in reversed(fields(cls)):
-        if f.default is MISSING:
-            break
-        trailing.append(f)
-    namespace |= {f"default_{f.name}": f.default for f in trailing}
-    params = ", ".join(f"{n}=default_{n}" if f"default_{n}" in namespace else n for n in names)
-    body = "".join(f"    set_{n}(obj, {n})\n" for n in names)
-    exec(f"def build({params}):\n    obj = new(cls)\n{body}    return obj\n", namespace)
-    build = namespace["build"]
-    build.__qualname__ = build.__name__ = f"build_{cls.__name__}"
-    return build
-
-
-@dataclass(frozen=True, slots=True)
-class TicketEvent:
-    """One thing that happened to a ticket. ``at`` must be timezone-aware (kept in UTC)."""
-
-    ticket_id: str
-    at: datetime
-    kind: EventKind
-    priority: str | None = None
-    status: str | None = None
-    client: str | None = None
-    actor: str | None = None
-    note: str | None = None
-    #: what the source says of the ticket on this row — its title and its id in the helpdesk it came
-    #: from (the events CSV's ``subject`` and ``external_id``, read on ``opened``); the clocks ignore both
-    subject: str | None = None
-    external_id: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "at", _utc(self.at, f"event time of ticket {self.ticket_id}"))
-        if not isinstance(self.kind, EventKind):
-            try:
-                object.__setattr__(self, "kind", EventKind(self.kind))
-            except ValueError:
-                known = ", ".join(k.value for k in EventKind)
-                raise EventError(f"unknown event {self.kind!r}; use one of: {known}") from None
-
-
-@dataclass(frozen=True, slots=True)
-class RunningStretch:
-    """A stretch of time during which a timer ran on one calendar.
-
-    ``end``/``elapsed_at_end`` are None for the stretch still running.
-    """
-
-    start: datetime
-    elapsed_at_start: timedelta
-    end: datetime | None = None
-    elapsed_at_end: timedelta | None = None
-    calendar: Any = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class MetricTimer:
-    """Where one metric's clock of one ticket stands at ``now`` (one cycle).
-
-    - ``due_at``: when business elapsed reaches ``target`` if nothing pauses it; None while
-      paused; for a stopped timer the due instant it had when it stopped (its breach instant
-      if breached, None if it stopped while paused in time).
-    - ``business_elapsed`` counts up to ``stopped_at`` or ``now``; ``remaining`` is negative
-      when over; ``paused_for`` is wall time spent paused.
-    - ``breached_at``: the instant business elapsed reached the target (never before
-      ``target_since``, the instant the current target took effect), also for a timer
-      stopped late; None otherwise.
-    - ``resumed_at`` / ``elapsed_at_resume``: start of the current running stretch and the
-      business elapsed at that instant (``resumed_at`` is None when paused or stopped).
-    - ``stretches`` / ``calendar``: the running stretches and the target's calendar, used by
-      :func:`alert_points`; a timer rebuilt from stored columns may leave them empty/None.
-    """
-
-    metric: Metric
-    cycle: int
-    priority: str
-    target: timedelta
-    calendar_name: str | None
-    started_at: datetime
-    due_at: datetime | None
-    stopped_at: datetime | None
-    business_elapsed: timedelta
-    paused_for: timedelta
-    remaining: timedelta
-    percent_used: float
-    state: TimerState
-    breached_at: datetime | None
-    pause_reason: str | None
-    resumed_at: datetime | None
-    elapsed_at_resume: timedelta
-    ticket_id: str | None = None
-    target_since: datetime | None = None
-    stretches: tuple[RunningStretch, ...] = ()
-    calendar: Any = field(default=None, compare=False, repr=False)
-
-
-_stretch = slot_builder(RunningStretch)
-_metric_timer = slot_builder(MetricTimer)
-trusted_event = slot_builder(TicketEvent)
-"""``TicketEvent(...)`` for a reader that has already checked the values: ``at`` an aware
-datetime in UTC (``tzinfo is UTC``), ``kind`` an :class:`EventKind` (positional, in field order)."""
-
-AlertKind = Literal["warning", "breach", "escalation"]
-
-
-@dataclass(frozen=True, slots=True)
-class AlertPoint:
-    """An instant a timer should alert. ``key`` = ``metric:cycle:threshold`` (storage adds the ticket)."""
-
-    key: str
-    kind: AlertKind
-    at: datetime
-    threshold: str
-    #: which escalation step (1-based) an ``escalation`` point is; 0 for the others
-    level: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    """One line of a ticket's SLA story: what happened to which clock, and why."""
-
-    at: datetime
-    event: str
-    metric: Metric | None
-    effect: str
-    detail: str
 
 
 # --------------------------------------------------------------------------------------
@@ -958,74 +798,3 @@ def explain(events: Iterable[TicketEvent], version: Any, now: datetime) -> list[
     if clock.last_at is not None and now < clock.last_at:
         raise ValueError(f"now ({_when(now)}) is before the ticket's last event ({_when(clock.last_at)})")
     return [*clock.timeline, *clock.pending_breaches(now)]
-
-
-def _instant_of(timer: MetricTimer, calendar: Any, elapsed: timedelta) -> datetime:
-    """The earliest instant the timer's business elapsed reached ``elapsed`` (not before target_since)."""
-    stretches: Sequence[RunningStretch] = timer.stretches
-    if not stretches:
-        assert timer.resumed_at is not None
-        stretches = (RunningStretch(timer.resumed_at, timer.elapsed_at_resume, None, None, calendar),)
-    at: datetime | None = None
-    for s in stretches:
-        if s.elapsed_at_end is None or elapsed <= s.elapsed_at_end:
-            cal = s.calendar if s.calendar is not None else calendar
-            offset = elapsed - s.elapsed_at_start
-            at = cal.add(s.start, offset) if offset > _ZERO else s.start
-            break
-    if at is None:  # pragma: no cover - a running timer always has an open last stretch
-        at = stretches[-1].start
-    floor = timer.target_since or timer.started_at
-    return at if at >= floor else floor
-
-
-def _calendar_of(timer: MetricTimer, version: Any) -> Any:
-    if timer.calendar is not None:
-        return timer.calendar
-    target = version.target_for(timer.priority, timer.metric)
-    if target is not None:
-        return target.calendar
-    return version.calendar
-
-
-def instant_at_elapsed(timer: MetricTimer, version: Any, elapsed: timedelta) -> datetime:
-    """The earliest instant a running timer's business elapsed reaches ``elapsed`` (past or future;
-    never before the instant its current target took effect)."""
-    return _instant_of(timer, _calendar_of(timer, version), elapsed)
-
-
-def alert_points(timer: MetricTimer, version: Any) -> list[AlertPoint]:
-    """Warning, breach and escalation instants of a running timer, sorted by instant.
-
-    Paused and stopped timers have none.
-    """
-    if timer.stopped_at is not None or timer.due_at is None or timer.resumed_at is None:
-        return []
-    calendar = _calendar_of(timer, version)
-    prefix = f"{timer.metric.value}:{timer.cycle}:"
-    points: list[AlertPoint] = []
-    for threshold in getattr(version, "warn_at", ()) or ():
-        fires_at = threshold.elapsed_at(timer.target)
-        if fires_at is None:
-            continue
-        key = threshold.key
-        points.append(AlertPoint(prefix + key, "warning", _instant_of(timer, calendar, fires_at), key))
-    breach_at = timer.breached_at or timer.due_at
-    points.append(AlertPoint(prefix + "breach", "breach", breach_at, "breach"))
-    steps = getattr(getattr(version, "alerts", None), "escalation", None) or ()
-    for number, step in enumerate(steps, start=1):
-        key = f"escalation-{number}"
-        points.append(
-            AlertPoint(prefix + key, "escalation", calendar.add(breach_at, step.after), key, number)
-        )
-    points.sort(key=lambda p: p.at)
-    return points
-
-
-def next_alert_at(timer: MetricTimer, version: Any, after: datetime) -> datetime | None:
-    """The first alert instant strictly after ``after`` (None for paused/stopped timers or none left)."""
-    after = _utc(after, "after")
-    for point in alert_points(timer, version):
-        if point.at > after:
-            return point.at
-    return None
