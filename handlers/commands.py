@@ -187,7 +187,7 @@ def _status(services: Services, caller: Caller, command: g.Status) -> Answer:
         filters, title = found
     if "client_key" in filters:  # a lead or manager of some clients only: theirs
         require(services, caller, Action.STATUS, where(services, caller, filters["client_key"]))
-    elif caller.is_staff:
+    elif caller.is_staff and filters != {"assignee": caller.user_id}:  # one's own are always one's own
         require(services, caller, Action.STATUS, where(services, caller, None))
     key = ("list", tuple(sorted(filters.items())), _scope(caller))
     return services.answers.get_or_compute(
@@ -272,7 +272,7 @@ def _status_list(services: Services, team_id: str, filters: dict[str, Any], titl
 
 def _explain(services: Services, caller: Caller, command: g.Explain) -> Answer:
     state = services.tickets.state(team_id=caller.team_id, ref=command.ref, timeline=True)
-    _require_visible(caller, state)
+    _require_visible(caller, state, Action.EXPLAIN)
     view = state.view(services.book)
     lines = [f"{e.at.astimezone(view.tz):%a %d %b %H:%M} · {e.detail}" for e in state.timeline]
     plain = f"{view.ref} — timeline\n" + "\n".join(lines)
@@ -317,10 +317,10 @@ def _require_agent(caller: Caller, what: str, action: Action = Action.TICKET_WOR
         )
 
 
-def _require_visible(caller: Caller, state: TicketState) -> None:
+def _require_visible(caller: Caller, state: TicketState, action: Action = Action.STATUS) -> None:
     """A client sees its own requests; a lead or manager of some clients, their tickets."""
     at = Where(client=state.ticket.client_key, ticket=True, requester=state.ticket.requester)
-    if not may(caller.person, Action.STATUS, at):
+    if not may(caller.person, action, at):
         raise TicketError(f"I can't find ticket {state.ticket.ref} among your requests.")
 
 

@@ -89,7 +89,7 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
                 client_key=value.client,
                 quarter=value.quarter,
                 actor=caller.user_id,
-                is_agent=caller.is_agent,
+                is_agent=may(caller.person, Action.REVIEW_PROPOSE, Where()),
                 notify=lambda v: Message(text=escape(draft_text(v)), blocks=draft_message(v)),
             )
         except InvalidValue:

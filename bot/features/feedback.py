@@ -37,7 +37,8 @@ def install(runtime: Runtime) -> None:
         book=services.book,
         clock=services.clock,
         tickets=services.tickets,
-        is_agent=services.people.is_agent,
+        # our side (agents, leads, managers, admins: sla.roles) is never surveyed and never answers
+        is_agent=lambda team_id, user_id: services.people.person(team_id, user_id).is_staff,
     )
     services.tickets.listeners.append(service.on_change)
     services.feedback = service

@@ -172,9 +172,17 @@ def run_cli(svc: ReviewService, args: argparse.Namespace, out: Any, err: Any = N
             out(f"Discarded draft #{view.id}; the contract is unchanged.")
         elif args.propose:
             view = svc.propose(
-                team_id=args.team, client_key=args.client, quarter=args.quarter, actor=actor, is_agent=True
+                team_id=args.team,
+                client_key=args.client,
+                quarter=args.quarter,
+                actor=actor,
+                # the terminal proposes as its operator; --by someone: as their roles say (sla.roles)
+                is_agent=not actor or actor in svc.book.role_table(svc.admins).agents,
             )
-            out(draft_text(view) + f"\n\nApprove with: slabot review {args.client} --approve {view.id}")
+            out(
+                draft_text(view)
+                + f"\n\nApprove with: slabot review {args.client} --approve {view.id} --by <an admin's user id>"
+            )
         else:
             result = svc.run(team_id=args.team, client_key=args.client, quarter=args.quarter)
             out(review_text(result.review, tickets=result.history.tickets))

@@ -323,7 +323,7 @@ class ReviewService:
         gets the draft by DM through the outbox, in the same transaction as the draft.
         """
         if not (is_agent or self.is_admin(actor)):
-            raise ReviewError("Only support agents and admins can propose contract revisions.")
+            raise NotAllowed("Only support agents and admins can propose contract revisions.")
         result = self.run(team_id=team_id, client_key=client_key, quarter=quarter)
         if not result.proposal:
             why = "; ".join(result.vetting.declined) if result.vetting and result.vetting.declined else ""
@@ -395,7 +395,8 @@ class ReviewService:
         now: datetime,
     ) -> None:
         """Every admin but the author gets the draft by DM, through the outbox (in ``tx``)."""
-        for admin in sorted(self.admins):
+        admins = self.book.role_table(self.admins).admins
+        for admin in sorted(a for a in admins if not a.startswith("S")):
             if admin == author:
                 continue
             message = notify(view)

@@ -264,3 +264,57 @@ def test_slabot_review_approve_honours_the_admins(
     assert main(["review", "acme", "--approve", str(draft_id), "--by", ADMIN]) == 0
     assert "Approved: gold v3" in capsys.readouterr().out
     assert _draft_state(desk, draft_id) == "approved"
+
+
+# ---- App Home, feedback, the terminal ----------------------------------------------------------------
+
+
+def _home(desk: Helpdesk, user: str) -> str:
+    desk.post(inbound.event_callback(inbound.app_home_opened_event(user), TEAM, event_id=f"EvHome{user}"))
+    desk.wait_for(lambda: desk.slack.home_view(user) is not None)
+    return json.dumps(desk.slack.home_view(user), ensure_ascii=False)
+
+
+def test_app_home_shows_the_team_to_our_side_and_delivery_problems_to_admins_only(desk: Helpdesk) -> None:
+    _ticket(desk)
+    manager, agent, admin = _home(desk, MANAGER), _home(desk, AGENT), _home(desk, ADMIN)
+    client, scoped = _home(desk, CLIENT), _home(desk, GLOBEX_MANAGER)
+    team = "No SLA clock stopped in the last"  # the team's compliance (none stopped yet)
+    for staff in (manager, agent, admin):
+        assert team in staff
+    for outsider in (client, scoped):  # a client; a manager of Globex only: not the whole team's figures
+        assert team not in outsider and "No tickets closed this week yet" in outsider
+    assert "could not be delivered" in admin
+    assert all("could not be delivered" not in h for h in (manager, agent, client, scoped))
+
+
+def test_feedback_figures_for_managers_not_for_clients(desk: Helpdesk) -> None:
+    assert "Feedback figures are for the support team" in desk.command("feedback acme", user=CLIENT)["text"]
+    assert (
+        "Feedback figures are for"
+        not in desk.command("feedback acme", user=MANAGER, channel=INTERNAL)["text"]
+    )
+    scoped = desk.command("feedback acme", user=GLOBEX_MANAGER, channel="D0GLOBEXMG")
+    assert "Feedback figures are for the support team" in scoped["text"]
+
+
+def test_slabot_cmd_with_a_users_roles(
+    desk: Helpdesk, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", str(desk.runtime.settings.database_url))
+    monkeypatch.setenv("SLABOT_CONTRACTS", str(ROOT / "examples" / "contracts.yaml"))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-e2e")
+    monkeypatch.setenv("SLACK_API_URL", desk.slack.url)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "cli")
+    monkeypatch.setenv("SLABOT_SCHEDULER", "false")
+    capsys.readouterr()
+    assert main(["cmd", "--user", CLIENT, "--channel", SUPPORT, "contract globex"]) == 0
+    out = capsys.readouterr().out
+    assert "Globex Corporation" not in out and "I don't know the client 'globex'" in out
+    assert main(["cmd", "--user", CLIENT, "--channel", SUPPORT, "contract"]) == 0
+    out = capsys.readouterr().out
+    assert "Acme Corp" in out and "Alerts:" not in out
+    assert main(["cmd", "contract globex"]) == 0  # the terminal's operator: the first agent
+    assert "Alerts:" in capsys.readouterr().out
