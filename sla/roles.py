@@ -90,7 +90,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         Action.REPORT_POST: Rule(READERS, refusal="Only the support team can post reports in a channel."),
         Action.FEEDBACK: Rule(
             frozenset({Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN}),
-            refusal="Feedback figures are for the support team, its leads and managers.",
+            refusal="Only support agents, leads and managers can see feedback figures.",
         ),
         Action.REVIEW: Rule(
             READERS,
