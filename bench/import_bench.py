@@ -84,9 +84,9 @@ def main() -> int:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    from tests.support.postgres import PostgresCluster
+    from bench._common import Databases, backends_of
 
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    backends = backends_of(args.backend)
     with tempfile.TemporaryDirectory(prefix="slabot-import-bench-") as tmp_name:
         tmp = Path(tmp_name)
         contracts = tmp / "contracts.yaml"
@@ -104,21 +104,11 @@ def main() -> int:
             f"`slabot import` as a fresh process each run; baseline `--per-event` on the first "
             f"{args.baseline_rows:,} rows"
         )
-        cluster = PostgresCluster().start() if "postgresql" in backends else None
-        try:
+        with Databases(backends, prefix="slabot-import-bench-db-") as dbs:
             for backend in backends:
 
                 def url(name: str, backend: str = backend) -> str:
-                    if backend == "sqlite":
-                        return f"sqlite:///{tmp / (name + '.db')}"
-                    assert cluster is not None
-                    from storage.db import make_engine, migrate
-
-                    made = cluster.create_database(f"{name}_{os.getpid()}")
-                    engine = make_engine(made)
-                    migrate(engine)
-                    engine.dispose()
-                    return made
+                    return dbs.url(backend, name, migrated=backend == "postgresql")
 
                 target = url("bulk")
                 wall, cpu, rss, out = run_import(events, target, contracts)
@@ -153,9 +143,6 @@ def main() -> int:
                         f"[{backend}] goal {n:,} events under {GOAL_RSS_MB} MB resident: "
                         f"{'met' if rss < GOAL_RSS_MB else 'NOT met'} ({rss:.0f} MB)"
                     )
-        finally:
-            if cluster is not None:
-                cluster.stop()
     return 0
 
 

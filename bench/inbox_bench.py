@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -68,43 +67,34 @@ def main() -> int:
     parser.add_argument("--concurrency", default="1,16")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     args = parser.parse_args()
-    from tests.support.postgres import PostgresCluster
+    from bench._common import Databases, backends_of
 
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    cluster = PostgresCluster().start() if "postgresql" in backends else None
+    backends = backends_of(args.backend)
     print(
         f"inbox bench: Inbox.accept of {args.requests:,} slash commands; baseline Inbox(group_commit=False)"
     )
-    try:
-        with tempfile.TemporaryDirectory(prefix="slabot-inbox-bench-") as tmp:
-            n = 0
-            for backend in backends:
-                for concurrency in (int(c) for c in args.concurrency.split(",")):
-                    figures = {}
-                    for group_commit in (False, True):
-                        n += 1
-                        if backend == "sqlite":
-                            url = f"sqlite:///{Path(tmp) / f'inbox{n}.db'}"
-                        else:
-                            assert cluster is not None
-                            url = cluster.create_database(f"inbox{n}_{os.getpid()}")
-                        figures[group_commit] = run(
-                            url, group_commit=group_commit, requests=args.requests, concurrency=concurrency
-                        )
-                    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-                    for group_commit, (rate, cpu, p50, p99) in figures.items():
-                        label = "group commit " if group_commit else "one tx each  "
-                        print(
-                            f"[{backend}] {concurrency:2d} concurrent  {label} {rate:7,.0f} accepts/s  "
-                            f"{cpu:6.3f} ms CPU each  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
-                        )
-                    print(
-                        f"[{backend}] {concurrency:2d} concurrent  ratio {figures[True][0] / figures[False][0]:.1f}x "
-                        f"accepts/s  (load {load})"
+    with Databases(backends, prefix="slabot-inbox-bench-") as dbs:
+        n = 0
+        for backend in backends:
+            for concurrency in (int(c) for c in args.concurrency.split(",")):
+                figures = {}
+                for group_commit in (False, True):
+                    n += 1
+                    url = dbs.url(backend, f"inbox{n}")
+                    figures[group_commit] = run(
+                        url, group_commit=group_commit, requests=args.requests, concurrency=concurrency
                     )
-    finally:
-        if cluster is not None:
-            cluster.stop()
+                load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+                for group_commit, (rate, cpu, p50, p99) in figures.items():
+                    label = "group commit " if group_commit else "one tx each  "
+                    print(
+                        f"[{backend}] {concurrency:2d} concurrent  {label} {rate:7,.0f} accepts/s  "
+                        f"{cpu:6.3f} ms CPU each  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
+                    )
+                print(
+                    f"[{backend}] {concurrency:2d} concurrent  ratio {figures[True][0] / figures[False][0]:.1f}x "
+                    f"accepts/s  (load {load})"
+                )
     return 0
 
 

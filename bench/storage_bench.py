@@ -22,7 +22,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine, text  # noqa: E402
 
-from storage.db import make_engine, make_session_factory, migrate  # noqa: E402
+from bench._common import Databases, backends_of  # noqa: E402
+from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.repositories import ALL_TEAMS, NewEvent, Repositories  # noqa: E402
 from storage.uow import UnitOfWork  # noqa: E402
-from tests.support.postgres import PostgresCluster  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TEAM = "TBENCH"
@@ -53,20 +52,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 @contextlib.contextmanager
-def database(backend: str, cluster: PostgresCluster | None) -> Iterator[Engine]:
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="slabot-bench-") as tmp:
-            engine = make_engine(f"sqlite:///{tmp}/bench.db")
-            migrate(engine)
-            try:
-                yield engine
-            finally:
-                engine.dispose()
-        return
-    assert cluster is not None
-    url = cluster.create_database()
-    engine = make_engine(url)
-    migrate(engine)
+def database(backend: str, dbs: Databases) -> Iterator[Engine]:
+    engine = make_engine(dbs.url(backend, migrated=True))
     try:
         yield engine
     finally:
@@ -340,24 +327,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     args = parser.parse_args(argv)
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(","))
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    backends = backends_of(args.backend)
     print(
         f"storage bench: sizes {', '.join(f'{s:,}' for s in sizes)}; baseline = goals of issue 3 "
         "(claim flat within 2x, idle claim < 5 ms, status p99 < 20 ms)"
     )
-    cluster: PostgresCluster | None = None
-    try:
-        if "postgresql" in backends:
-            cluster = PostgresCluster().start()
+    with Databases(backends) as dbs:
         for backend in backends:
             label = backend
-            with database(backend, cluster) as engine:
+            with database(backend, dbs) as engine:
                 bench_events(engine, label)
-            with database(backend, cluster) as engine:
+            with database(backend, dbs) as engine:
                 bench_claims_and_status(engine, label, sizes)
-    finally:
-        if cluster is not None:
-            cluster.stop()
     return 0
 
 

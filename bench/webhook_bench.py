@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._common import Databases, backends_of  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.services.tickets import TicketService  # noqa: E402
 from bot.sources.ingest import TicketIngest  # noqa: E402
@@ -38,7 +38,6 @@ from bot.web import HttpRequest  # noqa: E402
 from sla.contracts import load_contracts  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.uow import UnitOfWork  # noqa: E402
-from tests.support.postgres import PostgresCluster  # noqa: E402
 
 TEAM = "T0BURST001"
 SECRET = "burst-s3cret"
@@ -86,67 +85,59 @@ def main() -> int:
     args = parser.parse_args()
     body = delivery(args.events, args.per_ticket)
     count = len(json.loads(body)["events"])
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    backends = backends_of(args.backend)
     print(
         f"webhook burst: one signed delivery of {count:,} events ({count // args.per_ticket:,} tickets x "
         f"{args.per_ticket}), POST /webhooks/tickets route in process, fresh database each run"
     )
-    cluster = PostgresCluster().start() if "postgresql" in backends else None
-    try:
-        with tempfile.TemporaryDirectory(prefix="slabot-burst-") as tmp:
-            for backend in backends:
+    with Databases(backends, prefix="slabot-burst-") as dbs:
+        for backend in backends:
 
-                def url(name: str, backend: str = backend) -> str:
-                    if backend == "sqlite":
-                        return f"sqlite:///{Path(tmp) / (name + '.db')}"
-                    assert cluster is not None
-                    return cluster.create_database(f"{name}_{os.getpid()}")
+            def url(name: str, backend: str = backend) -> str:
+                return dbs.url(backend, name)
 
-                ingest = ingest_on(url("bulk"))
-                hooks = Webhooks(
-                    ingest=ingest,
-                    secrets={"crm": SecretStr(SECRET)},
-                    clock=ingest.tickets.clock,
-                    team=lambda: TEAM,
+            ingest = ingest_on(url("bulk"))
+            hooks = Webhooks(
+                ingest=ingest,
+                secrets={"crm": SecretStr(SECRET)},
+                clock=ingest.tickets.clock,
+                team=lambda: TEAM,
+            )
+
+            def post(hooks: Webhooks = hooks) -> tuple[float, dict]:
+                headers = sign_slabot(SECRET, body, int(hooks.clock.now().timestamp()))
+                request = HttpRequest(
+                    "POST", "/webhooks/tickets", "", {k.lower(): v for k, v in headers.items()}, body
                 )
-
-                def post(hooks: Webhooks = hooks) -> tuple[float, dict]:
-                    headers = sign_slabot(SECRET, body, int(hooks.clock.now().timestamp()))
-                    request = HttpRequest(
-                        "POST", "/webhooks/tickets", "", {k.lower(): v for k, v in headers.items()}, body
-                    )
-                    started = time.perf_counter()
-                    response = hooks.tickets(request)
-                    seconds = time.perf_counter() - started
-                    assert response.status == 200, response.body
-                    raw = response.body if isinstance(response.body, bytes) else response.body.encode()
-                    return seconds, json.loads(raw)
-
-                seconds, answer = post()
-                again, repeat = post()
-                load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-                print(
-                    f"[{backend}] burst of {count:,} events answered in {seconds:.2f} s ({count / seconds:,.0f} "
-                    f"events/s; created {answer['created']:,}); the same delivery again {again:.2f} s "
-                    f"(duplicates {repeat['duplicate']:,}); load average {load}"
-                )
-                base = ingest_on(url("per_event"))
-                events = parse_body(body)
                 started = time.perf_counter()
-                plan = base.plan(team_id=TEAM, source="crm", events=events)
-                results = base.apply(team_id=TEAM, source="crm", plan=plan)
-                baseline = time.perf_counter() - started
-                assert sum(r.status == "created" for r in results) == answer["created"]
-                print(
-                    f"[{backend}] baseline event by event (plan + apply): {baseline:.2f} s — bulk {baseline / seconds:.1f}x"
-                )
-                print(
-                    f"[{backend}] goal burst of {count:,} events answered in < {GOAL_SECONDS:g} s: "
-                    f"{'met' if seconds < GOAL_SECONDS else 'NOT met'} ({seconds:.2f} s)"
-                )
-    finally:
-        if cluster is not None:
-            cluster.stop()
+                response = hooks.tickets(request)
+                seconds = time.perf_counter() - started
+                assert response.status == 200, response.body
+                raw = response.body if isinstance(response.body, bytes) else response.body.encode()
+                return seconds, json.loads(raw)
+
+            seconds, answer = post()
+            again, repeat = post()
+            load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(
+                f"[{backend}] burst of {count:,} events answered in {seconds:.2f} s ({count / seconds:,.0f} "
+                f"events/s; created {answer['created']:,}); the same delivery again {again:.2f} s "
+                f"(duplicates {repeat['duplicate']:,}); load average {load}"
+            )
+            base = ingest_on(url("per_event"))
+            events = parse_body(body)
+            started = time.perf_counter()
+            plan = base.plan(team_id=TEAM, source="crm", events=events)
+            results = base.apply(team_id=TEAM, source="crm", plan=plan)
+            baseline = time.perf_counter() - started
+            assert sum(r.status == "created" for r in results) == answer["created"]
+            print(
+                f"[{backend}] baseline event by event (plan + apply): {baseline:.2f} s — bulk {baseline / seconds:.1f}x"
+            )
+            print(
+                f"[{backend}] goal burst of {count:,} events answered in < {GOAL_SECONDS:g} s: "
+                f"{'met' if seconds < GOAL_SECONDS else 'NOT met'} ({seconds:.2f} s)"
+            )
     return 0
 
 
