@@ -402,29 +402,46 @@ class UptimeService:
         figures = uptime_for_version(version, incidents, period, now)
         return ClientUptime(client.key, client.name, period, version.number, figures)
 
-    def credits(self, *, team_id: str, client_key: str, month: Period) -> CreditStatement:
-        """The credits owed to the client for one calendar month, line by line (``sla.credits``)."""
+    def credits(
+        self, *, team_id: str, client_key: str, month: Period, breaches: Sequence[Breach] | None = None
+    ) -> CreditStatement:
+        """The credits owed to the client for one calendar month, line by line (``sla.credits``).
+
+        ``breaches``: the client's breaches in the month when the caller has read them already (a
+        report holds every timer decided in its period: the same rows ``breaches_in_period``
+        returns, in the same order); read here otherwise."""
         client = self.require_client(client_key)
         version = self.book.version_for(client.key, month.start)
         now = self.clock.now()
         with self.uow.begin(read_only=True) as tx:
             incidents = self._incidents(tx, team_id, client.key, month)
-            found = tx.reports.breaches_in_period(
-                team_id=team_id, start=month.start, end=month.end, now=now, client_key=client.key
-            )
-        breaches = [Breach(b.ticket_ref, b.priority, b.metric, b.breached_at) for b in found]
+            if breaches is None:
+                found = tx.reports.breaches_in_period(
+                    team_id=team_id, start=month.start, end=month.end, now=now, client_key=client.key
+                )
+                breaches = [Breach(b.ticket_ref, b.priority, b.metric, b.breached_at) for b in found]
         figures = uptime_for_version(version, incidents, month, now)
         return credits_for_month(client, version, month, figures, breaches, now)
 
-    def credits_for_period(self, *, team_id: str, client_key: str, period: Period) -> list[CreditStatement]:
+    def credits_for_period(
+        self,
+        *,
+        team_id: str,
+        client_key: str,
+        period: Period,
+        breaches_in: Callable[[str, Period], Sequence[Breach] | None] | None = None,
+    ) -> list[CreditStatement]:
         """One statement per calendar month (in the client's zone) the period touches — for
-        quarterly reviews and reports over several months."""
+        quarterly reviews and reports over several months. ``breaches_in(client, month)``: the
+        breaches the caller holds for a month (None where it holds none: read then)."""
         tz = self.client_tz(client_key, period.start)
         local = Period(period.start, period.end, period.label, tz, period.kind, period.complete)
-        return [
-            self.credits(team_id=team_id, client_key=client_key, month=periods.unit("month", m.first_day, tz))
-            for m in periods.months_in(local)
-        ]
+        out = []
+        for m in periods.months_in(local):
+            month = periods.unit("month", m.first_day, tz)
+            held = breaches_in(client_key, month) if breaches_in is not None else None
+            out.append(self.credits(team_id=team_id, client_key=client_key, month=month, breaches=held))
+        return out
 
     def client_keys(self, client_key: str | None = None, *, at: datetime | None = None) -> list[str]:
         """The one client asked for, or every client whose contract measures uptime or owes credits."""

@@ -33,7 +33,7 @@ from bot.services.ticket_keys import external_label
 from bot.services.tickets import stored_timer
 from sla.compliance import ComplianceLine, compliance_table
 from sla.contracts import ContractBook
-from sla.credits import CreditStatement
+from sla.credits import Breach, CreditStatement, breaches_from_rows
 from sla.objectives import (
     Attainment,
     BurnAlert,
@@ -337,7 +337,7 @@ class ReportService:
         links = {r.ticket_id: thread_link(r.channel_id, r.thread_ts) for r in rows if r.ticket_id in wanted}
         names = self._names(team_id, wanted)
         feedback = None if for_client else self._feedback(team_id, client, period)
-        uptime, credits = self._uptime(team_id, client, period)
+        uptime, credits = self._uptime(team_id, client, current_of, pool.breaches_in)
         if for_client:
             credits = []
         client_name = self.book.clients[client].name if client else None
@@ -554,13 +554,21 @@ class ReportService:
             return None
 
     def _uptime(
-        self, team_id: str, client: str | None, period: Period
+        self,
+        team_id: str,
+        client: str | None,
+        period_of: Callable[[str | None], Period],
+        breaches_in: Callable[[str, Period], list[Breach] | None] | None = None,
     ) -> tuple[list[UptimeFigure], list[CreditStatement]]:
+        """Uptime and credits of each client over its own period (``periods_of``: an all-client
+        March report shows each client's March, never a Berlin client's April)."""
         service = self.extras.get("uptime")
         if service is None:
             return [], []
         try:
-            return uptime_and_credits(service, team_id=team_id, client=client, period=period)
+            return uptime_and_credits(
+                service, team_id=team_id, client=client, period=period_of, breaches_in=breaches_in
+            )
         except Exception:
             log.exception("uptime figures failed for %s", team_id)
             return [], []
@@ -591,6 +599,14 @@ class _DecidedTimers:
             raise ValueError(f"[{start}, {end}) is outside the timers read, [{self.start}, {self.end})")
         instants, rows = (self.decided, self.rows) if client is None else self._of(client)
         return [r for at, r in zip(instants, rows, strict=True) if at is not None and start <= at < end]
+
+    def breaches_in(self, client: str, month: Period) -> list[Breach] | None:
+        """The client's breaches in ``month`` as a credit statement counts them (``breaches_from_rows``:
+        the rows ``ReportQueries.breaches_in_period`` reads, in its order), or None when the month
+        reaches outside the timers read (a weekly report's month: the credits read it themselves)."""
+        if month.start < self.start or month.end > self.end:
+            return None
+        return breaches_from_rows(self.decided_in(month.start, month.end, client), month)
 
     def _of(self, client: str) -> tuple[list[datetime | None], list[ReportTimer]]:
         if self._by_client is None:
@@ -654,16 +670,26 @@ def feedback_figures(service: Any, *, team_id: str, client: str | None, period: 
 
 
 def uptime_and_credits(
-    service: Any, *, team_id: str, client: str | None, period: Period
+    service: Any,
+    *,
+    team_id: str,
+    client: str | None,
+    period: Period | Callable[[str | None], Period],
+    breaches_in: Callable[[str, Period], list[Breach] | None] | None = None,
 ) -> tuple[list[UptimeFigure], list[CreditStatement]]:
     """Uptime per covered service and the credits of each month the period touches, from the
     incidents feature (``extras["uptime"]``: :class:`bot.services.incidents.UptimeService`), for
-    the client asked for or every client whose contract measures uptime or owes credits."""
+    the client asked for or every client whose contract measures uptime or owes credits.
+    ``period``: one for all, or each client's own (``ReportService.periods_of``).
+    ``breaches_in(client, month)``: the breaches the caller already read for a month, if any."""
     uptime: list[UptimeFigure] = []
     credits: list[CreditStatement] = []
     for key in service.client_keys(client):
-        uptime.extend(service.uptime(team_id=team_id, client_key=key, period=period).figures)
-        credits.extend(service.credits_for_period(team_id=team_id, client_key=key, period=period))
+        own = period(key) if callable(period) else period
+        uptime.extend(service.uptime(team_id=team_id, client_key=key, period=own).figures)
+        credits.extend(
+            service.credits_for_period(team_id=team_id, client_key=key, period=own, breaches_in=breaches_in)
+        )
     return uptime, credits
 
 

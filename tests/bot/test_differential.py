@@ -220,15 +220,18 @@ def test_live_services_and_replay_of_the_export_agree(
     )
 
     # 2. the compliance table of the month, each client's month on its own calendar
-    reports = ReportService(uow=uow, book=BOOK, clock=clock)
+    uptime = UptimeService(uow=uow, book=BOOK, clock=clock)
+    reports = ReportService(uow=uow, book=BOOK, clock=clock, extras={"uptime": uptime})
     report = reports.build(team_id=team, period=month)
     asked = parse_period(month, now=now, tz="UTC")
     local = {c: in_zone(asked, reports.zone(c, asked.start), now=now) for c in CLIENTS}
     decided = [r for r in result.rows if (at := decided_at(r)) is not None and local[r.client].contains(at)]
     assert report.lines == compliance_table(decided, group_by=("client", "priority", "metric"))
 
-    # 3. the credits of the month
-    uptime = UptimeService(uow=uow, book=BOOK, clock=clock)
+    # 3. the credits of the month, and the report's (built from the timers it read) the same
+    in_report: dict[str, list[Any]] = {}
+    for statement in report.credits:
+        in_report.setdefault(statement.client, []).append(statement)
     for client in CLIENTS:
         period = uptime.month(client, month)
         version = BOOK.version_for(client, period.start)
@@ -247,3 +250,7 @@ def test_live_services_and_replay_of_the_export_agree(
             replayed.total_percent,
             replayed.total_amount,
         )
+        if client in in_report:  # a client whose contract owes credits: the month's statement alone
+            assert [(c.month, c.lines, c.total_amount) for c in in_report[client]] == [
+                (live.month, live.lines, live.total_amount)
+            ]
