@@ -66,8 +66,8 @@ class SlackRendering:
     def digest(self, items: Sequence[AlertItem], now: datetime, *, mention: Sequence[str]) -> Message:
         return digest_message(list(items), now, mention=mentions(mention))
 
-    def card(self, view: TicketView, now: datetime) -> Message:
-        return ticket_card(view, now)
+    def card(self, view: TicketView, now: datetime, *, client: bool = False) -> Message:
+        return ticket_card(view, now, client=client)
 
 
 class Notifier(OutboxDelivery):

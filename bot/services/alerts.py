@@ -57,6 +57,7 @@ from bot.services.notices import (
 from sla.contracts import AlertRouting, ContractBook, ContractVersion
 from sla.metrics import TimerState
 from sla.timers import AlertPoint, MetricTimer, TicketClock, alert_points
+from sla.visibility import Directory
 from storage.models import MetricTimerRow, NotificationState, Ticket
 from storage.repositories import ALL_TEAMS, BreachRecord, QueuedRow
 from storage.uow import Transaction, UnitOfWork
@@ -223,6 +224,8 @@ class Sweeper:
         #: settle each claim batch's tickets in one transaction (False: one transaction per ticket, the
         #: reference path, also taken for a batch that fails, so one bad ticket only delays itself)
         self.batched = batched
+        #: who reads which channel (built from the contract file once, again when the book changes)
+        self._audiences: tuple[ContractBook, Directory] | None = None
 
     def run_once(self) -> SweepStats:
         stats = SweepStats()
@@ -380,7 +383,7 @@ class Sweeper:
         out: list[QueuedRow] = []
         latest = due[-1]
         for point in due:
-            if _already_known(ticket, point, latest, routing, known):
+            if _already_known(ticket, point, latest, self._destinations(point, routing, ticket), known):
                 continue
             payload = self._payload(ticket, point, now)
             if point.kind == "warning" and point is not latest:
@@ -396,7 +399,7 @@ class Sweeper:
                     )
                 )
                 continue
-            for dest in alert_destinations(point, routing, ticket):
+            for dest in self._destinations(point, routing, ticket):
                 out.append(
                     QueuedRow(
                         team_id=ticket.team_id,
@@ -413,6 +416,18 @@ class Sweeper:
                     )
                 )
         return out
+
+    def _destinations(self, point: AlertPoint, routing: AlertRouting, ticket: Ticket) -> list[Destination]:
+        """:func:`alert_destinations`, with the ticket's thread internal only when its channel is an
+        alert channel of the contract file (:mod:`sla.visibility`): staff alerts never reach a client."""
+        return alert_destinations(
+            point, routing, ticket, thread_internal=self._directory().is_internal(ticket.channel_id)
+        )
+
+    def _directory(self) -> Directory:
+        if self._audiences is None or self._audiences[0] is not self.book:
+            self._audiences = (self.book, Directory.of(self.book))
+        return self._audiences[1]
 
     def _payload(self, ticket: Ticket, point: AlertPoint, now: datetime) -> dict[str, Any]:
         metric, cycle, _ = point.key.split(":", 2)
@@ -546,14 +561,14 @@ class Sweeper:
         created = False
         latest = due[-1]
         for point in due:
-            if _already_known(ticket, point, latest, routing, known):
+            if _already_known(ticket, point, latest, self._destinations(point, routing, ticket), known):
                 continue
             payload = self._payload(ticket, point, now)
             if point.kind == "warning" and point is not latest:
                 if self._record_superseded(tx, ticket, point, latest, payload, now):
                     stats.superseded += 1
                 continue
-            for dest in alert_destinations(point, routing, ticket):
+            for dest in self._destinations(point, routing, ticket):
                 if tx.outbox.enqueue(
                     team_id=ticket.team_id,
                     idempotency_key=alert_key(ticket.team_id, ticket.ref, point.key, dest.label),
@@ -604,7 +619,7 @@ def _already_known(
     ticket: Ticket,
     point: AlertPoint,
     latest: AlertPoint,
-    routing: AlertRouting,
+    destinations: Sequence[Destination],
     known: set[str] | frozenset[str],
 ) -> bool:
     """Whether a due point has nothing left to enqueue: its primary key is known and — for the latest
@@ -614,10 +629,7 @@ def _already_known(
         return False
     if point.kind != "warning" or point is not latest:
         return True
-    return all(
-        alert_key(ticket.team_id, ticket.ref, point.key, dest.label) in known
-        for dest in alert_destinations(point, routing, ticket)
-    )
+    return all(alert_key(ticket.team_id, ticket.ref, point.key, dest.label) in known for dest in destinations)
 
 
 def _superseded_reason(latest: AlertPoint) -> str:

@@ -31,60 +31,49 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Any
 
 from bot.clock import Clock
 from bot.services.alerts import TicketFolds
+from bot.services.delivery_ports import (
+    EVENT_TYPE,
+    MESSAGE_EVENT_TYPE,
+    METADATA_KEY,
+    UNCONFIRMED,
+    AlertRendering,
+    Classify,
+    FailedAlert,
+    Failure,
+    Rendered,
+    failed_alerts,
+)
 from bot.services.notices import ALERT_KINDS, MESSAGE_KIND, MET_KIND, STATUS_KIND, AlertItem, status_key
 from bot.services.tickets import TicketError, TicketService, ticket_view
 from sla.contracts import ContractBook, ContractVersion
 from sla.countdown import TicketView
 from sla.metrics import TimerState
 from sla.timers import MetricTimer
+from sla.visibility import Directory
 from storage.models import Ticket
 from storage.repositories import ALL_TEAMS
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-EVENT_TYPE: Final = "slabot_alert"
-#: metadata event type of generic messages (kind ``message``) posted without caller metadata.
-MESSAGE_EVENT_TYPE: Final = "slabot_message"
-#: key added to a caller's own ``event_payload`` so the message can be found again before a re-post.
-METADATA_KEY: Final = "slabot_key"
-#: prefix of ``last_error`` when an attempt may have posted (timeout, 5xx): the next one checks first.
-UNCONFIRMED: Final = "unconfirmed: "
-
-
-class Failure(Protocol):
-    """How a Slack call failed (:class:`handlers.slack_errors.SlackFailure`)."""
-
-    kind: str  # "ratelimited" | "transient" | "permanent"
-    error: str
-    retry_after: float | None
-    #: Slack's error code when Slack answered; None when the call got no answer
-    code: str | None
-
-
-#: ``(exception, attempts so far) -> Failure``, or None for an exception that is not Slack's (a bug)
-Classify = Callable[[BaseException, int], Failure | None]
-
-
-class Rendered(Protocol):
-    """A message ready for ``chat.postMessage`` / ``chat.update`` (``handlers.blocks.Message``)."""
-
-    def as_kwargs(self) -> dict[str, Any]: ...
-
-
-class AlertRendering(Protocol):
-    """What the notices look like (:class:`handlers.notifier.SlackRendering`). ``mention`` lists the
-    user/group ids (or ``"here"``/``"channel"``) a notice calls on."""
-
-    def alert(self, item: AlertItem, now: datetime, *, mention: Sequence[str]) -> Rendered: ...
-
-    def digest(self, items: Sequence[AlertItem], now: datetime, *, mention: Sequence[str]) -> Rendered: ...
-
-    def card(self, view: TicketView, now: datetime) -> Rendered: ...
+__all__ = [
+    "EVENT_TYPE",
+    "MESSAGE_EVENT_TYPE",
+    "METADATA_KEY",
+    "UNCONFIRMED",
+    "AlertRendering",
+    "Classify",
+    "DeliveryStats",
+    "FailedAlert",
+    "Failure",
+    "OutboxDelivery",
+    "Rendered",
+    "failed_alerts",
+]
 
 
 @dataclass
@@ -102,37 +91,6 @@ class DeliveryStats:
     failed: int = 0
     cancelled: int = 0
     seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class FailedAlert:
-    """A notification that could not be delivered and will not be retried (for admins)."""
-
-    ref: str | None
-    kind: str
-    channel_id: str | None
-    error: str
-    attempts: int
-    created_at: datetime
-    idempotency_key: str
-
-
-def failed_alerts(uow: UnitOfWork, team_id: str, *, limit: int = 50) -> list[FailedAlert]:
-    """Undeliverable alerts of a workspace, newest first (``/sla admin alerts``, App Home)."""
-    with uow.begin(read_only=True) as tx:
-        rows = tx.outbox.list_failed(team_id=team_id, limit=limit)
-    return [
-        FailedAlert(
-            ref=(row.payload or {}).get("ref"),
-            kind=row.kind,
-            channel_id=row.channel_id,
-            error=row.last_error or "unknown error",
-            attempts=row.attempts,
-            created_at=row.created_at,
-            idempotency_key=row.idempotency_key,
-        )
-        for row in rows
-    ]
 
 
 @dataclass
@@ -228,6 +186,7 @@ class OutboxDelivery:
         #: per (team, channel): the instant the next message may go (a token bucket of ``burst``).
         self._next_slot: dict[tuple[str, str], datetime] = {}
         self._paused_until: datetime | None = None
+        self._audiences: tuple[ContractBook, Directory] | None = None
         self._failures = 0
 
     def reclaim_after_restart(self) -> int:
@@ -364,6 +323,9 @@ class OutboxDelivery:
             if item is None:
                 self._cancel(job, reason, stats)
                 continue
+            if not self._directory().is_internal(job.channel_id) and not self._client_may_see(job, contexts):
+                self._cancel(job, "staff alert addressed to a client-facing channel: not posted", stats)
+                continue
             if job.thread_ts is None and job.kind != MET_KIND:
                 top.append((job, item))
             else:
@@ -496,7 +458,12 @@ class OutboxDelivery:
                 self._cancel(job, "ticket has no Slack thread", stats)
             return
         ticket = ctx.ticket
-        card = self.rendering.card(ctx.view, now)
+        for_client = not self._directory().is_internal(ticket.channel_id)
+        if for_client and ctx.version.alerts.client_thread == "none":
+            for job in unit.jobs:
+                self._cancel(job, "alerts.client_thread: none (no card in a client's thread)", stats)
+            return
+        card = self.rendering.card(ctx.view, now, client=for_client)
         key = status_key(ticket.team_id, ticket.ref)
         if ticket.status_message_ts and ticket.status_channel_id:
             try:
@@ -599,6 +566,21 @@ class OutboxDelivery:
             ),
             "",
         )
+
+    def _directory(self) -> Directory:
+        """Who reads which channel (:mod:`sla.visibility`), built again when the contract book changes."""
+        if self._audiences is None or self._audiences[0] is not self.book:
+            self._audiences = (self.book, Directory.of(self.book))
+        return self._audiences[1]
+
+    def _client_may_see(self, job: _Job, contexts: dict[tuple[str, int], _Context | None]) -> bool:
+        """Whether an alert row may go to a client-facing destination: only a "met" note (the ticket's own
+        status) when the contract shows clients the status (``alerts.client_thread: status``). Rows
+        queued before the visibility rule (a warning's thread copy) are stopped here."""
+        if job.kind != MET_KIND:
+            return False
+        ctx = contexts.get((job.team_id, job.ticket_id or 0))
+        return ctx is not None and ctx.version.alerts.client_thread == "status"
 
     def _late_by(self, payload: Mapping[str, Any], now: datetime) -> timedelta | None:
         late = timedelta(seconds=payload.get("late_by_seconds") or 0)

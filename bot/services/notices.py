@@ -73,18 +73,27 @@ class Destination:
     mention: tuple[str, ...] = ()
 
 
-def alert_destinations(point: AlertPoint, routing: AlertRouting, ticket: Ticket) -> list[Destination]:
-    """Where a point's notice goes (first = primary, keyed without a suffix).
+def alert_destinations(
+    point: AlertPoint, routing: AlertRouting, ticket: Ticket, *, thread_internal: bool = False
+) -> list[Destination]:
+    """Where a point's notice goes (first = primary, keyed without a suffix). Alerts are staff content
+    (assignment prompts, mentions, escalations): they go to the ticket's thread only when the thread
+    is internal (``thread_internal``: its channel is an alert channel, :mod:`sla.visibility`), never
+    to a client's channel or thread.
 
-    - warning: the alert channel and, when ``routing.thread`` and the ticket has a thread, the thread;
-      nothing when neither exists (the contract asked for no warnings there);
-    - breach: the alert channel (else the ticket's thread), mentioning ``escalate_to`` and ``lead``;
-    - escalation level n: its own channel, else the alert channel, else the thread, mentioning its
-      ``notify`` list.
+    - warning: the alert channel and, when ``routing.thread`` and the ticket has an internal thread,
+      the thread; nothing when neither exists (the contract asked for no warnings there);
+    - breach: the alert channel (else the ticket's internal thread), mentioning ``escalate_to`` and ``lead``;
+    - escalation level n: its own channel, else the alert channel, else the internal thread,
+      mentioning its ``notify`` list.
     A breach or escalation with nowhere to go still gets a row without a channel, which the notifier
     records as failed (``no_alert_channel``) so admins see it instead of it vanishing.
     """
-    thread = (ticket.channel_id, ticket.thread_ts) if ticket.channel_id and ticket.thread_ts else None
+    thread = (
+        (ticket.channel_id, ticket.thread_ts)
+        if ticket.channel_id and ticket.thread_ts and thread_internal
+        else None
+    )
     if point.kind == "warning":
         found: list[Destination] = []
         if routing.channel:

@@ -91,7 +91,8 @@ def _alert(
     c = describe_timer(timer, now, ticket.tz)
     top = f"{_EMOJI[kind]} {mention_text + ' ' if mention_text else ''}*{_TITLE[kind]}* · {lead}"
     blocks: list[Block] = [
-        section(f"{top}\n{ticket_line(ticket)}\n{_countdown_text(c)}"),
+        # a "met" note is the ticket's own status (it may go to a client's thread): no assignee
+        section(f"{top}\n{ticket_line(ticket, assignee=kind != 'met')}\n{_countdown_text(c)}"),
     ]
     if facts:
         blocks.append(context(" · ".join(facts)))

@@ -110,8 +110,11 @@ def summary_line(tickets: Sequence[TicketView], now: datetime) -> str:
     return " · ".join(parts)
 
 
-def ticket_actions(ticket: TicketView, *, block_id: str = BlockId.TICKET_ACTIONS) -> Block:
-    """Take it · Pause (waiting on client) / Resume · Resolve / Reopen · Not a ticket · Explain."""
+def ticket_actions(
+    ticket: TicketView, *, block_id: str = BlockId.TICKET_ACTIONS, take_it: bool = True
+) -> Block:
+    """Take it · Pause (waiting on client) / Resume · Resolve / Reopen · Not a ticket · Explain
+    (``take_it=False``: without the assignment prompt, on a card a client reads)."""
     ref = ticket.ref
     elements = []
     if ticket.status == "dismissed":  # final: nothing left to do but read why
@@ -119,9 +122,10 @@ def ticket_actions(ticket: TicketView, *, block_id: str = BlockId.TICKET_ACTIONS
     if ticket.is_resolved:
         elements.append(ticket_button("Reopen", ActionId.REOPEN, ref))
     else:
-        elements.append(
-            ticket_button("Take it", ActionId.TAKE_IT, ref, style=None if ticket.assignee else "primary")
-        )
+        if take_it:
+            elements.append(
+                ticket_button("Take it", ActionId.TAKE_IT, ref, style=None if ticket.assignee else "primary")
+            )
         if ticket.is_paused:
             elements.append(ticket_button("Resume", ActionId.RESUME, ref))
         else:

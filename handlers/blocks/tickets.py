@@ -28,15 +28,22 @@ TITLE_INPUT_MAX = 150
 # --------------------------------------------------------------------------- the live card
 
 
-def ticket_card(ticket: TicketView, now: datetime) -> Message:
-    """The one live status message of a ticket (posted once, then ``chat.update``d as clocks move)."""
-    blocks: list[Block] = [section("\n".join([ticket_line(ticket), *countdown_lines(ticket, now)]))]
+def ticket_card(ticket: TicketView, now: datetime, *, client: bool = False) -> Message:
+    """The one live status message of a ticket (posted once, then ``chat.update``d as clocks move).
+
+    ``client``: the card of a thread a client reads (``alerts.client_thread: status``) — the ticket's
+    own status and countdown, who opened it, and its controls for agents (a client's press is refused
+    like the command would be), but no assignee, no "unassigned" and no *Take it* prompt."""
+    head = ticket_line(ticket, assignee=not client)
+    blocks: list[Block] = [section("\n".join([head, *countdown_lines(ticket, now)]))]
     who = []
     if ticket.requester:
         who.append(f"opened by {mention(ticket.requester)}")
-    who.append(f"assigned to {mention(ticket.assignee)}" if ticket.assignee else "unassigned")
-    blocks.append(context(" · ".join(who)))
-    blocks.append(ticket_actions(ticket))
+    if not client:
+        who.append(f"assigned to {mention(ticket.assignee)}" if ticket.assignee else "unassigned")
+    if who:
+        blocks.append(context(" · ".join(who)))
+    blocks.append(ticket_actions(ticket, take_it=not client))
     return Message(text=card_text(ticket, now), blocks=blocks)
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -512,7 +512,7 @@ class _Builder:
         referenced = {spec.calendar} | {t.calendar_name for p in targets.values() for t in p.values()}
         raw_calendars = self.doc.value_at(("calendars",)) or {}
         canonical = {
-            "version": spec.model_dump(mode="json"),
+            "version": _canonical(spec),
             "calendars": {n: raw_calendars.get(n, n) for n in sorted(referenced)},
         }
         digest = hashlib.sha256(
@@ -537,6 +537,7 @@ class _Builder:
                 lead=spec.alerts.lead,
                 escalate_to=spec.alerts.escalate_to,
                 thread=spec.alerts.thread,
+                client_thread=spec.alerts.client_thread,
                 met_note=spec.alerts.met_note,
                 escalation=tuple(
                     EscalationLevel(e.after, tuple(e.notify), e.channel)
@@ -586,3 +587,20 @@ class _Builder:
             sha256=digest,
             spec=spec,
         )
+
+
+#: keys added to a version after versions were first stored, left out of the version's digest while
+#: they hold their default: a file that does not use them keeps the digest it had (tickets stored
+#: under it still find their version; see TicketService.version_of).
+_LATER_KEYS: Final = {"alerts": {"client_thread": "status"}}
+
+
+def _canonical(spec: VersionSpec) -> dict[str, Any]:
+    dump = spec.model_dump(mode="json")
+    for section, defaults in _LATER_KEYS.items():
+        part = dump.get(section)
+        if isinstance(part, dict):
+            for key, default in defaults.items():
+                if part.get(key) == default:
+                    part.pop(key)
+    return dump

@@ -51,6 +51,7 @@ def check_contracts(
                 "add the Slack id of its support channel, e.g. channels: [C0123456789]",
             )
 
+    clients_channels = {c: key for key, client in book.clients.items() for c in client.channels}
     for contract in book.contracts.values():
         for index, version in enumerate(contract.versions):
             vpath: KeyPath = ("contracts", contract.key, "versions", index)
@@ -61,6 +62,7 @@ def check_contracts(
                 for metric, target in metrics.items():
                     tpath = (*vpath, "targets", priority, metric.value)
                     _check_target(book, version, target, tpath, sweep_interval, warn)
+            _check_alert_channels(version, vpath, clients_channels, warn)
             if version.alerts.channel is None:
                 warn(
                     (*vpath, "alerts"),
@@ -68,6 +70,43 @@ def check_contracts(
                     "set alerts: {channel: C0123456789}",
                 )
     return sorted(out, key=lambda i: (i.line or 0, i.path))
+
+
+def _check_alert_channels(
+    version: ContractVersion, vpath: KeyPath, clients_channels: Mapping[str, str], warn: Any
+) -> None:
+    """An alert channel that is also a client's channel would show staff alerts to the client: it is
+    treated as the client's (sla.visibility), so the alerts meant for it are not posted there."""
+    alerts = version.alerts
+    named = [((*vpath, "alerts", "channel"), alerts.channel)]
+    named += [
+        ((*vpath, "alerts", "escalation", i, "channel"), e.channel) for i, e in enumerate(alerts.escalation)
+    ]
+    for path, channel in named:
+        if channel and channel in clients_channels:
+            warn(
+                path,
+                f"{channel} is also client '{clients_channels[channel]}''s channel: staff alerts are "
+                "never posted where a client reads, so these alerts are not delivered",
+                "use an internal channel only your team is in",
+            )
+
+
+def alert_lines(book: ContractBook) -> list[str]:
+    """Where each contract's alerts go (its latest version), for ``contracts check``."""
+    out = []
+    for key, contract in book.contracts.items():
+        a = contract.versions[-1].alerts
+        staff = f"staff alerts in {a.channel}" if a.channel else "no alert channel"
+        if a.thread:
+            staff += " (warnings also in a ticket's thread when the thread is internal)"
+        client = (
+            "the ticket's status card (client-safe)"
+            if a.client_thread == "status"
+            else "nothing (client_thread: none)"
+        )
+        out.append(f"{key}: {staff}; a client's thread: {client}")
+    return out
 
 
 def _check_services(version: ContractVersion, vpath: KeyPath, warn: Any) -> None:
@@ -196,6 +235,8 @@ def format_check_report(path: str | PathLike[str]) -> tuple[int, str]:
     lines.extend(f"  {line}" for line in conversation_lines(book))
     lines.append("Roles (docs/contracts.md#roles):")
     lines.extend(f"  {line}" for line in role_lines(book))
+    lines.append("Alerts:")
+    lines.extend(f"  {line}" for line in alert_lines(book))
     n_versions = sum(len(c.versions) for c in book.contracts.values())
     n_clients, n_contracts, n_warn = len(book.clients), len(book.contracts), len(warnings)
     lines.append(

@@ -745,6 +745,11 @@ class AlertsSpec(Spec):
     lead: SlackId | None = None
     escalate_to: SlackId | None = None
     thread: bool = True
+    client_thread: Literal["none", "status"] = Field(
+        "status",
+        description="what the thread of a ticket in a client's channel shows: status (the ticket's "
+        "client-safe card) or none; staff alerts never go there",
+    )
     met_note: bool = False
     escalation: list[EscalationSpec] = []
 

@@ -150,6 +150,8 @@ class AlertRouting:
     lead: str | None = None
     escalate_to: str | None = None
     thread: bool = True
+    #: the thread of a ticket in a client's channel: "status" (the client-safe card) or "none" (nothing)
+    client_thread: Literal["none", "status"] = "status"
     met_note: bool = False
     escalation: tuple[EscalationLevel, ...] = ()
 

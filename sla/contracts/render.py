@@ -100,8 +100,13 @@ def render_contract_plain(
     a = version.alerts
     places = [_mention(a.channel)] if a.channel else []
     if a.thread:
-        places.append("the ticket's thread")
+        places.append("the ticket's thread when it is internal")
     where = ["in " + " and ".join(places) if places else "nowhere (no alert channel)"]
+    where.append(
+        "a client's thread shows the ticket's status card"
+        if a.client_thread == "status"
+        else "nothing in a client's thread"
+    )
     if a.lead:
         where.append(f"lead {_mention(a.lead)}")
     if a.escalate_to:

@@ -25,6 +25,8 @@ from storage.uow import UnitOfWork
 TEAM = "T0TEAM0001"
 SUPPORT = "C0ACME0001"
 ALERTS = "C0ALERTS01"
+#: an internal channel (the alert channel of another contract): a ticket's thread there is staff-only
+TRIAGE = "C0TRIAGE01"
 SWEEP = timedelta(seconds=60)
 # Monday 2026-03-02 08:00 UTC = 09:00 in Berlin (CET)
 MONDAY_9_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -34,6 +36,7 @@ calendars:
   office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-17:00"}}
 clients:
   acme: {name: Acme, channels: [C0ACME0001], contract: gold}
+  ours: {name: Our own, channels: [C0OURS0001], contract: internal}
 contracts:
   gold:
     versions:
@@ -51,6 +54,12 @@ contracts:
         targets:
           P1: {first_response: 20m, resolution: 8h}
           P2: {first_response: 1h, resolution: 16h, calendar: office}
+  internal:
+    versions:
+      - effective: 2026-01-01
+        alerts: {channel: C0TRIAGE01}
+        targets:
+          P3: {first_response: 1d}
 """
 
 
@@ -64,17 +73,18 @@ class World:
     sweeper: Sweeper
     notifier: Notifier
 
-    def open(self, priority: str, *, thread: bool = True) -> str:
+    def open(self, priority: str, *, thread: bool = True, channel: str = SUPPORT) -> str:
+        """An Acme ticket in a thread of ``channel`` (the client's own by default; :data:`TRIAGE`: internal)."""
         ts = None
         if thread:
-            ts = self.slack.post_user_message(SUPPORT, "U0CLIENT01", "help, it's broken")["ts"]
+            ts = self.slack.post_user_message(channel, "U0CLIENT01", "help, it's broken")["ts"]
         state = self.tickets.open(
             team_id=TEAM,
             client_key="acme",
             source="slack_thread",
             priority=priority,
             title="Printer on fire",
-            channel_id=SUPPORT if thread else None,
+            channel_id=channel if thread else None,
             thread_ts=ts,
         )
         return state.ticket.ref
@@ -115,7 +125,7 @@ def world(uow: UnitOfWork) -> Iterator[World]:
     clock = ManualClock(MONDAY_9_BERLIN)
     book = load_contracts_text(CONTRACTS)
     with SlackEmulator(clock=clock) as slack:
-        for channel, name in ((SUPPORT, "support-acme"), (ALERTS, "sla-alerts")):
+        for channel, name in ((SUPPORT, "support-acme"), (ALERTS, "sla-alerts"), (TRIAGE, "triage")):
             slack.add_channel(channel, name)
         tickets = TicketService(uow=uow, book=book, clock=clock)
         client = notifier_web_client("xoxb-test", base_url=slack.url)

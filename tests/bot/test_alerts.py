@@ -19,6 +19,7 @@ from tests.bot.conftest import (
     SUPPORT,
     SWEEP,
     TEAM,
+    TRIAGE,
     World,
     keys,
     posted_at,
@@ -46,11 +47,75 @@ def test_warnings_breach_and_escalation_once_each_in_their_places(world: World) 
     assert "<!subteam^S0LEADS001>" in breach["text"] and "<@U0LEAD0001>" in breach["text"]
     assert "<@U0MANAGER1>" in channel[4]["text"]
 
+    # the ticket's thread is in the client's channel: no staff alert goes there (thread: true or not)
+    assert world.alerts(SUPPORT) == []
+    for call in world.slack.calls_to("chat.postMessage") + world.slack.calls_to("chat.update"):
+        if call.args.get("channel") == SUPPORT:
+            said = str(call.args).lower()
+            assert "take it" not in said and "unassigned" not in said and "escalation" not in said
+            assert "S0LEADS001" not in said and "U0LEAD0001".lower() not in said
+
+
+def test_warnings_copied_to_the_ticket_thread_only_when_it_is_internal(world: World) -> None:
+    ref = world.open("P1", channel=TRIAGE)  # a thread in an internal channel (an alert channel)
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=25))
     thread_ts = world.tickets.state(team_id=TEAM, ref=ref).ticket.thread_ts
-    in_thread = [m for m in world.alerts(SUPPORT) if m.get("thread_ts") == thread_ts]
+    in_thread = [m for m in world.alerts(TRIAGE) if m.get("thread_ts") == thread_ts]
     assert keys(in_thread) == [
         alert_key(TEAM, ref, f"first_response:1:{k}", "thread") for k in ("50%", "75%", "90%")
     ]
+    card = next(m for m in world.slack.messages(TRIAGE) if ":status" in str(m.get("metadata")))
+    assert "Take it" in str(card["blocks"])  # staff read this card: it keeps the assignment prompt
+
+
+def test_a_queued_thread_copy_in_a_client_channel_is_not_posted(world: World) -> None:
+    """Rows queued before the visibility rule (a warning's copy addressed to the client's thread) are
+    stopped by the notifier: cancelled, never posted."""
+    ref = world.open("P1")
+    ticket = world.tickets.state(team_id=TEAM, ref=ref).ticket
+    world.clock.advance(timedelta(minutes=10, seconds=30))
+    with world.uow.begin() as tx:
+        tx.outbox.enqueue(
+            team_id=TEAM,
+            idempotency_key=alert_key(TEAM, ref, "first_response:1:50%", "thread"),
+            kind="warning",
+            payload={
+                "ref": ref,
+                "ticket_id": ticket.id,
+                "metric": "first_response",
+                "cycle": 1,
+                "threshold": "50%",
+                "point": "first_response:1:50%",
+                "at": world.clock.now().isoformat(),
+                "mention": [],
+                "destination": "thread",
+            },
+            now=world.clock.now(),
+            channel_id=SUPPORT,
+            thread_ts=ticket.thread_ts,
+            ticket_id=ticket.id,
+        )
+    world.run()
+    assert world.alerts(SUPPORT) == [] and len(world.alerts(ALERTS)) == 1
+    with world.uow.begin(read_only=True) as tx:
+        row = tx.outbox.get_by_key(
+            team_id=TEAM, idempotency_key=alert_key(TEAM, ref, "first_response:1:50%", "thread")
+        )
+    assert row is not None and row.state == NotificationState.cancelled.value
+    assert "client-facing" in (row.last_error or "")
+
+
+def test_client_thread_none_leaves_the_clients_thread_alone(world: World) -> None:
+    book = load_contracts_text(
+        CONTRACTS.replace("thread: true", "thread: true\n          client_thread: none")
+    )
+    world.tickets.book = world.sweeper.book = world.notifier.book = book
+    ref = world.open("P1")
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=25))
+    ticket = world.tickets.state(team_id=TEAM, ref=ref).ticket
+    assert [m for m in world.slack.thread(SUPPORT, ticket.thread_ts) if m["ts"] != ticket.thread_ts] == []
+    assert ticket.status_message_ts is None
+    assert len(world.alerts(ALERTS)) == 4  # 50/75/90 % and the breach: staff are told as before
 
 
 def test_one_live_status_card_per_ticket_updated_in_place(world: World) -> None:
@@ -175,7 +240,9 @@ def test_every_ticket_change_refreshes_the_one_card_in_place(world: World) -> No
     world.tickets.assign(team_id=TEAM, ref=ref, assignee="U0AGENT001", actor="U0LEAD0001")
     world.notifier.run_once()
     assert len(card_updates(world, card_ts)) == 1
-    assert "U0AGENT001" in str(card_updates(world, card_ts)[-1].args)
+    # the card is in the client's thread: client-safe, so neither the assignee nor a prompt to take it
+    updated = str(card_updates(world, card_ts)[-1].args)
+    assert "U0AGENT001" not in updated and "ticket_take" not in updated and "unassigned" not in updated
     world.clock.advance(timedelta(seconds=5))
     world.tickets.record(team_id=TEAM, ref=ref, kind="agent_message", actor="U0AGENT001")
     world.clock.advance(timedelta(seconds=1))

@@ -16,7 +16,7 @@ from bot.services.alerts import Sweeper, alert_key
 from handlers.notifier import Notifier, failed_alerts, notifier_web_client
 from sla.contracts import load_contracts_text
 from storage.models import NotificationState
-from tests.bot.conftest import ALERTS, CONTRACTS, MONDAY_9_BERLIN, SUPPORT, SWEEP, TEAM, World, keys
+from tests.bot.conftest import ALERTS, CONTRACTS, MONDAY_9_BERLIN, SUPPORT, SWEEP, TEAM, TRIAGE, World, keys
 
 
 def open_staggered(world: World, count: int, *, thread: bool = False) -> list[str]:
@@ -66,7 +66,7 @@ def test_permanent_error_is_recorded_and_listed_for_admins_and_other_copies_stil
     assert {f.channel_id for f in failed} == {ALERTS}
     posts_to_alerts = [c for c in world.slack.calls_to("chat.postMessage") if c.args["channel"] == ALERTS]
     assert len(posts_to_alerts) == 4, "never retried"
-    assert len(world.alerts(SUPPORT)) == 3  # the thread copies of the warnings
+    assert world.alerts(SUPPORT) == []  # the ticket's thread is the client's: no copy goes there
 
 
 def test_alert_without_any_destination_fails_visibly(world: World) -> None:
@@ -182,7 +182,8 @@ def test_three_sweepers_and_notifiers_in_parallel_never_duplicate(world: World) 
                 ),
             )
         )
-    refs = [world.open("P1", thread=True) for _ in range(12)]
+    # in an internal channel's threads: each warning also has a thread copy, which must not double either
+    refs = [world.open("P1", thread=True, channel=TRIAGE) for _ in range(12)]
     errors: list[BaseException] = []
 
     def work(sweeper: Sweeper, notifier: Notifier) -> None:
@@ -203,13 +204,13 @@ def test_three_sweepers_and_notifiers_in_parallel_never_duplicate(world: World) 
             t.join()
     assert errors == []
     assert Counter(keys(world.alerts(ALERTS))) == Counter(expected_keys(refs))
-    thread_keys = keys(world.alerts(SUPPORT))
+    thread_keys = keys(world.alerts(TRIAGE))
     assert Counter(thread_keys) == Counter(
         alert_key(TEAM, r, f"first_response:1:{k}", "thread") for r in refs for k in ("50%", "75%", "90%")
     )
     cards = Counter(
         m["metadata"]["event_payload"]["key"]
-        for m in world.slack.messages(SUPPORT)
+        for m in world.slack.messages(TRIAGE)
         if ":status" in (m.get("metadata") or {}).get("event_payload", {}).get("key", "")
     )
     assert cards and max(cards.values()) == 1

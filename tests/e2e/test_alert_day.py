@@ -158,11 +158,12 @@ def test_a_day_of_tickets(tmp_path: Any, count: int) -> None:
             for n, point in enumerate(points):
                 if point.kind == "warning" and any(q.at <= _sweep_seeing(point.at) for q in points[n + 1 :]):
                     continue  # superseded: a later point was due at the same sweep
-                for dest in ("", "thread") if point.kind == "warning" and version.alerts.thread else ("",):
-                    k = alert_key(TEAM, ref, point.key, dest or None)
-                    expected[k] = point.at
-                    if not version.calendar.is_24x7 and timer.calendar_name != "24x7":
-                        business[k] = version.calendar
+                # the tickets are in their clients' channels: no copy in the thread, whatever
+                # alerts.thread says (staff alerts never go where a client reads: sla.visibility)
+                k = alert_key(TEAM, ref, point.key)
+                expected[k] = point.at
+                if not version.calendar.is_24x7 and timer.calendar_name != "24x7":
+                    business[k] = version.calendar
 
         with uow.begin(read_only=True) as tx:
             missing = {
@@ -181,7 +182,7 @@ def test_a_day_of_tickets(tmp_path: Any, count: int) -> None:
 
     engine.dispose()
     assert missing == {}
-    assert len(expected) > 2 * count
+    assert len(expected) > count  # most tickets alert at least once (many several times)
     duplicates = {k: v for k, v in delivered.items() if len(v) > 1}
     assert duplicates == {}
     assert set(delivered) == set(expected), (
