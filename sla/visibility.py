@@ -40,10 +40,12 @@ class Directory:
     def of(cls, book: ContractBook) -> Directory:
         client_channels = frozenset(c for client in book.clients.values() for c in client.channels)
         internal: set[str] = set()
-        staff: set[str] = set(book.agents.users)
+        roles = book.roles
+        staff: set[str] = set(book.agents.users) | roles.admins | roles.leads | roles.managers
         for client in book.clients.values():
             if client.lead:
                 staff.add(client.lead)
+            staff.update(client.leads | client.managers)
         for contract in book.contracts.values():
             staff.update(contract.conversation.intake.internal_users)
             for version in contract.versions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sla.contracts.checks import _hours
-from sla.contracts.model import ContractBook, Target
+from sla.contracts.model import AlertRouting, ContractBook, Target
 from sla.durations import format_duration
 from sla.metrics import Metric
 
@@ -97,7 +97,13 @@ def render_contract_plain(
         if befores:
             said.append(", ".join(befores) + " before it is due")
         lines.append("Warnings at " + " and ".join(said))
-    a = version.alerts
+    lines.append("Alerts: " + "; ".join(_alert_places(version.alerts)))
+    return lines
+
+
+def _alert_places(a: AlertRouting) -> list[str]:
+    """Where a version's alerts go and whom they call on (staff only: the client-safe rendering leaves
+    the line out)."""
     places = [_mention(a.channel)] if a.channel else []
     if a.thread:
         places.append("the ticket's thread when it is internal")
@@ -115,5 +121,4 @@ def render_contract_plain(
         where.append(
             f"{format_duration(level.after)} after a breach: " + ", ".join(_mention(n) for n in level.notify)
         )
-    lines.append("Alerts: " + "; ".join(where))
-    return lines
+    return where
