@@ -88,6 +88,16 @@ def require(services: Services, caller: Caller, action: Action, at: Where | None
         raise TicketError(refusal(action))
 
 
+def own_client(services: Services, caller: Caller) -> str | None:
+    """The client a request is about by default: the channel's, else (a client's DM) the one client
+    that lists the caller in ``contacts``."""
+    channel_client = _client_of_channel(services, caller)
+    if channel_client is not None or caller.is_staff:
+        return channel_client
+    mine = caller.person.contact_of
+    return next(iter(mine)) if len(mine) == 1 else None
+
+
 def visible_clients(services: Services, caller: Caller) -> list[str]:
     """The clients ``caller`` may name: all for our side; a client's own (its channel's, its contacts')."""
     if caller.is_staff:
@@ -284,7 +294,7 @@ def _explain(services: Services, caller: Caller, command: g.Explain) -> Answer:
 def _contract(services: Services, caller: Caller, command: g.Contract) -> Answer:
     """The contract in plain words: a client sees its own client's only, without the staff-only parts
     (alert channels, leads, escalation, warnings); the answer is ephemeral like every ``/sla`` answer."""
-    key = command.client or _client_of_channel(services, caller)
+    key = command.client or own_client(services, caller)
     if key is None:
         names = ", ".join(visible_clients(services, caller)) or "none you can see from here"
         return _plain(
@@ -651,6 +661,7 @@ __all__ = [
     "caller_for",
     "command_table",
     "context",
+    "own_client",
     "register",
     "require",
     "visible_clients",

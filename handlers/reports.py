@@ -11,7 +11,7 @@ from bot.services.container import Services
 from bot.services.reports import ReportError
 from handlers.blocks import escape, section
 from handlers.blocks.reports import report_ack, report_ack_text
-from handlers.commands import Answer, Caller, _client_of_channel, where
+from handlers.commands import Answer, Caller, _client_of_channel, own_client, where
 from handlers.report_delivery import OnDemand
 from sla.roles import Action, may, refusal
 
@@ -51,7 +51,7 @@ def report_command(services: Services, caller: Caller, command: g.Report) -> Ans
     service = services.reports
     assert service is not None, "the reports feature registers /sla report"
     channel_client = _client_of_channel(services, caller)
-    client = command.client or channel_client
+    client = command.client or own_client(services, caller)
     if not may(caller.person, Action.REPORT, where(services, caller, client)):
         if not caller.is_staff and client is None:
             return _refused("Which client? Ask in your support channel: `/sla report week`.")

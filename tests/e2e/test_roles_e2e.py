@@ -133,9 +133,14 @@ def test_a_client_reads_its_own_report_alone_and_never_another_clients(desk: Hel
     assert "I don't know the client 'globex'" in other["text"] and "Globex Corporation" not in _all(other)
     posted = desk.command("report week post", user=CLIENT)
     assert "Only the support team can post reports" in posted["text"]
-    dm = desk.command("report week", user=CLIENT, channel="D0ACME0001")
-    assert "Which client?" in dm["text"] or "Acme" in dm["text"]  # a contact of Acme: its own report
     assert len(desk.slack.messages(SUPPORT)) == before
+    # in a DM, a contact of Acme gets Acme's report there (with its files: a DM is the asker's own)
+    dm = desk.command("report week", user=CLIENT, channel="D0ACME0001")
+    assert "Building the SLA report for Acme Corp" in dm["text"]
+    desk.runtime.services.reports_pending.join()
+    assert len(desk.slack.messages(SUPPORT)) == before
+    stranger = desk.command("report week", user="U0STRANGER", channel="D0STRANGER")
+    assert "Which client?" in stranger["text"] and "Acme" not in _all(stranger)
 
 
 def test_staff_in_a_clients_channel_see_the_report_alone_unless_they_post_it(desk: Helpdesk) -> None:
