@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -22,19 +19,8 @@ from sla.timers import (
     explain,
     next_alert_at,
 )
+from tests.sla import timers_fakes as _fakes  # importlib mode: tests/ is a namespace package
 
-
-def _load_fakes():  # the suite runs with --import-mode=importlib: load the shared fakes by path
-    name = "slabot_timers_fakes"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("timers_fakes.py"))
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_fakes = _load_fakes()
 ALL_PAUSE, ALWAYS, OFFICE = _fakes.ALL_PAUSE, _fakes.ALWAYS, _fakes.OFFICE
 at, make_version = _fakes.at, _fakes.make_version
 

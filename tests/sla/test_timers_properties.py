@@ -7,11 +7,7 @@ with non-decreasing times and many equal timestamps.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,19 +25,8 @@ from sla.timers import (
     explain,
     next_alert_at,
 )
+from tests.sla import timers_fakes as _fakes  # importlib mode: tests/ is a namespace package
 
-
-def _load_fakes() -> Any:  # the suite runs with --import-mode=importlib: load the shared fakes by path
-    name = "slabot_timers_fakes"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("timers_fakes.py"))
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_fakes = _load_fakes()
 CALENDARS = _fakes.CALENDARS
 
 VERSION = _fakes.make_version(
