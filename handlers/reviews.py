@@ -8,6 +8,7 @@ call. Drafts are found again server-side by id *and* workspace, and must still b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot import grammar as g
@@ -76,13 +77,28 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
         """``text``: plain words (escaped here); the fallback of ``blocks``, or the whole answer."""
         tell(respond, client, caller, escape(text), blocks or [section(escape(text))])
 
+    def answer(
+        respond: Any, client: Any, caller: Caller, attempt: Callable[[], tuple[str, list[Any]]]
+    ) -> None:
+        """Reply with what ``attempt`` did (its text and blocks), or why it could not be done."""
+        try:
+            text, blocks = attempt()
+        except InvalidValue:
+            reply(respond, client, caller, "That button is not one of slabot's. Nothing was changed.", [])
+            return
+        except ReviewError as exc:
+            reply(respond, client, caller, str(exc), [])
+            return
+        reply(respond, client, caller, text, blocks)
+
     @app.action(ActionId.REVIEW_PROPOSE.value)
     def on_propose(
         ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any, respond: Any
     ) -> None:
         ack()
         caller = caller_of(services, body, context)
-        try:
+
+        def propose() -> tuple[str, list[Any]]:
             value = ReviewPropose.decode(action.get("value"))
             view = svc.propose(
                 team_id=caller.team_id,
@@ -92,19 +108,9 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
                 is_agent=may(caller.person, Action.REVIEW_PROPOSE, Where()),
                 notify=lambda v: Message(text=escape(draft_text(v)), blocks=draft_message(v)),
             )
-        except InvalidValue:
-            reply(respond, client, caller, "That button is not one of slabot's. Nothing was changed.", [])
-            return
-        except ReviewError as exc:
-            reply(respond, client, caller, str(exc), [])
-            return
-        reply(
-            respond,
-            client,
-            caller,
-            draft_text(view),
-            draft_message(view, decidable=svc.is_admin(caller.user_id)),
-        )
+            return draft_text(view), draft_message(view, decidable=svc.is_admin(caller.user_id))
+
+        answer(respond, client, caller, propose)
 
     @app.action(ActionId.REVIEW_APPROVE.value)
     def on_approve(
@@ -112,17 +118,8 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
     ) -> None:
         ack()
         caller = caller_of(services, body, context)
-        try:
-            view = svc.approve(
-                team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
-            )
-        except InvalidValue:
-            reply(respond, client, caller, "That button is not one of slabot's. Nothing was changed.", [])
-            return
-        except ReviewError as exc:
-            reply(respond, client, caller, str(exc), [])
-            return
-        reply(respond, client, caller, approved_text(view), approved_message(view))
+        draft_id = action.get("value")
+        answer(respond, client, caller, lambda: _approved(_decide(svc.approve, caller, draft_id)))
 
     @app.action(ActionId.REVIEW_REJECT.value)
     def on_discard(
@@ -130,18 +127,28 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
     ) -> None:
         ack()
         caller = caller_of(services, body, context)
-        try:
-            view = svc.discard(
-                team_id=caller.team_id, draft_id=_draft_id(action.get("value")), actor=caller.user_id
-            )
-        except InvalidValue:
-            reply(respond, client, caller, "That button is not one of slabot's. Nothing was changed.", [])
-            return
-        except ReviewError as exc:
-            reply(respond, client, caller, str(exc), [])
-            return
-        blocks = discarded_message(view, caller.user_id)
-        reply(respond, client, caller, unformat(blocks[0]["text"]["text"]), blocks)
+        draft_id = action.get("value")
+        answer(
+            respond,
+            client,
+            caller,
+            lambda: _discarded(_decide(svc.discard, caller, draft_id), caller.user_id),
+        )
+
+
+def _decide(decision: Callable[..., Any], caller: Caller, value: object) -> Any:
+    """Approve or discard (``decision``) the draft a button's ``value`` names, as the caller:
+    :class:`InvalidValue` when the value is not one of ours."""
+    return decision(team_id=caller.team_id, draft_id=_draft_id(value), actor=caller.user_id)
+
+
+def _approved(view: Any) -> tuple[str, list[Any]]:
+    return approved_text(view), approved_message(view)
+
+
+def _discarded(view: Any, user_id: str) -> tuple[str, list[Any]]:
+    blocks = discarded_message(view, user_id)
+    return unformat(blocks[0]["text"]["text"]), blocks
 
 
 def draft_text(view: Any) -> str:
