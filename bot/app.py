@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -24,12 +26,13 @@ from sqlalchemy import Engine
 from bot import features, tasks
 from bot.clock import Clock, SystemClock
 from bot.inbox import Inbox, TrackingExecutor, listener_failed
+from bot.ops.health import SLACK_REFUSALS
 from bot.runtime import Runtime
 from bot.services.answer_cache import AnswerCache
 from bot.services.container import Services
 from bot.services.people import AgentDirectory
 from bot.services.tickets import TicketService
-from bot.settings import Settings, load_contract_book
+from bot.settings import Settings, SettingsError, load_contract_book
 from bot.slack_endpoint import SlackEndpoint
 from bot.web import WebApp
 from handlers import listeners
@@ -86,6 +89,28 @@ def listener_client(base_url: str, token: str | None) -> WebClient:
     return WebClient(
         token=token, base_url=base_url, timeout=LISTENER_SLACK_TIMEOUT_SECONDS, retry_handlers=[]
     )
+
+
+def verify_bot_token(client: WebClient) -> None:
+    """``auth.test`` once at start-up: a token Slack refuses (``invalid_auth``, ``token_revoked``, ...)
+    is a :class:`~bot.settings.SettingsError` naming ``SLACK_BOT_TOKEN`` (``slabot run`` exits 2 with
+    that one line); Slack unreachable, failing or rate limiting is logged and start-up goes on —
+    ``/readyz`` says so until Slack answers, and alerts wait in the outbox meanwhile."""
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or "") if exc.response is not None else ""
+        if error in SLACK_REFUSALS:
+            raise SettingsError(
+                [
+                    f"SLACK_BOT_TOKEN: Slack refuses this token ({error}) — reinstall the app or copy its Bot User OAuth Token"
+                ]
+            ) from None
+        log.warning(
+            "slack auth.test failed at start-up (%s); starting anyway, /readyz reports it", error or exc
+        )
+    except (OSError, URLError) as exc:  # connection refused, DNS, timeout
+        log.warning("slack unreachable at start-up (%s); starting anyway, /readyz reports it", exc)
 
 
 def bootstrap(
@@ -158,7 +183,12 @@ def bootstrap(
     else:
         # the token lives on the client (Bolt ignores, with a warning, a ``token`` given beside a ``client``)
         app_kwargs["client"] = listener_client(settings.slack_api_url, bot_token or "xoxb-not-configured")
-        app_kwargs["token_verification_enabled"] = bool(bot_token) and settings.slack_api_url != ""
+        # Bolt's own check (auth.test while constructing the App) made a Slack outage at start-up a
+        # crash (URLError, no process, no /readyz): ours refuses a token Slack refuses, and starts
+        # through an outage (Bolt authorizes each request lazily; the outbox keeps what must be sent)
+        app_kwargs["token_verification_enabled"] = False
+        if bot_token and settings.slack_api_url != "":
+            verify_bot_token(slack_client(settings.slack_api_url, bot_token, retries=1))
 
     app = App(**app_kwargs)
 
