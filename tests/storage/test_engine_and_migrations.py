@@ -14,6 +14,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Table, select, text
 from sqlalchemy.exc import StatementError
 
 from storage.db import (
+    BULK_WAL_PAGES,
     current_revision,
     head_revision,
     make_engine,
@@ -60,8 +61,30 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000  # SQLite's own
     finally:
         engine.dispose()
+
+
+def test_a_bulk_writer_checkpoints_the_log_less_often(tmp_path: Path) -> None:
+    """``slabot import`` commits megabytes per batch: its log is checkpointed (two fsyncs) per
+    ``BULK_WAL_PAGES`` pages, not SQLite's 1,000; the log is still checkpointed away at the end."""
+    path = tmp_path / "bulk.db"
+    engine = make_engine(f"sqlite:///{path}", wal_autocheckpoint=BULK_WAL_PAGES)
+    try:
+        with engine.begin() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == BULK_WAL_PAGES
+            conn.exec_driver_sql("CREATE TABLE t (x TEXT)")
+        for _ in range(12):  # 12 commits of ~1 MB: SQLite's own setting would restart the log after ~4
+            with engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "INSERT INTO t WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+                    "SELECT hex(randomblob(500)) FROM n"
+                )
+        assert Path(f"{path}-wal").stat().st_size > 10_000_000  # not checkpointed yet
+    finally:
+        engine.dispose()
+    assert not Path(f"{path}-wal").exists()  # the last connection checkpointed the log and removed it
 
 
 def test_sqlite_write_transactions_begin_immediate(tmp_path: Path) -> None:
