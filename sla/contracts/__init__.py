@@ -9,6 +9,7 @@ that cannot be met, thresholds that never fire, ...) that never make a file inva
 
 The package has one module per concern: :mod:`~sla.contracts.model` (the domain values),
 :mod:`~sla.contracts.file` (the file as written: YAML with line numbers, the schema, issues),
+:mod:`~sla.contracts.values` (how its values are read: ``15m``, ``95%``, ``"15m before"``, ...),
 :mod:`~sla.contracts.build` (file -> ``ContractBook``), :mod:`~sla.contracts.checks` (SMART warnings and
 the ``slabot contracts check`` report) and :mod:`~sla.contracts.render` (a contract in plain words).
 """

@@ -22,6 +22,8 @@ from sla.contracts.file import (
     VersionSpec,
     YamlDocument,
     did_you_mean,
+)
+from sla.contracts.values import (
     read_threshold,
     threshold_text,
 )

@@ -38,13 +38,11 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from sla.compliance import ComplianceLine, compliance_table
-from sla.credits import CreditStatement
-from sla.durations import compact_duration, format_duration
 
-try:  # the contract file writes targets in hours ("48h"): a business "2d" reads as two working days
-    from sla.contracts.file import hours_form as target_text
-except ImportError:  # pragma: no cover - older contract_file
-    target_text = compact_duration
+# the contract file writes targets in hours ("48h"): a business "2d" reads as two working days
+from sla.contracts.values import hours_form as target_text
+from sla.credits import CreditStatement
+from sla.durations import format_duration
 from sla.metrics import Metric
 from sla.periods import Period
 from sla.standing import is_breached
