@@ -397,7 +397,6 @@ SIZE_ALLOWED: dict[str, str] = {
     "handlers.views.register": "the track shortcut and the start modal's listener nested in it; the modal's "
     "open-or-get-then-assign belongs in a use case",
     "bot.features.sources._cmd_import": "slabot import",
-    "bot.reports.chart.compliance_figure": "the matplotlib figure of a report",
     "bot.sources.ingest.TicketIngest._plan": "the import's planning pass (issue 16 was changing it)",
     "bot.sources.ingest.TicketIngest._store": "the import's bulk store (issue 16 was changing it)",
     "bot.sources.jira.jira_events": "Jira's webhook shapes, one after the other",

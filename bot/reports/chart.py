@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from sla.extras import ExtraMissing
 
 try:
+    from matplotlib.axes import Axes
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -115,13 +116,7 @@ def compliance_figure(
     rows = [(d, str(p), int(m), int(b)) for d, p, m, b in daily]
     fig, _ = _new_figure()
     if not rows or all(m + b == 0 for _, _, m, b in rows):
-        ax = fig.add_subplot()
-        ax.set_axis_off()
-        fig.suptitle(title, fontsize=14)
-        ax.text(0.5, 0.5, "no tickets in this period", ha="center", va="center", fontsize=20, color="#555555")
-        if caption:
-            fig.text(0.01, 0.01, caption, fontsize=9, color="#444444")
-        return fig
+        return _empty_figure(fig, title, caption)
 
     priorities = sorted({p for _, p, _, _ in rows}, key=_priority_key)
     first, last = min(r[0] for r in rows), max(r[0] for r in rows)
@@ -136,15 +131,47 @@ def compliance_figure(
     fig.subplots_adjust(left=0.06, right=0.80, top=0.90, bottom=0.14, hspace=0.18)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     fig.suptitle(title, fontsize=14)
+    _compliance_panel(top, len(days), priorities, met, breached, targets)
+    _tickets_panel(bottom, days, priorities, met, breached, tickets)
+    _day_axis(bottom, days)
+    fig.text(
+        0.06,
+        0.012,
+        textwrap.fill(caption or f"{day_label(first)} {first:%b %Y} – {day_label(last)} {last:%b %Y}", 165),
+        fontsize=9,
+        color="#444444",
+        va="bottom",
+        gid="caption",
+    )
+    return fig
 
-    # --- compliance per priority: markers on days with data, lines only between consecutive days
-    decided_max = max(met[p][i] + breached[p][i] for p in priorities for i in range(len(days)))
+
+def _empty_figure(fig: Figure, title: str, caption: str | None) -> Figure:
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    fig.suptitle(title, fontsize=14)
+    ax.text(0.5, 0.5, "no tickets in this period", ha="center", va="center", fontsize=20, color="#555555")
+    if caption:
+        fig.text(0.01, 0.01, caption, fontsize=9, color="#444444")
+    return fig
+
+
+def _compliance_panel(
+    top: Axes,
+    n_days: int,
+    priorities: list[str],
+    met: dict[str, list[int]],
+    breached: dict[str, list[int]],
+    targets: Mapping[str, float] | float | None,
+) -> None:
+    """Compliance per priority: markers on days with data, lines only between consecutive days."""
+    decided_max = max(met[p][i] + breached[p][i] for p in priorities for i in range(n_days))
     handles: list[object] = []
     for n, (p, dx) in enumerate(zip(priorities, offsets(len(priorities)), strict=True)):
         colour, marker = COLOURS[n % len(COLOURS)], MARKERS[n % len(MARKERS)]
         points = [
             (i, 100.0 * met[p][i] / (met[p][i] + breached[p][i]), met[p][i] + breached[p][i])
-            for i in range(len(days))
+            for i in range(n_days)
             if met[p][i] + breached[p][i]
         ]
         for run in _runs(points):
@@ -195,7 +222,16 @@ def compliance_figure(
         title_fontsize=9,
     )
 
-    # --- tickets per day: all clocks met / with a breach
+
+def _tickets_panel(
+    bottom: Axes,
+    days: list[date],
+    priorities: list[str],
+    met: dict[str, list[int]],
+    breached: dict[str, list[int]],
+    tickets: Iterable[TicketRow] | None,
+) -> None:
+    """Tickets per day: all clocks met / with a breach (timers decided when no ticket counts are given)."""
     per_day = {d: (0, 0) for d in days}
     if tickets is None:  # no ticket counts given: timers decided stand in for them
         for i, d in enumerate(days):
@@ -229,22 +265,13 @@ def compliance_figure(
     bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
     bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
 
+
+def _day_axis(bottom: Axes, days: list[date]) -> None:
     long = len(days) > 31
     ticks = [i for i, d in enumerate(days) if not long or d.weekday() == 0] or [0]
     bottom.xaxis.set_major_locator(FixedLocator(ticks))
     bottom.set_xticklabels([day_label(days[i], with_month=long) for i in ticks], fontsize=9)
     bottom.set_xlim(-0.6, len(days) - 0.4)
-
-    fig.text(
-        0.06,
-        0.012,
-        textwrap.fill(caption or f"{day_label(first)} {first:%b %Y} – {day_label(last)} {last:%b %Y}", 165),
-        fontsize=9,
-        color="#444444",
-        va="bottom",
-        gid="caption",
-    )
-    return fig
 
 
 def compliance_chart(
