@@ -187,18 +187,23 @@ def _notifier_clients(runtime: Any) -> Any:
 
 
 def _cmd_cmd(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from bot.app import bootstrap
     from bot.settings import Settings
     from handlers.commands import Caller, answer, caller_for
+    from sla.roles import Role
 
     settings = Settings()
     runtime = bootstrap(settings)
     book = runtime.services.book
     if args.user:  # answered as that user would be (sla.roles): what a client or a lead sees
         caller = caller_for(runtime.services, args.team, args.user, args.channel)
-    else:  # the terminal's operator: the first listed agent
+    else:  # the terminal's operator: the first listed agent (an agent even when none is listed)
         user = next(iter(sorted(book.agents.users)), "U0TERMINAL")
-        caller = Caller(team_id=args.team, user_id=user, channel_id=args.channel, is_agent=True)
+        who = runtime.services.people.person(args.team, user)
+        who = replace(who, roles=who.roles | {Role.AGENT})
+        caller = Caller(team_id=args.team, user_id=user, channel_id=args.channel, is_agent=True, who=who)
     result = answer(runtime.services, caller, " ".join(args.text))
     print(result.full_text())
     return 0

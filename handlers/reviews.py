@@ -37,7 +37,10 @@ def review_command(services: Services, caller: Caller, command: g.Review) -> Ans
 
 def review_answer(svc: ReviewService, caller: Caller, command: g.Review) -> Answer:
     """Our side only (agents, admins, and the client's leads and managers: ``sla.roles``)."""
-    if not (may(caller.person, Action.REVIEW, Where(client=command.client)) or svc.is_admin(caller.user_id)):
+    if not (
+        may(caller.person, Action.REVIEW, Where(client=command.client))
+        or svc.is_admin(caller.user_id, caller.person)
+    ):
         return _plain(refusal(Action.REVIEW))
     try:
         result = svc.run(team_id=caller.team_id, client_key=command.client, quarter=command.quarter)
@@ -108,7 +111,9 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
                 is_agent=may(caller.person, Action.REVIEW_PROPOSE, Where()),
                 notify=lambda v: Message(text=escape(draft_text(v)), blocks=draft_message(v)),
             )
-            return draft_text(view), draft_message(view, decidable=svc.is_admin(caller.user_id))
+            return draft_text(view), draft_message(
+                view, decidable=svc.is_admin(caller.user_id, caller.person)
+            )
 
         answer(respond, client, caller, propose)
 
@@ -139,7 +144,9 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
 def _decide(decision: Callable[..., Any], caller: Caller, value: object) -> Any:
     """Approve or discard (``decision``) the draft a button's ``value`` names, as the caller:
     :class:`InvalidValue` when the value is not one of ours."""
-    return decision(team_id=caller.team_id, draft_id=_draft_id(value), actor=caller.user_id)
+    return decision(
+        team_id=caller.team_id, draft_id=_draft_id(value), actor=caller.user_id, who=caller.person
+    )
 
 
 def _approved(view: Any) -> tuple[str, list[Any]]:

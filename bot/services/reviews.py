@@ -50,7 +50,7 @@ from sla.review import (
     target_text,
     vet_proposal,
 )
-from sla.roles import Action, may, person
+from sla.roles import Action, Person, may, person
 from sla.timers import EventError, TicketClock, TicketEvent
 from storage.models import ReviewDraft, ReviewDraftState
 from storage.uow import UnitOfWork
@@ -145,14 +145,18 @@ class ReviewService:
 
     # ---- who may do what -------------------------------------------------------------------
 
-    def is_admin(self, user_id: str | None) -> bool:
-        """An admin: ``SLABOT_ADMINS`` or the contract file's ``roles.admins`` (``sla.roles``)."""
+    def is_admin(self, user_id: str | None, who: Person | None = None) -> bool:
+        """An admin: ``SLABOT_ADMINS`` or the contract file's ``roles.admins`` (``sla.roles``). ``who``:
+        the user's roles as Slack's adapter knows them (user-group members among the admins too);
+        without it (the terminal) only user ids count."""
         if not user_id:
             return False
+        if who is not None and who.user_id == user_id and may(who, Action.REVIEW_APPROVE):
+            return True
         return may(person(self.book.role_table(self.admins), user_id), Action.REVIEW_APPROVE)
 
-    def _require_admin(self, user_id: str | None, what: str) -> None:
-        if not self.is_admin(user_id):
+    def _require_admin(self, user_id: str | None, what: str, who: Person | None = None) -> None:
+        if not self.is_admin(user_id, who):
             raise NotAllowed(
                 f"Only slabot admins can {what}. Admins are the users listed in SLABOT_ADMINS or the "
                 "contract file's roles.admins; ask one of them, or your account lead."
@@ -416,10 +420,12 @@ class ReviewService:
             raise ReviewError(_NO_DRAFT)
         return self._view(row, row.base_number + 1, _stored_changes(self.book, row), None)
 
-    def approve(self, *, team_id: str, draft_id: int, actor: str | None, via: str = "slack") -> DraftView:
+    def approve(
+        self, *, team_id: str, draft_id: int, actor: str | None, via: str = "slack", who: Person | None = None
+    ) -> DraftView:
         """Record the draft as a new contract version (with an audit entry); admins only, from Slack
         and from the terminal alike (``slabot review --approve ID --by U…``)."""
-        self._require_admin(actor, "approve contract revisions")
+        self._require_admin(actor, "approve contract revisions", who)
         now = self.clock.now()
         with self.uow.begin() as tx:
             row = self._open_draft(tx, team_id, draft_id)
@@ -477,12 +483,14 @@ class ReviewService:
         view = self._view(row, new.number, proposal_lines(revision), None)
         return _with(view, version_yaml=revision.version_yaml, stored_version_id=stored.id)
 
-    def discard(self, *, team_id: str, draft_id: int, actor: str | None, via: str = "slack") -> DraftView:
+    def discard(
+        self, *, team_id: str, draft_id: int, actor: str | None, via: str = "slack", who: Person | None = None
+    ) -> DraftView:
         """Discard a draft: its author or an admin (from Slack or the terminal alike)."""
         now = self.clock.now()
         with self.uow.begin() as tx:
             row = self._open_draft(tx, team_id, draft_id)
-            if not (self.is_admin(actor) or (actor and actor == row.created_by)):
+            if not (self.is_admin(actor, who) or (actor and actor == row.created_by)):
                 raise NotAllowed("Only the person who proposed this revision, or an admin, can discard it.")
             if not tx.reviews.decide_draft(
                 team_id=team_id, draft_id=row.id, state=ReviewDraftState.discarded, by=actor, at=now

@@ -323,3 +323,11 @@ def test_slabot_cmd_with_a_users_roles(
     assert "Acme Corp" in out and "Alerts:" not in out
     assert main(["cmd", "contract globex"]) == 0  # the terminal's operator: the first agent
     assert "Alerts:" in capsys.readouterr().out
+    # no SLABOT_ADMINS in this process and none in the file: the agent stands in for the admins
+    assert main(["cmd", "admin alerts"]) == 0
+    assert "No failed alert deliveries" in capsys.readouterr().out
+    monkeypatch.setenv("SLABOT_ADMINS", ADMIN)
+    assert main(["cmd", "admin alerts"]) == 0
+    assert "Only slabot's admins" in capsys.readouterr().out
+    assert main(["cmd", "--user", ADMIN, "admin alerts"]) == 0
+    assert "No failed alert deliveries" in capsys.readouterr().out

@@ -167,3 +167,23 @@ contracts:
     )
     assert table.groups() == {"S0MGRS"}
     assert person(table, "U0X", groups=["S0MGRS"]).roles == {Role.MANAGER}
+
+
+def test_an_admin_by_user_group_approves_in_slack_and_not_from_the_terminal() -> None:
+    from pathlib import Path
+    from typing import Any
+
+    from bot.services.reviews import ReviewService
+    from sla.contracts import load_contracts
+
+    book = load_contracts(Path(__file__).resolve().parents[2] / "examples" / "contracts.yaml")
+    none: Any = None
+    svc = ReviewService(uow=none, book=book, clock=none, tickets=none, admins=frozenset({"U0ADMIN001"}))
+    table = RoleTable(admins=frozenset({"S0ADMINS"}))
+    via_group = person(table, "U0GROUPED", groups=["S0ADMINS"])
+    assert svc.is_admin("U0GROUPED", via_group)  # Slack's adapter knows the group's members
+    assert not svc.is_admin("U0GROUPED")  # the terminal does not
+    assert svc.is_admin("U0ADMIN001") and svc.is_admin("U0ADMIN001", person(table, "U0ADMIN001"))
+    assert not svc.is_admin(
+        "U0AGENT001", person(table, "U0OTHER", groups=["S0ADMINS"])
+    )  # someone else's roles
