@@ -272,19 +272,7 @@ def review(
         (line.key[0], line.key[1]): line for line in compliance_table(mine, group_by=("priority", "metric"))
     }
 
-    promised: list[tuple[str, str]] = []
-    targets: dict[tuple[str, str], timedelta] = {}
-    for priority, metrics in (getattr(version, "targets", {}) or {}).items():
-        for metric, target in metrics.items():
-            key = (str(priority), str(metric))
-            promised.append(key)
-            targets[key] = target.duration
-    for key in by_key:
-        if key not in targets:
-            promised.append(key)
-    ranks = {p: i for i, p in enumerate(getattr(version, "priorities", ()) or ())}
-    promised.sort(key=lambda k: (ranks.get(k[0], len(ranks)), k[0], _metric_order(k[1])))
-
+    promised, targets = _promised(version, by_key)
     grid = _heatmap(mine, tz)
     lines: list[ReviewLine] = []
     for key in promised:
@@ -316,16 +304,7 @@ def review(
         )
     recommendations = [r for line in lines if (r := _recommend(line))]
     recommendations += _feedback_advice(feedback_summary)
-    if credits is not None and credits.owed:
-        owed = (
-            f"{credits.currency or ''} {credits.total_amount:,.2f}".strip()
-            if credits.total_amount is not None
-            else f"{credits.total_percent.normalize():f} % of the fee"
-        )
-        recommendations.append(
-            f"Service credits of {owed} are owed for {credits.month.label}: address their cause "
-            f"before the claim deadline {credits.claim_deadline.isoformat()}"
-        )
+    recommendations += _credits_advice(credits)
     return Review(
         client=client_key,
         period=period,
@@ -338,6 +317,40 @@ def review(
         feedback=feedback_summary,
         credits=credits,
     )
+
+
+def _promised(
+    version: Any, by_key: Mapping[tuple[str, str], ComplianceLine]
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], timedelta]]:
+    """The (priority, metric) pairs a review covers — the version's targets and any other pair that
+    has timers —, in the contract's priority order then metric order; and the version's targets."""
+    promised: list[tuple[str, str]] = []
+    targets: dict[tuple[str, str], timedelta] = {}
+    for priority, metrics in (getattr(version, "targets", {}) or {}).items():
+        for metric, target in metrics.items():
+            key = (str(priority), str(metric))
+            promised.append(key)
+            targets[key] = target.duration
+    for key in by_key:
+        if key not in targets:
+            promised.append(key)
+    ranks = {p: i for i, p in enumerate(getattr(version, "priorities", ()) or ())}
+    promised.sort(key=lambda k: (ranks.get(k[0], len(ranks)), k[0], _metric_order(k[1])))
+    return promised, targets
+
+
+def _credits_advice(credits: CreditStatement | None) -> list[str]:
+    if credits is None or not credits.owed:
+        return []
+    owed = (
+        f"{credits.currency or ''} {credits.total_amount:,.2f}".strip()
+        if credits.total_amount is not None
+        else f"{credits.total_percent.normalize():f} % of the fee"
+    )
+    return [
+        f"Service credits of {owed} are owed for {credits.month.label}: address their cause "
+        f"before the claim deadline {credits.claim_deadline.isoformat()}"
+    ]
 
 
 def _recommend(line: ReviewLine) -> str | None:

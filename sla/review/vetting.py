@@ -270,53 +270,58 @@ def vet_proposal(
         before = {tuple(line.key): line for line in dry.before}
         kept: list[_Candidate] = []
         for c in candidates:
-            key = (c.line.priority, c.line.metric)
-            wanted = f"{c.line.label}: {target_text(c.line.target)} → {target_text(c.proposed)}"
-            warning = _warning_for(c, warnings)
-            if warning is not None:
-                declined.append(f"{wanted}: contracts check would warn: {warning}")
-                continue
-            a, b = after.get(key), before.get(key)
-            a_pct = a.compliance_percent if a else None
-            if c.kind == "loosen":
-                fixed = (b.breached if b else 0) - (a.breached if a else 0)
-                if a is None or fixed <= 0 or a_pct is None or a_pct < c.line.expected_percent:
-                    declined.append(
-                        f"{wanted}: the dry run fixes {max(fixed, 0)} of {c.line.breached} breaches "
-                        f"({_pct(a_pct)} met, expected {c.line.expected_percent:g} %)"
-                    )
-                    continue
-            elif a_pct is None or a_pct < c.line.expected_percent:
-                declined.append(
-                    f"{wanted}: the dry run would meet only {_pct(a_pct)} (expected "
-                    f"{c.line.expected_percent:g} %)"
-                )
-                continue
-            kept.append(c)
+            refusal = _refusal(c, warnings, before, after)
+            if refusal is not None:
+                declined.append(refusal)
+            else:
+                kept.append(c)
         if len(kept) == len(candidates):
-            changes = [
-                Change(
-                    priority=c.line.priority,
-                    metric=c.line.metric,
-                    kind=c.kind,
-                    current=c.line.target,
-                    proposed=c.proposed,
-                    tickets=c.line.tickets,
-                    decided=c.line.decided,
-                    met=c.line.met,
-                    breached=c.line.breached,
-                    before_percent=before[(c.line.priority, c.line.metric)].compliance_percent
-                    if (c.line.priority, c.line.metric) in before
-                    else c.line.met_percent,
-                    after_percent=after[(c.line.priority, c.line.metric)].compliance_percent,
-                    breaches_after=after[(c.line.priority, c.line.metric)].breached,
-                )
-                for c in candidates
-                if c.line.target is not None
-            ]
+            changes = [_change(c, before, after) for c in candidates if c.line.target is not None]
             return Vetting(changes, declined, dry)
         candidates = kept
     return Vetting([], declined)  # pragma: no cover - each round drops one at least
+
+
+def _refusal(
+    c: _Candidate, warnings: list[tuple[str, str]], before: Mapping[tuple, Any], after: Mapping[tuple, Any]
+) -> str | None:
+    """Why checks 4 and 5 decline the change ``c`` (contracts check warns on it, or the dry run shows
+    it does not help), or None when it passes both."""
+    key = (c.line.priority, c.line.metric)
+    wanted = f"{c.line.label}: {target_text(c.line.target)} → {target_text(c.proposed)}"
+    warning = _warning_for(c, warnings)
+    if warning is not None:
+        return f"{wanted}: contracts check would warn: {warning}"
+    a, b = after.get(key), before.get(key)
+    a_pct = a.compliance_percent if a else None
+    if c.kind == "loosen":
+        fixed = (b.breached if b else 0) - (a.breached if a else 0)
+        if a is None or fixed <= 0 or a_pct is None or a_pct < c.line.expected_percent:
+            return (
+                f"{wanted}: the dry run fixes {max(fixed, 0)} of {c.line.breached} breaches "
+                f"({_pct(a_pct)} met, expected {c.line.expected_percent:g} %)"
+            )
+    elif a_pct is None or a_pct < c.line.expected_percent:
+        return f"{wanted}: the dry run would meet only {_pct(a_pct)} (expected {c.line.expected_percent:g} %)"
+    return None
+
+
+def _change(c: _Candidate, before: Mapping[tuple, Any], after: Mapping[tuple, Any]) -> Change:
+    key = (c.line.priority, c.line.metric)
+    return Change(
+        priority=c.line.priority,
+        metric=c.line.metric,
+        kind=c.kind,
+        current=c.line.target,
+        proposed=c.proposed,
+        tickets=c.line.tickets,
+        decided=c.line.decided,
+        met=c.line.met,
+        breached=c.line.breached,
+        before_percent=before[key].compliance_percent if key in before else c.line.met_percent,
+        after_percent=after[key].compliance_percent,
+        breaches_after=after[key].breached,
+    )
 
 
 def revised_file_text(book: ContractBook, revision: Revision) -> str:
