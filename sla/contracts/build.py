@@ -438,6 +438,26 @@ class _Builder:
         vpath: KeyPath = ("contracts", contract_key, "versions", index)
         before = len(self.issues)
         main = self._calendar_ref(spec.calendar, (*vpath, "calendar"), calendars, calendar_names)
+        statuses = tuple(dict.fromkeys([*BASE_STATUSES, *spec.statuses]))
+        self._check_names(vpath, spec, statuses)
+        targets = self._targets(vpath, spec, main, calendars, calendar_names)
+        if len(self.issues) > before or main is None:
+            return None
+
+        spec = spec.model_copy(update={"default_priority": spec.default_priority or tuple(spec.targets)[-1]})
+        referenced = {spec.calendar} | {t.calendar_name for p in targets.values() for t in p.values()}
+        raw_calendars = self.doc.value_at(("calendars",)) or {}
+        canonical = {
+            "version": _canonical(spec),
+            "calendars": {n: raw_calendars.get(n, n) for n in sorted(referenced)},
+        }
+        digest = hashlib.sha256(
+            json.dumps(canonical, sort_keys=True, default=str, separators=(",", ":")).encode("utf-8")
+        ).hexdigest()
+        return _contract_version(contract_key, index, spec, main, statuses, targets, digest)
+
+    def _check_names(self, vpath: KeyPath, spec: VersionSpec, statuses: tuple[str, ...]) -> None:
+        """Every priority, status and service a version names is one it defines."""
         priorities = tuple(spec.targets)
 
         def known_priority(name: str, path: KeyPath, *, allow_all: bool = False) -> None:
@@ -455,7 +475,6 @@ class _Builder:
         for i, objective in enumerate(spec.objectives):
             known_priority(objective.priority, (*vpath, "objectives", i, "priority"), allow_all=True)
 
-        statuses = tuple(dict.fromkeys([*BASE_STATUSES, *spec.statuses]))
         for status in spec.pause_on:
             spath = (*vpath, "pause_on", status)
             if status == TicketStatus.OPEN:
@@ -483,6 +502,16 @@ class _Builder:
                         suggestion(name, service_names, "services of this version"),
                     )
 
+    def _targets(
+        self,
+        vpath: KeyPath,
+        spec: VersionSpec,
+        main: BusinessCalendar | None,
+        calendars: Mapping[str, BusinessCalendar],
+        calendar_names: set[Any],
+    ) -> dict[str, dict[Metric, Target]]:
+        """A version's targets, each on its calendar (the metric's, else the priority's, else the
+        version's); a target whose calendar is unknown is left out (its error is recorded)."""
         targets: dict[str, dict[Metric, Target]] = {}
         for priority, ptargets in spec.targets.items():
             ppath = (*vpath, "targets", priority)
@@ -503,90 +532,94 @@ class _Builder:
                     cal_name, cal = pcal_name, pcal
                 if cal is not None:
                     targets[priority][metric] = Target(metric, tspec.target, cal_name, cal)
+        return targets
 
-        if len(self.issues) > before or main is None:
-            return None
 
-        default_priority = spec.default_priority or priorities[-1]
-        spec = spec.model_copy(update={"default_priority": default_priority})
-        referenced = {spec.calendar} | {t.calendar_name for p in targets.values() for t in p.values()}
-        raw_calendars = self.doc.value_at(("calendars",)) or {}
-        canonical = {
-            "version": _canonical(spec),
-            "calendars": {n: raw_calendars.get(n, n) for n in sorted(referenced)},
-        }
-        digest = hashlib.sha256(
-            json.dumps(canonical, sort_keys=True, default=str, separators=(",", ":")).encode("utf-8")
-        ).hexdigest()
-        effective_from = datetime.combine(spec.effective, time(0), tzinfo=main.timezone).astimezone(
-            ZoneInfo("UTC")
-        )
-        return ContractVersion(
-            contract_key=contract_key,
-            number=index + 1,
-            effective=spec.effective,
-            effective_from=effective_from,
-            services=tuple(Service(s.name, s.description, s.uptime_target) for s in spec.services),
-            calendar_name=spec.calendar,
-            calendar=main,
-            statuses=statuses,
-            pause_on={status: frozenset(metrics) for status, metrics in spec.pause_on.items()},
-            warn_at=tuple(Threshold.parse(t) for t in spec.warn_at),
-            alerts=AlertRouting(
-                channel=spec.alerts.channel,
-                lead=spec.alerts.lead,
-                escalate_to=spec.alerts.escalate_to,
-                thread=spec.alerts.thread,
-                client_thread=spec.alerts.client_thread,
-                met_note=spec.alerts.met_note,
-                escalation=tuple(
-                    EscalationLevel(e.after, tuple(e.notify), e.channel)
-                    for e in sorted(spec.alerts.escalation, key=lambda e: e.after)
-                ),
+def _contract_version(
+    contract_key: str,
+    index: int,
+    spec: VersionSpec,
+    main: BusinessCalendar,
+    statuses: tuple[str, ...],
+    targets: dict[str, dict[Metric, Target]],
+    digest: str,
+) -> ContractVersion:
+    """The domain version of a checked ``spec`` (its default priority filled in)."""
+    priorities = tuple(spec.targets)
+    effective_from = datetime.combine(spec.effective, time(0), tzinfo=main.timezone).astimezone(
+        ZoneInfo("UTC")
+    )
+    return ContractVersion(
+        contract_key=contract_key,
+        number=index + 1,
+        effective=spec.effective,
+        effective_from=effective_from,
+        services=tuple(Service(s.name, s.description, s.uptime_target) for s in spec.services),
+        calendar_name=spec.calendar,
+        calendar=main,
+        statuses=statuses,
+        pause_on={status: frozenset(metrics) for status, metrics in spec.pause_on.items()},
+        warn_at=tuple(Threshold.parse(t) for t in spec.warn_at),
+        alerts=AlertRouting(
+            channel=spec.alerts.channel,
+            lead=spec.alerts.lead,
+            escalate_to=spec.alerts.escalate_to,
+            thread=spec.alerts.thread,
+            client_thread=spec.alerts.client_thread,
+            met_note=spec.alerts.met_note,
+            escalation=tuple(
+                EscalationLevel(e.after, tuple(e.notify), e.channel)
+                for e in sorted(spec.alerts.escalation, key=lambda e: e.after)
             ),
-            default_priority=default_priority,
-            priorities=priorities,
-            priority_rules=tuple(
-                PriorityRule(p, tuple(r.keywords), tuple(r.emoji))
-                for p in priorities
-                if (r := spec.priority_rules.get(p)) is not None
+        ),
+        default_priority=spec.default_priority,
+        priorities=priorities,
+        priority_rules=tuple(
+            PriorityRule(p, tuple(r.keywords), tuple(r.emoji))
+            for p in priorities
+            if (r := spec.priority_rules.get(p)) is not None
+        ),
+        targets=targets,
+        objectives=tuple(
+            Objective(o.metric, None if o.priority == "all" else o.priority, o.target, o.window)
+            for o in spec.objectives
+        ),
+        uptime=Uptime(
+            target=spec.uptime.target,
+            maintenance=tuple(
+                MaintenanceWindow(m.start, m.end, tuple(m.services), m.reason)
+                for m in spec.uptime.maintenance
             ),
-            targets=targets,
-            objectives=tuple(
-                Objective(o.metric, None if o.priority == "all" else o.priority, o.target, o.window)
-                for o in spec.objectives
+        ),
+        credits=Credits(
+            uptime_tiers=tuple(
+                CreditTier(t.below, t.credit)
+                for t in sorted(spec.credits.uptime_tiers, key=lambda t: -t.below)
             ),
-            uptime=Uptime(
-                target=spec.uptime.target,
-                maintenance=tuple(
-                    MaintenanceWindow(m.start, m.end, tuple(m.services), m.reason)
-                    for m in spec.uptime.maintenance
-                ),
-            ),
-            credits=Credits(
-                uptime_tiers=tuple(
-                    CreditTier(t.below, t.credit)
-                    for t in sorted(spec.credits.uptime_tiers, key=lambda t: -t.below)
-                ),
-                per_breach=dict(spec.credits.per_breach),
-                cap=spec.credits.cap,
-                claim_within=spec.credits.claim_within,
-            ),
-            review=Review(spec.review.cadence, spec.review.lead),
-            survey=Survey(
-                enabled=spec.survey.enabled,
-                via=spec.survey.via,
-                scale=spec.survey.scale,
-                who=spec.survey.who,
-                window=spec.survey.window,
-                reminder_after=spec.survey.reminder_after,
-                min_interval=spec.survey.min_interval,
-                sample_rate=spec.survey.sample_rate,
-                nps=NpsSurvey(spec.survey.nps.cadence) if spec.survey.nps else None,
-            ),
-            sha256=digest,
-            spec=spec,
-        )
+            per_breach=dict(spec.credits.per_breach),
+            cap=spec.credits.cap,
+            claim_within=spec.credits.claim_within,
+        ),
+        review=Review(spec.review.cadence, spec.review.lead),
+        survey=_survey(spec),
+        sha256=digest,
+        spec=spec,
+    )
+
+
+def _survey(spec: VersionSpec) -> Survey:
+    s = spec.survey
+    return Survey(
+        enabled=s.enabled,
+        via=s.via,
+        scale=s.scale,
+        who=s.who,
+        window=s.window,
+        reminder_after=s.reminder_after,
+        min_interval=s.min_interval,
+        sample_rate=s.sample_rate,
+        nps=NpsSurvey(s.nps.cadence) if s.nps else None,
+    )
 
 
 #: keys added to a version after versions were first stored, left out of the version's digest while
