@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -20,31 +20,47 @@ if TYPE_CHECKING:
 
 
 def build_home(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
+    """Everyone's tickets and requests; the team part for our side (``sla.roles``: every client's for
+    agents, admins and leads or managers of every client; their own clients' for the others)."""
     tickets = services.tickets
     mine, _, now = tickets.open_tickets(team_id=team_id, assignee=user_id, limit=25)
     who = services.people.person(team_id, user_id)
-    at_risk = breached = []
-    lines: list[str] = []
-    admin = None
     if may(who, Action.HOME_TEAM, Where()):
-        at_risk, _, _ = tickets.open_tickets(team_id=team_id, state="at_risk", limit=25)
-        breached, _, _ = tickets.open_tickets(team_id=team_id, state="breached", limit=25)
-        week_start = now - timedelta(days=7)
-        counts = services.compliance_counts(team_id=team_id, start=week_start, end=now, now=now)
-        for c in counts:
-            decided = c.met + c.breached
-            if decided:
-                lines.append(
-                    f"{c.client_key or '—'} · {c.priority or '—'} {c.metric.replace('_', ' ')}: "
-                    f"{c.met}/{decided} met · {round(100 * c.met / decided)} %"
-                )
-        if not lines:
-            lines = [f"No SLA clock stopped in the last {format_duration(timedelta(days=7))}."]
-        admin = services.failed_alerts(team_id) if may(who, Action.ADMIN_ALERTS, Where()) else None
+        scope: list[str] | None = None
     else:
-        views, _, _ = tickets.open_tickets(team_id=team_id, limit=100)
-        mine = [v for v in views if v.requester == user_id]
+        scope = [k for k in services.book.clients if may(who, Action.HOME_TEAM, Where(client=k))]
+    if scope == []:  # a client (or staff of no client here): its own requests only
+        own, _, _ = tickets.open_tickets(team_id=team_id, requester=user_id, limit=25)
+        return home_view(own, [], [], [], None, now=now)
+    at_risk, breached, lines = _team_part(services, team_id, now, scope)
+    admin = services.failed_alerts(team_id) if may(who, Action.ADMIN_ALERTS, Where()) else None
     return home_view(mine, at_risk, breached, lines, admin, now=now)
+
+
+def _team_part(
+    services: Services, team_id: str, now: datetime, scope: list[str] | None
+) -> tuple[list[Any], list[Any], list[str]]:
+    """At risk, breached and the week's compliance lines: of every client (``scope`` None) or of some."""
+    tickets = services.tickets
+    at_risk: list[Any] = []
+    breached: list[Any] = []
+    for client_key in scope if scope is not None else [None]:
+        at_risk += tickets.open_tickets(team_id=team_id, client_key=client_key, state="at_risk", limit=25)[0]
+        breached += tickets.open_tickets(team_id=team_id, client_key=client_key, state="breached", limit=25)[
+            0
+        ]
+    counts = services.compliance_counts(team_id=team_id, start=now - timedelta(days=7), end=now, now=now)
+    lines = []
+    for c in counts:
+        decided = c.met + c.breached
+        if decided and (scope is None or c.client_key in scope):
+            lines.append(
+                f"{c.client_key or '—'} · {c.priority or '—'} {c.metric.replace('_', ' ')}: "
+                f"{c.met}/{decided} met · {round(100 * c.met / decided)} %"
+            )
+    if not lines:
+        lines = [f"No SLA clock stopped in the last {format_duration(timedelta(days=7))}."]
+    return at_risk[:25], breached[:25], lines
 
 
 def publish_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:

@@ -282,13 +282,16 @@ def _home(desk: Helpdesk, user: str) -> str:
 
 def test_app_home_shows_the_team_to_our_side_and_delivery_problems_to_admins_only(desk: Helpdesk) -> None:
     _ticket(desk)
+    desk.command("start P1 acme Checkout is down", user=AGENT)  # T-2: no answer, 15 minutes
+    desk.clock.advance(timedelta(hours=1))
     manager, agent, admin = _home(desk, MANAGER), _home(desk, AGENT), _home(desk, ADMIN)
     client, scoped = _home(desk, CLIENT), _home(desk, GLOBEX_MANAGER)
-    team = "No SLA clock stopped in the last"  # the team's compliance (none stopped yet)
+    team = "No SLA clock stopped in the last"  # the team's compliance part (none stopped in it yet)
     for staff in (manager, agent, admin):
-        assert team in staff
-    for outsider in (client, scoped):  # a client; a manager of Globex only: not the whole team's figures
-        assert team not in outsider and "No tickets closed this week yet" in outsider
+        assert "Checkout is down" in staff, staff  # Acme's breached ticket, in the team part
+    # a manager of Globex only: the team part of Globex (nothing), none of Acme's tickets
+    assert team in scoped and "Checkout is down" not in scoped and "acme" not in scoped.lower()
+    assert team not in client and "No tickets closed this week yet" in client  # a client: its requests
     assert "could not be delivered" in admin
     assert all("could not be delivered" not in h for h in (manager, agent, client, scoped))
 
