@@ -29,12 +29,15 @@ and it becomes breached on its due second.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sla.metrics import TimerState
+from sla.timer_values import slot_builder
 from sla.timers import MetricTimer, instant_at_elapsed
+
+#: ``MetricTimer(...)`` positional, in field order (the live advance of every timer /sla status shows)
+_metric_timer = slot_builder(MetricTimer)
 
 __all__ = [
     "AT_RISK_PERCENT",
@@ -173,12 +176,26 @@ def advance(timer: MetricTimer, now: datetime, calendar: Any | None) -> MetricTi
         new_state = TimerState.BREACHED
         breached_at = breached_at or timer.due_at
     target = timer.target
-    return replace(
-        timer,
-        business_elapsed=elapsed,
-        remaining=target - elapsed,
-        percent_used=(elapsed / target * 100.0) if target else 0.0,
-        state=new_state,
-        breached_at=breached_at,
-        calendar=calendar,
+    return _metric_timer(  # dataclasses.replace(timer, ...) without its per-field lookups, in field order
+        timer.metric,
+        timer.cycle,
+        timer.priority,
+        target,
+        timer.calendar_name,
+        timer.started_at,
+        timer.due_at,
+        timer.stopped_at,
+        elapsed,  # business_elapsed
+        timer.paused_for,
+        target - elapsed,  # remaining
+        (elapsed / target * 100.0) if target else 0.0,  # percent_used
+        new_state,  # state
+        breached_at,
+        timer.pause_reason,
+        timer.resumed_at,
+        timer.elapsed_at_resume,
+        timer.ticket_id,
+        timer.target_since,
+        timer.stretches,
+        calendar,
     )

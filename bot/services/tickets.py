@@ -23,6 +23,7 @@ from sla.contracts import ContractBook, ContractVersion
 from sla.countdown import TicketView
 from sla.metrics import EventKind, Metric, TicketStatus, TimerState
 from sla.standing import advance, at_risk_at
+from sla.timer_values import slot_builder
 from sla.timers import (
     EventError,
     MetricTimer,
@@ -36,6 +37,8 @@ from storage.repositories import StatusFilter, TimerRow
 from storage.uow import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
+#: ``MetricTimer(...)`` positional, in field order (a frozen dataclass's keyword init sets each field by name)
+_metric_timer = slot_builder(MetricTimer)
 
 
 class TicketError(Exception):
@@ -561,26 +564,28 @@ def stored_timer(row: Any, calendar: Any = None) -> MetricTimer:
     from, as of the instant it was written (``sla.standing.advance`` brings it forward)."""
     target = timedelta(seconds=row.target_seconds or 0)
     elapsed = timedelta(seconds=row.business_elapsed_seconds or 0)
-    return MetricTimer(
-        metric=Metric(row.metric),
-        cycle=row.cycle,
-        priority=row.priority or "",
-        target=target,
-        calendar_name=row.calendar_name,
-        started_at=row.started_at,
-        due_at=row.due_at,
-        stopped_at=row.stopped_at,
-        business_elapsed=elapsed,
-        paused_for=timedelta(seconds=row.paused_for_seconds or 0),
-        remaining=target - elapsed,
-        percent_used=(elapsed / target * 100.0) if target else 0.0,
-        state=TimerState(row.state),
-        breached_at=row.breached_at,
-        pause_reason=row.pause_reason,
-        resumed_at=row.resumed_at,
-        elapsed_at_resume=timedelta(seconds=row.elapsed_at_resume_seconds or 0),
-        ticket_id=None,
-        calendar=calendar,
+    return _metric_timer(  # MetricTimer(...) in field order (/sla status builds one per timer shown)
+        Metric(row.metric),  # metric
+        row.cycle,  # cycle
+        row.priority or "",  # priority
+        target,  # target
+        row.calendar_name,  # calendar_name
+        row.started_at,  # started_at
+        row.due_at,  # due_at
+        row.stopped_at,  # stopped_at
+        elapsed,  # business_elapsed
+        timedelta(seconds=row.paused_for_seconds or 0),  # paused_for
+        target - elapsed,  # remaining
+        (elapsed / target * 100.0) if target else 0.0,  # percent_used
+        TimerState(row.state),  # state
+        row.breached_at,  # breached_at
+        row.pause_reason,  # pause_reason
+        row.resumed_at,  # resumed_at
+        timedelta(seconds=row.elapsed_at_resume_seconds or 0),  # elapsed_at_resume
+        None,  # ticket_id
+        None,  # target_since
+        (),  # stretches
+        calendar,  # calendar
     )
 
 

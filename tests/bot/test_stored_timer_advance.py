@@ -1,0 +1,125 @@
+"""The live advance (``sla.standing.advance``) and the stored timer it starts from
+(``bot.services.tickets.stored_timer``) build their ``MetricTimer`` positionally, for speed: they must
+equal the keyword / ``dataclasses.replace`` construction they stand for, field by field."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from bot.services.tickets import stored_timer
+from sla.calendar import BusinessCalendar
+from sla.metrics import Metric, TimerState
+from sla.standing import advance
+from sla.timers import MetricTimer
+
+START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # a Tuesday
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+CALENDAR = BusinessCalendar.always()
+
+
+def test_metric_timer_fields_are_in_the_order_the_positional_builders_pass_them() -> None:
+    assert [f.name for f in fields(MetricTimer)] == [
+        "metric",
+        "cycle",
+        "priority",
+        "target",
+        "calendar_name",
+        "started_at",
+        "due_at",
+        "stopped_at",
+        "business_elapsed",
+        "paused_for",
+        "remaining",
+        "percent_used",
+        "state",
+        "breached_at",
+        "pause_reason",
+        "resumed_at",
+        "elapsed_at_resume",
+        "ticket_id",
+        "target_since",
+        "stretches",
+        "calendar",
+    ]
+
+
+def row(**changes: object) -> SimpleNamespace:
+    values: dict[str, object] = {
+        "metric": "resolution",
+        "cycle": 2,
+        "priority": "P2",
+        "target_seconds": 4 * 3600,
+        "calendar_name": "24x7",
+        "started_at": START,
+        "due_at": START + timedelta(hours=4, minutes=10),
+        "stopped_at": None,
+        "business_elapsed_seconds": 600,
+        "paused_for_seconds": 600,
+        "state": "running",
+        "breached_at": None,
+        "pause_reason": None,
+        "resumed_at": START + timedelta(minutes=20),
+        "elapsed_at_resume_seconds": 600,
+    }
+    values.update(changes)
+    return SimpleNamespace(**values)
+
+
+def test_stored_timer_is_the_keyword_construction() -> None:
+    stored = row(pause_reason="waiting_on_client", breached_at=START + timedelta(hours=5))
+    expected = MetricTimer(
+        metric=Metric.RESOLUTION,
+        cycle=2,
+        priority="P2",
+        target=timedelta(hours=4),
+        calendar_name="24x7",
+        started_at=START,
+        due_at=stored.due_at,
+        stopped_at=None,
+        business_elapsed=timedelta(minutes=10),
+        paused_for=timedelta(minutes=10),
+        remaining=timedelta(hours=4) - timedelta(minutes=10),
+        percent_used=600 / (4 * 3600) * 100.0,
+        state=TimerState.RUNNING,
+        breached_at=stored.breached_at,
+        pause_reason="waiting_on_client",
+        resumed_at=stored.resumed_at,
+        elapsed_at_resume=timedelta(minutes=10),
+        ticket_id=None,
+        calendar=CALENDAR,
+    )
+    built = stored_timer(stored, CALENDAR)
+    assert built == expected
+    assert built.calendar is CALENDAR and built.stretches == () and built.target_since is None
+
+
+@pytest.mark.parametrize(
+    ("now", "state"),
+    [(NOW, TimerState.RUNNING), (START + timedelta(hours=6), TimerState.BREACHED)],
+    ids=["running", "over its target"],
+)
+def test_advance_equals_replace_of_every_other_field(now: datetime, state: TimerState) -> None:
+    timer = replace(
+        stored_timer(row(), None),
+        ticket_id="T-7",
+        target_since=START + timedelta(minutes=5),
+        stretches=(),
+    )
+    elapsed = timer.elapsed_at_resume + CALENDAR.elapsed(timer.resumed_at, now)  # type: ignore[arg-type]
+    expected = replace(
+        timer,
+        business_elapsed=elapsed,
+        remaining=timer.target - elapsed,
+        percent_used=elapsed / timer.target * 100.0,
+        state=state,
+        breached_at=timer.due_at if state is TimerState.BREACHED else None,
+        calendar=CALENDAR,
+    )
+    advanced = advance(timer, now, CALENDAR)
+    assert advanced == expected
+    assert advanced.calendar is CALENDAR
+    assert (advanced.ticket_id, advanced.target_since) == ("T-7", START + timedelta(minutes=5))
