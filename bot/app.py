@@ -42,7 +42,7 @@ from handlers.usergroups import usergroup_members
 from sla.contracts import ContractBook
 from sla.extras import missing
 from storage.db import is_sqlite, make_engine, migrate
-from storage.installations import make_installation_store, make_oauth_state_store
+from storage.installations import InstallationStore, make_installation_store, make_oauth_state_store
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -132,9 +132,64 @@ def bootstrap(
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
+    single_client = slack_client(settings.slack_api_url, bot_token)
+    app, installation_store, installed_clients = _bolt_app(settings, engine, bot_token, signing_secret)
+
+    def client_for(owner: str) -> WebClient | None:
+        """The owner's client outside a request (the notifier, App Home refreshes, user groups)."""
+        return single_client if installed_clients is None else installed_clients(owner)
+
+    tickets = TicketService(uow=uow, book=book, clock=clock)
+    services = Services(
+        settings=settings,
+        clock=clock,
+        book=book,
+        uow=uow,
+        tickets=tickets,
+        people=AgentDirectory(book, clock, usergroup_members(client_for), admins=lambda: settings.admins),
+        client_for=client_for,
+        answers=AnswerCache(clock),
+        channel_clients=AnswerCache(clock),
+        commands=command_table(),
+    )
+    tickets.after_commit.append(lambda change: services.answers.invalidate(change.team_id))
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
+        logger.exception("listener failed for %s", (body or {}).get("type", "request"))
+        listener_failed(error)  # its inbox row stays pending: processed again by the slack-inbox job
+        return BoltResponse(status=500, body="")
+
+    listeners.register(app, services, installation_store=installation_store)
+
+    inbox = Inbox(uow, clock)
+    web = WebApp(app, events=SlackEndpoint(app, signing_secret=signing_secret or "", inbox=inbox))
+
+    # /livez, /readyz, /healthz, /metrics: bot.features.ops
+    runtime = Runtime(
+        settings=settings, clock=clock, engine=engine, services=services, app=app, web=web, inbox=inbox
+    )
+    tasks.install(runtime)  # POST /tasks/sweep, for hosts whose cron drives the sweep
+
+    features.install_all(runtime)
+    warn_missing_extras()
+    return runtime
+
+
+#: what a process does without each optional extra (pip install 'slabot[...]')
+EXTRA_EFFECTS = {
+    "charts": "reports go out without their chart (the CSV and the text are sent)",
+    "sentiment": "survey comments are scored without TextBlob and VADER (slabot's lexicon and word model only)",
+}
+
+
+def _bolt_app(
+    settings: Settings, engine: Engine, bot_token: str | None, signing_secret: str | None
+) -> tuple[App, InstallationStore | None, InstallationClients | None]:
+    """The Bolt app and how it authorizes: with OAuth (no bot token), the installation store, the
+    token rotation and the clients of each installation; else the one bot token, verified here."""
     installation_store = None
     installed_clients: InstallationClients | None = None
-    single_client = slack_client(settings.slack_api_url, bot_token)
     app_kwargs: dict[str, Any] = {
         "signing_secret": signing_secret or "",
         "process_before_response": False,
@@ -190,54 +245,7 @@ def bootstrap(
         if bot_token and settings.slack_api_url != "":
             verify_bot_token(slack_client(settings.slack_api_url, bot_token, retries=1))
 
-    app = App(**app_kwargs)
-
-    def client_for(owner: str) -> WebClient | None:
-        """The owner's client outside a request (the notifier, App Home refreshes, user groups)."""
-        return single_client if installed_clients is None else installed_clients(owner)
-
-    tickets = TicketService(uow=uow, book=book, clock=clock)
-    services = Services(
-        settings=settings,
-        clock=clock,
-        book=book,
-        uow=uow,
-        tickets=tickets,
-        people=AgentDirectory(book, clock, usergroup_members(client_for), admins=lambda: settings.admins),
-        client_for=client_for,
-        answers=AnswerCache(clock),
-        channel_clients=AnswerCache(clock),
-        commands=command_table(),
-    )
-    tickets.after_commit.append(lambda change: services.answers.invalidate(change.team_id))
-
-    @app.error
-    def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
-        logger.exception("listener failed for %s", (body or {}).get("type", "request"))
-        listener_failed(error)  # its inbox row stays pending: processed again by the slack-inbox job
-        return BoltResponse(status=500, body="")
-
-    listeners.register(app, services, installation_store=installation_store)
-
-    inbox = Inbox(uow, clock)
-    web = WebApp(app, events=SlackEndpoint(app, signing_secret=signing_secret or "", inbox=inbox))
-
-    # /livez, /readyz, /healthz, /metrics: bot.features.ops
-    runtime = Runtime(
-        settings=settings, clock=clock, engine=engine, services=services, app=app, web=web, inbox=inbox
-    )
-    tasks.install(runtime)  # POST /tasks/sweep, for hosts whose cron drives the sweep
-
-    features.install_all(runtime)
-    warn_missing_extras()
-    return runtime
-
-
-#: what a process does without each optional extra (pip install 'slabot[...]')
-EXTRA_EFFECTS = {
-    "charts": "reports go out without their chart (the CSV and the text are sent)",
-    "sentiment": "survey comments are scored without TextBlob and VADER (slabot's lexicon and word model only)",
-}
+    return App(**app_kwargs), installation_store, installed_clients
 
 
 def warn_missing_extras() -> None:
