@@ -290,6 +290,9 @@ class TicketIngest:
             if len(xid) > 200 or len(self.external_ref(source, event.ticket_id)) > 200:
                 problem("the event id and the ticket id may have at most 150 characters")
                 continue
+            if event.known_as and len(event.known_as) > 150:  # it lands in external_system/external_id
+                problem("the ticket's external id may have at most 150 characters")
+                continue
             try:
                 sim = load(event.ticket_id)
             except TicketError as exc:

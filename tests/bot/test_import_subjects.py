@@ -29,11 +29,12 @@ BOOK = load_contracts(ROOT / "examples" / "contracts.yaml")
 OLD = (ROOT / "examples" / "events.csv").read_text(encoding="utf-8")
 TEAM = "T0SUBJECT1"
 
-WITH_SUBJECT = """ticket_id,timestamp,event,priority,status,client,subject,external_id
+WITH_SUBJECT = f"""ticket_id,timestamp,event,priority,status,client,subject,external_id
 35436,2026-03-02T09:10:00+01:00,opened,P2,,acme,"Help, my printer is <!channel> on fire!",zendesk:35436
 35436,2026-03-02T09:40:00+01:00,agent_message,,,,"Help, my printer is <!channel> on fire!",
 GLX-7,2026-03-02T09:05:00-05:00,opened,P3,,globex,Portal login loops,
 HD-9,2026-03-02T10:00:00+00:00,opened,P2,,initech,,
+LONG-1,2026-03-02T10:00:00+00:00,opened,P2,,initech,,zendesk:{"9" * 150}
 """
 
 
@@ -58,7 +59,10 @@ def find(uow: UnitOfWork, key: str) -> str:
 @pytest.mark.parametrize("batched", [True, False], ids=["batched", "per-event"])
 def test_subject_and_external_id_are_kept(uow: UnitOfWork, batched: bool) -> None:
     summary = import_events(io.StringIO(WITH_SUBJECT), ingest=ingest(uow), team_id=TEAM, batched=batched)
-    assert summary.ok and summary.tickets_opened == 3, summary.lines()
+    assert summary.tickets_opened == 3, summary.lines()
+    assert [(e.line, e.message) for e in summary.rejected] == [
+        (6, "the ticket's external id may have at most 150 characters")
+    ]
     assert stored(uow) == {
         "import:35436": ("zendesk", "35436", "Help, my printer is <!channel> on fire!"),
         "import:GLX-7": ("import", "GLX-7", "Portal login loops"),
@@ -106,7 +110,7 @@ def test_replay_reads_both_forms_to_the_same_figures() -> None:
     header = "ticket_id,timestamp,event,priority,status,client\n"
     without = replay_csv(BOOK, io.StringIO(header + plain.replace('"Help', "Help")))
     with_them = replay_csv(BOOK, io.StringIO(WITH_SUBJECT))
-    assert with_them.errors == [] and with_them.tickets == 3
+    assert with_them.errors == [] and with_them.tickets == 4
     assert sorted(map(repr, with_them.rows)) == sorted(map(repr, without.rows))
 
 
