@@ -757,9 +757,8 @@ class PendingReports:
 
     def start(self, target: Any, *args: Any) -> threading.Thread:
         thread = threading.Thread(target=target, args=args, name="slabot-report", daemon=True)
-        self.threads = [t for t in self.threads if t.is_alive()]
-        self.threads.append(thread)
-        thread.start()
+        thread.start()  # before it is listed: join() from another thread must never see it unstarted
+        self.threads = [*(t for t in self.threads if t.is_alive()), thread]
         return thread
 
     def join(self, timeout: float = 30.0) -> None:
