@@ -334,3 +334,36 @@ def test_slabot_cmd_with_a_users_roles(
     assert "Only slabot's admins" in capsys.readouterr().out
     assert main(["cmd", "--user", ADMIN, "admin alerts"]) == 0
     assert "No failed alert deliveries" in capsys.readouterr().out
+
+
+def test_the_track_shortcut_and_its_modal_refuse_a_client_and_a_manager(desk: Helpdesk) -> None:
+    ts = desk.slack.post_user_message(SUPPORT, CLIENT, "Exports are empty since Monday")["ts"]
+    message = {"ts": ts, "user": CLIENT, "text": "Exports are empty since Monday"}
+    for user in (CLIENT, MANAGER):
+        assert desk.post(inbound.message_shortcut("track_as_sla_ticket", message, SUPPORT, user))[0] == 200
+        desk.wait_for(
+            lambda user=user: any(
+                "Only support agents can start SLA tickets" in e.get("text", "")
+                for e in desk.slack.ephemerals(SUPPORT)
+                if e.get("recipient", e.get("user")) == user
+            )
+        )
+    assert not desk.slack.calls_to("views.open")
+    # an agent's modal, submitted by a client (a forged submission): refused, no ticket
+    assert desk.post(inbound.message_shortcut("track_as_sla_ticket", message, SUPPORT, AGENT))[0] == 200
+    desk.wait_for(lambda: bool(desk.slack.calls_to("views.open")))
+    modal = desk.slack.calls_to("views.open")[0].args["view"]
+    modal = json.loads(modal) if isinstance(modal, str) else modal
+    values = {
+        "start_title": {"start_title": {"type": "plain_text_input", "value": "Exports are empty"}},
+        "start_client": {"start_client": {"type": "static_select", "selected_option": {"value": "acme"}}},
+        "start_priority": {"start_priority": {"type": "static_select", "selected_option": {"value": "P2"}}},
+        "start_assignee": {"start_assignee": {"type": "users_select", "selected_user": AGENT}},
+    }
+    status, body = desk.post(
+        inbound.view_submission("start_modal", values, modal["private_metadata"], CLIENT)
+    )
+    assert status == 200 and "Only support agents can start SLA tickets" in body
+    assert (
+        desk.runtime.services.tickets.state_by_thread(team_id=TEAM, channel_id=SUPPORT, thread_ts=ts) is None
+    )
