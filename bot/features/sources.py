@@ -102,6 +102,17 @@ def add_cli(subparsers: Any) -> None:
     parser.set_defaults(handler=_cmd_import)
 
 
+def _progress_bar(args: argparse.Namespace) -> Any:
+    """A tqdm bar over the events file's rows on a terminal (or as ``--progress`` says), else None."""
+    if not (sys.stderr.isatty() if args.progress is None else args.progress):
+        return None
+    from tqdm import tqdm
+
+    with args.events.open(encoding="utf-8", newline="") as f:
+        total = max(sum(1 for _ in f) - 1, 0)
+    return tqdm(total=total, unit="row", file=sys.stderr, desc=args.events.name, dynamic_ncols=True)
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.services.tickets import TicketService
@@ -137,14 +148,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     service.listeners.clear()
     service.after_commit.clear()
     ingest = TicketIngest(service, kind=TicketSource.import_)
-    show = sys.stderr.isatty() if args.progress is None else args.progress
-    bar = None
-    if show:
-        from tqdm import tqdm
-
-        with args.events.open(encoding="utf-8", newline="") as f:
-            total = max(sum(1 for _ in f) - 1, 0)
-        bar = tqdm(total=total, unit="row", file=sys.stderr, desc=args.events.name, dynamic_ncols=True)
+    bar = _progress_bar(args)
     last_line = 0
 
     def remember(summary: Any, line: int) -> None:
