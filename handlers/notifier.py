@@ -31,6 +31,7 @@ from handlers.blocks.alerts import (
     digest_message,
     escalation_message,
     met_message,
+    page_message,
     warning_message,
 )
 from handlers.blocks.tickets import ticket_card
@@ -65,6 +66,9 @@ class SlackRendering:
 
     def digest(self, items: Sequence[AlertItem], now: datetime, *, mention: Sequence[str]) -> Message:
         return digest_message(list(items), now, mention=mentions(mention))
+
+    def page(self, item: AlertItem, now: datetime, *, mention: Sequence[str]) -> Message:
+        return page_message(item, now, mention=mentions(mention))
 
     def card(self, view: TicketView, now: datetime, *, client: bool = False) -> Message:
         return ticket_card(view, now, client=client)

@@ -271,6 +271,37 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class AlertMessage(Base):
+    """The one Slack message of a ticket's timer (metric, cycle) in one place (channel, thread): its
+    warnings and its breach update this message instead of posting a new one (docs/alerts.md)."""
+
+    __tablename__ = "alert_messages"
+    __table_args__ = (
+        UniqueConstraint(
+            "team_id",
+            "ticket_id",
+            "metric",
+            "cycle",
+            "channel_id",
+            "thread_ts",
+            name="uq_alert_messages_place",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(32))
+    cycle: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[str] = mapped_column(SLACK_ID)
+    #: "" for a top-level message (a unique key treats NULLs as distinct)
+    thread_ts: Mapped[str] = mapped_column(TS, default="")
+    slack_ts: Mapped[str] = mapped_column(TS)
+    #: the notification the message shows now (its idempotency key)
+    showing: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Survey(Base):
     __tablename__ = "surveys"
     __table_args__ = (

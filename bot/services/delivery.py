@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
+from bot.services.alert_messages import AlertMessages
 from bot.services.alerts import TicketFolds
 from bot.services.delivery_ports import (
     EVENT_TYPE,
@@ -42,6 +43,7 @@ from bot.services.delivery_ports import (
     UNCONFIRMED,
     AlertRendering,
     Classify,
+    DeliveryStop,
     FailedAlert,
     Failure,
     Rendered,
@@ -59,6 +61,7 @@ from storage.repositories import ALL_TEAMS
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+_Stop = DeliveryStop
 
 __all__ = [
     "EVENT_TYPE",
@@ -121,19 +124,12 @@ class _Unit:
     """What one Slack call delivers: one alert, a digest of alerts, or a ticket's status card."""
 
     jobs: list[_Job]
-    kind: str  # "single" | "digest" | "status" | "message"
+    kind: str  # "single" | "digest" | "status" | "message" | "update" (of the timer's message ``ts``)
     items: list[tuple[_Job, AlertItem]] = field(default_factory=list)
+    ts: str | None = None
 
 
-class _Stop(Exception):
-    """A Slack call failed: the unit is recorded failed (permanent) or the channel/run stops (retryable)."""
-
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.error)
-        self.failure = failure
-
-
-class OutboxDelivery:
+class OutboxDelivery(AlertMessages):
     """Delivers outbox rows. Safe to run in several processes on PostgreSQL (rows are leased).
     ``clients(team_id)`` is the workspace's Slack ``WebClient``; ``rendering`` and ``classify`` are the
     Slack adapter's (:class:`handlers.notifier.Notifier` gives both)."""
@@ -267,7 +263,11 @@ class OutboxDelivery:
         history: dict[str | None, dict[str, str]] = {}
         slot_key = (team_id, channel_id)
         for index, unit in enumerate(units):
-            posts = unit.kind != "status" or self._card_ts(unit, contexts) is None
+            posts = unit.kind not in ("status", "update") or (
+                self._card_ts(unit, contexts) is None
+                if unit.kind == "status"
+                else bool(unit.jobs[0].payload.get("mention"))  # an updated breach pages in its thread
+            )
             if posts and not self._may_post(slot_key, now):
                 rest = [job for later in units[index:] for job in later.jobs]
                 self._defer(rest, self._free_at(slot_key), "paced: channel posting rate", now, stats)
@@ -326,7 +326,10 @@ class OutboxDelivery:
             if not self._directory().is_internal(job.channel_id) and not self._client_may_see(job, contexts):
                 self._cancel(job, "staff alert addressed to a client-facing channel: not posted", stats)
                 continue
-            if job.thread_ts is None and job.kind != MET_KIND:
+            ts = self._timer_message(job)
+            if ts is not None:  # the timer has its message here: update it (alert_messages)
+                units.append(_Unit([job], "update", [(job, item)], ts=ts))
+            elif job.thread_ts is None and job.kind != MET_KIND:
                 top.append((job, item))
             else:
                 units.append(_Unit([job], "single", [(job, item)]))
@@ -353,13 +356,17 @@ class OutboxDelivery:
         if unit.kind == "message":
             self._deliver_message(client, channel_id, unit.jobs[0], now, history, stats)
             return
+        if unit.kind == "update":
+            self._deliver_update(client, channel_id, unit, now, history, stats)
+            return
+        digest = unit.kind == "digest"
         thread_ts = unit.jobs[0].thread_ts
         pending = list(unit.items)
         if any(self._maybe_posted(job, now) for job, _ in pending):
             found = self._posted_keys(client, channel_id, thread_ts, unit.jobs, history)
             already = [(job, found[job.key]) for job, _ in pending if job.key in found]
             for job, ts in already:
-                self._sent([job], ts, now, stats)
+                self._sent([job], ts, now, stats, remember=not digest)
                 stats.found_posted += 1
             pending = [(job, item) for job, item in pending if job.key not in found]
         if not pending:
@@ -379,7 +386,8 @@ class OutboxDelivery:
         stats.posted += 1
         if unit.kind == "digest" and len(pending) > 1:
             stats.digests += 1
-        self._sent([job for job, _ in pending], ts, now, stats)
+        # a digest is no timer's message: the next alert of these timers posts (or updates) its own
+        self._sent([job for job, _ in pending], ts, now, stats, remember=not digest)
 
     def _deliver_message(
         self,
@@ -694,7 +702,10 @@ class OutboxDelivery:
         slot = self._next_slot.get(slot_key)
         self._next_slot[slot_key] = max(slot or now, now) + self.interval
 
-    def _sent(self, jobs: Sequence[_Job], ts: str | None, now: datetime, stats: DeliveryStats) -> None:
+    def _sent(
+        self, jobs: Sequence[_Job], ts: str | None, now: datetime, stats: DeliveryStats, *, remember: bool = True
+    ) -> None:
+        """Mark ``jobs`` sent as message ``ts``; ``remember``: it is now their timer's message there."""
         with self.uow.begin() as tx:
             for job in jobs:
                 if not tx.outbox.mark_sent(
@@ -703,6 +714,8 @@ class OutboxDelivery:
                     log.warning(
                         "notification %s was taken over by another worker before it was marked sent", job.key
                     )
+                elif remember:
+                    self._remember(tx, job, ts, now)
         stats.sent += len(jobs)
 
     def _defer(

@@ -36,6 +36,14 @@ class Failure(Protocol):
 Classify = Callable[[BaseException, int], Failure | None]
 
 
+class DeliveryStop(Exception):
+    """A Slack call failed: the unit is recorded failed (permanent) or the channel/run stops (retryable)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.error)
+        self.failure = failure
+
+
 class Rendered(Protocol):
     """A message ready for ``chat.postMessage`` / ``chat.update`` (``handlers.blocks.Message``)."""
 
@@ -49,6 +57,10 @@ class AlertRendering(Protocol):
     def alert(self, item: AlertItem, now: datetime, *, mention: Sequence[str]) -> Rendered: ...
 
     def digest(self, items: Sequence[AlertItem], now: datetime, *, mention: Sequence[str]) -> Rendered: ...
+
+    def page(self, item: AlertItem, now: datetime, *, mention: Sequence[str]) -> Rendered:
+        """The short reply, in an updated alert's thread, that notifies the people it calls on."""
+        ...
 
     def card(self, view: TicketView, now: datetime, *, client: bool = False) -> Rendered:
         """The live status card; ``client``: the client-safe form for a thread a client reads (the

@@ -175,6 +175,16 @@ def met_message(ticket: TicketView, timer: MetricTimer, now: datetime) -> Messag
     )
 
 
+def page_message(item: AlertItem, now: datetime, *, mention: str | None) -> Message:
+    """The reply in an alert message's thread when that message was *updated* to a breach: an edit
+    notifies nobody, so this names the people the breach calls on: ``🔴 @leads T-12 first response:
+    breached 2m ago — see the alert above``."""
+    c = describe_timer(item.timer, now, item.ticket.tz)
+    about = escape(f"{item.ticket.ref} {c.metric_name}: {c.headline}")
+    text = f"{_EMOJI[item.kind]} {_mention(mention) + ' ' if mention else ''}{about} — see the alert above"
+    return Message(text=truncate_text(text, 3000), blocks=[context(text)])
+
+
 def _owner(ticket: TicketView) -> str:
     return f"assigned to {mention(ticket.assignee)}" if ticket.assignee else "unassigned — take it?"
 

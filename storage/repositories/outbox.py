@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 
-from storage.models import Notification, NotificationState
+from storage.models import AlertMessage, Notification, NotificationState
 from storage.repositories._base import TeamScope, _insert, _Repository, _scope, _team
 from storage.types import require_aware, require_aware_or_none
 
@@ -299,6 +299,56 @@ class OutboxRepository(_Repository):
             result = self.session.execute(stmt.execution_options(synchronize_session=False))
             cancelled += int(result.rowcount)  # type: ignore[attr-defined]
         return cancelled
+
+    # ---- one alert message per ticket timer and place (alert_messages)
+
+    def alert_message(
+        self, *, team_id: str, ticket_id: int, metric: str, cycle: int, channel_id: str, thread_ts: str | None
+    ) -> AlertMessage | None:
+        """The Slack message a timer's alerts show in one place (channel, thread), if one was posted."""
+        return self.session.scalars(
+            select(AlertMessage).where(
+                AlertMessage.team_id == _team(team_id),
+                AlertMessage.ticket_id == ticket_id,
+                AlertMessage.metric == metric,
+                AlertMessage.cycle == cycle,
+                AlertMessage.channel_id == channel_id,
+                AlertMessage.thread_ts == (thread_ts or ""),
+            )
+        ).first()
+
+    def record_alert_message(
+        self,
+        *,
+        team_id: str,
+        ticket_id: int,
+        metric: str,
+        cycle: int,
+        channel_id: str,
+        thread_ts: str | None,
+        slack_ts: str,
+        showing: str,
+        now: datetime,
+    ) -> None:
+        """Remember (or move) the message of a timer in one place: the ts it has now and the
+        notification it shows. Several processes writing at once: the last write wins."""
+        now = require_aware(now, name="now")
+        stmt = _insert(self.session, AlertMessage).values(
+            team_id=_team(team_id),
+            ticket_id=ticket_id,
+            metric=metric,
+            cycle=cycle,
+            channel_id=channel_id,
+            thread_ts=thread_ts or "",
+            slack_ts=slack_ts,
+            showing=showing,
+            updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["team_id", "ticket_id", "metric", "cycle", "channel_id", "thread_ts"],
+            set_={"slack_ts": slack_ts, "showing": showing, "updated_at": now},
+        )
+        self.session.execute(stmt)
 
     def list_failed(self, *, team_id: str, limit: int = 50) -> list[Notification]:
         stmt = (

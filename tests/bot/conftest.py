@@ -6,6 +6,7 @@ the root ``uow`` fixture). Test modules import the names with ``from tests.bot.c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -99,13 +100,46 @@ class World:
             self.run()
 
     def alerts(self, channel: str = ALERTS) -> list[dict[str, Any]]:
-        """slabot_alert messages in a channel (thread replies included), oldest first."""
+        """slabot_alert messages in a channel (thread replies included) as they are now, oldest first —
+        one per timer and place, since a timer's later alerts update its message (:meth:`deliveries`)."""
         return [
             m
             for m in self.slack.messages(channel)
             if (m.get("metadata") or {}).get("event_type") == "slabot_alert"
             and ":status" not in m["metadata"]["event_payload"]["key"]
+            and not m["metadata"]["event_payload"]["key"].endswith("#page")
         ]
+
+    def deliveries(self, channel: str = ALERTS) -> list[dict[str, Any]]:
+        """Every alert as delivered to a channel, oldest first: each successful chat.postMessage or
+        chat.update of a slabot_alert (status cards and breach pages left out) as a message dict whose
+        ``ts`` is the instant of the call (an update's message keeps its first ts in Slack)."""
+        out = []
+        threads: dict[str, str | None] = {}  # a posted message's ts -> its thread_ts (updates carry none)
+        for call in self.slack.calls:
+            if call.method == "chat.postMessage" and call.ok:
+                threads[str(call.response.get("ts"))] = call.args.get("thread_ts")
+            if call.method not in ("chat.postMessage", "chat.update") or not call.ok:
+                continue
+            if call.args.get("channel") != channel:
+                continue
+            metadata = call.args.get("metadata") or {}
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            key = (metadata.get("event_payload") or {}).get("key", "")
+            if metadata.get("event_type") != "slabot_alert" or ":status" in key or key.endswith("#page"):
+                continue
+            out.append(
+                {
+                    "ts": f"{call.at.timestamp():.6f}",
+                    "metadata": metadata,
+                    "text": call.args.get("text", ""),
+                    "blocks": call.args.get("blocks"),
+                    "thread_ts": call.args.get("thread_ts") or threads.get(str(call.args.get("ts"))),
+                    "method": call.method,
+                }
+            )
+        return out
 
 
 def keys(messages: list[dict[str, Any]]) -> list[str]:

@@ -8,6 +8,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
+
 from bot.services.alerts import alert_key
 from sla.contracts import load_contracts_text
 from sla.timers import alert_points
@@ -38,7 +40,7 @@ def test_warnings_breach_and_escalation_once_each_in_their_places(world: World) 
     for _ in range(3):  # more sweeps at the same instant change nothing
         world.run()
 
-    channel = world.alerts(ALERTS)
+    channel = world.deliveries(ALERTS)
     expected = [f"first_response:1:{k}" for k in ("50%", "75%", "90%", "breach", "escalation-1")]
     assert keys(channel) == [alert_key(TEAM, ref, k) for k in expected]
     for message, key in zip(channel, expected, strict=True):
@@ -48,7 +50,7 @@ def test_warnings_breach_and_escalation_once_each_in_their_places(world: World) 
     assert "<@U0MANAGER1>" in channel[4]["text"]
 
     # the ticket's thread is in the client's channel: no staff alert goes there (thread: true or not)
-    assert world.alerts(SUPPORT) == []
+    assert world.deliveries(SUPPORT) == []
     for call in world.slack.calls_to("chat.postMessage") + world.slack.calls_to("chat.update"):
         if call.args.get("channel") == SUPPORT:
             said = str(call.args).lower()
@@ -60,7 +62,7 @@ def test_warnings_copied_to_the_ticket_thread_only_when_it_is_internal(world: Wo
     ref = world.open("P1", channel=TRIAGE)  # a thread in an internal channel (an alert channel)
     world.step_until(MONDAY_9_BERLIN + timedelta(minutes=25))
     thread_ts = world.tickets.state(team_id=TEAM, ref=ref).ticket.thread_ts
-    in_thread = [m for m in world.alerts(TRIAGE) if m.get("thread_ts") == thread_ts]
+    in_thread = [m for m in world.deliveries(TRIAGE) if m.get("thread_ts") == thread_ts]
     assert keys(in_thread) == [
         alert_key(TEAM, ref, f"first_response:1:{k}", "thread") for k in ("50%", "75%", "90%")
     ]
@@ -96,7 +98,7 @@ def test_a_queued_thread_copy_in_a_client_channel_is_not_posted(world: World) ->
             ticket_id=ticket.id,
         )
     world.run()
-    assert world.alerts(SUPPORT) == [] and len(world.alerts(ALERTS)) == 1
+    assert world.deliveries(SUPPORT) == [] and len(world.deliveries(ALERTS)) == 1
     with world.uow.begin(read_only=True) as tx:
         row = tx.outbox.get_by_key(
             team_id=TEAM, idempotency_key=alert_key(TEAM, ref, "first_response:1:50%", "thread")
@@ -115,7 +117,7 @@ def test_client_thread_none_leaves_the_clients_thread_alone(world: World) -> Non
     ticket = world.tickets.state(team_id=TEAM, ref=ref).ticket
     assert [m for m in world.slack.thread(SUPPORT, ticket.thread_ts) if m["ts"] != ticket.thread_ts] == []
     assert ticket.status_message_ts is None
-    assert len(world.alerts(ALERTS)) == 4  # 50/75/90 % and the breach: staff are told as before
+    assert len(world.deliveries(ALERTS)) == 4  # 50/75/90 % and the breach: staff are told as before
 
 
 def test_one_live_status_card_per_ticket_updated_in_place(world: World) -> None:
@@ -141,7 +143,7 @@ def test_nothing_for_a_ticket_resolved_before_its_thresholds(world: World) -> No
     world.tickets.record(team_id=TEAM, ref=ref, kind="agent_message", actor="U0AGENT001")
     world.tickets.record(team_id=TEAM, ref=ref, kind="resolved", actor="U0AGENT001")
     world.step_until(MONDAY_9_BERLIN + timedelta(hours=10))
-    assert world.alerts(ALERTS) == []
+    assert world.deliveries(ALERTS) == []
 
 
 def test_warning_enqueued_but_ticket_resolved_before_delivery_is_not_sent(world: World) -> None:
@@ -150,7 +152,7 @@ def test_warning_enqueued_but_ticket_resolved_before_delivery_is_not_sent(world:
     world.sweeper.run_once()  # the 50 % warning is in the outbox ...
     world.tickets.record(team_id=TEAM, ref=ref, kind="resolved", actor="U0AGENT001")
     world.notifier.run_once()  # ... and is not delivered
-    assert world.alerts(ALERTS) == []
+    assert world.deliveries(ALERTS) == []
     with world.uow.begin(read_only=True) as tx:
         row = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=alert_key(TEAM, ref, "first_response:1:50%"))
     assert row is not None and row.state == NotificationState.cancelled.value
@@ -161,7 +163,7 @@ def test_restart_catch_up_sends_one_late_warning_then_the_breach_once(world: Wor
     world.clock.advance(timedelta(minutes=58))  # slabot was down through 50 %, 75 % and 90 %
     world.run()
     world.run()
-    channel = world.alerts(ALERTS)
+    channel = world.deliveries(ALERTS)
     assert keys(channel) == [alert_key(TEAM, ref, "first_response:1:90%")]
     assert "late by 4m" in str(channel[0]["blocks"])
     with world.uow.begin(read_only=True) as tx:
@@ -174,7 +176,7 @@ def test_restart_catch_up_sends_one_late_warning_then_the_breach_once(world: Wor
     # an unrelated change rewrites the projection (next_alert_at back to the earliest point): still nothing twice
     world.tickets.record(team_id=TEAM, ref=ref, kind="client_message", actor="U0CLIENT01")
     world.step_until(MONDAY_9_BERLIN + timedelta(minutes=68))
-    assert keys(world.alerts(ALERTS)) == [
+    assert keys(world.deliveries(ALERTS)) == [
         alert_key(TEAM, ref, "first_response:1:90%"),
         alert_key(TEAM, ref, "first_response:1:breach"),
     ]
@@ -185,9 +187,9 @@ def test_restart_after_the_breach_sends_only_the_breach(world: World) -> None:
     world.clock.advance(timedelta(minutes=40))
     world.run()
     world.run()
-    sent = keys(world.alerts(ALERTS))
+    sent = keys(world.deliveries(ALERTS))
     assert sent == [alert_key(TEAM, ref, "first_response:1:breach")]
-    assert "late by 20m" in str(world.alerts(ALERTS)[0]["blocks"])
+    assert "late by 20m" in str(world.deliveries(ALERTS)[0]["blocks"])
 
 
 def test_quiet_hours_business_metric_waits_for_opening_but_24x7_alerts_at_night(world: World) -> None:
@@ -199,7 +201,7 @@ def test_quiet_hours_business_metric_waits_for_opening_but_24x7_alerts_at_night(
     world.step_until(datetime(2026, 3, 3, 9, 0, tzinfo=UTC), step=timedelta(minutes=5))  # Tue 10:00 Berlin
 
     by_ref: dict[str, list[datetime]] = {}
-    for message in world.alerts(ALERTS):
+    for message in world.deliveries(ALERTS):
         ref = message["metadata"]["event_payload"]["key"].split(":")[1]
         by_ref.setdefault(ref, []).append(posted_at(message))
     closed_from, closed_until = (
@@ -235,7 +237,7 @@ def test_every_ticket_change_refreshes_the_one_card_in_place(world: World) -> No
     world.notifier.run_once()  # opening posted the card at once, before any alert
     ticket = world.tickets.state(team_id=TEAM, ref=ref).ticket
     card_ts = ticket.status_message_ts
-    assert card_ts is not None and world.alerts(ALERTS) == []
+    assert card_ts is not None and world.deliveries(ALERTS) == []
     world.clock.advance(timedelta(seconds=5))
     world.tickets.assign(team_id=TEAM, ref=ref, assignee="U0AGENT001", actor="U0LEAD0001")
     world.notifier.run_once()
@@ -264,14 +266,91 @@ def test_met_note_once_in_the_thread_when_the_contract_asks(world: World) -> Non
     world.tickets.record(team_id=TEAM, ref=ref, kind="agent_message", actor="U0AGENT001")
     world.step_until(MONDAY_9_BERLIN + timedelta(minutes=30))
     thread_ts = world.tickets.state(team_id=TEAM, ref=ref).ticket.thread_ts
-    met = [m for m in world.alerts(SUPPORT) if m["metadata"]["event_payload"]["key"].endswith(":met")]
+    met = [m for m in world.deliveries(SUPPORT) if m["metadata"]["event_payload"]["key"].endswith(":met")]
     assert keys(met) == [alert_key(TEAM, ref, "first_response:1:met")]
     assert met[0]["thread_ts"] == thread_ts
-    assert world.alerts(ALERTS) == []  # met in time: no warning either
+    assert world.deliveries(ALERTS) == []  # met in time: no warning either
 
 
 def test_no_met_note_by_default(world: World) -> None:
     ref = world.open("P1")
     world.tickets.record(team_id=TEAM, ref=ref, kind="agent_message", actor="U0AGENT001")
     world.step_until(MONDAY_9_BERLIN + timedelta(minutes=3))
-    assert [m for m in world.alerts(SUPPORT) if ":met" in m["metadata"]["event_payload"]["key"]] == []
+    assert [m for m in world.deliveries(SUPPORT) if ":met" in m["metadata"]["event_payload"]["key"]] == []
+
+
+# --------------------------------------------------------------------------- one message per timer
+
+
+def _timer_posts(world: World, ref: str, channel: str = ALERTS) -> list[Any]:
+    return [
+        c
+        for c in world.slack.calls_to("chat.postMessage")
+        if c.ok
+        and c.args.get("channel") == channel
+        and f":{ref}:first_response:1:" in str(c.args.get("metadata"))
+    ]
+
+
+def test_one_message_per_timer_updated_from_warning_to_breach(world: World) -> None:
+    ref = world.open("P1")
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=25))
+    posts = _timer_posts(world, ref)
+    # one post of the timer's message (the 50 % warning) and, for the breach, a page in its thread
+    top = [c for c in posts if not c.args.get("thread_ts")]
+    assert len(top) == 1 and "50 %" in str(top[0].args["blocks"])
+    message_ts = top[0].response["ts"]
+    updates = [c for c in world.slack.calls_to("chat.update") if c.args["ts"] == message_ts]
+    assert [c.args["metadata"]["event_payload"]["key"] for c in updates] == [
+        alert_key(TEAM, ref, f"first_response:1:{k}") for k in ("75%", "90%", "breach")
+    ]
+    (message,) = [m for m in world.alerts(ALERTS) if m["ts"] == message_ts]
+    assert "SLA breached" in message["text"] and "<!subteam^S0LEADS001>" in message["text"]
+    pages = [c for c in posts if c.args.get("thread_ts") == message_ts]
+    assert len(pages) == 1 and "<!subteam^S0LEADS001>" in pages[0].args["text"]  # an edit pings nobody
+    with world.uow.begin(read_only=True) as tx:
+        row = tx.outbox.alert_message(
+            team_id=TEAM,
+            ticket_id=world.tickets.state(team_id=TEAM, ref=ref).ticket.id,
+            metric="first_response",
+            cycle=1,
+            channel_id=ALERTS,
+            thread_ts=None,
+        )
+    assert row is not None and row.slack_ts == message_ts
+    assert row.showing == alert_key(TEAM, ref, "first_response:1:breach")
+
+
+def test_an_update_that_fails_is_retried_and_a_deleted_message_is_posted_anew(world: World) -> None:
+    ref = world.open("P1")
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=11))  # 50 % posted
+    (first,) = [c for c in _timer_posts(world, ref) if not c.args.get("thread_ts")]
+    world.slack.fail_next("chat.update", "internal_error", count=2)  # Slack fails the 75 % update twice
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=19))
+    updated = [
+        c for c in world.slack.calls_to("chat.update") if c.args["ts"] == first.response["ts"] and c.ok
+    ]
+    assert [c.args["metadata"]["event_payload"]["key"] for c in updated][:1] == [
+        alert_key(TEAM, ref, "first_response:1:75%")
+    ]
+    with world.uow.begin(read_only=True) as tx:
+        row = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=alert_key(TEAM, ref, "first_response:1:75%"))
+    assert row is not None and row.state == "sent" and row.attempts > 1  # retried, never dropped
+    # someone deletes the alert message in Slack: the breach is posted anew, not lost
+    WebClient(token="xoxb-test", base_url=world.slack.url).chat_delete(
+        channel=ALERTS, ts=first.response["ts"]
+    )
+    world.slack.clear()
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=21))
+    fresh = [c for c in _timer_posts(world, ref) if not c.args.get("thread_ts")]
+    assert len(fresh) == 1 and "SLA breached" in fresh[0].args["text"]  # posted anew, with its mentions
+    with world.uow.begin(read_only=True) as tx:
+        row = tx.outbox.alert_message(
+            team_id=TEAM,
+            ticket_id=world.tickets.state(team_id=TEAM, ref=ref).ticket.id,
+            metric="first_response",
+            cycle=1,
+            channel_id=ALERTS,
+            thread_ts=None,
+        )
+    assert row is not None and row.slack_ts == fresh[0].response["ts"]

@@ -42,10 +42,10 @@ def test_ten_minutes_of_5xx_or_429_then_everything_delivered_once_in_order(world
     else:
         world.slack.rate_limit_for(600, method="chat.postMessage", retry_after=30)
     world.step_until(MONDAY_9_BERLIN + timedelta(minutes=17))
-    assert world.alerts(ALERTS) == []  # nothing got through during the fault ...
+    assert world.deliveries(ALERTS) == []  # nothing got through during the fault ...
     world.step_until(MONDAY_9_BERLIN + timedelta(minutes=29))
 
-    delivered = keys(world.alerts(ALERTS))
+    delivered = keys(world.deliveries(ALERTS))
     assert Counter(delivered) == Counter(expected_keys(refs))  # ... all of it afterwards, each once
     with world.uow.begin(read_only=True) as tx:
         rows = [tx.outbox.get_by_key(team_id=TEAM, idempotency_key=k) for k in delivered]
@@ -66,7 +66,7 @@ def test_permanent_error_is_recorded_and_listed_for_admins_and_other_copies_stil
     assert {f.channel_id for f in failed} == {ALERTS}
     posts_to_alerts = [c for c in world.slack.calls_to("chat.postMessage") if c.args["channel"] == ALERTS]
     assert len(posts_to_alerts) == 4, "never retried"
-    assert world.alerts(SUPPORT) == []  # the ticket's thread is the client's: no copy goes there
+    assert world.deliveries(SUPPORT) == []  # the ticket's thread is the client's: no copy goes there
 
 
 def test_alert_without_any_destination_fails_visibly(world: World) -> None:
@@ -92,14 +92,14 @@ def test_crash_after_post_before_mark_sent_leaves_no_second_message(
     monkeypatch.setattr(world.notifier, "_sent", crash)
     with pytest.raises(RuntimeError):
         world.notifier.run_once()
-    assert len(world.alerts(ALERTS)) == 1
+    assert len(world.deliveries(ALERTS)) == 1
     monkeypatch.setattr(world.notifier, "_sent", real_sent)
 
     world.clock.advance(timedelta(seconds=30))
     world.notifier.run_once()  # still leased to the crashed attempt: nothing happens
     world.clock.advance(timedelta(seconds=31))  # lease expired
     world.notifier.run_once()
-    messages = world.alerts(ALERTS)
+    messages = world.deliveries(ALERTS)
     assert len(messages) == 1
     with world.uow.begin(read_only=True) as tx:
         row = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=alert_key(TEAM, ref, "first_response:1:50%"))
@@ -129,14 +129,14 @@ def test_timeout_after_slack_posted_is_checked_before_retrying(
     for _ in range(3):
         world.clock.advance(timedelta(seconds=5))
         world.notifier.run_once()
-    assert len(world.alerts(ALERTS)) == 1 and len(calls) == 1
+    assert len(world.deliveries(ALERTS)) == 1 and len(calls) == 1
 
 
 def test_many_alerts_due_for_one_channel_become_one_digest(world: World) -> None:
     refs = [world.open("P1", thread=False) for _ in range(5)]
     world.clock.advance(timedelta(minutes=10, seconds=30))
     world.run()
-    messages = world.alerts(ALERTS)
+    messages = world.deliveries(ALERTS)
     assert len(messages) == 1
     assert set(keys(messages)) == {alert_key(TEAM, r, "first_response:1:50%") for r in refs}
     assert messages[0]["text"].startswith("5 SLA alerts")
@@ -154,7 +154,7 @@ def test_per_channel_pacing_never_trips_slacks_posting_limit(world: World) -> No
     world.step_until(MONDAY_9_BERLIN + timedelta(minutes=25), step=timedelta(seconds=10))
     statuses = [c.status for c in world.slack.calls_to("chat.postMessage")]
     assert 429 not in statuses
-    assert Counter(keys(world.alerts(ALERTS))) == Counter(expected_keys(refs))
+    assert Counter(keys(world.deliveries(ALERTS))) == Counter(expected_keys(refs))
 
 
 def test_three_sweepers_and_notifiers_in_parallel_never_duplicate(world: World) -> None:
@@ -203,8 +203,8 @@ def test_three_sweepers_and_notifiers_in_parallel_never_duplicate(world: World) 
         for t in threads:
             t.join()
     assert errors == []
-    assert Counter(keys(world.alerts(ALERTS))) == Counter(expected_keys(refs))
-    thread_keys = keys(world.alerts(TRIAGE))
+    assert Counter(keys(world.deliveries(ALERTS))) == Counter(expected_keys(refs))
+    thread_keys = keys(world.deliveries(TRIAGE))
     assert Counter(thread_keys) == Counter(
         alert_key(TEAM, r, f"first_response:1:{k}", "thread") for r in refs for k in ("50%", "75%", "90%")
     )

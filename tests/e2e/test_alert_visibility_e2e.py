@@ -130,13 +130,31 @@ def test_a_clients_thread_gets_only_the_client_safe_card_and_staff_get_every_ale
     staff = [
         m for m in app.slack.messages(ALERTS) if (m.get("metadata") or {}).get("event_type") == "slabot_alert"
     ]
-    text = "\n".join(json.dumps(m, ensure_ascii=False) for m in staff)
-    assert "SLA warning" in text and "unassigned — take it?" in text
-    assert "SLA breached" in text and "<!subteam^S0LEADS001>" in text and "<@U0LEAD0001>" in text
-    assert "SLA escalation" in text and "<@U0MANAGER1>" in text
-    assert all(m.get("thread_ts") in (None, m["ts"]) for m in staff), (
-        "alerts are top-level in the alert channel"
-    )
+    # everything staff were told, as posted and updated in the alert channel
+    told = "\n".join(app.writes_to(ALERTS))
+    assert "SLA warning" in told and "unassigned — take it?" in told
+    assert "SLA breached" in told and "<!subteam^S0LEADS001>" in told and "<@U0LEAD0001>" in told
+    assert "SLA escalation" in told and "<@U0MANAGER1>" in told
+    top_level = [m for m in staff if not m["metadata"]["event_payload"]["key"].endswith("#page")]
+    assert all(m.get("thread_ts") in (None, m["ts"]) for m in top_level), "alerts are top-level there"
+
+    # one message for the timer (issue 19): posted at the first warning, then updated to the breach
+    timer = f":{ticket.ref}:first_response:1:"
+    posts = [
+        c
+        for c in app.slack.calls_to("chat.postMessage")
+        if c.ok and c.args.get("channel") == ALERTS and timer in json.dumps(c.args.get("metadata"))
+    ]
+    top = [c for c in posts if not c.args.get("thread_ts")]
+    assert len(top) == 2, [c.args["text"] for c in top]  # the timer's message and the escalation
+    ts = top[0].response["ts"]
+    assert ":escalation-1" in json.dumps(top[1].args["metadata"])  # other people: a post of its own
+    updates = [c for c in app.slack.calls_to("chat.update") if c.ok and c.args["ts"] == ts]
+    shown = [c.args["metadata"]["event_payload"]["key"].split(":")[-1] for c in updates]
+    assert shown == ["50%", "75%", "90%", "breach"]  # the 10m-before warning was the post
+    (message,) = [m for m in staff if m["ts"] == ts]
+    assert "SLA breached" in message["text"] and "SLA warning" not in message["text"]  # the latest state
+    assert [c.args["thread_ts"] for c in posts if c.args.get("thread_ts")] == [ts]  # the breach's page
 
 
 def test_client_thread_none_posts_nothing_in_the_clients_thread_but_its_notes(

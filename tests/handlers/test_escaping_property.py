@@ -202,6 +202,9 @@ CASES: dict[str, Callable[[str], Any]] = {
         ticket(h, assignee=h), breached_timer(), NOW, level=1, mention=TRUSTED_GROUP
     ),
     "met_message": lambda h: alerts.met_message(ticket(h), timer(stopped_at=NOW, state=TimerState.MET), NOW),
+    "page_message": lambda h: alerts.page_message(
+        alerts.AlertItem("breach", ticket(h), breached_timer()), NOW, mention=TRUSTED_GROUP
+    ),
     "digest_message": lambda h: alerts.digest_message(
         [
             alerts.AlertItem("breach", ticket(h), breached_timer()),

@@ -1,0 +1,141 @@
+"""One alert message per ticket timer and place (issue 19): a timer's warnings and its breach update
+the message its first alert posted (``chat.update``) instead of posting a new one per threshold.
+
+The message of a (ticket, metric, cycle) in one place (channel, thread) is remembered in
+``alert_messages`` (``tx.outbox.alert_message`` / ``record_alert_message``), written in the
+transaction that marks the notification sent. Each threshold keeps its own outbox row and key, so
+enqueueing stays exactly-once and a Slack failure is retried like any delivery; only the Slack call
+changes:
+
+- a warning or breach whose timer already has a message there is an **update** of that message (it
+  shows the latest state; pacing does not apply: nothing new appears in the channel);
+- a breach carries mentions (``escalate_to``, ``lead``), and Slack notifies nobody of a mention added
+  by an edit: so the update is followed by a short reply **in the message's thread** with the
+  mentions (posted once: its key is the row's key + ``#page``, looked up in the thread first when an
+  earlier attempt may have posted it);
+- the message is gone (``message_not_found``, ``cant_update_message``, the channel archived or left):
+  a new message is posted as if there had been none, and remembered instead;
+- escalations (other people, often another channel), "met" notes and digests post as before; an
+  alert that goes out in a digest leaves its timer's message alone.
+
+:class:`AlertMessages` is a part of :class:`bot.services.delivery.OutboxDelivery` (a mix-in: the
+delivery's state and its Slack helpers are its own).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from bot.services.delivery_ports import EVENT_TYPE, DeliveryStop
+from bot.services.notices import AlertItem
+
+# the delivery's own rows, units and stats (``_Job``, ``_Unit``, ``DeliveryStats`` of
+# bot.services.delivery) are typed Any here: that module imports this one
+_Job = _Unit = DeliveryStats = Any
+
+#: kinds whose timer message is updated rather than posted again
+UPDATED_KINDS: Final = frozenset({"warning", "breach"})
+#: Slack answers to chat.update meaning the message (or its channel) is not there to update
+GONE: Final = frozenset(
+    {"message_not_found", "cant_update_message", "channel_not_found", "is_archived", "not_in_channel"}
+)
+PAGE_SUFFIX: Final = "#page"
+
+
+class AlertMessages:
+    """The update path of :class:`~bot.services.delivery.OutboxDelivery` (see the module)."""
+
+    def _timer_message(self: Any, job: _Job) -> str | None:
+        """The ts of the message this row's timer already has in the row's place, if any."""
+        if job.kind not in UPDATED_KINDS or job.ticket_id is None or not job.channel_id:
+            return None
+        metric, cycle = job.payload.get("metric"), job.payload.get("cycle")
+        if not isinstance(metric, str) or not isinstance(cycle, int):
+            return None
+        with self.uow.begin(read_only=True) as tx:
+            row = tx.outbox.alert_message(
+                team_id=job.team_id,
+                ticket_id=job.ticket_id,
+                metric=metric,
+                cycle=cycle,
+                channel_id=job.channel_id,
+                thread_ts=job.thread_ts,
+            )
+            return row.slack_ts if row is not None else None
+
+    def _remember(self: Any, tx: Any, job: _Job, ts: str | None, now: datetime) -> None:
+        """In the transaction marking ``job`` sent: its timer's message in this place is ``ts`` now."""
+        if ts is None or job.kind not in UPDATED_KINDS or job.ticket_id is None or not job.channel_id:
+            return
+        metric, cycle = job.payload.get("metric"), job.payload.get("cycle")
+        if not isinstance(metric, str) or not isinstance(cycle, int):
+            return
+        tx.outbox.record_alert_message(
+            team_id=job.team_id,
+            ticket_id=job.ticket_id,
+            metric=metric,
+            cycle=cycle,
+            channel_id=job.channel_id,
+            thread_ts=job.thread_ts,
+            slack_ts=ts,
+            showing=job.key,
+            now=now,
+        )
+
+    def _deliver_update(
+        self: Any,
+        client: Any,
+        channel_id: str,
+        unit: _Unit,
+        now: datetime,
+        history: dict[str | None, dict[str, str]],
+        stats: DeliveryStats,
+    ) -> None:
+        """Update the timer's message to show this alert; for a breach, page its people in the thread."""
+        job, item = unit.items[0]
+        ts = unit.ts
+        assert ts is not None
+        message = self._message(job, item, now)
+        try:
+            client.chat_update(
+                channel=channel_id,
+                ts=ts,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": job.key}},
+                **message.as_kwargs(),
+            )
+        except Exception as exc:  # noqa: BLE001 - classified below; unknown types are re-raised
+            failure = self.classify(exc, job.attempts)
+            if failure is None:
+                raise
+            if failure.code not in GONE:
+                raise DeliveryStop(failure) from exc
+            # the message is gone: post the alert anew (and remember that one instead)
+            posted = self._post(client, channel_id, job.thread_ts, message, {"key": job.key}, [job])
+            stats.posted += 1
+            self._sent([job], posted, now, stats)
+            return
+        stats.updated += 1
+        mention = list(job.payload.get("mention") or [])
+        if mention:
+            self._page(client, channel_id, ts, job, item, mention, now, history, stats)
+        self._sent([job], ts, now, stats)
+
+    def _page(
+        self: Any,
+        client: Any,
+        channel_id: str,
+        ts: str,
+        job: _Job,
+        item: AlertItem,
+        mention: list[str],
+        now: datetime,
+        history: dict[str | None, dict[str, str]],
+        stats: DeliveryStats,
+    ) -> None:
+        """The reply that notifies the people an updated breach names (an edit notifies nobody)."""
+        key = job.key + PAGE_SUFFIX
+        if self._maybe_posted(job, now) and key in self._posted_keys(client, channel_id, ts, [job], history):
+            return
+        self._post(client, channel_id, ts, self.rendering.page(item, now, mention=mention), {"key": key}, [job])
+        stats.posted += 1
