@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +16,7 @@ from sla.periods import Period
 from storage.repositories import TimerRow
 from storage.uow import UnitOfWork
 from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
+from tests.support.shared_data import SERVICENOW, SERVICENOW_CONTRACT, shared
 
 #: the figures are checked on both backends once (test_the_week_hand_computed); the rest on SQLite only
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
@@ -179,34 +178,12 @@ def test_feedback_section_only_when_the_feature_answers(stored: tuple[ReportServ
 
 # ----------------------------------------------------------- the shared ServiceNow log, stored
 
-SERVICENOW = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared/data/tickets/servicenow_incident_event_log_sample.csv"
-)
-SN_CONTRACT = """\
-calendars: {always: {timezone: UTC, hours: 24x7}}
-clients: {servicenow: {name: ServiceNow log, channels: [C0SN000001], contract: itsm}}
-contracts:
-  itsm:
-    versions:
-      - effective: 2010-01-01
-        calendar: always
-        pause_on: {waiting_on_client: all, on_hold: [resolution]}
-        default_priority: P3
-        targets:
-          P1: {first_response: 30m, resolution: 4h}
-          P2: {first_response: 1h, resolution: 8h}
-          P3: {first_response: 4h, resolution: 3d}
-          P4: {first_response: 8h, resolution: 5d}
-"""
+SN_CONTRACT = SERVICENOW_CONTRACT
 
 
 @SQLITE_ONLY
 def test_a_stored_replay_of_the_servicenow_log_reports_what_the_replay_says(uow: UnitOfWork) -> None:
-    if not SERVICENOW.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SERVICENOW} is missing; CI must provide ../shared/data")
-        pytest.skip(f"{SERVICENOW} is not available (the shared data sets live in ../shared/data/tickets)")
+    shared(SERVICENOW)
     from sla.contracts import load_contracts_text
     from sla.datasets import servicenow_events
     from sla.periods import parse_period

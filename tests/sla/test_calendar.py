@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
 from sla.calendar import BusinessCalendar, CalendarConfigError
+from tests.support.shared_data import SHARED, shared
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 UK_JSON = SHARED / "data" / "calendars" / "uk-bank-holidays_2012-2019_govuk.json"
 
 
@@ -293,11 +291,7 @@ def test_special_hours_replace_public_holiday_and_weekday() -> None:
 
 
 def test_uk_bank_holidays_from_govuk_match_holidays_package() -> None:
-    if not UK_JSON.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"shared data missing in CI: {UK_JSON}")
-        pytest.skip(f"shared data folder not found ({UK_JSON}); run from the project checkout with ../shared")
-    data = json.loads(UK_JSON.read_text(encoding="utf-8"))
+    data = json.loads(shared(UK_JSON).read_text(encoding="utf-8"))
     divisions = {"england-and-wales": "ENG", "scotland": "SCT", "northern-ireland": "NIR"}
     for division, subdivision in divisions.items():
         cal = BusinessCalendar.from_config(

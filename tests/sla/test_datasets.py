@@ -3,29 +3,17 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from sla.datasets import bpic2013_events, servicenow_events
 from sla.metrics import EventKind
 from sla.replay import read_events_csv, write_events_csv
+from tests.support.shared_data import BPIC, SERVICENOW, shared
 
 E = EventKind
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tickets"
-SERVICENOW = DATA / "servicenow_incident_event_log_sample.csv"
-BPIC = DATA / "bpic2013_volvo_incidents.xes.gz"
-
-
-def shared(path: Path) -> Path:
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing; CI must provide ../shared/data (see its README.md)")
-        pytest.skip(f"{path} is not available (the shared data sets live in ../shared/data/tickets)")
-    return path
 
 
 SN_HEADER = "number,incident_state,active,reopen_count,sys_mod_count,made_sla,caller_id,opened_at,sys_updated_by,sys_updated_at,priority,assignment_group"

@@ -7,7 +7,6 @@ on at least MIN_SAMPLE tickets, priorities stay ordered, and the dry run shows i
 from __future__ import annotations
 
 import io
-import os
 from contextlib import redirect_stdout
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,10 +19,8 @@ from sla.datasets import servicenow_events
 from sla.periods import parse_period
 from sla.replay import replay
 from sla.review import MIN_SAMPLE, Vetting, draft_revision, review, revised_file_text, vet_proposal
+from tests.support.shared_data import SERVICENOW, shared
 
-SAMPLE = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "tickets"
-) / "servicenow_incident_event_log_sample.csv"
 CONTRACT = """\
 calendars:
   always: {timezone: UTC, hours: 24x7}
@@ -66,12 +63,7 @@ Q1 = parse_period("2016-Q1", now=AS_OF, tz="UTC")
 
 
 def sample_lines() -> list[str]:
-    if not SAMPLE.is_file():
-        message = f"shared ticket data not found at {SAMPLE.resolve()} (needs ../shared beside the repo)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    return shared(SERVICENOW).read_text(encoding="utf-8").splitlines(keepends=True)
 
 
 def check(path: Path) -> tuple[int, str]:

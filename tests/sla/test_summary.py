@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from sla.compliance import compliance_table
 from sla.contracts import load_contracts_text
@@ -15,6 +11,7 @@ from sla.credits import credits_for_month
 from sla.periods import parse_period, previous
 from sla.summary import AtRisk, Section, Summary, daily_counts, top_breaches, trend_arrow, weekly_summary
 from sla.uptime import Incident, uptime
+from tests.support.shared_data import SERVICENOW, SERVICENOW_CONTRACT, shared
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday morning
 WEEK = parse_period("week", now=NOW, tz="Europe/Berlin")  # 2026-W47
@@ -203,36 +200,11 @@ def test_chunks_stay_under_the_block_limit_and_keep_every_line() -> None:
 
 # ------------------------------------------------------------------- on the shared ServiceNow log
 
-SERVICENOW = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "tickets"
-    / ("servicenow_incident_event_log_sample.csv")
-)
-CONTRACT = """\
-calendars: {always: {timezone: UTC, hours: 24x7}}
-clients: {servicenow: {name: ServiceNow log, channels: [C0SN000001], contract: itsm}}
-contracts:
-  itsm:
-    versions:
-      - effective: 2010-01-01
-        calendar: always
-        pause_on: {waiting_on_client: all, on_hold: [resolution]}
-        default_priority: P3
-        targets:
-          P1: {first_response: 30m, resolution: 4h}
-          P2: {first_response: 1h, resolution: 8h}
-          P3: {first_response: 4h, resolution: 3d}
-          P4: {first_response: 8h, resolution: 5d}
-"""
+CONTRACT = SERVICENOW_CONTRACT
 
 
 def test_summary_of_a_week_of_the_servicenow_log() -> None:
-    if not SERVICENOW.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{SERVICENOW} is missing; CI must provide ../shared/data")
-        pytest.skip(f"{SERVICENOW} is not available (the shared data sets live in ../shared/data/tickets)")
+    shared(SERVICENOW)
     from sla.datasets import servicenow_events
     from sla.replay import replay
 
