@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 
 from bot import grammar as g
 from bot.services.alerts import QueuedMessage, queue_messages
-from bot.services.tickets import TicketError, TicketState
+from bot.services.tickets import AmbiguousTicket, TicketError, TicketState, ambiguity_message
 from handlers.blocks import Block, Message, channel_mention, context, header, section
 from handlers.blocks.help import help_message, usage_error_message
 from handlers.blocks.limits import escape, truncate_text, unformat
@@ -165,8 +165,22 @@ def answer(services: Services, caller: Caller, text: str) -> Answer:
         )
     try:
         return handler(services, caller, command)
+    except AmbiguousTicket as exc:
+        return _plain(_ambiguity_for(caller, exc))
     except TicketError as exc:
         return _plain(str(exc))
+
+
+def _ambiguity_for(caller: Caller, exc: AmbiguousTicket) -> str:
+    """The tickets a key names, only those the caller may see (a client never learns of another's)."""
+    seen = [
+        c
+        for c in exc.candidates
+        if may(caller.person, Action.STATUS, Where(client=c.client_key, ticket=True, requester=c.requester))
+    ]
+    if not seen:
+        return f"I can't find ticket {exc.typed.upper()} among your requests."
+    return str(exc) if len(seen) == len(exc.candidates) else ambiguity_message(exc.typed, seen)
 
 
 # ---- reading ------------------------------------------------------------------------------------

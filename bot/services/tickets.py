@@ -45,16 +45,38 @@ class TicketError(Exception):
     """Something a user asked for that cannot be done; the message is written for that user."""
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One of the tickets an ambiguous key names: whose it is (to list only what the asker may see)."""
+
+    ref: str
+    client_key: str | None
+    requester: str | None
+    line: str  # ``T-12 (ZD-12 · acme · “Printer on fire”)``
+
+
 class AmbiguousTicket(TicketError):
-    """What a person typed names several tickets (``12``: slabot's T-12 and Zendesk's 12)."""
+    """What a person typed names several tickets (``12``: slabot's T-12 and Zendesk's 12). The message
+    lists them all; :func:`ambiguity_message` words it for the candidates the asker may see."""
 
     def __init__(self, typed: str, tickets: Sequence[Ticket]) -> None:
-        self.refs = [t.ref for t in tickets]
-        listed = "; ".join(_candidate(t) for t in tickets)
-        super().__init__(
-            f"{typed} could be {len(self.refs)} tickets: {listed}. "
-            f"Name one by its reference, e.g. `/sla status {self.refs[0]}`."
-        )
+        self.typed = typed
+        self.candidates = [Candidate(t.ref, t.client_key, t.requester, _candidate(t)) for t in tickets]
+        super().__init__(ambiguity_message(typed, self.candidates))
+
+    @property
+    def refs(self) -> list[str]:
+        return [c.ref for c in self.candidates]
+
+
+def ambiguity_message(typed: str, candidates: Sequence[Candidate]) -> str:
+    if len(candidates) == 1:
+        return f"{typed} is {candidates[0].line}: name it by its reference, `/sla status {candidates[0].ref}`."
+    listed = "; ".join(c.line for c in candidates)
+    return (
+        f"{typed} could be {len(candidates)} tickets: {listed}. "
+        f"Name one by its reference, e.g. `/sla status {candidates[0].ref}`."
+    )
 
 
 def _candidate(ticket: Ticket) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import Column, MetaData, Table, insert, select
 
 from bot.clock import ManualClock
 from bot.services.ticket_keys import ExternalKey, external_label, lookup, ticket_key
-from bot.services.tickets import AmbiguousTicket, TicketError, TicketService
+from bot.services.tickets import AmbiguousTicket, Candidate, TicketError, TicketService, ambiguity_message
 from bot.sources.ingest import TicketIngest
 from bot.sources.schema import parse_body
 from sla.contracts import load_contracts
@@ -199,3 +199,13 @@ def test_migration_0009_reads_the_ids_of_stored_tickets_from_external_ref(db_url
         ("T-2", "jira", "GLX-7"),
         ("T-3", None, None),
     ]
+
+
+def test_the_list_can_be_worded_for_the_candidates_one_may_see() -> None:
+    mine = Candidate("T-7", "acme", "U0CLIENT01", "T-7 (ZD-12 · acme)")
+    theirs = Candidate("T-12", "globex", None, "T-12 (opened in Slack · globex)")
+    assert (
+        ambiguity_message("12", [mine])
+        == "12 is T-7 (ZD-12 · acme): name it by its reference, `/sla status T-7`."
+    )
+    assert ambiguity_message("12", [theirs, mine]).startswith("12 could be 2 tickets: T-12 (opened in Slack")

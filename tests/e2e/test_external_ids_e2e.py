@@ -120,6 +120,17 @@ def test_an_id_two_tickets_answer_to_is_listed_not_guessed(app: WebhookApp) -> N
     assert app.ticket("zendesk:1").resolved_at is None and app.ticket("zendesk:35436").resolved_at is None
 
 
+def test_a_client_is_never_told_of_tickets_that_are_not_its_own(app: WebhookApp) -> None:
+    app.zendesk(ZENDESK["rendered_trigger_1_new_ticket.json"].bytes())  # T-1 = ZD-35436
+    body = json.loads(ZENDESK["rendered_trigger_1_new_ticket.json"].bytes())
+    body |= {"ticket_id": "1", "title": "Someone else's outage"}
+    app.zendesk(json.dumps(body).encode())  # T-2 = ZD-1: "1" names both
+    assert "could be 2 tickets" in shown(sla(app, "status 1"))  # an agent gets the list
+    told = shown(sla(app, "status 1", user="U0CLIENT99"))  # a client in Acme's channel, asker of neither
+    assert "can't find ticket 1 among your requests" in told
+    assert "outage" not in told and "printer" not in told and "T-2" not in told
+
+
 def test_the_resolver_stays_in_its_workspace(app: WebhookApp) -> None:
     app.zendesk(ZENDESK["rendered_trigger_1_new_ticket.json"].bytes())
     status, _headers, body = inbound.post_to_app(
