@@ -113,14 +113,7 @@ class SurveyRepository(_Repository):
     ) -> bool:
         """Record or change the rating while the survey is open (answered counts as open until
         ``closes_at``). False once it is closed or past ``closes_at``."""
-        values: dict[str, Any] = {
-            "state": SurveyState.answered.value,
-            "rating": rating,
-            "answered_at": require_aware(at, name="at"),
-        }
-        if sentiment is not None:
-            values.update(_sentiment_values(sentiment))
-        return self._update_while_open(team_id, survey_id, at, **values)
+        return self._answer(team_id, survey_id, at, sentiment, rating=rating)
 
     def set_comment(
         self,
@@ -132,9 +125,16 @@ class SurveyRepository(_Repository):
         sentiment: SentimentValues | None = None,
     ) -> bool:
         """Record or change the comment while the survey is open; False once it is closed."""
+        return self._answer(team_id, survey_id, at, sentiment, comment=comment)
+
+    def _answer(
+        self, team_id: str, survey_id: int, at: datetime, sentiment: SentimentValues | None, **answer: Any
+    ) -> bool:
+        """Record ``answer`` (the rating or the comment) while the survey is open (answered counts as
+        open until ``closes_at``), with its sentiment; False once it is closed."""
         values: dict[str, Any] = {
             "state": SurveyState.answered.value,
-            "comment": comment,
+            **answer,
             "answered_at": require_aware(at, name="at"),
         }
         if sentiment is not None:
@@ -285,16 +285,7 @@ class SurveyRepository(_Repository):
         return list(self.session.scalars(stmt))
 
     def answered_between(self, *, team_id: str, start: datetime, end: datetime) -> list[Survey]:
-        stmt = (
-            select(Survey)
-            .where(
-                Survey.team_id == _team(team_id),
-                Survey.answered_at >= require_aware(start, name="start"),
-                Survey.answered_at < require_aware(end, name="end"),
-            )
-            .order_by(Survey.answered_at)
-        )
-        return list(self.session.scalars(stmt))
+        return self._between(Survey, Survey.answered_at, team_id=team_id, start=start, end=end)
 
     def add_nps(
         self,
@@ -325,14 +316,18 @@ class SurveyRepository(_Repository):
         return row
 
     def nps_between(self, *, team_id: str, start: datetime, end: datetime) -> list[NpsResponse]:
+        return self._between(NpsResponse, NpsResponse.at, team_id=team_id, start=start, end=end)
+
+    def _between(self, model: Any, column: Any, *, team_id: str, start: datetime, end: datetime) -> list[Any]:
+        """The team's ``model`` rows whose ``column`` is in ``[start, end)``, in its order."""
         stmt = (
-            select(NpsResponse)
+            select(model)
             .where(
-                NpsResponse.team_id == _team(team_id),
-                NpsResponse.at >= require_aware(start, name="start"),
-                NpsResponse.at < require_aware(end, name="end"),
+                model.team_id == _team(team_id),
+                column >= require_aware(start, name="start"),
+                column < require_aware(end, name="end"),
             )
-            .order_by(NpsResponse.at)
+            .order_by(column)
         )
         return list(self.session.scalars(stmt))
 
