@@ -38,8 +38,6 @@ class Role(StrEnum):
 
 #: our side: never a client, never opens a ticket by writing
 STAFF = frozenset({Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN})
-#: who reads the staff-only parts of things (alert channels, escalation, other clients)
-READERS = STAFF
 
 
 class Action(StrEnum):
@@ -76,7 +74,7 @@ class Rule:
 
 
 _ALL = frozenset(Role)
-_READ = frozenset({Role.CLIENT, *READERS})
+_READ = frozenset({Role.CLIENT, *STAFF})
 
 #: the one table: action → who may
 RULES: Mapping[Action, Rule] = MappingProxyType(
@@ -85,15 +83,15 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         Action.STATUS: Rule(_READ, refusal="I can't find that ticket among your requests."),
         Action.EXPLAIN: Rule(_READ, refusal="I can't find that ticket among your requests."),
         Action.CONTRACT: Rule(_READ, refusal="You can see the contract of your own organisation only."),
-        Action.CONTRACT_FULL: Rule(READERS),
+        Action.CONTRACT_FULL: Rule(STAFF),
         Action.REPORT: Rule(_READ, refusal="You can see the report of your own organisation only."),
-        Action.REPORT_POST: Rule(READERS, refusal="Only the support team can post reports in a channel."),
+        Action.REPORT_POST: Rule(STAFF, refusal="Only the support team can post reports in a channel."),
         Action.FEEDBACK: Rule(
             frozenset({Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN}),
             refusal="Only support agents, leads and managers can see feedback figures.",
         ),
         Action.REVIEW: Rule(
-            READERS,
+            STAFF,
             refusal="SLA reviews are for the support team: ask your account lead for this quarter's review.",
         ),
         Action.REVIEW_PROPOSE: Rule(
@@ -130,7 +128,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
             without_admins=frozenset({Role.AGENT}),
             refusal="Only slabot's admins (SLABOT_ADMINS or roles.admins) can see delivery problems.",
         ),
-        Action.HOME_TEAM: Rule(READERS),
+        Action.HOME_TEAM: Rule(STAFF),
         Action.SURVEY_ANSWER: Rule(_ALL, refusal="This survey is for the person who asked for help."),
     }
 )
@@ -155,19 +153,20 @@ class RoleTable:
     managers: frozenset[str] = frozenset()
     clients: Mapping[str, ClientRoles] = field(default_factory=dict)
 
-    def groups(self) -> frozenset[str]:
-        """The user-group ids (``S…``) named anywhere in the table (their members hold the role)."""
+    def _named(self) -> set[str]:
+        """Every id named with a staff role (users and user groups)."""
         ids = set(self.agents | self.admins | self.leads | self.managers)
         for c in self.clients.values():
             ids |= c.leads | c.managers
-        return frozenset(i for i in ids if i.startswith("S"))
+        return ids
+
+    def groups(self) -> frozenset[str]:
+        """The user-group ids (``S…``) named anywhere in the table (their members hold the role)."""
+        return frozenset(i for i in self._named() if i.startswith("S"))
 
     def staff_ids(self) -> frozenset[str]:
         """Every user id (not group) named with a staff role."""
-        ids = set(self.agents | self.admins | self.leads | self.managers)
-        for c in self.clients.values():
-            ids |= c.leads | c.managers
-        return frozenset(i for i in ids if not i.startswith("S"))
+        return frozenset(i for i in self._named() if not i.startswith("S"))
 
 
 @dataclass(frozen=True)
@@ -273,11 +272,6 @@ def refusal(action: Action) -> str:
     return RULES[action].refusal or "You can't do that here."
 
 
-def allowed_roles(action: Action) -> frozenset[Role]:
-    """Who may do ``action`` (the docs' table)."""
-    return RULES[action].roles
-
-
 __all__ = [
     "RULES",
     "STAFF",
@@ -288,7 +282,6 @@ __all__ = [
     "RoleTable",
     "Rule",
     "Where",
-    "allowed_roles",
     "may",
     "person",
     "refusal",
