@@ -274,15 +274,23 @@ def _iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | 
         actor = note = None
         if has_extra:
             if 0 <= i_actor < len(row):
-                actor = row[i_actor].strip() or None
+                actor = _free_text(row[i_actor])
             if 0 <= i_note < len(row):
-                note = row[i_note].strip() or None
+                note = _free_text(row[i_note])
         if has_ticket:
-            subject = row[i_subject].strip() or None if 0 <= i_subject < len(row) else None
-            xid = row[i_xid].strip() or None if 0 <= i_xid < len(row) else None
+            subject = _free_text(row[i_subject]) if 0 <= i_subject < len(row) else None
+            xid = _free_text(row[i_xid]) if 0 <= i_xid < len(row) else None
             yield line, make(ticket, at, kind, priority, status, client, actor, note, subject, xid)  # type: ignore[arg-type]
             continue
         yield line, make(ticket, at, kind, priority, status, client, actor, note)  # type: ignore[arg-type]
+
+
+def _free_text(cell: str) -> str | None:
+    """An optional free-text cell: stripped, None when empty, a spreadsheet guard undone."""
+    text = cell.strip()
+    if text[:1] == "'":
+        text = spreadsheet_text(text).strip()
+    return text or None
 
 
 @contextmanager
@@ -318,6 +326,26 @@ def read_events_csv(lines: Iterable[str]) -> tuple[EventLog, list[RowError]]:
     return events, errors
 
 
+#: a cell that starts with one of these is a formula to a spreadsheet ("CSV injection", OWASP)
+_FORMULA_START = frozenset("=+-@\t\r")
+
+
+def _formula_like(text: str) -> bool:
+    return text.lstrip("'")[:1] in _FORMULA_START and text.lstrip("'") != ""
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A free-text cell (a title, a note, an id from a helpdesk) that a spreadsheet shows and never
+    runs: a ``'`` before one that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, CR, after any
+    ``'``). :func:`spreadsheet_text` undoes exactly this, so an export imports back unchanged."""
+    return "'" + text if _formula_like(text) else text
+
+
+def spreadsheet_text(cell: str) -> str:
+    """The text :func:`spreadsheet_safe` was given (a cell it did not change is returned as is)."""
+    return cell[1:] if cell[:1] == "'" and _formula_like(cell[1:]) else cell
+
+
 def _iso(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(UTC).isoformat()
 
@@ -331,15 +359,16 @@ def write_events_csv(
     Timestamps keep their own offset. ``file`` should be opened with ``newline=""``.
     """
     writer = csv.writer(file, lineterminator="\n")
+    safe = spreadsheet_safe  # free text opened in a spreadsheet never runs as a formula
     header = EVENTS_HEADER + (OPTIONAL_EVENT_COLUMNS if with_actor_note else ())
     writer.writerow(header + (TICKET_COLUMNS if with_ticket else ()))
     n = 0
     for e in events:
         row = [e.ticket_id, e.at.isoformat(), e.kind.value, e.priority or "", e.status or "", e.client or ""]
         if with_actor_note:
-            row += [e.actor or "", e.note or ""]
+            row += [safe(e.actor or ""), safe(e.note or "")]
         if with_ticket:
-            row += [e.subject or "", e.external_id or ""]
+            row += [safe(e.subject or ""), safe(e.external_id or "")]
         writer.writerow(row)
         n += 1
     return n
