@@ -29,6 +29,7 @@ from typing import Any, Final
 
 from bot.services.delivery_ports import EVENT_TYPE, DeliveryStop
 from bot.services.notices import AlertItem
+from sla.visibility import Directory
 
 # the delivery's own rows, units and stats (``_Job``, ``_Unit``, ``DeliveryStats`` of
 # bot.services.delivery) are typed Any here: that module imports this one
@@ -45,6 +46,39 @@ PAGE_SUFFIX: Final = "#page"
 
 class AlertMessages:
     """The update path of :class:`~bot.services.delivery.OutboxDelivery` (see the module)."""
+
+    def _directory(self: Any) -> Directory:
+        """Who reads which channel (:mod:`sla.visibility`), built again when the contract book changes."""
+        if self._audiences is None or self._audiences[0] is not self.book:
+            self._audiences = (self.book, Directory.of(self.book))
+        return self._audiences[1]
+
+    def _client_may_see(self: Any, job: _Job, contexts: dict[Any, Any]) -> bool:
+        """Whether an alert row may go to a client-facing destination: only a "met" note (the ticket's own
+        status) when the contract shows clients the status (``alerts.client_thread: status``). Rows
+        queued before the visibility rule (a warning's thread copy) are stopped here."""
+        if job.kind != "met":
+            return False
+        ctx = contexts.get((job.team_id, job.ticket_id or 0))
+        return ctx is not None and ctx.version.alerts.client_thread == "status"
+
+    @staticmethod
+    def _superseded_warnings(jobs: list[_Job]) -> dict[int, str]:
+        """Warnings held over quiet hours of a timer in one place with a later warning of it in
+        the same claim: row id → the key of the latest, which alone is sent (after an outage every
+        warning is still delivered, in order: the timer's message moves through each)."""
+        latest: dict[tuple[Any, ...], _Job] = {}
+        out: dict[int, str] = {}
+        for job in jobs:  # oldest first
+            if job.kind != "warning":
+                continue
+            place = (job.team_id, job.ticket_id, job.payload.get("metric"), job.payload.get("cycle"))
+            place += (job.channel_id, job.thread_ts)
+            earlier = latest.get(place)
+            if earlier is not None and earlier.payload.get("quiet_until"):
+                out[earlier.id] = job.key
+            latest[place] = job
+        return {row: key for row, key in out.items() if row not in {j.id for j in latest.values()}}
 
     def _timer_message(self: Any, job: _Job) -> str | None:
         """The ts of the message this row's timer already has in the row's place, if any."""
@@ -137,5 +171,7 @@ class AlertMessages:
         key = job.key + PAGE_SUFFIX
         if self._maybe_posted(job, now) and key in self._posted_keys(client, channel_id, ts, [job], history):
             return
-        self._post(client, channel_id, ts, self.rendering.page(item, now, mention=mention), {"key": key}, [job])
+        self._post(
+            client, channel_id, ts, self.rendering.page(item, now, mention=mention), {"key": key}, [job]
+        )
         stats.posted += 1

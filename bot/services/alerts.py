@@ -399,6 +399,7 @@ class Sweeper:
                     )
                 )
                 continue
+            held = _held_until(routing, point, ticket, now)
             for dest in self._destinations(point, routing, ticket):
                 out.append(
                     QueuedRow(
@@ -409,10 +410,12 @@ class Sweeper:
                             **payload,
                             "mention": list(dest.mention),
                             "destination": dest.label or "primary",
+                            **_held_payload(held),
                         },
                         channel_id=dest.channel_id,
                         thread_ts=dest.thread_ts,
                         ticket_id=ticket.id,
+                        not_before=held,
                     )
                 )
         return out
@@ -568,6 +571,7 @@ class Sweeper:
                 if self._record_superseded(tx, ticket, point, latest, payload, now):
                     stats.superseded += 1
                 continue
+            held = _held_until(routing, point, ticket, now)
             for dest in self._destinations(point, routing, ticket):
                 if tx.outbox.enqueue(
                     team_id=ticket.team_id,
@@ -577,11 +581,13 @@ class Sweeper:
                         **payload,
                         "mention": list(dest.mention),
                         "destination": dest.label or "primary",
+                        **_held_payload(held),
                     },
                     now=now,
                     channel_id=dest.channel_id,
                     thread_ts=dest.thread_ts,
                     ticket_id=ticket.id,
+                    not_before=held,
                 ):
                     created = True
                     stats.enqueued += 1
@@ -630,6 +636,18 @@ def _already_known(
     if point.kind != "warning" or point is not latest:
         return True
     return all(alert_key(ticket.team_id, ticket.ref, point.key, dest.label) in known for dest in destinations)
+
+
+def _held_until(routing: AlertRouting, point: AlertPoint, ticket: Ticket, now: datetime) -> datetime | None:
+    """When a point enqueued ``now`` may be delivered: None = at once; the end of the contract's quiet
+    hours for an alert that does not page (warnings; breaches of priorities not in ``page``)."""
+    quiet = routing.quiet_hours
+    return quiet.held_until(point.kind, ticket.priority, now) if quiet is not None else None
+
+
+def _held_payload(held: datetime | None) -> dict[str, Any]:
+    """The payload's note of a held alert: delivered at ``quiet_until``, it is not "late"."""
+    return {"quiet_until": held.isoformat()} if held is not None else {}
 
 
 def _superseded_reason(latest: AlertPoint) -> str:

@@ -307,7 +307,11 @@ class OutboxDelivery(AlertMessages):
         top: list[tuple[_Job, AlertItem]] = []
         units: list[_Unit] = []
         status_units: dict[int | None, _Unit] = {}
+        later = self._superseded_warnings(jobs)
         for job in jobs:
+            if job.id in later:  # several warnings of one timer due at once (held over quiet hours)
+                self._cancel(job, f"superseded by {later[job.id]} (due at the same delivery)", stats)
+                continue
             if job.kind == STATUS_KIND:
                 self._context(job.team_id, job.ticket_id, now, contexts)
                 unit = status_units.get(job.ticket_id)
@@ -559,6 +563,8 @@ class OutboxDelivery(AlertMessages):
                 return None, "timer stopped before delivery"
             if timer.state == TimerState.PAUSED:
                 return None, "timer paused before delivery"
+        if job.kind == "warning" and timer.breached_at is not None:
+            return None, "timer breached before delivery (the breach says more)"
         if job.kind == "breach" and timer.breached_at is None:
             return None, "no longer breached (target changed)"
         if job.kind not in (*ALERT_KINDS, MET_KIND):
@@ -575,24 +581,10 @@ class OutboxDelivery(AlertMessages):
             "",
         )
 
-    def _directory(self) -> Directory:
-        """Who reads which channel (:mod:`sla.visibility`), built again when the contract book changes."""
-        if self._audiences is None or self._audiences[0] is not self.book:
-            self._audiences = (self.book, Directory.of(self.book))
-        return self._audiences[1]
-
-    def _client_may_see(self, job: _Job, contexts: dict[tuple[str, int], _Context | None]) -> bool:
-        """Whether an alert row may go to a client-facing destination: only a "met" note (the ticket's own
-        status) when the contract shows clients the status (``alerts.client_thread: status``). Rows
-        queued before the visibility rule (a warning's thread copy) are stopped here."""
-        if job.kind != MET_KIND:
-            return False
-        ctx = contexts.get((job.team_id, job.ticket_id or 0))
-        return ctx is not None and ctx.version.alerts.client_thread == "status"
-
     def _late_by(self, payload: Mapping[str, Any], now: datetime) -> timedelta | None:
         late = timedelta(seconds=payload.get("late_by_seconds") or 0)
-        at = payload.get("at")
+        # held over quiet hours: counted from their end, since waiting was the point
+        at = payload.get("quiet_until") or payload.get("at")
         if at:
             since = now - datetime.fromisoformat(at)
             if since > self.late_after:
@@ -703,7 +695,13 @@ class OutboxDelivery(AlertMessages):
         self._next_slot[slot_key] = max(slot or now, now) + self.interval
 
     def _sent(
-        self, jobs: Sequence[_Job], ts: str | None, now: datetime, stats: DeliveryStats, *, remember: bool = True
+        self,
+        jobs: Sequence[_Job],
+        ts: str | None,
+        now: datetime,
+        stats: DeliveryStats,
+        *,
+        remember: bool = True,
     ) -> None:
         """Mark ``jobs`` sent as message ``ts``; ``remember``: it is now their timer's message there."""
         with self.uow.begin() as tx:

@@ -28,6 +28,7 @@ from sla.contracts.file import (
     ContractSpec,
     FileSpec,
     KeyPath,
+    QuietHoursSpec,
     RolesSpec,
     VersionSpec,
     YamlDocument,
@@ -62,6 +63,7 @@ from sla.contracts.model import (
     conversation_rules,
 )
 from sla.metrics import Metric, TicketStatus
+from sla.quiet_hours import QuietHours, parse_span
 
 
 def load_contracts(path: str | PathLike[str]) -> ContractBook:
@@ -474,6 +476,9 @@ class _Builder:
             known_priority(p, (*vpath, "credits", "per_breach", p))
         for i, objective in enumerate(spec.objectives):
             known_priority(objective.priority, (*vpath, "objectives", i, "priority"), allow_all=True)
+        quiet = spec.alerts.quiet_hours
+        for i, p in enumerate((quiet.page or []) if quiet is not None else []):
+            known_priority(p, (*vpath, "alerts", "quiet_hours", "page", i))
 
         for status in spec.pause_on:
             spath = (*vpath, "pause_on", status)
@@ -571,6 +576,7 @@ def _contract_version(
                 EscalationLevel(e.after, tuple(e.notify), e.channel)
                 for e in sorted(spec.alerts.escalation, key=lambda e: e.after)
             ),
+            quiet_hours=_quiet_hours(spec.alerts.quiet_hours, main, priorities),
         ),
         default_priority=spec.default_priority,
         priorities=priorities,
@@ -625,7 +631,20 @@ def _survey(spec: VersionSpec) -> Survey:
 #: keys added to a version after versions were first stored, left out of the version's digest while
 #: they hold their default: a file that does not use them keeps the digest it had (tickets stored
 #: under it still find their version; see TicketService.version_of).
-_LATER_KEYS: Final = {"alerts": {"client_thread": "status"}}
+_LATER_KEYS: Final = {"alerts": {"client_thread": "status", "quiet_hours": None}}
+
+
+def _quiet_hours(
+    spec: QuietHoursSpec | None, calendar: BusinessCalendar, priorities: tuple[str, ...]
+) -> QuietHours | None:
+    """The domain's quiet hours: in the version calendar's zone unless named; ``page`` defaults to the
+    most urgent priority (a priority the version does not have is an error of the file)."""
+    if spec is None:
+        return None
+    start, end = parse_span(spec.hours)
+    zone = ZoneInfo(spec.timezone) if spec.timezone else calendar.timezone
+    page = frozenset(spec.page) if spec.page is not None else frozenset(priorities[:1])
+    return QuietHours(start, end, zone, page, spec.hours)
 
 
 def _canonical(spec: VersionSpec) -> dict[str, Any]:

@@ -105,6 +105,10 @@ def alert_lines(book: ContractBook) -> list[str]:
             if a.client_thread == "status"
             else "nothing (client_thread: none)"
         )
+        quiet = a.quiet_hours
+        if quiet is not None:
+            pages = ", ".join(sorted(quiet.page)) or "none"
+            client += f"; quiet hours {quiet.text} {quiet.timezone.key} (breaches that page: {pages})"
         out.append(f"{key}: {staff}; a client's thread: {client}")
     return out
 

@@ -52,6 +52,7 @@ from sla.contracts.values import (
     value_kind,
 )
 from sla.metrics import Metric, TicketStatus
+from sla.quiet_hours import parse_span
 
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
@@ -499,6 +500,22 @@ class EscalationSpec(Spec):
     channel: SlackId | None = None
 
 
+class QuietHoursSpec(Spec):
+    hours: str = Field(description='quiet hours, local time: "22:00-07:00" (may wrap past midnight)')
+    timezone: TimezoneName | None = Field(
+        None, description="an IANA time zone; default: the version calendar's"
+    )
+    page: list[Name] | None = Field(
+        None, description="priorities whose breaches still go out in quiet hours; default: the most urgent"
+    )
+
+    @field_validator("hours")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        parse_span(value)
+        return value
+
+
 class AlertsSpec(Spec):
     channel: SlackId | None = None
     lead: SlackId | None = None
@@ -511,6 +528,8 @@ class AlertsSpec(Spec):
     )
     met_note: bool = False
     escalation: list[EscalationSpec] = []
+    #: alerts that do not page wait while these hours last (sla.quiet_hours)
+    quiet_hours: QuietHoursSpec | None = None
 
 
 def _emoji_name(value: object) -> object:

@@ -30,6 +30,7 @@ from sla.contracts.values import (
 from sla.conversation import ConversationRules, IntakeRules
 from sla.durations import compact_duration
 from sla.metrics import Metric
+from sla.quiet_hours import QuietHours
 from sla.roles import ClientRoles, RoleTable
 
 
@@ -156,6 +157,8 @@ class AlertRouting:
     client_thread: Literal["none", "status"] = "status"
     met_note: bool = False
     escalation: tuple[EscalationLevel, ...] = ()
+    #: warnings and non-paging breaches wait while these last (None: alerts go out at any hour)
+    quiet_hours: QuietHours | None = None
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,9 @@ def _alert_places(a: AlertRouting) -> list[str]:
         if a.client_thread == "status"
         else "nothing in a client's thread"
     )
+    if a.quiet_hours is not None:
+        pages = ", ".join(sorted(a.quiet_hours.page)) or "nothing"
+        where.append(f"quiet {a.quiet_hours.text} {a.quiet_hours.timezone.key} (pages: {pages}, escalations)")
     if a.lead:
         where.append(f"lead {_mention(a.lead)}")
     if a.escalate_to:

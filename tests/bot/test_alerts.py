@@ -354,3 +354,61 @@ def test_an_update_that_fails_is_retried_and_a_deleted_message_is_posted_anew(wo
             thread_ts=None,
         )
     assert row is not None and row.slack_ts == fresh[0].response["ts"]
+
+
+# --------------------------------------------------------------------------- quiet hours
+
+
+def test_quiet_hours_hold_warnings_until_morning_while_paging_alerts_go_out(world: World) -> None:
+    quiet = 'thread: true\n          quiet_hours: {hours: "22:00-07:00", timezone: Europe/Berlin}'
+    book = load_contracts_text(CONTRACTS.replace("thread: true", quiet))
+    world.tickets.book = world.sweeper.book = world.notifier.book = book
+    # Tuesday 02:50 in Berlin: a P1 (24x7, 20m); its warnings fall at 03:00-03:08, the breach at 03:10
+    night = datetime(2026, 3, 3, 1, 50, tzinfo=UTC)
+    world.clock.set(night)
+    ref = world.open("P1")
+    world.step_until(night + timedelta(minutes=55))  # the escalation is due at 03:40
+    delivered = world.deliveries(ALERTS)
+    kinds = [m["metadata"]["event_payload"]["key"].rsplit(":", 1)[-1] for m in delivered]
+    assert kinds == ["breach", "escalation-1"]  # P1 is the most urgent priority: its breach pages
+    with world.uow.begin(read_only=True) as tx:
+        held = tx.outbox.get_by_key(
+            team_id=TEAM, idempotency_key=alert_key(TEAM, ref, "first_response:1:90%")
+        )
+    assert held is not None and held.state == "pending"
+    assert held.not_before == datetime(2026, 3, 3, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+    world.step_until(datetime(2026, 3, 3, 6, 2, tzinfo=UTC))
+    # by the morning the timer is breached: its held warnings say less than the breach, none is sent
+    # (the resolution's 50 %, held since 06:50, goes out at 07:00)
+    assert [m["metadata"]["event_payload"]["key"] for m in world.deliveries(ALERTS)] == [
+        *(m["metadata"]["event_payload"]["key"] for m in delivered),
+        alert_key(TEAM, ref, "resolution:1:50%"),
+    ]
+    assert world.deliveries(ALERTS)[-1]["ts"].startswith(
+        str(int(datetime(2026, 3, 3, 6, 0, tzinfo=UTC).timestamp()))
+    )
+    with world.uow.begin(read_only=True) as tx:
+        rows = [
+            tx.outbox.get_by_key(team_id=TEAM, idempotency_key=alert_key(TEAM, ref, f"first_response:1:{k}"))
+            for k in ("50%", "75%", "90%")
+        ]
+    assert {r.state for r in rows if r is not None} == {NotificationState.cancelled.value}
+
+
+def test_a_held_warning_goes_out_once_at_the_end_of_quiet_hours(world: World) -> None:
+    quiet = 'thread: true\n          quiet_hours: {hours: "22:00-07:00", timezone: Europe/Berlin, page: []}'
+    book = load_contracts_text(CONTRACTS.replace("thread: true", quiet))
+    world.tickets.book = world.sweeper.book = world.notifier.book = book
+    assert book.contracts["gold"].versions[0].alerts.quiet_hours.page == frozenset()
+    night = datetime(2026, 3, 3, 5, 45, tzinfo=UTC)  # 06:45 in Berlin: 50 % at 06:55, 75 % at 07:00
+    world.clock.set(night)
+    ref = world.open("P1")
+    world.step_until(datetime(2026, 3, 3, 5, 59, tzinfo=UTC))
+    assert world.deliveries(ALERTS) == []  # 06:59: nothing yet, not even with no priority paging
+    world.step_until(datetime(2026, 3, 3, 6, 2, tzinfo=UTC))
+    delivered = world.deliveries(ALERTS)
+    # 07:00: the held 50 % is superseded by the 75 % due at the same delivery: one message
+    assert [m["metadata"]["event_payload"]["key"] for m in delivered] == [
+        alert_key(TEAM, ref, "first_response:1:75%")
+    ]
+    assert "late by" not in str(delivered[0]["blocks"])  # waiting was the point, not slabot catching up
