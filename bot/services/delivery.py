@@ -563,7 +563,8 @@ class OutboxDelivery(AlertMessages):
                 return None, "timer stopped before delivery"
             if timer.state == TimerState.PAUSED:
                 return None, "timer paused before delivery"
-        if job.kind == "warning" and timer.breached_at is not None:
+        if job.kind == "warning" and timer.breached_at is not None and payload.get("quiet_until"):
+            # held over quiet hours while its breach went out: it would turn the breach back into a warning
             return None, "timer breached before delivery (the breach says more)"
         if job.kind == "breach" and timer.breached_at is None:
             return None, "no longer breached (target changed)"
