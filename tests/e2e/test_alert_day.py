@@ -172,19 +172,32 @@ def test_a_day_of_tickets(tmp_path: Any, count: int) -> None:
                 if (row := tx.outbox.get_by_key(team_id=TEAM, idempotency_key=k)) is not None
                 and row.state != "sent"
             }
+        # what reached Slack, call by call: a timer's warnings and breach update one message (its
+        # metadata then names the latest point only), so the messages as they stand show the last
+        # state; the posts and updates show each point once, when it was sent. A breach that updated
+        # a message pages the lead in its thread (key ``…:breach#page``): one per such breach.
         delivered: dict[str, list[datetime]] = {}
-        for channel in (*ALERTS, *SUPPORT.values()):
-            for message in slack.messages(channel):
-                body = (message.get("metadata") or {}).get("event_payload") or {}
-                for k in body.get("keys") or [body.get("key")]:
-                    if isinstance(k, str) and ":status" not in k:
-                        delivered.setdefault(k, []).append(datetime.fromtimestamp(float(message["ts"]), UTC))
+        pages: list[str] = []
+        places = {*ALERTS, *SUPPORT.values()}
+        for call in sorted(
+            slack.calls_to("chat.postMessage") + slack.calls_to("chat.update"), key=lambda c: c.at
+        ):
+            if not call.response.get("ok") or call.args.get("channel") not in places:
+                continue
+            body = (call.args.get("metadata") or {}).get("event_payload") or {}
+            for k in body.get("keys") or [body.get("key")]:
+                if isinstance(k, str) and k.endswith("#page"):
+                    pages.append(k)
+                elif isinstance(k, str) and ":status" not in k:
+                    delivered.setdefault(k, []).append(call.at)
 
     engine.dispose()
     assert missing == {}
     assert len(expected) > count  # most tickets alert at least once (many several times)
     duplicates = {k: v for k, v in delivered.items() if len(v) > 1}
     assert duplicates == {}
+    assert pages and len(pages) == len(set(pages))
+    assert {k.removesuffix("#page") for k in pages} <= {k for k in delivered if k.endswith(":breach")}
     assert set(delivered) == set(expected), (
         f"missing {sorted(set(expected) - set(delivered))[:5]}, extra {sorted(set(delivered) - set(expected))[:5]}"
     )

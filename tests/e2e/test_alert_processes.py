@@ -131,16 +131,24 @@ class Day:
             time.sleep(max(0.0, every - (time.monotonic() - started)))
 
     def delivered(self) -> dict[str, list[tuple[str, str]]]:
-        """Alert keys posted per channel, in posting order: channel -> [(key, ts)]."""
+        """Alert keys sent per channel, in sending order: channel -> [(key, message ts)]. Read from
+        the posts and updates Slack accepted: a timer's later points update the message of its first
+        (whose metadata then names the latest point only), so each point is one accepted call."""
         out: dict[str, list[tuple[str, str]]] = {}
-        for channel in CLIENTS.values():
-            for message in self.slack.messages(channel):
-                meta = message.get("metadata") or {}
-                if meta.get("event_type") != "slabot_alert":
-                    continue
-                body = meta["event_payload"]
-                for key in body.get("keys") or [body["key"]]:
-                    out.setdefault(channel, []).append((key, message["ts"]))
+        places = set(CLIENTS.values())
+        calls = self.slack.calls_to("chat.postMessage") + self.slack.calls_to("chat.update")
+        for call in sorted(calls, key=lambda c: c.at):
+            channel = call.args.get("channel")
+            meta = call.args.get("metadata") or {}
+            if (
+                not call.response.get("ok")
+                or channel not in places
+                or meta.get("event_type") != "slabot_alert"
+            ):
+                continue
+            body = meta["event_payload"]
+            for key in body.get("keys") or [body["key"]]:
+                out.setdefault(channel, []).append((key, str(call.response.get("ts") or call.args.get("ts"))))
         return out
 
     def delivered_keys(self) -> Counter[str]:
