@@ -14,6 +14,7 @@ Databases (see docs/storage.md):
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -27,6 +28,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import make_engine, make_session_factory, migrate
 from storage.uow import UnitOfWork
 from tests.support.postgres import PostgresCluster, PostgresUnavailable
+
+
+@pytest.fixture(autouse=True)
+def _process_logging_undone() -> Iterator[None]:
+    """A test that runs ``slabot run``/``worker`` in-process configures the process's logging
+    (``bot.logging_setup``: one handler on the stderr of that moment — pytest's capture, closed after
+    the test). Left on the root logger, it broke later tests of the same worker ('--- Logging error ---'
+    on their stderr). Such handlers go, and the root level comes back, after each test; pytest's own
+    capture handlers (subclasses) are left to pytest."""
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler and handler not in before:
+            root.removeHandler(handler)
+    root.setLevel(level)
+
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 PG_TEMPLATE = "slabot_template"

@@ -148,6 +148,8 @@ class Day:
                 continue
             body = meta["event_payload"]
             for key in body.get("keys") or [body["key"]]:
+                if key.endswith("#page"):  # a breach's page in its message's thread, not an alert point
+                    continue
                 out.setdefault(channel, []).append((key, str(call.response.get("ts") or call.args.get("ts"))))
         return out
 

@@ -203,11 +203,12 @@ def test_slabot_run_uses_socket_mode_when_an_app_token_is_set(
         def close(self) -> None:
             closed.append(True)
 
-    import bot.app
-    import bot.server
+    import bot.processes
 
-    monkeypatch.setattr(bot.app, "socket_mode_handler", Recorder)
-    monkeypatch.setattr(bot.server, "serve", lambda *a, **k: pytest.fail("served HTTP in Socket Mode"))
+    # where `slabot run` looks them up (bot.processes binds both names when first imported: patching
+    # bot.app alone worked only when this test ran before anything imported bot.processes)
+    monkeypatch.setattr(bot.processes, "socket_mode_handler", Recorder)
+    monkeypatch.setattr(bot.processes, "serve", lambda *a, **k: pytest.fail("served HTTP in Socket Mode"))
     settings = _settings(slack, tmp_path)
     for name, value in {
         "SLACK_BOT_TOKEN": "xoxb-socket",
