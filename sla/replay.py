@@ -331,7 +331,7 @@ _FORMULA_START = frozenset("=+-@\t\r")
 
 
 def _formula_like(text: str) -> bool:
-    return text.lstrip("'")[:1] in _FORMULA_START and text.lstrip("'") != ""
+    return text.lstrip("'")[:1] in _FORMULA_START  # "" (all apostrophes) is no member
 
 
 def spreadsheet_safe(text: str) -> str:
