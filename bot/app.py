@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.error import URLError
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -26,7 +24,7 @@ from sqlalchemy import Engine
 from bot import features, tasks
 from bot.clock import Clock, SystemClock
 from bot.inbox import Inbox, TrackingExecutor, listener_failed
-from bot.ops.health import SLACK_REFUSALS
+from bot.ops.health import SlackAuthCheck
 from bot.runtime import Runtime
 from bot.services.answer_cache import AnswerCache
 from bot.services.container import Services
@@ -92,25 +90,20 @@ def listener_client(base_url: str, token: str | None) -> WebClient:
 
 
 def verify_bot_token(client: WebClient) -> None:
-    """``auth.test`` once at start-up: a token Slack refuses (``invalid_auth``, ``token_revoked``, ...)
-    is a :class:`~bot.settings.SettingsError` naming ``SLACK_BOT_TOKEN`` (``slabot run`` exits 2 with
-    that one line); Slack unreachable, failing or rate limiting is logged and start-up goes on —
-    ``/readyz`` says so until Slack answers, and alerts wait in the outbox meanwhile."""
-    try:
-        client.auth_test()
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or "") if exc.response is not None else ""
-        if error in SLACK_REFUSALS:
-            raise SettingsError(
-                [
-                    f"SLACK_BOT_TOKEN: Slack refuses this token ({error}) — reinstall the app or copy its Bot User OAuth Token"
-                ]
-            ) from None
+    """``auth.test`` once at start-up, judged as ``/readyz`` judges it (:class:`SlackAuthCheck`): a
+    token Slack refuses (``invalid_auth``, ``token_revoked``, ...) is a :class:`~bot.settings.SettingsError`
+    naming ``SLACK_BOT_TOKEN`` (``slabot run`` exits 2 with that one line); Slack unreachable, failing
+    or rate limiting is logged and start-up goes on — ``/readyz`` says so until Slack answers, and
+    alerts wait in the outbox meanwhile."""
+    verdict = SlackAuthCheck(client).ask()
+    if not verdict.ok:
+        problem = f"SLACK_BOT_TOKEN: Slack refuses this token ({verdict.detail['error']})"
+        raise SettingsError([f"{problem} — reinstall the app or copy its Bot User OAuth Token"])
+    if "warning" in verdict.detail:
+        what = "unreachable" if verdict.detail.get("reachable") is False else "auth.test failed"
         log.warning(
-            "slack auth.test failed at start-up (%s); starting anyway, /readyz reports it", error or exc
+            "slack %s at start-up (%s); starting anyway, /readyz reports it", what, verdict.detail["warning"]
         )
-    except (OSError, URLError) as exc:  # connection refused, DNS, timeout
-        log.warning("slack unreachable at start-up (%s); starting anyway, /readyz reports it", exc)
 
 
 def bootstrap(

@@ -44,6 +44,7 @@ SLACK_REFUSALS = frozenset(
 class Operations:
     """A runtime's operations routes: its health, and ``/metrics`` guarded (the main port, needs
     ``SLABOT_METRICS_TOKEN``) or open (``SLABOT_METRICS_ADDRESS``'s private listener)."""
+
     health: Health
     metrics: Callable[[HttpRequest], HttpResponse]
     metrics_guarded: Callable[[HttpRequest], HttpResponse]
@@ -60,6 +61,7 @@ Check = Callable[[], CheckResult]
 
 class Health:
     """The process's readiness checks and its stopping flag."""
+
     def __init__(self, checks: dict[str, Check] | None = None, *, timeout: float = CHECK_SECONDS) -> None:
         self.checks: dict[str, Check] = dict(checks or {})
         self.timeout = timeout
@@ -131,6 +133,7 @@ def database_check(engine: Engine) -> Check:
 
 def contracts_check(path: Path | None, sha256: str) -> Check:
     """The contract file this process runs on; ``changed_on_disk`` means a restart would load another."""
+
     def check() -> CheckResult:
         detail: dict[str, Any] = {"sha256": sha256[:12]}
         if path is None:
@@ -148,6 +151,7 @@ def contracts_check(path: Path | None, sha256: str) -> Check:
 
 class SlackAuthCheck:
     """``auth.test`` with the bot token, its verdict cached (:data:`SLACK_OK_SECONDS`)."""
+
     def __init__(self, client: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.clock = clock
@@ -159,7 +163,7 @@ class SlackAuthCheck:
             now = self.clock()
             if self._cached is not None and now < self._cached[0]:
                 return self._cached[1]
-            result = self._ask()
+            result = self.ask()
             ttl = (
                 SLACK_OK_SECONDS
                 if result.ok and result.detail.get("reachable", True)
@@ -168,7 +172,9 @@ class SlackAuthCheck:
             self._cached = (now + ttl, result)
             return result
 
-    def _ask(self) -> CheckResult:
+    def ask(self) -> CheckResult:
+        """Slack's verdict now, uncached: not ok when Slack refuses the token (``detail["error"]``);
+        ok with a ``warning`` when Slack fails or rate limits (``reachable``) or cannot be reached."""
         try:
             answer = self.client.auth_test()
         except SlackApiError as exc:
