@@ -123,7 +123,7 @@ def start(
         )
         return
     ack()
-    state = services.tickets.open(
+    state = services.tickets.start(
         team_id=team_id,
         client_key=result.client_key,
         source="slack_thread" if meta.channel_id else "slash_command",
@@ -133,11 +133,8 @@ def start(
         thread_ts=meta.thread_ts,
         requester=meta.requester,
         actor=user_id,
+        assignee=result.assignee,
     )
-    if result.assignee:
-        state = services.tickets.assign(
-            team_id=team_id, ref=state.ticket.ref, assignee=result.assignee, actor=user_id
-        )
     if meta.channel_id and meta.thread_ts:
         note = change_note(
             Change.OPENED,

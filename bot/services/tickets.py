@@ -71,7 +71,9 @@ class AmbiguousTicket(TicketError):
 
 def ambiguity_message(typed: str, candidates: Sequence[Candidate]) -> str:
     if len(candidates) == 1:
-        return f"{typed} is {candidates[0].line}: name it by its reference, `/sla status {candidates[0].ref}`."
+        return (
+            f"{typed} is {candidates[0].line}: name it by its reference, `/sla status {candidates[0].ref}`."
+        )
     listed = "; ".join(c.line for c in candidates)
     return (
         f"{typed} could be {len(candidates)} tickets: {listed}. "
@@ -324,21 +326,12 @@ class TicketService:
         if source_ts is None and TicketSource(source) is TicketSource.slack_thread:
             source_ts = thread_ts
         at = at or now
-        if client_key not in self.book.clients:
-            known = ", ".join(sorted(self.book.clients)) or "none"
-            raise TicketError(f"unknown client '{client_key}'. Clients in the contract file: {known}.")
-        version = self.book.version_for(client_key, at)
-        priority = priority or version.priority_for(title or "")
-        if priority not in version.priorities:
-            raise TicketError(
-                f"{priority} is not a priority of {client_key}'s contract; use {', '.join(version.priorities)}."
-            )
+        version, priority = self._opening_terms(client_key, priority, title, at)
         event = TicketEvent(
             ticket_id="new", at=at, kind=EventKind.OPENED, priority=priority, client=client_key, actor=actor
         )
         known = known_as or ticket_keys.ExternalKey.of_ref(external_ref)
         with self.uow.begin() as tx:
-            version_id = self.store_version(tx, team_id, version, now)
             ticket, created = tx.tickets.create_once(
                 team_id=team_id,
                 source=source,
@@ -349,7 +342,7 @@ class TicketService:
                 requester=requester,
                 priority=priority,
                 client_key=client_key,
-                contract_version_id=version_id,
+                contract_version_id=self.store_version(tx, team_id, version, now),
                 title=title,
                 external_ref=external_ref,
                 external_system=known.system if known else None,
@@ -359,38 +352,112 @@ class TicketService:
                 clock, version = self.fold(tx, ticket)
                 shown_at = max(now, clock.last_at or now)
                 return TicketState(ticket, version, clock.timers(shown_at), shown_at, [], created=False)
-            clock = TicketClock(version)
-            clock.apply(replace(event, ticket_id=ticket.ref))
-            tx.events.append(
-                team_id=team_id,
-                ticket_id=ticket.id,
-                at=at,
-                kind=EventKind.OPENED.value,
-                recorded_at=now,
-                priority=priority,
-                client=client_key,
-                actor=actor,
-                note=f"follows {follows}" if follows else None,
-                source=str(TicketSource(source).value),
+            clock = self._record_opening(
+                tx,
+                ticket,
+                version,
+                replace(event, ticket_id=ticket.ref),
+                now=now,
+                title=title,
+                follows=follows,
+                source=source,
                 external_id=external_id,
             )
             timers = clock.timers(max(now, at))
             tx.timers.replace_for_ticket(
                 team_id=team_id, ticket_id=ticket.id, timers=timer_rows(timers, version, now), now=now
             )
-            tx.audit.record(
-                team_id=team_id,
-                actor=actor or "slabot",
-                action="ticket.open",
-                target=ticket.ref,
-                before=None,
-                after=opened_audit(client_key, priority, title, follows),
-                at=now,
-            )
             change = TicketChange(team_id, ticket, version, EventKind.OPENED.value, timers, now, actor, at)
             self._notify(tx, change)
         self._committed(change)
         return TicketState(ticket, version, timers, max(now, at), clock.timeline)
+
+    def _opening_terms(
+        self, client_key: str, priority: str | None, title: str | None, at: datetime
+    ) -> tuple[ContractVersion, str]:
+        """The contract version a ticket opening at ``at`` runs under and its priority (given, or
+        read from the title); :class:`TicketError` for a client or priority the contract file lacks."""
+        if client_key not in self.book.clients:
+            known = ", ".join(sorted(self.book.clients)) or "none"
+            raise TicketError(f"unknown client '{client_key}'. Clients in the contract file: {known}.")
+        version = self.book.version_for(client_key, at)
+        priority = priority or version.priority_for(title or "")
+        if priority not in version.priorities:
+            raise TicketError(
+                f"{priority} is not a priority of {client_key}'s contract; use {', '.join(version.priorities)}."
+            )
+        return version, priority
+
+    def _record_opening(
+        self,
+        tx: Transaction,
+        ticket: Ticket,
+        version: ContractVersion,
+        event: TicketEvent,
+        *,
+        now: datetime,
+        title: str | None,
+        follows: str | None,
+        source: TicketSource | str,
+        external_id: str | None,
+    ) -> TicketClock:
+        """A new ticket's opening ``event``, folded and appended, and its audit record: the clock after it."""
+        clock = TicketClock(version)
+        clock.apply(event)
+        tx.events.append(
+            team_id=ticket.team_id,
+            ticket_id=ticket.id,
+            at=event.at,
+            kind=EventKind.OPENED.value,
+            recorded_at=now,
+            priority=event.priority,
+            client=event.client,
+            actor=event.actor,
+            note=f"follows {follows}" if follows else None,
+            source=str(TicketSource(source).value),
+            external_id=external_id,
+        )
+        tx.audit.record(
+            team_id=ticket.team_id,
+            actor=event.actor or "slabot",
+            action="ticket.open",
+            target=ticket.ref,
+            before=None,
+            after=opened_audit(event.client or "", event.priority, title, follows),
+            at=now,
+        )
+        return clock
+
+    def start(
+        self,
+        *,
+        team_id: str,
+        client_key: str,
+        source: TicketSource | str,
+        priority: str | None,
+        title: str,
+        channel_id: str | None,
+        thread_ts: str | None,
+        requester: str | None,
+        actor: str,
+        assignee: str | None,
+    ) -> TicketState:
+        """A ticket an agent starts by hand (the start modal): opened, then assigned to ``assignee``
+        when the agent named one."""
+        state = self.open(
+            team_id=team_id,
+            client_key=client_key,
+            source=source,
+            priority=priority,
+            title=title,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            requester=requester,
+            actor=actor,
+        )
+        if assignee:
+            state = self.assign(team_id=team_id, ref=state.ticket.ref, assignee=assignee, actor=actor)
+        return state
 
     def record(
         self,
