@@ -10,7 +10,8 @@
   optional/heavy library; every one is on :data:`LAZY_IMPORT_ALLOWED` with its reason, and the
   CLI really does start without the heavy libraries.
 - Every feature module is listed in ``bot.features.FEATURES`` (installed explicitly).
-- No module over 800 lines, no function over 80, except what :data:`SIZE_ALLOWED` names with its reason.
+- No module over 800 lines, no function over 80, except the data tables of :data:`SIZE_TABLES` (each
+  up to the size recorded there) and the debt :data:`SIZE_ALLOWED` names with its reason.
 """
 
 from __future__ import annotations
@@ -377,13 +378,20 @@ def test_every_feature_module_is_installed_explicitly() -> None:
 MAX_MODULE_LINES = 800
 MAX_FUNCTION_LINES = 80
 
+#: data tables allowed over the limits: the most lines each may have (its size when recorded; a table
+#: that has to grow raises its number here, in the change that says why) and its reason
+SIZE_TABLES: dict[str, tuple[int, str]] = {
+    "bot.sandbox.demo.script.steps": (230, "data: the demo's scripted steps, one literal per step"),
+    "bot.cli.build_parser": (122, "data: the argparse table of every slabot subcommand and flag"),
+    "bot.sandbox.emulator.server.SlackEmulator.__init__": (
+        85,
+        "data: the emulated workspace's state, one attribute a line",
+    ),
+}
+
 #: modules and functions allowed over the limits, each with its reason (migrations are not read at
-#: all). Data tables may stay long; the rest of this list is debt, to shrink — never to grow.
+#: all): debt, to shrink — never to grow.
 SIZE_ALLOWED: dict[str, str] = {
-    # data tables
-    "bot.sandbox.demo.script.steps": "data: the demo's scripted steps, one literal per step",
-    "bot.cli.build_parser": "data: the argparse table of every slabot subcommand and flag",
-    "bot.sandbox.emulator.server.SlackEmulator.__init__": "data: the emulated workspace's state, one attribute a line",
     # debt (issue 15): left unsplit in the session that added this rule, because their owners were
     # changing them at the same time
     "sla.replay._iter_events_csv": "the replay CSV reader, column by column",
@@ -419,21 +427,28 @@ def _sizes() -> tuple[dict[str, int], dict[str, int]]:
     return modules, functions
 
 
-def _allowed_size(name: str) -> bool:
-    return name in SIZE_ALLOWED  # a module's entry allows its length, not its functions
+def _allowed_size(name: str, size: int) -> bool:
+    """A module's entry allows its length, not its functions'."""
+    if name in SIZE_TABLES:
+        return size <= SIZE_TABLES[name][0]
+    return name in SIZE_ALLOWED
 
 
 def test_no_module_over_800_lines_and_no_function_over_80() -> None:
     modules, functions = _sizes()
     too_long = [
-        f"module {m}: {n} lines" for m, n in modules.items() if n > MAX_MODULE_LINES and not _allowed_size(m)
+        f"module {m}: {n} lines"
+        for m, n in modules.items()
+        if n > MAX_MODULE_LINES and not _allowed_size(m, n)
     ]
     too_long += [
         f"function {f}: {n} lines"
         for f, n in functions.items()
-        if n > MAX_FUNCTION_LINES and not _allowed_size(f)
+        if n > MAX_FUNCTION_LINES and not _allowed_size(f, n)
     ]
-    assert too_long == [], "split these by concern (or, for a data table, add it to SIZE_ALLOWED with why)"
+    assert too_long == [], (
+        "split these by concern (or, for a data table, add it to SIZE_TABLES with its size and why)"
+    )
 
 
 def test_the_size_allow_list_has_no_stale_entry() -> None:
@@ -441,10 +456,17 @@ def test_the_size_allow_list_has_no_stale_entry() -> None:
     sizes = {**modules, **functions}
     stale = [
         name
-        for name in SIZE_ALLOWED
+        for name in [*SIZE_TABLES, *SIZE_ALLOWED]
         if sizes.get(name, 0) <= (MAX_MODULE_LINES if name in modules else MAX_FUNCTION_LINES)
     ]
-    assert stale == [], "these fit now: take them off SIZE_ALLOWED"
+    assert stale == [], "these fit now: take them off SIZE_TABLES / SIZE_ALLOWED"
+
+
+def test_a_data_table_over_its_recorded_size_fails() -> None:
+    name, (ceiling, _) = next(iter(SIZE_TABLES.items()))
+    assert _allowed_size(name, ceiling)
+    assert not _allowed_size(name, ceiling + 1)
+    assert not _allowed_size("bot.nowhere.f", MAX_FUNCTION_LINES + 1)
 
 
 # ---- the checker itself ----------------------------------------------------------------------------
