@@ -171,6 +171,24 @@ def _participants(fields: dict[str, Any]) -> set[str]:
     return found
 
 
+@dataclass(frozen=True)
+class _Delivery:
+    """What one delivery is about, read once for the parts that turn it into events."""
+
+    payload: dict[str, Any]
+    kind: str  # webhookEvent
+    type_name: str | None  # issue_event_type_name (Server/Data Center)
+    key: str
+    issue_id: str
+    fields: dict[str, Any]
+    stamp: Any
+    at: datetime | None  # the delivery's time: its timestamp, else fields.updated
+    actor: str | None
+    comment: dict[str, Any]
+    reporter: str | None
+    known: KnownTicket | None
+
+
 def jira_events(
     payload: Any,
     *,
@@ -187,19 +205,11 @@ def jira_events(
     urgent first. Raises :class:`PayloadError` only for a delivery slabot cannot use at all."""
     if not isinstance(payload, dict):
         raise PayloadError(["body: expected a Jira webhook JSON object"])
-    reader = _Reader(mapping or ValueMap(), priorities, statuses)
-    out: list[SourceEvent] = []
     kind = payload.get("webhookEvent")
-    type_name = _str(payload.get("issue_event_type_name"))
-    if not isinstance(kind, str) or not kind:
-        return Intake([], [Ignored("unknown_shape", "no webhookEvent")])
-    if kind in _OTHER_COMMENT_EVENTS:
-        return Intake([], [Ignored(_OTHER_COMMENT_EVENTS[kind], kind)])
-    if kind not in ISSUE_EVENTS | COMMENT_EVENTS:
-        return Intake([], [Ignored("other_event", kind)])
-
+    skipped = _skipped(kind)
+    if skipped is not None:
+        return Intake([], [skipped])
     issue = _obj(payload.get("issue"))
-    fields = _obj(issue.get("fields"))
     key, issue_id = issue_ref(payload)
     if key is None and known is not None and known.ticket_id:
         key = known.ticket_id
@@ -209,120 +219,142 @@ def jira_events(
                 [], [Ignored("not_covered", f"{kind} for issue {issue_id or '?'}, which slabot has not seen")]
             )
         raise PayloadError(["issue: missing (id and key)"])
+    delivery = _delivery(payload, kind, key, issue_id, known)
+    reader = _Reader(mapping or ValueMap(), priorities, statuses)
+    out: list[SourceEvent] = []
+    if known is None:
+        if not issue:
+            return Intake(
+                [], [Ignored("not_covered", f"{kind} for issue {issue_id}, which slabot has not seen")]
+            )
+        out.extend(_opened(delivery, reader, client))
+    if delivery.at is None:
+        raise PayloadError(["timestamp: missing"])
+    out.extend(_updates(delivery, reader, delivery.at))
+    if not out and not reader.ignored:
+        reader.ignored.append(_why_nothing(delivery))
+    return Intake(out, reader.ignored)
+
+
+def _skipped(kind: Any) -> Ignored | None:
+    """Why a delivery of this ``webhookEvent`` is not read at all (None: it is read)."""
+    if not isinstance(kind, str) or not kind:
+        return Ignored("unknown_shape", "no webhookEvent")
+    if kind in _OTHER_COMMENT_EVENTS:
+        return Ignored(_OTHER_COMMENT_EVENTS[kind], kind)
+    if kind not in ISSUE_EVENTS | COMMENT_EVENTS:
+        return Ignored("other_event", kind)
+    return None
+
+
+def _delivery(
+    payload: dict[str, Any], kind: str, key: str, issue_id: str, known: KnownTicket | None
+) -> _Delivery:
+    fields = _obj(_obj(payload.get("issue")).get("fields"))
     stamp = payload.get("timestamp")
     at = (
         datetime.fromtimestamp(stamp / 1000, UTC)
         if isinstance(stamp, int | float) and not isinstance(stamp, bool)
         else _parse_time(fields.get("updated"))
     )
-    actor = _account(payload.get("user"))
-    comment = _obj(payload.get("comment"))
-    reporter = _account(fields.get("reporter"))
+    return _Delivery(
+        payload=payload,
+        kind=kind,
+        type_name=_str(payload.get("issue_event_type_name")),
+        key=key,
+        issue_id=issue_id,
+        fields=fields,
+        stamp=stamp,
+        at=at,
+        actor=_account(payload.get("user")),
+        comment=_obj(payload.get("comment")),
+        reporter=_account(fields.get("reporter")),
+        known=known,
+    )
 
-    if known is None:
-        if not issue:
-            return Intake(
-                [], [Ignored("not_covered", f"{kind} for issue {issue_id}, which slabot has not seen")]
-            )
-        if not client:
-            raise PayloadError(
-                [
-                    f"client: cannot tell the client of {key}: add ?client=<key> to the webhook URL "
-                    "(or name a client after the project key)"
-                ]
-            )
-        opened_at = _parse_time(fields.get("created")) or at
-        if opened_at is None:
-            raise PayloadError(["timestamp: missing (neither the payload's timestamp nor fields.created)"])
-        priority_field = fields.get("priority")
-        priority = (
-            reader.priority(_obj(priority_field).get("id"), _obj(priority_field).get("name"), "priority")
-            if isinstance(priority_field, dict)
-            else reader.priority(None, priority_field, "priority")
+
+def _opened(d: _Delivery, reader: _Reader, client: str | None) -> list[SourceEvent]:
+    """The opening of an issue slabot has not seen, and its first status when Jira created it in
+    one that is not open."""
+    if not client:
+        raise PayloadError(
+            [
+                f"client: cannot tell the client of {d.key}: add ?client=<key> to the webhook URL "
+                "(or name a client after the project key)"
+            ]
         )
-        requester = reporter
-        if (
-            requester is None
-            and kind in COMMENT_EVENTS
-            and _obj(comment.get("author")).get("accountType") == "customer"
-        ):
-            requester = _account(comment.get("author"))
+    fields = d.fields
+    opened_at = _parse_time(fields.get("created")) or d.at
+    if opened_at is None:
+        raise PayloadError(["timestamp: missing (neither the payload's timestamp nor fields.created)"])
+    priority_field = fields.get("priority")
+    priority = (
+        reader.priority(_obj(priority_field).get("id"), _obj(priority_field).get("name"), "priority")
+        if isinstance(priority_field, dict)
+        else reader.priority(None, priority_field, "priority")
+    )
+    requester = d.reporter
+    author = _obj(d.comment.get("author"))
+    if requester is None and d.kind in COMMENT_EVENTS and author.get("accountType") == "customer":
+        requester = _account(author)
+    out = [
+        SourceEvent(
+            event_id=f"issue-{d.issue_id}-created",
+            ticket_id=d.key,
+            at=opened_at,
+            kind=EventKind.OPENED,
+            priority=priority,
+            client=client,
+            actor=d.reporter or d.actor,
+            title=_str(fields.get("summary")),
+            requester=requester,
+            known_as=f"jira:{d.key}",
+        )
+    ]
+    start = reader.status(*_status_of(fields), "status") if fields.get("status") else OPEN
+    if d.kind == "jira:issue_created" and start not in (None, OPEN, RESOLVED, CLOSED):
         out.append(
             SourceEvent(
-                event_id=f"issue-{issue_id}-created",
-                ticket_id=key,
+                event_id=f"issue-{d.issue_id}-created-status",
+                ticket_id=d.key,
                 at=opened_at,
-                kind=EventKind.OPENED,
-                priority=priority,
-                client=client,
-                actor=reporter or actor,
-                title=_str(fields.get("summary")),
-                requester=requester,
-                known_as=f"jira:{key}",
+                kind=EventKind.STATUS,
+                status=start,
+                actor=d.actor,
             )
         )
-        start = reader.status(*_status_of(fields), "status") if fields.get("status") else OPEN
-        if kind == "jira:issue_created" and start not in (None, OPEN, RESOLVED, CLOSED):
-            out.append(
-                SourceEvent(
-                    event_id=f"issue-{issue_id}-created-status",
-                    ticket_id=key,
-                    at=opened_at,
-                    kind=EventKind.STATUS,
-                    status=start,
-                    actor=actor,
-                )
-            )
-    if at is None:
-        raise PayloadError(["timestamp: missing"])
-
-    is_comment = kind in COMMENT_EVENTS or (kind == "jira:issue_updated" and bool(comment))
-    if kind == "jira:issue_updated" and type_name in _COMMENT_CHANGES:
-        reader.ignored.append(Ignored(_COMMENT_CHANGES[type_name], type_name))
-        is_comment = False
-    if kind == "jira:issue_updated":
-        out.extend(
-            _changelog(
-                payload,
-                reader,
-                key=key,
-                issue_id=issue_id,
-                stamp=stamp,
-                at=at,
-                actor=actor,
-                fields=fields,
-                known=known,
-            )
-        )
-    if is_comment:
-        out.extend(_comment(comment, reader, key=key, at=at, fields=fields, reporter=reporter, known=known))
-    if not out and not reader.ignored:
-        items = [str(_obj(i).get("field") or "?") for i in _obj(payload.get("changelog")).get("items") or []]
-        if items or type_name:  # a change that moves no clock (summary, assignee, ...)
-            detail = type_name or "changed " + ", ".join(items[:5])
-            reader.ignored.append(Ignored("other_event", f"{kind}: {detail}"))
-        else:
-            reader.ignored.append(Ignored("unknown_shape", f"{kind} with neither a changelog nor a comment"))
-    return Intake(out, reader.ignored)
+    return out
 
 
-def _changelog(
-    payload: dict[str, Any],
-    reader: _Reader,
-    *,
-    key: str,
-    issue_id: str,
-    stamp: Any,
-    at: datetime,
-    actor: str | None,
-    fields: dict[str, Any],
-    known: KnownTicket | None,
-) -> list[SourceEvent]:
-    changelog = _obj(payload.get("changelog"))
-    cid = changelog.get("id") or f"{issue_id}-{stamp}"
-    current_id, _name, current_category = _status_of(fields)
+def _updates(d: _Delivery, reader: _Reader, at: datetime) -> list[SourceEvent]:
+    """The changelog's status and priority changes, and the comment (once, however it came)."""
     out: list[SourceEvent] = []
-    base = {"ticket_id": key, "at": at, "actor": actor}
+    is_comment = d.kind in COMMENT_EVENTS or (d.kind == "jira:issue_updated" and bool(d.comment))
+    if d.kind == "jira:issue_updated" and d.type_name in _COMMENT_CHANGES:
+        reader.ignored.append(Ignored(_COMMENT_CHANGES[d.type_name], d.type_name))
+        is_comment = False
+    if d.kind == "jira:issue_updated":
+        out.extend(_changelog(d, reader, at))
+    if is_comment:
+        out.extend(_comment(d, reader, at))
+    return out
+
+
+def _why_nothing(d: _Delivery) -> Ignored:
+    """Why a delivery that maps to no event (and was refused for no other reason) changes nothing."""
+    items = [str(_obj(i).get("field") or "?") for i in _obj(d.payload.get("changelog")).get("items") or []]
+    if items or d.type_name:  # a change that moves no clock (summary, assignee, ...)
+        detail = d.type_name or "changed " + ", ".join(items[:5])
+        return Ignored("other_event", f"{d.kind}: {detail}")
+    return Ignored("unknown_shape", f"{d.kind} with neither a changelog nor a comment")
+
+
+def _changelog(d: _Delivery, reader: _Reader, at: datetime) -> list[SourceEvent]:
+    changelog = _obj(d.payload.get("changelog"))
+    cid = changelog.get("id") or f"{d.issue_id}-{d.stamp}"
+    current_id, _name, current_category = _status_of(d.fields)
+    out: list[SourceEvent] = []
+    base = {"ticket_id": d.key, "at": at, "actor": d.actor}
     for item in changelog.get("items") or []:
         item = _obj(item)
         name = str(item.get("field") or item.get("fieldId") or "").lower()
@@ -334,7 +366,7 @@ def _changelog(
             # the delivery's own "from" (so a retry repeats its events, recorded once); what
             # slabot stored when Jira's word for it maps to nothing
             before = reader.status(item.get("from"), item.get("fromString"), None, "", report=False)
-            before = before or _before(known) or OPEN
+            before = before or _before(d.known) or OPEN
             eid = f"changelog-{cid}-status"
             if after == RESOLVED and before not in (RESOLVED, CLOSED):
                 out.append(SourceEvent(event_id=eid, kind=EventKind.RESOLVED, **base))
@@ -371,16 +403,8 @@ def _before(known: KnownTicket | None) -> str | None:
     return RESOLVED if known.resolved else known.status
 
 
-def _comment(
-    comment: dict[str, Any],
-    reader: _Reader,
-    *,
-    key: str,
-    at: datetime,
-    fields: dict[str, Any],
-    reporter: str | None,
-    known: KnownTicket | None,
-) -> list[SourceEvent]:
+def _comment(d: _Delivery, reader: _Reader, at: datetime) -> list[SourceEvent]:
+    comment, known = d.comment, d.known
     if not comment.get("id"):
         raise PayloadError(["comment.id: missing"])
     if comment.get("jsdPublic") is False:
@@ -392,9 +416,9 @@ def _comment(
     if account_type == "app":
         reader.ignored.append(Ignored("bot", f"comment {comment['id']} by an app"))
         return []
-    requesters = {r for r in (reporter, known.requester if known else None) if r}
+    requesters = {r for r in (d.reporter, known.requester if known else None) if r}
     if account_type == "customer" or (
-        author_id is not None and author_id in requesters | _participants(fields)
+        author_id is not None and author_id in requesters | _participants(d.fields)
     ):
         kind = EventKind.CLIENT_MESSAGE
     elif requesters and author_id is not None:
@@ -404,7 +428,7 @@ def _comment(
     return [
         SourceEvent(
             event_id=f"comment-{comment['id']}",
-            ticket_id=key,
+            ticket_id=d.key,
             at=_parse_time(comment.get("created")) or at,
             kind=kind,
             actor=author_id,

@@ -206,7 +206,6 @@ def zendesk_events(
         at = signed_at  # the same change, with its seconds
     delivery = delivery_id or body_fingerprint(payload)
     actor = (_text(payload, "actor") or "")[:64] or None
-    role = (_text(payload, "actor_role") or "").lower()
 
     event = _events_of(f"{ticket_id}:{delivery}", ticket_id, at, actor)
 
@@ -215,27 +214,7 @@ def zendesk_events(
     current_status = OPEN
     priority = values.priority(_text(payload, "priority"))
     if known is None:
-        body_client = _text(payload, "client") or client
-        if not body_client:
-            raise PayloadError(
-                [
-                    f'client: ticket {ticket_id} names no client: add "client" to the trigger body or ?client=<key> to the URL'
-                ]
-            )
-        created = _when(payload, "created_at") if payload.get("created_at") else updated
-        out.append(
-            SourceEvent(
-                event_id=f"{ticket_id}:opened",
-                ticket_id=ticket_id,
-                at=min(created, at),
-                kind=EventKind.OPENED,
-                priority=priority,
-                client=body_client,
-                actor=actor,
-                title=_text(payload, "title"),
-                known_as=f"zendesk:{ticket_id}",
-            )
-        )
+        out.append(_trigger_opening(payload, ticket_id, at, updated, priority, client=client, actor=actor))
     else:
         resolved, closed, current_status = known.resolved, known.closed, known.status
         if known.priority is not None and priority is not None:
@@ -247,16 +226,52 @@ def zendesk_events(
         out.append(event(EventKind.REOPENED))  # before the comment: the reply starts next-response
         resolved, current_status = False, OPEN
     if _truthy(payload.get("comment")):
-        if role in AGENT_ROLES:
-            out.append(event(EventKind.AGENT_MESSAGE))
-        else:  # an end-user, or an author nothing tells: never stop a response clock by mistake
-            if role and role not in CLIENT_ROLES:
-                values.ignored.append(
-                    Ignored("unmapped_value", f"actor_role {role!r}: counted as the requester's")
-                )
-            out.append(event(EventKind.CLIENT_MESSAGE))
+        out.append(_trigger_comment(payload, event, values))
     out.extend(_transition(status, event, resolved=resolved, closed=closed, current=current_status))
     return Intake(out, values.ignored)
+
+
+def _trigger_opening(
+    payload: dict[str, Any],
+    ticket_id: str,
+    at: datetime,
+    updated: datetime,
+    priority: str | None,
+    *,
+    client: str | None,
+    actor: str | None,
+) -> SourceEvent:
+    """The opening of a ticket slabot has not seen, from a trigger body."""
+    body_client = _text(payload, "client") or client
+    if not body_client:
+        raise PayloadError(
+            [
+                f'client: ticket {ticket_id} names no client: add "client" to the trigger body or ?client=<key> to the URL'
+            ]
+        )
+    created = _when(payload, "created_at") if payload.get("created_at") else updated
+    return SourceEvent(
+        event_id=f"{ticket_id}:opened",
+        ticket_id=ticket_id,
+        at=min(created, at),
+        kind=EventKind.OPENED,
+        priority=priority,
+        client=body_client,
+        actor=actor,
+        title=_text(payload, "title"),
+        known_as=f"zendesk:{ticket_id}",
+    )
+
+
+def _trigger_comment(payload: dict[str, Any], event: Any, values: _Values) -> SourceEvent:
+    """A trigger body's public comment: an agent's, or else the requester's."""
+    role = (_text(payload, "actor_role") or "").lower()
+    if role in AGENT_ROLES:
+        return event(EventKind.AGENT_MESSAGE)
+    # an end-user, or an author nothing tells: never stop a response clock by mistake
+    if role and role not in CLIENT_ROLES:
+        values.ignored.append(Ignored("unmapped_value", f"actor_role {role!r}: counted as the requester's"))
+    return event(EventKind.CLIENT_MESSAGE)
 
 
 # --------------------------------------------------------------------------- event webhooks
@@ -301,28 +316,10 @@ def _event_webhook(
                 )
                 return []
             raise PayloadError([f"client: ticket {ticket_id}: add ?client=<key> to the webhook URL"])
-        created = _text(detail, "created_at")
-        opened_at = datetime.fromisoformat(created) if created else at
-        out.append(
-            SourceEvent(
-                event_id=f"{ticket_id}:opened",
-                ticket_id=ticket_id,
-                at=min(opened_at, at),
-                kind=EventKind.OPENED,
-                priority=values.priority(_text(detail, "priority")),
-                client=client,
-                actor=_text(detail, "requester_id") or actor,
-                title=_text(detail, "subject"),
-                requester=_text(detail, "requester_id"),
-                known_as=f"zendesk:{ticket_id}",
-            )
-        )
-        start = values.status(_text(detail, "status"))
-        if start not in (None, OPEN, RESOLVED, CLOSED):
-            out.append(event(EventKind.STATUS, status=start))
+        out, current = _event_opening(detail, ticket_id, at, event, values, client=client, actor=actor)
         if name == "ticket.created":
             return out
-        resolved, closed, current = False, False, start if start not in (None, RESOLVED, CLOSED) else OPEN
+        resolved, closed = False, False
     else:
         resolved, closed, current = known.resolved, known.closed, known.status
     if name == "ticket.created" or closed:
@@ -338,22 +335,64 @@ def _event_webhook(
             resolved, current = False, OPEN
         out.extend(_transition(target, event, resolved=resolved, closed=closed, current=current))
     else:  # ticket.comment_added
-        comment = change.get("comment") if isinstance(change.get("comment"), dict) else {}
-        comment_id = _text(comment, "id")
-        if comment_id is None:
-            raise PayloadError(["event.comment.id: missing"])
-        if comment.get("is_public") is False:
-            values.ignored.append(Ignored("internal_note", f"comment {comment_id}"))
-            return out
-        author = comment.get("author") if isinstance(comment.get("author"), dict) else {}
-        staff = author.get("is_staff") is True
-        out.append(
-            SourceEvent(
-                event_id=f"comment-{comment_id}",
-                ticket_id=ticket_id,
-                at=at,
-                kind=EventKind.AGENT_MESSAGE if staff else EventKind.CLIENT_MESSAGE,
-                actor=(_text(author, "id") or "")[:64] or None,
-            )
-        )
+        out.extend(_event_comment(change, ticket_id, at, values))
     return out
+
+
+def _event_opening(
+    detail: dict[str, Any],
+    ticket_id: str,
+    at: datetime,
+    event: Any,
+    values: _Values,
+    *,
+    client: str,
+    actor: str | None,
+) -> tuple[list[SourceEvent], str]:
+    """The opening of a ticket slabot has not seen, from any of its events (and its first status
+    when that is not open); and the status it is in after them."""
+    created = _text(detail, "created_at")
+    opened_at = datetime.fromisoformat(created) if created else at
+    out = [
+        SourceEvent(
+            event_id=f"{ticket_id}:opened",
+            ticket_id=ticket_id,
+            at=min(opened_at, at),
+            kind=EventKind.OPENED,
+            priority=values.priority(_text(detail, "priority")),
+            client=client,
+            actor=_text(detail, "requester_id") or actor,
+            title=_text(detail, "subject"),
+            requester=_text(detail, "requester_id"),
+            known_as=f"zendesk:{ticket_id}",
+        )
+    ]
+    start = values.status(_text(detail, "status"))
+    if start in (None, OPEN, RESOLVED, CLOSED):
+        return out, OPEN
+    out.append(event(EventKind.STATUS, status=start))
+    return out, start
+
+
+def _event_comment(
+    change: dict[str, Any], ticket_id: str, at: datetime, values: _Values
+) -> list[SourceEvent]:
+    """``ticket.comment_added``: a public comment, the staff's or else the requester's."""
+    comment = change.get("comment") if isinstance(change.get("comment"), dict) else {}
+    comment_id = _text(comment, "id")
+    if comment_id is None:
+        raise PayloadError(["event.comment.id: missing"])
+    if comment.get("is_public") is False:
+        values.ignored.append(Ignored("internal_note", f"comment {comment_id}"))
+        return []
+    author = comment.get("author") if isinstance(comment.get("author"), dict) else {}
+    staff = author.get("is_staff") is True
+    return [
+        SourceEvent(
+            event_id=f"comment-{comment_id}",
+            ticket_id=ticket_id,
+            at=at,
+            kind=EventKind.AGENT_MESSAGE if staff else EventKind.CLIENT_MESSAGE,
+            actor=(_text(author, "id") or "")[:64] or None,
+        )
+    ]
