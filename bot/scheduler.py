@@ -119,9 +119,14 @@ def alert_workers(
     return sweeper, notifier
 
 
-def runtime_workers(runtime: Runtime) -> tuple[Sweeper, Notifier]:
-    """The sweeper and the notifier of one runtime: its services, its Slack clients, its sweep observers
-    (``slabot run``/``worker``, ``POST /tasks/sweep``)."""
+def runtime_workers(
+    runtime: Runtime,
+    *,
+    clients: Callable[[str], WebClient | None] | None = None,
+    worker_id: str | None = None,
+) -> tuple[Sweeper, Notifier]:
+    """The sweeper and the notifier of one runtime: its services, its Slack clients (unless
+    ``clients`` names others), its sweep observers (``slabot run``/``worker``, ``POST /tasks/sweep``)."""
     services = runtime.services
     return alert_workers(
         settings=runtime.settings,
@@ -129,7 +134,8 @@ def runtime_workers(runtime: Runtime) -> tuple[Sweeper, Notifier]:
         book=services.book,
         tickets=services.tickets,
         clock=runtime.clock,
-        clients=notifier_clients(runtime),
+        clients=clients or notifier_clients(runtime),
+        worker_id=worker_id,
         observers=runtime.sweep_observers,
     )
 

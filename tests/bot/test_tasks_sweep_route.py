@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,17 +15,13 @@ from bot.emulator.inbound import DEFAULT_TEAM_ID as TEAM
 from bot.emulator.server import SlackEmulator
 from bot.server import BackgroundServer
 from bot.settings import Settings
+from tests.support.http import json_call
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _post(url: str, headers: dict[str, str]) -> tuple[int, dict]:
-    request = urllib.request.Request(url + tasks.PATH, data=b"", headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return json_call(url + tasks.PATH, data=b"", headers=headers)
 
 
 def _runtime(tmp_path: Path, slack: SlackEmulator, clock: ManualClock, **extra: object) -> Runtime:
@@ -97,12 +90,7 @@ def test_without_any_way_to_authenticate_the_route_is_closed(
 
 
 def _get(url: str, headers: dict[str, str]) -> tuple[int, dict]:
-    request = urllib.request.Request(url + tasks.PATH, headers=headers, method="GET")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return json_call(url + tasks.PATH, headers=headers, method="GET")
 
 
 def test_app_engine_cron_calls_with_get_and_only_it_may(

@@ -5,9 +5,6 @@ signs them."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +21,7 @@ from bot.server import BackgroundServer
 from bot.settings import Settings
 from bot.sources.signing import sign_jira, sign_zendesk
 from storage.models import Ticket, TicketEventRow
+from tests.support.http import json_call
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "tests" / "payloads" / "contracts.yaml"
@@ -42,14 +40,7 @@ class WebhookApp:
     clock: ManualClock
 
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        request = urllib.request.Request(
-            self.url + path, data=body, headers={"Content-Type": "application/json", **headers}, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
+        return json_call(self.url + path, data=body, headers={"Content-Type": "application/json", **headers})
 
     def jira(self, body: bytes, query: str = "?client=acme") -> tuple[int, dict[str, Any]]:
         return self.post("/webhooks/jira" + query, body, sign_jira(JIRA_SECRET, body))

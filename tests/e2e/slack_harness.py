@@ -24,9 +24,12 @@ from bot.app import BOT_SCOPES, Runtime, bootstrap
 from bot.clock import ManualClock
 from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
+from bot.scheduler import runtime_workers
 from bot.server import BackgroundServer
+from bot.services.alerts import Sweeper
 from bot.settings import Settings
 from handlers import commands
+from handlers.notifier import Notifier, notifier_web_client
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENTS = ("U0AGENT001", "U0AGENT002")
@@ -65,20 +68,9 @@ class SlackApp:
 
     def deliver(self) -> None:
         """One notifier pass: what listeners queued in the outbox (change notes, cards) reaches Slack."""
-        from bot.scheduler import alert_workers
-        from handlers.notifier import notifier_web_client
-
         if getattr(self, "_notifier", None) is None:
-            services = self.runtime.services
-            client = notifier_web_client("xoxb-harness", base_url=self.slack.url)
-            _, self._notifier = alert_workers(
-                settings=self.runtime.settings,
-                uow=services.uow,
-                book=services.book,
-                tickets=services.tickets,
-                clock=self.clock,
-                clients=lambda _team: client,
-                worker_id="harness-notifier",
+            _, self._notifier = emulator_workers(
+                self.runtime, self.slack.url, worker_id="harness-notifier", token="xoxb-harness"
             )
         self._notifier.run_once()
 
@@ -94,6 +86,15 @@ class SlackApp:
                 return
             time.sleep(0.02)
         raise AssertionError("condition not met in time")
+
+
+def emulator_workers(
+    runtime: Runtime, slack_url: str, *, worker_id: str, token: str = "xoxb-e2e"
+) -> tuple[Sweeper, Notifier]:
+    """The sweeper and the notifier of ``runtime`` as worker ``worker_id``, delivering to the
+    emulator at ``slack_url`` with ``token`` for every workspace."""
+    client = notifier_web_client(token, base_url=slack_url)
+    return runtime_workers(runtime, clients=lambda _team: client, worker_id=worker_id)
 
 
 @contextmanager

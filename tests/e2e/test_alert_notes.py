@@ -17,12 +17,12 @@ from bot.app import Runtime, bootstrap
 from bot.clock import ManualClock
 from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
-from bot.scheduler import alert_workers
 from bot.server import BackgroundServer
 from bot.services.alerts import MESSAGE_KIND
 from bot.settings import Settings
-from handlers.notifier import Notifier, notifier_web_client
+from handlers.notifier import Notifier
 from storage.models import Notification
+from tests.e2e.slack_harness import emulator_workers
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "notes-signing-secret"
@@ -88,17 +88,7 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
             SLABOT_SCHEDULER=False,
         )
         runtime = bootstrap(settings, clock=clock)
-        services = runtime.services
-        client = notifier_web_client("xoxb-notes", base_url=slack.url)
-        _, notifier = alert_workers(
-            settings=settings,
-            uow=services.uow,
-            book=services.book,
-            tickets=services.tickets,
-            clock=clock,
-            clients=lambda _team: client,
-            worker_id="notes-1",
-        )
+        _, notifier = emulator_workers(runtime, slack.url, worker_id="notes-1", token="xoxb-notes")
         with BackgroundServer(runtime.web) as server:
             yield Harness(runtime, slack, server.url, clock, notifier)
 

@@ -16,10 +16,8 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.emulator import inbound
-from bot.scheduler import alert_workers
-from handlers.notifier import notifier_web_client
 from sla.contracts import load_contracts
-from tests.e2e.slack_harness import AGENTS, ROOT, SlackApp, running_app
+from tests.e2e.slack_harness import AGENTS, ROOT, SlackApp, emulator_workers, running_app
 
 SECRET = "visibility-signing-secret"
 TEAM = inbound.DEFAULT_TEAM_ID
@@ -62,17 +60,7 @@ class Visibility(SlackApp):
         return tickets.state_by_thread(team_id=TEAM, channel_id=ACME, thread_ts=ts)
 
     def run_until(self, end: datetime, step: timedelta = timedelta(seconds=30)) -> None:
-        services = self.runtime.services
-        client = notifier_web_client("xoxb-e2e", base_url=self.slack.url)
-        sweeper, notifier = alert_workers(
-            settings=self.runtime.settings,
-            uow=services.uow,
-            book=services.book,
-            tickets=services.tickets,
-            clock=self.clock,
-            clients=lambda _team: client,
-            worker_id="visibility",
-        )
+        sweeper, notifier = emulator_workers(self.runtime, self.slack.url, worker_id="visibility")
         while self.clock.now() < end:
             self.clock.advance(step)
             sweeper.run_once()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +19,7 @@ from bot.server import BackgroundServer
 from bot.services.incidents import UptimeService
 from bot.settings import Settings
 from handlers.commands import Caller, answer
+from tests.support.http import json_call
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "am-webhook-secret-0123"
@@ -45,12 +44,7 @@ class Web:
         headers = {"Content-Type": "application/json"}
         if auth is not None:
             headers["Authorization"] = auth
-        request = urllib.request.Request(self.url + PATH + query, data=body, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"{}")
+        return json_call(self.url + PATH + query, data=body, headers=headers, timeout=10)
 
     def incidents(self) -> list:
         with self.runtime.services.uow.begin(read_only=True) as tx:

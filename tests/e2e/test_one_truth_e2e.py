@@ -19,10 +19,9 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.emulator import inbound
-from bot.scheduler import alert_workers
 from bot.services.alerts import Sweeper
-from bot.services.notifier import Notifier, notifier_web_client
-from tests.e2e.slack_harness import SlackApp, running_app
+from bot.services.notifier import Notifier
+from tests.e2e.slack_harness import SlackApp, emulator_workers, running_app
 
 SECRET = "one-truth-signing-secret"
 AGENT, CLIENT, GLOBEX_CLIENT = "U0AGENT001", "U0ACME0001", "U0GLOBEX01"
@@ -116,17 +115,7 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
         },
         database="truth.db",
     ) as (runtime, slack, url):
-        services = runtime.services
-        client = notifier_web_client("xoxb-e2e", base_url=slack.url)
-        sweeper, notifier = alert_workers(
-            settings=runtime.settings,
-            uow=services.uow,
-            book=services.book,
-            tickets=services.tickets,
-            clock=clock,
-            clients=lambda _team: client,
-            worker_id="truth-e2e",
-        )
+        sweeper, notifier = emulator_workers(runtime, slack.url, worker_id="truth-e2e")
         yield Harness(runtime, slack, url, clock, SECRET, sweeper, notifier)
 
 

@@ -4,8 +4,6 @@ Jira), the tickets they open visible to ``/sla status`` in Slack, and every refu
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +20,7 @@ from bot.server import BackgroundServer
 from bot.settings import Settings
 from bot.sources.signing import sign_jira, sign_slabot, sign_zendesk
 from storage.models import Ticket, TicketEventRow
+from tests.support.http import json_call
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK_SECRET = "e2e-signing-secret"
@@ -37,14 +36,7 @@ class Web:
     clock: ManualClock
 
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
-        request = urllib.request.Request(
-            self.url + path, data=body, headers={"Content-Type": "application/json", **headers}, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
+        return json_call(self.url + path, data=body, headers={"Content-Type": "application/json", **headers})
 
     def tickets(self, payload: object, *, secret: str = CRM, at: datetime | None = None) -> tuple[int, dict]:
         body = json.dumps(payload).encode()
