@@ -34,11 +34,11 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO
 
 from sla.contracts import ContractBook, ContractVersion
-from sla.metrics import EventKind
+from sla.metrics import EventKind, Metric, TimerState
 from sla.timers import EventError, MetricTimer, TicketClock, TicketEvent, slot_builder, trusted_event
 
 EVENTS_HEADER = ("ticket_id", "timestamp", "event", "priority", "status", "client")
@@ -482,14 +482,10 @@ def _fold(book: ContractBook, numbered: Iterable[tuple[int, object]], as_of: dat
         raise ValueError("as_of must be timezone-aware")
     tickets: dict[str, _Ticket] = {}
     errors: list[RowError] = []
-    accepted = 0
-    opened = 0
-    skipped = 0
+    accepted = opened = skipped = 0
     latest: datetime | None = None
-    clients = book.clients
-    version_for = book.version_for
     OPENED = EventKind.OPENED
-    for line, event in numbered:
+    for line, event in numbered:  # the hot loop: a row of a known ticket in order, the rest in helpers
         if type(event) is RowError:
             errors.append(event)
             continue
@@ -500,81 +496,124 @@ def _fold(book: ContractBook, numbered: Iterable[tuple[int, object]], as_of: dat
         tid = event.ticket_id  # type: ignore[attr-defined]
         ticket = tickets.get(tid)
         if ticket is None:
-            if event.kind is not OPENED:  # type: ignore[attr-defined]
-                errors.append(
-                    RowError(
-                        line,
-                        f"ticket {tid} has no opened row before this {event.kind.value} row — "  # type: ignore[attr-defined]
-                        "a ticket's first row must be its opened event",
-                    )
-                )
+            error = _open_ticket(book, tickets, line, event)  # type: ignore[arg-type]
+            if error is not None:
+                errors.append(error)
                 continue
+            opened += 1
+        else:
             client = event.client  # type: ignore[attr-defined]
-            if client not in clients:
-                tickets[tid] = _Ticket(None, client, None, at, line, rejected=_unknown_client(client, book))
-                errors.append(RowError(line, f"ticket {tid}: {tickets[tid].rejected}"))
+            if (
+                ticket.rejected is not None
+                or at < ticket.last_at
+                or (client is not None and client != ticket.client and event.kind is not OPENED)  # type: ignore[attr-defined]
+            ):
+                errors.append(_refused(ticket, line, event))  # type: ignore[arg-type]
                 continue
-            version = version_for(client, at)
-            clock = TicketClock(version, record_timeline=False)
-            ticket = tickets[tid] = _Ticket(clock, client, version, at, line)
             try:
-                clock.apply(event)
+                ticket.clock.apply(event)  # type: ignore[union-attr, arg-type]
             except EventError as exc:
-                ticket.rejected = str(exc)
                 errors.append(RowError(line, _engine_message(tid, exc)))
                 continue
-            accepted += 1
-            opened += 1
-            if latest is None or at > latest:
-                latest = at
-            continue
-        if ticket.rejected is not None:
-            errors.append(
-                RowError(
-                    line,
-                    f"ticket {tid} was not opened (its opened row, line {ticket.last_line}, was rejected)",
-                )
-            )
-            continue
-        if at < ticket.last_at:
-            errors.append(
-                RowError(
-                    line,
-                    f"ticket {tid}: this row ({at.isoformat()}) is earlier than its previous row "
-                    f"(line {ticket.last_line}, {ticket.last_at.isoformat()}) — a ticket's rows must be "
-                    "in time order; row skipped",
-                )
-            )
-            continue
-        client = event.client  # type: ignore[attr-defined]
-        if client is not None and client != ticket.client and event.kind is not OPENED:  # type: ignore[attr-defined]
-            errors.append(
-                RowError(
-                    line,
-                    f"ticket {tid}: client {client!r} differs from the ticket's client {ticket.client!r}",
-                )
-            )
-            continue
-        try:
-            ticket.clock.apply(event)  # type: ignore[union-attr]
-        except EventError as exc:
-            errors.append(RowError(line, _engine_message(tid, exc)))
-            continue
-        ticket.last_at = at
-        ticket.last_line = line
+            ticket.last_at = at
+            ticket.last_line = line
         accepted += 1
-        if at > latest:  # type: ignore[operator]
+        if latest is None or at > latest:
             latest = at
     now = as_of if as_of is not None else latest
-    rows: list[ReplayRow] = []
-    if now is not None:
-        for tid, ticket in tickets.items():
-            if ticket.rejected is not None:
-                continue
-            version = ticket.version
-            for timer in ticket.clock.timers(now):  # type: ignore[union-attr]
-                rows.append(timer_row(tid, ticket.client, version, timer))
+    rows = _rows(tickets, now) if now is not None else []
     return ReplayResult(rows, errors, opened, accepted, now, skipped)
+
+
+def _open_ticket(
+    book: ContractBook, tickets: dict[str, _Ticket], line: int, event: TicketEvent
+) -> RowError | None:
+    """The first row of a ticket: its clock under the version in force, or why it was not opened."""
+    tid, at = event.ticket_id, event.at
+    if event.kind is not EventKind.OPENED:
+        return RowError(
+            line,
+            f"ticket {tid} has no opened row before this {event.kind.value} row — "
+            "a ticket's first row must be its opened event",
+        )
+    client = event.client
+    if client not in book.clients:
+        rejected = _unknown_client(client, book)  # type: ignore[arg-type]
+        tickets[tid] = _Ticket(None, client, None, at, line, rejected=rejected)  # type: ignore[arg-type]
+        return RowError(line, f"ticket {tid}: {rejected}")
+    version = book.version_for(client, at)  # type: ignore[arg-type]
+    clock = TicketClock(version, record_timeline=False)
+    ticket = tickets[tid] = _Ticket(clock, client, version, at, line)  # type: ignore[arg-type]
+    try:
+        clock.apply(event)
+    except EventError as exc:
+        ticket.rejected = str(exc)
+        return RowError(line, _engine_message(tid, exc))
+    return None
+
+
+def _refused(ticket: _Ticket, line: int, event: TicketEvent) -> RowError:
+    """Why a later row of a known ticket is not replayed (its opened row was rejected, it is out of
+    order or names another client)."""
+    tid, at = event.ticket_id, event.at
+    if ticket.rejected is not None:
+        return RowError(
+            line, f"ticket {tid} was not opened (its opened row, line {ticket.last_line}, was rejected)"
+        )
+    if at < ticket.last_at:
+        return RowError(
+            line,
+            f"ticket {tid}: this row ({at.isoformat()}) is earlier than its previous row "
+            f"(line {ticket.last_line}, {ticket.last_at.isoformat()}) — a ticket's rows must be "
+            "in time order; row skipped",
+        )
+    return RowError(
+        line, f"ticket {tid}: client {event.client!r} differs from the ticket's client {ticket.client!r}"
+    )
+
+
+_METRIC_TEXT = {m: str(m) for m in Metric}
+_STATE_TEXT = {s: str(s) for s in TimerState}
+
+
+def _rows(tickets: dict[str, _Ticket], now: datetime) -> list[ReplayRow]:
+    """One row per timer of every opened ticket at ``now``, as :func:`timer_row` builds them from the
+    clocks' :class:`MetricTimer` values, here from their plain standings (the same fields)."""
+    rows: list[ReplayRow] = []
+    append = rows.append
+    row, metric_text, state_text = _row, _METRIC_TEXT, _STATE_TEXT
+    seconds: dict[timedelta, int] = {}
+    for tid, ticket in tickets.items():
+        if ticket.rejected is not None:
+            continue
+        version, client = ticket.version, ticket.client
+        contract, number = getattr(version, "contract_key", ""), getattr(version, "number", 0)
+        for metric, cycle, priority, target, started, due, stopped, elapsed, state, breached, paused in (
+            ticket.clock.standings(now)  # type: ignore[union-attr]
+        ):
+            target_seconds = seconds.get(target)
+            if target_seconds is None:
+                target_seconds = seconds[target] = round(target.total_seconds())
+            append(
+                row(  # ReplayRow(...), positional in field order
+                    tid,
+                    client,
+                    priority,
+                    metric_text[metric],
+                    cycle,
+                    target_seconds,
+                    started,
+                    due,
+                    stopped,
+                    round(elapsed.total_seconds()),
+                    state_text[state],
+                    breached,
+                    round(paused.total_seconds()),
+                    contract,
+                    number,
+                )
+            )
+    return rows
 
 
 _row = slot_builder(ReplayRow)

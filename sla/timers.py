@@ -65,7 +65,6 @@ Clock rules
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -73,7 +72,8 @@ from typing import Any
 
 from sla.alert_points import AlertPoint, alert_points, instant_at_elapsed, next_alert_at
 from sla.durations import format_duration
-from sla.metrics import EVENT_STATUSES, SETTABLE_STATUSES, EventKind, Metric, TicketStatus, TimerState
+from sla.metrics import EVENT_STATUSES, EventKind, Metric, TicketStatus, TimerState
+from sla.timer_rules import rules_of as _rules_of
 from sla.timer_values import (
     CalendarLike,
     EventError,
@@ -108,7 +108,6 @@ __all__ = [
 
 _ZERO = timedelta(0)
 _METRIC_ORDER: dict[Metric, int] = {m: i for i, m in enumerate(Metric)}
-_BUILTIN_STATUSES: frozenset[str] = SETTABLE_STATUSES
 _EVENT_STATUSES: frozenset[str] = EVENT_STATUSES  # these are events of their own
 _NO_CYCLES: dict[Metric, int] = dict.fromkeys(Metric, 0)
 _ORDER = attrgetter("order")
@@ -129,45 +128,11 @@ _PRIORITY, _RESOLVED, _REOPENED, _CLOSED, _DISMISSED = (
 _FIRST_RESPONSE, _NEXT_RESPONSE = Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE
 _PERIODIC_UPDATE, _RESOLUTION = Metric.PERIODIC_UPDATE, Metric.RESOLUTION
 _RESOLVE_ORDER = (_FIRST_RESPONSE, _NEXT_RESPONSE, _PERIODIC_UPDATE, _RESOLUTION)
-_MET = TimerState.MET
+_MET, _BREACHED, _RUNNING = TimerState.MET, TimerState.BREACHED, TimerState.RUNNING
+_PAUSED, _CANCELLED = TimerState.PAUSED, TimerState.CANCELLED
+_OPEN = TicketStatus.OPEN  # (an enum member read through its class costs ~0.5 µs: the fold reads these)
 _stretch = slot_builder(RunningStretch)
 _metric_timer = slot_builder(MetricTimer)
-
-
-class _VersionRules:
-    """What the fold asks of one contract version, worked out once per version, not per ticket.
-
-    A version is immutable, so its statuses, priorities, ``target_for`` and ``pauses`` answers
-    are kept (filled on first use) and shared by every clock folded under it.
-    """
-
-    __slots__ = ("pauses", "priorities", "statuses", "targets")
-
-    def __init__(self, version: Any) -> None:
-        self.priorities: tuple[str, ...] = tuple(getattr(version, "priorities", ()) or ())
-        pause_on = getattr(version, "pause_on", None) or {}
-        named = (*(getattr(version, "statuses", ()) or ()), *pause_on)
-        self.statuses = (_BUILTIN_STATUSES | frozenset(str(s) for s in named)) - _EVENT_STATUSES
-        self.targets: dict[tuple[str, Metric], Any] = {}  # (priority, metric) -> target or None
-        self.pauses: dict[tuple[str, Metric], bool] = {}  # (status, metric) -> paused?
-
-
-_RULES: dict[int, tuple[weakref.ref[Any], _VersionRules]] = {}
-
-
-def _rules_of(version: Any) -> _VersionRules:
-    """The shared :class:`_VersionRules` of ``version`` (by identity; dropped with the version)."""
-    key = id(version)
-    entry = _RULES.get(key)
-    if entry is not None and entry[0]() is version:
-        return entry[1]
-    rules = _VersionRules(version)
-    try:
-        ref = weakref.ref(version, lambda _ref, key=key: _RULES.pop(key, None))
-    except TypeError:  # not weak-referenceable: this clock keeps its own
-        return rules
-    _RULES[key] = (ref, rules)
-    return rules
 
 
 # --------------------------------------------------------------------------------------
@@ -303,12 +268,12 @@ class _Timer:
                 self.paused_since = None
             self.due_at_stop = self.breached_at
         self.stopped_at = at
-        self.final_state = TimerState.BREACHED if self.elapsed >= self.target else state
+        self.final_state = _BREACHED if self.elapsed >= self.target else state
         return self.final_state
 
     def void(self) -> None:
         """Cancelled as if it never counted (the ticket was not a request): no breach is kept."""
-        self.final_state = TimerState.CANCELLED
+        self.final_state = _CANCELLED
         self.breached_at = None
         self.breach_reported = True
 
@@ -326,35 +291,30 @@ class _Timer:
         if running:
             self.open_stretch(at)
 
-    def snapshot(self, now: datetime, ticket_id: str | None) -> MetricTimer:
-        target = self.target
-        due: datetime | None
+    def standing(
+        self, now: datetime
+    ) -> tuple[datetime | None, timedelta, TimerState, datetime | None, timedelta]:
+        """``(due_at, business_elapsed, state, breached_at, paused_for)`` at ``now``: what
+        :meth:`snapshot` shows, without building the value (the replay's rows read only these)."""
         if self.stopped_at is not None:
-            elapsed = self.elapsed
-            state = self.final_state
-            assert state is not None
             due = self.due_at_stop
             if due is None and self.stopped_running:
                 due = self.due_at_stop = self._due_of_last_stretch()
-            breached_at = self.breached_at
-            paused_for = self.paused_for
-        elif self.resumed_at is not None:
+            return due, self.elapsed, self.final_state, self.breached_at, self.paused_for  # type: ignore[return-value]
+        if self.resumed_at is not None:
             elapsed = self.elapsed + self.calendar.elapsed(self.resumed_at, now)
             due = self.due()
-            if elapsed >= target:
-                state = TimerState.BREACHED
-                breached_at = self.breached_at or due
-            else:
-                state = TimerState.RUNNING
-                breached_at = None
-            paused_for = self.paused_for
-        else:
-            elapsed = self.elapsed
-            due = None
-            state = TimerState.BREACHED if elapsed >= target else TimerState.PAUSED
-            breached_at = self.breached_at
-            assert self.paused_since is not None
-            paused_for = self.paused_for + (now - self.paused_since)
+            if elapsed >= self.target:
+                return due, elapsed, _BREACHED, self.breached_at or due, self.paused_for
+            return due, elapsed, _RUNNING, None, self.paused_for
+        elapsed = self.elapsed
+        assert self.paused_since is not None
+        state = _BREACHED if elapsed >= self.target else _PAUSED
+        return None, elapsed, state, self.breached_at, self.paused_for + (now - self.paused_since)
+
+    def snapshot(self, now: datetime, ticket_id: str | None) -> MetricTimer:
+        target = self.target
+        due, elapsed, state, breached_at, paused_for = self.standing(now)
         return _metric_timer(  # MetricTimer(...), positional in field order
             self.metric,
             self.cycle,
@@ -401,7 +361,7 @@ class TicketClock:
         self.ticket_id: str | None = None
         self.client: str | None = None
         self.priority: str | None = None
-        self.status: str = TicketStatus.OPEN
+        self.status: str = _OPEN
         self.opened_at: datetime | None = None
         self.last_at: datetime | None = None
         self.resolved = False
@@ -443,7 +403,7 @@ class TicketClock:
         kind = event.kind
         tid = event.ticket_id
         if self.opened_at is None:
-            if kind is not EventKind.OPENED:
+            if kind is not _OPENED:
                 raise EventError(
                     f"unknown ticket {tid}: its first event must be 'opened', got '{kind.value}'"
                 )
@@ -461,26 +421,26 @@ class TicketClock:
                     f"ticket {tid}: '{kind.value}' at {_when(event.at)} is out of order "
                     f"(the previous event was at {_when(self.last_at)})"
                 )
-            if kind is EventKind.OPENED:
+            if kind is _OPENED:
                 raise EventError(f"ticket {tid} is already open (opened at {_when(self.opened_at)})")
-        if kind is EventKind.OPENED:
+        if kind is _OPENED:
             priority = event.priority or getattr(self.version, "default_priority", None)
             if priority is None:
                 raise EventError(f"ticket {tid}: 'opened' needs a priority (the contract has no default)")
             self._check_priority(tid, priority)
             if event.status is not None:
                 self._check_status(tid, event.status)
-        elif kind is EventKind.PRIORITY:
+        elif kind is _PRIORITY:
             if not event.priority:
                 raise EventError(f"ticket {tid}: a 'priority' event needs the new priority")
             self._check_priority(tid, event.priority)
-        elif kind is EventKind.STATUS:
+        elif kind is _STATUS:
             if not event.status:
                 raise EventError(f"ticket {tid}: a 'status' event needs the new status")
             self._check_status(tid, event.status)
-        elif kind is EventKind.RESOLVED and self.resolved:
+        elif kind is _RESOLVED and self.resolved:
             raise EventError(f"ticket {tid} is already resolved; reopen it first")
-        elif kind is EventKind.REOPENED and not self.resolved:
+        elif kind is _REOPENED and not self.resolved:
             raise EventError(f"ticket {tid} is not resolved, so it cannot be reopened")
 
     def _check_priority(self, tid: str, priority: str) -> None:
@@ -519,7 +479,7 @@ class TicketClock:
             self.client = event.client
             self.opened_at = at
             self.priority = event.priority or self.version.default_priority
-            self.status = event.status or TicketStatus.OPEN
+            self.status = event.status or _OPEN
             self._start(_FIRST_RESPONSE, at, name, out)
             self._start(_RESOLUTION, at, name, out)
             self._start(_PERIODIC_UPDATE, at, name, out)
@@ -553,20 +513,20 @@ class TicketClock:
                     self._stop(metric, at, name, _MET, out)
         elif kind is _REOPENED:
             self.resolved = False
-            self._set_status(TicketStatus.OPEN, at, name, out)
+            self._set_status(_OPEN, at, name, out)
             self._start(_RESOLUTION, at, name, out)
             self._start(_PERIODIC_UPDATE, at, name, out)
         elif kind is _CLOSED:
             self.closed = True
             self.awaiting_reply = False
             for metric in list(live):
-                self._stop(metric, at, name, TimerState.CANCELLED, out)
+                self._stop(metric, at, name, _CANCELLED, out)
         elif kind is _DISMISSED:
             self.closed = self.dismissed = True
             self.awaiting_reply = False
             self.status = "dismissed"
             for metric in list(live):
-                self._stop(metric, at, name, TimerState.CANCELLED, out)
+                self._stop(metric, at, name, _CANCELLED, out)
             for timer in self._all:
                 timer.void()
             why = f": {event.note}" if event.note else ""
@@ -647,16 +607,16 @@ class TicketClock:
         final = timer.stop(at, state)
         if self.record_timeline:
             label = _label(timer)
-            if final is TimerState.MET:
+            if final is _MET:
                 self._entry(out, at, event, metric, "met", f"{label} met by {event}: {timer.used()}")
-            elif final is TimerState.CANCELLED:
+            elif final is _CANCELLED:
                 self._entry(
                     out, at, event, metric, "cancelled", f"{label} cancelled by {event}: {timer.used()}"
                 )
             else:
                 assert timer.breached_at is not None
                 late = format_duration(at - timer.breached_at)
-                why = "cancelled" if state is TimerState.CANCELLED else "stopped"
+                why = "cancelled" if state is _CANCELLED else "stopped"
                 self._entry(
                     out,
                     at,
@@ -713,7 +673,7 @@ class TicketClock:
             timer = self._live[metric]
             target = target_for(priority, metric)
             if target is None:
-                self._stop(metric, at, event, TimerState.CANCELLED, out)
+                self._stop(metric, at, event, _CANCELLED, out)
                 continue
             if (
                 target.duration == timer.target
@@ -751,11 +711,11 @@ class TicketClock:
         if self.resolved:
             return
         if not self.answered:
-            self._start(Metric.FIRST_RESPONSE, at, event, out)
+            self._start(_FIRST_RESPONSE, at, event, out)
         if self.awaiting_reply:
-            self._start(Metric.NEXT_RESPONSE, at, event, out)
-        self._start(Metric.PERIODIC_UPDATE, at, event, out)
-        self._start(Metric.RESOLUTION, at, event, out)
+            self._start(_NEXT_RESPONSE, at, event, out)
+        self._start(_PERIODIC_UPDATE, at, event, out)
+        self._start(_RESOLUTION, at, event, out)
 
     # ---- reading --------------------------------------------------------------------
 
@@ -766,6 +726,19 @@ class TicketClock:
             raise ValueError(f"now ({_when(now)}) is before the ticket's last event ({_when(self.last_at)})")
         timers = sorted(self._all, key=_ORDER)
         return [t.snapshot(now, self.ticket_id) for t in timers]
+
+    def standings(self, now: datetime) -> list[tuple[Any, ...]]:
+        """:meth:`timers` at ``now`` as plain tuples, in the same order, without building the values:
+        ``(metric, cycle, priority, target, started_at, due_at, stopped_at, business_elapsed, state,
+        breached_at, paused_for)`` — each the :class:`MetricTimer` field of that name (a replay's rows)."""
+        now = _utc(now, "now")
+        if self.last_at is not None and now < self.last_at:
+            raise ValueError(f"now ({_when(now)}) is before the ticket's last event ({_when(self.last_at)})")
+        out = []
+        for t in sorted(self._all, key=_ORDER):
+            due, elapsed, state, breached_at, paused_for = t.standing(now)
+            out.append((t.metric, t.cycle, t.priority, t.target, t.started_at, due, t.stopped_at, elapsed, state, breached_at, paused_for))  # fmt: skip
+        return out
 
     def pending_breaches(self, now: datetime) -> list[TimelineEntry]:
         """Breaches that happened after the last event, up to ``now`` (not yet in ``timeline``)."""

@@ -19,10 +19,11 @@ from sla.replay import (
     read_events_csv,
     replay,
     replay_csv,
+    timer_row,
     write_events_csv,
     write_results_csv,
 )
-from sla.timers import TicketEvent
+from sla.timers import EventError, TicketClock, TicketEvent
 
 CONTRACTS = """
 calendars:
@@ -129,7 +130,12 @@ def test_parsed_events_equal_the_checked_constructor(rows: list[tuple]) -> None:
         local, offset, kind, priority, status, client = rows[line - 2]
         at = local.replace(tzinfo=timezone(timedelta(seconds=offset)))
         checked = TicketEvent(
-            "T-1", at, kind, priority or None, status or None, client.strip() or None  # type: ignore[arg-type]
+            "T-1",
+            at,
+            kind,
+            priority or None,
+            status or None,
+            client.strip() or None,  # type: ignore[arg-type]
         )
         assert event == checked and hash(event) == hash(checked)
         assert event.at.tzinfo is UTC and type(event.kind) is EventKind
@@ -466,3 +472,48 @@ def test_interleaving_tickets_does_not_change_the_result(gap_lists: list[list[in
         b.rows, key=lambda r: (r.ticket_id, r.metric, r.cycle)
     )
     assert a.events == len(sequential)
+
+
+_STEP = st.one_of(
+    st.tuples(
+        st.sampled_from(["client_message", "agent_message", "resolved", "reopened", "closed"]), st.none()
+    ),
+    st.tuples(st.just("status"), st.sampled_from(["open", "waiting_on_client", "on_hold"])),
+    st.tuples(st.just("priority"), st.sampled_from(["P1", "P2", "P3"])),
+)
+
+
+@settings(deadline=None, max_examples=80)
+@given(
+    st.sampled_from(["acme", "globex"]),
+    st.integers(0, 200 * 24 * 60),
+    st.lists(st.tuples(_STEP, st.integers(0, 3 * 24 * 60)), max_size=14),
+    st.integers(0, 5 * 24 * 60),
+)
+def test_replay_rows_are_the_timer_rows_of_the_ticket_clock(
+    client: str,
+    start: int,
+    steps: list,
+    later: int,  # noqa: ANN001
+) -> None:
+    """The replay builds its rows from the clocks' plain standings; they equal :func:`timer_row` of the
+    clock's :class:`MetricTimer` values (both contract versions, both calendars, rejected events too)."""
+    book = load_contracts_text(CONTRACTS)
+    at = _T0 + timedelta(minutes=start)
+    events = [TicketEvent("T-1", at, EventKind.OPENED, priority="P2", client=client)]
+    for (kind, value), gap in steps:
+        at += timedelta(minutes=gap)
+        field = {"priority": value} if kind == "priority" else {"status": value} if kind == "status" else {}
+        events.append(TicketEvent("T-1", at, EventKind(kind), **field))
+    as_of = at + timedelta(minutes=later)
+    version = book.version_for(client, events[0].at)
+    clock = TicketClock(version, record_timeline=False)
+    rejected = 0
+    for event in events:
+        try:
+            clock.apply(event)
+        except EventError:
+            rejected += 1
+    result = replay(book, events, as_of)
+    assert len(result.errors) == rejected
+    assert result.rows == [timer_row("T-1", client, version, t) for t in clock.timers(as_of)]

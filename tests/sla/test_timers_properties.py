@@ -240,3 +240,38 @@ def test_next_alert_at_is_the_first_alert_point_after_the_instant(
             if point.at > (timer.target_since or timer.started_at):
                 # counted in business time: the instant ends an open second of the calendar (quiet hours)
                 assert calendar.elapsed(point.at - SECOND, point.at) == SECOND, (point, timer.calendar_name)
+
+
+STANDING_FIELDS = (
+    "metric",
+    "cycle",
+    "priority",
+    "target",
+    "started_at",
+    "due_at",
+    "stopped_at",
+    "business_elapsed",
+    "state",
+    "breached_at",
+    "paused_for",
+)
+
+
+@PROPERTY
+@given(histories(), st.lists(st.integers(0, 5 * 24 * 60), min_size=1, max_size=3))
+def test_standings_are_the_fields_of_the_timers_in_their_order(
+    events: list[TicketEvent], laters: list[int]
+) -> None:
+    """The replay reads ``standings`` instead of building the values: the same fields, the same order,
+    and reading one never changes what the other shows (both may fill the stopped timers' due cache)."""
+    clock, kept = accepted(events)
+    for later in sorted(laters):
+        now = kept[-1].at + timedelta(minutes=later)
+        standings = clock.standings(now)
+        timers = clock.timers(now)
+        assert standings == [tuple(getattr(t, name) for name in STANDING_FIELDS) for t in timers]
+        assert clock.standings(now) == standings
+    fresh, _ = accepted(events)  # a clock read for the first time through standings shows the same
+    now = kept[-1].at + timedelta(minutes=max(laters))
+    assert fresh.standings(now) == clock.standings(now)
+    assert fresh.timers(now) == clock.timers(now)
