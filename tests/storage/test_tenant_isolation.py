@@ -237,27 +237,16 @@ def test_no_sequence_of_repository_calls_reads_or_changes_another_workspace(
 
 def test_the_same_keys_in_two_workspaces_do_not_collide(uow: UnitOfWork) -> None:
     with uow.begin() as tx:
-        assert tx.outbox.enqueue(team_id="TA", idempotency_key="k", kind="w", payload={}, now=T0)
-        assert tx.outbox.enqueue(team_id="TB", idempotency_key="k", kind="w", payload={}, now=T0)
-        assert tx.report_runs.claim_report_run(team_id="TA", kind="weekly", period_key="W1", now=T0)
-        assert tx.report_runs.claim_report_run(team_id="TB", kind="weekly", period_key="W1", now=T0)
-        a = tx.tickets.create(team_id="TA", source="webhook", opened_at=T0)
-        b = tx.tickets.create(team_id="TB", source="webhook", opened_at=T0)
-        assert tx.events.append(
-            team_id="TA",
-            ticket_id=a.id,
-            at=T0,
-            kind="opened",
-            recorded_at=T0,
-            source="hook",
-            external_id="e1",
-        ).created
-        assert tx.events.append(
-            team_id="TB",
-            ticket_id=b.id,
-            at=T0,
-            kind="opened",
-            recorded_at=T0,
-            source="hook",
-            external_id="e1",
-        ).created
+        for team in ("TA", "TB"):  # TB's first use of each key TA used is new to TB
+            assert tx.outbox.enqueue(team_id=team, idempotency_key="k", kind="w", payload={}, now=T0)
+            assert tx.report_runs.claim_report_run(team_id=team, kind="weekly", period_key="W1", now=T0)
+            ticket = tx.tickets.create(team_id=team, source="webhook", opened_at=T0)
+            assert tx.events.append(
+                team_id=team,
+                ticket_id=ticket.id,
+                at=T0,
+                kind="opened",
+                recorded_at=T0,
+                source="hook",
+                external_id="e1",
+            ).created
