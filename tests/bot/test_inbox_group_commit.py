@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +32,13 @@ class GatedUow:
         self.gate = threading.Event()
         self.writes = 0
         self.fail_after_first = fail_after_first
+
+    def wait_for_the_first_write(self) -> None:
+        """Until the first write transaction has begun (and waits for ``gate``)."""
+        deadline = time.monotonic() + 10
+        while self.writes == 0:
+            assert time.monotonic() < deadline, "no write began"
+            time.sleep(0.005)
 
     @contextmanager
     def begin(self, *, read_only: bool = False) -> Iterator[Transaction]:
@@ -71,13 +78,22 @@ def stored_keys(uow: UnitOfWork) -> list[str]:
         return sorted(tx.session.scalars(select(InboxItem.key)))
 
 
-def test_requests_waiting_behind_a_write_are_stored_in_one_transaction(uow: UnitOfWork) -> None:
+@contextmanager
+def held_first_write(
+    uow: UnitOfWork, *, workers: int
+) -> Iterator[tuple[GatedUow, GroupCommit, ThreadPoolExecutor, Future[Any]]]:
+    """A group commit whose first request (``sig:first``) is writing, held until ``gated.gate`` is
+    set; ``workers`` threads to send more requests with. The pool is shut down on the way out."""
     gated = GatedUow(uow)
     receiver = GroupCommit(gated)  # type: ignore[arg-type]
-    with ThreadPoolExecutor(16) as pool:
+    with ThreadPoolExecutor(workers) as pool:
         first = pool.submit(receiver.receive, **row("sig:first"))
-        while gated.writes == 0:
-            time.sleep(0.005)
+        gated.wait_for_the_first_write()
+        yield gated, receiver, pool, first
+
+
+def test_requests_waiting_behind_a_write_are_stored_in_one_transaction(uow: UnitOfWork) -> None:
+    with held_first_write(uow, workers=16) as (gated, receiver, pool, first):
         rest = [pool.submit(receiver.receive, **row(f"sig:{i}")) for i in range(10)]
         # the same command twice while waiting (a replay): stored once, processed once
         twice = [pool.submit(receiver.receive, **row("sig:again")) for _ in range(2)]
@@ -95,12 +111,7 @@ def test_requests_waiting_behind_a_write_are_stored_in_one_transaction(uow: Unit
 
 
 def test_a_row_the_database_refuses_fails_only_its_request(uow: UnitOfWork) -> None:
-    gated = GatedUow(uow)
-    receiver = GroupCommit(gated)  # type: ignore[arg-type]
-    with ThreadPoolExecutor(6) as pool:
-        first = pool.submit(receiver.receive, **row("sig:first"))
-        while gated.writes == 0:
-            time.sleep(0.005)
+    with held_first_write(uow, workers=6) as (gated, receiver, pool, first):
         good = [pool.submit(receiver.receive, **row(f"sig:{i}")) for i in range(3)]
         bad = pool.submit(receiver.receive, **row("sig:bad", kind=None))  # kind is NOT NULL
         queued(receiver, 4)
@@ -128,8 +139,7 @@ def test_an_unavailable_database_fails_every_waiting_request_and_the_inbox_answe
 
     with ThreadPoolExecutor(5) as pool:
         first = pool.submit(inbox.accept, command("sig:first"), dispatch)
-        while gated.writes == 0:
-            time.sleep(0.005)
+        gated.wait_for_the_first_write()
         waiting = [pool.submit(inbox.accept, command(f"sig:{i}"), dispatch) for i in range(4)]
         queued(inbox._receiver, 4)
         gated.gate.set()

@@ -137,6 +137,14 @@ def _note_in_thread(desk: Helpdesk, root: str, words: str) -> None:
     desk.wait_for(posted, deliver=True)
 
 
+def _resolved(desk: Helpdesk) -> str:
+    """The client asks, an agent answers in the thread and resolves T-1."""
+    root = desk.say(CLIENT, "The nightly export is broken")
+    desk.say(AGENT, "Fixed, it runs again", thread_ts=root)
+    desk.command("resolve T-1")
+    return root
+
+
 def _open_answered(desk: Helpdesk, channel: str = SUPPORT) -> str:
     """The client asks, an agent answers in the thread and pauses it waiting on the client."""
     root = desk.say(
@@ -174,9 +182,7 @@ def test_without_resume_on_client_reply_the_ticket_stays_paused(desk: Helpdesk) 
 
 
 def test_a_clients_message_reopens_a_recently_resolved_ticket_and_thanks_does_not(desk: Helpdesk) -> None:
-    root = desk.say(CLIENT, "The nightly export is broken")
-    desk.say(AGENT, "Fixed, it runs again", thread_ts=root)
-    desk.command("resolve T-1")
+    root = _resolved(desk)
     desk.clock.advance(timedelta(minutes=10))
     desk.say(CLIENT, "thanks!", thread_ts=root)
     assert desk.state().ticket.status == "resolved" and len(_tickets(desk)) == 1
@@ -190,9 +196,7 @@ def test_a_clients_message_reopens_a_recently_resolved_ticket_and_thanks_does_no
 
 
 def test_a_message_long_after_resolution_opens_a_new_ticket_that_links_the_old_one(desk: Helpdesk) -> None:
-    root = desk.say(CLIENT, "The nightly export is broken")
-    desk.say(AGENT, "Fixed, it runs again", thread_ts=root)
-    desk.command("resolve T-1")
+    root = _resolved(desk)
     desk.clock.advance(timedelta(days=8))
     desk.say(CLIENT, "The export failed again tonight", thread_ts=root)
     first, second = _tickets(desk)
