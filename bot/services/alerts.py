@@ -33,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
@@ -174,20 +175,25 @@ def _breached(snapshot: tuple[Any, ...], timer: MetricTimer) -> tuple[Any, ...]:
     return tuple(changed)
 
 
+#: the columns an event can change (not the sweep's own: next_alert_at, lease, updated_at)
+_PROJECTION_COLUMNS = (
+    "state",
+    "priority",
+    "target_seconds",
+    "calendar_name",
+    "due_at",
+    "stopped_at",
+    "breached_at",
+    "resumed_at",
+    "elapsed_at_resume_seconds",
+    "pause_reason",
+)
+_projection_of = attrgetter(*_PROJECTION_COLUMNS)
+
+
 def _projection(row: MetricTimerRow) -> tuple[Any, ...]:
-    """The columns an event can change (not the sweep's own: next_alert_at, lease, updated_at)."""
-    return (
-        row.state,
-        row.priority,
-        row.target_seconds,
-        row.calendar_name,
-        row.due_at,
-        row.stopped_at,
-        row.breached_at,
-        row.resumed_at,
-        row.elapsed_at_resume_seconds,
-        row.pause_reason,
-    )
+    """The columns an event can change (:data:`_PROJECTION_COLUMNS`, in that order)."""
+    return _projection_of(row)  # type: ignore[no-any-return]
 
 
 class Sweeper:
@@ -361,7 +367,9 @@ class Sweeper:
             tx.timers.release_many(team_id=team_id, worker=self.worker_id, next_alerts=released, now=now)
             tx.outbox.enqueue_many(refreshes, now=now)
             # as in _sweep_ticket: the releases hold the row locks now, so this read is final
-            current = tx.timers.list_for_tickets(team_id=team_id, ticket_ids=list(by_ticket))
+            current = tx.timers.list_for_tickets(
+                team_id=team_id, ticket_ids=list(by_ticket), columns=("id", *_PROJECTION_COLUMNS)
+            )
             changed = [
                 (row.id, now)
                 for row in current

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -247,18 +248,21 @@ class EventRepository(_Repository):
         )
         return list(self.session.scalars(stmt))
 
-    def list_for_tickets(self, *, team_id: str, ticket_ids: Sequence[int]) -> dict[int, list[TicketEventRow]]:
-        """The events of several tickets (one query), each ticket's in ``seq`` order."""
-        out: dict[int, list[TicketEventRow]] = {tid: [] for tid in ticket_ids}
+    def list_for_tickets(self, *, team_id: str, ticket_ids: Sequence[int]) -> dict[int, list[Any]]:
+        """The events of several tickets (one query), each ticket's in ``seq`` order: Core rows with
+        ``TicketEventRow``'s columns (attribute access by column name), not ORM objects — the sweep
+        folds a thousand tickets' events at a time, and loading them as entities cost 5x the fold."""
+        out: dict[int, list[Any]] = {tid: [] for tid in ticket_ids}
         if not out:
             return out
-        e = TicketEventRow
+        c = TicketEventRow.__table__.c
         stmt = (
-            select(e)
-            .where(e.team_id == _team(team_id), e.ticket_id.in_(list(out)))
-            .order_by(e.ticket_id, e.seq)
+            select(TicketEventRow.__table__)
+            .where(c.team_id == _team(team_id), c.ticket_id.in_(list(out)))
+            .order_by(c.ticket_id, c.seq)
         )
-        for row in self.session.scalars(stmt):
+        self.session.flush()  # as an ORM query would: pending events first
+        for row in self.session.execute(stmt):
             out[row.ticket_id].append(row)
         return out
 

@@ -194,35 +194,37 @@ class TimerRepository(_Repository):
 
     def claim_due(
         self, *, team_id: TeamScope, now: datetime, worker: str, lease: timedelta, limit: int = 100
-    ) -> list[MetricTimerRow]:
-        """Lease up to ``limit`` timers whose ``next_alert_at <= now`` and whose lease is free or expired.
+    ) -> list[Any]:
+        """Lease up to ``limit`` timers whose ``next_alert_at <= now`` and whose lease is free or expired,
+        soonest first: Core rows with ``MetricTimerRow``'s columns as claimed (attribute access by
+        column name), not ORM objects — a sweep claims a thousand at a time.
 
         PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` then UPDATE in this transaction, so concurrent
         sweeps take disjoint rows. SQLite: the transaction began with ``BEGIN IMMEDIATE`` (single writer).
         The caller commits (leaving the unit of work) before doing slow work.
         """
         now = require_aware(now, name="now")
-        m = MetricTimerRow
+        table = MetricTimerRow.__table__
+        c = table.c
+        self.session.flush()  # pending ORM changes first: these statements write under the ORM's feet
         ids = list(
             self.session.scalars(
-                select(m.id)
+                select(c.id)
                 .where(
-                    _scope(m.team_id, team_id),
-                    m.next_alert_at <= now,
-                    or_(m.lease_until.is_(None), m.lease_until <= now),
+                    _scope(c.team_id, team_id),
+                    c.next_alert_at <= now,
+                    or_(c.lease_until.is_(None), c.lease_until <= now),
                 )
-                .order_by(m.next_alert_at)
+                .order_by(c.next_alert_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
         )
         if not ids:
             return []
-        stmt = update(m).where(m.id.in_(ids)).values(lease_until=now + lease, claimed_by=worker).returning(m)
-        rows = self.session.scalars(
-            stmt, execution_options={"synchronize_session": False, "populate_existing": True}
-        ).all()
-        return sorted(rows, key=lambda r: (r.next_alert_at, r.id))  # type: ignore[arg-type,return-value]
+        stmt = update(table).where(c.id.in_(ids)).values(lease_until=now + lease, claimed_by=worker)
+        rows = self.session.execute(stmt.returning(*table.c)).all()
+        return sorted(rows, key=lambda r: (r.next_alert_at, r.id))
 
     def expire_leases(self, *, now: datetime) -> int:
         """End every timer lease now (all workspaces): for the one SQLite scheduler at start-up, whose
@@ -291,15 +293,18 @@ class TimerRepository(_Repository):
             ],
         )
 
-    def list_for_tickets(self, *, team_id: str, ticket_ids: Sequence[int]) -> list[Any]:
+    def list_for_tickets(
+        self, *, team_id: str, ticket_ids: Sequence[int], columns: Sequence[str] | None = None
+    ) -> list[Any]:
         """The projection rows of many tickets (one query per 500; Core rows with
-        ``MetricTimerRow``'s columns, not ORM objects)."""
+        ``MetricTimerRow``'s columns, not ORM objects). ``columns``: only these (by name)."""
         table = MetricTimerRow.__table__
         c = table.c
+        selected = [c[name] for name in columns] if columns is not None else list(c)
         wanted = list(dict.fromkeys(ticket_ids))
         out: list[Any] = []
         for start in range(0, len(wanted), 500):
-            stmt = select(table).where(
+            stmt = select(*selected).where(
                 c.team_id == _team(team_id), c.ticket_id.in_(wanted[start : start + 500])
             )
             out.extend(self.session.execute(stmt))
