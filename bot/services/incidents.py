@@ -268,9 +268,7 @@ class UptimeService:
                 reason=reason,
                 source=SOURCE_COMMAND,
             )
-            view = self._view(row)
-            self._audit(tx, team_id, actor, "incident.start", view, now)
-            self._announce(tx, team_id, view, "opened", now)
+            view = self._changed(tx, team_id, row, actor, "incident.start", "opened", now)
         return view
 
     def resolve(self, *, team_id: str, service: str, actor: str | None = None) -> list[IncidentView]:
@@ -287,10 +285,7 @@ class UptimeService:
             for row in rows:
                 tx.incidents.end(team_id=team_id, incident_id=row.id, ended_at=max(now, row.started_at))
                 row.ended_at = max(now, row.started_at)
-                view = self._view(row)
-                self._audit(tx, team_id, actor, "incident.resolve", view, now)
-                self._announce(tx, team_id, view, "resolved", now)
-                ended.append(view)
+                ended.append(self._changed(tx, team_id, row, actor, "incident.resolve", "resolved", now))
         return ended
 
     def declare_maintenance(
@@ -329,9 +324,7 @@ class UptimeService:
                 source=SOURCE_MAINTENANCE,
                 planned=True,
             )
-            view = self._view(row)
-            self._audit(tx, team_id, actor, "incident.maintenance", view, now)
-            self._announce(tx, team_id, view, "maintenance", now)
+            view = self._changed(tx, team_id, row, actor, "incident.maintenance", "maintenance", now)
         return view
 
     def apply_alerts(self, *, team_id: str, alerts: Sequence[AlertInput]) -> AlertOutcome:
@@ -373,10 +366,9 @@ class UptimeService:
                     row.ended_at = ended_at
                     action, event = "incident.alert_resolved", "resolved"
                     outcome.resolved += 1
-                view = self._view(row)
-                self._audit(tx, team_id, "alertmanager", action, view, now, extra={"alert": key})
-                self._announce(tx, team_id, view, event, now)
-                outcome.incidents.append(view)
+                outcome.incidents.append(
+                    self._changed(tx, team_id, row, "alertmanager", action, event, now, extra={"alert": key})
+                )
         return outcome
 
     # -- reading
@@ -508,6 +500,24 @@ class UptimeService:
                 if channel and channel not in channels:
                     channels.append(channel)
         return channels
+
+    def _changed(
+        self,
+        tx: Transaction,
+        team_id: str,
+        row: IncidentRow,
+        actor: str | None,
+        action: str,
+        event: NoticeEvent,
+        now: datetime,
+        extra: Mapping[str, Any] | None = None,
+    ) -> IncidentView:
+        """An incident ``row`` just stored or changed: its audit record (``action``) and its
+        announcement (``event``) in ``tx``; the view of it."""
+        view = self._view(row)
+        self._audit(tx, team_id, actor, action, view, now, extra)
+        self._announce(tx, team_id, view, event, now)
+        return view
 
     def _announce(
         self, tx: Transaction, team_id: str, view: IncidentView, event: NoticeEvent, now: datetime
