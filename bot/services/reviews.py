@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.services.notices import enqueue_message
 from bot.services.tickets import TicketError, TicketService
 from sla.contracts import Client, ContractBook, ContractVersion
 from sla.metrics import EventKind
@@ -404,12 +405,13 @@ class ReviewService:
             if admin == author:
                 continue
             message = notify(view)
-            tx.outbox.enqueue(
+            enqueue_message(
+                tx,
                 team_id=team_id,
-                idempotency_key=f"review-draft:{draft_id}:{admin}",
-                kind="message",
-                payload={"text": message.text, "blocks": message.blocks},
+                key=f"review-draft:{draft_id}:{admin}",
                 channel_id=admin,
+                text=message.text,
+                blocks=message.blocks,
                 now=now,
             )
 
@@ -575,12 +577,13 @@ class ReviewService:
                     ):
                         continue
                     message = render(client, cadence, label)
-                    tx.outbox.enqueue(
+                    enqueue_message(
+                        tx,
                         team_id=team_id,
-                        idempotency_key=f"review-reminder:{key}",
-                        kind="message",
-                        payload={"text": message.text, "blocks": message.blocks},
+                        key=f"review-reminder:{key}",
                         channel_id=lead,
+                        text=message.text,
+                        blocks=message.blocks,
                         now=now,
                     )
                     tx.report_runs.complete(team_id=team_id, kind=REMINDER_KIND, period_key=key, now=now)

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.services.alerts import MESSAGE_KIND
+from bot.services.notices import enqueue_message
 from bot.services.permalinks import thread_link
 from bot.services.tickets import TicketChange, TicketService
 from sla import periods
@@ -734,15 +734,16 @@ class SurveyService:
         message: Rendered,
         now: datetime,
     ) -> int:
-        created = tx.outbox.enqueue(
+        created = enqueue_message(
+            tx,
             team_id=team_id,
-            idempotency_key=key,
-            kind=MESSAGE_KIND,
-            payload={"text": message.text, "blocks": message.blocks},
-            now=now,
+            key=key,
             channel_id=channel_id,
+            text=message.text,
+            blocks=message.blocks,
             thread_ts=thread_ts,
             ticket_id=ticket_id,
+            now=now,
         )
         return int(created)
 
