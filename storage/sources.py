@@ -243,3 +243,21 @@ def contract_versions(
         )
         found.extend(session.scalars(stmt))
     return found
+
+
+def ticket_refs_by_external_ref(
+    session: Session, *, team_id: str, external_refs: Iterable[str]
+) -> dict[str, str]:
+    """The ``ref`` of the ticket of each external reference (the oldest when several share one), read
+    without loading or locking the tickets: a resumed import's batch whose events are all stored."""
+    wanted = list(dict.fromkeys(external_refs))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        stmt = (
+            select(Ticket.external_ref, Ticket.ref)
+            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(wanted[start : start + _CHUNK]))
+            .order_by(Ticket.id)
+        )
+        for external_ref, ref in session.execute(stmt):
+            found.setdefault(external_ref or "", ref)
+    return found

@@ -52,6 +52,7 @@ from storage.sources import (
     replace_timers,
     stored_external_ids,
     ticket_ref_of_event,
+    ticket_refs_by_external_ref,
     tickets_by_external_ref,
     update_tickets,
 )
@@ -102,6 +103,8 @@ class Plan:
     problems: list[Outcome] = field(default_factory=list)
     #: each touched ticket's clock after the planned events (keyed by the source's ticket id)
     sims: dict[str, _Sim | None] = field(default_factory=dict, repr=False)
+    #: the reference of each stored ticket with no new event (not folded: every event a duplicate)
+    refs: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -229,23 +232,64 @@ class TicketIngest:
         lock: bool = False,
         folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any]]] | None = None,
     ) -> Plan:
-        """Plan ``events`` in ``tx``: every touched ticket and its events loaded at once (``lock``:
-        the tickets locked until ``tx`` ends, for a plan that is stored in the same transaction)."""
+        """Plan ``events`` in ``tx``: every ticket with a new event loaded and folded at once
+        (``lock``: those tickets locked until ``tx`` ends, for a plan that is stored in the same
+        transaction). A ticket whose events in ``events`` are all stored already is neither locked
+        nor folded: only its reference is read (a resumed import skips its history)."""
         plan = Plan()
-        book = self.tickets.book
         xids = [self.external_id(source, e.event_id) for e in events]
-        sims = plan.sims
-        failures: dict[str, TicketError] = {}
-        seen_here: set[str] = set()
         stored = stored_external_ids(tx.session, team_id=team_id, source=self.kind.value, external_ids=xids)
-        refs = {
-            e.ticket_id: self.external_ref(source, e.ticket_id)
-            for e in events
-            if len(self.external_ref(source, e.ticket_id)) <= 200
-        }
+        failures = self._load(
+            tx,
+            plan,
+            team_id=team_id,
+            source=source,
+            events=events,
+            xids=xids,
+            stored=stored,
+            lock=lock,
+            folded={} if folded is None else folded,
+        )
+        seen_here: set[str] = set()
+        for offset, (event, xid) in enumerate(zip(events, xids, strict=True)):
+            if event.actor and len(event.actor) > 64:  # the actor column holds a Slack id's length
+                event = replace(event, actor=event.actor[:64])
+            problem = self._plan_event(
+                plan, source, event, xid, stored, seen_here, failures, first_index + offset
+            )
+            if problem is not None:
+                plan.problems.append(
+                    Outcome(first_index + offset, event.event_id, event.ticket_id, "rejected", None, problem)
+                )
+        return plan
+
+    def _load(
+        self,
+        tx: Transaction,
+        plan: Plan,
+        *,
+        team_id: str,
+        source: str,
+        events: Sequence[SourceEvent],
+        xids: list[str],
+        stored: set[str],
+        lock: bool,
+        folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any]]],
+    ) -> dict[str, TicketError]:
+        """Fill ``plan.sims`` with the clock of every stored ticket that gets a new event (None: not
+        stored) and ``plan.refs`` with the reference of the others; the tickets that cannot be folded."""
+        refs: dict[str, str] = {}
+        for e in events:
+            if e.ticket_id not in refs and len(ref := self.external_ref(source, e.ticket_id)) <= 200:
+                refs[e.ticket_id] = ref
+        busy = {e.ticket_id for e, xid in zip(events, xids, strict=True) if xid not in stored}
+        idle = [ref for tid, ref in refs.items() if tid not in busy]
+        if idle:
+            known = ticket_refs_by_external_ref(tx.session, team_id=team_id, external_refs=idle)
+            plan.refs.update((tid, known[ref]) for tid, ref in refs.items() if ref in known)
+        refs = {tid: ref for tid, ref in refs.items() if tid in busy}
         tickets = tickets_by_external_ref(tx.session, team_id=team_id, external_refs=refs.values(), lock=lock)
         # a clock folded by an earlier batch is reused while nobody appended to its ticket since
-        folded = {} if folded is None else folded
         fresh = {
             t.id: folded.pop(t.id) for t in tickets.values() if folded.get(t.id, (-1,))[0] == t.event_seq
         }
@@ -253,6 +297,8 @@ class TicketIngest:
         rows = events_of_tickets(tx.session, team_id=team_id, ticket_ids=[t.id for t in unknown])
         # held while planning: the identity map is weak, and version_of looks each one up by id
         held = contract_versions(tx.session, team_id=team_id, ids={t.contract_version_id for t in unknown})
+        failures: dict[str, TicketError] = {}
+        sims = plan.sims
         for ticket_id, ref in refs.items():
             ticket = tickets.get(ref)
             if ticket is None:
@@ -271,85 +317,77 @@ class TicketIngest:
                 clock, version, ticket.ref, ticket, db_id=ticket.id, seq=ticket.event_seq, stored=projection
             )
         del held
+        return failures
 
-        def load(ticket_id: str) -> _Sim | None:
-            if ticket_id in failures:
-                raise failures[ticket_id]
-            return sims.get(ticket_id)
-
-        for offset, (event, xid) in enumerate(zip(events, xids, strict=True)):
-            index = first_index + offset
-            if event.actor and len(event.actor) > 64:  # the actor column holds a Slack id's length
-                event = replace(event, actor=event.actor[:64])
-
-            def problem(message: str, event: SourceEvent = event, index: int = index) -> None:
-                plan.problems.append(
-                    Outcome(index, event.event_id, event.ticket_id, "rejected", None, message)
-                )
-
-            if len(xid) > 200 or len(self.external_ref(source, event.ticket_id)) > 200:
-                problem("the event id and the ticket id may have at most 150 characters")
-                continue
-            if event.known_as and len(event.known_as) > 150:  # it lands in external_system/external_id
-                problem("the ticket's external id may have at most 150 characters")
-                continue
-            try:
-                sim = load(event.ticket_id)
-            except TicketError as exc:
-                problem(str(exc))
-                continue
-            if xid in stored or xid in seen_here:
-                plan.steps.append(_Step(index, event, "duplicate", sim.ref if sim else None))
-                continue
-            seen_here.add(xid)
-            if event.kind is EventKind.OPENED:
-                if sim is not None:
-                    where = f"as {sim.ref}" if sim.ref else "earlier in this batch"
-                    problem(f"ticket {event.ticket_id} was already opened ({where})")
-                    continue
-                client = event.client or ""
-                if client not in book.clients:
-                    known = ", ".join(sorted(book.clients)) or "none"
-                    problem(f"unknown client {client!r}; the contract file has {known}")
-                    continue
-                version = book.version_for(client, event.at)
-                priority = map_priority(event.priority, version.priorities) or version.priority_for(
-                    event.title or ""
-                )
-                event = replace(event, priority=priority)
-                clock = TicketClock(version, record_timeline=False)
-                domain = _domain(event, event.ticket_id)
-                try:
-                    clock.apply(domain)
-                except EventError as exc:
-                    problem(_sentence(str(exc)))
-                    continue
-                sims[event.ticket_id] = _Sim(clock, version, None)
-                plan.steps.append(_Step(index, event, "open", None, domain=domain))
-                continue
-            if sim is None:
-                problem(
-                    f"unknown ticket {event.ticket_id}: its first event must be 'opened' "
-                    f"(got '{event.kind.value}')"
-                )
-                continue
-            if event.kind is EventKind.PRIORITY:
-                event = replace(event, priority=map_priority(event.priority, sim.version.priorities))
-                if event.priority is None or event.priority == sim.clock.priority:
-                    plan.steps.append(_Step(index, event, "unchanged", sim.ref))
-                    continue
-            if event.kind is EventKind.STATUS and event.status == sim.clock.status:
+    def _plan_event(
+        self,
+        plan: Plan,
+        source: str,
+        event: SourceEvent,
+        xid: str,
+        stored: set[str],
+        seen_here: set[str],
+        failures: dict[str, TicketError],
+        index: int,
+    ) -> str | None:
+        """Add ``event``'s step to ``plan``; or the reason it is rejected."""
+        if len(xid) > 200 or len(self.external_ref(source, event.ticket_id)) > 200:
+            return "the event id and the ticket id may have at most 150 characters"
+        if event.known_as and len(event.known_as) > 150:  # it lands in external_system/external_id
+            return "the ticket's external id may have at most 150 characters"
+        if event.ticket_id in failures:
+            return str(failures[event.ticket_id])
+        sim = plan.sims.get(event.ticket_id)
+        if xid in stored or xid in seen_here:  # a ticket with only such events is not folded (_load)
+            ref = sim.ref if sim is not None else plan.refs.get(event.ticket_id)
+            plan.steps.append(_Step(index, event, "duplicate", ref))
+            return None
+        seen_here.add(xid)
+        if event.kind is EventKind.OPENED:
+            if sim is not None:
+                where = f"as {sim.ref}" if sim.ref else "earlier in this batch"
+                return f"ticket {event.ticket_id} was already opened ({where})"
+            return self._plan_opening(plan, event, index)
+        if sim is None:
+            return (
+                f"unknown ticket {event.ticket_id}: its first event must be 'opened' "
+                f"(got '{event.kind.value}')"
+            )
+        if event.kind is EventKind.PRIORITY:
+            event = replace(event, priority=map_priority(event.priority, sim.version.priorities))
+            if event.priority is None or event.priority == sim.clock.priority:
                 plan.steps.append(_Step(index, event, "unchanged", sim.ref))
-                continue
-            domain = _domain(event, sim.clock.ticket_id or event.ticket_id)
-            try:
-                sim.clock.apply(domain)
-            except EventError as exc:
-                problem(_sentence(str(exc)))
-                continue
-            changes = ticket_changes(sim.clock, event.kind, event.at)
-            plan.steps.append(_Step(index, event, "record", sim.ref, changes, domain))
-        return plan
+                return None
+        if event.kind is EventKind.STATUS and event.status == sim.clock.status:
+            plan.steps.append(_Step(index, event, "unchanged", sim.ref))
+            return None
+        domain = _domain(event, sim.clock.ticket_id or event.ticket_id)
+        try:
+            sim.clock.apply(domain)
+        except EventError as exc:
+            return _sentence(str(exc))
+        changes = ticket_changes(sim.clock, event.kind, event.at)
+        plan.steps.append(_Step(index, event, "record", sim.ref, changes, domain))
+        return None
+
+    def _plan_opening(self, plan: Plan, event: SourceEvent, index: int) -> str | None:
+        book = self.tickets.book
+        client = event.client or ""
+        if client not in book.clients:
+            known = ", ".join(sorted(book.clients)) or "none"
+            return f"unknown client {client!r}; the contract file has {known}"
+        version = book.version_for(client, event.at)
+        priority = map_priority(event.priority, version.priorities) or version.priority_for(event.title or "")
+        event = replace(event, priority=priority)
+        clock = TicketClock(version, record_timeline=False)
+        domain = _domain(event, event.ticket_id)
+        try:
+            clock.apply(domain)
+        except EventError as exc:
+            return _sentence(str(exc))
+        plan.sims[event.ticket_id] = _Sim(clock, version, None)
+        plan.steps.append(_Step(index, event, "open", None, domain=domain))
+        return None
 
     # ------------------------------------------------------------------ apply
 

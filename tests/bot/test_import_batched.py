@@ -17,9 +17,12 @@ from sqlalchemy import inspect, select
 from bot.cli import main
 from bot.clock import ManualClock
 from bot.services.tickets import TicketService
-from bot.sources.importer import import_events
+from bot.sources.importer import RowIds, import_events
 from bot.sources.ingest import TicketIngest
+from bot.sources.schema import SourceEvent
 from sla.contracts import load_contracts
+from sla.metrics import EventKind
+from sla.replay import RowError, iter_events_csv
 from storage.db import make_engine, migrate
 from storage.models import AuditEntry, MetricTimerRow, Ticket, TicketEventRow, TicketSource
 from storage.uow import UnitOfWork
@@ -264,3 +267,68 @@ def test_clocks_kept_between_batches_are_dropped_when_someone_else_changed_the_t
     summary = run(importer, MIXED, batch=20, batched=True)
     assert summary.duplicates > 0
     assert state(uow) == expected
+
+
+class CountsFolds(TicketService):
+    """The ticket service, counting the tickets it folds from their stored events."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.folded: list[str] = []
+
+    def fold(self, tx, ticket, **kw):  # type: ignore[no-untyped-def,override]
+        self.folded.append(ticket.external_ref)
+        return super().fold(tx, ticket, **kw)
+
+
+def unstored(uow: UnitOfWork, text: str) -> set[str]:
+    """The tickets (``import:<id>``) of the file's rows that are not stored (unchanged or rejected)."""
+    ids = RowIds()
+    rows = [
+        (e.ticket_id, ids(e)) for _, e in iter_events_csv(io.StringIO(text)) if not isinstance(e, RowError)
+    ]
+    with uow.begin(read_only=True) as tx:
+        stored = set(tx.session.scalars(select(TicketEventRow.external_id)))
+    return {f"import:{ticket}" for ticket, xid in rows if f"import:{xid}" not in stored}
+
+
+def test_a_resumed_import_folds_only_the_tickets_with_new_events(uow: UnitOfWork, reference) -> None:
+    """Rows already stored cost no fold: a re-run of the file folds only the tickets of rows that
+    were not stored (an unchanged status, a rejected row); a longer file those and the tickets its
+    new rows continue; and it ends in the state of an uninterrupted import."""
+    expected, rejected = reference
+    lines = MIXED.splitlines(keepends=True)
+    head = "".join(lines[: len(lines) - 12])
+    first = run(ingest_for(uow), head, batch=25, batched=True)
+    tickets = CountsFolds(uow=uow, book=BOOK, clock=ManualClock(NOW))
+    tickets.listeners.clear()
+    again = run(TicketIngest(tickets, kind=TicketSource.import_), head, batch=25, batched=True)
+    assert (again.events_created, again.duplicates) == (0, first.events_created)
+    assert set(tickets.folded) <= unstored(uow, head)
+    assert 0 < len(set(tickets.folded)) < len(again.tickets) / 2
+    tickets.folded.clear()
+    continued = {f"import:{line.split(',', 1)[0]}" for line in lines[len(lines) - 12 :]}
+    summary = run(TicketIngest(tickets, kind=TicketSource.import_), MIXED, batch=25, batched=True)
+    assert continued <= set(tickets.folded) <= continued | unstored(uow, head)
+    assert summary.events_created == len(expected["events"]) - first.events_created
+    assert state(uow) == expected
+    assert [line for line, _ in rejected_rows(summary)] == [line for line, _ in rejected]
+
+
+def test_a_delivery_of_stored_events_only_answers_with_their_tickets(uow: UnitOfWork) -> None:
+    """Every event already stored: the outcomes are duplicates naming the stored ticket, and the
+    ticket is not folded (nor locked) for them."""
+    tickets = CountsFolds(uow=uow, book=BOOK, clock=ManualClock(NOW))
+    tickets.listeners.clear()
+    ingest = TicketIngest(tickets, kind=TicketSource.import_)
+    at = NOW - timedelta(hours=2)
+    events = [
+        SourceEvent("e1", "HD-1", at, EventKind.OPENED, priority="P2", client="acme"),
+        SourceEvent("e2", "HD-1", at + timedelta(minutes=5), EventKind.AGENT_MESSAGE),
+    ]
+    _plan, outcomes = ingest.ingest_batch(team_id=TEAM, source="hd", events=events)
+    assert [(o.status, o.ref) for o in outcomes] == [("created", "T-1"), ("created", "T-1")]
+    again = TicketIngest(tickets, kind=TicketSource.import_)  # without the clocks kept by the first
+    _plan, outcomes = again.ingest_batch(team_id=TEAM, source="hd", events=events[1:])
+    assert [(o.status, o.ref) for o in outcomes] == [("duplicate", "T-1")]
+    assert tickets.folded == []
