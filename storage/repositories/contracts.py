@@ -9,8 +9,15 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.models import ContractVersionRow
-from storage.repositories._base import _insert, _Repository, _team
+from storage.repositories._base import _Repository, _team, upsert
 from storage.types import require_aware
+
+#: a contract version, once per (team, contract, hash)
+_STORE_VERSION = upsert(
+    ContractVersionRow.__table__,  # type: ignore[arg-type]
+    ("team_id", "contract_key", "number", "effective", "sha256", "content", "stored_at"),
+    ("team_id", "contract_key", "sha256"),
+)
 
 
 class ContractRepository(_Repository):
@@ -28,18 +35,16 @@ class ContractRepository(_Repository):
         """Store a contract version once per (team, contract, hash); returns the stored row."""
         now = require_aware(now, name="now")
         self._ensure_workspace(team_id, now)
-        stmt = _insert(self.session, ContractVersionRow).values(
-            team_id=team_id,
-            contract_key=contract_key,
-            number=number,
-            effective=effective,
-            sha256=sha256,
-            content=content,
-            stored_at=now,
-        )
-        self.session.execute(
-            stmt.on_conflict_do_nothing(index_elements=["team_id", "contract_key", "sha256"])
-        )
+        values = {
+            "team_id": team_id,
+            "contract_key": contract_key,
+            "number": number,
+            "effective": effective,
+            "sha256": sha256,
+            "content": content,
+            "stored_at": now,
+        }
+        self.session.execute(_STORE_VERSION, values)
         row = self.session.scalars(
             select(ContractVersionRow).where(
                 ContractVersionRow.team_id == team_id,

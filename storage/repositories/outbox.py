@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 
 from storage.models import AlertMessage, Notification, NotificationState
-from storage.repositories._base import TeamScope, _insert, _Repository, _scope, _team
+from storage.repositories._base import TeamScope, _insert, _Repository, _scope, _team, upsert
 from storage.types import require_aware, require_aware_or_none
 
 
@@ -33,6 +33,34 @@ class QueuedRow:
 
 #: rows per INSERT of :meth:`OutboxRepository.enqueue_many` (11 parameters each: far below SQLite's limit)
 _ENQUEUE_CHUNK = 500
+_NOTIFICATION = (
+    "team_id",
+    "idempotency_key",
+    "kind",
+    "ticket_id",
+    "channel_id",
+    "thread_ts",
+    "payload",
+    "state",
+    "attempts",
+    "not_before",
+    "created_at",
+)
+#: one notification, once per (team, idempotency key): the id when this statement created it
+_ENQUEUE = upsert(
+    Notification.__table__,  # type: ignore[arg-type]
+    _NOTIFICATION,
+    ("team_id", "idempotency_key"),
+    returning=("id",),
+)
+_ALERT_KEY = ("team_id", "ticket_id", "metric", "cycle", "channel_id", "thread_ts")
+#: the message of a timer in one place: inserted, or moved to its new ts (the last write wins)
+_ALERT_MESSAGE = upsert(
+    AlertMessage.__table__,  # type: ignore[arg-type]
+    (*_ALERT_KEY, "slack_ts", "showing", "updated_at"),
+    _ALERT_KEY,
+    update=("slack_ts", "showing", "updated_at"),
+)
 
 
 class OutboxRepository(_Repository):
@@ -53,21 +81,20 @@ class OutboxRepository(_Repository):
         now = require_aware(now, name="now")
         not_before = require_aware_or_none(not_before, name="not_before") or now
         self._ensure_workspace(team_id, now)
-        stmt = _insert(self.session, Notification).values(
-            team_id=team_id,
-            idempotency_key=idempotency_key,
-            kind=kind,
-            ticket_id=ticket_id,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
-            payload=dict(payload),
-            state=NotificationState.pending.value,
-            attempts=0,
-            not_before=not_before,
-            created_at=now,
-        )
-        stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "idempotency_key"])
-        return self.session.execute(stmt.returning(Notification.id)).scalar_one_or_none() is not None
+        values = {
+            "team_id": team_id,
+            "idempotency_key": idempotency_key,
+            "kind": kind,
+            "ticket_id": ticket_id,
+            "channel_id": channel_id,
+            "thread_ts": thread_ts,
+            "payload": dict(payload),
+            "state": NotificationState.pending.value,
+            "attempts": 0,
+            "not_before": not_before,
+            "created_at": now,
+        }
+        return self.session.execute(_ENQUEUE, values).scalar_one_or_none() is not None
 
     def enqueue_many(self, rows: Sequence[QueuedRow], *, now: datetime) -> set[str]:
         """:meth:`enqueue` for many rows: one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per 500 of
@@ -333,22 +360,18 @@ class OutboxRepository(_Repository):
         """Remember (or move) the message of a timer in one place: the ts it has now and the
         notification it shows. Several processes writing at once: the last write wins."""
         now = require_aware(now, name="now")
-        stmt = _insert(self.session, AlertMessage).values(
-            team_id=_team(team_id),
-            ticket_id=ticket_id,
-            metric=metric,
-            cycle=cycle,
-            channel_id=channel_id,
-            thread_ts=thread_ts or "",
-            slack_ts=slack_ts,
-            showing=showing,
-            updated_at=now,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["team_id", "ticket_id", "metric", "cycle", "channel_id", "thread_ts"],
-            set_={"slack_ts": slack_ts, "showing": showing, "updated_at": now},
-        )
-        self.session.execute(stmt)
+        values = {
+            "team_id": _team(team_id),
+            "ticket_id": ticket_id,
+            "metric": metric,
+            "cycle": cycle,
+            "channel_id": channel_id,
+            "thread_ts": thread_ts or "",
+            "slack_ts": slack_ts,
+            "showing": showing,
+            "updated_at": now,
+        }
+        self.session.execute(_ALERT_MESSAGE, values)
 
     def list_failed(self, *, team_id: str, limit: int = 50) -> list[Notification]:
         stmt = (

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from storage.models import NpsResponse, Survey, SurveyState, Ticket
-from storage.repositories._base import NotFound, TeamScope, _insert, _Repository, _scope, _team
+from storage.repositories._base import NotFound, TeamScope, _Repository, _scope, _team, upsert
 from storage.types import require_aware, require_aware_or_none
 
 
@@ -30,6 +30,25 @@ def _sentiment_values(sentiment: SentimentValues) -> dict[str, Any]:
         "sentiment_version": sentiment.version,
         "sentiment_complaint": sentiment.complaint,
     }
+
+
+#: one survey per ticket: the id when this statement opened it
+_OPEN_SURVEY = upsert(
+    Survey.__table__,  # type: ignore[arg-type]
+    (
+        "team_id",
+        "ticket_id",
+        "requester",
+        "channel_id",
+        "message_ts",
+        "state",
+        "opened_at",
+        "closes_at",
+        "scale",
+    ),
+    ("ticket_id",),
+    returning=("id",),
+)
 
 
 class SurveyRepository(_Repository):
@@ -54,20 +73,18 @@ class SurveyRepository(_Repository):
             is None
         ):
             raise NotFound(f"ticket {ticket_id} in {team_id}")
-        stmt = _insert(self.session, Survey).values(
-            team_id=team_id,
-            ticket_id=ticket_id,
-            requester=requester,
-            channel_id=channel_id,
-            message_ts=message_ts,
-            state=SurveyState.open.value,
-            opened_at=opened_at,
-            closes_at=require_aware_or_none(closes_at, name="closes_at"),
-            scale=scale,
-        )
-        new_id = self.session.execute(
-            stmt.on_conflict_do_nothing(index_elements=["ticket_id"]).returning(Survey.id)
-        ).scalar_one_or_none()
+        values = {
+            "team_id": team_id,
+            "ticket_id": ticket_id,
+            "requester": requester,
+            "channel_id": channel_id,
+            "message_ts": message_ts,
+            "state": SurveyState.open.value,
+            "opened_at": opened_at,
+            "closes_at": require_aware_or_none(closes_at, name="closes_at"),
+            "scale": scale,
+        }
+        new_id = self.session.execute(_OPEN_SURVEY, values).scalar_one_or_none()
         return None if new_id is None else self.get(team_id=team_id, survey_id=new_id)
 
     def get(self, *, team_id: str, survey_id: int) -> Survey | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, inspect, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -16,11 +16,11 @@ from storage.repositories._base import (
     ACTIVE_TIMER_STATES,
     NotFound,
     TeamScope,
-    _insert,
     _Repository,
     _scope,
     _seconds,
     _team,
+    upsert,
 )
 from storage.types import require_aware, require_aware_or_none
 
@@ -129,6 +129,18 @@ TIMER_ROW_COLUMNS: Final = (
 """The ``metric_timers`` columns of :meth:`TimerRow.columns`, in its order."""
 
 
+_TIMER_KEY: Final = ("ticket_id", "metric", "cycle")
+_TIMER_VALUES: Final = ("team_id", *TIMER_ROW_COLUMNS, "updated_at")
+#: a timer row by (ticket, metric, cycle): inserted, or its values replaced (its lease kept); its id
+_REPLACE_TIMER: Final = upsert(
+    MetricTimerRow.__table__,  # type: ignore[arg-type]
+    ("ticket_id", *_TIMER_VALUES),
+    _TIMER_KEY,
+    update=tuple(c for c in _TIMER_VALUES if c not in _TIMER_KEY and c != "team_id"),
+    returning=("id",),
+)
+
+
 def ticket_due_fields(timers: Sequence[TimerRow]) -> dict[str, Any]:
     """A ticket's columns denormalised from its timer projection (``next_due_at``, ``next_risk_at``,
     ``has_breach``), as :meth:`TimerRepository.replace_for_ticket` keeps them (bulk writers too)."""
@@ -158,18 +170,9 @@ class TimerRepository(_Repository):
         if ticket is None:
             raise NotFound(f"ticket {ticket_id} in {team_id}")
         kept: list[int] = []
-        if timers:
-            rows = [
-                {**t.columns(), "team_id": team_id, "ticket_id": ticket_id, "updated_at": now} for t in timers
-            ]
-            stmt = _insert(self.session, MetricTimerRow).values(rows)
-            updated = {
-                name: getattr(stmt.excluded, name)
-                for name in rows[0]
-                if name not in ("team_id", "ticket_id", "metric", "cycle")
-            }
-            stmt = stmt.on_conflict_do_update(index_elements=["ticket_id", "metric", "cycle"], set_=updated)
-            kept = list(self.session.scalars(stmt.returning(MetricTimerRow.id)))
+        for t in timers:  # one cached statement per row (a multi-row VALUES is compiled every time)
+            row = {**t.columns(), "team_id": team_id, "ticket_id": ticket_id, "updated_at": now}
+            kept.append(self.session.execute(_REPLACE_TIMER, row).scalar_one())
         self.session.execute(
             delete(MetricTimerRow).where(
                 MetricTimerRow.team_id == team_id,
@@ -177,12 +180,22 @@ class TimerRepository(_Repository):
                 MetricTimerRow.id.not_in(kept),
             )
         )
+        due = {**ticket_due_fields(timers), "updated_at": now}
         self.session.execute(
             update(Ticket)
             .where(Ticket.team_id == team_id, Ticket.id == ticket_id)
-            .values(**ticket_due_fields(timers), updated_at=now)
+            .values(**due)
+            .execution_options(synchronize_session=False)
         )
-        self.session.expire_all()
+        # what the loaded objects hold of it follows; the rest of the session is left as it was (an
+        # expire_all here made every loaded ticket reload, and one read after the commit fail)
+        loaded = self.session.identity_map.get(identity_key(Ticket, (ticket_id,)))
+        if loaded is not None:
+            for name, value in due.items():
+                set_committed_value(loaded, name, value)
+        for obj in list(self.session.identity_map.values()):
+            if isinstance(obj, MetricTimerRow) and inspect(obj).dict.get("ticket_id") == ticket_id:
+                self.session.expire(obj)
 
     def list_for_ticket(self, *, team_id: str, ticket_id: int) -> list[MetricTimerRow]:
         stmt = (
