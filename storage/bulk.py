@@ -10,7 +10,23 @@ from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-__all__ = ["EVENT_COLUMNS", "bulk_insert"]
+__all__ = ["EVENT_COLUMNS", "bulk_insert", "bulk_update", "bulk_upsert"]
+
+
+def _bound(dialect: Any, cols: Sequence[Any], rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
+    """``rows`` with each value through its column type's bind processor for ``dialect``."""
+    processors = [
+        (i, p) for i, c in enumerate(cols) if (p := c.type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    if not processors:
+        return [tuple(row) for row in rows]
+    converted: list[Sequence[Any]] = []
+    for row in rows:
+        values = list(row)
+        for i, process in processors:
+            values[i] = process(values[i])
+        converted.append(tuple(values))
+    return converted
 
 
 def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -26,19 +42,7 @@ def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: It
     connection = session.connection()
     dialect = connection.dialect
     cols = [table.c[name] for name in columns]
-    processors = [
-        (i, p) for i, c in enumerate(cols) if (p := c.type.dialect_impl(dialect).bind_processor(dialect))
-    ]
-    if processors:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i, process in processors:
-                values[i] = process(values[i])
-            converted.append(tuple(values))
-        data: list[Sequence[Any]] = converted
-    else:
-        data = [tuple(row) for row in rows]
+    data = _bound(dialect, cols, rows)
     if not data:
         return 0
     names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in cols)
@@ -57,6 +61,53 @@ def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: It
     else:
         marks = ", ".join("?" for _ in cols)
         connection.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", data)
+    return len(data)
+
+
+def bulk_update(
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, key: str = "id"
+) -> int:
+    """``UPDATE table SET column = ... WHERE key = ...`` for each of ``rows`` (the values of ``columns``
+    followed by the key's): one ``executemany`` of the driver with positional values, each through its
+    column type's bind processor (as :func:`bulk_insert`). Rows loaded in the session are not refreshed."""
+    connection = session.connection()
+    dialect = connection.dialect
+    data = _bound(dialect, [*(table.c[name] for name in columns), table.c[key]], rows)
+    if not data:
+        return 0
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    sets = ", ".join(f"{quote(name)} = {mark}" for name in columns)
+    target = dialect.identifier_preparer.format_table(table)
+    connection.exec_driver_sql(f"UPDATE {target} SET {sets} WHERE {quote(key)} = {mark}", data)
+    return len(data)
+
+
+def bulk_upsert(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    conflict: Sequence[str],
+    update: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """``INSERT ... ON CONFLICT (conflict) DO UPDATE SET column = excluded.column`` (each of ``update``)
+    for ``rows`` (tuples of ``columns``' values): one ``executemany`` of the driver, values bound as
+    :func:`bulk_insert` binds them."""
+    connection = session.connection()
+    dialect = connection.dialect
+    data = _bound(dialect, [table.c[name] for name in columns], rows)
+    if not data:
+        return 0
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    target = dialect.identifier_preparer.format_table(table)
+    connection.exec_driver_sql(
+        f"INSERT INTO {target} ({', '.join(map(quote, columns))}) VALUES ({', '.join(mark for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(map(quote, conflict))}) DO UPDATE SET "
+        + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update),
+        data,
+    )
     return len(data)
 
 

@@ -6,12 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.bulk import EVENT_COLUMNS, bulk_insert
+from storage.bulk import EVENT_COLUMNS, bulk_insert, bulk_update, bulk_upsert
 from storage.models import AuditEntry, ContractVersionRow, MetricTimerRow, Ticket, TicketEventRow, Workspace
-from storage.repositories._base import _insert
 from storage.repositories.timers import TIMER_ROW_COLUMNS, TimerRow
 
 _CHUNK = 500  # stay far below SQLite's bound-parameter limit
@@ -126,17 +125,27 @@ def insert_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> list[int
     return [ids[(row["team_id"], row["number"])] for row in rows]
 
 
-def update_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Update tickets by primary key (``id`` in every row; the same keys in every row).
+#: the columns :func:`update_tickets` writes, in the order of its tuples (the ticket's id follows)
+TICKET_UPDATE_COLUMNS = (
+    "priority",
+    "status",
+    "resolved_at",
+    "closed_at",
+    "is_open",
+    "event_seq",
+    "next_due_at",
+    "next_risk_at",
+    "has_breach",
+    "updated_at",
+)
 
-    A Core executemany: Ticket objects loaded in the session are not refreshed (load them again,
-    e.g. with ``populate_existing``, to read the new values)."""
-    if not rows:
-        return
-    table = Ticket.__table__
-    names = [name for name in rows[0] if name != "id"]
-    stmt = update(table).where(table.c.id == bindparam("b_id")).values({n: bindparam(n) for n in names})
-    session.execute(stmt, [{"b_id": row["id"], **{n: row[n] for n in names}} for row in rows])
+
+def update_tickets(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+    """Update tickets by primary key: tuples of :data:`TICKET_UPDATE_COLUMNS`' values, then the id.
+
+    One executemany of the driver: Ticket objects loaded in the session are not refreshed (load
+    them again, e.g. with ``populate_existing``, to read the new values)."""
+    bulk_update(session, Ticket.__table__, TICKET_UPDATE_COLUMNS, rows)  # type: ignore[arg-type]
 
 
 def insert_events(session: Session, rows: Sequence[Sequence[Any]]) -> None:
@@ -144,9 +153,18 @@ def insert_events(session: Session, rows: Sequence[Sequence[Any]]) -> None:
     bulk_insert(session, TicketEventRow.__table__, EVENT_COLUMNS, rows)  # type: ignore[arg-type]
 
 
+_AUDIT_COLUMNS = ("team_id", "actor", "action", "target", "before", "after", "at")
+
+
 def insert_audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(AuditEntry.__table__), list(rows))
+    """Append audit entries (dicts with the keys ``team_id, actor, action, target, before, after, at``)."""
+    bulk_insert(
+        session, AuditEntry.__table__, _AUDIT_COLUMNS, [tuple(r[c] for c in _AUDIT_COLUMNS) for r in rows]
+    )  # type: ignore[arg-type]
+
+
+_UPSERTED = ("team_id", "ticket_id", "updated_at", *TIMER_ROW_COLUMNS)
+_UPSERTED_SET = tuple(c for c in _UPSERTED if c not in ("team_id", "ticket_id", "metric", "cycle"))
 
 
 def replace_timers(
@@ -179,7 +197,7 @@ def replace_timers(
         bulk_insert(session, MetricTimerRow.__table__, columns, fresh)  # type: ignore[arg-type]
     m = MetricTimerRow
     table = MetricTimerRow.__table__
-    upserts: list[dict[str, Any]] = []
+    upserts: list[tuple[Any, ...]] = []  # _UPSERTED
     gone: list[dict[str, Any]] = []
     for ticket_id, rows in timers.items():
         before = stored.get(ticket_id) if ticket_id in existing else None
@@ -188,7 +206,7 @@ def replace_timers(
         was = {(t.metric, t.cycle): t for t in before}
         for t in rows:
             if was.pop((t.metric, t.cycle), None) != t:
-                upserts.append({**t.columns(), "team_id": team_id, "ticket_id": ticket_id, "updated_at": now})
+                upserts.append((team_id, ticket_id, now, *t.columns().values()))
         gone.extend({"b_ticket": ticket_id, "b_metric": k[0], "b_cycle": k[1]} for k in was)
     old = [ticket_id for ticket_id in timers if ticket_id in existing and ticket_id not in stored]
     stale: list[int] = []
@@ -196,25 +214,14 @@ def replace_timers(
         chunk = old[start : start + _CHUNK]
         wanted = {(ticket_id, t.metric, t.cycle) for ticket_id in chunk for t in timers[ticket_id]}
         upserts.extend(
-            {**t.columns(), "team_id": team_id, "ticket_id": ticket_id, "updated_at": now}
-            for ticket_id in chunk
-            for t in timers[ticket_id]
+            (team_id, ticket_id, now, *t.columns().values()) for ticket_id in chunk for t in timers[ticket_id]
         )
         found = session.execute(
             select(m.id, m.ticket_id, m.metric, m.cycle).where(m.team_id == team_id, m.ticket_id.in_(chunk))
         )
         stale.extend(r.id for r in found if (r.ticket_id, r.metric, r.cycle) not in wanted)
-    if upserts:  # Core executemany (one statement compiled once); leases are not touched
-        stmt = _insert(session, table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["ticket_id", "metric", "cycle"],
-            set_={
-                name: stmt.excluded[name]
-                for name in upserts[0]
-                if name not in ("team_id", "ticket_id", "metric", "cycle")
-            },
-        )
-        session.execute(stmt, upserts)
+    # one executemany; leases (not among the columns) are kept
+    bulk_upsert(session, table, _UPSERTED, ("ticket_id", "metric", "cycle"), _UPSERTED_SET, upserts)  # type: ignore[arg-type]
     for start in range(0, len(stale), _CHUNK):
         session.execute(delete(m).where(m.id.in_(stale[start : start + _CHUNK])))
     if gone:

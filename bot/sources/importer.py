@@ -31,7 +31,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.sources.ingest import Outcome, Plan, TicketIngest
+from bot.sources.ingest import TicketIngest
+from bot.sources.plan import Outcome, Plan
 from bot.sources.schema import SourceEvent
 from sla.metrics import EventKind
 from sla.replay import RowError, iter_events_csv

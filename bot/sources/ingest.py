@@ -28,19 +28,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from bot.services.changes import TicketChange
 from bot.services.ticket_keys import ExternalKey
 from bot.services.tickets import TicketError, TicketService, opened_audit, ticket_changes, timer_rows
+from bot.sources.plan import Outcome, Plan, Sim, Step
 from bot.sources.schema import KnownTicket, SourceEvent
 from bot.sources.vocabulary import map_priority
 from sla.contracts import ContractVersion
 from sla.metrics import EventKind
 from sla.timers import EventError, TicketClock, TicketEvent, trusted_event
-from storage.models import Ticket, TicketSource
+from storage.models import TicketSource
 from storage.repositories import ticket_due_fields
 from storage.sources import (
     allocate_ticket_numbers,
@@ -63,64 +64,6 @@ log = logging.getLogger(__name__)
 DEFAULT_TEAM_ID = "T0SLABOT01"
 #: events after which a ticket's pending warnings and escalations are cancelled (``TicketService.record``)
 _SETTLING = (EventKind.RESOLVED, EventKind.CLOSED, EventKind.DISMISSED)
-
-Status = Literal["created", "duplicate", "unchanged", "rejected"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one event (``index`` = its position in the request or batch)."""
-
-    index: int
-    event_id: str
-    ticket_id: str
-    status: Status
-    ref: str | None = None
-    message: str | None = None
-
-    def to_json(self) -> dict[str, str | None]:
-        out: dict[str, str | None] = {"id": self.event_id, "ticket_id": self.ticket_id, "status": self.status}
-        if self.ref:
-            out["ref"] = self.ref
-        if self.message:
-            out["error"] = self.message
-        return out
-
-
-@dataclass(frozen=True)
-class _Step:
-    index: int
-    event: SourceEvent
-    action: Literal["open", "record", "duplicate", "unchanged"]
-    ref: str | None  # the existing ticket's reference (None for a ticket this batch opens)
-    changes: dict[str, Any] | None = None  # the ticket columns a recorded event changes
-    domain: TicketEvent | None = None  # the event as it is stored and folded (see _domain)
-
-
-@dataclass
-class Plan:
-    steps: list[_Step] = field(default_factory=list)
-    problems: list[Outcome] = field(default_factory=list)
-    #: each touched ticket's clock after the planned events (keyed by the source's ticket id)
-    sims: dict[str, _Sim | None] = field(default_factory=dict, repr=False)
-    #: the reference of each stored ticket with no new event (not folded: every event a duplicate)
-    refs: dict[str, str] = field(default_factory=dict, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-@dataclass
-class _Sim:
-    clock: TicketClock
-    version: ContractVersion
-    ref: str | None  # None: opened by this batch
-    ticket: Ticket | None = None  # the stored ticket (None: opened by this batch)
-    rows: list[Any] = field(default_factory=list)  # its timer projection, once stored
-    stored: list[Any] | None = None  # its projection as a previous batch stored it (None: not known)
-    db_id: int | None = None  # the ticket's row id and last event seq, once stored
-    seq: int = 0
 
 
 class TeamError(ValueError):
@@ -313,7 +256,7 @@ class TicketIngest:
                 except TicketError as exc:
                     failures[ticket_id] = exc
                     continue
-            sims[ticket_id] = _Sim(
+            sims[ticket_id] = Sim(
                 clock, version, ticket.ref, ticket, db_id=ticket.id, seq=ticket.event_seq, stored=projection
             )
         del held
@@ -340,7 +283,7 @@ class TicketIngest:
         sim = plan.sims.get(event.ticket_id)
         if xid in stored or xid in seen_here:  # a ticket with only such events is not folded (_load)
             ref = sim.ref if sim is not None else plan.refs.get(event.ticket_id)
-            plan.steps.append(_Step(index, event, "duplicate", ref))
+            plan.steps.append(Step(index, event, "duplicate", ref))
             return None
         seen_here.add(xid)
         if event.kind is EventKind.OPENED:
@@ -356,10 +299,10 @@ class TicketIngest:
         if event.kind is EventKind.PRIORITY:
             event = replace(event, priority=map_priority(event.priority, sim.version.priorities))
             if event.priority is None or event.priority == sim.clock.priority:
-                plan.steps.append(_Step(index, event, "unchanged", sim.ref))
+                plan.steps.append(Step(index, event, "unchanged", sim.ref))
                 return None
         if event.kind is EventKind.STATUS and event.status == sim.clock.status:
-            plan.steps.append(_Step(index, event, "unchanged", sim.ref))
+            plan.steps.append(Step(index, event, "unchanged", sim.ref))
             return None
         domain = _domain(event, sim.clock.ticket_id or event.ticket_id)
         try:
@@ -367,7 +310,7 @@ class TicketIngest:
         except EventError as exc:
             return _sentence(str(exc))
         changes = ticket_changes(sim.clock, event.kind, event.at)
-        plan.steps.append(_Step(index, event, "record", sim.ref, changes, domain))
+        plan.steps.append(Step(index, event, "record", sim.ref, changes, domain))
         return None
 
     def _plan_opening(self, plan: Plan, event: SourceEvent, index: int) -> str | None:
@@ -385,8 +328,8 @@ class TicketIngest:
             clock.apply(domain)
         except EventError as exc:
             return _sentence(str(exc))
-        plan.sims[event.ticket_id] = _Sim(clock, version, None)
-        plan.steps.append(_Step(index, event, "open", None, domain=domain))
+        plan.sims[event.ticket_id] = Sim(clock, version, None)
+        plan.steps.append(Step(index, event, "open", None, domain=domain))
         return None
 
     # ------------------------------------------------------------------ apply
@@ -560,12 +503,66 @@ class TicketIngest:
     def _store(
         self, tx: Transaction, *, team_id: str, source: str, plan: Plan, now: datetime
     ) -> list[Outcome]:
-        session = tx.session
-        book = self.tickets.book
-        changed: dict[str, list[_Step]] = {}  # the source's ticket id -> its steps to store, in order
+        """Write ``plan`` in bulk: the tickets it opens and changes, their events, projections and
+        audit rows; one outcome per step."""
+        changed: dict[str, list[Step]] = {}  # the source's ticket id -> its steps to store, in order
         for step in plan.steps:
-            if step.action in ("open", "record"):
+            if step.action == "open" or step.action == "record":
                 changed.setdefault(step.event.ticket_id, []).append(step)
+        base = {tid: self._sim(plan, tid).seq for tid in changed}  # each ticket's last seq before
+        refs = self._store_tickets(tx, team_id=team_id, source=source, plan=plan, changed=changed, now=now)
+        session = tx.session
+        insert_events(session, self._event_rows(team_id, source, plan, changed, base, now))
+        stored = [s for s in plan.sims.values() if s is not None and s.ticket is not None]
+        replace_timers(
+            session,
+            team_id=team_id,
+            timers={self._sim(plan, tid).db_id: self._sim(plan, tid).rows for tid in changed},  # type: ignore[misc]
+            existing={s.ticket.id for s in stored},  # type: ignore[union-attr]
+            now=now,
+            stored={s.ticket.id: s.stored for s in stored if s.stored is not None},  # type: ignore[union-attr]
+        )
+        audit = [
+            {
+                "team_id": team_id,
+                "actor": steps[0].event.actor or "slabot",
+                "action": "ticket.open",
+                "target": refs[tid],
+                "before": None,
+                "after": opened_audit(
+                    steps[0].event.client or "", steps[0].event.priority, steps[0].event.title
+                ),
+                "at": now,
+            }
+            for tid, steps in changed.items()
+            if steps[0].action == "open"
+        ]
+        insert_audit(session, audit + self._dismissals(plan, changed, refs, team_id, now))
+        return [
+            Outcome(
+                step.index,
+                step.event.event_id,
+                step.event.ticket_id,
+                "created" if step.action == "open" or step.action == "record" else step.action,
+                refs.get(step.event.ticket_id, step.ref),
+            )
+            for step in plan.steps
+        ]
+
+    def _store_tickets(
+        self,
+        tx: Transaction,
+        *,
+        team_id: str,
+        source: str,
+        plan: Plan,
+        changed: dict[str, list[Step]],
+        now: datetime,
+    ) -> dict[str, str]:
+        """Insert the tickets ``changed`` opens, update the others (columns, seq, due fields) and
+        cancel the pending warnings of the settled ones; each sim gets its projection rows, row id
+        and seq. The reference of each changed ticket."""
+        session = tx.session
         opened = [tid for tid, steps in changed.items() if steps[0].action == "open"]
         version_ids: dict[tuple[str, str], int] = {}
         for tid in opened:
@@ -576,93 +573,110 @@ class TicketIngest:
         numbers = dict(
             zip(opened, allocate_ticket_numbers(session, team_id=team_id, count=len(opened)), strict=True)
         )
-
         new_rows: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
+        updates: list[tuple[Any, ...]] = []  # storage.sources.TICKET_UPDATE_COLUMNS, then the id
         cancel: list[int] = []
-        base_seq: dict[str, int] = {}  # before the update below changes the loaded tickets
-        for tid, steps in changed.items():
-            sim = self._sim(plan, tid)
-            timers = timer_rows(sim.clock.timers(max(now, sim.clock.last_at or now)), sim.version, now)
-            columns: dict[str, Any] = {}
-            for step in steps:
-                columns.update(step.changes or {})
-            if sim.ticket is None:
-                first = steps[0].event
-                client = book.clients[first.client or ""]
-                known = self.known_as(source, first)
-                row: dict[str, Any] = {
-                    "team_id": team_id,
-                    "number": numbers[tid],
-                    "ref": f"T-{numbers[tid]}",
-                    "external_ref": self.external_ref(source, tid),
-                    "external_system": known.system,
-                    "external_id": known.id,
-                    "source": self.kind.value,
-                    "channel_id": first.channel_id or (client.channels[0] if client.channels else None),
-                    "thread_ts": first.thread_ts,
-                    "requester": first.requester,
-                    "assignee": None,
-                    "priority": first.priority,
-                    "status": "open",
-                    "client_key": client.key,
-                    "contract_version_id": version_ids[(sim.version.contract_key, sim.version.sha256)],
-                    "title": first.title,
-                    "opened_at": first.at,
-                    "resolved_at": None,
-                    "closed_at": None,
-                    **columns,
-                }
-                row.update(
-                    is_open=row["resolved_at"] is None and row["closed_at"] is None, event_seq=len(steps)
-                )
-                new_rows.append({**row, **ticket_due_fields(timers), "updated_at": now})
-            else:
-                ticket = sim.ticket
-                base_seq[tid] = ticket.event_seq
-                final = {
-                    "priority": ticket.priority,
-                    "status": ticket.status,
-                    "resolved_at": ticket.resolved_at,
-                    "closed_at": ticket.closed_at,
-                    **columns,
-                }
-                final["is_open"] = final["resolved_at"] is None and final["closed_at"] is None
-                updates.append(
-                    {
-                        "id": ticket.id,
-                        **final,
-                        "event_seq": ticket.event_seq + len(steps),
-                        **ticket_due_fields(timers),
-                        "updated_at": now,
-                    }
-                )
-                if any(s.event.kind in _SETTLING for s in steps):
-                    cancel.append(ticket.id)
-            sim.rows = timers
-        ids = dict(zip(opened, insert_tickets(session, new_rows), strict=True))
-        for tid, steps in changed.items():
-            sim = self._sim(plan, tid)
-            if sim.ticket is None:
-                sim.db_id = ids[tid]
-                sim.clock.ticket_id = f"T-{numbers[tid]}"  # as a fold of the stored events names it
-            sim.seq = base_seq.get(tid, 0) + len(steps)
-        update_tickets(session, updates)
-        tx.outbox.cancel_for_tickets(team_id=team_id, ticket_ids=cancel, kinds=("warning", "escalation"))
-
-        events: list[tuple[Any, ...]] = []  # storage.sources.EVENT_COLUMNS
-        kind_source = self.kind.value
-        timers_of: dict[int, list[Any]] = {}
         refs: dict[str, str] = {}
         for tid, steps in changed.items():
             sim = self._sim(plan, tid)
-            ticket_id = ids[tid] if sim.ticket is None else sim.ticket.id
-            seq = base_seq.get(tid, 0)
-            refs[tid] = f"T-{numbers[tid]}" if sim.ticket is None else sim.ticket.ref
-            timers_of[ticket_id] = sim.rows
+            timers = timer_rows(sim.clock.timers(max(now, sim.clock.last_at or now)), sim.version, now)
+            sim.rows = timers
+            columns: dict[str, Any] = {}
+            for step in steps:
+                if step.changes:
+                    columns.update(step.changes)
+            due = ticket_due_fields(timers)
+            if sim.ticket is None:
+                version = sim.version
+                number = numbers[tid]
+                refs[tid] = sim.clock.ticket_id = f"T-{number}"  # as a fold of the stored events names it
+                row = self._new_ticket(team_id, source, tid, steps, number, columns)
+                row["contract_version_id"] = version_ids[(version.contract_key, version.sha256)]
+                new_rows.append({**row, **due, "updated_at": now})
+            else:
+                ticket = sim.ticket
+                refs[tid] = ticket.ref
+                resolved_at = columns.get("resolved_at", ticket.resolved_at)
+                closed_at = columns.get("closed_at", ticket.closed_at)
+                updates.append(
+                    (
+                        columns.get("priority", ticket.priority),
+                        columns.get("status", ticket.status),
+                        resolved_at,
+                        closed_at,
+                        resolved_at is None and closed_at is None,
+                        ticket.event_seq + len(steps),
+                        due["next_due_at"],
+                        due["next_risk_at"],
+                        due["has_breach"],
+                        now,
+                        ticket.id,
+                    )
+                )
+                if any(s.event.kind in _SETTLING for s in steps):
+                    cancel.append(ticket.id)
+            sim.seq += len(steps)
+        for tid, db_id in zip(opened, insert_tickets(session, new_rows), strict=True):
+            self._sim(plan, tid).db_id = db_id
+        update_tickets(session, updates)
+        tx.outbox.cancel_for_tickets(team_id=team_id, ticket_ids=cancel, kinds=("warning", "escalation"))
+        return refs
+
+    def _new_ticket(
+        self, team_id: str, source: str, tid: str, steps: list[Step], number: int, columns: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The columns of a ticket this batch opens (its contract version and due fields aside)."""
+        first = steps[0].event
+        client = self.tickets.book.clients[first.client or ""]
+        known = self.known_as(source, first)
+        row: dict[str, Any] = {
+            "team_id": team_id,
+            "number": number,
+            "ref": f"T-{number}",
+            "external_ref": self.external_ref(source, tid),
+            "external_system": known.system,
+            "external_id": known.id,
+            "source": self.kind.value,
+            "channel_id": first.channel_id or (client.channels[0] if client.channels else None),
+            "thread_ts": first.thread_ts,
+            "requester": first.requester,
+            "assignee": None,
+            "priority": first.priority,
+            "status": "open",
+            "client_key": client.key,
+            "title": first.title,
+            "opened_at": first.at,
+            "resolved_at": None,
+            "closed_at": None,
+            **columns,
+        }
+        row["is_open"] = row["resolved_at"] is None and row["closed_at"] is None
+        row["event_seq"] = len(steps)
+        return row
+
+    def _event_rows(
+        self,
+        team_id: str,
+        source: str,
+        plan: Plan,
+        changed: dict[str, list[Step]],
+        base: dict[str, int],
+        now: datetime,
+    ) -> list[tuple[Any, ...]]:
+        """The rows of the events to append (``storage.sources.EVENT_COLUMNS``), numbered on from
+        each ticket's last seq in ``base``."""
+        events: list[tuple[Any, ...]] = []
+        kind_source = self.kind.value
+        prefix = self.external_id(source, "")
+        for tid, steps in changed.items():
+            sim = self._sim(plan, tid)
+            ticket_id = sim.db_id
+            seq = base[tid]
             for step in steps:
                 seq += 1
-                stored = step.domain or _domain(step.event, refs[tid])  # its ticket_id is not stored
+                stored = step.domain or _domain(
+                    step.event, sim.clock.ticket_id or tid
+                )  # ticket_id: not stored
                 events.append(
                     (
                         team_id,
@@ -676,53 +690,14 @@ class TicketIngest:
                         stored.actor,
                         stored.note,
                         kind_source,
-                        self.external_id(source, step.event.event_id),
+                        prefix + step.event.event_id,
                         now,
                     )
                 )
-        insert_events(session, events)
-        replace_timers(
-            session,
-            team_id=team_id,
-            timers=timers_of,
-            existing={s.ticket.id for s in plan.sims.values() if s is not None and s.ticket is not None},
-            now=now,
-            stored={
-                s.ticket.id: s.stored
-                for s in plan.sims.values()
-                if s is not None and s.ticket is not None and s.stored is not None
-            },
-        )
-        insert_audit(
-            session,
-            [
-                {
-                    "team_id": team_id,
-                    "actor": changed[tid][0].event.actor or "slabot",
-                    "action": "ticket.open",
-                    "target": refs[tid],
-                    "before": None,
-                    "after": opened_audit(
-                        changed[tid][0].event.client or "",
-                        changed[tid][0].event.priority,
-                        changed[tid][0].event.title,
-                    ),
-                    "at": now,
-                }
-                for tid in opened
-            ]
-            + self._dismissals(plan, changed, refs, team_id, now),
-        )
-        out: list[Outcome] = []
-        for step in plan.steps:
-            event = step.event
-            ref = refs.get(event.ticket_id, step.ref)
-            status: Status = "created" if step.action in ("open", "record") else step.action
-            out.append(Outcome(step.index, event.event_id, event.ticket_id, status, ref))
-        return out
+        return events
 
     def _dismissals(
-        self, plan: Plan, changed: dict[str, list[_Step]], refs: dict[str, str], team_id: str, now: datetime
+        self, plan: Plan, changed: dict[str, list[Step]], refs: dict[str, str], team_id: str, now: datetime
     ) -> list[dict[str, Any]]:
         """The audit rows of the dismissed events (as ``TicketService.record`` writes them: who, why
         and the status before)."""
@@ -747,7 +722,7 @@ class TicketIngest:
         return out
 
     @staticmethod
-    def _sim(plan: Plan, ticket_id: str) -> _Sim:
+    def _sim(plan: Plan, ticket_id: str) -> Sim:
         sim = plan.sims.get(ticket_id)
         assert sim is not None, ticket_id
         return sim
