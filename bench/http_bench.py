@@ -313,33 +313,43 @@ def _no_cache(team_id: str, key: Any, compute: Any) -> Any:
     return compute()
 
 
-def cpu_per_answer(runtime: Any, rounds: int = 200) -> None:
+def cpu_per_answer(runtime: Any, clock: Any, rounds: int = 200) -> None:
     """CPU time (``time.process_time``) of one ``/sla status`` answer in process — parse, query, countdowns,
-    Block Kit, the ack's JSON — with the answer cache off (every answer computed) beside the cached one."""
+    Block Kit, the ack's JSON — with the answer cache off (every answer computed) beside the cached one.
+
+    Uncached, twice: with the clock still (every answer at the same instant, as the HTTP phases) and
+    with the clock moving one second per answer, as in a live workspace, where no countdown computed
+    for one answer is valid for the next."""
     from bot.sandbox.emulator.inbound import DEFAULT_TEAM_ID as TEAM
     from handlers.commands import Caller, answer
 
     services = runtime.services
     caller = Caller(TEAM, AGENT, SUPPORT, True)
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    start = clock.now()
     for text in ("status", "status breached"):
         answer(services, caller, text).ack_body()  # warm: compiled statements, calendars
         figures = {}
-        for label in ("cached", "uncached"):
-            if label == "uncached":
+        for label in ("cached", "uncached", "moving"):
+            if label != "cached":
                 services.answers.get_or_compute = _no_cache
             try:
                 started = time.process_time()
-                for _ in range(rounds):
+                for i in range(rounds):
+                    if label == "moving":
+                        clock.set(start + timedelta(seconds=i + 1))
                     answer(services, caller, text).ack_body()
                 figures[label] = (time.process_time() - started) / rounds * 1000
             finally:
-                if label == "uncached":
+                clock.set(start)
+                if label != "cached":
                     del services.answers.get_or_compute
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        worst = max(figures["uncached"], figures["moving"])
         print(
-            f"CPU per /sla {text} answer in process: uncached {figures['uncached']:.2f} ms "
-            f"(cached {figures['cached']:.3f} ms; load average {load}); goal uncached <= {GOAL_CPU_MS:g} ms: "
-            f"{'met' if figures['uncached'] <= GOAL_CPU_MS else 'NOT met'}"
+            f"CPU per /sla {text} answer in process: uncached {figures['uncached']:.2f} ms with the clock still, "
+            f"{figures['moving']:.2f} ms with it moving 1 s per answer (cached {figures['cached']:.3f} ms; "
+            f"load average {load}); goal uncached <= {GOAL_CPU_MS:g} ms: "
+            f"{'met' if worst <= GOAL_CPU_MS else 'NOT met'}"
         )
 
 
@@ -451,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
             f"P1..P3; bulk-loaded in {load_s:.1f} s"
         )
         if args.uncached:
-            cpu_per_answer(runtime)
+            cpu_per_answer(runtime, clock)
         bare = bare_web(slack.url)
         status_label = f"slabot /sla status ({args.tickets:,} open tickets)"
         breached_label = "slabot /sla status breached (team-wide)"

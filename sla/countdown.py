@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sla.durations import format_duration
 from sla.metrics import Metric, TimerState, is_final_status
 from sla.standing import is_paused, standing
+from sla.timer_values import slot_builder
 
 if TYPE_CHECKING:
     from sla.timers import MetricTimer
@@ -67,7 +68,7 @@ def metric_name(metric: str) -> str:
     return METRIC_NAMES.get(str(metric), str(metric).replace("_", " "))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Countdown:
     """One metric's clock, described for humans. Build it with :func:`describe_timer`."""
 
@@ -169,17 +170,17 @@ def _describe(timer: MetricTimer, now: datetime, tz: ZoneInfo) -> Countdown:
             due_text = due_phrase(due_at, now, tz)
             wall_left = max(due_at - now, timedelta(0))
 
-    return Countdown(
-        metric=str(timer.metric),
-        metric_name=metric_name(timer.metric),
-        state=state,
-        headline=headline,
-        due_text=due_text,
-        percent=percent,
-        bar=progress_bar(percent),
-        wall_left=wall_left,
-        business_left=business_left,
-        severity=severity,
+    return _countdown(  # Countdown(...) in field order
+        str(timer.metric),  # metric
+        metric_name(timer.metric),  # metric_name
+        state,  # state
+        headline,  # headline
+        due_text,  # due_text
+        percent,  # percent
+        _bar(percent),  # bar
+        wall_left,  # wall_left
+        business_left,  # business_left
+        severity,  # severity
     )
 
 
@@ -192,6 +193,7 @@ def _over(over: timedelta) -> str:
 
 
 _describe_cached = lru_cache(maxsize=4096)(_describe)
+_countdown = slot_builder(Countdown)
 
 
 def display_percent(timer: MetricTimer) -> int:
@@ -218,9 +220,15 @@ def progress_bar(percent: float, cells: int = BAR_CELLS) -> str:
     return BAR_FULL * filled + BAR_EMPTY * (cells - filled)
 
 
+@lru_cache(maxsize=1024)
+def _bar(percent: int) -> str:
+    """:func:`progress_bar` of a displayed percent (0–999), kept."""
+    return progress_bar(percent)
+
+
 def zone_abbreviation(local: datetime) -> str:
     """``CET``/``CEST``/``EDT``; zones without a letter abbreviation read ``UTC-03`` / ``UTC+05:45``."""
-    abbr = local.strftime("%Z")
+    abbr = local.tzname() or ""  # what strftime("%Z") prints, without formatting a string
     if abbr and abbr[0] in "+-":
         sign, digits = abbr[0], abbr[1:]
         if len(digits) == 4 and digits[2:] != "00":
@@ -239,9 +247,9 @@ def when_phrase(at: datetime, now: datetime, tz: ZoneInfo) -> str:
     """An instant relative to ``now``, in ``tz``: ``today 16:30 CET``, ``yesterday 09:00 CET``,
     ``tomorrow 09:00 CET``, ``Mon 10:00 CET``, ``Mon 16 Nov 10:00 CET``."""
     local = at.astimezone(tz)
-    today = now.astimezone(tz).date()
+    today = _local_day(now, tz)
     days = (local.date() - today).days
-    clock = f"{local:%H:%M} {zone_abbreviation(local)}"
+    clock = f"{local.hour:02d}:{local.minute:02d} {zone_abbreviation(local)}"
     if days == 0:
         return f"today {clock}"
     if days == 1:
@@ -252,6 +260,12 @@ def when_phrase(at: datetime, now: datetime, tz: ZoneInfo) -> str:
         return f"{local:%a} {clock}"
     year = f" {local.year}" if local.year != today.year else ""
     return f"{local:%a} {local.day} {local:%b}{year} {clock}"
+
+
+@lru_cache(maxsize=64)
+def _local_day(now: datetime, tz: ZoneInfo) -> date:
+    """``now``'s date in ``tz`` (kept: every countdown of a page shares its ``now``)."""
+    return now.astimezone(tz).date()
 
 
 @dataclass(frozen=True)
@@ -309,9 +323,20 @@ def _cycle_rank(timer: MetricTimer) -> tuple[int, int]:
 
 def ticket_urgency(ticket: TicketView, now: datetime) -> tuple[int, float, int, str]:
     """Sort key: breached first, then at risk, then by business time left, then by ref (T-2 before T-12)."""
+    return urgency(ticket, [describe_timer(t, now, ticket.tz) for t in current_timers(ticket.timers)])
+
+
+def described(ticket: TicketView, now: datetime) -> list[tuple[MetricTimer, Countdown]]:
+    """The ticket's :func:`current_timers`, each with its :func:`describe_timer` (computed once: a page
+    of ``/sla status`` sorts, summarises and renders a ticket from the same countdowns)."""
+    tz = ticket.tz
+    return [(timer, _describe(timer, now, tz)) for timer in current_timers(ticket.timers)]
+
+
+def urgency(ticket: TicketView, countdowns: Sequence[Countdown]) -> tuple[int, float, int, str]:
+    """:func:`ticket_urgency` from the countdowns of the ticket's current timers."""
     rank, left = 5, math.inf
-    for timer in current_timers(ticket.timers):
-        countdown = describe_timer(timer, now, ticket.tz)
+    for countdown in countdowns:
         rank = min(rank, SEVERITY_RANK[countdown.severity])
         if countdown.business_left is not None and countdown.severity != "paused":
             left = min(left, countdown.business_left.total_seconds())

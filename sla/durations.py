@@ -56,20 +56,19 @@ def parse_duration(text: str | int | float) -> timedelta:
 def format_duration(delta: timedelta, *, precision: int = 2) -> str:
     """Format for humans: ``1h 10m``, ``3d 2h``, ``45s``, ``0s``.
 
-    Shows at most ``precision`` non-zero units, largest first, truncating the rest.
+    Shows at most ``precision`` (>= 1) non-zero units, largest first, truncating the rest.
     Negative durations are formatted by magnitude (callers say "ago"/"late").
     """
+    if precision < 1:
+        raise ValueError(f"precision must be at least 1, got {precision}")
     total = abs(int(delta.total_seconds()))
     if total == 0:
         return "0s"
-    parts: list[str] = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        n, total = divmod(total, size)
-        if n:
-            parts.append(f"{n}{unit}")
-        if len(parts) == precision:
-            break
-    return " ".join(parts)
+    minutes, seconds = divmod(total, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")) if n]
+    return " ".join(parts[:precision])
 
 
 def compact_duration(delta: timedelta) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "AT_RISK_PERCENT",
     "Standing",
     "advance",
+    "advanced",
     "at_risk_at",
     "at_risk_elapsed",
     "decided_at",
@@ -160,21 +161,20 @@ def advance(timer: MetricTimer, now: datetime, calendar: Any | None) -> MetricTi
     calendar from ``elapsed_at_resume``; on its due second it is breached, ``breached_at`` being
     its due instant. Paused, stopped and cancelled timers are as stored. Without a calendar (the
     contract file no longer names it) the stored figures are returned unchanged."""
-    state = _state(timer)
-    running = (
-        timer.stopped_at is None
-        and timer.resumed_at is not None
-        and state in (TimerState.RUNNING, TimerState.BREACHED)
+    live = advanced(
+        _state(timer),
+        timer.stopped_at,
+        timer.resumed_at,
+        timer.elapsed_at_resume,
+        timer.target,
+        timer.breached_at,
+        timer.due_at,
+        now,
+        calendar,
     )
-    if not running or calendar is None:
+    if live is None:
         return timer
-    assert timer.resumed_at is not None
-    elapsed = timer.elapsed_at_resume + calendar.elapsed(timer.resumed_at, max(now, timer.resumed_at))
-    new_state: TimerState = TimerState(state)
-    breached_at = timer.breached_at
-    if timer.target > _ZERO and is_over(elapsed, timer.target):
-        new_state = TimerState.BREACHED
-        breached_at = breached_at or timer.due_at
+    elapsed, new_state, breached_at = live
     target = timer.target
     return _metric_timer(  # dataclasses.replace(timer, ...) without its per-field lookups, in field order
         timer.metric,
@@ -199,3 +199,31 @@ def advance(timer: MetricTimer, now: datetime, calendar: Any | None) -> MetricTi
         timer.stretches,
         calendar,
     )
+
+
+def advanced(
+    state: str,
+    stopped_at: datetime | None,
+    resumed_at: datetime | None,
+    elapsed_at_resume: timedelta,
+    target: timedelta,
+    breached_at: datetime | None,
+    due_at: datetime | None,
+    now: datetime,
+    calendar: Any | None,
+) -> tuple[timedelta, TimerState, datetime | None] | None:
+    """:func:`advance`'s rule on a stored timer's figures: ``(business elapsed, state, breached_at)``
+    at ``now`` of a timer still counting, None for one that stands as stored (paused, stopped,
+    cancelled, or without a calendar). A page of ``/sla status`` applies it to projection rows
+    directly (``bot.services.tickets.live_timer``), without building the stored timer first."""
+    if (
+        stopped_at is not None
+        or resumed_at is None
+        or calendar is None
+        or state not in (TimerState.RUNNING, TimerState.BREACHED)
+    ):
+        return None
+    elapsed = elapsed_at_resume + calendar.elapsed(resumed_at, now if now > resumed_at else resumed_at)
+    if target > _ZERO and is_over(elapsed, target):
+        return elapsed, TimerState.BREACHED, breached_at or due_at
+    return elapsed, TimerState(state), breached_at

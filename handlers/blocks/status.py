@@ -27,11 +27,14 @@ from handlers.blocks import (
 from handlers.blocks.limits import MAX_BLOCKS, SECTION_TEXT_MAX, escape, truncate_text
 from handlers.ids import ActionId, BlockId
 from sla.countdown import (
+    Countdown,
     TicketView,
     current_timers,
     describe_timer,
+    described,
     metric_name,
     ticket_urgency,
+    urgency,
     zone_abbreviation,
 )
 from sla.durations import format_duration
@@ -79,28 +82,42 @@ def ticket_line(ticket: TicketView, *, assignee: bool = True) -> str:
 
 def countdown_lines(ticket: TicketView, now: datetime, *, with_wall: bool = True) -> list[str]:
     """One line per metric (latest cycle): ``🟠 first response · 1h 10m left · due Mon 10:00 CET · 71 % ▰▰▰▰▰▰▰▱▱▱``."""
-    lines = []
-    for timer in current_timers(ticket.timers):
-        c = describe_timer(timer, now, ticket.tz)
-        lines.append(f"{c.emoji} {escape(c.line(with_wall=with_wall))}")
+    return _countdown_lines(
+        [describe_timer(t, now, ticket.tz) for t in current_timers(ticket.timers)], with_wall
+    )
+
+
+def _countdown_lines(countdowns: Sequence[Countdown], with_wall: bool = True) -> list[str]:
+    lines = [f"{c.emoji} {escape(c.line(with_wall=with_wall))}" for c in countdowns]
     return lines or ["_no SLA clocks running_"]
 
 
 def ticket_text(ticket: TicketView, now: datetime) -> str:
     """The ticket line and its countdown lines, cut to one section's limit."""
-    return truncate_text("\n".join([ticket_line(ticket), *countdown_lines(ticket, now)]), SECTION_TEXT_MAX)
+    return _ticket_text(ticket, [describe_timer(t, now, ticket.tz) for t in current_timers(ticket.timers)])
+
+
+def _ticket_text(ticket: TicketView, countdowns: Sequence[Countdown]) -> str:
+    return truncate_text("\n".join([ticket_line(ticket), *_countdown_lines(countdowns)]), SECTION_TEXT_MAX)
 
 
 def summary_line(tickets: Sequence[TicketView], now: datetime) -> str:
     """``12 open · 🔴 2 breached · 🟠 3 at risk · ⏸️ 1 paused``."""
+    return _summary_line(
+        [[describe_timer(t, now, ticket.tz) for t in current_timers(ticket.timers)] for ticket in tickets]
+    )
+
+
+def _summary_line(countdowns_of: Sequence[Sequence[Countdown]]) -> str:
+    """:func:`summary_line` from each ticket's countdowns."""
     counts = {"breached": 0, "at_risk": 0, "paused": 0}
-    for ticket in tickets:
-        severities = {describe_timer(t, now, ticket.tz).severity for t in current_timers(ticket.timers)}
+    for countdowns in countdowns_of:
+        severities = {c.severity for c in countdowns}
         for key in ("breached", "at_risk", "paused"):
             if key in severities:
                 counts[key] += 1
                 break
-    parts = [f"{len(tickets)} open" if len(tickets) != 1 else "1 open"]
+    parts = [f"{len(countdowns_of)} open" if len(countdowns_of) != 1 else "1 open"]
     if counts["breached"]:
         parts.append(f"🔴 {counts['breached']} breached")
     if counts["at_risk"]:
@@ -178,20 +195,22 @@ def status_message(
     if not tickets:
         blocks.append(section(empty_text))
         return blocks
-    ordered = sorted(tickets, key=lambda t: ticket_urgency(t, now))
-    total = max(total or 0, len(ordered))
+    # each timer described once, for the order, the summary and its line
+    pages = [(t, [c for _, c in described(t, now)]) for t in tickets]
+    pages.sort(key=lambda page: urgency(*page))
+    total = max(total or 0, len(pages))
     room = max_blocks - len(blocks) - 1
     fits = total <= room
-    shown = ordered if fits else ordered[: max(room - 1, 0)]
-    summary = summary_line(ordered, now)
+    shown = pages if fits else pages[: max(room - 1, 0)]
+    summary = _summary_line([countdowns for _, countdowns in pages])
     plus = "" if total_is_exact else "+"
-    if total > len(ordered):
+    if total > len(pages):
         summary = f"{total}{plus} open · the {len(shown)} most urgent below"
     blocks.append(context(summary))
-    for ticket in shown:
+    for ticket, countdowns in shown:
         blocks.append(
             section(
-                ticket_text(ticket, now),
+                _ticket_text(ticket, countdowns),
                 accessory=ticket_button("Explain", ActionId.EXPLAIN, ticket.ref),
             )
         )

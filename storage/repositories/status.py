@@ -4,57 +4,80 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import false, func, select, true
+from sqlalchemy import Integer, bindparam, false, func, select, true
 
 from storage.models import MetricTimerRow, Ticket
 from storage.repositories._base import _Repository, _team
-from storage.repositories.timers import TIMER_ROW_COLUMNS
 from storage.types import require_aware
 
 StatusFilter = Literal["all", "breached", "at_risk"]
 
 
-#: the ticket columns a status page reads (rows, not ORM objects: a page is read, never changed)
-_TICKET_COLUMNS = tuple(
-    Ticket.__table__.c[name]
-    for name in (
-        "id",
-        "team_id",
-        "number",
-        "ref",
-        "external_ref",
-        "external_system",
-        "external_id",
-        "source",
-        "title",
-        "client_key",
-        "priority",
-        "status",
-        "assignee",
-        "requester",
-        "channel_id",
-        "thread_ts",
-        "opened_at",
-        "is_open",
-        "has_breach",
-        "next_due_at",
-        "next_risk_at",
-        "event_seq",
-        "contract_version_id",
-    )
-)
-#: the timer columns a countdown needs (``bot.services.tickets.stored_timer``): the projection's own
-#: columns, with the row's id and its ticket's
-_TIMER_COLUMNS = tuple(MetricTimerRow.__table__.c[name] for name in ("id", "ticket_id", *TIMER_ROW_COLUMNS))
+class StatusTicket(NamedTuple):
+    """The ``tickets`` columns a status page reads, as a plain tuple (a page is read, never changed)."""
+
+    id: int
+    team_id: str
+    number: int
+    ref: str
+    external_ref: str | None
+    external_system: str | None
+    external_id: str | None
+    source: str
+    title: str | None
+    client_key: str | None
+    priority: str | None
+    status: str
+    assignee: str | None
+    requester: str | None
+    channel_id: str | None
+    thread_ts: str | None
+    opened_at: datetime
+    is_open: bool
+    has_breach: bool
+    next_due_at: datetime | None
+    next_risk_at: datetime | None
+    event_seq: int
+    contract_version_id: int | None
+
+
+class StatusTimer(NamedTuple):
+    """The ``metric_timers`` columns a countdown needs (``bot.services.tickets.stored_timer``), with the
+    row's id and its ticket's, as a plain tuple."""
+
+    id: int
+    ticket_id: int
+    metric: str
+    cycle: int
+    state: str
+    priority: str | None
+    target_seconds: float
+    calendar_name: str | None
+    started_at: datetime
+    due_at: datetime | None
+    stopped_at: datetime | None
+    breached_at: datetime | None
+    business_elapsed_seconds: float
+    paused_for_seconds: float
+    pause_reason: str | None
+    resumed_at: datetime | None
+    elapsed_at_resume_seconds: float | None
+
+
+_TICKET_COLUMNS = tuple(Ticket.__table__.c[name] for name in StatusTicket._fields)
+_TIMER_COLUMNS = tuple(MetricTimerRow.__table__.c[name] for name in StatusTimer._fields)
+_FILTERS = ("channel_id", "assignee", "client_key", "requester")
 
 
 @dataclass(frozen=True)
 class TicketTimers:
-    """One open ticket of a status page and its timer projection: read-only rows with the columns
-    of ``Ticket`` and ``MetricTimerRow`` a page shows (attribute access by column name), not ORM
-    objects — a page is rendered from the stored projection, nothing is loaded into the session."""
+    """One open ticket of a status page and its timer projection: tuples with the columns of ``Ticket``
+    and ``MetricTimerRow`` a page shows (attribute access by column name, :class:`StatusTicket` and
+    :class:`StatusTimer`), not ORM objects — a page is rendered from the stored projection, nothing
+    is loaded into the session. Timers in (metric, cycle) order."""
 
     ticket: Any
     timers: list[Any]
@@ -67,6 +90,58 @@ class StatusPage:
     #: to ``count_limit``: when ``total_is_exact`` is False there are at least ``total`` (show "1000+").
     total: int
     total_is_exact: bool = True
+
+
+class _Statements(NamedTuple):
+    """The Core statements of one filter shape, built once: every ``/sla status`` of that shape runs
+    the same statement objects with new parameters, so SQLAlchemy neither compiles them nor computes
+    their cache keys again (that was a third of an uncached answer's CPU)."""
+
+    count: Any
+    urgent: Any
+    undated: Any  # ``all`` only: the open tickets without a running clock, after the dated ones
+
+
+@lru_cache(maxsize=64)
+def _statements(filters: tuple[str, ...], part: str) -> _Statements:
+    """Statements for ``filters`` (names of :data:`_FILTERS`) and ``part``: ``all``, ``at_risk``,
+    ``flagged`` (breached and recorded) or ``overdue`` (not recorded, running clock past due)."""
+    c = Ticket.__table__.c
+    conditions: list[Any] = [c.team_id == bindparam("team_id"), c.is_open == true()]
+    conditions += [c[name] == bindparam(name) for name in filters]
+    if part == "flagged":
+        conditions.append(c.has_breach == true())
+    elif part == "overdue":
+        conditions += [c.has_breach == false(), c.next_due_at <= bindparam("now")]
+    elif part == "at_risk":
+        conditions += [
+            c.has_breach == false(),
+            c.next_due_at > bindparam("now"),
+            c.next_risk_at <= bindparam("now"),
+        ]
+    elif part != "all":
+        raise ValueError(f"unknown status filter {part!r}")
+    limit = bindparam("limit", type_=Integer)
+    matching = select(c.id).where(*conditions).limit(bindparam("count_limit", type_=Integer))
+    return _Statements(
+        count=select(func.count()).select_from(matching.subquery()),
+        urgent=select(*_TICKET_COLUMNS)
+        .where(*conditions, c.next_due_at.is_not(None))
+        .order_by(c.next_due_at, c.id)
+        .limit(limit),
+        undated=select(*_TICKET_COLUMNS)
+        .where(*conditions, c.next_due_at.is_(None))
+        .order_by(c.id)
+        .limit(limit),
+    )
+
+
+_TIMERS = select(*_TIMER_COLUMNS).where(
+    MetricTimerRow.__table__.c.team_id == bindparam("team_id"),
+    MetricTimerRow.__table__.c.ticket_id.in_(bindparam("ids", expanding=True)),
+)
+#: counted without a cap (``count_limit=None``): SQLite reads LIMIT -1 as none, PostgreSQL LIMIT NULL
+_NO_CAP = {"sqlite": -1, "postgresql": None}
 
 
 class StatusQueries(_Repository):
@@ -90,75 +165,58 @@ class StatusQueries(_Repository):
         its target used; the stored ``at_risk_at``) — the card's 🟠 and the report's "At risk now".
         """
         now = require_aware(now, name="now")
-        t = Ticket
-        conditions: list[Any] = [t.team_id == _team(team_id), t.is_open == true()]
-        if channel_id is not None:
-            conditions.append(t.channel_id == channel_id)
-        if assignee is not None:
-            conditions.append(t.assignee == assignee)
-        if client_key is not None:
-            conditions.append(t.client_key == client_key)
-        if requester is not None:
-            conditions.append(t.requester == requester)
+        if state not in ("all", "breached", "at_risk"):
+            raise ValueError(f"unknown status filter {state!r}")
+        given = {
+            "channel_id": channel_id,
+            "assignee": assignee,
+            "client_key": client_key,
+            "requester": requester,
+        }
+        filters = tuple(name for name in _FILTERS if given[name] is not None)
+        params: dict[str, Any] = {name: given[name] for name in filters}
+        params.update(team_id=_team(team_id), now=now, limit=limit, count_limit=self._cap(count_limit))
+        execute = self.session.connection().execute
         if state == "breached":
             # two index ranges (ix_tickets_breach_due): tickets flagged breached, and unflagged ones whose
             # running clock is past due; an OR of both would make PostgreSQL scan every open ticket.
-            flagged = [*conditions, t.has_breach == true()]
-            overdue = [*conditions, t.has_breach == false(), t.next_due_at <= now]
-            total = sum(self._count(c, count_limit) for c in (flagged, overdue))
-            exact = count_limit is None or total <= count_limit
-            total = total if exact else count_limit  # type: ignore[assignment]
+            parts = [_statements(filters, "flagged"), _statements(filters, "overdue")]
+            total = sum(int(execute(part.count, params).scalar_one()) for part in parts)
             tickets = sorted(
-                [*self._most_urgent(flagged, limit), *self._most_urgent(overdue, limit)],
+                [StatusTicket._make(row) for part in parts for row in execute(part.urgent, params).all()],
                 key=lambda ticket: (ticket.next_due_at, ticket.id),
             )[:limit]
-            return StatusPage(items=self._with_timers(team_id, tickets), total=total, total_is_exact=exact)
-        if state == "at_risk":
-            conditions.append(t.has_breach == false())
-            conditions.append(t.next_due_at > now)
-            conditions.append(t.next_risk_at <= now)
-        elif state != "all":
-            raise ValueError(f"unknown status filter {state!r}")
-        total = self._count(conditions, count_limit)
+        else:
+            shape = _statements(filters, state)
+            total = int(execute(shape.count, params).scalar_one())
+            tickets = [StatusTicket._make(row) for row in execute(shape.urgent, params).all()]
+            if len(tickets) < limit and state == "all":
+                params["limit"] = limit - len(tickets)
+                tickets += [StatusTicket._make(row) for row in execute(shape.undated, params).all()]
         exact = count_limit is None or total <= count_limit
-        total = total if exact else count_limit  # type: ignore[assignment]
-        tickets = self._most_urgent(conditions, limit)
-        if len(tickets) < limit and state == "all":
-            tickets += self.session.execute(
-                select(*_TICKET_COLUMNS)
-                .where(*conditions, t.next_due_at.is_(None))
-                .order_by(t.id)
-                .limit(limit - len(tickets))
-            )
-        return StatusPage(items=self._with_timers(team_id, tickets), total=total, total_is_exact=exact)
-
-    def _count(self, conditions: list[Any], count_limit: int | None) -> int:
-        """Matching rows, up to ``count_limit + 1`` (an exact count of 100,000 costs more than the page)."""
-        matching = select(Ticket.id).where(*conditions)
-        if count_limit is not None:
-            matching = matching.limit(count_limit + 1)
-        return int(self.session.execute(select(func.count()).select_from(matching.subquery())).scalar_one())
-
-    def _most_urgent(self, conditions: list[Any], limit: int) -> list[Any]:
-        t = Ticket
-        return list(
-            self.session.execute(
-                select(*_TICKET_COLUMNS)
-                .where(*conditions, t.next_due_at.is_not(None))
-                .order_by(t.next_due_at, t.id)
-                .limit(limit)
-            )
+        return StatusPage(
+            items=self._with_timers(team_id, tickets),
+            total=total if exact else count_limit,  # type: ignore[arg-type]
+            total_is_exact=exact,
         )
 
-    def _with_timers(self, team_id: str, tickets: list[Any]) -> list[TicketTimers]:
+    def _cap(self, count_limit: int | None) -> int | None:
+        """Matching rows are counted up to ``count_limit + 1`` (an exact count of 100,000 costs more than
+        the page)."""
+        if count_limit is not None:
+            return count_limit + 1
+        return _NO_CAP.get(self.session.get_bind().dialect.name)
+
+    def _with_timers(self, team_id: str, tickets: list[StatusTicket]) -> list[TicketTimers]:
         by_ticket: dict[int, list[Any]] = {ticket.id: [] for ticket in tickets}
         if tickets:
-            m = MetricTimerRow
-            timers = self.session.execute(
-                select(*_TIMER_COLUMNS)
-                .where(m.team_id == team_id, m.ticket_id.in_(list(by_ticket)))
-                .order_by(m.metric, m.cycle)
-            )
-            for timer in timers:
-                by_ticket[timer.ticket_id].append(timer)
+            rows = self.session.connection().execute(_TIMERS, {"team_id": team_id, "ids": list(by_ticket)})
+            for row in rows.all():
+                by_ticket[row[1]].append(StatusTimer._make(row))
+            for timers in by_ticket.values():
+                timers.sort(key=_metric_cycle)
         return [TicketTimers(ticket, by_ticket[ticket.id]) for ticket in tickets]
+
+
+def _metric_cycle(timer: StatusTimer) -> tuple[str, int]:
+    return timer.metric, timer.cycle

@@ -1,6 +1,8 @@
 """The live advance (``sla.standing.advance``) and the stored timer it starts from
 (``bot.services.tickets.stored_timer``) build their ``MetricTimer`` positionally, for speed: they must
-equal the keyword / ``dataclasses.replace`` construction they stand for, field by field."""
+equal the keyword / ``dataclasses.replace`` construction they stand for, field by field. A page of
+``/sla status`` builds each live timer once (``bot.services.tickets.live_timer``): it must equal the
+advance of the stored timer for every kind of row."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.services.tickets import stored_timer
+from bot.services.tickets import live_timer, stored_timer
 from sla.calendar import BusinessCalendar
 from sla.metrics import Metric, TimerState
 from sla.standing import advance
@@ -19,6 +21,9 @@ from sla.timers import MetricTimer
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # a Tuesday
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CALENDAR = BusinessCalendar.always()
+OFFICE = BusinessCalendar.from_config(
+    {"timezone": "Europe/Berlin", "hours": {"mon-fri": "09:00-17:00"}}, name="office"
+)
 
 
 def test_metric_timer_fields_are_in_the_order_the_positional_builders_pass_them() -> None:
@@ -123,3 +128,50 @@ def test_advance_equals_replace_of_every_other_field(now: datetime, state: Timer
     assert advanced == expected
     assert advanced.calendar is CALENDAR
     assert (advanced.ticket_id, advanced.target_since) == ("T-7", START + timedelta(minutes=5))
+
+
+LATER = {"now": START + timedelta(days=3, hours=1)}  # over every target below, on either calendar
+ROWS = {
+    "running": {},
+    "running, over its target at now": LATER,
+    "running, on its due second": {"now": START + timedelta(hours=4, minutes=10)},
+    "running, before it resumed": {"now": START},
+    "breached, still running": {"state": "breached", "breached_at": START + timedelta(hours=4, minutes=10)},
+    "paused": {"state": "paused", "resumed_at": None, "pause_reason": "waiting_on_client", **LATER},
+    "paused after its breach": {
+        "state": "breached",
+        "breached_at": START + timedelta(hours=1),
+        "resumed_at": None,
+        "pause_reason": "waiting_on_client",
+        **LATER,
+    },
+    "met": {"state": "met", "stopped_at": START + timedelta(hours=1), **LATER},
+    "breached and stopped": {
+        "state": "breached",
+        "stopped_at": START + timedelta(hours=5),
+        "breached_at": START + timedelta(hours=4),
+        **LATER,
+    },
+    "cancelled": {"state": "cancelled", "stopped_at": START + timedelta(hours=1), **LATER},
+    "no target": {"target_seconds": 0, **LATER},
+    "no elapsed at resume (older rows)": {
+        "elapsed_at_resume_seconds": None,
+        "business_elapsed_seconds": None,
+    },
+    "first response, no priority": {"metric": "first_response", "cycle": 1, "priority": None},
+}
+
+
+@pytest.mark.parametrize("calendar", [CALENDAR, OFFICE, None], ids=["24x7", "office hours", "no calendar"])
+@pytest.mark.parametrize("changes", list(ROWS.values()), ids=list(ROWS))
+def test_live_timer_is_the_advance_of_the_stored_timer(changes: dict[str, object], calendar: object) -> None:
+    changes = dict(changes)
+    now = changes.pop("now", NOW)
+    stored = row(**changes)
+    expected = advance(stored_timer(stored, calendar), now, calendar)  # type: ignore[arg-type]
+    built = live_timer(stored, now, calendar)  # type: ignore[arg-type]
+    assert built == expected
+    assert built.calendar is calendar
+    assert [type(getattr(built, f.name)) for f in fields(MetricTimer)] == [
+        type(getattr(expected, f.name)) for f in fields(MetricTimer)
+    ]
