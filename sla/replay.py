@@ -146,63 +146,13 @@ def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | R
     else. A bad last row that ends without a line end says the file looks cut off.
     """
     last: list[str] = [""]
-    held: tuple[int, TicketEvent | RowError] | None = None
-    for item in _iter_events_csv(_remember_last(lines, last)):
-        if type(item[1]) is RowError:  # held back one step: is it the file's last, cut-off row?
-            if held is not None:
-                yield held
-            held = item
-            continue
-        if held is not None:
-            yield held
-            held = None
-        yield item
-    if held is not None:
-        line, error = held
-        if not error.file_level and last[0] and not last[0].endswith(("\n", "\r")):  # type: ignore[union-attr]
-            held = (line, RowError(line, error.message + CUT_OFF_HINT))  # type: ignore[union-attr]
-        yield held
-
-
-def _remember_last(lines: Iterable[str], last: list[str]) -> Iterator[str]:
-    for line in lines:
-        last[0] = line
-        yield line
-
-
-def _iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | RowError]]:
-    reader = csv.reader(lines)
-    try:
-        header = next(reader)
-    except StopIteration:
-        message = "the file is empty — expected the header " + ",".join(EVENTS_HEADER)
-        yield 1, RowError(1, message, file_level=True)
+    reader = csv.reader(_remember_last(lines, last))
+    columns = _header(reader)
+    if type(columns) is RowError:
+        yield 1, columns
         return
-    names = [h.strip().lower().lstrip("\ufeff") for h in header]
-    missing = [c for c in EVENTS_HEADER if c not in names]
-    if missing:
-        shown = ",".join(header)
-        shown = shown if len(shown) <= 120 else shown[:119] + "…"
-        yield (
-            1,
-            RowError(
-                1,
-                f"not an events CSV: header lacks column(s) {', '.join(missing)} — the first line must be "
-                f"{','.join(EVENTS_HEADER)} (optionally followed by actor,note); got {shown!r}",
-                file_level=True,
-            ),
-        )
-        return
-    i_tid, i_ts, i_ev, i_pr, i_st, i_cl = (names.index(c) for c in EVENTS_HEADER)
-    i_actor, i_note, i_subject, i_xid = (
-        names.index(c) if c in names else -1 for c in (*OPTIONAL_EVENT_COLUMNS, *TICKET_COLUMNS)
-    )
-    width = max(i_tid, i_ts, i_ev, i_pr, i_st, i_cl) + 1
-    has_extra = i_actor >= 0 or i_note >= 0
-    has_ticket = i_subject >= 0 or i_xid >= 0
-
+    i_tid, i_ts, i_ev, i_pr, i_st, i_cl, width, extra = columns  # type: ignore[misc]
     kinds = _KINDS
-    needs = _NEEDS
     fromiso = datetime.fromisoformat
     make = trusted_event  # TicketEvent(...) without re-checking what was checked here
     utc = UTC
@@ -211,78 +161,158 @@ def _iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | 
     cells: dict[str, str | None] = {"": None}
     cget = cells.get
     miss = _MISSING
-
-    last = reader.line_num
+    held: tuple[int, RowError] | None = None  # a bad row waits one step: is it the file's cut-off end?
+    number = reader.line_num
     for row in reader:
-        line = last + 1
-        last = reader.line_num
-        if len(row) < width:
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            yield line, RowError(line, f"{len(row)} column(s), expected {width} ({','.join(EVENTS_HEADER)})")
+        line = number + 1
+        number = reader.line_num
+        # The plain row (every cell as expected, no stray spaces or case) is read here; any other
+        # goes through _read_row, which reads it the long way or says what is wrong with it.
+        if len(row) >= width:
+            text = row[i_tid]
+            ticket = cget(text, miss)
+            if ticket is miss:
+                ticket = cells[text] = text.strip() or None
+            kind = kinds.get(row[i_ev])
+            try:
+                at = fromiso(row[i_ts])
+            except ValueError:
+                at = None
+            if ticket is not None and kind is not None and at is not None and at.tzinfo is not None:
+                if at.tzinfo is not utc:
+                    at = at.astimezone(utc)
+                text = row[i_pr]
+                priority = cget(text, miss)
+                if priority is miss:
+                    priority = cells[text] = text.strip() or None
+                text = row[i_st]
+                status = cget(text, miss)
+                if status is miss:
+                    status = cells[text] = text.strip() or None
+                text = row[i_cl]
+                client = cget(text, miss)
+                if client is miss:
+                    client = cells[text] = text.strip() or None
+                if kind not in _NEEDS or _has_needed(kind, priority, status, client):
+                    if held is not None:
+                        yield held
+                        held = None
+                    if extra is None:
+                        yield line, make(ticket, at, kind, priority, status, client)  # type: ignore[arg-type]
+                    else:
+                        yield (
+                            line,
+                            make(ticket, at, kind, priority, status, client, *_extra_cells(row, extra)),
+                        )  # type: ignore[arg-type]
+                    continue
+        item = _read_row(row, line, columns, cells)  # type: ignore[arg-type]
+        if item is None:  # a blank line
             continue
-        text = row[i_tid]
-        ticket = cget(text, miss)
-        if ticket is miss:
-            ticket = cells[text] = text.strip() or None
-        if ticket is None:
-            yield line, RowError(line, "ticket_id is empty")
-            continue
-        kind = kinds.get(row[i_ev])
-        if kind is None:
-            word = row[i_ev].strip().lower()
-            kind = kinds.get(word)
-            if kind is None:
-                yield line, RowError(line, _unknown_event(row[i_ev]))
-                continue
-        try:
-            at = fromiso(row[i_ts])
-        except ValueError:
-            message = _timestamp_error(row[i_ts])
-            if message:
-                yield line, RowError(line, message)
-                continue
-            at = fromiso(row[i_ts].strip())
-        zone = at.tzinfo
-        if zone is None:
-            yield line, RowError(line, _timestamp_error(row[i_ts]))
-            continue
-        if zone is not utc:
-            at = at.astimezone(utc)
-        text = row[i_pr]
-        priority = cget(text, miss)
-        if priority is miss:
-            priority = cells[text] = text.strip() or None
-        text = row[i_st]
-        status = cget(text, miss)
-        if status is miss:
-            status = cells[text] = text.strip() or None
-        text = row[i_cl]
-        client = cget(text, miss)
-        if client is miss:
-            client = cells[text] = text.strip() or None
-        required = needs.get(kind)
-        if required:
-            values = {"priority": priority, "status": status, "client": client}
-            absent = [name for name in required if values[name] is None]
-            if absent:
-                yield (
-                    line,
-                    RowError(line, f"a {kind.value} row needs {' and '.join(absent)} (empty here)"),
-                )
-                continue
-        actor = note = None
-        if has_extra:
-            if 0 <= i_actor < len(row):
-                actor = _free_text(row[i_actor])
-            if 0 <= i_note < len(row):
-                note = _free_text(row[i_note])
-        if has_ticket:
-            subject = _free_text(row[i_subject]) if 0 <= i_subject < len(row) else None
-            xid = _free_text(row[i_xid]) if 0 <= i_xid < len(row) else None
-            yield line, make(ticket, at, kind, priority, status, client, actor, note, subject, xid)  # type: ignore[arg-type]
-            continue
-        yield line, make(ticket, at, kind, priority, status, client, actor, note)  # type: ignore[arg-type]
+        if held is not None:
+            yield held
+            held = None
+        if type(item) is RowError:
+            held = line, item
+        else:
+            yield line, item
+    if held is not None:
+        yield _at_the_end(held, last[0])
+
+
+def _at_the_end(held: tuple[int, RowError], last: str) -> tuple[int, RowError]:
+    """The file's last bad row, said to look cut off when the file ends without a line end."""
+    line, error = held
+    if last and not last.endswith(("\n", "\r")):
+        error = RowError(line, error.message + CUT_OFF_HINT)
+    return line, error
+
+
+def _remember_last(lines: Iterable[str], last: list[str]) -> Iterator[str]:
+    for line in lines:
+        last[0] = line
+        yield line
+
+
+_Columns = tuple[int, int, int, int, int, int, int, "tuple[int, int, int, int] | None"]
+"""Where the six columns are, how many cells a row needs, and where the optional ones are (None
+without actor, note, subject and external_id)."""
+
+
+def _header(reader: Iterator[list[str]]) -> _Columns | RowError:
+    """The columns of an events CSV from its header, or the file-level error of a file that is none."""
+    try:
+        header = next(reader)
+    except StopIteration:
+        return RowError(
+            1, "the file is empty — expected the header " + ",".join(EVENTS_HEADER), file_level=True
+        )
+    names = [h.strip().lower().lstrip("\ufeff") for h in header]
+    missing = [c for c in EVENTS_HEADER if c not in names]
+    if missing:
+        shown = ",".join(header)
+        shown = shown if len(shown) <= 120 else shown[:119] + "…"
+        return RowError(
+            1,
+            f"not an events CSV: header lacks column(s) {', '.join(missing)} — the first line must be "
+            f"{','.join(EVENTS_HEADER)} (optionally followed by actor,note); got {shown!r}",
+            file_level=True,
+        )
+    at = [names.index(c) for c in EVENTS_HEADER]
+    optional = tuple(names.index(c) if c in names else -1 for c in (*OPTIONAL_EVENT_COLUMNS, *TICKET_COLUMNS))
+    extra = optional if max(optional) >= 0 else None
+    return (*at, max(at) + 1, extra)  # type: ignore[return-value]
+
+
+def _has_needed(kind: EventKind, priority: str | None, status: str | None, client: str | None) -> bool:
+    values = {"priority": priority, "status": status, "client": client}
+    return all(values[name] is not None for name in _NEEDS[kind])
+
+
+def _extra_cells(row: list[str], extra: tuple[int, int, int, int]) -> tuple[str | None, ...]:
+    """actor, note, subject and external_id of a row (None for a column the file lacks or a short row)."""
+    n = len(row)
+    return tuple(_free_text(row[i]) if 0 <= i < n else None for i in extra)
+
+
+def _read_row(
+    row: list[str], line: int, columns: _Columns, cells: dict[str, str | None]
+) -> TicketEvent | RowError | None:
+    """One row read the long way: cells with stray spaces or case, or what is wrong with it (None: blank)."""
+    i_tid, i_ts, i_ev, i_pr, i_st, i_cl, width, extra = columns
+    if len(row) < width:
+        if not row or (len(row) == 1 and not row[0].strip()):
+            return None
+        return RowError(line, f"{len(row)} column(s), expected {width} ({','.join(EVENTS_HEADER)})")
+    ticket, priority, status, client = (_cell(row[i], cells) for i in (i_tid, i_pr, i_st, i_cl))
+    if ticket is None:
+        return RowError(line, "ticket_id is empty")
+    kind = _KINDS.get(row[i_ev]) or _KINDS.get(row[i_ev].strip().lower())
+    if kind is None:
+        return RowError(line, _unknown_event(row[i_ev]))
+    try:
+        at = datetime.fromisoformat(row[i_ts])
+    except ValueError:
+        message = _timestamp_error(row[i_ts])
+        if message:
+            return RowError(line, message)
+        at = datetime.fromisoformat(row[i_ts].strip())
+    if at.tzinfo is None:
+        return RowError(line, _timestamp_error(row[i_ts]))
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    values = {"priority": priority, "status": status, "client": client}
+    absent = [name for name in _NEEDS.get(kind, ()) if values[name] is None]
+    if absent:
+        return RowError(line, f"a {kind.value} row needs {' and '.join(absent)} (empty here)")
+    optional = _extra_cells(row, extra) if extra is not None else ()
+    return trusted_event(ticket, at, kind, priority, status, client, *optional)  # type: ignore[arg-type]
+
+
+def _cell(text: str, cells: dict[str, str | None]) -> str | None:
+    found = cells.get(text, _MISSING)
+    if found is _MISSING:
+        found = cells[text] = text.strip() or None
+    return found
 
 
 def _free_text(cell: str) -> str | None:

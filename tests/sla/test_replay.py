@@ -141,6 +141,49 @@ def test_parsed_events_equal_the_checked_constructor(rows: list[tuple]) -> None:
         assert event.at.tzinfo is UTC and type(event.kind) is EventKind
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["T-1", "T-2"]),
+            st.datetimes(datetime(2000, 1, 1), datetime(2040, 1, 1)).map(lambda d: d.replace(tzinfo=UTC)),
+            st.sampled_from([k.value for k in EventKind] + ["opend"]),
+            st.sampled_from(["", "P1", "P2"]),
+            st.sampled_from(["", "open", "on_hold"]),
+            st.sampled_from(["", "acme"]),
+            st.sampled_from(["", "U1", "'=1+1"]),
+        ),
+        max_size=20,
+    ),
+    padded=st.lists(st.booleans(), min_size=20, max_size=20),
+    with_actor=st.booleans(),
+)
+def test_plain_rows_and_rows_with_stray_spaces_and_case_read_the_same(
+    rows: list[tuple],
+    padded: list[bool],
+    with_actor: bool,  # noqa: ANN001
+) -> None:
+    """The reader takes a short cut for rows written exactly (no stray spaces, the event in lower case);
+    every other row is read the long way. Both ways give the same events, lines and bad rows."""
+
+    def text(pad: list[bool]) -> str:
+        lines = [HEADER.strip() + (",actor" if with_actor else "")]
+        for (tid, at, kind, priority, status, client, actor), p in zip(rows, pad, strict=False):
+            cells = [tid, at.isoformat(), kind, priority, status, client] + ([actor] if with_actor else [])
+            if p:
+                cells = [f" {c} " if c else c for c in cells]
+                cells[2] = cells[2].upper()
+            lines.append(",".join(cells))
+        return "\n".join(lines) + "\n"
+
+    plain_events, plain_errors = read(text([False] * 20))
+    events, errors = read(text(padded))
+    assert list(events) == list(plain_events) and events.lines == plain_events.lines
+    assert [e.line for e in errors] == [
+        e.line for e in plain_errors
+    ]  # (a message quotes the cell as written)
+
+
 BAD_ROWS = [
     ("T-1,2026-03-02T09:00:00+00:00,opend,P2,,acme", "unknown event 'opend' — did you mean 'opened'?"),
     ("T-1,2026-03-02T09:00:00,opened,P2,,acme", "has no UTC offset"),
