@@ -13,8 +13,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import features
-from bot.sandbox.demo import command as demo
 from bot.teams import default_team_id
 
 Handler = Callable[[argparse.Namespace], int]
@@ -97,6 +95,15 @@ def package_version() -> str:
         return version("slabot")
     except PackageNotFoundError:
         return "unknown (not installed: pip install -e .)"
+
+
+class _Version(argparse._VersionAction):
+    """``--version``, whose number is looked up only when asked: reading the installed package's
+    metadata (importlib.metadata) is a good part of a short command's start-up (`slabot replay`)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        self.version = f"slabot {package_version()}"
+        super().__call__(parser, *args, **kwargs)
 
 
 def _database_url(args: argparse.Namespace) -> str:
@@ -209,15 +216,19 @@ def _cmd_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _top_parser() -> tuple[argparse.ArgumentParser, Any]:
+    """The ``slabot`` parser and its (still empty) table of commands."""
     parser = argparse.ArgumentParser(
         prog="slabot",
         description="slabot — run your support team's Service Level Agreements in Slack.",
         epilog="Run `slabot COMMAND --help` for the options of one command.",
     )
-    parser.add_argument("--version", action="version", version=f"slabot {package_version()}")
+    parser.add_argument("--version", action=_Version, version="slabot")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    return parser, sub
 
+
+def _add_replay(sub: Any) -> None:
     replay = sub.add_parser(
         "replay",
         help="dry-run contracts on an events CSV and print the compliance table",
@@ -241,6 +252,31 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the last event's timestamp)",
     )
     replay.set_defaults(handler=_cmd_replay)
+
+
+#: Commands whose parser can be built alone, with nothing of the other commands: the lazy imports of
+#: start-up speed. A light command runs without importing the features, the sandbox or their
+#: libraries (`slabot replay` is a dry run scripted over many files; its start-up is most of a small
+#: one). build_parser adds each one the same way, so its --help and errors are the same.
+_LIGHT_COMMANDS: dict[str, Callable[[Any], None]] = {"replay": _add_replay}
+
+
+def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for ``argv``: a light command's alone, otherwise every command's (:func:`build_parser`)."""
+    add = _LIGHT_COMMANDS.get(argv[0]) if argv else None
+    if add is None:
+        return build_parser()
+    parser, sub = _top_parser()
+    add(sub)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot import features  # (lazy: see _LIGHT_COMMANDS)
+    from bot.sandbox.demo import command as demo
+
+    parser, sub = _top_parser()
+    _add_replay(sub)
 
     contracts = sub.add_parser("contracts", help="write, validate and describe contract files")
     contracts_sub = contracts.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
@@ -338,7 +374,8 @@ def _default_team() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = parser_for(argv)
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:

@@ -136,6 +136,52 @@ def test_slabot_replay_does_not_load_the_settings_machinery() -> None:
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    code = main(['replay', '--contracts', {str(CONTRACTS)!r}, '--events', {str(EVENTS)!r}])\n"
         "print(code, 'pydantic_settings' in sys.modules, 'bot.settings' in sys.modules)\n"
+        "heavy = ('bot.features', 'bot.sandbox', 'sqlalchemy', 'slack_bolt', 'alembic', 'matplotlib')\n"
+        "print(','.join(m for m in heavy if m in sys.modules) or '-')\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert done.stdout.split() == ["0", "False", "False"]
+    # nor the other commands: their features, the sandbox and their libraries
+    assert done.stdout.split() == ["0", "False", "False", "-"]
+
+
+REPLAY_ARGS = [
+    ["replay", "--contracts", "c.yaml", "--events", "e.csv"],
+    [
+        "replay",
+        "--events",
+        "e.csv",
+        "--contracts",
+        "c.yaml",
+        "--out",
+        "o.csv",
+        "--as-of",
+        "2026-01-01T00:00Z",
+    ],
+]
+
+
+def test_the_light_replay_parser_is_build_parsers_replay() -> None:
+    """`slabot replay` parses with a parser of that command alone (bot.cli.parser_for): the same values,
+    the same --help and the same usage errors as the full table of commands."""
+    import contextlib
+
+    import pytest
+
+    from bot.cli import build_parser, parser_for
+
+    for argv in REPLAY_ARGS:
+        light, full = parser_for(argv).parse_args(argv), build_parser().parse_args(argv)
+        assert vars(light) == vars(full) and light.handler is full.handler
+    for argv in (["replay", "--help"], ["replay", "--events", "e.csv"], ["replay", "-x", "--contracts", "c"]):
+        outputs = []
+        for parser in (parser_for(argv), build_parser()):
+            out, err = io.StringIO(), io.StringIO()
+            with (
+                contextlib.redirect_stdout(out),
+                contextlib.redirect_stderr(err),
+                pytest.raises(SystemExit) as ended,
+            ):
+                parser.parse_args(argv)
+            outputs.append((ended.value.code, out.getvalue(), err.getvalue()))
+        assert outputs[0] == outputs[1] and outputs[0][1] + outputs[0][2]
+    assert parser_for(["contracts", "check", "x.yaml"]).parse_args(["contracts", "check", "x.yaml"]).file
