@@ -18,6 +18,10 @@ Printed beside it, in the same run:
 * baseline: the naive engine — each ticket's whole history re-evaluated on every event
   (``sla.timers.evaluate``), in-process on the first ``--naive-events`` events of the BPIC log —
   against the incremental fold on the same events, CPU;
+* ``--bytecode cached`` (the default): the children keep their compiled modules in a temporary
+  folder (one untimed warm-up run fills it), as an installed slabot has them; ``--bytecode compile``
+  leaves the environment as it is (with PYTHONDONTWRITEBYTECODE=1, as on the shared machine, an
+  editable checkout compiles its own modules again in every run: about 0.2 s of CPU);
 * with ``--baseline-tree DIR``: the same ``slabot replay`` runs with the code of another checkout
   (``PYTHONPATH=DIR``, e.g. a worktree of an older commit), interleaved with ours, and the ratio.
 """
@@ -85,11 +89,20 @@ contracts:
 """
 
 
-def run_once(contracts: Path, events: Path, pythonpath: str | None) -> tuple[float, float, str]:
-    """One ``slabot replay`` process: (wall seconds, CPU seconds of the child, its first stdout line)."""
+def run_once(
+    contracts: Path, events: Path, pythonpath: str | None, pycache: Path | None = None
+) -> tuple[float, float, str]:
+    """One ``slabot replay`` process: (wall seconds, CPU seconds of the child, its first stdout line).
+
+    With ``pycache`` the child reads and writes its compiled modules there (as an installed package
+    has them); without it, it compiles what it finds no bytecode for, as this environment's
+    PYTHONDONTWRITEBYTECODE=1 makes every run of an editable checkout do."""
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache / (pythonpath or "ours").strip("/").replace("/", "_"))
     cmd = [sys.executable, "-m", "bot.cli", "replay", "--contracts", str(contracts), "--events", str(events)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
@@ -108,6 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--naive-events", type=int, default=5_000)
     parser.add_argument("--baseline-tree", help="another checkout to run the same commands with (PYTHONPATH)")
+    parser.add_argument(
+        "--bytecode",
+        choices=("cached", "compile"),
+        default="cached",
+        help="cached (default): the children keep compiled modules in a temporary folder, warmed by one "
+        "untimed run, as an installed slabot has them; compile: as the environment says (here "
+        "PYTHONDONTWRITEBYTECODE=1: an editable checkout compiles its own modules in every run)",
+    )
     args = parser.parse_args(argv)
 
     with (args.data / "servicenow_incident_event_log_sample.csv").open(newline="", encoding="utf-8") as f:
@@ -129,18 +150,23 @@ def main(argv: list[str] | None = None) -> int:
         assert files["start-up only"][0].read_text().strip() == ",".join(EVENTS_HEADER)
 
         trees = {"ours": None} | ({"baseline tree": args.baseline_tree} if args.baseline_tree else {})
+        pycache = folder / "pycache" if args.bytecode == "cached" else None
+        if pycache is not None:  # the untimed warm-up that compiles every module once
+            for pythonpath in trees.values():
+                run_once(contracts, files["ServiceNow"][0], pythonpath, pycache)
         results: dict[tuple[str, str], list[tuple[float, float]]] = {}
         firsts: dict[tuple[str, str], str] = {}
         for _ in range(args.runs):  # interleaved, so that both trees see the same load
             for name, (path, _n) in files.items():
                 for tree, pythonpath in trees.items():
-                    wall, cpu, first = run_once(contracts, path, pythonpath)
+                    wall, cpu, first = run_once(contracts, path, pythonpath, pycache)
                     results.setdefault((tree, name), []).append((wall, cpu))
                     firsts[(tree, name)] = first
         load = os.getloadavg()
         print(
-            f"slabot replay, whole process, median of {args.runs} runs "
-            f"(load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores):"
+            f"slabot replay, whole process, median of {args.runs} runs, bytecode {args.bytecode} "
+            f"(PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r} here; "
+            f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores):"
         )
         medians: dict[tuple[str, str], tuple[float, float]] = {}
         for (tree, name), runs in results.items():
