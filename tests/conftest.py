@@ -29,6 +29,22 @@ from storage.db import make_engine, make_session_factory, migrate
 from storage.uow import UnitOfWork
 from tests.support.postgres import PostgresCluster, PostgresUnavailable
 
+#: set to run the scale tests (marked ``slow``) with the rest; ``pytest -m slow`` runs only them. CI's
+#: second step (``.ci/run``) runs them; the default ``pytest`` leaves them out to stay within ~5 minutes.
+SLOW_TESTS_ENV = "SLABOT_SLOW_TESTS"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Scale tests (``@pytest.mark.slow``: a simulated day of 1,000 tickets, killed and restarted worker
+    processes, gunicorn) are skipped, with a reason that says how to run them, unless a marker expression
+    was given (``-m slow``, ``-m "slow or not slow"``) or ``SLABOT_SLOW_TESTS=1`` is set."""
+    if config.option.markexpr or os.environ.get(SLOW_TESTS_ENV, "").strip() not in ("", "0"):
+        return
+    skip = pytest.mark.skip(reason=f"scale test: `pytest -m slow` or {SLOW_TESTS_ENV}=1 runs it (CI does)")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
+
 
 @pytest.fixture(autouse=True)
 def _process_logging_undone() -> Iterator[None]:

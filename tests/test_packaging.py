@@ -182,6 +182,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return sdist, wheel
 
 
+@pytest.mark.slow  # builds the sdist and the wheel in an isolated environment (~1 min)
 def test_the_sdist_is_complete(built: tuple[Path, Path]) -> None:
     sdist, _ = built
     with tarfile.open(sdist) as archive:
@@ -198,6 +199,7 @@ def test_the_sdist_is_complete(built: tuple[Path, Path]) -> None:
     assert must - names == set()
 
 
+@pytest.mark.slow  # builds the sdist and the wheel in an isolated environment (~1 min)
 def test_the_wheel_carries_the_examples_and_licence_but_no_tests(built: tuple[Path, Path]) -> None:
     _, wheel = built
     with zipfile.ZipFile(wheel) as archive:
@@ -213,6 +215,7 @@ def test_the_wheel_carries_the_examples_and_licence_but_no_tests(built: tuple[Pa
     assert not any(n.startswith("tests/") for n in names)
 
 
+@pytest.mark.slow  # builds the sdist and the wheel in an isolated environment (~1 min)
 def test_an_installed_copy_reaches_its_examples_from_any_folder(
     built: tuple[Path, Path], tmp_path: Path
 ) -> None:
