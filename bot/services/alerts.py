@@ -123,9 +123,15 @@ class TicketFolds:
             rows = tx.events.list_for_tickets(team_id=team_id, ticket_ids=[t.id for t in group])
             # held while folding: the identity map is weak, and version_of looks each one up by id
             held = tx.contracts.get_many(team_id=team_id, version_ids=[t.contract_version_id for t in group])
+            # a stored version the contract file still has (same sha256) resolves the same for every ticket
+            stored_sha = {row.id: row.sha256 for row in held}
+            versions: dict[int, ContractVersion] = {}
             for ticket in group:
                 self.misses += 1
-                folded, version = self.tickets.fold(tx, ticket, rows=rows[ticket.id])
+                known = versions.get(ticket.contract_version_id)
+                folded, version = self.tickets.fold(tx, ticket, rows=rows[ticket.id], version=known)
+                if known is None and stored_sha.get(ticket.contract_version_id) == version.sha256:
+                    versions[ticket.contract_version_id] = version
                 if self.size > 0:
                     key = (ticket.team_id, ticket.id)
                     stamp = (
@@ -307,7 +313,8 @@ class Sweeper:
         ticket; if anything raises, nothing of the batch is stored (the caller sweeps it ticket by
         ticket)."""
         with self.uow.begin() as tx:
-            tickets = tx.tickets.get_many(team_id=team_id, ticket_ids=list(by_ticket))
+            # read-only tuples, not ORM objects: nothing below changes a ticket through the session
+            tickets = tx.tickets.read_many(team_id=team_id, ticket_ids=list(by_ticket))
             open_tickets = [t for t in tickets.values() if t.is_open]
             folds = self._folds.fold_many(tx, open_tickets)
             timers_of: dict[int, dict[tuple[str, int], MetricTimer]] = {}

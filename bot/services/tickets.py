@@ -263,9 +263,12 @@ class TicketService:
         *,
         record_timeline: bool = False,
         rows: Iterable[Any] | None = None,
+        version: ContractVersion | None = None,
     ) -> tuple[TicketClock, ContractVersion]:
-        """The ticket's clock after its stored events (``rows``: those events, already loaded, in seq order)."""
-        version = self.version_of(tx, ticket)
+        """The ticket's clock after its stored events (``rows``: those events, already loaded, in seq order;
+        ``version``: its :meth:`version_of`, already known)."""
+        if version is None:
+            version = self.version_of(tx, ticket)
         clock = TicketClock(version, record_timeline=record_timeline)
         if rows is None:
             rows = tx.events.list_for_ticket(team_id=ticket.team_id, ticket_id=ticket.id)

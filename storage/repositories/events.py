@@ -262,7 +262,7 @@ class EventRepository(_Repository):
             .order_by(c.ticket_id, c.seq)
         )
         self.session.flush()  # as an ORM query would: pending events first
-        for row in self.session.execute(stmt):
+        for row in self.session.execute(stmt).all():
             out[row.ticket_id].append(row)
         return out
 

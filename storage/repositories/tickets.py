@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
@@ -13,6 +14,9 @@ from sla.metrics import TicketStatus
 from storage.models import Ticket, TicketSource, Workspace
 from storage.repositories._base import NotFound, _Repository, _team
 from storage.types import require_aware, require_aware_or_none
+
+#: one ``tickets`` row as a named tuple of its columns, in table order (``TicketRepository.read_many``)
+TicketValues = namedtuple("TicketValues", [c.name for c in Ticket.__table__.c])  # type: ignore[misc]
 
 TICKET_UPDATABLE: Final = frozenset(
     {
@@ -141,6 +145,20 @@ class TicketRepository(_Repository):
             found.update(
                 (t.id, t) for t in self.session.scalars(stmt.execution_options(populate_existing=True))
             )
+        return found
+
+    def read_many(self, *, team_id: str, ticket_ids: Iterable[int]) -> dict[int, Any]:
+        """:meth:`get_many` as read-only tuples (:data:`TicketValues`: every ``Ticket`` column by name), not
+        ORM objects: for a reader of a thousand tickets at a time (the sweep), which changes none of
+        them through the session."""
+        wanted = list(dict.fromkeys(ticket_ids))
+        c = Ticket.__table__.c
+        found: dict[int, Any] = {}
+        for start in range(0, len(wanted), 500):
+            stmt = select(Ticket.__table__).where(
+                c.team_id == _team(team_id), c.id.in_(wanted[start : start + 500])
+            )
+            found.update((row[0], TicketValues._make(row)) for row in self.session.execute(stmt).all())
         return found
 
     def require(self, *, team_id: str, ticket_id: int) -> Ticket:
