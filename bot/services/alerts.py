@@ -313,8 +313,7 @@ class Sweeper:
         ticket; if anything raises, nothing of the batch is stored (the caller sweeps it ticket by
         ticket)."""
         with self.uow.begin() as tx:
-            # read-only tuples, not ORM objects: nothing below changes a ticket through the session
-            tickets = tx.tickets.read_many(team_id=team_id, ticket_ids=list(by_ticket))
+            tickets = tx.tickets.read_many(team_id=team_id, ticket_ids=list(by_ticket))  # none changed here
             open_tickets = [t for t in tickets.values() if t.is_open]
             folds = self._folds.fold_many(tx, open_tickets)
             timers_of: dict[int, dict[tuple[str, int], MetricTimer]] = {}
