@@ -355,7 +355,7 @@ class TicketService:
                 clock, version = self.fold(tx, ticket)
                 shown_at = max(now, clock.last_at or now)
                 return TicketState(ticket, version, clock.timers(shown_at), shown_at, [], created=False)
-            clock = self._record_opening(
+            clock, timers = self._record_opening(
                 tx,
                 ticket,
                 version,
@@ -365,10 +365,6 @@ class TicketService:
                 follows=follows,
                 source=source,
                 external_id=external_id,
-            )
-            timers = clock.timers(max(now, at))
-            tx.timers.replace_for_ticket(
-                team_id=team_id, ticket_id=ticket.id, timers=timer_rows(timers, version, now), now=now
             )
             change = TicketChange(team_id, ticket, version, EventKind.OPENED.value, timers, now, actor, at)
             self._notify(tx, change)
@@ -403,8 +399,10 @@ class TicketService:
         follows: str | None,
         source: TicketSource | str,
         external_id: str | None,
-    ) -> TicketClock:
-        """A new ticket's opening ``event``, folded and appended, and its audit record: the clock after it."""
+    ) -> tuple[TicketClock, list[MetricTimer]]:
+        """A new ticket's opening ``event``, folded and appended, its timers projected, and its audit
+        record (in that order: the projection expires the session's objects, the audit record's
+        ``ticket.ref`` loads the ticket again); the clock after it and its timers."""
         clock = TicketClock(version)
         clock.apply(event)
         tx.events.append(
@@ -420,6 +418,10 @@ class TicketService:
             source=str(TicketSource(source).value),
             external_id=external_id,
         )
+        timers = clock.timers(max(now, event.at))
+        tx.timers.replace_for_ticket(
+            team_id=ticket.team_id, ticket_id=ticket.id, timers=timer_rows(timers, version, now), now=now
+        )
         tx.audit.record(
             team_id=ticket.team_id,
             actor=event.actor or "slabot",
@@ -429,7 +431,7 @@ class TicketService:
             after=opened_audit(event.client or "", event.priority, title, follows),
             at=now,
         )
-        return clock
+        return clock, timers
 
     def start(
         self,
