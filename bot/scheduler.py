@@ -76,6 +76,7 @@ class ScheduledJob:
     Cron jobs must be idempotent per period themselves (``tx.report_runs.claim_report_run``), since
     several processes may run them on PostgreSQL.
     """
+
     id: str
     func: Callable[[], object]
     trigger: BaseTrigger
@@ -142,6 +143,7 @@ def runtime_workers(
 
 def notifier_clients(runtime: Runtime) -> Callable[[str], WebClient | None]:
     """The notifier's WebClients have no retry handlers: the outbox retries (a blind retry could double-post)."""
+
     def client_for(team_id: str) -> WebClient | None:
         client = runtime.services.client_for(team_id)
         if client is None or not client.token:
@@ -209,6 +211,7 @@ class SchedulerLock:
     drops it, so a ``kill -9`` never leaves a stale lock). PostgreSQL and in-memory SQLite need no
     lock (``acquire`` is always True): PostgreSQL claims rows with ``SKIP LOCKED``, and an in-memory
     database is private to its process."""
+
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
         self.path = lock_path(database_url)

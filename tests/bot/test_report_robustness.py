@@ -32,7 +32,10 @@ def test_a_reply_outside_business_hours_reports_a_zero_median(world: World) -> N
     line = next(x for x in report.lines if x.metric == "first_response")
     assert (line.met, line.median_to_meet, line.p90_to_meet) == (1, timedelta(0), timedelta(0))
     table = report.text().split("Compliance table:")[1]
-    assert "acme    P2    first resp.        1       1    1         0  100.0      0s   0s       0    new" in table
+    assert (
+        "acme    P2    first resp.        1       1    1         0  100.0      0s   0s       0    new"
+        in table
+    )
     [row] = [r for r in csv.DictReader(io.StringIO(report.csv())) if r["metric"] == "first_response"]
     assert (row["tickets"], row["cycles"], row["median_to_meet_seconds"]) == ("1", "1", "0")
 

@@ -23,7 +23,10 @@ def test_text(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("SLA summary — 2026-W47 (Mon 16 Nov – Sun 22 Nov 2026, UTC)")
     assert "acme P1 first response: 50 % ▼ -50 pp · 1 met, 1 breached · median 35m" in out
-    assert "acme    P1    first resp.        2       2    1         1   50.0     35m    55m       0  ▼ -50 pp" in out
+    assert (
+        "acme    P1    first resp.        2       2    1         1   50.0     35m    55m       0  ▼ -50 pp"
+        in out
+    )
 
 
 def test_one_client_as_csv_to_a_file(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
