@@ -21,11 +21,10 @@ from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
 from bot.scheduler import runtime_workers
 from bot.server import BackgroundServer
-from bot.settings import Settings
 from handlers import commands
 from handlers.blocks.help import DM_ANSWER
 from tests.e2e.slack_harness import SlackApp
-from tests.e2e.test_oauth_install_e2e import ROOT, OAuthApp, _authorize_url
+from tests.e2e.test_oauth_install_e2e import OAuthApp, _authorize_url, oauth_settings
 
 SECRET = "oauth-signing-secret"
 AGENT, CLIENT, SUPPORT = "U0AGENT001", "U0ACME0001", "C0SUPPORT1"  # SUPPORT: acme's channel in the examples
@@ -68,17 +67,9 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Installed]:
             slack.add_user(user, user.lower())
         slack.add_channel(SUPPORT, "acme-support", members=[AGENT, CLIENT])
         slack.add_usergroup("S0AGENTS01", "agents", [AGENT, "U0AGENT002"])
-        settings = Settings(
-            SLACK_CLIENT_ID="1111.2222",
-            SLACK_CLIENT_SECRET="oauth-client-secret",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'installs.db'}",
-            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-            SLABOT_SCHEDULER=False,
-            SLABOT_HOME_REFRESH_SECONDS=0,
+        runtime = bootstrap(
+            oauth_settings(slack, tmp_path / "installs.db", SLABOT_HOME_REFRESH_SECONDS=0), clock=clock
         )
-        runtime = bootstrap(settings, clock=clock)
         with BackgroundServer(runtime.web) as server:
             yield Installed(runtime, slack, server.url)
 

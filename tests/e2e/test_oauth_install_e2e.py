@@ -74,6 +74,20 @@ def _authorize_url(page: str) -> str:
     return match.group(1).replace("&amp;", "&")
 
 
+def oauth_settings(slack: SlackEmulator, database: Path, **extra: Any) -> Settings:
+    """An app installed by OAuth (no bot token of its own) against the emulator, on SQLite."""
+    return Settings(
+        SLACK_CLIENT_ID="1111.2222",
+        SLACK_CLIENT_SECRET="oauth-client-secret",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.url,
+        DATABASE_URL=f"sqlite:///{database}",
+        SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
+        SLABOT_SCHEDULER=False,
+        **extra,
+    )
+
+
 @pytest.fixture
 def oauth_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OAuthApp]:
     # a loaded test machine must not turn answers into placeholders sent to Slack's response_url
@@ -81,16 +95,7 @@ def oauth_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OAuth
     clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     with SlackEmulator(clock=clock, auto_create_channels=True, scopes=BOT_SCOPES) as slack:
         slack.add_user(AGENT, "agent")
-        settings = Settings(
-            SLACK_CLIENT_ID="1111.2222",
-            SLACK_CLIENT_SECRET="oauth-client-secret",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'oauth.db'}",
-            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-            SLABOT_SCHEDULER=False,
-        )
-        runtime = bootstrap(settings, clock=clock)
+        runtime = bootstrap(oauth_settings(slack, tmp_path / "oauth.db"), clock=clock)
         with BackgroundServer(runtime.web) as server:
             yield OAuthApp(runtime, slack, server.url)
 
