@@ -141,6 +141,28 @@ class StartInput:
     meta: StartModalMeta
 
 
+def _static_select(
+    action: ActionId,
+    placeholder: str,
+    options: list[dict[str, Any]],
+    *,
+    empty: dict[str, Any],
+    initial: str | None,
+) -> dict[str, Any]:
+    """A static select of ``options`` (``empty`` alone when there are none), the one whose value is
+    ``initial`` chosen."""
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": action.value,
+        "placeholder": plain(placeholder),
+        "options": options or [empty],
+    }
+    chosen = next((o for o in options if o["value"] == initial), None)
+    if chosen:
+        select["initial_option"] = chosen
+    return select
+
+
 def start_modal(
     prefill: StartPrefill,
     priorities: Sequence[str],
@@ -149,24 +171,20 @@ def start_modal(
     """``views.open`` payload. ``clients`` are ``(key, name)`` pairs; ``priorities`` most urgent first."""
     client_options = [_option(escape(name), key) for key, name in list(clients)[:OPTIONS_MAX]]
     priority_options = [_option(p, p) for p in list(priorities)[:OPTIONS_MAX]]
-    client_select: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": ActionId.START_CLIENT.value,
-        "placeholder": plain("Which client?"),
-        "options": client_options or [_option("(no clients configured)", "-")],
-    }
-    initial_client = next((o for o in client_options if o["value"] == prefill.client_key), None)
-    if initial_client:
-        client_select["initial_option"] = initial_client
-    priority_select: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": ActionId.START_PRIORITY.value,
-        "placeholder": plain("Priority"),
-        "options": priority_options or [_option("P3", "P3")],
-    }
-    initial_priority = next((o for o in priority_options if o["value"] == prefill.priority), None)
-    if initial_priority:
-        priority_select["initial_option"] = initial_priority
+    client_select = _static_select(
+        ActionId.START_CLIENT,
+        "Which client?",
+        client_options,
+        empty=_option("(no clients configured)", "-"),
+        initial=prefill.client_key,
+    )
+    priority_select = _static_select(
+        ActionId.START_PRIORITY,
+        "Priority",
+        priority_options,
+        empty=_option("P3", "P3"),
+        initial=prefill.priority,
+    )
     title_input: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": ActionId.START_TITLE.value,
