@@ -382,7 +382,7 @@ MAX_FUNCTION_LINES = 80
 #: that has to grow raises its number here, in the change that says why) and its reason
 SIZE_TABLES: dict[str, tuple[int, str]] = {
     "bot.sandbox.demo.script.steps": (230, "data: the demo's scripted steps, one literal per step"),
-    "bot.cli.build_parser": (122, "data: the argparse table of every slabot subcommand and flag"),
+    "bot.cli.build_parser": (96, "data: the argparse table of every slabot subcommand and flag"),
     "bot.sandbox.emulator.server.SlackEmulator.__init__": (
         85,
         "data: the emulated workspace's state, one attribute a line",
