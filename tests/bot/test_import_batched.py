@@ -332,3 +332,18 @@ def test_a_delivery_of_stored_events_only_answers_with_their_tickets(uow: UnitOf
     _plan, outcomes = again.ingest_batch(team_id=TEAM, source="hd", events=events[1:])
     assert [(o.status, o.ref) for o in outcomes] == [("duplicate", "T-1")]
     assert tickets.folded == []
+
+
+def test_row_ids_number_the_copies_of_a_row_and_only_those() -> None:
+    """The same row always gets the same id; its n-th copy the id with ``-n`` (what a resumed import
+    recognises), whatever rows come between."""
+    row = "A-1,2026-03-10T08:00:00+00:00,agent_message,,,\n"
+    other = "A-1,2026-03-10T08:00:01+00:00,agent_message,,,\n"
+    text = "ticket_id,timestamp,event,priority,status,client\n" + row + other + row + row + other
+    ids = RowIds()
+    got = [ids(e) for _, e in iter_events_csv(io.StringIO(text)) if not isinstance(e, RowError)]
+    assert [len(x.split("-")[0]) for x in got] == [32] * 5
+    a, b = got[0], got[1]
+    assert got == [a, b, f"{a}-1", f"{a}-2", f"{b}-1"] and a != b
+    again = RowIds()
+    assert [again(e) for _, e in iter_events_csv(io.StringIO(text)) if not isinstance(e, RowError)] == got

@@ -14,6 +14,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Table, select, text
 from sqlalchemy.exc import StatementError
 
 from storage.db import (
+    BULK_CACHE_KIB,
     BULK_WAL_PAGES,
     current_revision,
     head_revision,
@@ -62,6 +63,19 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000  # SQLite's own
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000  # SQLite's own 2 MB
+    finally:
+        engine.dispose()
+
+
+def test_a_bulk_writer_has_a_larger_page_cache(tmp_path: Path) -> None:
+    """``slabot import``'s connections cache ``BULK_CACHE_KIB`` of pages, each of them."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}", cache_kib=BULK_CACHE_KIB)
+    try:
+        for _ in range(2):  # a new connection each time
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -BULK_CACHE_KIB
+            engine.dispose()
     finally:
         engine.dispose()
 
