@@ -39,9 +39,13 @@ GOAL_RSS_MB = 500
 TEAM = "T0IMPORT01"
 
 
-def run_import(events: Path, url: str, contracts: Path, *extra: str) -> tuple[float, float, float, str]:
-    """One ``slabot import`` process: (wall s, CPU s, peak RSS MB, its stdout)."""
+def run_import(
+    events: Path, url: str, contracts: Path, *extra: str, tree: Path | None = None
+) -> tuple[float, float, float, str]:
+    """One ``slabot import`` process (``tree``: the code of that checkout): (wall s, CPU s, peak RSS MB, its stdout)."""
     env = {**os.environ, "DATABASE_URL": url, "SLABOT_TEAM_ID": TEAM, "SLABOT_CONTRACTS": str(contracts)}
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
     slabot = Path(sys.executable).with_name("slabot")
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -74,6 +78,12 @@ def main() -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--baseline-rows", type=int, default=300, help="rows for the per-event baseline")
     parser.add_argument("--no-rerun", action="store_true", help="skip the resume run")
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="also import (and re-run) with the code of this checkout, right after this tree's runs: A/B",
+    )
+    parser.add_argument("--batch", type=int, help="--batch of the batched runs (default: slabot's)")
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"real logs: {args.data} not found, skipped")
@@ -110,20 +120,45 @@ def main() -> int:
                 def url(name: str, backend: str = backend) -> str:
                     return dbs.url(backend, name, migrated=backend == "postgresql")
 
-                target = url("bulk")
-                wall, cpu, rss, out = run_import(events, target, contracts)
-                rate = n / wall
-                load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-                print(
-                    f"[{backend}] batched   {n:>9,} rows {wall:8.2f} s wall {cpu:8.2f} s CPU {rate:9,.0f} rows/s "
-                    f"wall {n / cpu:9,.0f} rows/s CPU  peak RSS {rss:6.0f} MB  ({stored_line(out)}; load {load})"
-                )
-                if not args.no_rerun:
-                    again_wall, again_cpu, _rss, again = run_import(events, target, contracts)
+                batch = ("--batch", str(args.batch)) if args.batch else ()
+                trees = [("this tree", None)]
+                if args.baseline_tree:
+                    trees.append((f"tree {args.baseline_tree}", args.baseline_tree))
+                first: dict[str, float] = {}
+                for label, tree in trees:
+                    target = url("bulk" if tree is None else "bulk_baseline")
+                    wall, cpu, rss, out = run_import(events, target, contracts, *batch, tree=tree)
+                    rate = n / wall
+                    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
                     print(
-                        f"[{backend}] re-run    {n:>9,} rows {again_wall:8.2f} s wall {again_cpu:8.2f} s CPU "
-                        f"{n / again_wall:9,.0f} rows/s wall  ({stored_line(again)})"
+                        f"[{backend}] batched   {n:>9,} rows {wall:8.2f} s wall {cpu:8.2f} s CPU {rate:9,.0f} rows/s "
+                        f"wall {n / cpu:9,.0f} rows/s CPU  peak RSS {rss:6.0f} MB  ({stored_line(out)}; load {load})"
+                        + (f"  [{label}]" if args.baseline_tree else "")
                     )
+                    again_cpu = 0.0
+                    if not args.no_rerun:
+                        again_wall, again_cpu, _rss, again = run_import(
+                            events, target, contracts, *batch, tree=tree
+                        )
+                        print(
+                            f"[{backend}] re-run    {n:>9,} rows {again_wall:8.2f} s wall {again_cpu:8.2f} s CPU "
+                            f"{n / again_wall:9,.0f} rows/s wall  ({stored_line(again)})"
+                            + (f"  [{label}]" if args.baseline_tree else "")
+                        )
+                    if tree is None:
+                        first = {"wall": wall, "cpu": cpu, "again": again_cpu, "rate": rate, "rss": rss}
+                    else:
+                        print(
+                            f"[{backend}] this tree vs {label}: batched {cpu / first['cpu']:.2f}x less CPU "
+                            f"({first['cpu']:.2f} s vs {cpu:.2f} s), {wall / first['wall']:.2f}x less wall"
+                            + (
+                                f"; re-run {again_cpu / first['again']:.2f}x less CPU "
+                                f"({first['again']:.2f} s vs {again_cpu:.2f} s)"
+                                if first["again"]
+                                else ""
+                            )
+                        )
+                wall, cpu, rate, rss = first["wall"], first["cpu"], first["rate"], first["rss"]
                 base_wall, base_cpu, _rss, base_out = run_import(
                     head, url("per_event"), contracts, "--per-event"
                 )
