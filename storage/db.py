@@ -32,8 +32,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: ``wal_autocheckpoint`` of bulk writers (``slabot import``): a checkpoint per ~100 MB of log, not per 4 MB
 BULK_WAL_PAGES = 25_000
-#: SQLite page cache of bulk writers (``slabot import``), in KiB: 64 MiB instead of SQLite's 2 MiB
-BULK_CACHE_KIB = 65_536
+#: SQLite page cache of bulk writers (``slabot import``), in KiB: 16 MiB instead of SQLite's 2 MiB
+BULK_CACHE_KIB = 16_384
 #: execution option that makes a SQLite transaction a plain deferred ``BEGIN`` (readers do not queue).
 READ_ONLY_OPTION = "slabot_read_only"
 _MIGRATION_LOCK_ID = zlib.crc32(b"slabot-migrations")

@@ -134,7 +134,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         args.contracts or settings.contracts, source="--contracts" if args.contracts else "SLABOT_CONTRACTS"
     )
     # batches of megabytes: SQLite's log is checkpointed (two fsyncs) every ~100 MB, not every 4 MB,
-    # and its page cache holds the indexes of a large history (64 MiB, not 2)
+    # and its page cache holds more of the indexes of a large history (16 MiB, not 2)
     engine = make_engine(settings.database_url, wal_autocheckpoint=BULK_WAL_PAGES, cache_kib=BULK_CACHE_KIB)
     if is_sqlite(engine):
         migrate(engine)
