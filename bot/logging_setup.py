@@ -56,13 +56,14 @@ def _escape_char(char: str) -> str:
     if char in named:
         return named[char]
     if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-        return f"\\u{ord(char):04x}"
+        code = ord(char)  # beyond U+FFFF (e.g. U+1BCA0, a format character) eight digits, as Python writes it
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
     return char
 
 
 def logfmt_value(value: Any) -> str:
     """One logfmt value: bare when it is plain, else double-quoted with every control, line or
-    paragraph separator escaped (``\\n``, ``\\u2028``, …) — it can never span two lines."""
+    paragraph separator escaped (``\\n``, ``\\u2028``, ``\\U0001bca0``, …) — it can never span two lines."""
     text = value if isinstance(value, str) else str(value)
     if text and _BARE.fullmatch(text):
         return text

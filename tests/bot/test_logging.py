@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.logging_setup import REQUEST_ID, StructuredFormatter, configure_logging, mask_secrets
@@ -28,10 +28,10 @@ def parse_logfmt(line: str) -> dict[str, str]:
         key, raw = match.groups()
         if raw.startswith('"'):
             raw = re.sub(
-                r"\\(u[0-9a-f]{4}|.)",
+                r"\\(u[0-9a-f]{4}|U[0-9a-f]{8}|.)",
                 lambda m: (
                     chr(int(m[1][1:], 16))
-                    if m[1].startswith("u")
+                    if m[1][0] in "uU" and len(m[1]) > 1
                     else {"n": "\n", "r": "\r", "t": "\t"}.get(m[1], m[1])
                 ),
                 raw[1:-1],
@@ -60,6 +60,7 @@ def record(msg: str, *args: object, exc: bool = False, **extra: object) -> loggi
 
 @settings(max_examples=150, deadline=None)
 @given(text=st.text(), value=st.text())
+@example(text="\U0001bca0", value="\U0001bca00")  # a format character beyond U+FFFF (was read back as 'ᯊ0')
 def test_no_text_can_split_or_forge_a_logfmt_line(text: str, value: str) -> None:
     line = StructuredFormatter("logfmt").format(record("client wrote %s", text, detail=value))
     assert len(line.splitlines()) == 1 and "\n" not in line
