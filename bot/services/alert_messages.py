@@ -130,6 +130,12 @@ class AlertMessages:
         job, item = unit.items[0]
         ts = unit.ts
         assert ts is not None
+        if self._maybe_posted(job, now) and self._shows_key(client, channel_id, job.thread_ts, ts, job):
+            # an earlier attempt's update reached Slack, then the process died before recording it
+            stats.found_posted += 1
+            self._page_if_named(client, channel_id, ts, job, item, now, history, stats)
+            self._sent([job], ts, now, stats)
+            return
         message = self._message(job, item, now)
         try:
             client.chat_update(
@@ -150,10 +156,50 @@ class AlertMessages:
             self._sent([job], posted, now, stats)
             return
         stats.updated += 1
+        self._page_if_named(client, channel_id, ts, job, item, now, history, stats)
+        self._sent([job], ts, now, stats)
+
+    def _page_if_named(
+        self: Any,
+        client: Any,
+        channel_id: str,
+        ts: str,
+        job: _Job,
+        item: AlertItem,
+        now: datetime,
+        history: dict[str | None, dict[str, str]],
+        stats: DeliveryStats,
+    ) -> None:
         mention = list(job.payload.get("mention") or [])
         if mention:
             self._page(client, channel_id, ts, job, item, mention, now, history, stats)
-        self._sent([job], ts, now, stats)
+
+    def _shows_key(self: Any, client: Any, channel_id: str, thread_ts: str | None, ts: str, job: _Job) -> bool:
+        """Does the timer's message at ``ts`` already carry ``job``'s key in its metadata? (An update is
+        invisible when repeated, but the retry of one that reached Slack must not count twice.) Reads
+        that one message: ``conversations.history`` (or ``.replies`` in a thread) from ``ts`` to ``ts``."""
+        args: dict[str, Any] = {
+            "channel": channel_id,
+            "oldest": ts,
+            "latest": ts,
+            "inclusive": True,
+            "include_all_metadata": True,
+        }
+        try:
+            if thread_ts and thread_ts != ts:
+                response = client.conversations_replies(ts=thread_ts, limit=200, **args)
+            else:
+                response = client.conversations_history(limit=1, **args)
+        except Exception as exc:  # noqa: BLE001 - classified; a failed look is a failed attempt
+            self._raise_for(exc, [job])
+            raise
+        for message in response.get("messages") or []:
+            if str(message.get("ts")) != ts:
+                continue
+            metadata = message.get("metadata") or {}
+            body = metadata.get("event_payload") or {}
+            return metadata.get("event_type") == EVENT_TYPE and isinstance(body, dict) and body.get("key") == job.key
+        return False
 
     def _page(
         self: Any,

@@ -356,6 +356,43 @@ def test_an_update_that_fails_is_retried_and_a_deleted_message_is_posted_anew(wo
     assert row is not None and row.slack_ts == fresh[0].response["ts"]
 
 
+def test_an_update_that_reached_slack_before_a_crash_is_recorded_not_repeated(
+    world: World, monkeypatch: Any
+) -> None:
+    """The process dies between the 75 % chat.update and its bookkeeping: after the lease the retry reads
+    that one message, sees the 75 % key in its metadata, and records it — no second update, and the
+    later points still update the same message."""
+    ref = world.open("P1")
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=11))  # 50 % posted
+    (first,) = [c for c in _timer_posts(world, ref) if not c.args.get("thread_ts")]
+    key_75 = alert_key(TEAM, ref, "first_response:1:75%")
+    real_sent = world.notifier._sent
+
+    def killed(jobs: Any, *args: Any, **kwargs: Any) -> Any:
+        if any(job.key == key_75 for job in jobs):
+            raise RuntimeError("killed between chat.update and mark_sent")
+        return real_sent(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(world.notifier, "_sent", killed)
+    while not [c for c in world.slack.calls_to("chat.update") if c.args["ts"] == first.response["ts"]]:
+        world.clock.advance(timedelta(minutes=1))
+        world.sweeper.run_once()
+        try:
+            world.notifier.run_once()
+        except RuntimeError:
+            break
+    monkeypatch.setattr(world.notifier, "_sent", real_sent)
+    world.step_until(MONDAY_9_BERLIN + timedelta(minutes=25))  # the lease expires; then 90 % and breach
+    updates = [c for c in world.slack.calls_to("chat.update") if c.args["ts"] == first.response["ts"]]
+    keys = [c.args["metadata"]["event_payload"]["key"] for c in updates if c.ok]
+    assert keys == [key_75, *(alert_key(TEAM, ref, f"first_response:1:{k}") for k in ("90%", "breach"))]
+    with world.uow.begin(read_only=True) as tx:
+        row = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=key_75)
+    assert row is not None and row.state == NotificationState.sent.value and row.slack_ts == first.response["ts"]
+    pages = [c for c in _timer_posts(world, ref) if c.args.get("thread_ts") == first.response["ts"]]
+    assert len(pages) == 1  # the breach's page, once
+
+
 # --------------------------------------------------------------------------- quiet hours
 
 
