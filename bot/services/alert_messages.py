@@ -133,48 +133,33 @@ class AlertMessages:
         if self._maybe_posted(job, now) and self._shows_key(client, channel_id, job.thread_ts, ts, job):
             # an earlier attempt's update reached Slack, then the process died before recording it
             stats.found_posted += 1
-            self._page_if_named(client, channel_id, ts, job, item, now, history, stats)
-            self._sent([job], ts, now, stats)
-            return
-        message = self._message(job, item, now)
-        try:
-            client.chat_update(
-                channel=channel_id,
-                ts=ts,
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": job.key}},
-                **message.as_kwargs(),
-            )
-        except Exception as exc:  # noqa: BLE001 - classified below; unknown types are re-raised
-            failure = self.classify(exc, job.attempts)
-            if failure is None:
-                raise
-            if failure.code not in GONE:
-                raise DeliveryStop(failure) from exc
-            # the message is gone: post the alert anew (and remember that one instead)
-            posted = self._post(client, channel_id, job.thread_ts, message, {"key": job.key}, [job])
-            stats.posted += 1
-            self._sent([job], posted, now, stats)
-            return
-        stats.updated += 1
-        self._page_if_named(client, channel_id, ts, job, item, now, history, stats)
+        else:
+            message = self._message(job, item, now)
+            try:
+                client.chat_update(
+                    channel=channel_id,
+                    ts=ts,
+                    metadata={"event_type": EVENT_TYPE, "event_payload": {"key": job.key}},
+                    **message.as_kwargs(),
+                )
+            except Exception as exc:  # noqa: BLE001 - classified below; unknown types are re-raised
+                failure = self.classify(exc, job.attempts)
+                if failure is None:
+                    raise
+                if failure.code not in GONE:
+                    raise DeliveryStop(failure) from exc
+                # the message is gone: post the alert anew (and remember that one instead)
+                posted = self._post(client, channel_id, job.thread_ts, message, {"key": job.key}, [job])
+                stats.posted += 1
+                self._sent([job], posted, now, stats)
+                return
+            stats.updated += 1
+        self._page(client, channel_id, ts, job, item, now, history, stats)
         self._sent([job], ts, now, stats)
 
-    def _page_if_named(
-        self: Any,
-        client: Any,
-        channel_id: str,
-        ts: str,
-        job: _Job,
-        item: AlertItem,
-        now: datetime,
-        history: dict[str | None, dict[str, str]],
-        stats: DeliveryStats,
-    ) -> None:
-        mention = list(job.payload.get("mention") or [])
-        if mention:
-            self._page(client, channel_id, ts, job, item, mention, now, history, stats)
-
-    def _shows_key(self: Any, client: Any, channel_id: str, thread_ts: str | None, ts: str, job: _Job) -> bool:
+    def _shows_key(
+        self: Any, client: Any, channel_id: str, thread_ts: str | None, ts: str, job: _Job
+    ) -> bool:
         """Does the timer's message at ``ts`` already carry ``job``'s key in its metadata? (An update is
         invisible when repeated, but the retry of one that reached Slack must not count twice.) Reads
         that one message: ``conversations.history`` (or ``.replies`` in a thread) from ``ts`` to ``ts``."""
@@ -198,7 +183,11 @@ class AlertMessages:
                 continue
             metadata = message.get("metadata") or {}
             body = metadata.get("event_payload") or {}
-            return metadata.get("event_type") == EVENT_TYPE and isinstance(body, dict) and body.get("key") == job.key
+            return (
+                metadata.get("event_type") == EVENT_TYPE
+                and isinstance(body, dict)
+                and body.get("key") == job.key
+            )
         return False
 
     def _page(
@@ -208,12 +197,15 @@ class AlertMessages:
         ts: str,
         job: _Job,
         item: AlertItem,
-        mention: list[str],
         now: datetime,
         history: dict[str | None, dict[str, str]],
         stats: DeliveryStats,
     ) -> None:
-        """The reply that notifies the people an updated breach names (an edit notifies nobody)."""
+        """The reply that notifies the people an updated breach names (an edit notifies nobody); none
+        when the alert names nobody."""
+        mention = list(job.payload.get("mention") or [])
+        if not mention:
+            return
         key = job.key + PAGE_SUFFIX
         if self._maybe_posted(job, now) and key in self._posted_keys(client, channel_id, ts, [job], history):
             return
