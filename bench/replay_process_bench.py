@@ -6,7 +6,8 @@
 The two shared logs (the UCI ServiceNow incident log and the BPI Challenge 2013 Volvo IT log,
 see ``bench/replay_real_logs.py`` for their sources) are converted by ``sla.datasets`` to events
 CSVs, once, outside the timing; then ``slabot replay`` runs as a fresh process on each of them
-and on both in one file, through an office-hours contract with Swedish public holidays (the
+and on both in one file, through the office-hours contracts of ``ITSM_CONTRACTS``
+(tests/support/shared_data.py; the Volvo log's with Swedish public holidays: the
 costly case: every calendar query crosses nights, weekends and holidays). Each figure is the
 median of ``--runs`` runs: wall time and the child's CPU time (user + system), and events per
 second of each. Goal: >= 50,000 events/s whole process.
@@ -45,48 +46,9 @@ from sla.contracts import load_contracts_text  # noqa: E402
 from sla.datasets import bpic2013_events, servicenow_events  # noqa: E402
 from sla.replay import EVENTS_HEADER, replay, write_events_csv  # noqa: E402
 from sla.timers import evaluate  # noqa: E402
+from tests.support.shared_data import ITSM_CONTRACTS  # noqa: E402
 
 GOAL = 50_000
-
-CONTRACTS = """
-calendars:
-  always: {timezone: UTC, hours: 24x7}
-  itsm-office:                    # ServiceNow's instance zone is not in the export: UTC
-    timezone: UTC
-    hours: {mon-fri: "08:00-18:00"}
-  volvo-office:                   # Volvo IT, Gothenburg
-    timezone: Europe/Stockholm
-    hours: {mon-fri: "08:00-18:00"}
-    holidays: {country: SE}
-clients:
-  servicenow: {name: ServiceNow log, channels: [C0SN000001], contract: itsm-office}
-  volvo: {name: Volvo IT log, channels: [C0VOLVO001], contract: volvo-office}
-contracts:
-  itsm-office:
-    versions:
-      - effective: 2010-01-01
-        services: [{name: Incident management, description: IT incidents}]
-        calendar: itsm-office
-        pause_on: {waiting_on_client: all, on_hold: [resolution]}
-        default_priority: P3
-        targets:
-          P1: {first_response: 30m, resolution: 4h, calendar: always}
-          P2: {first_response: 1h, resolution: 8h}
-          P3: {first_response: 4h, resolution: 30h}
-          P4: {first_response: 8h, resolution: 50h}
-  volvo-office:
-    versions:
-      - effective: 2010-01-01
-        services: [{name: Incident management, description: IT incidents}]
-        calendar: volvo-office
-        pause_on: {waiting_on_client: all, on_hold: [resolution]}
-        default_priority: P3
-        targets:
-          P1: {first_response: 30m, resolution: 4h, calendar: always}
-          P2: {first_response: 1h, resolution: 8h}
-          P3: {first_response: 4h, resolution: 30h}
-          P4: {first_response: 8h, resolution: 50h}
-"""
 
 
 def run_once(
@@ -132,14 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with (args.data / "servicenow_incident_event_log_sample.csv").open(newline="", encoding="utf-8") as f:
-        sn = servicenow_events(f).events
+        sn = servicenow_events(f, client="servicenow-office").events
     with (args.data / "bpic2013_volvo_incidents.xes.gz").open("rb") as f:
-        bpic = bpic2013_events(f).events
-    book = load_contracts_text(CONTRACTS, "replay_process_bench.py")
+        bpic = bpic2013_events(f, client="volvo-office").events
+    book = load_contracts_text(ITSM_CONTRACTS, "tests/support/shared_data.py")
     with tempfile.TemporaryDirectory(prefix="replay-process-bench-") as tmp:
         folder = Path(tmp)
         contracts = folder / "contracts.yaml"
-        contracts.write_text(CONTRACTS, encoding="utf-8")
+        contracts.write_text(ITSM_CONTRACTS, encoding="utf-8")
         logs = {"ServiceNow": sn, "BPIC 2013": bpic, "both logs": [*sn, *bpic], "start-up only": []}
         files: dict[str, tuple[Path, int]] = {}
         for name, events in logs.items():
@@ -203,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     history: dict[str, list] = {}
     for e in subset:
         history.setdefault(e.ticket_id, []).append(e)
-        evaluate(history[e.ticket_id], book.version_for("volvo", history[e.ticket_id][0].at), e.at)
+        evaluate(history[e.ticket_id], book.version_for("volvo-office", history[e.ticket_id][0].at), e.at)
     c2 = time.process_time()
     ours_rate, naive_rate = len(subset) / (c1 - c0), len(subset) / (c2 - c1)
     print(

@@ -7,7 +7,8 @@ event log" (Amaral et al., DOI 10.24432/C57S4H, CC BY 4.0) and the BPI Challenge
 IT incident log (Ward Steeman, 4TU.ResearchData). Both are converted by ``sla.datasets``
 (see its docstring for the mapping), optionally written as events CSVs (``--events-out``),
 and replayed twice: through a 24x7 contract and through a business-hours variant (P1 stays
-24x7 there, as in most ITSM contracts). The contract is written for these logs below —
+24x7 there, as in most ITSM contracts). The contracts are written for these logs
+(``ITSM_CONTRACTS`` in tests/support/shared_data.py, which the tests replay the logs through too) —
 the SLA targets behind ServiceNow's own ``made_sla`` column are not published.
 """
 
@@ -29,73 +30,7 @@ from sla.datasets import ConvertedLog, bpic2013_events, servicenow_events  # noq
 from sla.durations import format_duration  # noqa: E402
 from sla.metrics import EventKind  # noqa: E402
 from sla.replay import ReplayResult, replay, write_events_csv  # noqa: E402
-
-CONTRACTS = """
-calendars:
-  always: {timezone: UTC, hours: 24x7}
-  itsm-office:                    # ServiceNow's instance zone is not in the export: UTC
-    timezone: UTC
-    hours: {mon-fri: "08:00-18:00"}
-  volvo-office:                   # Volvo IT, Gothenburg (the log's +01:00/+02:00 offsets)
-    timezone: Europe/Stockholm
-    hours: {mon-fri: "08:00-18:00"}
-    holidays: {country: SE}
-clients:
-  servicenow-24x7: {name: ServiceNow log (24x7), channels: [C0SN000001], contract: itsm-24x7}
-  servicenow-office: {name: ServiceNow log (office hours), channels: [C0SN000002], contract: itsm-office}
-  servicenow-no-pause: {name: "ServiceNow log (24x7, no pauses)", channels: [C0SN000003], contract: itsm-24x7-no-pause}
-  volvo-24x7: {name: Volvo IT log (24x7), channels: [C0VOLVO001], contract: itsm-24x7}
-  volvo-office: {name: Volvo IT log (office hours), channels: [C0VOLVO002], contract: volvo-office}
-contracts:
-  itsm-24x7:
-    versions:
-      - effective: 2010-01-01
-        services: [{name: Incident management, description: IT incidents from first report to resolution}]
-        calendar: always
-        pause_on: {waiting_on_client: all, on_hold: [resolution]}
-        default_priority: P3
-        targets:
-          P1: {first_response: 30m, resolution: 4h}
-          P2: {first_response: 1h, resolution: 8h}
-          P3: {first_response: 4h, resolution: 3d}
-          P4: {first_response: 8h, resolution: 5d}
-  itsm-24x7-no-pause:              # the same targets, but waiting on the caller does not stop the clock
-    versions:
-      - effective: 2010-01-01
-        services: [{name: Incident management, description: IT incidents from first report to resolution}]
-        calendar: always
-        pause_on: []
-        default_priority: P3
-        targets:
-          P1: {first_response: 30m, resolution: 4h}
-          P2: {first_response: 1h, resolution: 8h}
-          P3: {first_response: 4h, resolution: 3d}
-          P4: {first_response: 8h, resolution: 5d}
-  itsm-office:
-    versions:
-      - effective: 2010-01-01
-        services: [{name: Incident management, description: IT incidents from first report to resolution}]
-        calendar: itsm-office
-        pause_on: {waiting_on_client: all, on_hold: [resolution]}
-        default_priority: P3
-        targets:
-          P1: {first_response: 30m, resolution: 4h, calendar: always}
-          P2: {first_response: 1h, resolution: 8h}
-          P3: {first_response: 4h, resolution: 30h}
-          P4: {first_response: 8h, resolution: 50h}
-  volvo-office:
-    versions:
-      - effective: 2010-01-01
-        services: [{name: Incident management, description: IT incidents from first report to resolution}]
-        calendar: volvo-office
-        pause_on: {waiting_on_client: all, on_hold: [resolution]}
-        default_priority: P3
-        targets:
-          P1: {first_response: 30m, resolution: 4h, calendar: always}
-          P2: {first_response: 1h, resolution: 8h}
-          P3: {first_response: 4h, resolution: 30h}
-          P4: {first_response: 8h, resolution: 50h}
-"""
+from tests.support.shared_data import ITSM_CONTRACTS  # noqa: E402
 
 
 def as_client(events: list, client: str) -> list:
@@ -191,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             print(f"missing {path}: pass --data DIR (the shared data sets)", file=sys.stderr)
             return 2
-    book: ContractBook = load_contracts_text(CONTRACTS, "replay_real_logs.py")
+    book: ContractBook = load_contracts_text(ITSM_CONTRACTS, "tests/support/shared_data.py")
 
     t = time.perf_counter()
     with sn_path.open(newline="", encoding="utf-8") as f:

@@ -388,7 +388,9 @@ def test_an_update_that_reached_slack_before_a_crash_is_recorded_not_repeated(
     assert keys == [key_75, *(alert_key(TEAM, ref, f"first_response:1:{k}") for k in ("90%", "breach"))]
     with world.uow.begin(read_only=True) as tx:
         row = tx.outbox.get_by_key(team_id=TEAM, idempotency_key=key_75)
-    assert row is not None and row.state == NotificationState.sent.value and row.slack_ts == first.response["ts"]
+    assert (
+        row is not None and row.state == NotificationState.sent.value and row.slack_ts == first.response["ts"]
+    )
     pages = [c for c in _timer_posts(world, ref) if c.args.get("thread_ts") == first.response["ts"]]
     assert len(pages) == 1  # the breach's page, once
 

@@ -16,7 +16,7 @@ from sla.periods import Period
 from storage.repositories import TimerRow
 from storage.uow import UnitOfWork
 from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
-from tests.support.shared_data import SERVICENOW, SERVICENOW_CONTRACT, shared
+from tests.support.shared_data import ITSM_CONTRACTS, SERVICENOW, shared
 
 #: the figures are checked on both backends once (test_the_week_hand_computed); the rest on SQLite only
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
@@ -178,7 +178,7 @@ def test_feedback_section_only_when_the_feature_answers(stored: tuple[ReportServ
 
 # ----------------------------------------------------------- the shared ServiceNow log, stored
 
-SN_CONTRACT = SERVICENOW_CONTRACT
+SN_CONTRACT = ITSM_CONTRACTS
 
 
 @SQLITE_ONLY

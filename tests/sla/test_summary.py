@@ -11,7 +11,7 @@ from sla.credits import credits_for_month
 from sla.periods import parse_period, previous
 from sla.summary import AtRisk, Section, Summary, daily_counts, top_breaches, trend_arrow, weekly_summary
 from sla.uptime import Incident, uptime
-from tests.support.shared_data import SERVICENOW, SERVICENOW_CONTRACT, shared
+from tests.support.shared_data import ITSM_CONTRACTS, SERVICENOW, shared
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday morning
 WEEK = parse_period("week", now=NOW, tz="Europe/Berlin")  # 2026-W47
@@ -200,7 +200,7 @@ def test_chunks_stay_under_the_block_limit_and_keep_every_line() -> None:
 
 # ------------------------------------------------------------------- on the shared ServiceNow log
 
-CONTRACT = SERVICENOW_CONTRACT
+CONTRACT = ITSM_CONTRACTS
 
 
 def test_summary_of_a_week_of_the_servicenow_log() -> None:
