@@ -48,24 +48,21 @@ from sla.contracts import load_contracts_text  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import MetricTimerRow, Notification, Ticket  # noqa: E402
 from storage.uow import UnitOfWork  # noqa: E402
+from tests.support.contract_file import contract_file  # noqa: E402
 from tests.support.postgres import PostgresCluster  # noqa: E402
 
 TEAM = "T0BENCH001"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-CONTRACTS = """
-clients:
-  acme: {name: Acme, channels: [C0ACME0001], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACTS = contract_file(
+    gold="""
         calendar: 24x7
         warn_at: ["50%", "75%", "90%"]
         alerts: {channel: C0ALERTS01, thread: false}
         default_priority: P1
         targets:
           P1: {first_response: 20m, resolution: 8h}
-"""
+    """
+)
 
 
 def seed_background(uow: UnitOfWork, count: int, far: datetime) -> None:

@@ -22,6 +22,7 @@ from bot.services.tickets import TicketService
 from handlers.notifier import Notifier, notifier_web_client
 from sla.contracts import ContractBook, load_contracts_text
 from storage.uow import UnitOfWork
+from tests.support.contract_file import contract_file
 
 TEAM = "T0TEAM0001"
 SUPPORT = "C0ACME0001"
@@ -32,16 +33,13 @@ SWEEP = timedelta(seconds=60)
 # Monday 2026-03-02 08:00 UTC = 09:00 in Berlin (CET)
 MONDAY_9_BERLIN = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
-CONTRACTS = """
-calendars:
-  office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-17:00"}}
-clients:
-  acme: {name: Acme, channels: [C0ACME0001], contract: gold}
-  ours: {name: Our own, channels: [C0OURS0001], contract: internal}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACTS = contract_file(
+    calendars='office: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-17:00"}}',
+    clients="""
+        acme: {name: Acme, channels: [C0ACME0001], contract: gold}
+        ours: {name: Our own, channels: [C0OURS0001], contract: internal}
+    """,
+    gold="""
         calendar: 24x7
         warn_at: ["50%", "75%", "90%"]
         alerts:
@@ -55,13 +53,13 @@ contracts:
         targets:
           P1: {first_response: 20m, resolution: 8h}
           P2: {first_response: 1h, resolution: 16h, calendar: office}
-  internal:
-    versions:
-      - effective: 2026-01-01
+    """,
+    internal="""
         alerts: {channel: C0TRIAGE01}
         targets:
           P3: {first_response: 1d}
-"""
+    """,
+)
 
 
 @dataclass

@@ -17,18 +17,17 @@ from sla.contracts import ContractBook, load_contracts_text
 from sla.metrics import EventKind
 from storage.db import make_engine, migrate
 from storage.uow import UnitOfWork
+from tests.support.contract_file import contract_file
 
 TEAM = "T0REPORTS1"
-CONTRACT = """\
-agents: {users: [U0AGENT001]}
-calendars: {always: {timezone: UTC, hours: 24x7}}
-clients:
-  acme: {name: Acme Corp, channels: [C0ACME0001], contract: gold, lead: U0LEAD0001, timezone: UTC}
-  globex: {name: Globex, channels: [C0GLOBEX01], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACT = contract_file(
+    agents="{users: [U0AGENT001]}",
+    calendars="always: {timezone: UTC, hours: 24x7}",
+    clients="""
+        acme: {name: Acme Corp, channels: [C0ACME0001], contract: gold, lead: U0LEAD0001, timezone: UTC}
+        globex: {name: Globex, channels: [C0GLOBEX01], contract: gold}
+    """,
+    gold="""
         calendar: always
         pause_on: [waiting_on_client]
         default_priority: P2
@@ -37,7 +36,8 @@ contracts:
           P2: {first_response: 1h, resolution: 8h}
         objectives:
           - {metric: first_response, priority: P1, target: "90%", window: month}
-"""
+    """,
+)
 
 
 def book() -> ContractBook:

@@ -14,19 +14,17 @@ from bot.services.tickets import TicketService
 from sla.contracts import ContractBook, load_contracts_text
 from sla.metrics import EventKind
 from storage.uow import UnitOfWork
+from tests.support.contract_file import contract_file
 
 TEAM = "T0UPTIME01"
-CONTRACTS = """
-agents: {users: [U0AGENT001]}
-calendars:
-  always: {timezone: UTC, hours: 24x7}
-clients:
-  acme: {name: Acme, channels: [C0ACME0001], contract: gold, monthly_fee: 10000, currency: EUR, timezone: UTC}
-  beta: {name: Beta, channels: [C0BETA0001], contract: silver, monthly_fee: 2000, currency: USD}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACTS = contract_file(
+    agents="{users: [U0AGENT001]}",
+    calendars="always: {timezone: UTC, hours: 24x7}",
+    clients="""
+        acme: {name: Acme, channels: [C0ACME0001], contract: gold, monthly_fee: 10000, currency: EUR, timezone: UTC}
+        beta: {name: Beta, channels: [C0BETA0001], contract: silver, monthly_fee: 2000, currency: USD}
+    """,
+    gold="""
         calendar: always
         services:
           - {name: API, description: the public API, uptime_target: 99.9}
@@ -45,9 +43,8 @@ contracts:
           per_breach: {P1: 5, P2: 1}
           cap: 20
           claim_within: 30d
-  silver:
-    versions:
-      - effective: 2026-01-01
+    """,
+    silver="""
         calendar: always
         services:
           - {name: Shared DB, description: the database both clients use, uptime_target: 99}
@@ -57,7 +54,8 @@ contracts:
           P2: {first_response: 1h}
         credits:
           uptime_tiers: [{below: 99, credit: 50}]
-"""
+    """,
+)
 NOV_S = 30 * 86400
 #: the rules are the same on both databases; only the worked month and alert idempotency run on PostgreSQL too
 sqlite_only = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)

@@ -18,22 +18,19 @@ from handlers.notifier import Notifier, failed_alerts, notifier_web_client
 from sla.contracts import load_contracts_text
 from storage.models import NotificationState
 from storage.uow import UnitOfWork
+from tests.support.contract_file import contract_file
 
 TEAM = "T0TEAM0001"
 CHANNEL = "C0ACME0001"
 USER = "U0AGENT001"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-CONTRACTS = """
-clients:
-  acme: {name: Acme, channels: [C0ACME0001], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACTS = contract_file(
+    gold="""
         calendar: 24x7
         targets:
           P1: {first_response: 20m}
-"""
+    """
+)
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Resolved* by <@U0AGENT001>"}}]
 
 

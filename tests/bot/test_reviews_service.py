@@ -16,28 +16,27 @@ from sla.contracts import ContractBook, load_contracts_text
 from sla.metrics import EventKind
 from storage.models import ContractVersionRow, Notification, ReviewDraftState
 from storage.uow import UnitOfWork
+from tests.support.contract_file import contract_file
 
 TEAM = "T0TEAM0001"
 OTHER_TEAM = "T0OTHER001"
 ADMIN = "U0ADMIN001"
 AGENT = "U0AGENT001"
 LEAD = "U0LEAD0001"
-CONTRACT = """\
-agents: {users: [U0AGENT001, U0AGENT002]}
-calendars:
-  utc: {timezone: UTC, hours: 24x7}
-clients:
-  acme: {name: Acme Corp, channels: [C0SUPPORT1], contract: gold, lead: U0LEAD0001}
-  globex: {name: Globex, channels: [C0GLOBEX01], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACT = contract_file(
+    agents="{users: [U0AGENT001, U0AGENT002]}",
+    calendars="utc: {timezone: UTC, hours: 24x7}",
+    clients="""
+        acme: {name: Acme Corp, channels: [C0SUPPORT1], contract: gold, lead: U0LEAD0001}
+        globex: {name: Globex, channels: [C0GLOBEX01], contract: gold}
+    """,
+    gold="""
         calendar: utc
         targets:
           P2: {first_response: 1h, resolution: 24h}
         review: {cadence: quarterly}
-"""
+    """,
+)
 MONDAYS = [datetime(2026, 7, d, 9, tzinfo=UTC) for d in (6, 13, 20, 27)] + [
     datetime(2026, 8, 3, 9, tzinfo=UTC)
 ]

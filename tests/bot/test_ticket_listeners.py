@@ -12,20 +12,17 @@ from bot.services.tickets import TicketChange, TicketError, TicketService
 from sla.contracts import load_contracts_text
 from sla.metrics import EventKind
 from storage.uow import Transaction, UnitOfWork
+from tests.support.contract_file import contract_file
 
 TEAM = "T0TEAM0001"
-CONTRACTS = """
-clients:
-  acme: {name: Acme, channels: [C0ACME0001], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACTS = contract_file(
+    gold="""
         calendar: 24x7
         default_priority: P2
         targets:
           P2: {first_response: 1h, resolution: 16h}
-"""
+    """
+)
 
 
 def test_listeners_see_each_change_in_its_transaction_and_after_commit(uow: UnitOfWork) -> None:

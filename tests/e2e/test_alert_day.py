@@ -22,6 +22,7 @@ from sla.contracts import load_contracts_text
 from sla.timers import alert_points
 from storage.db import make_engine
 from storage.uow import UnitOfWork
+from tests.support.contract_file import contract_file
 
 TEAM = "T0TEAM0001"
 SWEEP = timedelta(seconds=60)
@@ -29,18 +30,17 @@ START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # Monday
 DAY = timedelta(hours=24)
 TICKETS = 1000
 
-CONTRACTS = """
-calendars:
-  berlin: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-17:00"}}
-  newyork: {timezone: America/New_York, hours: {mon-fri: ["08:00-12:00", "13:00-18:00"]}}
-clients:
-  acme: {name: Acme, channels: [C0ACME0001], contract: berlin}
-  globex: {name: Globex, channels: [C0GLOBEX01], contract: newyork}
-  initech: {name: Initech, channels: [C0INITECH1], contract: always}
-contracts:
-  berlin:
-    versions:
-      - effective: 2026-01-01
+CONTRACTS = contract_file(
+    calendars="""
+        berlin: {timezone: Europe/Berlin, hours: {mon-fri: "09:00-17:00"}}
+        newyork: {timezone: America/New_York, hours: {mon-fri: ["08:00-12:00", "13:00-18:00"]}}
+    """,
+    clients="""
+        acme: {name: Acme, channels: [C0ACME0001], contract: berlin}
+        globex: {name: Globex, channels: [C0GLOBEX01], contract: newyork}
+        initech: {name: Initech, channels: [C0INITECH1], contract: always}
+    """,
+    berlin="""
         calendar: berlin
         warn_at: ["50%", "75%", "90%"]
         alerts: {channel: C0ALERTSBE, lead: U0LEADBE01, thread: true}
@@ -49,9 +49,8 @@ contracts:
           P1: {first_response: 15m, resolution: 3d, calendar: 24x7}
           P2: {first_response: 1h, resolution: 5d}
           P3: {first_response: 4h, resolution: 5d}
-  newyork:
-    versions:
-      - effective: 2026-01-01
+    """,
+    newyork="""
         calendar: newyork
         warn_at: ["50%", "90%", "10m"]
         alerts: {channel: C0ALERTSNY, escalate_to: S0LEADSNY1, thread: false}
@@ -60,9 +59,8 @@ contracts:
           P1: {first_response: 20m, resolution: 3d, calendar: 24x7}
           P2: {first_response: 2h, resolution: 5d}
           P3: {first_response: 8h, resolution: 5d}
-  always:
-    versions:
-      - effective: 2026-01-01
+    """,
+    always="""
         calendar: 24x7
         warn_at: ["75%"]
         alerts: {channel: C0ALERTSIN, lead: U0LEADIN01, thread: true}
@@ -70,7 +68,8 @@ contracts:
         targets:
           P1: {first_response: 30m, resolution: 3d}
           P2: {first_response: 3h, resolution: 5d}
-"""
+    """,
+)
 SUPPORT = {"acme": "C0ACME0001", "globex": "C0GLOBEX01", "initech": "C0INITECH1"}
 ALERTS = ("C0ALERTSBE", "C0ALERTSNY", "C0ALERTSIN")
 

@@ -7,19 +7,17 @@ from pathlib import Path
 
 from sla.contract_file import ConfigIssue
 from sla.contracts import check_contracts, format_check_report, load_contracts_text
+from tests.support.contract_file import contract_file
 
 # 40 open hours a week (Mon-Fri 09:00-17:00), no days written anywhere: no warning at all.
-CLEAN = """\
-calendars:
-  office:
-    timezone: Europe/London
-    hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"]}
-clients:
-  acme: {name: Acme, channels: [C0SUPPORT1], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CLEAN = contract_file(
+    calendars="""
+        office:
+          timezone: Europe/London
+          hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"]}
+    """,
+    clients="acme: {name: Acme, channels: [C0SUPPORT1], contract: gold}",
+    gold="""
         services: [{name: Support, description: Slack support for the platform}]
         calendar: office
         warn_at: ["50%", "90%", "15m"]
@@ -28,7 +26,8 @@ contracts:
           P1: {first_response: 30m, resolution: 4h, calendar: 24x7}
           P2: {first_response: 2h, resolution: 16h}
           P3: {first_response: 8h, resolution: 40h}
-"""
+    """,
+)
 
 
 def warnings_of(text: str, **kwargs: timedelta) -> list[ConfigIssue]:

@@ -11,17 +11,15 @@ from sla.contracts import ContractBook, load_contracts_text
 from sla.credits import Breach, breaches_from_rows, credits_for_month, money
 from sla.periods import parse_period
 from sla.uptime import Incident, UptimeFigure, uptime
+from tests.support.contract_file import contract_file
 
-CONTRACT = """\
-calendars:
-  always: {timezone: UTC, hours: 24x7}
-clients:
-  acme: {name: Acme, channels: [C0SUPPORT1], contract: gold, monthly_fee: 12000, currency: EUR}
-  free: {name: Free Ltd, channels: [C0SUPPORT2], contract: nocap}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACT = contract_file(
+    calendars="always: {timezone: UTC, hours: 24x7}",
+    clients="""
+        acme: {name: Acme, channels: [C0SUPPORT1], contract: gold, monthly_fee: 12000, currency: EUR}
+        free: {name: Free Ltd, channels: [C0SUPPORT2], contract: nocap}
+    """,
+    gold="""
         calendar: always
         services:
           - {name: Platform support, description: the platform, uptime_target: 99.9}
@@ -34,16 +32,16 @@ contracts:
           per_breach: {P1: 2, P2: 1}
           cap: 30
           claim_within: 30d
-  nocap:
-    versions:
-      - effective: 2026-01-01
+    """,
+    nocap="""
         calendar: always
         targets:
           P1: {first_response: 15m}
         credits:
           uptime_tiers: [{below: 99.9, credit: 10}, {below: 95, credit: 100}]
           per_breach: {P1: 5}
-"""
+    """,
+)
 
 AFTER = datetime(2026, 12, 5, tzinfo=UTC)
 NOV = parse_period("2026-11", now=AFTER, tz="UTC")

@@ -10,6 +10,7 @@ import pytest
 from sla.contracts import ContractFileError, load_contracts_text
 from sla.contracts.checks import alert_lines
 from sla.quiet_hours import QuietHours, parse_span
+from tests.support.contract_file import contract_file
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NIGHT = QuietHours(time(22), time(7), BERLIN, frozenset({"P1"}), "22:00-07:00")
@@ -54,19 +55,15 @@ def test_a_span_within_one_day_and_bad_spans() -> None:
             parse_span(bad)
 
 
-FILE = """
-clients:
-  acme: {name: Acme, channels: [C0ACME0001], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+FILE = contract_file(
+    gold="""
         calendar: 24x7
         alerts:
           channel: C0ALERTS01
           quiet_hours: QUIET
         targets: {P1: {first_response: 1h}, P3: {first_response: 8h}}
-"""
+    """
+)
 
 
 def test_the_contract_files_quiet_hours() -> None:

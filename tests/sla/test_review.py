@@ -24,17 +24,15 @@ from sla.review import (
     round_up_target,
     yaml_diff,
 )
+from tests.support.contract_file import contract_file
 
-CONTRACT = """\
-calendars:
-  berlin: {timezone: Europe/Berlin, hours: 24x7}
-  always: {timezone: UTC, hours: 24x7}
-clients:
-  acme: {name: Acme, channels: [C0SUPPORT1], contract: gold, monthly_fee: 12000, currency: EUR}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACT = contract_file(
+    calendars="""
+        berlin: {timezone: Europe/Berlin, hours: 24x7}
+        always: {timezone: UTC, hours: 24x7}
+    """,
+    clients="acme: {name: Acme, channels: [C0SUPPORT1], contract: gold, monthly_fee: 12000, currency: EUR}",
+    gold="""
         calendar: berlin
         targets:
           P1: {first_response: 15m, resolution: 4h, calendar: always}
@@ -44,7 +42,8 @@ contracts:
           - {metric: first_response, priority: P2, target: 90}
         credits:
           per_breach: {P2: 1}
-"""
+    """,
+)
 BERLIN = ZoneInfo("Europe/Berlin")
 Q3 = parse_period("2026-Q3", now=datetime(2026, 10, 5, tzinfo=UTC), tz=BERLIN)
 

@@ -26,23 +26,22 @@ from sla.review import (
     review_period,
 )
 from sla.timers import TicketEvent
+from tests.support.contract_file import contract_file
 
-CONTRACT = """\
-calendars:
-  utc: {timezone: UTC, hours: 24x7}
-clients:
-  acme: {name: Acme, channels: [C0SUPPORT1], contract: gold}
-  other: {name: Other, channels: [C0OTHER001], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACT = contract_file(
+    calendars="utc: {timezone: UTC, hours: 24x7}",
+    clients="""
+        acme: {name: Acme, channels: [C0SUPPORT1], contract: gold}
+        other: {name: Other, channels: [C0OTHER001], contract: gold}
+    """,
+    gold="""
         calendar: utc
         targets:
           P2: {first_response: 1h, resolution: 24h}
           P3: {first_response: 4h, resolution: 8h}
         review: {cadence: quarterly, lead: U0LEAD0001}
-"""
+    """,
+)
 MON = [datetime(2026, 7, d, 9, 0, tzinfo=UTC) for d in (6, 13, 20, 27)] + [
     datetime(2026, 8, 3, 9, tzinfo=UTC)
 ]

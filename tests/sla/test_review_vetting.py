@@ -13,16 +13,12 @@ from sla.periods import parse_period
 from sla.replay import replay
 from sla.review import MIN_SAMPLE, Vetting, draft_revision, review, vet_proposal
 from sla.timers import TicketEvent
+from tests.support.contract_file import contract_file
 
-CONTRACT = """\
-calendars:
-  utc: {timezone: UTC, hours: 24x7}
-clients:
-  acme: {name: Acme, channels: [C0SUPPORT1], contract: gold}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACT = contract_file(
+    calendars="utc: {timezone: UTC, hours: 24x7}",
+    clients="acme: {name: Acme, channels: [C0SUPPORT1], contract: gold}",
+    gold="""
         calendar: utc
         services: [{name: Helpdesk, description: Slack support for the Acme team}]
         alerts: {channel: C0ALERTS01}
@@ -31,7 +27,8 @@ contracts:
           P2: {first_response: 1h, resolution: 8h}
           P3: {first_response: 4h, resolution: 12h}
         review: {cadence: quarterly, lead: U0LEAD0001}
-"""
+    """,
+)
 Q3 = parse_period("2026-Q3", now=datetime(2026, 10, 2, tzinfo=UTC), tz="UTC")
 AS_OF = datetime(2026, 10, 2, tzinfo=UTC)
 EFFECTIVE = date(2027, 1, 1)

@@ -19,6 +19,7 @@ from sla.uptime import (
     uptime,
     uptime_for_version,
 )
+from tests.support.contract_file import contract_file
 
 NOV = parse_period("2026-11", now=datetime(2026, 12, 5, tzinfo=UTC), tz="UTC")
 AFTER = datetime(2026, 12, 5, tzinfo=UTC)
@@ -128,15 +129,10 @@ def test_interval_algebra() -> None:
     ]
 
 
-CONTRACT = """\
-calendars:
-  always: {timezone: UTC, hours: 24x7}
-clients:
-  acme: {name: Acme, channels: [C0SUPPORT1], contract: gold, monthly_fee: 12000, currency: EUR}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACT = contract_file(
+    calendars="always: {timezone: UTC, hours: 24x7}",
+    clients="acme: {name: Acme, channels: [C0SUPPORT1], contract: gold, monthly_fee: 12000, currency: EUR}",
+    gold="""
         calendar: always
         services:
           - {name: Platform, description: the platform, uptime_target: 99.95}
@@ -148,7 +144,8 @@ contracts:
             - {start: "2026-11-10T02:00:00Z", end: "2026-11-10T04:00:00Z", services: [Platform]}
         targets:
           P1: {first_response: 15m}
-"""
+    """,
+)
 
 
 def test_uptime_for_a_contract_version_uses_its_targets_and_maintenance() -> None:
