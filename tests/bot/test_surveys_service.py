@@ -20,44 +20,42 @@ from sla.feedback import sampled
 from sla.metrics import EventKind
 from sla.periods import Period
 from storage.uow import UnitOfWork
+from tests.support.contract_file import contract_file
 
 TEAM = "T0TEAM0001"
 AGENT, REQUESTER, CONTACT, OTHER = "U0AGENT001", "U0GLOBEX01", "U0GLOBEX02", "U0OTHER001"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
-CONTRACTS = f"""
-agents: {{users: [{AGENT}]}}
-clients:
-  globex: {{name: Globex, channels: [C0GLOBEX01], contract: silver, contacts: [{CONTACT}], lead: U0LEAD0002}}
-  acme: {{name: Acme, channels: [C0ACME0001], contract: gold}}
-  hooli: {{name: Hooli, channels: [C0HOOLI001], contract: basic}}
-contracts:
-  silver:
-    versions:
-      - effective: 2026-01-01
+CONTRACTS = contract_file(
+    agents=f"{{users: [{AGENT}]}}",
+    clients=f"""
+        globex: {{name: Globex, channels: [C0GLOBEX01], contract: silver, contacts: [{CONTACT}], lead: U0LEAD0002}}
+        acme: {{name: Acme, channels: [C0ACME0001], contract: gold}}
+        hooli: {{name: Hooli, channels: [C0HOOLI001], contract: basic}}
+    """,
+    silver="""
         calendar: 24x7
         default_priority: P2
-        alerts: {{channel: C0ALERTS02}}
+        alerts: {channel: C0ALERTS02}
         targets:
-          P2: {{first_response: 1h, resolution: 2h}}
-        survey: {{via: dm, scale: good-bad, who: client, window: 3d}}
-  gold:
-    versions:
-      - effective: 2026-01-01
+          P2: {first_response: 1h, resolution: 2h}
+        survey: {via: dm, scale: good-bad, who: client, window: 3d}
+    """,
+    gold="""
         calendar: 24x7
         default_priority: P2
         targets:
-          P2: {{first_response: 1h, resolution: 16h}}
-        survey: {{sample_rate: 0.001}}
-  basic:
-    versions:
-      - effective: 2026-01-01
+          P2: {first_response: 1h, resolution: 16h}
+        survey: {sample_rate: 0.001}
+    """,
+    basic="""
         calendar: 24x7
         default_priority: P2
         targets:
-          P2: {{first_response: 1h, resolution: 16h}}
-        survey: {{enabled: false}}
-"""
+          P2: {first_response: 1h, resolution: 16h}
+        survey: {enabled: false}
+    """,
+)
 
 
 @pytest.fixture

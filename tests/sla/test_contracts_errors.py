@@ -6,23 +6,23 @@ import pytest
 
 from sla.contract_file import ConfigIssue
 from sla.contracts import ContractFileError, load_contracts_text
+from tests.support.contract_file import contract_file
 
-BASE = """\
-agents: {users: [U0AGENT001]}
-calendars:
-  us-support:
-    timezone: America/New_York
-    hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"]}
-  always: {timezone: UTC, hours: 24x7}
-clients:
-  acme:
-    name: Acme Corp
-    channels: [C0SUPPORT1]
-    contract: gold
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+BASE = contract_file(
+    agents="{users: [U0AGENT001]}",
+    calendars="""
+        us-support:
+          timezone: America/New_York
+          hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"]}
+        always: {timezone: UTC, hours: 24x7}
+    """,
+    clients="""
+        acme:
+          name: Acme Corp
+          channels: [C0SUPPORT1]
+          contract: gold
+    """,
+    gold="""
         services:
           - {name: Platform support, description: Slack support}
         calendar: us-support
@@ -35,7 +35,8 @@ contracts:
           P2:
             first_response: 1h
             resolution: 8h
-"""
+    """,
+)
 
 
 def errors_of(text: str) -> list[ConfigIssue]:

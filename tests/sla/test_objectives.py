@@ -16,6 +16,7 @@ from sla.objectives import (
     scaled_rules,
 )
 from sla.periods import parse_period
+from tests.support.contract_file import contract_file
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 NOV = parse_period("2026-11", now=datetime(2026, 12, 2, tzinfo=UTC), tz="UTC")  # 30 days: factor 1
@@ -123,19 +124,17 @@ def test_a_100_percent_objective_has_no_budget() -> None:
 
 def test_objective_from_the_contract_file() -> None:
     book = load_contracts_text(
-        """\
-calendars: {always: {timezone: UTC, hours: 24x7}}
-clients: {acme: {name: Acme, channels: [C0SUPPORT1], contract: gold}}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
-        calendar: always
-        targets: {P1: {first_response: 15m}}
-        objectives:
-          - {metric: first_response, priority: P1, target: 95}
-          - {metric: resolution, target: 99.5, window: quarter}
-"""
+        contract_file(
+            calendars="always: {timezone: UTC, hours: 24x7}",
+            clients="acme: {name: Acme, channels: [C0SUPPORT1], contract: gold}",
+            gold="""
+                calendar: always
+                targets: {P1: {first_response: 15m}}
+                objectives:
+                  - {metric: first_response, priority: P1, target: 95}
+                  - {metric: resolution, target: 99.5, window: quarter}
+            """,
+        )
     )
     v = book.version_for("acme", NOW)
     first, second = (Objective.from_contract(o) for o in v.objectives)

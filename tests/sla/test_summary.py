@@ -11,6 +11,7 @@ from sla.credits import credits_for_month
 from sla.periods import parse_period, previous
 from sla.summary import AtRisk, Section, Summary, daily_counts, top_breaches, trend_arrow, weekly_summary
 from sla.uptime import Incident, uptime
+from tests.support.contract_file import contract_file
 from tests.support.shared_data import ITSM_CONTRACTS, SERVICENOW, shared
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday morning
@@ -112,17 +113,15 @@ def test_the_whole_summary_text() -> None:
         target_percent=99.9,
     )
     book = load_contracts_text(
-        """\
-calendars: {always: {timezone: UTC, hours: 24x7}}
-clients: {acme: {name: Acme, channels: [C0SUPPORT1], contract: gold, monthly_fee: 12000, currency: EUR}}
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
-        calendar: always
-        targets: {P1: {first_response: 15m}}
-        credits: {uptime_tiers: [{below: 99.9, credit: 10}], per_breach: {P1: 2}, cap: 30}
-"""
+        contract_file(
+            calendars="always: {timezone: UTC, hours: 24x7}",
+            clients="acme: {name: Acme, channels: [C0SUPPORT1], contract: gold, monthly_fee: 12000, currency: EUR}",
+            gold="""
+                calendar: always
+                targets: {P1: {first_response: 15m}}
+                credits: {uptime_tiers: [{below: 99.9, credit: 10}], per_breach: {P1: 2}, cap: 30}
+            """,
+        )
     )
     statement = credits_for_month(
         book.client("acme"),

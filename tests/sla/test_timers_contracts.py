@@ -19,21 +19,16 @@ from sla.timers import (
     explain,
     next_alert_at,
 )
+from tests.support.contract_file import contract_file
 
-CONTRACTS = """
-agents: {users: [U0AGENT001], usergroup: S0AGENTS01}
-calendars:
-  berlin-office: {timezone: Europe/Berlin, hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"]}, holidays: {country: DE, subdivision: BE}}
-  always: {timezone: UTC, hours: 24x7}
-clients:
-  acme:
-    name: Acme Corp
-    channels: [C0SUPPORT1]
-    contract: gold
-contracts:
-  gold:
-    versions:
-      - effective: 2026-01-01
+CONTRACTS = contract_file(
+    agents="{users: [U0AGENT001], usergroup: S0AGENTS01}",
+    calendars="""
+        berlin-office: {timezone: Europe/Berlin, hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"]}, holidays: {country: DE, subdivision: BE}}
+        always: {timezone: UTC, hours: 24x7}
+    """,
+    clients="acme: {name: Acme Corp, channels: [C0SUPPORT1], contract: gold}",
+    gold="""
         services:
           - {name: Platform support, description: Slack and e-mail support for the Acme platform}
         calendar: berlin-office
@@ -50,7 +45,8 @@ contracts:
           P1: {first_response: 15m, resolution: 4h, calendar: always}
           P2: {first_response: 1h, next_response: 2h, resolution: 1d}
           P3: {first_response: 4h, resolution: 3d}
-"""
+    """,
+)
 
 
 @pytest.fixture(scope="module")
