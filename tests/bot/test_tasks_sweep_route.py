@@ -14,10 +14,8 @@ from bot.clock import ManualClock
 from bot.emulator.inbound import DEFAULT_TEAM_ID as TEAM
 from bot.emulator.server import SlackEmulator
 from bot.server import BackgroundServer
-from bot.settings import Settings
 from tests.support.http import json_call
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.settings import example_settings
 
 
 def _post(url: str, headers: dict[str, str]) -> tuple[int, dict]:
@@ -25,13 +23,11 @@ def _post(url: str, headers: dict[str, str]) -> tuple[int, dict]:
 
 
 def _runtime(tmp_path: Path, slack: SlackEmulator, clock: ManualClock, **extra: object) -> Runtime:
-    settings = Settings(
+    settings = example_settings(
+        tmp_path / "tasks.db",
         SLACK_BOT_TOKEN="xoxb-tasks",
         SLACK_SIGNING_SECRET="s",
         SLACK_API_URL=slack.url,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'tasks.db'}",
-        SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-        SLABOT_SCHEDULER=False,
         **extra,
     )
     return bootstrap(settings, clock=clock)

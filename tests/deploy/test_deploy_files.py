@@ -170,16 +170,9 @@ def test_app_engines_urls_are_routes_of_the_app(tmp_path: Path) -> None:
     """GET /_ah/warmup (inbound_services: warmup) and GET /tasks/sweep (cron.yaml: App Engine's cron
     only ever GETs) exist on the app the entrypoint serves."""
     from bot.app import bootstrap
-    from bot.settings import Settings
+    from tests.support.settings import example_settings
 
-    runtime = bootstrap(
-        Settings(
-            SLACK_SIGNING_SECRET="s",
-            DATABASE_URL=f"sqlite:///{tmp_path / 'gae.db'}",
-            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-            SLABOT_SCHEDULER=False,
-        )
-    )
+    runtime = bootstrap(example_settings(tmp_path / "gae.db", SLACK_SIGNING_SECRET="s"))
     routes = set(runtime.web._routes)
     runtime.engine.dispose()
     assert ("GET", "/_ah/warmup") in routes

@@ -27,9 +27,9 @@ from bot.emulator.server import SlackEmulator
 from bot.scheduler import runtime_workers
 from bot.server import BackgroundServer
 from bot.services.alerts import Sweeper
-from bot.settings import Settings
 from handlers import commands
 from handlers.notifier import Notifier, notifier_web_client
+from tests.support.settings import example_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENTS = ("U0AGENT001", "U0AGENT002")
@@ -120,14 +120,14 @@ def running_app(
         for channel_id, (name, members) in channels.items():
             slack.add_channel(channel_id, name, members=members)
         slack.add_usergroup("S0AGENTS01", "agents", list(AGENTS))
+        if database_url is not None:
+            settings["DATABASE_URL"] = database_url
         runtime = bootstrap(
-            Settings(
+            example_settings(
+                tmp_path / database,
                 SLACK_BOT_TOKEN="xoxb-e2e",
                 SLACK_SIGNING_SECRET=secret,
                 SLACK_API_URL=slack.url,
-                DATABASE_URL=database_url or f"sqlite:///{tmp_path / database}",
-                SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-                SLABOT_SCHEDULER=False,
                 **settings,
             ),
             clock=clock,

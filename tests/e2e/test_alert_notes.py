@@ -19,12 +19,11 @@ from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
 from bot.server import BackgroundServer
 from bot.services.alerts import MESSAGE_KIND
-from bot.settings import Settings
 from handlers.notifier import Notifier
 from storage.models import Notification
 from tests.e2e.slack_harness import emulator_workers
+from tests.support.settings import example_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "notes-signing-secret"
 AGENT, CLIENT = "U0AGENT001", "U0ACME0001"
 SUPPORT, TEAM = "C0SUPPORT1", inbound.DEFAULT_TEAM_ID
@@ -79,13 +78,11 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
         for user in (AGENT, CLIENT):
             slack.add_user(user, user.lower())
         slack.add_channel(SUPPORT, "acme-support", members=[AGENT, CLIENT])
-        settings = Settings(
+        settings = example_settings(
+            tmp_path / "notes.db",
             SLACK_BOT_TOKEN="xoxb-notes",
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_API_URL=slack.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'notes.db'}",
-            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-            SLABOT_SCHEDULER=False,
         )
         runtime = bootstrap(settings, clock=clock)
         _, notifier = emulator_workers(runtime, slack.url, worker_id="notes-1", token="xoxb-notes")

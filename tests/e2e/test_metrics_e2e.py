@@ -17,9 +17,8 @@ from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
 from bot.server import BackgroundServer
 from bot.services.alerts import Sweeper
-from bot.settings import Settings
+from tests.support.settings import example_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 TEAM = inbound.DEFAULT_TEAM_ID
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Berlin
 SCRAPE_TOKEN = "scrape-token-1"
@@ -29,13 +28,11 @@ SCRAPE_TOKEN = "scrape-token-1"
 def app(tmp_path: Path) -> Iterator[tuple[Runtime, str, ManualClock]]:
     clock = ManualClock(START)
     with SlackEmulator(clock=clock, auto_create_channels=True) as slack:
-        settings = Settings(
+        settings = example_settings(
+            tmp_path / "metrics.db",
             SLACK_BOT_TOKEN="xoxb-e2e",
             SLACK_SIGNING_SECRET="metrics-secret",
             SLACK_API_URL=slack.url,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'metrics.db'}",
-            SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-            SLABOT_SCHEDULER=False,
             SLABOT_METRICS_TOKEN=SCRAPE_TOKEN,
         )
         runtime = bootstrap(settings, clock=clock)
@@ -163,12 +160,7 @@ def test_metrics_are_not_served_on_the_main_port_without_the_token(
 
 
 def test_without_a_token_metrics_are_off_on_the_main_port(tmp_path: Path) -> None:
-    settings = Settings(
-        SLACK_SIGNING_SECRET="s",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'm.db'}",
-        SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-        SLABOT_SCHEDULER=False,
-    )
+    settings = example_settings(tmp_path / "m.db", SLACK_SIGNING_SECRET="s")
     runtime = bootstrap(settings, clock=ManualClock(START))
     with BackgroundServer(runtime.web) as server, pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(server.url + "/metrics")

@@ -17,7 +17,7 @@ from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.ops import metrics
 from bot.services.notifier import DeliveryStats
-from bot.settings import Settings
+from tests.support.settings import example_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STANDARD_PREFIXES = ("process_", "python_")  # prometheus_client's own process and platform collectors
@@ -29,12 +29,7 @@ SNAKE = re.compile(r"[a-z][a-z0-9_]*")
 def exposition(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A scrape with every family populated: tickets, outbox rows with errors, intake, requests, deliveries."""
     tmp = tmp_path_factory.mktemp("names")
-    settings = Settings(
-        SLACK_SIGNING_SECRET="s",
-        DATABASE_URL=f"sqlite:///{tmp / 'names.db'}",
-        SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-        SLABOT_SCHEDULER=False,
-    )
+    settings = example_settings(tmp / "names.db", SLACK_SIGNING_SECRET="s")
     clock = ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     runtime = bootstrap(settings, clock=clock)
     tickets = runtime.services.tickets

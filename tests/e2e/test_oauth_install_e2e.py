@@ -24,8 +24,8 @@ from bot.emulator.server import SlackEmulator
 from bot.server import BackgroundServer
 from bot.settings import Settings
 from handlers import commands
+from tests.support.settings import example_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "oauth-signing-secret"
 AGENT, SUPPORT = "U0AGENT001", "C0SUPPORT1"
 TEAM_A, TEAM_B = "T0ALPHA001", "T0BRAVO001"
@@ -76,14 +76,12 @@ def _authorize_url(page: str) -> str:
 
 def oauth_settings(slack: SlackEmulator, database: Path, **extra: Any) -> Settings:
     """An app installed by OAuth (no bot token of its own) against the emulator, on SQLite."""
-    return Settings(
+    return example_settings(
+        database,
         SLACK_CLIENT_ID="1111.2222",
         SLACK_CLIENT_SECRET="oauth-client-secret",
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.url,
-        DATABASE_URL=f"sqlite:///{database}",
-        SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-        SLABOT_SCHEDULER=False,
         **extra,
     )
 

@@ -27,8 +27,8 @@ from bot.emulator import inbound
 from bot.emulator.server import SlackEmulator
 from bot.settings import Settings
 from handlers import commands
+from tests.support.settings import example_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 AGENT, SUPPORT = "U0AGENT001", "C0SUPPORT1"
 
@@ -140,14 +140,12 @@ def slack() -> Iterator[SlackEmulator]:
 
 
 def _settings(slack: SlackEmulator, tmp_path: Path) -> Settings:
-    return Settings(
+    return example_settings(
+        tmp_path / "socket.db",
         SLACK_BOT_TOKEN="xoxb-socket",
         SLACK_SIGNING_SECRET="unused-in-socket-mode",
         SLACK_APP_TOKEN="xapp-1-socket",
         SLACK_API_URL=slack.url,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'socket.db'}",
-        SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
-        SLABOT_SCHEDULER=False,
     )
 
 
