@@ -292,6 +292,19 @@ def _timer_posts(world: World, ref: str, channel: str = ALERTS) -> list[Any]:
     ]
 
 
+def _timer_message(world: World, ref: str) -> Any:
+    """The stored alert message of the ticket's first first-response timer in the alert channel."""
+    with world.uow.begin(read_only=True) as tx:
+        return tx.outbox.alert_message(
+            team_id=TEAM,
+            ticket_id=world.tickets.state(team_id=TEAM, ref=ref).ticket.id,
+            metric="first_response",
+            cycle=1,
+            channel_id=ALERTS,
+            thread_ts=None,
+        )
+
+
 def test_one_message_per_timer_updated_from_warning_to_breach(world: World) -> None:
     ref = world.open("P1")
     world.step_until(MONDAY_9_BERLIN + timedelta(minutes=25))
@@ -308,15 +321,7 @@ def test_one_message_per_timer_updated_from_warning_to_breach(world: World) -> N
     assert "SLA breached" in message["text"] and "<!subteam^S0LEADS001>" in message["text"]
     pages = [c for c in posts if c.args.get("thread_ts") == message_ts]
     assert len(pages) == 1 and "<!subteam^S0LEADS001>" in pages[0].args["text"]  # an edit pings nobody
-    with world.uow.begin(read_only=True) as tx:
-        row = tx.outbox.alert_message(
-            team_id=TEAM,
-            ticket_id=world.tickets.state(team_id=TEAM, ref=ref).ticket.id,
-            metric="first_response",
-            cycle=1,
-            channel_id=ALERTS,
-            thread_ts=None,
-        )
+    row = _timer_message(world, ref)
     assert row is not None and row.slack_ts == message_ts
     assert row.showing == alert_key(TEAM, ref, "first_response:1:breach")
 
@@ -344,15 +349,7 @@ def test_an_update_that_fails_is_retried_and_a_deleted_message_is_posted_anew(wo
     world.step_until(MONDAY_9_BERLIN + timedelta(minutes=21))
     fresh = [c for c in _timer_posts(world, ref) if not c.args.get("thread_ts")]
     assert len(fresh) == 1 and "SLA breached" in fresh[0].args["text"]  # posted anew, with its mentions
-    with world.uow.begin(read_only=True) as tx:
-        row = tx.outbox.alert_message(
-            team_id=TEAM,
-            ticket_id=world.tickets.state(team_id=TEAM, ref=ref).ticket.id,
-            metric="first_response",
-            cycle=1,
-            channel_id=ALERTS,
-            thread_ts=None,
-        )
+    row = _timer_message(world, ref)
     assert row is not None and row.slack_ts == fresh[0].response["ts"]
 
 

@@ -17,6 +17,7 @@ from handlers.notifier import Notifier, failed_alerts, notifier_web_client
 from sla.contracts import load_contracts_text
 from storage.models import NotificationState
 from tests.bot.conftest import ALERTS, CONTRACTS, MONDAY_9_BERLIN, SUPPORT, SWEEP, TEAM, TRIAGE, World, keys
+from tests.support.notifier import killed_before_bookkeeping
 
 
 def open_staggered(world: World, count: int, *, thread: bool = False) -> list[str]:
@@ -84,16 +85,8 @@ def test_crash_after_post_before_mark_sent_leaves_no_second_message(
     ref = world.open("P1", thread=False)
     world.clock.advance(timedelta(minutes=10, seconds=30))
     world.sweeper.run_once()
-    real_sent = world.notifier._sent
-
-    def crash(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("killed between chat.postMessage and mark_sent")
-
-    monkeypatch.setattr(world.notifier, "_sent", crash)
-    with pytest.raises(RuntimeError):
-        world.notifier.run_once()
+    killed_before_bookkeeping(world.notifier, monkeypatch)
     assert len(world.deliveries(ALERTS)) == 1
-    monkeypatch.setattr(world.notifier, "_sent", real_sent)
 
     world.clock.advance(timedelta(seconds=30))
     world.notifier.run_once()  # still leased to the crashed attempt: nothing happens

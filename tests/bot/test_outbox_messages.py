@@ -19,6 +19,7 @@ from sla.contracts import load_contracts_text
 from storage.models import NotificationState
 from storage.uow import UnitOfWork
 from tests.support.contract_file import contract_file
+from tests.support.notifier import killed_before_bookkeeping
 
 TEAM = "T0TEAM0001"
 CHANNEL = "C0ACME0001"
@@ -165,15 +166,7 @@ def test_crash_after_post_before_bookkeeping_leaves_no_second_message(
     box: Box, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     box.enqueue("m:crash", text="once")
-    real_sent = box.notifier._sent
-
-    def crash(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("killed between chat.postMessage and mark_sent")
-
-    monkeypatch.setattr(box.notifier, "_sent", crash)
-    with pytest.raises(RuntimeError):
-        box.notifier.run_once()
-    monkeypatch.setattr(box.notifier, "_sent", real_sent)
+    killed_before_bookkeeping(box.notifier, monkeypatch)
     box.run_for(90, step=5)  # the lease expires; the retry looks in the history first
     messages = posted(box.slack, CHANNEL)
     assert [m["text"] for m in messages] == ["once"]

@@ -4,7 +4,7 @@ seen through the real WebClient and its retry handlers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -19,11 +19,6 @@ from bot.emulator import SlackEmulator
 
 ACME = "C0ACME0001"
 GLOBEX = "C0GLOBEX01"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
