@@ -389,44 +389,26 @@ instants = st.datetimes(
 
 
 @given(
-    target=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
-    elapsed=durations,
-    remaining=durations,
-    percent_used=st.floats(allow_nan=True, allow_infinity=True),
-    state=st.sampled_from(list(TimerState)),
-    due=st.none() | instants,
-    breached_at=st.none() | instants,
-    stopped_at=st.none() | instants,
+    timer=st.builds(
+        FakeTimer,
+        target=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+        business_elapsed=durations,
+        remaining=durations,
+        percent_used=st.floats(allow_nan=True, allow_infinity=True),
+        state=st.sampled_from(list(TimerState)),
+        due_at=st.none() | instants,
+        breached_at=st.none() | instants,
+        stopped_at=st.none() | instants,
+        pause_reason=st.none() | st.text(max_size=30),
+    ),
     now=instants,
-    reason=st.none() | st.text(max_size=30),
     tz=st.sampled_from(
         [BERLIN, NEW_YORK, ZoneInfo("UTC"), ZoneInfo("Asia/Kathmandu"), ZoneInfo("Pacific/Chatham")]
     ),
 )
 def test_any_timer_values_describe_without_crashing_and_percent_matches_bar(
-    target: timedelta,
-    elapsed: timedelta,
-    remaining: timedelta,
-    percent_used: float,
-    state: TimerState,
-    due: datetime | None,
-    breached_at: datetime | None,
-    stopped_at: datetime | None,
-    now: datetime,
-    reason: str | None,
-    tz: ZoneInfo,
+    timer: FakeTimer, now: datetime, tz: ZoneInfo
 ) -> None:
-    timer = FakeTimer(
-        target=target,
-        business_elapsed=elapsed,
-        remaining=remaining,
-        percent_used=percent_used,
-        state=state,
-        due_at=due,
-        breached_at=breached_at,
-        stopped_at=stopped_at,
-        pause_reason=reason,
-    )
     c = describe_timer(timer, now, tz)
     assert 0 <= c.percent <= 999
     assert len(c.bar) == 10
@@ -435,7 +417,7 @@ def test_any_timer_values_describe_without_crashing_and_percent_matches_bar(
     if c.severity == "at_risk":
         assert c.percent >= 75
     if c.severity == "ok":  # below the at-risk share (sla.standing), not over
-        assert elapsed < at_risk_elapsed(target) and remaining > timedelta(0)
+        assert timer.business_elapsed < at_risk_elapsed(timer.target) and timer.remaining > timedelta(0)
     assert c.headline and "\n" not in c.line()
     if c.wall_left is not None:
         assert c.wall_left >= timedelta(0)
