@@ -8,10 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Table, TextClause, bindparam, text, true
+from sqlalchemy import Boolean, Table, TextClause, bindparam, text, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import Workspace
 
@@ -89,6 +93,41 @@ def _scope(column: Any, team_id: TeamScope) -> Any:
     if team_id is ALL_TEAMS:
         return true()
     return column == _team(team_id)  # type: ignore[arg-type]
+
+
+class _RowCheck(FunctionElement[bool]):
+    """A condition that checks the rows a query found by their ids, not a way to find them: rendered as
+    itself, and on SQLite as ``likely(condition)``, which SQLite's planner does not use to pick an index."""
+
+    type = Boolean()
+    name = "likely"
+    inherit_cache = True
+
+
+@compiles(_RowCheck)
+def _render_row_check(element: _RowCheck, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_RowCheck, "sqlite")
+def _render_row_check_sqlite(element: _RowCheck, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"likely({compiler.process(element.clauses, **kw)})"
+
+
+def _owned(column: Any, team_id: str) -> ColumnElement[bool]:
+    """``column == team_id`` for a lookup by row ids (``ticket_id IN (...)``, ``id = ?``): the rows are
+    found through the index of their ids and then checked to be the workspace's.
+
+    Without statistics (slabot never runs ``ANALYZE``) SQLite's planner takes any index that starts with
+    ``team_id`` over the id's own index for ``team_id = ? AND ticket_id IN (...)`` — and then reads every
+    row of the workspace (a sweep of 1,000 due timers among 1,000,000 read the whole timers table twice:
+    0.7 s per query instead of 0.01 s). PostgreSQL plans from the statistics it keeps."""
+    return _checks_rows(column == _team(team_id))
+
+
+def _checks_rows(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``condition`` as a check of rows found through another index (:func:`_owned` of a bound value)."""
+    return _RowCheck(condition)
 
 
 def _seconds(value: timedelta | float | None) -> float | None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.bulk import EVENT_COLUMNS, bulk_insert
 from storage.models import Ticket, TicketEventRow
-from storage.repositories._base import NotFound, _Repository, _team
+from storage.repositories._base import NotFound, _owned, _Repository, _team
 from storage.types import require_aware
 
 
@@ -109,7 +109,7 @@ class EventRepository(_Repository):
         counters: dict[int, int] = {}
         for start in range(0, len(wanted), 500):
             stmt = select(t.c.id, t.c.event_seq).where(
-                t.c.team_id == team_id, t.c.id.in_(wanted[start : start + 500])
+                _owned(t.c.team_id, team_id), t.c.id.in_(wanted[start : start + 500])
             )
             counters.update(
                 (row.id, row.event_seq or 0) for row in self.session.execute(stmt.with_for_update())
@@ -258,7 +258,7 @@ class EventRepository(_Repository):
         c = TicketEventRow.__table__.c
         stmt = (
             select(TicketEventRow.__table__)
-            .where(c.team_id == _team(team_id), c.ticket_id.in_(list(out)))
+            .where(_owned(c.team_id, team_id), c.ticket_id.in_(list(out)))
             .order_by(c.ticket_id, c.seq)
         )
         self.session.flush()  # as an ORM query would: pending events first

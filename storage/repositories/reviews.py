@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from storage.models import ReviewDraft, ReviewDraftState, Ticket, TicketEventRow
-from storage.repositories._base import _Repository, _team
+from storage.repositories._base import _owned, _Repository, _team
 from storage.types import require_aware
 
 
@@ -38,7 +38,7 @@ class ReviewRepository(_Repository):
         for chunk in range(0, len(ids), 500):
             stmt = (
                 select(e)
-                .where(e.team_id == team_id, e.ticket_id.in_(ids[chunk : chunk + 500]))
+                .where(_owned(e.team_id, team_id), e.ticket_id.in_(ids[chunk : chunk + 500]))
                 .order_by(e.ticket_id, e.seq)
             )
             for row in self.session.scalars(stmt):

@@ -10,7 +10,7 @@ from typing import Any, Literal, NamedTuple
 from sqlalchemy import Integer, bindparam, false, func, select, true
 
 from storage.models import MetricTimerRow, Ticket
-from storage.repositories._base import _Repository, _team
+from storage.repositories._base import _checks_rows, _Repository, _team
 from storage.types import require_aware
 
 StatusFilter = Literal["all", "breached", "at_risk"]
@@ -137,7 +137,7 @@ def _statements(filters: tuple[str, ...], part: str) -> _Statements:
 
 
 _TIMERS = select(*_TIMER_COLUMNS).where(
-    MetricTimerRow.__table__.c.team_id == bindparam("team_id"),
+    _checks_rows(MetricTimerRow.__table__.c.team_id == bindparam("team_id")),
     MetricTimerRow.__table__.c.ticket_id.in_(bindparam("ids", expanding=True)),
 )
 #: counted without a cap (``count_limit=None``): SQLite reads LIMIT -1 as none, PostgreSQL LIMIT NULL

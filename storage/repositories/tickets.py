@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sla.metrics import TicketStatus
 from storage.models import Ticket, TicketSource, Workspace
-from storage.repositories._base import NotFound, _Repository, _team
+from storage.repositories._base import NotFound, _owned, _Repository, _team
 from storage.types import require_aware, require_aware_or_none
 
 #: one ``tickets`` row as a named tuple of its columns, in table order (``TicketRepository.read_many``)
@@ -140,7 +140,7 @@ class TicketRepository(_Repository):
         found: dict[int, Ticket] = {}
         for start in range(0, len(wanted), 500):
             stmt = select(Ticket).where(
-                Ticket.team_id == _team(team_id), Ticket.id.in_(wanted[start : start + 500])
+                _owned(Ticket.team_id, team_id), Ticket.id.in_(wanted[start : start + 500])
             )
             found.update(
                 (t.id, t) for t in self.session.scalars(stmt.execution_options(populate_existing=True))
@@ -156,7 +156,7 @@ class TicketRepository(_Repository):
         found: dict[int, Any] = {}
         for start in range(0, len(wanted), 500):
             stmt = select(Ticket.__table__).where(
-                c.team_id == _team(team_id), c.id.in_(wanted[start : start + 500])
+                _owned(c.team_id, team_id), c.id.in_(wanted[start : start + 500])
             )
             found.update((row[0], TicketValues._make(row)) for row in self.session.execute(stmt).all())
         return found

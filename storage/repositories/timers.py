@@ -16,6 +16,7 @@ from storage.repositories._base import (
     ACTIVE_TIMER_STATES,
     NotFound,
     TeamScope,
+    _owned,
     _Repository,
     _scope,
     _seconds,
@@ -175,7 +176,7 @@ class TimerRepository(_Repository):
             kept.append(self.session.execute(_REPLACE_TIMER, row).scalar_one())
         self.session.execute(
             delete(MetricTimerRow).where(
-                MetricTimerRow.team_id == team_id,
+                _owned(MetricTimerRow.team_id, team_id),
                 MetricTimerRow.ticket_id == ticket_id,
                 MetricTimerRow.id.not_in(kept),
             )
@@ -200,7 +201,7 @@ class TimerRepository(_Repository):
     def list_for_ticket(self, *, team_id: str, ticket_id: int) -> list[MetricTimerRow]:
         stmt = (
             select(MetricTimerRow)
-            .where(MetricTimerRow.team_id == _team(team_id), MetricTimerRow.ticket_id == ticket_id)
+            .where(_owned(MetricTimerRow.team_id, team_id), MetricTimerRow.ticket_id == ticket_id)
             .order_by(MetricTimerRow.metric, MetricTimerRow.cycle)
         )
         return list(self.session.scalars(stmt))
@@ -318,7 +319,7 @@ class TimerRepository(_Repository):
         out: list[Any] = []
         for start in range(0, len(wanted), 500):
             stmt = select(*selected).where(
-                c.team_id == _team(team_id), c.ticket_id.in_(wanted[start : start + 500])
+                _owned(c.team_id, team_id), c.ticket_id.in_(wanted[start : start + 500])
             )
             out.extend(self.session.execute(stmt))
         return out
@@ -390,7 +391,7 @@ class TimerRepository(_Repository):
         for start in range(0, len(ids), 500):
             rows = self.session.execute(
                 select(c.id, c.breached_at).where(
-                    c.team_id == team, c.id.in_(ids[start : start + 500]), c.state == "breached"
+                    _owned(c.team_id, team), c.id.in_(ids[start : start + 500]), c.state == "breached"
                 )
             )
             recorded.update(timer_id for timer_id, at in rows if at == wanted[timer_id])
@@ -401,7 +402,7 @@ class TimerRepository(_Repository):
             self.session.execute(
                 update(tickets)
                 .where(
-                    tickets.c.team_id == team_id,
+                    _owned(tickets.c.team_id, team_id),
                     tickets.c.id.in_(chunk),
                     tickets.c.has_breach.is_not(True),
                 )

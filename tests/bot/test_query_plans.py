@@ -1,0 +1,85 @@
+"""Every statement a ticket's day runs finds its rows through the index of what it looks for, never by
+walking the whole workspace.
+
+SQLite plans without statistics (slabot never runs ``ANALYZE``): for ``team_id = ? AND ticket_id IN
+(...)`` it took any index that starts with ``team_id`` over the ticket's own and read every row of the
+workspace — invisible with a hundred tickets, 0.7 s per query with a million timers (the sweep ran two
+such queries per batch). The plans are the same on an empty database as on a large one (no statistics),
+so a small day shows them: each statement of it is explained, and none may search a table by
+``team_id`` alone when it names the rows it wants."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from tests.bot.conftest import MONDAY_9_BERLIN, TEAM, World
+
+#: a plan step that walks every row of the workspace: an index used for ``team_id=?`` and nothing else
+TEAM_WIDE = re.compile(r"USING (?:COVERING )?INDEX (\S+) \(team_id=\?\)$")
+#: the statement names the rows it wants (by id or ticket id)
+BY_ROW_IDS = re.compile(r"\b(?:id|ticket_id)\s*(?:=|IN)\s*[(?]", re.IGNORECASE)
+
+
+@pytest.fixture
+def statements(world: World, engine: Engine, db_backend: str) -> Iterator[list[tuple[str, Any]]]:
+    if db_backend != "sqlite":
+        pytest.skip("PostgreSQL plans from the statistics it keeps; SQLite has none")
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, sql: str, params: Any, context: Any, executemany: bool) -> None:
+        if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
+            seen.append((sql, params[0] if executemany and params else params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def team_wide_lookups(engine: Engine, statements: list[tuple[str, Any]]) -> list[str]:
+    found = []
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        for sql, params in {sql: params for sql, params in statements}.items():
+            if not BY_ROW_IDS.search(sql):
+                continue
+            plan = raw.execute(f"EXPLAIN QUERY PLAN {sql}", params or ()).fetchall()
+            for *_, detail in plan:
+                if TEAM_WIDE.search(detail):
+                    found.append(f"{detail}\n    {sql}")
+    return found
+
+
+def test_a_ticket_day_finds_its_rows_by_their_ids(
+    world: World, engine: Engine, statements: list[tuple[str, Any]]
+) -> None:
+    # sixty tickets: the sweep reads their timers and events with IN lists of sixty ids (SQLite's choice
+    # between indexes depends on the list's length: three ids went through the right index, fifty not)
+    refs = [world.open(p, thread=False) for p in ("P1", "P2", "P1")]
+    refs += [world.open("P1", thread=False) for _ in range(57)]
+    world.clock.advance(timedelta(minutes=5))
+    world.tickets.record(team_id=TEAM, ref=refs[0], kind="agent_message", actor="U0AGENT001")
+    world.tickets.record(team_id=TEAM, ref=refs[1], kind="status", status="waiting_on_client")
+    world.tickets.record(team_id=TEAM, ref=refs[2], kind="priority", priority="P2")
+    for minutes in (20, 40, 120):  # warnings, breaches, escalations, each due for many tickets at once
+        world.clock.set(MONDAY_9_BERLIN + timedelta(minutes=minutes))
+        world.run()
+    world.tickets.open_page(team_id=TEAM)
+    world.tickets.record(team_id=TEAM, ref=refs[0], kind="resolved", actor="U0AGENT001")
+    world.run()
+    assert len(statements) > 50  # the day ran: tickets, timers, events, the outbox
+    walks = team_wide_lookups(engine, statements)
+    assert walks == [], "\n".join(walks)
+
+
+def test_the_check_sees_a_team_wide_lookup(world: World, engine: Engine, statements: list[Any]) -> None:
+    """The rule can fail: the plain ``team_id = ? AND ticket_id IN (...)`` is such a lookup."""
+    world.open("P1")
+    bad = "SELECT id FROM metric_timers WHERE team_id = ? AND ticket_id IN (?, ?, ?)"
+    assert team_wide_lookups(engine, [(bad, (TEAM, 1, 2, 3))]) != []
