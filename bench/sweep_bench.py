@@ -152,9 +152,11 @@ def bench_sweep(url: str, sizes: list[int], due: int, rounds: int) -> None:
     )
     print(
         f"{'active timers':>14} {'due':>6} {'batched s':>10} {'per due':>9} {'baseline s':>11} {'ratio':>7}"
+        f" {'batched CPU s':>14}"
     )
     book = load_contracts_text(CONTRACTS)
     results: dict[int, float] = {}
+    cpu: dict[int, float] = {}
     for size in sizes:
         engine = make_engine(url_for(url, size))
         migrate(engine)
@@ -173,7 +175,7 @@ def bench_sweep(url: str, sizes: list[int], due: int, rounds: int) -> None:
         )
 
         clock.set(START + timedelta(minutes=11))
-        idle = statistics.median(timed(sweeper(batched=True).run_once) for _ in range(3))
+        idle = statistics.median(timed(sweeper(batched=True).run_once)[0] for _ in range(3))
         print(f"{size:>14,} {0:>6} {idle:>10.4f} {'-':>9} {'-':>11} {'-':>7}")
         clock.set(START)
         for _ in range(due):
@@ -181,10 +183,14 @@ def bench_sweep(url: str, sizes: list[int], due: int, rounds: int) -> None:
         clock.set(START + timedelta(minutes=11))  # every new ticket's 50 % warning is due
         before = _due_state(uow, clock.now())
         times: dict[bool, list[float]] = {True: [], False: []}
+        cpu_times: list[float] = []
         for _ in range(rounds):
             for batched in (False, True):
                 run = sweeper(batched=batched)
-                times[batched].append(timed(run.run_once))
+                wall, spent = timed(run.run_once)
+                times[batched].append(wall)
+                if batched:
+                    cpu_times.append(spent)
                 with uow.begin(read_only=True) as tx:
                     queued = tx.session.scalar(
                         select(func.count()).select_from(Notification).where(Notification.kind == "warning")
@@ -192,22 +198,27 @@ def bench_sweep(url: str, sizes: list[int], due: int, rounds: int) -> None:
                 assert queued == due, (batched, queued)
                 _reset(uow, before)
         busy, base = statistics.median(times[True]), statistics.median(times[False])
-        results[size] = busy
+        results[size], cpu[size] = busy, statistics.median(cpu_times)
         per = f"{busy / max(due, 1) * 1000:.2f} ms"
-        print(f"{size:>14,} {due:>6} {busy:>10.4f} {per:>9} {base:>11.4f} {base / busy:>6.1f}x")
+        print(
+            f"{size:>14,} {due:>6} {busy:>10.4f} {per:>9} {base:>11.4f} {base / busy:>6.1f}x {cpu[size]:>14.4f}"
+        )
         engine.dispose()
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average {load} on {os.cpu_count()} cores")
-    worst = max(results.values())
+    worst, worst_cpu = max(results.values()), max(cpu.values())
     print(
         f"goal {due:,} due alerts enqueued < 0.5 s: {'met' if worst < 0.5 else 'NOT met'} "
-        f"(slowest {worst:.3f} s)"
+        f"(slowest {worst:.3f} s wall); on CPU time: {'met' if worst_cpu < 0.5 else 'NOT met'} "
+        f"(slowest {worst_cpu:.3f} s)"
     )
     if len(results) > 1:
-        first, last = results[min(results)], results[max(results)]
+        small, large = min(results), max(results)
+        wall_ratio, cpu_ratio = results[large] / results[small], cpu[large] / cpu[small]
         print(
-            f"goal flat from {min(results):,} to {max(results):,} active timers (<= 2x): "
-            f"{'met' if last <= 2 * first else 'NOT met'} ({last / first:.2f}x)"
+            f"goal flat from {small:,} to {large:,} active timers (<= 2x): "
+            f"{'met' if wall_ratio <= 2 else 'NOT met'} on wall time ({wall_ratio:.2f}x); "
+            f"{'met' if cpu_ratio <= 2 else 'NOT met'} on CPU time ({cpu_ratio:.2f}x)"
         )
 
 
@@ -282,10 +293,13 @@ def url_for(backend_url: str, size: int) -> str:
     return _PG.create_database(f"bench_{size if size >= 0 else 'delivery'}")
 
 
-def timed(func: object) -> float:
-    started = time.perf_counter()
+def timed(func: object) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one call: the sweep runs in this process, so its
+    CPU time is the sweep's own whatever else the machine runs; wall time adds waiting for the CPU and
+    for the disk (SQLite's WAL checkpoints)."""
+    started, spent = time.perf_counter(), time.process_time()
     func()  # type: ignore[operator]
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - spent
 
 
 def main() -> None:
