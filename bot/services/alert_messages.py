@@ -82,40 +82,19 @@ class AlertMessages:
 
     def _timer_message(self: Any, job: _Job) -> str | None:
         """The ts of the message this row's timer already has in the row's place, if any."""
-        if job.kind not in UPDATED_KINDS or job.ticket_id is None or not job.channel_id:
-            return None
-        metric, cycle = job.payload.get("metric"), job.payload.get("cycle")
-        if not isinstance(metric, str) or not isinstance(cycle, int):
+        place = _message_place(job)
+        if place is None:
             return None
         with self.uow.begin(read_only=True) as tx:
-            row = tx.outbox.alert_message(
-                team_id=job.team_id,
-                ticket_id=job.ticket_id,
-                metric=metric,
-                cycle=cycle,
-                channel_id=job.channel_id,
-                thread_ts=job.thread_ts,
-            )
+            row = tx.outbox.alert_message(**place)
             return row.slack_ts if row is not None else None
 
     def _remember(self: Any, tx: Any, job: _Job, ts: str | None, now: datetime) -> None:
         """In the transaction marking ``job`` sent: its timer's message in this place is ``ts`` now."""
-        if ts is None or job.kind not in UPDATED_KINDS or job.ticket_id is None or not job.channel_id:
+        place = _message_place(job)
+        if ts is None or place is None:
             return
-        metric, cycle = job.payload.get("metric"), job.payload.get("cycle")
-        if not isinstance(metric, str) or not isinstance(cycle, int):
-            return
-        tx.outbox.record_alert_message(
-            team_id=job.team_id,
-            ticket_id=job.ticket_id,
-            metric=metric,
-            cycle=cycle,
-            channel_id=job.channel_id,
-            thread_ts=job.thread_ts,
-            slack_ts=ts,
-            showing=job.key,
-            now=now,
-        )
+        tx.outbox.record_alert_message(**place, slack_ts=ts, showing=job.key, now=now)
 
     def _deliver_update(
         self: Any,
@@ -213,3 +192,21 @@ class AlertMessages:
             client, channel_id, ts, self.rendering.page(item, now, mention=mention), {"key": key}, [job]
         )
         stats.posted += 1
+
+
+def _message_place(job: _Job) -> dict[str, Any] | None:
+    """Where the message of a row's timer stands (workspace, ticket, metric, cycle, channel, thread),
+    as the keywords of ``tx.outbox.alert_message``; None for a row whose message is never updated."""
+    if job.kind not in UPDATED_KINDS or job.ticket_id is None or not job.channel_id:
+        return None
+    metric, cycle = job.payload.get("metric"), job.payload.get("cycle")
+    if not isinstance(metric, str) or not isinstance(cycle, int):
+        return None
+    return {
+        "team_id": job.team_id,
+        "ticket_id": job.ticket_id,
+        "metric": metric,
+        "cycle": cycle,
+        "channel_id": job.channel_id,
+        "thread_ts": job.thread_ts,
+    }
