@@ -31,9 +31,9 @@ from bot.services.delivery_ports import EVENT_TYPE, DeliveryStop
 from bot.services.notices import AlertItem
 from sla.visibility import Directory
 
-# the delivery's own rows, units and stats (``_Job``, ``_Unit``, ``DeliveryStats`` of
-# bot.services.delivery) are typed Any here: that module imports this one
-_Job = _Unit = DeliveryStats = Any
+# the delivery's own rows, units and rounds (``_Job``, ``_Unit``, ``_Round`` of bot.services.delivery)
+# are typed Any here: that module imports this one
+_Job = _Unit = _Round = Any
 
 #: kinds whose timer message is updated rather than posted again
 UPDATED_KINDS: Final = frozenset({"warning", "breach"})
@@ -96,16 +96,9 @@ class AlertMessages:
             return
         tx.outbox.record_alert_message(**place, slack_ts=ts, showing=job.key, now=now)
 
-    def _deliver_update(
-        self: Any,
-        client: Any,
-        channel_id: str,
-        unit: _Unit,
-        now: datetime,
-        history: dict[str | None, dict[str, str]],
-        stats: DeliveryStats,
-    ) -> None:
+    def _deliver_update(self: Any, r: _Round, unit: _Unit) -> None:
         """Update the timer's message to show this alert; for a breach, page its people in the thread."""
+        client, channel_id, now, stats = r.client, r.channel_id, r.now, r.stats
         job, item = unit.items[0]
         ts = unit.ts
         assert ts is not None
@@ -133,7 +126,7 @@ class AlertMessages:
                 self._sent([job], posted, now, stats)
                 return
             stats.updated += 1
-        self._page(client, channel_id, ts, job, item, now, history, stats)
+        self._page(r, ts, job, item)
         self._sent([job], ts, now, stats)
 
     def _shows_key(
@@ -169,29 +162,22 @@ class AlertMessages:
             )
         return False
 
-    def _page(
-        self: Any,
-        client: Any,
-        channel_id: str,
-        ts: str,
-        job: _Job,
-        item: AlertItem,
-        now: datetime,
-        history: dict[str | None, dict[str, str]],
-        stats: DeliveryStats,
-    ) -> None:
+    def _page(self: Any, r: _Round, ts: str, job: _Job, item: AlertItem) -> None:
         """The reply that notifies the people an updated breach names (an edit notifies nobody); none
         when the alert names nobody."""
+        client, channel_id, now = r.client, r.channel_id, r.now
         mention = list(job.payload.get("mention") or [])
         if not mention:
             return
         key = job.key + PAGE_SUFFIX
-        if self._maybe_posted(job, now) and key in self._posted_keys(client, channel_id, ts, [job], history):
+        if self._maybe_posted(job, now) and key in self._posted_keys(
+            client, channel_id, ts, [job], r.history
+        ):
             return
         self._post(
             client, channel_id, ts, self.rendering.page(item, now, mention=mention), {"key": key}, [job]
         )
-        stats.posted += 1
+        r.stats.posted += 1
 
 
 def _message_place(job: _Job) -> dict[str, Any] | None:
