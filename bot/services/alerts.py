@@ -392,7 +392,7 @@ class Sweeper:
         now: datetime,
         known: set[str] | frozenset[str],
     ) -> list[QueuedRow]:
-        """The outbox rows of one timer's due points (what :meth:`_enqueue` and the batch sweep enqueue): a
+        """The outbox rows of one timer's due points (what :meth:`_enqueue` enqueues one by one): a
         superseded warning as a row settled ``cancelled`` at once, the others pending per destination."""
         out: list[QueuedRow] = []
         latest = due[-1]
@@ -573,16 +573,66 @@ class Sweeper:
         stats: SweepStats,
         known: set[str] | frozenset[str] = frozenset(),
     ) -> bool:
-        """Enqueue the due points of one timer (sorted by instant, the rows of :meth:`_alert_rows`); True
-        if a new pending row was created. ``known``: keys the ticket already has, skipped (enqueueing
-        them again would be a no-op)."""
-        rows = self._alert_rows(ticket, routing, due, now, known)
-        created = tx.outbox.enqueue_many(rows, now=now)
-        new_rows = [row for row in rows if row.idempotency_key in created]
-        superseded = sum(row.state == NotificationState.cancelled.value for row in new_rows)
-        stats.superseded += superseded
-        stats.enqueued += len(new_rows) - superseded
-        return len(new_rows) > superseded
+        """Enqueue the due points of one timer (sorted by instant); True if a new row was created.
+        ``known``: keys the ticket already has, skipped (enqueueing them again would be a no-op)."""
+        created = False
+        latest = due[-1]
+        for point in due:
+            if _already_known(ticket, point, latest, self._destinations(point, routing, ticket), known):
+                continue
+            payload = self._payload(ticket, point, now)
+            if point.kind == "warning" and point is not latest:
+                if self._record_superseded(tx, ticket, point, latest, payload, now):
+                    stats.superseded += 1
+                continue
+            held = _held_until(routing, point, ticket, now)
+            for dest in self._destinations(point, routing, ticket):
+                if tx.outbox.enqueue(
+                    team_id=ticket.team_id,
+                    idempotency_key=alert_key(ticket.team_id, ticket.ref, point.key, dest.label),
+                    kind=point.kind,
+                    payload={
+                        **payload,
+                        "mention": list(dest.mention),
+                        "destination": dest.label or "primary",
+                        **_held_payload(held),
+                    },
+                    now=now,
+                    channel_id=dest.channel_id,
+                    thread_ts=dest.thread_ts,
+                    ticket_id=ticket.id,
+                    not_before=held,
+                ):
+                    created = True
+                    stats.enqueued += 1
+        return created
+
+    @staticmethod
+    def _record_superseded(
+        tx: Transaction,
+        ticket: Ticket,
+        point: AlertPoint,
+        latest: AlertPoint,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """Keep a cancelled row under the point's key, so it can never fire later and admins see why."""
+        key = alert_key(ticket.team_id, ticket.ref, point.key)
+        if not tx.outbox.enqueue(
+            team_id=ticket.team_id,
+            idempotency_key=key,
+            kind=point.kind,
+            payload={**payload, "superseded_by": latest.key},
+            now=now,
+            ticket_id=ticket.id,
+        ):
+            return False  # already sent, or already recorded
+        tx.outbox.cancel(
+            team_id=ticket.team_id,
+            idempotency_key=key,
+            reason=_superseded_reason(latest),
+        )
+        return True
 
 
 def _already_known(
