@@ -169,28 +169,22 @@ def build_scheduler(
         timezone=UTC,
     )
     now = SystemClock().now()  # APScheduler fires on wall time (first run at start); services use their Clock
-    scheduler.add_job(
-        sweeper.run_once,
-        IntervalTrigger(seconds=sweep_seconds, timezone=UTC),
-        id=SWEEP_JOB_ID,
-        name="alert sweep",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=max(1, math.ceil(sweep_seconds)),
-        next_run_time=now,
+    alert_jobs: tuple[tuple[Callable[[], Any], float, str, str], ...] = (
+        (sweeper.run_once, sweep_seconds, SWEEP_JOB_ID, "alert sweep"),
+        (lambda: observe_delivery(notifier.run_once()), notify_seconds, NOTIFY_JOB_ID, "alert delivery"),
     )
-    scheduler.add_job(
-        lambda: observe_delivery(notifier.run_once()),
-        IntervalTrigger(seconds=notify_seconds, timezone=UTC),
-        id=NOTIFY_JOB_ID,
-        name="alert delivery",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=max(1, math.ceil(notify_seconds)),
-        next_run_time=now,
-    )
+    for func, seconds, job_id, name in alert_jobs:
+        scheduler.add_job(
+            func,
+            IntervalTrigger(seconds=seconds, timezone=UTC),
+            id=job_id,
+            name=name,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=max(1, math.ceil(seconds)),
+            next_run_time=now,
+        )
     for job in extra_jobs:
         scheduler.add_job(
             job.func,

@@ -42,6 +42,13 @@ def env_names(field: str) -> tuple[str, ...]:
     return (str(alias),)
 
 
+def setting(variable: str | AliasChoices, default: Any, description: str, **bounds: Any) -> Any:
+    """A field of :class:`Settings`: read from ``variable`` (the documented name first, when it is an
+    ``AliasChoices``), ``description`` for ``.env.example`` and the docs, ``bounds`` pydantic's
+    constraints (``ge``, ``le``, ``gt``, ``min_length``)."""
+    return Field(default=default, validation_alias=variable, description=description, **bounds)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -61,189 +68,170 @@ class Settings(BaseSettings):
             raise SettingsError(describe_errors(exc)) from None
 
     # --- Slack -----------------------------------------------------------------------------
-    slack_bot_token: SecretStr | None = Field(
-        default=None,
-        validation_alias="SLACK_BOT_TOKEN",
-        description="Bot token (xoxb-...) for single-workspace mode.",
+    slack_bot_token: SecretStr | None = setting(
+        "SLACK_BOT_TOKEN", None, "Bot token (xoxb-...) for single-workspace mode."
     )
-    slack_signing_secret: SecretStr | None = Field(
-        default=None,
-        validation_alias="SLACK_SIGNING_SECRET",
-        description="Verifies that requests come from Slack (Basic Information page of the app).",
+    slack_signing_secret: SecretStr | None = setting(
+        "SLACK_SIGNING_SECRET",
+        None,
+        "Verifies that requests come from Slack (Basic Information page of the app).",
     )
-    slack_app_token: SecretStr | None = Field(
-        default=None,
-        validation_alias="SLACK_APP_TOKEN",
-        description="App-level token (xapp-...): when set, `slabot run` uses Socket Mode.",
+    slack_app_token: SecretStr | None = setting(
+        "SLACK_APP_TOKEN", None, "App-level token (xapp-...): when set, `slabot run` uses Socket Mode."
     )
-    slack_client_id: str | None = Field(
-        default=None,
-        validation_alias="SLACK_CLIENT_ID",
-        description="OAuth mode (install in several workspaces): the app's Client ID, with SLACK_CLIENT_SECRET "
+    slack_client_id: str | None = setting(
+        "SLACK_CLIENT_ID",
+        None,
+        "OAuth mode (install in several workspaces): the app's Client ID, with SLACK_CLIENT_SECRET "
         "instead of SLACK_BOT_TOKEN.",
     )
-    slack_client_secret: SecretStr | None = Field(
-        default=None,
-        validation_alias="SLACK_CLIENT_SECRET",
-        description="OAuth mode: the app's Client Secret (Basic Information page).",
+    slack_client_secret: SecretStr | None = setting(
+        "SLACK_CLIENT_SECRET", None, "OAuth mode: the app's Client Secret (Basic Information page)."
     )
-    slack_api_url: str = Field(
-        default=DEFAULT_SLACK_API_URL,
-        validation_alias="SLACK_API_URL",
-        description="Base URL of the Slack Web API (the emulator in tests and the demo).",
+    slack_api_url: str = setting(
+        "SLACK_API_URL",
+        DEFAULT_SLACK_API_URL,
+        "Base URL of the Slack Web API (the emulator in tests and the demo).",
     )
 
     # --- Storage and contracts ---------------------------------------------------------------
-    database_url: str = Field(
-        default=DEFAULT_DATABASE_URL,
-        validation_alias="DATABASE_URL",
-        description="SQLAlchemy URL of SQLite or PostgreSQL; postgres:// and postgresql:// are accepted.",
+    database_url: str = setting(
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "SQLAlchemy URL of SQLite or PostgreSQL; postgres:// and postgresql:// are accepted.",
     )
-    contracts: Path | None = Field(
-        default=None,
-        validation_alias="SLABOT_CONTRACTS",
-        description="The contract file. Required by `slabot run` and `slabot worker` (there is no "
+    contracts: Path | None = setting(
+        "SLABOT_CONTRACTS",
+        None,
+        "The contract file. Required by `slabot run` and `slabot worker` (there is no "
         "default: a deploy that forgot it must not run example contracts); `slabot contracts init` "
         "writes a commented one.",
     )
 
     # --- Serving -------------------------------------------------------------------------------
-    port: int = Field(
-        default=3000,
+    port: int = setting(
+        "PORT",
+        3000,
+        "HTTP port of `slabot run` (and, when set, of `slabot worker`'s health listener).",
         ge=1,
         le=65535,
-        validation_alias="PORT",
-        description="HTTP port of `slabot run` (and, when set, of `slabot worker`'s health listener).",
     )
-    host: str = Field(
-        default="0.0.0.0",
+    host: str = setting(
+        "SLABOT_HOST",
+        "0.0.0.0",
+        "Interface `slabot run` (and `slabot worker`'s health listener) listens on.",
         min_length=1,
-        validation_alias="SLABOT_HOST",
-        description="Interface `slabot run` (and `slabot worker`'s health listener) listens on.",
     )
-    shutdown_seconds: float = Field(
-        default=8.0,
-        ge=0,
-        validation_alias="SLABOT_SHUTDOWN_SECONDS",
-        description="On SIGTERM, how long requests in flight and running jobs get to finish before the process "
+    shutdown_seconds: float = setting(
+        "SLABOT_SHUTDOWN_SECONDS",
+        8.0,
+        "On SIGTERM, how long requests in flight and running jobs get to finish before the process "
         "exits (keep it below the platform's kill timeout: Docker 10 s, Heroku 30 s).",
+        ge=0,
     )
 
-    listener_threads: int = Field(
-        default=8,
-        ge=1,
-        le=256,
-        validation_alias="SLABOT_LISTENER_THREADS",
-        description="Threads that run Slack listeners' work after the ack (button answers, notes): "
+    listener_threads: int = setting(
+        "SLABOT_LISTENER_THREADS",
+        8,
+        "Threads that run Slack listeners' work after the ack (button answers, notes): "
         "bounded, so a slow or rate-limiting Slack cannot take more; their Slack calls time out "
         "after a few seconds and never sleep on a retry.",
+        ge=1,
+        le=256,
     )
 
     # --- Scheduler -----------------------------------------------------------------------------
-    sweep_seconds: float = Field(
-        default=10.0,
+    sweep_seconds: float = setting(
+        "SLABOT_SWEEP_SECONDS",
+        10.0,
+        "How often due warnings and breaches are turned into notifications.",
         gt=0,
-        validation_alias="SLABOT_SWEEP_SECONDS",
-        description="How often due warnings and breaches are turned into notifications.",
     )
-    scheduler: bool = Field(
-        default=True,
-        validation_alias="SLABOT_SCHEDULER",
-        description="Run the sweep/notifier/report jobs in this process (false for web-only processes).",
+    scheduler: bool = setting(
+        "SLABOT_SCHEDULER",
+        True,
+        "Run the sweep/notifier/report jobs in this process (false for web-only processes).",
     )
 
-    resolve_reaction_names: str = Field(
-        default="white_check_mark,heavy_check_mark",
-        validation_alias="SLABOT_RESOLVE_REACTIONS",
-        description="Reactions by which an agent resolves a thread ticket (comma-separated names).",
+    resolve_reaction_names: str = setting(
+        "SLABOT_RESOLVE_REACTIONS",
+        "white_check_mark,heavy_check_mark",
+        "Reactions by which an agent resolves a thread ticket (comma-separated names).",
     )
 
-    admin_ids: str = Field(
-        default="",
-        validation_alias="SLABOT_ADMINS",
-        description="Slack user ids (comma-separated) of slabot's admins: they approve contract "
+    admin_ids: str = setting(
+        "SLABOT_ADMINS",
+        "",
+        "Slack user ids (comma-separated) of slabot's admins: they approve contract "
         "revisions proposed by SLA reviews (docs/reviews.md).",
     )
 
-    home_refresh_seconds: float = Field(
-        default=2.0,
-        ge=0,
-        validation_alias="SLABOT_HOME_REFRESH_SECONDS",
-        description="After a ticket changes, open App Home tabs are published again after this delay "
+    home_refresh_seconds: float = setting(
+        "SLABOT_HOME_REFRESH_SECONDS",
+        2.0,
+        "After a ticket changes, open App Home tabs are published again after this delay "
         "(changes within it are refreshed together).",
+        ge=0,
     )
-    tasks_token: SecretStr | None = Field(
-        default=None,
-        validation_alias="SLABOT_TASKS_TOKEN",
-        description="Bearer token accepted by POST /tasks/sweep (App Engine cron is recognised by its "
+    tasks_token: SecretStr | None = setting(
+        "SLABOT_TASKS_TOKEN",
+        None,
+        "Bearer token accepted by POST /tasks/sweep (App Engine cron is recognised by its "
         "X-Appengine-Cron header without it).",
     )
 
     # --- Operations (docs/operations.md) -----------------------------------------------------
-    log_level: str = Field(
-        default="INFO",
-        validation_alias="SLABOT_LOG_LEVEL",
-        description="Log level: DEBUG, INFO, WARNING or ERROR.",
+    log_level: str = setting("SLABOT_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["logfmt", "json"] = setting(
+        "SLABOT_LOG_FORMAT",
+        "logfmt",
+        "Log lines as logfmt (key=value, values quoted and escaped) or JSON (one object per line).",
     )
-    log_format: Literal["logfmt", "json"] = Field(
-        default="logfmt",
-        validation_alias="SLABOT_LOG_FORMAT",
-        description="Log lines as logfmt (key=value, values quoted and escaped) or JSON (one object per line).",
-    )
-    metrics_token: SecretStr | None = Field(
-        default=None,
-        validation_alias="SLABOT_METRICS_TOKEN",
-        description="Bearer token GET /metrics requires on the main port (PORT); unset: /metrics is not served "
+    metrics_token: SecretStr | None = setting(
+        "SLABOT_METRICS_TOKEN",
+        None,
+        "Bearer token GET /metrics requires on the main port (PORT); unset: /metrics is not served "
         "there (403) — use SLABOT_METRICS_ADDRESS.",
     )
-    metrics_address: str | None = Field(
-        default=None,
-        validation_alias="SLABOT_METRICS_ADDRESS",
-        description="host:port of a separate listener serving /metrics (no token), /livez and /readyz, e.g. "
+    metrics_address: str | None = setting(
+        "SLABOT_METRICS_ADDRESS",
+        None,
+        "host:port of a separate listener serving /metrics (no token), /livez and /readyz, e.g. "
         "127.0.0.1:9464, or :9464 (every interface) on a private network; unset: no such listener.",
     )
 
     # --- Ticket sources (docs/sources.md) --------------------------------------------------------
-    webhook_secrets: SecretStr | None = Field(
-        default=None,
-        validation_alias="SLABOT_WEBHOOK_SECRETS",
-        description="Secrets of the ticket webhooks, `name=secret,...` or a JSON object: `zendesk` "
+    webhook_secrets: SecretStr | None = setting(
+        "SLABOT_WEBHOOK_SECRETS",
+        None,
+        "Secrets of the ticket webhooks, `name=secret,...` or a JSON object: `zendesk` "
         "verifies /webhooks/zendesk, `jira` /webhooks/jira, any name /webhooks/tickets.",
     )
-    team_id: str | None = Field(
-        default=None,
-        validation_alias="SLABOT_TEAM_ID",
-        description="Workspace of tickets from webhooks and `slabot import` (default: the database's "
-        "only workspace).",
+    team_id: str | None = setting(
+        "SLABOT_TEAM_ID",
+        None,
+        "Workspace of tickets from webhooks and `slabot import` (default: the database's only workspace).",
     )
 
     # --- Reports (docs/reports.md) ------------------------------------------------------------
-    summary_channel: str | None = Field(
-        default=None,
-        validation_alias="SLABOT_SUMMARY_CHANNEL",
-        description="Channel id for the weekly summary and `/sla report` asked outside a channel "
+    summary_channel: str | None = setting(
+        "SLABOT_SUMMARY_CHANNEL",
+        None,
+        "Channel id for the weekly summary and `/sla report` asked outside a channel "
         "(unset: no weekly summary).",
     )
-    summary_day: str = Field(
-        default="mon",
-        validation_alias="SLABOT_SUMMARY_DAY",
-        description="Weekday of the weekly summary: mon, tue, ... sun.",
+    summary_day: str = setting(
+        "SLABOT_SUMMARY_DAY", "mon", "Weekday of the weekly summary: mon, tue, ... sun."
     )
-    summary_time: str = Field(
-        default="09:00",
-        validation_alias="SLABOT_SUMMARY_TIME",
-        description="Local time (HH:MM) of the weekly summary.",
+    summary_time: str = setting("SLABOT_SUMMARY_TIME", "09:00", "Local time (HH:MM) of the weekly summary.")
+    summary_tz: str = setting(
+        "SLABOT_SUMMARY_TZ", "UTC", "IANA time zone of the summary's day, time and weeks."
     )
-    summary_tz: str = Field(
-        default="UTC",
-        validation_alias="SLABOT_SUMMARY_TZ",
-        description="IANA time zone of the summary's day, time and weeks.",
-    )
-    burn_check_seconds: float = Field(
-        default=300.0,
+    burn_check_seconds: float = setting(
+        "SLABOT_BURN_CHECK_SECONDS",
+        300.0,
+        "How often objectives' burn rates are checked (and the weekly summary caught up).",
         gt=0,
-        validation_alias="SLABOT_BURN_CHECK_SECONDS",
-        description="How often objectives' burn rates are checked (and the weekly summary caught up).",
     )
 
     @field_validator("summary_day")
@@ -296,16 +284,16 @@ class Settings(BaseSettings):
         return level
 
     # --- Alertmanager webhook (docs/uptime.md) ---------------------------------------------------
-    alertmanager_token: SecretStr | None = Field(
-        default=None,
-        validation_alias="SLABOT_ALERTMANAGER_TOKEN",
-        description="Secret that POST /webhooks/alertmanager requires (Bearer token, or the password of "
+    alertmanager_token: SecretStr | None = setting(
+        "SLABOT_ALERTMANAGER_TOKEN",
+        None,
+        "Secret that POST /webhooks/alertmanager requires (Bearer token, or the password of "
         "basic auth); unset: the webhook answers 401.",
     )
-    alertmanager_team: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("SLABOT_ALERTMANAGER_TEAM", "SLABOT_TEAM_ID"),
-        description="Workspace (team id) incidents from Alertmanager belong to, unless the URL says "
+    alertmanager_team: str | None = setting(
+        AliasChoices("SLABOT_ALERTMANAGER_TEAM", "SLABOT_TEAM_ID"),
+        None,
+        "Workspace (team id) incidents from Alertmanager belong to, unless the URL says "
         "?team=T…; unset: the only workspace in the database.",
     )
 

@@ -38,6 +38,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.edge_text import MAX_JSON_DEPTH, json_depth_ok, storable_payload
 from bot.inbox import Inbox, SlackRequest, StorageUnavailable
+from bot.web import status_line
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +46,6 @@ MAX_SLACK_BODY_BYTES = 1_000_000
 WINDOW_SECONDS = 5 * 60
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    411: "Length Required",
-    413: "Payload Too Large",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 class Refused(Exception):
@@ -203,7 +193,7 @@ class SlackEndpoint:
             )
         out = [(k, v) for k, v in headers.items() if k.lower() != "content-length"]
         out.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {_REASONS.get(status, 'Status')}", out)
+        start_response(status_line(status), out)
         return [body]
 
     def handle(self, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:

@@ -83,6 +83,11 @@ _REASONS = {
 }
 
 
+def status_line(status: int) -> str:
+    """WSGI's status line for ``status``: ``"413 Payload Too Large"`` (every response slabot serves)."""
+    return f"{status} {_REASONS.get(status, 'Status')}"
+
+
 class WebApp:
     """A tiny WSGI router in front of Bolt's own WSGI adapter."""
 
@@ -194,5 +199,5 @@ def _respond(start_response: Callable[..., Any], response: HttpResponse) -> list
     body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
     headers = [("Content-Type", response.content_type), ("Content-Length", str(len(body)))]
     headers += list(response.headers.items())
-    start_response(f"{response.status} {_REASONS.get(response.status, 'Status')}", headers)
+    start_response(status_line(response.status), headers)
     return [body]

@@ -94,51 +94,37 @@ def register_buttons(app: Any, services: Services, svc: ReviewService) -> None:
             return
         reply(respond, client, caller, text, blocks)
 
-    @app.action(ActionId.REVIEW_PROPOSE.value)
-    def on_propose(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any, respond: Any
-    ) -> None:
-        ack()
-        caller = caller_of(services, body, context)
+    def on_button(attempt: Callable[[Caller, Any], tuple[str, list[Any]]]) -> Callable[..., None]:
+        """A button's listener: ack, then ``attempt(caller, the button's value)``, answered."""
 
-        def propose() -> tuple[str, list[Any]]:
-            value = ReviewPropose.decode(action.get("value"))
-            view = svc.propose(
-                team_id=caller.team_id,
-                client_key=value.client,
-                quarter=value.quarter,
-                actor=caller.user_id,
-                is_agent=may(caller.person, Action.REVIEW_PROPOSE, Where()),
-                notify=lambda v: Message(text=escape(draft_text(v)), blocks=draft_message(v)),
-            )
-            return draft_text(view), draft_message(
-                view, decidable=svc.is_admin(caller.user_id, caller.person)
-            )
+        def listener(
+            ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any, respond: Any
+        ) -> None:
+            ack()
+            caller = caller_of(services, body, context)
+            answer(respond, client, caller, lambda: attempt(caller, action.get("value")))
 
-        answer(respond, client, caller, propose)
+        return listener
 
-    @app.action(ActionId.REVIEW_APPROVE.value)
-    def on_approve(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any, respond: Any
-    ) -> None:
-        ack()
-        caller = caller_of(services, body, context)
-        draft_id = action.get("value")
-        answer(respond, client, caller, lambda: _approved(_decide(svc.approve, caller, draft_id)))
-
-    @app.action(ActionId.REVIEW_REJECT.value)
-    def on_discard(
-        ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any, client: Any, respond: Any
-    ) -> None:
-        ack()
-        caller = caller_of(services, body, context)
-        draft_id = action.get("value")
-        answer(
-            respond,
-            client,
-            caller,
-            lambda: _discarded(_decide(svc.discard, caller, draft_id), caller.user_id),
+    def propose(caller: Caller, raw: Any) -> tuple[str, list[Any]]:
+        value = ReviewPropose.decode(raw)
+        view = svc.propose(
+            team_id=caller.team_id,
+            client_key=value.client,
+            quarter=value.quarter,
+            actor=caller.user_id,
+            is_agent=may(caller.person, Action.REVIEW_PROPOSE, Where()),
+            notify=lambda v: Message(text=escape(draft_text(v)), blocks=draft_message(v)),
         )
+        return draft_text(view), draft_message(view, decidable=svc.is_admin(caller.user_id, caller.person))
+
+    app.action(ActionId.REVIEW_PROPOSE.value)(on_button(propose))
+    app.action(ActionId.REVIEW_APPROVE.value)(
+        on_button(lambda caller, raw: _approved(_decide(svc.approve, caller, raw)))
+    )
+    app.action(ActionId.REVIEW_REJECT.value)(
+        on_button(lambda caller, raw: _discarded(_decide(svc.discard, caller, raw), caller.user_id))
+    )
 
 
 def _decide(decision: Callable[..., Any], caller: Caller, value: object) -> Any:

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -625,16 +625,9 @@ class BusinessCalendar:
         array, without building a datetime per element.
         """
         np = _numpy()
-        if np is not None and isinstance(starts, np.ndarray):
-            return _add_many_array(np, self, starts, durations)
-        durations = _broadcast(durations, len(starts))
-        if np is not None and len(starts) >= _NUMPY_MIN_BATCH and not self.is_24x7:
-            try:
-                return _add_many_numpy(np, self, starts, durations)
-            except ValueError:  # raised again below, for the same element as add would
-                pass
-        add = self.add
-        return [add(s, d) for s, d in zip(starts, durations, strict=True)]
+        if np is None or not isinstance(starts, np.ndarray):  # (an array takes one timedelta as it is)
+            durations = _broadcast(durations, len(starts))
+        return self._batch(np, starts, durations, _add_many_array, _add_many_numpy, self.add)
 
     def elapsed_many(self, starts: Any, ends: Any) -> Any:
         """``[elapsed(a, b) for a, b in zip(starts, ends)]`` in one pass; see :meth:`add_many`.
@@ -643,16 +636,28 @@ class BusinessCalendar:
         """
         if len(starts) != len(ends):
             raise ValueError(f"elapsed_many needs as many ends as starts ({len(ends)} != {len(starts)})")
-        np = _numpy()
-        if np is not None and isinstance(starts, np.ndarray):
-            return _elapsed_many_array(np, self, starts, ends)
-        if np is not None and len(starts) >= _NUMPY_MIN_BATCH and not self.is_24x7:
+        return self._batch(_numpy(), starts, ends, _elapsed_many_array, _elapsed_many_numpy, self.elapsed)
+
+    def _batch(
+        self,
+        np: Any,
+        firsts: Any,
+        seconds: Any,
+        arrays: Callable[..., Any],
+        searched: Callable[..., Any],
+        one: Callable[[Any, Any], Any],
+    ) -> Any:
+        """How :meth:`add_many` and :meth:`elapsed_many` compute ``one`` over pairs: arrays in, arrays
+        out (numpy); a large batch searched as arrays; else — or when ``searched`` meets a bad element,
+        so that the error is the one the single call raises, for the same element — the plain loop."""
+        if np is not None and isinstance(firsts, np.ndarray):
+            return arrays(np, self, firsts, seconds)
+        if np is not None and len(firsts) >= _NUMPY_MIN_BATCH and not self.is_24x7:
             try:
-                return _elapsed_many_numpy(np, self, starts, ends)
-            except ValueError:  # raised again below, for the same element as elapsed would
+                return searched(np, self, firsts, seconds)
+            except ValueError:  # raised again below, for the same element as the single call would
                 pass
-        elapsed = self.elapsed
-        return [elapsed(a, b) for a, b in zip(starts, ends, strict=True)]
+        return [one(a, b) for a, b in zip(firsts, seconds, strict=True)]
 
     def _covering_both(self, a: int, b: int) -> _OpenTime:
         """The open time, extended so that instants ``a <= b`` are both exact."""

@@ -80,19 +80,30 @@ class Summary:
     def chunks(self, limit: int = BLOCK_TEXT_LIMIT) -> list[str]:
         """The mrkdwn text in pieces of at most ``limit`` characters, split between lines
         (a single line longer than ``limit`` is cut, which short lines never need)."""
-        pieces: list[str] = []
-        current = ""
-        for line in self.text().split("\n"):
-            line = line if len(line) <= limit else line[: limit - 1] + "…"
-            candidate = line if not current else f"{current}\n{line}"
-            if len(candidate) > limit:
-                pieces.append(current)
-                current = line
-            else:
-                current = candidate
-        if current.strip():
-            pieces.append(current)
+        pieces = pack_lines(self.text().split("\n"), limit, _cut)
         return [p.strip("\n") for p in pieces if p.strip()]
+
+
+def pack_lines(lines: Iterable[str], limit: int, cut: Callable[[str, int], str]) -> list[str]:
+    """Whole lines joined (by newlines) into pieces of at most ``limit`` characters, in order; a line
+    longer than ``limit`` is cut to fit by ``cut(line, limit)`` first (Slack's blocks have a limit)."""
+    pieces: list[str] = []
+    current = ""
+    for line in lines:
+        line = cut(line, limit)
+        candidate = line if not current else f"{current}\n{line}"
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _cut(line: str, limit: int) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _link(ticket_id: str, link_for: LinkFor | None, name_for: LinkFor | None = None) -> str:

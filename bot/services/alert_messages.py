@@ -31,9 +31,9 @@ from bot.services.delivery_ports import EVENT_TYPE, DeliveryStop
 from bot.services.notices import AlertItem
 from sla.visibility import Directory
 
-# the delivery's own rows, units and stats (``_Job``, ``_Unit``, ``DeliveryStats`` of
-# bot.services.delivery) are typed Any here: that module imports this one
-_Job = _Unit = DeliveryStats = Any
+# the delivery's own rows, units and rounds (``_Job``, ``_Unit``, ``_Round`` of bot.services.delivery)
+# are typed Any here: that module imports this one
+_Job = _Unit = _Round = Any
 
 #: kinds whose timer message is updated rather than posted again
 UPDATED_KINDS: Final = frozenset({"warning", "breach"})
@@ -82,51 +82,23 @@ class AlertMessages:
 
     def _timer_message(self: Any, job: _Job) -> str | None:
         """The ts of the message this row's timer already has in the row's place, if any."""
-        if job.kind not in UPDATED_KINDS or job.ticket_id is None or not job.channel_id:
-            return None
-        metric, cycle = job.payload.get("metric"), job.payload.get("cycle")
-        if not isinstance(metric, str) or not isinstance(cycle, int):
+        place = _message_place(job)
+        if place is None:
             return None
         with self.uow.begin(read_only=True) as tx:
-            row = tx.outbox.alert_message(
-                team_id=job.team_id,
-                ticket_id=job.ticket_id,
-                metric=metric,
-                cycle=cycle,
-                channel_id=job.channel_id,
-                thread_ts=job.thread_ts,
-            )
+            row = tx.outbox.alert_message(**place)
             return row.slack_ts if row is not None else None
 
     def _remember(self: Any, tx: Any, job: _Job, ts: str | None, now: datetime) -> None:
         """In the transaction marking ``job`` sent: its timer's message in this place is ``ts`` now."""
-        if ts is None or job.kind not in UPDATED_KINDS or job.ticket_id is None or not job.channel_id:
+        place = _message_place(job)
+        if ts is None or place is None:
             return
-        metric, cycle = job.payload.get("metric"), job.payload.get("cycle")
-        if not isinstance(metric, str) or not isinstance(cycle, int):
-            return
-        tx.outbox.record_alert_message(
-            team_id=job.team_id,
-            ticket_id=job.ticket_id,
-            metric=metric,
-            cycle=cycle,
-            channel_id=job.channel_id,
-            thread_ts=job.thread_ts,
-            slack_ts=ts,
-            showing=job.key,
-            now=now,
-        )
+        tx.outbox.record_alert_message(**place, slack_ts=ts, showing=job.key, now=now)
 
-    def _deliver_update(
-        self: Any,
-        client: Any,
-        channel_id: str,
-        unit: _Unit,
-        now: datetime,
-        history: dict[str | None, dict[str, str]],
-        stats: DeliveryStats,
-    ) -> None:
+    def _deliver_update(self: Any, r: _Round, unit: _Unit) -> None:
         """Update the timer's message to show this alert; for a breach, page its people in the thread."""
+        client, channel_id, now, stats = r.client, r.channel_id, r.now, r.stats
         job, item = unit.items[0]
         ts = unit.ts
         assert ts is not None
@@ -154,7 +126,7 @@ class AlertMessages:
                 self._sent([job], posted, now, stats)
                 return
             stats.updated += 1
-        self._page(client, channel_id, ts, job, item, now, history, stats)
+        self._page(r, ts, job, item)
         self._sent([job], ts, now, stats)
 
     def _shows_key(
@@ -190,26 +162,37 @@ class AlertMessages:
             )
         return False
 
-    def _page(
-        self: Any,
-        client: Any,
-        channel_id: str,
-        ts: str,
-        job: _Job,
-        item: AlertItem,
-        now: datetime,
-        history: dict[str | None, dict[str, str]],
-        stats: DeliveryStats,
-    ) -> None:
+    def _page(self: Any, r: _Round, ts: str, job: _Job, item: AlertItem) -> None:
         """The reply that notifies the people an updated breach names (an edit notifies nobody); none
         when the alert names nobody."""
+        client, channel_id, now = r.client, r.channel_id, r.now
         mention = list(job.payload.get("mention") or [])
         if not mention:
             return
         key = job.key + PAGE_SUFFIX
-        if self._maybe_posted(job, now) and key in self._posted_keys(client, channel_id, ts, [job], history):
+        if self._maybe_posted(job, now) and key in self._posted_keys(
+            client, channel_id, ts, [job], r.history
+        ):
             return
         self._post(
             client, channel_id, ts, self.rendering.page(item, now, mention=mention), {"key": key}, [job]
         )
-        stats.posted += 1
+        r.stats.posted += 1
+
+
+def _message_place(job: _Job) -> dict[str, Any] | None:
+    """Where the message of a row's timer stands (workspace, ticket, metric, cycle, channel, thread),
+    as the keywords of ``tx.outbox.alert_message``; None for a row whose message is never updated."""
+    if job.kind not in UPDATED_KINDS or job.ticket_id is None or not job.channel_id:
+        return None
+    metric, cycle = job.payload.get("metric"), job.payload.get("cycle")
+    if not isinstance(metric, str) or not isinstance(cycle, int):
+        return None
+    return {
+        "team_id": job.team_id,
+        "ticket_id": job.ticket_id,
+        "metric": metric,
+        "cycle": cycle,
+        "channel_id": job.channel_id,
+        "thread_ts": job.thread_ts,
+    }

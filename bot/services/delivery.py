@@ -129,6 +129,19 @@ class _Unit:
     ts: str | None = None
 
 
+@dataclass
+class _Round:
+    """One channel's turn in a delivery run: its workspace's Slack client, the channel, the run's
+    instant, the tickets rendered so far, the keys found in Slack's history (per thread), the stats."""
+
+    client: Any
+    channel_id: str
+    now: datetime
+    contexts: dict[tuple[str, int], _Context | None]
+    history: dict[str | None, dict[str, str]]
+    stats: DeliveryStats
+
+
 class OutboxDelivery(AlertMessages):
     """Delivers outbox rows. Safe to run in several processes on PostgreSQL (rows are leased).
     ``clients(team_id)`` is the workspace's Slack ``WebClient``; ``rendering`` and ``classify`` are the
@@ -259,8 +272,7 @@ class OutboxDelivery(AlertMessages):
         stats: DeliveryStats,
     ) -> None:
         units = self._units(jobs, now, contexts, stats)
-        client = self.clients(team_id)
-        history: dict[str | None, dict[str, str]] = {}
+        r = _Round(self.clients(team_id), channel_id, now, contexts, {}, stats)
         slot_key = (team_id, channel_id)
         for index, unit in enumerate(units):
             posts = unit.kind not in ("status", "update") or (
@@ -273,7 +285,7 @@ class OutboxDelivery(AlertMessages):
                 self._defer(rest, self._free_at(slot_key), "paced: channel posting rate", now, stats)
                 return
             try:
-                self._deliver_unit(client, channel_id, unit, now, contexts, history, stats)
+                self._deliver_unit(r, unit)
             except _Stop as stop:
                 failure = stop.failure
                 if failure.kind == "permanent":
@@ -344,30 +356,22 @@ class OutboxDelivery(AlertMessages):
         units.sort(key=lambda u: min((j.created_at, j.id) for j in u.jobs))
         return units
 
-    def _deliver_unit(
-        self,
-        client: Any,
-        channel_id: str,
-        unit: _Unit,
-        now: datetime,
-        contexts: dict[tuple[str, int], _Context | None],
-        history: dict[str | None, dict[str, str]],
-        stats: DeliveryStats,
-    ) -> None:
+    def _deliver_unit(self, r: _Round, unit: _Unit) -> None:
         if unit.kind == "status":
-            self._deliver_status(client, channel_id, unit, now, contexts, history, stats)
+            self._deliver_status(r, unit)
             return
         if unit.kind == "message":
-            self._deliver_message(client, channel_id, unit.jobs[0], now, history, stats)
+            self._deliver_message(r, unit.jobs[0])
             return
         if unit.kind == "update":
-            self._deliver_update(client, channel_id, unit, now, history, stats)
+            self._deliver_update(r, unit)
             return
+        client, channel_id, now, stats = r.client, r.channel_id, r.now, r.stats
         digest = unit.kind == "digest"
         thread_ts = unit.jobs[0].thread_ts
         pending = list(unit.items)
         if any(self._maybe_posted(job, now) for job, _ in pending):
-            found = self._posted_keys(client, channel_id, thread_ts, unit.jobs, history)
+            found = self._posted_keys(client, channel_id, thread_ts, unit.jobs, r.history)
             already = [(job, found[job.key]) for job, _ in pending if job.key in found]
             for job, ts in already:
                 self._sent([job], ts, now, stats, remember=not digest)
@@ -393,16 +397,9 @@ class OutboxDelivery(AlertMessages):
         # a digest is no timer's message: the next alert of these timers posts (or updates) its own
         self._sent([job for job, _ in pending], ts, now, stats, remember=not digest)
 
-    def _deliver_message(
-        self,
-        client: Any,
-        channel_id: str,
-        job: _Job,
-        now: datetime,
-        history: dict[str | None, dict[str, str]],
-        stats: DeliveryStats,
-    ) -> None:
+    def _deliver_message(self, r: _Round, job: _Job) -> None:
         """A generic ``message`` row: posted verbatim (text, blocks), to a channel, a thread or a DM."""
+        client, now, stats = r.client, r.now, r.stats
         payload = job.payload
         text = payload.get("text")
         blocks = payload.get("blocks")
@@ -410,9 +407,9 @@ class OutboxDelivery(AlertMessages):
             raise _Stop(_Permanent("no_text: a message row needs a non-empty text"))
         if blocks is not None and not isinstance(blocks, list):
             raise _Stop(_Permanent("invalid_blocks: payload blocks must be a list"))
-        target = self._conversation(client, job.team_id, channel_id, [job])
+        target = self._conversation(client, job.team_id, r.channel_id, [job])
         if self._maybe_posted(job, now):
-            found = self._posted_keys(client, target, job.thread_ts, [job], history)
+            found = self._posted_keys(client, target, job.thread_ts, [job], r.history)
             if job.key in found:
                 self._sent([job], found[job.key], now, stats)
                 stats.found_posted += 1
@@ -453,18 +450,10 @@ class OutboxDelivery(AlertMessages):
         self._dms[(team_id, channel_id)] = dm
         return dm
 
-    def _deliver_status(
-        self,
-        client: Any,
-        channel_id: str,
-        unit: _Unit,
-        now: datetime,
-        contexts: dict[tuple[str, int], _Context | None],
-        history: dict[str | None, dict[str, str]],
-        stats: DeliveryStats,
-    ) -> None:
+    def _deliver_status(self, r: _Round, unit: _Unit) -> None:
+        client, channel_id, now, stats = r.client, r.channel_id, r.now, r.stats
         first = unit.jobs[0]
-        ctx = self._context(first.team_id, first.ticket_id, now, contexts)
+        ctx = self._context(first.team_id, first.ticket_id, now, r.contexts)
         if ctx is None or not (ctx.ticket.channel_id and ctx.ticket.thread_ts):
             for job in unit.jobs:
                 self._cancel(job, "ticket has no Slack thread", stats)
@@ -494,7 +483,7 @@ class OutboxDelivery(AlertMessages):
                 return
         ts: str | None = None
         if any(self._maybe_posted(job, now) for job in unit.jobs):
-            ts = self._posted_keys(client, channel_id, ticket.thread_ts, unit.jobs, history).get(key)
+            ts = self._posted_keys(client, channel_id, ticket.thread_ts, unit.jobs, r.history).get(key)
         if ts is None:
             ts = self._post(client, channel_id, ticket.thread_ts, card, {"key": key}, unit.jobs)
             stats.posted += 1

@@ -446,22 +446,14 @@ class ReviewService:
             except RevisionError as exc:
                 raise ReviewError(str(exc)) from None
             new = revision.version
-            stored = tx.contracts.store_version(
-                team_id=team_id,
-                contract_key=row.contract_key,
-                number=new.number,
-                effective=new.effective,
-                sha256=new.sha256,
-                content=new.to_dict(),
-                now=now,
-            )
+            stored_id = self.tickets.store_version(tx, team_id, new, now)
             if not tx.reviews.decide_draft(
                 team_id=team_id,
                 draft_id=row.id,
                 state=ReviewDraftState.approved,
                 by=actor,
                 at=now,
-                contract_version_id=stored.id,
+                contract_version_id=stored_id,
             ):
                 raise ReviewError(_DECIDED)  # rolls the stored version back with the transaction
             tx.audit.record(
@@ -483,7 +475,7 @@ class ReviewService:
             )
             row = tx.reviews.get_draft(team_id=team_id, draft_id=row.id) or row
         view = self._view(row, new.number, proposal_lines(revision), None)
-        return _with(view, version_yaml=revision.version_yaml, stored_version_id=stored.id)
+        return _with(view, version_yaml=revision.version_yaml, stored_version_id=stored_id)
 
     def discard(
         self, *, team_id: str, draft_id: int, actor: str | None, via: str = "slack", who: Person | None = None

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from handlers.blocks import Block, Message, context, divider, escape, header, section
 from handlers.blocks.limits import MESSAGE_TEXT_MAX, SECTION_TEXT_MAX, truncate_text
-from sla.summary import Summary
+from sla.summary import Summary, pack_lines
 
 MESSAGE_BLOCKS_MAX = 50
 EPHEMERAL_LINES_PER_SECTION = 8
@@ -119,19 +119,7 @@ def report_messages(
 
 def _chunks(text: str, limit: int = SECTION_TEXT_MAX) -> list[str]:
     """Whole lines packed into pieces of at most ``limit`` characters (an overlong line is cut)."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        line = truncate_text(line, limit)
-        candidate = line if not current else f"{current}\n{line}"
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return pieces
+    return pack_lines(text.split("\n"), limit, truncate_text)
 
 
 def burn_alert_message(text: str, *, lead: str | None = None) -> Message:

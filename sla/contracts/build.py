@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time
 from os import PathLike
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sla.calendar import BusinessCalendar, CalendarConfigError
 from sla.contracts.file import (
@@ -114,6 +114,7 @@ def load_contracts_text(text: str, filename: str = "<string>") -> ContractBook:
 _MAX_ROUNDS = 12
 _CALENDAR_STAND_INS = {"timezone": "UTC", "hours": "24x7"}
 _GONE = object()
+_S = TypeVar("_S", bound=BaseModel)
 
 
 def without(data: Any, paths: list[KeyPath]) -> Any:
@@ -172,10 +173,7 @@ class _Builder:
                 "start with the keys agents:, calendars:, clients: and contracts: (see examples/contracts.yaml)",
             )
             return None
-        try:
-            FileSpec.model_validate(data)
-        except ValidationError as exc:
-            self.issues.extend(issues_from_validation(exc, self.doc, (), FileSpec))
+        self._validated(FileSpec, data, ())
 
         agents = self._agents(data.get("agents"))
         roles = self._roles(data.get("roles"))
@@ -199,25 +197,36 @@ class _Builder:
             document=self.doc,
         )
 
+    def _validated(self, spec_type: type[_S], raw: Any, path: KeyPath) -> _S | None:
+        """``raw`` read as a ``spec_type``; None, its problems reported at ``path``, when it does not read."""
+        try:
+            return spec_type.model_validate(raw)
+        except ValidationError as exc:
+            self.issues.extend(issues_from_validation(exc, self.doc, path, spec_type))
+            return None
+
+    def _named(self, raw: Mapping[Any, Any], section: str, what: str) -> Iterator[tuple[str, KeyPath, Any]]:
+        """(key, path, entry) of each entry of a ``section`` keyed by name; a key that is not text
+        (``what``: "client key", "calendar name") is reported and passed over."""
+        for key, entry in raw.items():
+            path: KeyPath = (section, key)
+            if not isinstance(key, str):
+                noun = what.rsplit(" ", 1)[-1]
+                self.error(path, f"a {what} must be text, got {key!r}", f"put the {noun} in quotes")
+                continue
+            yield key, path, entry
+
     # -- sections
 
     def _agents(self, raw: Any) -> Agents:
-        if raw is None:
-            return Agents()
-        try:
-            spec = AgentsSpec.model_validate(raw)
-        except ValidationError as exc:
-            self.issues.extend(issues_from_validation(exc, self.doc, ("agents",), AgentsSpec))
+        spec = None if raw is None else self._validated(AgentsSpec, raw, ("agents",))
+        if spec is None:  # none given, or not valid (reported)
             return Agents()
         return Agents(users=frozenset(spec.users), usergroup=spec.usergroup)
 
     def _roles(self, raw: Any) -> Roles:
-        if raw is None:
-            return Roles()
-        try:
-            spec = RolesSpec.model_validate(raw)
-        except ValidationError as exc:
-            self.issues.extend(issues_from_validation(exc, self.doc, ("roles",), RolesSpec))
+        spec = None if raw is None else self._validated(RolesSpec, raw, ("roles",))
+        if spec is None:  # none given, or not valid (reported)
             return Roles()
         return Roles(
             admins=frozenset(spec.admins), leads=frozenset(spec.leads), managers=frozenset(spec.managers)
@@ -225,11 +234,7 @@ class _Builder:
 
     def _calendars(self, raw: Mapping[Any, Any]) -> dict[str, BusinessCalendar]:
         out: dict[str, BusinessCalendar] = {}
-        for key, entry in raw.items():
-            path: KeyPath = ("calendars", key)
-            if not isinstance(key, str):
-                self.error(path, f"a calendar name must be text, got {key!r}", "put the name in quotes")
-                continue
+        for key, path, entry in self._named(raw, "calendars", "calendar name"):
             calendar = self._calendar(path, entry)
             if calendar is not None:
                 out[key] = calendar
@@ -265,16 +270,8 @@ class _Builder:
     def _clients(self, raw: Mapping[Any, Any], raw_contracts: Mapping[Any, Any]) -> dict[str, Client]:
         out: dict[str, Client] = {}
         owner_of_channel: dict[str, str] = {}
-        for key, entry in raw.items():
-            path: KeyPath = ("clients", key)
-            if not isinstance(key, str):
-                self.error(path, f"a client key must be text, got {key!r}", "put the key in quotes")
-                continue
-            try:
-                spec: ClientSpec | None = ClientSpec.model_validate(entry)
-            except ValidationError as exc:
-                self.issues.extend(issues_from_validation(exc, self.doc, path, ClientSpec))
-                spec = None
+        for key, path, entry in self._named(raw, "clients", "client key"):
+            spec = self._validated(ClientSpec, entry, path)
             # the references are checked on the values as written, so they show with the errors above
             raw = entry if isinstance(entry, Mapping) else {}
             contract = raw.get("contract")
@@ -320,16 +317,8 @@ class _Builder:
         calendar_names: set[Any],
     ) -> dict[str, Contract]:
         out: dict[str, Contract] = {}
-        for key, entry in raw.items():
-            path: KeyPath = ("contracts", key)
-            if not isinstance(key, str):
-                self.error(path, f"a contract key must be text, got {key!r}", "put the key in quotes")
-                continue
-            try:
-                shell: ContractSpec | None = ContractSpec.model_validate(entry)
-            except ValidationError as exc:
-                self.issues.extend(issues_from_validation(exc, self.doc, path, ContractSpec))
-                shell = None
+        for key, path, entry in self._named(raw, "contracts", "contract key"):
+            shell = self._validated(ContractSpec, entry, path)
             raw_versions = entry.get("versions") if isinstance(entry, Mapping) else None
             specs = self._version_specs(path, raw_versions if isinstance(raw_versions, list) else [])
             previous: tuple[int, date] | None = None

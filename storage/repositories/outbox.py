@@ -194,24 +194,16 @@ class OutboxRepository(_Repository):
             team_id,
             notification_id,
             worker,
-            state=NotificationState.sent.value,
+            NotificationState.sent,
             slack_ts=slack_ts,
             sent_at=require_aware(now, name="now"),
-            attempts=Notification.attempts + 1,
         )
 
     def mark_failed(
         self, *, team_id: str, notification_id: int, error: str, worker: str | None = None
     ) -> bool:
         """Permanent failure (e.g. ``channel_not_found``): kept for admins, never retried."""
-        return self._finish(
-            team_id,
-            notification_id,
-            worker,
-            state=NotificationState.failed.value,
-            last_error=error,
-            attempts=Notification.attempts + 1,
-        )
+        return self._finish(team_id, notification_id, worker, NotificationState.failed, last_error=error)
 
     def retry_later(
         self,
@@ -227,10 +219,9 @@ class OutboxRepository(_Repository):
             team_id,
             notification_id,
             worker,
-            state=NotificationState.pending.value,
+            NotificationState.pending,
             not_before=require_aware(not_before, name="not_before"),
             last_error=error,
-            attempts=Notification.attempts + 1,
         )
 
     def expire_leases(self, *, now: datetime, error: str) -> int:
@@ -384,7 +375,11 @@ class OutboxRepository(_Repository):
         )
         return list(self.session.scalars(stmt))
 
-    def _finish(self, team_id: str, notification_id: int, worker: str | None, **values: Any) -> bool:
+    def _finish(
+        self, team_id: str, notification_id: int, worker: str | None, state: NotificationState, **values: Any
+    ) -> bool:
+        """End an attempt at a pending or claimed notification (claimed by ``worker`` when given): lease
+        released, one more attempt counted, ``state`` and ``values`` set. True if this call did it."""
         n = Notification
         stmt = update(n).where(
             n.team_id == _team(team_id),
@@ -393,5 +388,6 @@ class OutboxRepository(_Repository):
         )
         if worker is not None:
             stmt = stmt.where(n.claimed_by == worker)
-        result = self.session.execute(stmt.values(lease_until=None, **values))
+        values.update(state=state.value, lease_until=None, attempts=n.attempts + 1)
+        result = self.session.execute(stmt.values(**values))
         return bool(result.rowcount)  # type: ignore[attr-defined]
