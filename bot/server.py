@@ -177,4 +177,7 @@ def serve(
 
 def _wake_on(stop: threading.Event, server: Any) -> None:
     stop.wait()
-    server.pull_trigger()  # the loop is sleeping in poll(): make it look at ``stop`` now
+    try:
+        server.pull_trigger()  # the loop is sleeping in poll(): make it look at ``stop`` now
+    except OSError:  # the loop saw ``stop`` first and has closed the server (and its trigger) already
+        pass
