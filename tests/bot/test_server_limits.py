@@ -101,3 +101,20 @@ def test_a_body_over_the_limit_is_refused_before_it_is_sent(url: str) -> None:
         sock.sendall(b"x" * 65536)
         answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 413")
+
+
+def test_a_stop_after_the_server_closed_wakes_nothing_and_raises_nothing() -> None:
+    """The serve loop can see ``stop`` on its own poll timeout and close the server (and waitress's
+    trigger) before the watcher thread pulls that trigger: the closed trigger's EBADF is not an error."""
+
+    class Closed:
+        pulls = 0
+
+        def pull_trigger(self) -> None:
+            self.pulls += 1
+            raise OSError(9, "Bad file descriptor")
+
+    stop, server = threading.Event(), Closed()
+    stop.set()
+    served._wake_on(stop, server)
+    assert server.pulls == 1
