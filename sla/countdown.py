@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sla.durations import format_duration
 from sla.metrics import Metric, TimerState, is_final_status
-from sla.standing import is_paused, standing
+from sla.standing import is_paused_of, standing_of
 from sla.timer_values import slot_builder
 
 if TYPE_CHECKING:
@@ -65,7 +65,8 @@ SEVERITY_RANK: dict[str, int] = {"breached": 0, "at_risk": 1, "ok": 2, "paused":
 
 def metric_name(metric: str) -> str:
     """``Metric.FIRST_RESPONSE`` → ``"first response"`` (unknown names: underscores become spaces)."""
-    return METRIC_NAMES.get(str(metric), str(metric).replace("_", " "))
+    name = METRIC_NAMES.get(metric)
+    return name if name is not None else str(metric).replace("_", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +131,15 @@ def describe_timer(timer: MetricTimer, now: datetime, tz: ZoneInfo) -> Countdown
 
 def _describe(timer: MetricTimer, now: datetime, tz: ZoneInfo) -> Countdown:
     state = str(timer.state)
-    percent = display_percent(timer)
     remaining: timedelta = timer.remaining
+    elapsed: timedelta = timer.business_elapsed
+    target: timedelta = timer.target
     due_at: datetime | None = timer.due_at
-    stands = standing(timer)
-    stopped = timer.stopped_at is not None or stands in ("met", "cancelled")
-    reason = " ".join((timer.pause_reason or "").split())
+    stopped_at = timer.stopped_at
+    breached_at = getattr(timer, "breached_at", None)
+    percent = _display_percent(elapsed, target, timer)
+    stands = standing_of(state, stopped_at, breached_at, remaining, elapsed, target)
+    stopped = stopped_at is not None or stands == "met" or stands == "cancelled"
 
     wall_left: timedelta | None = None
     business_left: timedelta | None = None if stopped else remaining
@@ -145,34 +149,37 @@ def _describe(timer: MetricTimer, now: datetime, tz: ZoneInfo) -> Countdown:
     if stands == "cancelled":
         headline, severity, business_left = "cancelled", "done", None
     elif stands == "met":
-        headline, severity = f"met in {format_duration(timer.business_elapsed)}", "done"
+        headline, severity = f"met in {format_duration(elapsed)}", "done"
     elif stands == "breached" and stopped:
         headline, severity = f"breached {_over(-remaining)}", "breached"
-    elif stands == "breached" and is_paused(timer):
-        label = f"paused ({reason})" if reason else "paused"
+    elif stands == "breached" and is_paused_of(state, stopped_at, timer.resumed_at, timer.pause_reason):
+        label = _paused_label(timer.pause_reason)
         headline, severity = f"{label} · over by {format_duration(-remaining)}", "breached"
     elif stands == "breached":
-        since = timer.breached_at or due_at
+        since = breached_at or due_at
         if since is not None and now >= since:
             headline = f"breached {format_duration(now - since)} ago"
         else:
             headline = f"breached {_over(-remaining)}"
         severity = "breached"
         if due_at is not None:
-            due_text = "was " + due_phrase(due_at, now, tz)
+            due_text = "was due " + when_phrase(due_at, now, tz)
     elif stands == "paused":
-        label = f"paused ({reason})" if reason else "paused"
-        headline, severity = f"{label} · {format_duration(remaining)} left", "paused"
+        headline, severity = (
+            f"{_paused_label(timer.pause_reason)} · {format_duration(remaining)} left",
+            "paused",
+        )
     else:
         headline = f"{format_duration(remaining)} left"
         severity = "at_risk" if stands == "at_risk" else "ok"
         if due_at is not None:
-            due_text = due_phrase(due_at, now, tz)
-            wall_left = max(due_at - now, timedelta(0))
+            due_text = "due " + when_phrase(due_at, now, tz)
+            wall_left = due_at - now if due_at > now else _ZERO
 
+    metric = timer.metric
     return _countdown(  # Countdown(...) in field order
-        str(timer.metric),  # metric
-        metric_name(timer.metric),  # metric_name
+        str(metric),  # metric
+        metric_name(metric),  # metric_name
         state,  # state
         headline,  # headline
         due_text,  # due_text
@@ -182,6 +189,14 @@ def _describe(timer: MetricTimer, now: datetime, tz: ZoneInfo) -> Countdown:
         business_left,  # business_left
         severity,  # severity
     )
+
+
+_ZERO = timedelta(0)
+
+
+def _paused_label(pause_reason: str | None) -> str:
+    reason = " ".join((pause_reason or "").split())
+    return f"paused ({reason})" if reason else "paused"
 
 
 def _over(over: timedelta) -> str:
@@ -202,14 +217,20 @@ def display_percent(timer: MetricTimer) -> int:
     Computed from ``business_elapsed / target`` (unambiguous), falling back to
     ``percent_used`` when the target is zero.
     """
-    target = timer.target.total_seconds()
-    if target > 0:
-        value = timer.business_elapsed.total_seconds() / target * 100
+    return _display_percent(timer.business_elapsed, timer.target, timer)
+
+
+def _display_percent(elapsed: timedelta, target: timedelta, timer: MetricTimer) -> int:
+    """:func:`display_percent` of ``timer``, whose elapsed and target the caller has read already."""
+    target_seconds = target.total_seconds()
+    if target_seconds > 0:
+        value = elapsed.total_seconds() / target_seconds * 100
     else:
         value = float(timer.percent_used) if timer.percent_used is not None else 0.0
     if not math.isfinite(value):
         return 999 if value > 0 else 0
-    return int(min(max(math.floor(value + 1e-9), 0), 999))
+    floor = math.floor(value + 1e-9)
+    return 0 if floor < 0 else 999 if floor > 999 else floor
 
 
 def progress_bar(percent: float, cells: int = BAR_CELLS) -> str:
@@ -246,10 +267,9 @@ def due_phrase(due_at: datetime, now: datetime, tz: ZoneInfo) -> str:
 def when_phrase(at: datetime, now: datetime, tz: ZoneInfo) -> str:
     """An instant relative to ``now``, in ``tz``: ``today 16:30 CET``, ``yesterday 09:00 CET``,
     ``tomorrow 09:00 CET``, ``Mon 10:00 CET``, ``Mon 16 Nov 10:00 CET``."""
-    local = at.astimezone(tz)
+    day, clock, weekday, day_month, year = _reading(at, tz)
     today = _local_day(now, tz)
-    days = (local.date() - today).days
-    clock = f"{local.hour:02d}:{local.minute:02d} {zone_abbreviation(local)}"
+    days = (day - today).days
     if days == 0:
         return f"today {clock}"
     if days == 1:
@@ -257,9 +277,18 @@ def when_phrase(at: datetime, now: datetime, tz: ZoneInfo) -> str:
     if days == -1:
         return f"yesterday {clock}"
     if abs(days) <= 6:
-        return f"{local:%a} {clock}"
-    year = f" {local.year}" if local.year != today.year else ""
-    return f"{local:%a} {local.day} {local:%b}{year} {clock}"
+        return f"{weekday} {clock}"
+    return f"{weekday} {day_month}{'' if year == today.year else f' {year}'} {clock}"
+
+
+@lru_cache(maxsize=8192)
+def _reading(at: datetime, tz: ZoneInfo) -> tuple[date, str, str, str, int]:
+    """``at`` read in ``tz``: its local date, ``16:30 CET``, ``Mon``, ``16 Nov`` and the year (kept: a
+    due instant is printed again in every answer until its ticket changes, and reading it in a zone
+    costs more than the rest of the phrase)."""
+    local = at.astimezone(tz)
+    clock = f"{local.hour:02d}:{local.minute:02d} {zone_abbreviation(local)}"
+    return local.date(), clock, f"{local:%a}", f"{local.day} {local:%b}", local.year
 
 
 @lru_cache(maxsize=64)
@@ -268,7 +297,7 @@ def _local_day(now: datetime, tz: ZoneInfo) -> date:
     return now.astimezone(tz).date()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketView:
     """What a surface needs to show one ticket: identity, people, where it lives, its clocks."""
 
@@ -309,12 +338,21 @@ def current_timers(timers: Sequence[MetricTimer]) -> list[MetricTimer]:
     metric has a live one."""
     latest: dict[str, MetricTimer] = {}
     for timer in timers:
-        key = str(timer.metric)
+        key = timer.metric  # a Metric is the str it names: one key for the member and its value
         best = latest.get(key)
         if best is None or _cycle_rank(timer) > _cycle_rank(best):
             latest[key] = timer
-    order = {str(m): i for i, m in enumerate(METRIC_ORDER)}
-    return sorted(latest.values(), key=lambda t: (order.get(str(t.metric), 99), str(t.metric)))
+    if len(latest) == 1:
+        return list(latest.values())
+    return sorted(latest.values(), key=_display_order)
+
+
+_METRIC_RANK = {m.value: i for i, m in enumerate(METRIC_ORDER)}
+
+
+def _display_order(timer: MetricTimer) -> tuple[int, str]:
+    metric = str(timer.metric)
+    return _METRIC_RANK.get(metric, 99), metric
 
 
 def _cycle_rank(timer: MetricTimer) -> tuple[int, int]:
@@ -340,5 +378,11 @@ def urgency(ticket: TicketView, countdowns: Sequence[Countdown]) -> tuple[int, f
         rank = min(rank, SEVERITY_RANK[countdown.severity])
         if countdown.business_left is not None and countdown.severity != "paused":
             left = min(left, countdown.business_left.total_seconds())
-    digits = "".join(ch for ch in ticket.ref if ch in "0123456789")[:18]
-    return (rank, left, int(digits) if digits else 0, ticket.ref)
+    return (rank, left, _ref_number(ticket.ref), ticket.ref)
+
+
+@lru_cache(maxsize=8192)
+def _ref_number(ref: str) -> int:
+    """The number in a ticket reference (``T-12`` → 12), for sorting T-2 before T-12."""
+    digits = "".join(ch for ch in ref if ch in "0123456789")[:18]
+    return int(digits) if digits else 0

@@ -62,8 +62,16 @@ def format_duration(delta: timedelta, *, precision: int = 2) -> str:
     if precision < 1:
         raise ValueError(f"precision must be at least 1, got {precision}")
     total = abs(int(delta.total_seconds()))
-    if total == 0:
-        return "0s"
+    if total < 60:  # the usual answers first, without building the parts (every countdown prints some)
+        return f"{total}s"
+    if precision == 2 and total < 86400:
+        minutes, seconds = divmod(total, 60)
+        if minutes < 60:
+            return f"{minutes}m {seconds}s" if seconds else f"{minutes}m"
+        hours, minutes = divmod(minutes, 60)
+        if minutes:
+            return f"{hours}h {minutes}m"
+        return f"{hours}h {seconds}s" if seconds else f"{hours}h"
     minutes, seconds = divmod(total, 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)

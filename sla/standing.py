@@ -51,8 +51,10 @@ __all__ = [
     "is_breached",
     "is_met",
     "is_paused",
+    "is_paused_of",
     "is_over",
     "standing",
+    "standing_of",
 ]
 
 #: A running timer is at risk from this share of its target used (the card turns 🟠, it shows under
@@ -62,6 +64,16 @@ AT_RISK_PERCENT = 75.0
 Standing = Literal["met", "breached", "at_risk", "running", "paused", "cancelled"]
 
 _ZERO = timedelta(0)
+
+#: the states as plain strings (a comparison of two ``str`` is quicker than one with an enum member)
+_CANCELLED, _BREACHED, _MET, _PAUSED, _RUNNING = (
+    TimerState.CANCELLED.value,
+    TimerState.BREACHED.value,
+    TimerState.MET.value,
+    TimerState.PAUSED.value,
+    TimerState.RUNNING.value,
+)
+_AT_RISK_SHARE = AT_RISK_PERCENT / 100.0
 
 
 def is_over(elapsed: timedelta, target: timedelta) -> bool:
@@ -113,27 +125,60 @@ def _over(timer: Any) -> bool:
 
 def is_paused(timer: Any) -> bool:
     """In a paused stretch (breached or not): its status pauses it, no due instant meanwhile."""
-    if timer.stopped_at is not None:
+    return is_paused_of(_state(timer), timer.stopped_at, timer.resumed_at, timer.pause_reason)
+
+
+def is_paused_of(
+    state: str, stopped_at: datetime | None, resumed_at: datetime | None, pause_reason: str | None
+) -> bool:
+    """:func:`is_paused` from a timer's figures (``state`` as a string)."""
+    if stopped_at is not None:
         return False
-    state = _state(timer)
-    if state == TimerState.PAUSED:
+    if state == _PAUSED:
         return True
-    return state == TimerState.BREACHED and timer.resumed_at is None and timer.pause_reason is not None
+    return state == _BREACHED and resumed_at is None and pause_reason is not None
 
 
 def standing(timer: MetricTimer) -> Standing:
     """Where ``timer`` stands (as of the instant it was evaluated at: fold at ``now``, or
     :func:`advance` a stored row first)."""
-    state = _state(timer)
-    if state == TimerState.CANCELLED:
+    return standing_of(
+        _state(timer),
+        getattr(timer, "stopped_at", None),
+        getattr(timer, "breached_at", None),
+        getattr(timer, "remaining", None),
+        getattr(timer, "business_elapsed", None),
+        getattr(timer, "target", None),
+    )
+
+
+def standing_of(
+    state: str,
+    stopped_at: datetime | None,
+    breached_at: datetime | None,
+    remaining: timedelta | None,
+    elapsed: timedelta | None,
+    target: timedelta | None,
+) -> Standing:
+    """:func:`standing` from a timer's figures (``state`` as a string): the same rules, read in one
+    place by :func:`standing` and by ``sla.countdown`` (which has the figures at hand for every timer
+    of a status page) — cancelled; breached (:func:`is_breached` or over its target); met (stopped);
+    paused; at risk (:func:`is_at_risk`); running."""
+    if state == _CANCELLED:
         return "cancelled"
-    if is_breached(timer) or _over(timer):
+    if state == _BREACHED or breached_at is not None:
         return "breached"
-    if state == TimerState.MET or getattr(timer, "stopped_at", None) is not None:
+    if remaining is not None and remaining <= _ZERO:
+        return "breached"
+    if elapsed is not None and target is not None and elapsed >= target:
+        return "breached"
+    if state == _MET or stopped_at is not None:
         return "met"
-    if state == TimerState.PAUSED:
+    if state == _PAUSED:
         return "paused"
-    return "at_risk" if is_at_risk(timer) else "running"
+    if state == _RUNNING and elapsed >= target * _AT_RISK_SHARE:  # type: ignore[operator]
+        return "at_risk"
+    return "running"
 
 
 def decided_at(timer: Any) -> datetime | None:
@@ -216,14 +261,13 @@ def advanced(
     at ``now`` of a timer still counting, None for one that stands as stored (paused, stopped,
     cancelled, or without a calendar). A page of ``/sla status`` applies it to projection rows
     directly (``bot.services.tickets.live_timer``), without building the stored timer first."""
-    if (
-        stopped_at is not None
-        or resumed_at is None
-        or calendar is None
-        or state not in (TimerState.RUNNING, TimerState.BREACHED)
-    ):
+    if stopped_at is not None or resumed_at is None or calendar is None or state not in _COUNTING:
         return None
     elapsed = elapsed_at_resume + calendar.elapsed(resumed_at, now if now > resumed_at else resumed_at)
-    if target > _ZERO and is_over(elapsed, target):
+    if target > _ZERO and elapsed >= target:  # is_over
         return elapsed, TimerState.BREACHED, breached_at or due_at
-    return elapsed, TimerState(state), breached_at
+    return elapsed, _COUNTING[state], breached_at
+
+
+#: the states :func:`advanced` brings forward, by value
+_COUNTING: dict[str, TimerState] = {s.value: s for s in (TimerState.RUNNING, TimerState.BREACHED)}

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,7 @@ from sla.timers import (
 )
 from storage.models import Ticket, TicketEventRow, TicketSource
 from storage.repositories import StatusFilter, TimerRow
+from storage.repositories.status import StatusTimer
 from storage.uow import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -121,21 +123,25 @@ def ticket_view(
         tz = version.calendar.timezone
     else:
         tz = ZoneInfo("UTC")
-    return TicketView(
-        ref=ticket.ref,
-        title=ticket.title or "",
-        client_name=client.name if client else (ticket.client_key or "—"),
-        priority=ticket.priority or "",
-        status=ticket.status,
-        timers=tuple(timers),
-        tz=tz,
-        assignee=ticket.assignee,
-        channel_id=ticket.channel_id,
-        thread_ts=ticket.thread_ts,
-        client_key=ticket.client_key,
-        requester=ticket.requester,
-        external=ticket_keys.external_label(ticket.external_system, ticket.external_id),
+    return _ticket_view(  # TicketView(...) in field order (/sla status builds one per ticket shown)
+        ticket.ref,  # ref
+        ticket.title or "",  # title
+        client.name if client else (ticket.client_key or "—"),  # client_name
+        ticket.priority or "",  # priority
+        ticket.status,  # status
+        tuple(timers),  # timers
+        tz,  # tz
+        ticket.assignee,  # assignee
+        ticket.channel_id,  # channel_id
+        ticket.thread_ts,  # thread_ts
+        None,  # permalink
+        ticket.client_key,  # client_key
+        ticket.requester,  # requester
+        ticket_keys.external_label(ticket.external_system, ticket.external_id),  # external
     )
+
+
+_ticket_view = slot_builder(TicketView)
 
 
 def event_of(ticket: Ticket, row: TicketEventRow) -> TicketEvent:
@@ -702,43 +708,62 @@ _STATES: dict[str, TimerState] = {s.value: s for s in TimerState}
 def live_timer(row: Any, now: datetime, calendar: Any) -> MetricTimer:
     """``advance(stored_timer(row, calendar), now, calendar)`` — a projection row brought forward to
     ``now`` by ``sla.standing``'s rule — built once instead of twice: the same ``MetricTimer``
-    (``tests/bot/test_stored_timer_advance.py`` checks both ways agree)."""
-    target = timedelta(seconds=row.target_seconds or 0)
-    resume = timedelta(seconds=row.elapsed_at_resume_seconds or 0)
-    state = row.state
-    breached_at = row.breached_at
-    live = advanced(
-        state, row.stopped_at, row.resumed_at, resume, target, breached_at, row.due_at, now, calendar
-    )
+    (``tests/bot/test_stored_timer_advance.py`` checks both ways agree). ``row``: a
+    :class:`~storage.repositories.status.StatusTimer` (read as the tuple it is: a page of
+    ``/sla status`` brings every timer it shows forward) or any object with its attributes."""
+    (
+        metric,
+        cycle,
+        state,
+        priority,
+        target_seconds,
+        calendar_name,
+        started_at,
+        due_at,
+        stopped_at,
+        breached_at,
+        elapsed_seconds,
+        paused_for_seconds,
+        pause_reason,
+        resumed_at,
+        resume_seconds,
+    ) = row[2:] if row.__class__ is StatusTimer else _timer_fields(row)
+    target = timedelta(seconds=target_seconds or 0)
+    resume = timedelta(seconds=resume_seconds or 0)
+    live = advanced(state, stopped_at, resumed_at, resume, target, breached_at, due_at, now, calendar)
     if live is None:
-        elapsed = timedelta(seconds=row.business_elapsed_seconds or 0)
+        elapsed = timedelta(seconds=elapsed_seconds or 0)
         state = _STATES.get(state) or TimerState(state)
     else:
         elapsed, state, breached_at = live
-    metric = row.metric
     return _metric_timer(  # MetricTimer(...) in field order
         _METRICS.get(metric) or Metric(metric),  # metric
-        row.cycle,  # cycle
-        row.priority or "",  # priority
+        cycle,  # cycle
+        priority or "",  # priority
         target,  # target
-        row.calendar_name,  # calendar_name
-        row.started_at,  # started_at
-        row.due_at,  # due_at
-        row.stopped_at,  # stopped_at
+        calendar_name,  # calendar_name
+        started_at,  # started_at
+        due_at,  # due_at
+        stopped_at,  # stopped_at
         elapsed,  # business_elapsed
-        timedelta(seconds=row.paused_for_seconds or 0),  # paused_for
+        timedelta(seconds=paused_for_seconds or 0) if paused_for_seconds else _ZERO,  # paused_for
         target - elapsed,  # remaining
         (elapsed / target * 100.0) if target else 0.0,  # percent_used
         state,  # state
         breached_at,  # breached_at
-        row.pause_reason,  # pause_reason
-        row.resumed_at,  # resumed_at
+        pause_reason,  # pause_reason
+        resumed_at,  # resumed_at
         resume,  # elapsed_at_resume
         None,  # ticket_id
         None,  # target_since
         (),  # stretches
         calendar,  # calendar
     )
+
+
+#: a projection row's :class:`StatusTimer` fields after its ids, read from an object that is not one
+_timer_fields = attrgetter(*StatusTimer._fields[2:])
+_ZERO = timedelta(0)
 
 
 def opened_audit(

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from handlers.blocks import (
     Block,
     actions,
+    button,
     channel_mention,
     context,
     header,
@@ -27,6 +29,7 @@ from handlers.blocks import (
 from handlers.blocks.limits import MAX_BLOCKS, SECTION_TEXT_MAX, escape, truncate_text
 from handlers.ids import ActionId, BlockId
 from sla.countdown import (
+    SEVERITY_EMOJI,
     Countdown,
     TicketView,
     current_timers,
@@ -60,23 +63,50 @@ STATUS_PAGE = MAX_BLOCKS["message"] - 2
 def ticket_ref_text(ticket: TicketView) -> str:
     """``*<permalink|T-12>*`` (bold link to the thread) or ``*T-12*`` without a usable permalink; then
     the helpdesk's id when there is one (``*T-12* · ZD-35436``)."""
-    ref = escape(ticket.ref)
-    linked = (
-        f"*<{ticket.permalink}|{ref}>*"
-        if ticket.permalink and _SAFE_URL.fullmatch(ticket.permalink)
-        else f"*{ref}*"
-    )
-    return f"{linked} · {escape(ticket.external)}" if ticket.external else linked
+    return _ref_text(ticket.ref, ticket.permalink, ticket.external)
+
+
+def _ref_text(ref: str, permalink: str | None, external: str | None) -> str:
+    ref = escape(ref)
+    linked = f"*<{permalink}|{ref}>*" if permalink and _SAFE_URL.fullmatch(permalink) else f"*{ref}*"
+    return f"{linked} · {escape(external)}" if external else linked
 
 
 def ticket_line(ticket: TicketView, *, assignee: bool = True) -> str:
     """``*T-12* · ZD-35436 · P1 · Printer on fire — Acme · <@U1>`` (status added when not simply open)."""
-    title = escape(truncate_text(" ".join(ticket.title.split()) or "(no title)", TITLE_MAX))
-    parts = [ticket_ref_text(ticket), escape(ticket.priority), f"{title} — {escape(ticket.client_name)}"]
-    if assignee:
-        parts.append(mention(ticket.assignee) if ticket.assignee else "_unassigned_")
-    if ticket.status.lower() not in _OPEN_STATUSES:
-        parts.append(f"_{escape(ticket.status)}_")
+    return _ticket_line(
+        ticket.ref,
+        ticket.permalink,
+        ticket.external,
+        ticket.priority,
+        ticket.title,
+        ticket.client_name,
+        ticket.assignee if assignee else None,
+        assignee,
+        ticket.status,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _ticket_line(
+    ref: str,
+    permalink: str | None,
+    external: str | None,
+    priority: str,
+    title: str,
+    client_name: str,
+    assignee: str | None,
+    with_assignee: bool,
+    status: str,
+) -> str:
+    """:func:`ticket_line` from the fields it reads (kept: a page prints the same tickets' lines again
+    in every answer until they change, and only the countdowns move)."""
+    title = escape(truncate_text(" ".join(title.split()) or "(no title)", TITLE_MAX))
+    parts = [_ref_text(ref, permalink, external), escape(priority), f"{title} — {escape(client_name)}"]
+    if with_assignee:
+        parts.append(mention(assignee) if assignee else "_unassigned_")
+    if status.lower() not in _OPEN_STATUSES:
+        parts.append(f"_{escape(status)}_")
     return " · ".join(parts)
 
 
@@ -88,7 +118,7 @@ def countdown_lines(ticket: TicketView, now: datetime, *, with_wall: bool = True
 
 
 def _countdown_lines(countdowns: Sequence[Countdown], with_wall: bool = True) -> list[str]:
-    lines = [f"{c.emoji} {escape(c.line(with_wall=with_wall))}" for c in countdowns]
+    lines = [f"{SEVERITY_EMOJI[c.severity]} {escape(c.line(with_wall=with_wall))}" for c in countdowns]
     return lines or ["_no SLA clocks running_"]
 
 
@@ -208,16 +238,22 @@ def status_message(
         summary = f"{total}{plus} open · the {len(shown)} most urgent below"
     blocks.append(context(summary))
     for ticket, countdowns in shown:
-        blocks.append(
-            section(
-                _ticket_text(ticket, countdowns),
-                accessory=ticket_button("Explain", ActionId.EXPLAIN, ticket.ref),
-            )
-        )
+        blocks.append(section(_ticket_text(ticket, countdowns), accessory=_explain_button(ticket.ref)))
     hidden = total - len(shown)
     if hidden:
         blocks.append(context(f"… and {hidden}{plus} more — {limit_more_hint or DEFAULT_MORE_HINT}"))
     return blocks
+
+
+def _explain_button(ref: str) -> Block:
+    """``ticket_button("Explain", ActionId.EXPLAIN, ref)``, its encoded value kept per ticket (a page
+    has one per ticket; the typed value is checked and encoded once, not in every answer)."""
+    return button("Explain", ActionId.EXPLAIN, value=_explain_value(ref))
+
+
+@lru_cache(maxsize=4096)
+def _explain_value(ref: str) -> str | None:
+    return ticket_button("Explain", ActionId.EXPLAIN, ref).get("value")
 
 
 def status_text(tickets: Sequence[TicketView], now: datetime, *, title: str = "Open tickets") -> str:

@@ -68,8 +68,12 @@ class ChannelLinkRepository(_Repository):
         return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
     def client_for_channel(self, *, team_id: str, channel_id: str) -> str | None:
-        row = self._get(team_id, channel_id)
-        return row.client_key if row else None
+        # one column, no ORM object: asked for by every /sla status typed in a channel
+        return self.session.execute(
+            select(ChannelLink.client_key).where(
+                ChannelLink.team_id == _team(team_id), ChannelLink.channel_id == channel_id
+            )
+        ).scalar_one_or_none()
 
     def list(self, *, team_id: str) -> list[ChannelLink]:
         stmt = (

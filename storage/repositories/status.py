@@ -17,16 +17,14 @@ StatusFilter = Literal["all", "breached", "at_risk"]
 
 
 class StatusTicket(NamedTuple):
-    """The ``tickets`` columns a status page reads, as a plain tuple (a page is read, never changed)."""
+    """The ``tickets`` columns a status page reads (``bot.services.tickets.ticket_view``, the order of
+    a page), as a plain tuple (a page is read, never changed; every column read costs, for each ticket
+    of every answer)."""
 
     id: int
-    team_id: str
-    number: int
     ref: str
-    external_ref: str | None
     external_system: str | None
     external_id: str | None
-    source: str
     title: str | None
     client_key: str | None
     priority: str | None
@@ -35,13 +33,7 @@ class StatusTicket(NamedTuple):
     requester: str | None
     channel_id: str | None
     thread_ts: str | None
-    opened_at: datetime
-    is_open: bool
-    has_breach: bool
     next_due_at: datetime | None
-    next_risk_at: datetime | None
-    event_seq: int
-    contract_version_id: int | None
 
 
 class StatusTimer(NamedTuple):
@@ -136,10 +128,21 @@ def _statements(filters: tuple[str, ...], part: str) -> _Statements:
     )
 
 
-_TIMERS = select(*_TIMER_COLUMNS).where(
-    _checks_rows(MetricTimerRow.__table__.c.team_id == bindparam("team_id")),
-    MetricTimerRow.__table__.c.ticket_id.in_(bindparam("ids", expanding=True)),
-)
+#: the timers of a page are read by one statement of a fixed number of ticket ids (the page's, the
+#: last repeated to fill it): an expanding ``IN`` is rendered again for every answer
+_TIMER_BATCHES = (8, 16, 32, 48, 64)
+_IDS = tuple(f"id{i}" for i in range(_TIMER_BATCHES[-1]))
+
+
+@lru_cache(maxsize=len(_TIMER_BATCHES))
+def _timers_statement(size: int) -> Any:
+    c = MetricTimerRow.__table__.c
+    return select(*_TIMER_COLUMNS).where(
+        _checks_rows(c.team_id == bindparam("team_id")),
+        c.ticket_id.in_([bindparam(name) for name in _IDS[:size]]),
+    )
+
+
 #: counted without a cap (``count_limit=None``): SQLite reads LIMIT -1 as none, PostgreSQL LIMIT NULL
 _NO_CAP = {"sqlite": -1, "postgresql": None}
 
@@ -210,11 +213,21 @@ class StatusQueries(_Repository):
     def _with_timers(self, team_id: str, tickets: list[StatusTicket]) -> list[TicketTimers]:
         by_ticket: dict[int, list[Any]] = {ticket.id: [] for ticket in tickets}
         if tickets:
-            rows = self.session.connection().execute(_TIMERS, {"team_id": team_id, "ids": list(by_ticket)})
-            for row in rows.all():
-                by_ticket[row[1]].append(StatusTimer._make(row))
+            execute = self.session.connection().execute
+            ids = list(by_ticket)
+            most = _TIMER_BATCHES[-1]
+            make = StatusTimer._make
+            for start in range(0, len(ids), most):
+                chunk = ids[start : start + most]
+                size = next(n for n in _TIMER_BATCHES if n >= len(chunk))
+                params: dict[str, Any] = dict(zip(_IDS, chunk, strict=False))
+                params.update((name, chunk[-1]) for name in _IDS[len(chunk) : size])
+                params["team_id"] = team_id
+                for row in execute(_timers_statement(size), params).all():
+                    by_ticket[row[1]].append(make(row))
             for timers in by_ticket.values():
-                timers.sort(key=_metric_cycle)
+                if len(timers) > 1:
+                    timers.sort(key=_metric_cycle)
         return [TicketTimers(ticket, by_ticket[ticket.id]) for ticket in tickets]
 
 

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from bot.services.tickets import live_timer, stored_timer
+from bot.services.ticket_keys import external_label
+from bot.services.tickets import live_timer, stored_timer, ticket_view
 from sla.calendar import BusinessCalendar
+from sla.contracts import load_contracts
+from sla.countdown import TicketView
 from sla.metrics import Metric, TimerState
 from sla.standing import advance
 from sla.timers import MetricTimer
+from storage.repositories.status import StatusTimer
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "contracts.yaml"
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # a Tuesday
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CALENDAR = BusinessCalendar.always()
@@ -175,3 +181,52 @@ def test_live_timer_is_the_advance_of_the_stored_timer(changes: dict[str, object
     assert [type(getattr(built, f.name)) for f in fields(MetricTimer)] == [
         type(getattr(expected, f.name)) for f in fields(MetricTimer)
     ]
+
+
+@pytest.mark.parametrize("changes", list(ROWS.values()), ids=list(ROWS))
+def test_live_timer_reads_a_status_page_row_as_any_row(changes: dict[str, object]) -> None:
+    """A page's rows are :class:`StatusTimer` tuples, read by position: the same timer as from the
+    attributes of any other row (an ORM row, the namespace above)."""
+    changes = dict(changes)
+    now = changes.pop("now", NOW)
+    stored = row(**changes)
+    tuple_row = StatusTimer(
+        id=7, ticket_id=3, **{name: getattr(stored, name) for name in StatusTimer._fields[2:]}
+    )
+    assert live_timer(tuple_row, now, OFFICE) == live_timer(stored, now, OFFICE)
+
+
+def test_ticket_view_is_the_keyword_construction() -> None:
+    """``ticket_view`` builds its ``TicketView`` positionally (one per ticket of a status page)."""
+    book = load_contracts(EXAMPLES)
+    ticket = SimpleNamespace(
+        ref="T-12",
+        title="Printer on fire",
+        client_key="acme",
+        priority="P1",
+        status="open",
+        assignee="U0AGENT001",
+        channel_id="C0SUPPORT1",
+        thread_ts="1764000000.000100",
+        requester="U0ACME0001",
+        external_system="zendesk",
+        external_id="35436",
+    )
+    timer = stored_timer(row(), CALENDAR)
+    view = ticket_view(ticket, [timer], book, None)  # type: ignore[arg-type]
+    assert view == TicketView(
+        ref="T-12",
+        title="Printer on fire",
+        client_name=book.clients["acme"].name,
+        priority="P1",
+        status="open",
+        timers=(timer,),
+        tz=view.tz,
+        assignee="U0AGENT001",
+        channel_id="C0SUPPORT1",
+        thread_ts="1764000000.000100",
+        client_key="acme",
+        requester="U0ACME0001",
+        external=external_label("zendesk", "35436"),
+    )
+    assert view.tz == (book.clients["acme"].timezone or view.tz) and view.permalink is None

@@ -22,7 +22,14 @@ from handlers.blocks.alerts import (
 from handlers.blocks.help import help_message, usage_error_message
 from handlers.blocks.home import home_view
 from handlers.blocks.limits import check_blocks, check_message, check_view
-from handlers.blocks.status import explain_message, status_message, status_text, ticket_actions, ticket_detail
+from handlers.blocks.status import (
+    explain_message,
+    status_message,
+    status_text,
+    ticket_actions,
+    ticket_detail,
+    ticket_line,
+)
 from handlers.blocks.tickets import (
     Change,
     StartInput,
@@ -142,6 +149,19 @@ def test_status_message_shows_each_ticket_with_its_countdown_lines() -> None:
     )
     assert buttons(blocks) == [("Explain", ActionId.EXPLAIN, '{"t":"T-12"}')]
     assert check_blocks(blocks) == []
+
+
+def test_status_message_lines_follow_every_change_of_a_ticket() -> None:
+    """A ticket's line is kept between answers (only countdowns move): one whose title, assignee or
+    status changed reads the new values in the next answer, and the same ticket in a thread card
+    without its assignee keeps its own line."""
+    first = status_message([ticket()], NOW)[2]["text"]["text"].split("\n")[0]
+    changed = ticket(title="Printer <still> on fire", assignee=None, status="waiting_on_client")
+    again = status_message([changed], NOW)[2]["text"]["text"].split("\n")[0]
+    assert first.endswith("· Printer on fire — Acme · <@U1>")
+    assert again.endswith("· Printer &lt;still&gt; on fire — Acme · _unassigned_ · _waiting_on_client_")
+    assert ticket_line(ticket(), assignee=False).endswith("· Printer on fire — Acme")
+    assert status_message([ticket()], NOW)[2]["text"]["text"].split("\n")[0] == first
 
 
 def test_status_puts_breached_first_and_counts_them() -> None:
