@@ -121,6 +121,8 @@ class Ticket(Base):
         Index("ix_tickets_client_due", "team_id", "client_key", "is_open", "next_due_at"),
         # /sla status breached: tickets with a breach, most urgent first, without scanning the others.
         Index("ix_tickets_breach_due", "team_id", "is_open", "has_breach", "next_due_at"),
+        # /sla status at-risk: past the at-risk instant and not yet due, counted on the index alone (0011)
+        Index("ix_tickets_risk_due", "team_id", "is_open", "has_breach", "next_risk_at", "next_due_at"),
         # one ticket per source message: a concurrent redelivery of the opening message cannot open a second
         # (duplicates stored before migration 0007 are closed and marked ``duplicate_of``, outside the index)
         Index(
