@@ -313,13 +313,20 @@ def _no_cache(team_id: str, key: Any, compute: Any) -> Any:
     return compute()
 
 
+BLOCK = 25  # answers per timed block of cpu_per_answer
+
+
 def cpu_per_answer(runtime: Any, clock: Any, rounds: int = 200) -> None:
     """CPU time (``time.process_time``) of one ``/sla status`` answer in process — parse, query, countdowns,
     Block Kit, the ack's JSON — with the answer cache off (every answer computed) beside the cached one.
 
     Uncached, twice: with the clock still (every answer at the same instant, as the HTTP phases) and
     with the clock moving one second per answer, as in a live workspace, where no countdown computed
-    for one answer is valid for the next."""
+    for one answer is valid for the next.
+
+    Each figure is the mean over ``rounds`` answers (the goal is judged on it); the cheapest block of
+    :data:`BLOCK` answers is printed beside it, the cost when nothing else ran on the machine's cores
+    (on a shared machine the mean moves with the load average, printed too)."""
     from bot.sandbox.emulator.inbound import DEFAULT_TEAM_ID as TEAM
     from handlers.commands import Caller, answer
 
@@ -328,17 +335,24 @@ def cpu_per_answer(runtime: Any, clock: Any, rounds: int = 200) -> None:
     start = clock.now()
     for text in ("status", "status breached"):
         answer(services, caller, text).ack_body()  # warm: compiled statements, calendars
-        figures = {}
+        figures: dict[str, float] = {}
+        best: dict[str, float] = {}
         for label in ("cached", "uncached", "moving"):
             if label != "cached":
                 services.answers.get_or_compute = _no_cache
             try:
-                started = time.process_time()
-                for i in range(rounds):
-                    if label == "moving":
-                        clock.set(start + timedelta(seconds=i + 1))
-                    answer(services, caller, text).ack_body()
-                figures[label] = (time.process_time() - started) / rounds * 1000
+                total = 0.0
+                best[label] = float("inf")
+                for block in range(0, rounds, BLOCK):
+                    started = time.process_time()
+                    for i in range(block, block + BLOCK):
+                        if label == "moving":
+                            clock.set(start + timedelta(seconds=i + 1))
+                        answer(services, caller, text).ack_body()
+                    spent = time.process_time() - started
+                    total += spent
+                    best[label] = min(best[label], spent / BLOCK * 1000)
+                figures[label] = total / rounds * 1000
             finally:
                 clock.set(start)
                 if label != "cached":
@@ -348,6 +362,7 @@ def cpu_per_answer(runtime: Any, clock: Any, rounds: int = 200) -> None:
         print(
             f"CPU per /sla {text} answer in process: uncached {figures['uncached']:.2f} ms with the clock still, "
             f"{figures['moving']:.2f} ms with it moving 1 s per answer (cached {figures['cached']:.3f} ms; "
+            f"cheapest {BLOCK}-answer block {best['uncached']:.2f} / {best['moving']:.2f} / {best['cached']:.3f} ms; "
             f"load average {load}); goal uncached <= {GOAL_CPU_MS:g} ms: "
             f"{'met' if worst <= GOAL_CPU_MS else 'NOT met'}"
         )

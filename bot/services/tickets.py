@@ -711,28 +711,14 @@ def live_timer(row: Any, now: datetime, calendar: Any) -> MetricTimer:
     (``tests/bot/test_stored_timer_advance.py`` checks both ways agree). ``row``: a
     :class:`~storage.repositories.status.StatusTimer` (read as the tuple it is: a page of
     ``/sla status`` brings every timer it shows forward) or any object with its attributes."""
-    (
-        metric,
-        cycle,
-        state,
-        priority,
-        target_seconds,
-        calendar_name,
-        started_at,
-        due_at,
-        stopped_at,
-        breached_at,
-        elapsed_seconds,
-        paused_for_seconds,
-        pause_reason,
-        resumed_at,
-        resume_seconds,
-    ) = row[2:] if row.__class__ is StatusTimer else _timer_fields(row)
+    fields = row[2:] if row.__class__ is StatusTimer else _timer_fields(row)
+    metric, cycle, state, priority, target_seconds, calendar_name, started_at, due_at = fields[:8]
+    stopped_at, breached_at, elapsed_s, paused_s, pause_reason, resumed_at, resume_s = fields[8:]
     target = timedelta(seconds=target_seconds or 0)
-    resume = timedelta(seconds=resume_seconds or 0)
+    resume = timedelta(seconds=resume_s or 0)
     live = advanced(state, stopped_at, resumed_at, resume, target, breached_at, due_at, now, calendar)
     if live is None:
-        elapsed = timedelta(seconds=elapsed_seconds or 0)
+        elapsed = timedelta(seconds=elapsed_s or 0)
         state = _STATES.get(state) or TimerState(state)
     else:
         elapsed, state, breached_at = live
@@ -746,7 +732,7 @@ def live_timer(row: Any, now: datetime, calendar: Any) -> MetricTimer:
         due_at,  # due_at
         stopped_at,  # stopped_at
         elapsed,  # business_elapsed
-        timedelta(seconds=paused_for_seconds or 0) if paused_for_seconds else _ZERO,  # paused_for
+        timedelta(seconds=paused_s or 0),  # paused_for
         target - elapsed,  # remaining
         (elapsed / target * 100.0) if target else 0.0,  # percent_used
         state,  # state
@@ -763,7 +749,6 @@ def live_timer(row: Any, now: datetime, calendar: Any) -> MetricTimer:
 
 #: a projection row's :class:`StatusTimer` fields after its ids, read from an object that is not one
 _timer_fields = attrgetter(*StatusTimer._fields[2:])
-_ZERO = timedelta(0)
 
 
 def opened_audit(
