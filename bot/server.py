@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -177,7 +178,7 @@ def serve(
 
 def _wake_on(stop: threading.Event, server: Any) -> None:
     stop.wait()
-    try:
-        server.pull_trigger()  # the loop is sleeping in poll(): make it look at ``stop`` now
-    except OSError:  # the loop saw ``stop`` first and has closed the server (and its trigger) already
-        pass
+    # the loop is sleeping in poll(): make it look at ``stop`` now — unless it saw ``stop`` first and
+    # has closed the server (and its trigger) already: an OSError then, and nothing to wake
+    with contextlib.suppress(OSError):
+        server.pull_trigger()
