@@ -392,8 +392,9 @@ class Sweeper:
         now: datetime,
         known: set[str] | frozenset[str],
     ) -> list[QueuedRow]:
-        """The outbox rows of one timer's due points (what :meth:`_enqueue` enqueues one by one): a
-        superseded warning as a row settled ``cancelled`` at once, the others pending per destination."""
+        """The outbox rows of one timer's due points (what :meth:`_enqueue` enqueues one by one, and the
+        batch sweep in bulk): a superseded warning as a row settled ``cancelled`` at once, the others
+        pending per destination."""
         out: list[QueuedRow] = []
         latest = due[-1]
         for point in due:
@@ -573,66 +574,19 @@ class Sweeper:
         stats: SweepStats,
         known: set[str] | frozenset[str] = frozenset(),
     ) -> bool:
-        """Enqueue the due points of one timer (sorted by instant); True if a new row was created.
-        ``known``: keys the ticket already has, skipped (enqueueing them again would be a no-op)."""
+        """Enqueue the due points of one timer (sorted by instant), the rows of :meth:`_alert_rows` one
+        insert each; True if a new pending row was created. ``known``: keys the ticket already has,
+        skipped (enqueueing them again would be a no-op)."""
         created = False
-        latest = due[-1]
-        for point in due:
-            if _already_known(ticket, point, latest, self._destinations(point, routing, ticket), known):
-                continue
-            payload = self._payload(ticket, point, now)
-            if point.kind == "warning" and point is not latest:
-                if self._record_superseded(tx, ticket, point, latest, payload, now):
-                    stats.superseded += 1
-                continue
-            held = _held_until(routing, point, ticket, now)
-            for dest in self._destinations(point, routing, ticket):
-                if tx.outbox.enqueue(
-                    team_id=ticket.team_id,
-                    idempotency_key=alert_key(ticket.team_id, ticket.ref, point.key, dest.label),
-                    kind=point.kind,
-                    payload={
-                        **payload,
-                        "mention": list(dest.mention),
-                        "destination": dest.label or "primary",
-                        **_held_payload(held),
-                    },
-                    now=now,
-                    channel_id=dest.channel_id,
-                    thread_ts=dest.thread_ts,
-                    ticket_id=ticket.id,
-                    not_before=held,
-                ):
-                    created = True
-                    stats.enqueued += 1
+        for row in self._alert_rows(ticket, routing, due, now, known):
+            if not tx.outbox.enqueue_row(row, now=now):
+                continue  # already sent, pending or recorded
+            if row.state == NotificationState.cancelled.value:
+                stats.superseded += 1
+            else:
+                created = True
+                stats.enqueued += 1
         return created
-
-    @staticmethod
-    def _record_superseded(
-        tx: Transaction,
-        ticket: Ticket,
-        point: AlertPoint,
-        latest: AlertPoint,
-        payload: dict[str, Any],
-        now: datetime,
-    ) -> bool:
-        """Keep a cancelled row under the point's key, so it can never fire later and admins see why."""
-        key = alert_key(ticket.team_id, ticket.ref, point.key)
-        if not tx.outbox.enqueue(
-            team_id=ticket.team_id,
-            idempotency_key=key,
-            kind=point.kind,
-            payload={**payload, "superseded_by": latest.key},
-            now=now,
-            ticket_id=ticket.id,
-        ):
-            return False  # already sent, or already recorded
-        tx.outbox.cancel(
-            team_id=ticket.team_id,
-            idempotency_key=key,
-            reason=_superseded_reason(latest),
-        )
-        return True
 
 
 def _already_known(

@@ -242,17 +242,7 @@ def enqueue_status_refresh(
     """
     if not (ticket.channel_id and ticket.thread_ts):
         return False
-    row = status_refresh_row(ticket, now=now, reason=reason)
-    return tx.outbox.enqueue(
-        team_id=row.team_id,
-        idempotency_key=row.idempotency_key,
-        kind=row.kind,
-        payload=row.payload,
-        now=now,
-        channel_id=row.channel_id,
-        thread_ts=row.thread_ts,
-        ticket_id=row.ticket_id,
-    )
+    return tx.outbox.enqueue_row(status_refresh_row(ticket, now=now, reason=reason), now=now)
 
 
 def status_refresh_row(ticket: Ticket, *, now: datetime, reason: str | None = None) -> QueuedRow:

@@ -45,6 +45,7 @@ _NOTIFICATION = (
     "attempts",
     "not_before",
     "created_at",
+    "last_error",
 )
 #: one notification, once per (team, idempotency key): the id when this statement created it
 _ENQUEUE = upsert(
@@ -63,6 +64,24 @@ _ALERT_MESSAGE = upsert(
 )
 
 
+def _values(row: QueuedRow, now: datetime) -> dict[str, Any]:
+    """The columns of a new notification row (:data:`_NOTIFICATION`) for ``row``, created ``now``."""
+    return {
+        "team_id": row.team_id,
+        "idempotency_key": row.idempotency_key,
+        "kind": row.kind,
+        "ticket_id": row.ticket_id,
+        "channel_id": row.channel_id,
+        "thread_ts": row.thread_ts,
+        "payload": dict(row.payload),
+        "state": row.state,
+        "attempts": 0,
+        "not_before": require_aware_or_none(row.not_before, name="not_before") or now,
+        "created_at": now,
+        "last_error": row.last_error,
+    }
+
+
 class OutboxRepository(_Repository):
     def enqueue(
         self,
@@ -78,23 +97,15 @@ class OutboxRepository(_Repository):
         not_before: datetime | None = None,
     ) -> bool:
         """Queue a notification once per (team, idempotency key). True if this call created it."""
+        row = QueuedRow(team_id, idempotency_key, kind, payload, channel_id, thread_ts, ticket_id, not_before)
+        return self.enqueue_row(row, now=now)
+
+    def enqueue_row(self, row: QueuedRow, *, now: datetime) -> bool:
+        """:meth:`enqueue` of one :class:`QueuedRow` (a settled one, e.g. a superseded warning, is
+        recorded with its state and reason). True if this call created it."""
         now = require_aware(now, name="now")
-        not_before = require_aware_or_none(not_before, name="not_before") or now
-        self._ensure_workspace(team_id, now)
-        values = {
-            "team_id": team_id,
-            "idempotency_key": idempotency_key,
-            "kind": kind,
-            "ticket_id": ticket_id,
-            "channel_id": channel_id,
-            "thread_ts": thread_ts,
-            "payload": dict(payload),
-            "state": NotificationState.pending.value,
-            "attempts": 0,
-            "not_before": not_before,
-            "created_at": now,
-        }
-        return self.session.execute(_ENQUEUE, values).scalar_one_or_none() is not None
+        self._ensure_workspace(row.team_id, now)
+        return self.session.execute(_ENQUEUE, _values(row, now)).scalar_one_or_none() is not None
 
     def enqueue_many(self, rows: Sequence[QueuedRow], *, now: datetime) -> set[str]:
         """:meth:`enqueue` for many rows: one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per 500 of
@@ -111,22 +122,7 @@ class OutboxRepository(_Repository):
             if (r.team_id, r.idempotency_key) in seen:
                 continue
             seen.add((r.team_id, r.idempotency_key))
-            values.append(
-                {
-                    "team_id": r.team_id,
-                    "idempotency_key": r.idempotency_key,
-                    "kind": r.kind,
-                    "ticket_id": r.ticket_id,
-                    "channel_id": r.channel_id,
-                    "thread_ts": r.thread_ts,
-                    "payload": dict(r.payload),
-                    "state": r.state,
-                    "attempts": 0,
-                    "not_before": require_aware_or_none(r.not_before, name="not_before") or now,
-                    "created_at": now,
-                    "last_error": r.last_error,
-                }
-            )
+            values.append(_values(r, now))
         stmt = _insert(self.session, Notification.__table__)
         stmt = stmt.on_conflict_do_nothing(index_elements=["team_id", "idempotency_key"]).returning(
             Notification.__table__.c.idempotency_key
