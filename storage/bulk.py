@@ -14,19 +14,33 @@ __all__ = ["EVENT_COLUMNS", "bulk_insert", "bulk_update", "bulk_upsert"]
 
 
 def _bound(dialect: Any, cols: Sequence[Any], rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
-    """``rows`` with each value through its column type's bind processor for ``dialect``."""
+    """``rows`` with each value through its column type's bind processor for ``dialect``.
+
+    Column by column: the rows are turned into columns and back by ``zip`` (in C), and each
+    processed column is one ``map`` of its processor over the distinct values only when values
+    repeat by identity (the batch's ``now`` in every ``recorded_at``/``updated_at``): the import
+    binds hundreds of thousands of timestamps, and a per-row loop over the processors cost more
+    than the formatting itself."""
     processors = [
         (i, p) for i, c in enumerate(cols) if (p := c.type.dialect_impl(dialect).bind_processor(dialect))
     ]
-    if not processors:
-        return [tuple(row) for row in rows]
-    converted: list[Sequence[Any]] = []
-    for row in rows:
-        values = list(row)
-        for i, process in processors:
-            values[i] = process(values[i])
-        converted.append(tuple(values))
-    return converted
+    data = rows if isinstance(rows, list) else list(rows)
+    if not processors or not data:
+        return [tuple(row) for row in data]
+    columns: list[Any] = list(zip(*data, strict=True))
+    if len(columns) != len(cols):
+        raise ValueError(f"rows of {len(columns)} values for {len(cols)} columns")
+    for i, process in processors:
+        columns[i] = _processed(process, columns[i])
+    return list(zip(*columns, strict=True))
+
+
+def _processed(process: Any, values: Sequence[Any]) -> Any:
+    """``map(process, values)``, calling ``process`` once for a run of the same object (None included)."""
+    first = values[0]
+    if all(v is first for v in values):  # one value for the whole column (``now``, or all None)
+        return (process(first),) * len(values)
+    return map(process, values)
 
 
 def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -51,22 +51,43 @@ def ticket_ref_of_event(session: Session, *, team_id: str, source: str, external
 # --- bulk reads and writes for the batched import (bot.sources.ingest.TicketIngest.ingest_batch) ---
 
 
+#: the columns of the rows :func:`tickets_by_external_ref` returns (what planning and storing a batch
+#: read of a stored ticket, and what ``TicketService.fold`` / ``version_of`` read of it)
+TICKET_PLAN_COLUMNS = (
+    "id",
+    "team_id",
+    "ref",
+    "external_ref",
+    "event_seq",
+    "priority",
+    "status",
+    "resolved_at",
+    "closed_at",
+    "opened_at",
+    "client_key",
+    "contract_version_id",
+)
+
+
 def tickets_by_external_ref(
     session: Session, *, team_id: str, external_refs: Iterable[str], lock: bool = False
-) -> dict[str, Ticket]:
-    """The ticket of each external reference (the oldest when several share one); ``lock``: ``FOR
-    UPDATE`` on PostgreSQL, so a concurrent change of the same ticket waits for this transaction."""
+) -> dict[str, Any]:
+    """The ticket of each external reference (the oldest when several share one), as a row of
+    :data:`TICKET_PLAN_COLUMNS` (read by attribute like a ``Ticket``, without building ORM objects);
+    ``lock``: ``FOR UPDATE`` on PostgreSQL, so a concurrent change of the same ticket waits for this
+    transaction."""
     wanted = list(dict.fromkeys(external_refs))
-    found: dict[str, Ticket] = {}
+    found: dict[str, Any] = {}
+    columns = [getattr(Ticket, name) for name in TICKET_PLAN_COLUMNS]
     for start in range(0, len(wanted), _CHUNK):
         stmt = (
-            select(Ticket)
+            select(*columns)
             .where(Ticket.team_id == team_id, Ticket.external_ref.in_(wanted[start : start + _CHUNK]))
             .order_by(Ticket.id)
         )
         if lock:
             stmt = stmt.with_for_update()
-        for ticket in session.scalars(stmt.execution_options(populate_existing=True)):
+        for ticket in session.execute(stmt):
             found.setdefault(ticket.external_ref or "", ticket)
     return found
 
@@ -187,7 +208,7 @@ def replace_timers(
     its ``updated_at``."""
     stored = stored or {}
     fresh = [
-        (team_id, ticket_id, now, *t.columns().values())
+        (team_id, ticket_id, now, *t.values())
         for ticket_id, rows in timers.items()
         if ticket_id not in existing
         for t in rows
@@ -206,7 +227,7 @@ def replace_timers(
         was = {(t.metric, t.cycle): t for t in before}
         for t in rows:
             if was.pop((t.metric, t.cycle), None) != t:
-                upserts.append((team_id, ticket_id, now, *t.columns().values()))
+                upserts.append((team_id, ticket_id, now, *t.values()))
         gone.extend({"b_ticket": ticket_id, "b_metric": k[0], "b_cycle": k[1]} for k in was)
     old = [ticket_id for ticket_id in timers if ticket_id in existing and ticket_id not in stored]
     stale: list[int] = []
@@ -214,7 +235,7 @@ def replace_timers(
         chunk = old[start : start + _CHUNK]
         wanted = {(ticket_id, t.metric, t.cycle) for ticket_id in chunk for t in timers[ticket_id]}
         upserts.extend(
-            (team_id, ticket_id, now, *t.columns().values()) for ticket_id in chunk for t in timers[ticket_id]
+            (team_id, ticket_id, now, *t.values()) for ticket_id in chunk for t in timers[ticket_id]
         )
         found = session.execute(
             select(m.id, m.ticket_id, m.metric, m.cycle).where(m.team_id == team_id, m.ticket_id.in_(chunk))

@@ -9,7 +9,6 @@ from typing import Any, Literal
 from bot.sources.schema import SourceEvent
 from sla.contracts import ContractVersion
 from sla.timers import TicketClock, TicketEvent
-from storage.models import Ticket
 
 Status = Literal["created", "duplicate", "unchanged", "rejected"]
 
@@ -34,7 +33,7 @@ class Outcome:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """What the plan does with one event: open a ticket, record on one, or nothing (and why)."""
 
@@ -69,8 +68,10 @@ class Sim:
     clock: TicketClock
     version: ContractVersion
     ref: str | None  # None: opened by this batch
-    ticket: Ticket | None = None  # the stored ticket (None: opened by this batch)
-    rows: list[Any] = field(default_factory=list)  # its timer projection, once stored
+    #: the stored ticket (None: opened by this batch): a row of ``storage.sources.TICKET_PLAN_COLUMNS``
+    ticket: Any = None
+    rows: list[Any] = field(default_factory=list)  # its timer projection, once stored (``written``)
+    written: bool = False  # its projection was written by this batch
     stored: list[Any] | None = None  # its projection as a previous batch stored it (None: not known)
     db_id: int | None = None  # the ticket's row id and last event seq, once stored
     seq: int = 0

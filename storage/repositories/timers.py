@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import bindparam, delete, inspect, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from sla.timer_values import slot_builder
 from storage.models import MetricTimerRow, Ticket
 from storage.repositories._base import (
     ACTIVE_TIMER_STATES,
@@ -38,7 +39,7 @@ class BreachRecord:
     due_at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimerRow:
     """One row of the timer projection, as the use cases hand it to storage."""
 
@@ -64,25 +65,27 @@ class TimerRow:
     def from_timer(
         cls, timer: Any, *, next_alert_at: datetime | None = None, at_risk_at: datetime | None = None
     ) -> TimerRow:
-        """From an ``sla.timers.MetricTimer`` (read by attribute name, so storage does not import sla)."""
-        return cls(
-            metric=str(timer.metric),
-            cycle=int(timer.cycle),
-            state=str(timer.state),
-            target=timer.target,
-            started_at=timer.started_at,
-            priority=timer.priority,
-            calendar_name=timer.calendar_name,
-            due_at=timer.due_at,
-            stopped_at=timer.stopped_at,
-            breached_at=timer.breached_at,
-            business_elapsed=timer.business_elapsed,
-            paused_for=timer.paused_for,
-            pause_reason=timer.pause_reason,
-            resumed_at=timer.resumed_at,
-            elapsed_at_resume=timer.elapsed_at_resume,
-            next_alert_at=next_alert_at,
-            at_risk_at=at_risk_at,
+        """From an ``sla.timers.MetricTimer`` (read by attribute name: any value with those attributes)."""
+        return (
+            _timer_row(  # TimerRow(...), positionally in field order (one per timer of every stored ticket)
+                str(timer.metric),
+                int(timer.cycle),
+                str(timer.state),
+                timer.target,
+                timer.started_at,
+                timer.priority,
+                timer.calendar_name,
+                timer.due_at,
+                timer.stopped_at,
+                timer.breached_at,
+                timer.business_elapsed,
+                timer.paused_for,
+                timer.pause_reason,
+                timer.resumed_at,
+                timer.elapsed_at_resume,
+                next_alert_at,
+                at_risk_at,
+            )
         )
 
     def columns(self) -> dict[str, Any]:
@@ -106,7 +109,42 @@ class TimerRow:
             "at_risk_at": require_aware_or_none(self.at_risk_at, name="at_risk_at"),
         }
 
+    def values(self) -> tuple[Any, ...]:
+        """``tuple(self.columns().values())`` (the values of :data:`TIMER_ROW_COLUMNS`), for the bulk
+        writers: the same values and the same errors, only an instant already in UTC is not checked
+        again (the import writes tens of thousands of rows a batch)."""
+        return (
+            self.metric,
+            self.cycle,
+            self.state,
+            self.priority,
+            _seconds(self.target),
+            self.calendar_name,
+            _utc(self.started_at, "started_at"),
+            _utc_or_none(self.due_at, "due_at"),
+            _utc_or_none(self.stopped_at, "stopped_at"),
+            _utc_or_none(self.breached_at, "breached_at"),
+            _seconds(self.business_elapsed),
+            _seconds(self.paused_for),
+            self.pause_reason,
+            _utc_or_none(self.resumed_at, "resumed_at"),
+            _seconds(self.elapsed_at_resume),
+            _utc_or_none(self.next_alert_at, "next_alert_at"),
+            _utc_or_none(self.at_risk_at, "at_risk_at"),
+        )
 
+
+def _utc(value: datetime, name: str) -> datetime:
+    return value if value.__class__ is datetime and value.tzinfo is UTC else require_aware(value, name=name)
+
+
+def _utc_or_none(value: datetime | None, name: str) -> datetime | None:
+    if value is None or (value.__class__ is datetime and value.tzinfo is UTC):
+        return value
+    return require_aware(value, name=name)
+
+
+_timer_row = slot_builder(TimerRow)
 _PROJECTION_COLUMNS: Final = tuple(TimerRow.__dataclass_fields__)
 TIMER_ROW_COLUMNS: Final = (
     "metric",

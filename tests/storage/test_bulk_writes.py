@@ -4,7 +4,7 @@ against ``outbox.enqueue`` (keys created once, the workspace ensured), the sweep
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -158,3 +158,74 @@ def test_enqueue_many_creates_each_key_once_and_ensures_the_workspace(uow: UnitO
     assert found[("TNEW", "k3")][1:3] == ("cancelled", "superseded")
     assert found[("TOTHER", "k1")][1] == "pending"
     assert {"TNEW", "TOTHER"} <= teams
+
+
+def test_timer_row_values_are_its_columns_in_order() -> None:
+    """``TimerRow.values()`` (the bulk writers' tuple) is ``columns().values()``: the same values in
+    the order of ``TIMER_ROW_COLUMNS``, an instant in another zone converted to UTC, a naive one refused."""
+    from storage.repositories.timers import TIMER_ROW_COLUMNS, TimerRow
+
+    paris = timezone(timedelta(hours=2))
+    row = TimerRow(
+        metric="resolution",
+        cycle=2,
+        state="paused",
+        target=timedelta(hours=8),
+        started_at=T0,
+        priority="P2",
+        calendar_name="office",
+        due_at=(T0 + 3 * M).astimezone(paris),
+        business_elapsed=timedelta(minutes=90),
+        paused_for=timedelta(seconds=30),
+        pause_reason="on_hold",
+        resumed_at=T0 + M,
+        elapsed_at_resume=timedelta(minutes=5),
+        next_alert_at=T0 + 2 * M,
+    )
+    assert tuple(row.columns()) == TIMER_ROW_COLUMNS
+    assert row.values() == tuple(row.columns().values())
+    assert row.values()[TIMER_ROW_COLUMNS.index("due_at")].tzinfo is UTC
+    naive = TimerRow("resolution", 1, "running", timedelta(hours=1), T0, due_at=datetime(2026, 3, 2, 9))
+    for read in (naive.columns, naive.values):
+        with pytest.raises(ValueError, match="naive due_at"):
+            read()
+
+
+def test_bulk_binding_converts_each_column_as_one_insert_would(uow: UnitOfWork) -> None:
+    """The bulk insert binds column by column (a value repeated in every row converted once): the rows
+    read back are the ones the ORM's own insert stores — aware instants as UTC, None as NULL."""
+    from storage.bulk import EVENT_COLUMNS, bulk_insert
+
+    team = "T0BULKBIND"
+    a, b = new_ticket(uow, team), new_ticket(uow, team)
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=timezone(timedelta(hours=1)))
+    rows = [
+        (
+            team,
+            ticket,
+            seq,
+            T0 + seq * M,
+            "agent_message",
+            None,
+            None,
+            None,
+            None,
+            None,
+            "import",
+            f"x-{ticket}-{seq}",
+            now,
+        )
+        for ticket in (a, b)
+        for seq in (1, 2, 3)
+    ]
+    with uow.begin() as tx:
+        assert bulk_insert(tx.session, TicketEventRow.__table__, EVENT_COLUMNS, rows) == 6
+        with pytest.raises(ValueError, match="columns"):
+            bulk_insert(tx.session, TicketEventRow.__table__, EVENT_COLUMNS, [rows[0][:-1]])
+    got = stored(uow, team, {a: "a", b: "b"})
+    assert [(r[0], r[1], r[2], r[-2], r[-1]) for r in got] == [
+        (name, seq, T0 + seq * M, f"x-{ticket}-{seq}", now.astimezone(UTC))
+        for name, ticket in (("a", a), ("b", b))
+        for seq in (1, 2, 3)
+    ]
+    assert all(r[-1].tzinfo is UTC for r in got)
