@@ -3,7 +3,7 @@
 - ``install``: ``POST /webhooks/tickets``, ``POST /webhooks/zendesk``, ``POST /webhooks/jira``
   (secrets from ``SLABOT_WEBHOOK_SECRETS``; tickets go to ``SLABOT_TEAM_ID`` or the database's
   only workspace). The ingest is offered to other features as ``services.sources``.
-- ``add_cli``: ``slabot import EVENTS.csv [--batch 1000] [--source import] [--progress]``.
+- ``add_cli``: ``slabot import EVENTS.csv [--batch 10000] [--source import] [--progress]``.
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ def add_cli(subparsers: Any) -> None:
     parser.add_argument(
         "--batch",
         type=int,
-        default=2000,
-        help="rows planned and stored together, in one transaction (default 2000)",
+        default=10_000,  # bot.sources.importer.DEFAULT_BATCH (not imported here: --help stays light)
+        help="rows planned and stored together, in one transaction (default 10000)",
     )
     parser.add_argument(
         "--per-event",

@@ -27,7 +27,7 @@ and events as ``external_id = "<source>:<event id>"``, which makes every deliver
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +40,7 @@ from bot.sources.schema import KnownTicket, SourceEvent
 from bot.sources.vocabulary import map_priority
 from sla.contracts import ContractVersion
 from sla.metrics import EventKind
-from sla.timers import EventError, TicketClock, TicketEvent, trusted_event
+from sla.timers import EventError, TicketClock, TicketEvent, slot_builder, trusted_event
 from storage.models import TicketSource
 from storage.repositories import ticket_due_fields
 from storage.sources import (
@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TEAM_ID = "T0SLABOT01"
 #: events after which a ticket's pending warnings and escalations are cancelled (``TicketService.record``)
 _SETTLING = (EventKind.RESOLVED, EventKind.CLOSED, EventKind.DISMISSED)
+#: ``Step(...)`` built positionally without the frozen dataclass's ``__init__`` (one per event)
+_step = slot_builder(Step)
 
 
 class TeamError(ValueError):
@@ -89,8 +91,11 @@ def resolve_team(configured: str | None, uow: UnitOfWork) -> str:
 class TicketIngest:
     """Plan and apply external events for one kind of source (``webhook`` or ``import``)."""
 
-    #: at most this many tickets keep their folded clock for the next batch (the least recently used go)
-    FOLDED_LIMIT = 50_000
+    #: at most this many tickets keep their folded clock for the next batch (the least recently used go;
+    #: closed tickets are not kept). A kept clock and its projection take about 5 KB: a million-event
+    #: history with over 100,000 tickets open at once stays under 500 MB resident, its tickets beyond
+    #: this being folded again from their stored events
+    FOLDED_LIMIT = 25_000
 
     def __init__(self, tickets: TicketService, *, kind: TicketSource = TicketSource.webhook) -> None:
         self.tickets = tickets
@@ -98,7 +103,7 @@ class TicketIngest:
         # ticket row id -> (its last event seq, its clock after those events, its contract version,
         # the timer projection stored with them): what the last batches stored, reused while the
         # seq still matches (only the projection rows that change are written again)
-        self._folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any]]] = {}
+        self._folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any] | None]] = {}
 
     @staticmethod
     def external_ref(source: str, ticket_id: str) -> str:
@@ -173,37 +178,67 @@ class TicketIngest:
         events: Sequence[SourceEvent],
         first_index: int = 0,
         lock: bool = False,
-        folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any]]] | None = None,
+        folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any] | None]] | None = None,
+        opened: Container[str] = (),
+        content_ids: bool = False,
     ) -> Plan:
         """Plan ``events`` in ``tx``: every ticket with a new event loaded and folded at once
         (``lock``: those tickets locked until ``tx`` ends, for a plan that is stored in the same
         transaction). A ticket whose events in ``events`` are all stored already is neither locked
-        nor folded: only its reference is read (a resumed import skips its history)."""
+        nor folded: only its reference is read (a resumed import skips its history).
+
+        ``opened`` and ``content_ids``: which events are not looked up among the stored ones (see
+        :meth:`ingest_batch`)."""
         plan = Plan()
-        xids = [self.external_id(source, e.event_id) for e in events]
-        stored = stored_external_ids(tx.session, team_id=team_id, source=self.kind.value, external_ids=xids)
+        session = tx.session
+        prefix = self.external_id(source, "")
+        xids = [prefix + e.event_id for e in events]
+        refs: dict[
+            str, str
+        ] = {}  # the source's ticket id -> its external_ref (those of at most 200 characters)
+        ref_prefix = self.external_ref(source, "")
+        for e in events:
+            if e.ticket_id not in refs and len(ref := ref_prefix + e.ticket_id) <= 200:
+                refs[e.ticket_id] = ref
+        known: dict[str, str] | None = None  # external_ref -> ref of the stored tickets not in ``opened``
+        if content_ids:  # only the events of stored tickets can be stored: read which tickets are first
+            unsure = [ref for tid, ref in refs.items() if tid not in opened]
+            known = (
+                ticket_refs_by_external_ref(session, team_id=team_id, external_refs=unsure) if unsure else {}
+            )
+            wanted = [
+                x
+                for e, x in zip(events, xids, strict=True)
+                if e.ticket_id not in opened and refs.get(e.ticket_id) in known
+            ]
+        elif opened:
+            wanted = [x for e, x in zip(events, xids, strict=True) if e.ticket_id not in opened]
+        else:
+            wanted = xids
+        stored = stored_external_ids(session, team_id=team_id, source=self.kind.value, external_ids=wanted)
         failures = self._load(
             tx,
             plan,
             team_id=team_id,
-            source=source,
+            refs=refs,
             events=events,
             xids=xids,
             stored=stored,
             lock=lock,
             folded={} if folded is None else folded,
+            known=known,
         )
         seen_here: set[str] = set()
-        for offset, (event, xid) in enumerate(zip(events, xids, strict=True)):
+        plan_event = self._plan_event
+        problems = plan.problems
+        index = first_index
+        for event, xid in zip(events, xids, strict=True):
             if event.actor and len(event.actor) > 64:  # the actor column holds a Slack id's length
                 event = replace(event, actor=event.actor[:64])
-            problem = self._plan_event(
-                plan, source, event, xid, stored, seen_here, failures, first_index + offset
-            )
+            problem = plan_event(plan, refs, event, xid, stored, seen_here, failures, index)
             if problem is not None:
-                plan.problems.append(
-                    Outcome(first_index + offset, event.event_id, event.ticket_id, "rejected", None, problem)
-                )
+                problems.append(Outcome(index, event.event_id, event.ticket_id, "rejected", None, problem))
+            index += 1
         return plan
 
     def _load(
@@ -212,23 +247,26 @@ class TicketIngest:
         plan: Plan,
         *,
         team_id: str,
-        source: str,
+        refs: dict[str, str],
         events: Sequence[SourceEvent],
         xids: list[str],
         stored: set[str],
         lock: bool,
-        folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any]]],
+        folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any] | None]],
+        known: dict[str, str] | None = None,
     ) -> dict[str, TicketError]:
-        """Fill ``plan.sims`` with the clock of every stored ticket that gets a new event (None: not
-        stored) and ``plan.refs`` with the reference of the others; the tickets that cannot be folded."""
-        refs: dict[str, str] = {}
-        for e in events:
-            if e.ticket_id not in refs and len(ref := self.external_ref(source, e.ticket_id)) <= 200:
-                refs[e.ticket_id] = ref
-        busy = {e.ticket_id for e, xid in zip(events, xids, strict=True) if xid not in stored}
+        """Fill ``plan.sims`` with the clock of every stored ticket of ``refs`` that gets a new event
+        (None: not stored) and ``plan.refs`` with the reference of the others; the tickets that cannot
+        be folded. ``known``: the references of stored tickets already read (every one that can have
+        only stored events in ``events``)."""
+        if stored:
+            busy = {e.ticket_id for e, xid in zip(events, xids, strict=True) if xid not in stored}
+        else:  # nothing of the batch is stored: every ticket gets a new event
+            busy = set(refs)
         idle = [ref for tid, ref in refs.items() if tid not in busy]
         if idle:
-            known = ticket_refs_by_external_ref(tx.session, team_id=team_id, external_refs=idle)
+            if known is None:
+                known = ticket_refs_by_external_ref(tx.session, team_id=team_id, external_refs=idle)
             plan.refs.update((tid, known[ref]) for tid, ref in refs.items() if ref in known)
         refs = {tid: ref for tid, ref in refs.items() if tid in busy}
         tickets = tickets_by_external_ref(tx.session, team_id=team_id, external_refs=refs.values(), lock=lock)
@@ -265,7 +303,7 @@ class TicketIngest:
     def _plan_event(
         self,
         plan: Plan,
-        source: str,
+        refs: dict[str, str],
         event: SourceEvent,
         xid: str,
         stored: set[str],
@@ -273,44 +311,45 @@ class TicketIngest:
         failures: dict[str, TicketError],
         index: int,
     ) -> str | None:
-        """Add ``event``'s step to ``plan``; or the reason it is rejected."""
-        if len(xid) > 200 or len(self.external_ref(source, event.ticket_id)) > 200:
+        """Add ``event``'s step to ``plan``; or the reason it is rejected (``refs``: the external
+        reference of each ticket id short enough to have one)."""
+        tid = event.ticket_id
+        if len(xid) > 200 or tid not in refs:
             return "the event id and the ticket id may have at most 150 characters"
         if event.known_as and len(event.known_as) > 150:  # it lands in external_system/external_id
             return "the ticket's external id may have at most 150 characters"
-        if event.ticket_id in failures:
-            return str(failures[event.ticket_id])
-        sim = plan.sims.get(event.ticket_id)
+        if tid in failures:
+            return str(failures[tid])
+        sim = plan.sims.get(tid)
         if xid in stored or xid in seen_here:  # a ticket with only such events is not folded (_load)
-            ref = sim.ref if sim is not None else plan.refs.get(event.ticket_id)
-            plan.steps.append(Step(index, event, "duplicate", ref))
+            ref = sim.ref if sim is not None else plan.refs.get(tid)
+            plan.steps.append(_step(index, event, "duplicate", ref))
             return None
         seen_here.add(xid)
-        if event.kind is EventKind.OPENED:
+        kind = event.kind
+        if kind is EventKind.OPENED:
             if sim is not None:
                 where = f"as {sim.ref}" if sim.ref else "earlier in this batch"
-                return f"ticket {event.ticket_id} was already opened ({where})"
+                return f"ticket {tid} was already opened ({where})"
             return self._plan_opening(plan, event, index)
         if sim is None:
-            return (
-                f"unknown ticket {event.ticket_id}: its first event must be 'opened' "
-                f"(got '{event.kind.value}')"
-            )
-        if event.kind is EventKind.PRIORITY:
+            return f"unknown ticket {tid}: its first event must be 'opened' (got '{kind.value}')"
+        clock = sim.clock
+        if kind is EventKind.PRIORITY:
             event = replace(event, priority=map_priority(event.priority, sim.version.priorities))
-            if event.priority is None or event.priority == sim.clock.priority:
-                plan.steps.append(Step(index, event, "unchanged", sim.ref))
+            if event.priority is None or event.priority == clock.priority:
+                plan.steps.append(_step(index, event, "unchanged", sim.ref))
                 return None
-        if event.kind is EventKind.STATUS and event.status == sim.clock.status:
-            plan.steps.append(Step(index, event, "unchanged", sim.ref))
+        elif kind is EventKind.STATUS and event.status == clock.status:
+            plan.steps.append(_step(index, event, "unchanged", sim.ref))
             return None
-        domain = _domain(event, sim.clock.ticket_id or event.ticket_id)
+        domain = _domain(event, clock.ticket_id or tid)
         try:
-            sim.clock.apply(domain)
+            clock.apply(domain)
         except EventError as exc:
             return _sentence(str(exc))
-        changes = ticket_changes(sim.clock, event.kind, event.at)
-        plan.steps.append(Step(index, event, "record", sim.ref, changes, domain))
+        changes = ticket_changes(clock, kind, event.at)
+        plan.steps.append(_step(index, event, "record", sim.ref, changes, domain))
         return None
 
     def _plan_opening(self, plan: Plan, event: SourceEvent, index: int) -> str | None:
@@ -321,7 +360,8 @@ class TicketIngest:
             return f"unknown client {client!r}; the contract file has {known}"
         version = book.version_for(client, event.at)
         priority = map_priority(event.priority, version.priorities) or version.priority_for(event.title or "")
-        event = replace(event, priority=priority)
+        if priority != event.priority:
+            event = replace(event, priority=priority)
         clock = TicketClock(version, record_timeline=False)
         domain = _domain(event, event.ticket_id)
         try:
@@ -329,7 +369,7 @@ class TicketIngest:
         except EventError as exc:
             return _sentence(str(exc))
         plan.sims[event.ticket_id] = Sim(clock, version, None)
-        plan.steps.append(Step(index, event, "open", None, domain=domain))
+        plan.steps.append(_step(index, event, "open", None, None, domain))
         return None
 
     # ------------------------------------------------------------------ apply
@@ -409,13 +449,34 @@ class TicketIngest:
     # ------------------------------------------------------------------ batched (history import)
 
     def ingest_batch(
-        self, *, team_id: str, source: str, events: Sequence[SourceEvent], first_index: int = 0
+        self,
+        *,
+        team_id: str,
+        source: str,
+        events: Sequence[SourceEvent],
+        first_index: int = 0,
+        opened: Container[str] = (),
+        content_ids: bool = False,
+        outcomes: bool = True,
     ) -> tuple[Plan, list[Outcome]]:
         """Plan and store ``events`` in one write transaction, without listeners (imported history).
 
         The final state is the one :meth:`apply` reaches event by event: same events (``seq``,
         ``recorded_at``), ticket columns, timer projection and opening audit rows. Rejected events
-        are in the outcomes (the rest is stored); if anything raises, nothing of the batch is."""
+        are in the outcomes (the rest is stored); if anything raises, nothing of the batch is.
+
+        ``opened``: the ids (the source's) of tickets the caller opened itself with earlier batches of
+        one run whose event ids are all distinct (``slabot import``'s :class:`~bot.sources.importer.RowIds`):
+        their events are not looked up among the stored ones, since none can be stored but by that
+        run. ``content_ids``: every event id is made of the event's content, its ticket id included
+        (:class:`~bot.sources.importer.RowIds`), so the events of a ticket that is not stored cannot be
+        stored either: only the events of stored tickets are looked up (a new history needs no lookup).
+        Should a concurrent writer have stored one of the events not looked up after all, the insert
+        fails on the events' unique key (:class:`~sqlalchemy.exc.IntegrityError`, nothing stored) and
+        the caller plans the batch again without ``opened`` and ``content_ids``.
+
+        ``outcomes=False``: only the rejected events' outcomes (the plan's steps say what became of the
+        others: ``open`` and ``record`` are created), without one object per stored event."""
         now = self.tickets.clock.now()
         try:
             with self.tickets.uow.begin() as tx:
@@ -427,18 +488,26 @@ class TicketIngest:
                     first_index=first_index,
                     lock=True,
                     folded=self._folded,
+                    opened=opened,
+                    content_ids=content_ids,
                 )
-                outcomes = self._store(tx, team_id=team_id, source=source, plan=plan, now=now)
+                stored = self._store(
+                    tx, team_id=team_id, source=source, plan=plan, now=now, outcomes=outcomes
+                )
         except BaseException:
             self._folded.clear()  # the clocks may hold events that were not stored
             raise
+        folded = self._folded
         for sim in plan.sims.values():  # committed: these clocks are the stored state
             if sim is not None and sim.db_id is not None:
-                self._folded.pop(sim.db_id, None)  # to the end: the least recently used go first
-                self._folded[sim.db_id] = (sim.seq, sim.clock, sim.version, sim.rows)
-        while len(self._folded) > self.FOLDED_LIMIT:
+                folded.pop(sim.db_id, None)  # to the end: the least recently used go first
+                if sim.clock.closed:  # final: no event can change it, so the room goes to open tickets
+                    continue
+                projection = sim.rows if sim.written else sim.stored  # (None: not known)
+                folded[sim.db_id] = (sim.seq, sim.clock, sim.version, projection)
+        while len(folded) > self.FOLDED_LIMIT:
             del self._folded[next(iter(self._folded))]
-        return plan, [*plan.problems, *outcomes]
+        return plan, [*plan.problems, *stored]
 
     def store(
         self, *, team_id: str, source: str, events: Sequence[SourceEvent]
@@ -501,10 +570,10 @@ class TicketIngest:
         return out
 
     def _store(
-        self, tx: Transaction, *, team_id: str, source: str, plan: Plan, now: datetime
+        self, tx: Transaction, *, team_id: str, source: str, plan: Plan, now: datetime, outcomes: bool = True
     ) -> list[Outcome]:
         """Write ``plan`` in bulk: the tickets it opens and changes, their events, projections and
-        audit rows; one outcome per step."""
+        audit rows; one outcome per step (none with ``outcomes=False``)."""
         changed: dict[str, list[Step]] = {}  # the source's ticket id -> its steps to store, in order
         for step in plan.steps:
             if step.action == "open" or step.action == "record":
@@ -538,6 +607,8 @@ class TicketIngest:
             if steps[0].action == "open"
         ]
         insert_audit(session, audit + self._dismissals(plan, changed, refs, team_id, now))
+        if not outcomes:
+            return []
         return [
             Outcome(
                 step.index,
@@ -581,6 +652,7 @@ class TicketIngest:
             sim = self._sim(plan, tid)
             timers = timer_rows(sim.clock.timers(max(now, sim.clock.last_at or now)), sim.version, now)
             sim.rows = timers
+            sim.written = True
             columns: dict[str, Any] = {}
             for step in steps:
                 if step.changes:

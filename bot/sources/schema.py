@@ -55,7 +55,7 @@ Ts = _text(32)
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceEvent:
     """One ticket event from outside Slack, in slabot's vocabulary (whatever system it came from)."""
 
