@@ -14,6 +14,12 @@ from storage.models import AuditEntry, ContractVersionRow, MetricTimerRow, Ticke
 from storage.repositories.timers import TIMER_ROW_COLUMNS, TimerRow
 
 _CHUNK = 500  # stay far below SQLite's bound-parameter limit
+_PG_CHUNK = 5000  # PostgreSQL takes 65,535 parameters a statement: fewer round trips for a batch
+
+
+def _chunk(session: Session) -> int:
+    """Values per ``IN (...)`` of the batch lookups on this session's database."""
+    return _CHUNK if session.get_bind().dialect.name == "sqlite" else _PG_CHUNK
 
 
 def stored_external_ids(
@@ -22,8 +28,9 @@ def stored_external_ids(
     """The subset of ``external_ids`` already stored for (team, source): one indexed lookup per 500."""
     wanted = list(dict.fromkeys(external_ids))
     found: set[str] = set()
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+    size = _chunk(session)
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start : start + size]
         stmt = select(TicketEventRow.external_id).where(
             TicketEventRow.team_id == team_id,
             TicketEventRow.source == source,
@@ -79,10 +86,11 @@ def tickets_by_external_ref(
     wanted = list(dict.fromkeys(external_refs))
     found: dict[str, Any] = {}
     columns = [getattr(Ticket, name) for name in TICKET_PLAN_COLUMNS]
-    for start in range(0, len(wanted), _CHUNK):
+    size = _chunk(session)
+    for start in range(0, len(wanted), size):
         stmt = (
             select(*columns)
-            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(wanted[start : start + _CHUNK]))
+            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(wanted[start : start + size]))
             .order_by(Ticket.id)
         )
         if lock:
@@ -98,10 +106,11 @@ def events_of_tickets(session: Session, *, team_id: str, ticket_ids: Iterable[in
     out: dict[int, list[Any]] = {ticket_id: [] for ticket_id in wanted}
     e = TicketEventRow
     columns = (e.ticket_id, e.seq, e.at, e.kind, e.priority, e.status, e.client, e.actor, e.note)
-    for start in range(0, len(wanted), _CHUNK):
+    size = _chunk(session)
+    for start in range(0, len(wanted), size):
         stmt = (
             select(*columns)
-            .where(e.team_id == team_id, e.ticket_id.in_(wanted[start : start + _CHUNK]))
+            .where(e.team_id == team_id, e.ticket_id.in_(wanted[start : start + size]))
             .order_by(e.ticket_id, e.seq)
         )
         for row in session.execute(stmt):
@@ -134,9 +143,10 @@ def insert_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> list[int
     for row in rows:
         by_team.setdefault(row["team_id"], []).append(row["number"])
     ids: dict[tuple[str, int], int] = {}
+    size = _chunk(session)
     for team_id, numbers in by_team.items():
-        for start in range(0, len(numbers), _CHUNK):
-            chunk = numbers[start : start + _CHUNK]
+        for start in range(0, len(numbers), size):
+            chunk = numbers[start : start + size]
             found = session.execute(
                 select(Ticket.number, Ticket.id).where(
                     Ticket.team_id == team_id, Ticket.number.between(min(chunk), max(chunk))
@@ -231,8 +241,9 @@ def replace_timers(
         gone.extend({"b_ticket": ticket_id, "b_metric": k[0], "b_cycle": k[1]} for k in was)
     old = [ticket_id for ticket_id in timers if ticket_id in existing and ticket_id not in stored]
     stale: list[int] = []
-    for start in range(0, len(old), _CHUNK):
-        chunk = old[start : start + _CHUNK]
+    size = _chunk(session)
+    for start in range(0, len(old), size):
+        chunk = old[start : start + size]
         wanted = {(ticket_id, t.metric, t.cycle) for ticket_id in chunk for t in timers[ticket_id]}
         upserts.extend(
             (team_id, ticket_id, now, *t.values()) for ticket_id in chunk for t in timers[ticket_id]
@@ -243,8 +254,8 @@ def replace_timers(
         stale.extend(r.id for r in found if (r.ticket_id, r.metric, r.cycle) not in wanted)
     # one executemany; leases (not among the columns) are kept
     bulk_upsert(session, table, _UPSERTED, ("ticket_id", "metric", "cycle"), _UPSERTED_SET, upserts)  # type: ignore[arg-type]
-    for start in range(0, len(stale), _CHUNK):
-        session.execute(delete(m).where(m.id.in_(stale[start : start + _CHUNK])))
+    for start in range(0, len(stale), size):
+        session.execute(delete(m).where(m.id.in_(stale[start : start + size])))
     if gone:
         c = table.c
         session.execute(
@@ -265,9 +276,10 @@ def contract_versions(
     of another workspace's version is not found, like every other lookup here."""
     wanted = [i for i in dict.fromkeys(ids) if i is not None]
     found: list[ContractVersionRow] = []
-    for start in range(0, len(wanted), _CHUNK):
+    size = _chunk(session)
+    for start in range(0, len(wanted), size):
         stmt = select(ContractVersionRow).where(
-            ContractVersionRow.team_id == team_id, ContractVersionRow.id.in_(wanted[start : start + _CHUNK])
+            ContractVersionRow.team_id == team_id, ContractVersionRow.id.in_(wanted[start : start + size])
         )
         found.extend(session.scalars(stmt))
     return found
@@ -280,10 +292,11 @@ def ticket_refs_by_external_ref(
     without loading or locking the tickets: a resumed import's batch whose events are all stored."""
     wanted = list(dict.fromkeys(external_refs))
     found: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
+    size = _chunk(session)
+    for start in range(0, len(wanted), size):
         stmt = (
             select(Ticket.external_ref, Ticket.ref)
-            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(wanted[start : start + _CHUNK]))
+            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(wanted[start : start + size]))
             .order_by(Ticket.id)
         )
         for external_ref, ref in session.execute(stmt):

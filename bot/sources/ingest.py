@@ -200,16 +200,13 @@ class TicketIngest:
         for e in events:
             if e.ticket_id not in refs and len(ref := ref_prefix + e.ticket_id) <= 200:
                 refs[e.ticket_id] = ref
-        known: dict[str, str] | None = None  # external_ref -> ref of the stored tickets not in ``opened``
-        if content_ids:  # only the events of stored tickets can be stored: read which tickets are first
-            unsure = [ref for tid, ref in refs.items() if tid not in opened]
-            known = (
-                ticket_refs_by_external_ref(session, team_id=team_id, external_refs=unsure) if unsure else {}
-            )
+        loaded: dict[str, Any] | None = None  # external_ref -> the stored ticket, when read first
+        if content_ids:  # only the events of stored tickets can be stored: read the tickets first
+            loaded = tickets_by_external_ref(session, team_id=team_id, external_refs=refs.values(), lock=lock)
             wanted = [
                 x
                 for e, x in zip(events, xids, strict=True)
-                if e.ticket_id not in opened and refs.get(e.ticket_id) in known
+                if e.ticket_id not in opened and refs.get(e.ticket_id) in loaded
             ]
         elif opened:
             wanted = [x for e, x in zip(events, xids, strict=True) if e.ticket_id not in opened]
@@ -226,7 +223,7 @@ class TicketIngest:
             stored=stored,
             lock=lock,
             folded={} if folded is None else folded,
-            known=known,
+            loaded=loaded,
         )
         seen_here: set[str] = set()
         plan_event = self._plan_event
@@ -253,23 +250,29 @@ class TicketIngest:
         stored: set[str],
         lock: bool,
         folded: dict[int, tuple[int, TicketClock, ContractVersion, list[Any] | None]],
-        known: dict[str, str] | None = None,
+        loaded: dict[str, Any] | None = None,
     ) -> dict[str, TicketError]:
         """Fill ``plan.sims`` with the clock of every stored ticket of ``refs`` that gets a new event
         (None: not stored) and ``plan.refs`` with the reference of the others; the tickets that cannot
-        be folded. ``known``: the references of stored tickets already read (every one that can have
-        only stored events in ``events``)."""
+        be folded. ``loaded``: every stored ticket of ``refs``, already read (and locked)."""
         if stored:
             busy = {e.ticket_id for e, xid in zip(events, xids, strict=True) if xid not in stored}
         else:  # nothing of the batch is stored: every ticket gets a new event
             busy = set(refs)
         idle = [ref for tid, ref in refs.items() if tid not in busy]
         if idle:
-            if known is None:
+            if loaded is None:
                 known = ticket_refs_by_external_ref(tx.session, team_id=team_id, external_refs=idle)
+            else:
+                known = {ref: loaded[ref].ref for ref in idle if ref in loaded}
             plan.refs.update((tid, known[ref]) for tid, ref in refs.items() if ref in known)
         refs = {tid: ref for tid, ref in refs.items() if tid in busy}
-        tickets = tickets_by_external_ref(tx.session, team_id=team_id, external_refs=refs.values(), lock=lock)
+        if loaded is None:
+            tickets = tickets_by_external_ref(
+                tx.session, team_id=team_id, external_refs=refs.values(), lock=lock
+            )
+        else:
+            tickets = {ref: loaded[ref] for ref in refs.values() if ref in loaded}
         # a clock folded by an earlier batch is reused while nobody appended to its ticket since
         fresh = {
             t.id: folded.pop(t.id) for t in tickets.values() if folded.get(t.id, (-1,))[0] == t.event_seq
@@ -470,7 +473,8 @@ class TicketIngest:
         their events are not looked up among the stored ones, since none can be stored but by that
         run. ``content_ids``: every event id is made of the event's content, its ticket id included
         (:class:`~bot.sources.importer.RowIds`), so the events of a ticket that is not stored cannot be
-        stored either: only the events of stored tickets are looked up (a new history needs no lookup).
+        stored either: the batch's stored tickets are read (and locked) first, then only their events
+        are looked up (a new history needs no lookup).
         Should a concurrent writer have stored one of the events not looked up after all, the insert
         fails on the events' unique key (:class:`~sqlalchemy.exc.IntegrityError`, nothing stored) and
         the caller plans the batch again without ``opened`` and ``content_ids``.
