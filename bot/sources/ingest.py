@@ -29,18 +29,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Container, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.services.changes import TicketChange
 from bot.services.ticket_keys import ExternalKey
 from bot.services.tickets import TicketError, TicketService, opened_audit, ticket_changes, timer_rows
 from bot.sources.plan import Outcome, Plan, Sim, Step
+from bot.sources.rows import dismissal_audit, domain_event, event_rows
 from bot.sources.schema import KnownTicket, SourceEvent
 from bot.sources.vocabulary import map_priority
 from sla.contracts import ContractVersion
 from sla.metrics import EventKind
-from sla.timers import EventError, TicketClock, TicketEvent, slot_builder, trusted_event
+from sla.timers import EventError, TicketClock, slot_builder
 from storage.models import TicketSource
 from storage.repositories import ticket_due_fields
 from storage.sources import (
@@ -346,7 +347,7 @@ class TicketIngest:
         elif kind is EventKind.STATUS and event.status == clock.status:
             plan.steps.append(_step(index, event, "unchanged", sim.ref))
             return None
-        domain = _domain(event, clock.ticket_id or tid)
+        domain = domain_event(event, clock.ticket_id or tid)
         try:
             clock.apply(domain)
         except EventError as exc:
@@ -366,7 +367,7 @@ class TicketIngest:
         if priority != event.priority:
             event = replace(event, priority=priority)
         clock = TicketClock(version, record_timeline=False)
-        domain = _domain(event, event.ticket_id)
+        domain = domain_event(event, event.ticket_id)
         try:
             clock.apply(domain)
         except EventError as exc:
@@ -585,7 +586,18 @@ class TicketIngest:
         base = {tid: self._sim(plan, tid).seq for tid in changed}  # each ticket's last seq before
         refs = self._store_tickets(tx, team_id=team_id, source=source, plan=plan, changed=changed, now=now)
         session = tx.session
-        insert_events(session, self._event_rows(team_id, source, plan, changed, base, now))
+        insert_events(
+            session,
+            event_rows(
+                plan,
+                changed,
+                base,
+                team_id=team_id,
+                kind=self.kind.value,
+                prefix=self.external_id(source, ""),
+                now=now,
+            ),
+        )
         stored = [s for s in plan.sims.values() if s is not None and s.ticket is not None]
         replace_timers(
             session,
@@ -610,7 +622,7 @@ class TicketIngest:
             for tid, steps in changed.items()
             if steps[0].action == "open"
         ]
-        insert_audit(session, audit + self._dismissals(plan, changed, refs, team_id, now))
+        insert_audit(session, audit + dismissal_audit(plan, changed, refs, team_id=team_id, now=now))
         if not outcomes:
             return []
         return [
@@ -730,107 +742,11 @@ class TicketIngest:
         row["event_seq"] = len(steps)
         return row
 
-    def _event_rows(
-        self,
-        team_id: str,
-        source: str,
-        plan: Plan,
-        changed: dict[str, list[Step]],
-        base: dict[str, int],
-        now: datetime,
-    ) -> list[tuple[Any, ...]]:
-        """The rows of the events to append (``storage.sources.EVENT_COLUMNS``), numbered on from
-        each ticket's last seq in ``base``."""
-        events: list[tuple[Any, ...]] = []
-        kind_source = self.kind.value
-        prefix = self.external_id(source, "")
-        for tid, steps in changed.items():
-            sim = self._sim(plan, tid)
-            ticket_id = sim.db_id
-            seq = base[tid]
-            for step in steps:
-                seq += 1
-                stored = step.domain or _domain(
-                    step.event, sim.clock.ticket_id or tid
-                )  # ticket_id: not stored
-                events.append(
-                    (
-                        team_id,
-                        ticket_id,
-                        seq,
-                        stored.at,
-                        stored.kind.value,
-                        stored.priority,
-                        stored.status,
-                        stored.client,
-                        stored.actor,
-                        stored.note,
-                        kind_source,
-                        prefix + step.event.event_id,
-                        now,
-                    )
-                )
-        return events
-
-    def _dismissals(
-        self, plan: Plan, changed: dict[str, list[Step]], refs: dict[str, str], team_id: str, now: datetime
-    ) -> list[dict[str, Any]]:
-        """The audit rows of the dismissed events (as ``TicketService.record`` writes them: who, why
-        and the status before)."""
-        out = []
-        for tid, steps in changed.items():
-            ticket = self._sim(plan, tid).ticket
-            status = ticket.status if ticket is not None else "open"
-            for step in steps:
-                if step.event.kind is EventKind.DISMISSED:
-                    out.append(
-                        {
-                            "team_id": team_id,
-                            "actor": step.event.actor or "slabot",
-                            "action": "ticket.dismiss",
-                            "target": refs[tid],
-                            "before": {"status": status},
-                            "after": {"status": "dismissed", "reason": (step.domain or step.event).note},
-                            "at": now,
-                        }
-                    )
-                status = (step.changes or {}).get("status", status)
-        return out
-
     @staticmethod
     def _sim(plan: Plan, ticket_id: str) -> Sim:
         sim = plan.sims.get(ticket_id)
         assert sim is not None, ticket_id
         return sim
-
-
-def _domain(event: SourceEvent, ticket_id: str) -> TicketEvent:
-    """The event as it is stored (and folded again later): what ``TicketService.open`` / ``record``
-    keep of it — an opening's priority and client, a change's new priority or status, the note."""
-    kind = event.kind if event.kind.__class__ is EventKind else EventKind(event.kind)
-    opened = kind is EventKind.OPENED
-    at = event.at
-    if at.__class__ is not datetime or at.tzinfo is not UTC:
-        return TicketEvent(  # checks and converts what the source handed over
-            ticket_id=ticket_id,
-            at=at,
-            kind=kind,
-            priority=event.priority if opened or kind is EventKind.PRIORITY else None,
-            status=event.status if kind is EventKind.STATUS else None,
-            client=event.client if opened else None,
-            actor=event.actor,
-            note=None if opened else event.note,
-        )
-    return trusted_event(  # the same event, for an instant already in UTC
-        ticket_id,
-        at,
-        kind,
-        event.priority if opened or kind is EventKind.PRIORITY else None,
-        event.status if kind is EventKind.STATUS else None,
-        event.client if opened else None,
-        event.actor,
-        None if opened else event.note,
-    )
 
 
 def _sentence(text: str) -> str:

@@ -42,7 +42,7 @@ class Step:
     action: Literal["open", "record", "duplicate", "unchanged"]
     ref: str | None  # the existing ticket's reference (None for a ticket this batch opens)
     changes: dict[str, Any] | None = None  # the ticket columns a recorded event changes
-    domain: TicketEvent | None = None  # the event as it is stored and folded (see _domain)
+    domain: TicketEvent | None = None  # the event as stored and folded (rows.domain_event)
 
 
 @dataclass
