@@ -7,7 +7,7 @@ resume (re-run: every row a duplicate), beside the per-event baseline in the sam
 
 The events are the two shared real logs (``../shared/data/tickets``: BPIC 2013 Volvo IT and the UCI
 ServiceNow sample, converted by ``sla.datasets``), through the ServiceNow-like contract of
-``bench/replay_real_logs.py``; with ``--rows`` above their size the tickets are repeated with new ids,
+``bench/replay_real_logs.py`` (``tests/support/shared_data.ITSM_CONTRACTS``); with ``--rows`` above their size the tickets are repeated with new ids,
 and the events are sorted by time so tickets span batches (``bench/sources_bench.real_history``).
 Each run is a fresh ``slabot import EVENTS.csv --no-progress`` process (``DATABASE_URL`` a new SQLite
 file, or a new database on a throwaway PostgreSQL cluster, fsync off): wall time, the child's CPU time
@@ -22,7 +22,6 @@ resumable and exactly once (the re-run stores nothing); a million events under 5
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import subprocess
 import sys
@@ -90,17 +89,14 @@ def main() -> int:
         return 0
     import sources_bench
 
-    spec = importlib.util.spec_from_file_location("replay_real_logs", ROOT / "bench" / "replay_real_logs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     from bench._common import Databases, backends_of
+    from tests.support.shared_data import ITSM_CONTRACTS
 
     backends = backends_of(args.backend)
     with tempfile.TemporaryDirectory(prefix="slabot-import-bench-") as tmp_name:
         tmp = Path(tmp_name)
         contracts = tmp / "contracts.yaml"
-        contracts.write_text(module.CONTRACTS, encoding="utf-8")
+        contracts.write_text(ITSM_CONTRACTS, encoding="utf-8")
         rows = args.rows or 41_138
         text = sources_bench.real_history(args.data, rows)
         events = tmp / "events.csv"
