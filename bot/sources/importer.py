@@ -44,8 +44,9 @@ from sla.timers import TicketEvent, slot_builder
 DEFAULT_BATCH = 10_000
 #: ``SourceEvent(...)`` built positionally without the frozen dataclass's ``__init__`` (one per row)
 _source_event = slot_builder(SourceEvent)
-#: a full garbage collection every this many batches (the automatic one is off while importing)
-COLLECT_EVERY = 50
+#: a full garbage collection every this many rows, at the end of a batch (the automatic one is off
+#: while importing)
+COLLECT_EVERY_ROWS = 100_000
 
 
 @dataclass
@@ -133,7 +134,7 @@ def _collector_paused() -> Iterator[None]:
     A batch allocates hundreds of thousands of short-lived, acyclic objects (events, clocks, rows;
     reference counting frees them), and each allocation burst made the collector walk the whole
     heap, the kept clocks included, again and again: about a fifth of the import. The import
-    collects by itself every :data:`COLLECT_EVERY` batches, so the few cycles (SQLAlchemy's
+    collects by itself every :data:`COLLECT_EVERY_ROWS` rows, so the few cycles (SQLAlchemy's
     bookkeeping) are still freed and memory stays flat."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -256,8 +257,9 @@ def _import(
     # the tickets this run opened (their ids in the file): the ids of this run's rows are all distinct,
     # so no event of theirs can be stored already (batched: their events are not looked up)
     opened_here: set[str] = set()
+    collect_every = max(1, COLLECT_EVERY_ROWS // batch)  # batches
     for number, chunk in enumerate(_batches(iter_events_csv(lines), batch), start=1):
-        if number % COLLECT_EVERY == 0:
+        if number % collect_every == 0:
             gc.collect()
         summary.rows += len(chunk)
         events: list[SourceEvent] = []
