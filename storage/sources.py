@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.bulk import EVENT_COLUMNS, bulk_insert, bulk_update, bulk_upsert
 from storage.models import AuditEntry, ContractVersionRow, MetricTimerRow, Ticket, TicketEventRow, Workspace
+from storage.repositories._base import _owned
 from storage.repositories.timers import TIMER_ROW_COLUMNS, TimerRow
 
 _CHUNK = 500  # stay far below SQLite's bound-parameter limit
@@ -110,7 +111,7 @@ def events_of_tickets(session: Session, *, team_id: str, ticket_ids: Iterable[in
     for start in range(0, len(wanted), size):
         stmt = (
             select(*columns)
-            .where(e.team_id == team_id, e.ticket_id.in_(wanted[start : start + size]))
+            .where(_owned(e.team_id, team_id), e.ticket_id.in_(wanted[start : start + size]))
             .order_by(e.ticket_id, e.seq)
         )
         for row in session.execute(stmt):
@@ -249,7 +250,9 @@ def replace_timers(
             (team_id, ticket_id, now, *t.values()) for ticket_id in chunk for t in timers[ticket_id]
         )
         found = session.execute(
-            select(m.id, m.ticket_id, m.metric, m.cycle).where(m.team_id == team_id, m.ticket_id.in_(chunk))
+            select(m.id, m.ticket_id, m.metric, m.cycle).where(
+                _owned(m.team_id, team_id), m.ticket_id.in_(chunk)
+            )
         )
         stale.extend(r.id for r in found if (r.ticket_id, r.metric, r.cycle) not in wanted)
     # one executemany; leases (not among the columns) are kept

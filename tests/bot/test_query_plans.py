@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from storage.uow import UnitOfWork
 from tests.bot.conftest import MONDAY_9_BERLIN, TEAM, World
+from tests.bot.test_import_batched import MIXED, ingest_for, run
 
 #: a plan step that walks every row of the workspace: an index used for ``team_id=?`` and nothing else
 TEAM_WIDE = re.compile(r"USING (?:COVERING )?INDEX (\S+) \(team_id=\?\)$")
@@ -27,10 +30,9 @@ TEAM_WIDE = re.compile(r"USING (?:COVERING )?INDEX (\S+) \(team_id=\?\)$")
 BY_ROW_IDS = re.compile(r"\b(?:id|ticket_id)\s*(?:=|IN)\s*[(?]", re.IGNORECASE)
 
 
-@pytest.fixture
-def statements(world: World, engine: Engine, db_backend: str) -> Iterator[list[tuple[str, Any]]]:
-    if db_backend != "sqlite":
-        pytest.skip("PostgreSQL plans from the statistics it keeps; SQLite has none")
+@contextmanager
+def recorded(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The reading and changing statements run on ``engine`` meanwhile, with their first parameters."""
     seen: list[tuple[str, Any]] = []
 
     def record(conn: Any, cursor: Any, sql: str, params: Any, context: Any, executemany: bool) -> None:
@@ -38,8 +40,22 @@ def statements(world: World, engine: Engine, db_backend: str) -> Iterator[list[t
             seen.append((sql, params[0] if executemany and params else params))
 
     event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def sqlite_only(db_backend: str) -> None:
+    if db_backend != "sqlite":
+        pytest.skip("PostgreSQL plans from the statistics it keeps; SQLite has none")
+
+
+@pytest.fixture
+def statements(world: World, engine: Engine, sqlite_only: None) -> Iterator[list[tuple[str, Any]]]:
+    with recorded(engine) as seen:
+        yield seen
 
 
 def team_wide_lookups(engine: Engine, statements: list[tuple[str, Any]]) -> list[str]:
@@ -74,6 +90,19 @@ def test_a_ticket_day_finds_its_rows_by_their_ids(
     world.tickets.record(team_id=TEAM, ref=refs[0], kind="resolved", actor="U0AGENT001")
     world.run()
     assert len(statements) > 50  # the day ran: tickets, timers, events, the outbox
+    walks = team_wide_lookups(engine, statements)
+    assert walks == [], "\n".join(walks)
+
+
+def test_an_import_and_its_resume_find_their_rows_by_their_ids(engine: Engine, sqlite_only: None) -> None:
+    """``slabot import``'s batches read the stored events and timers of the tickets they touch: by
+    those tickets' ids (the events' walk through the idempotency key made a 1,000,000-event import
+    re-read the whole history for every batch)."""
+    uow = UnitOfWork.from_engine(engine)
+    with recorded(engine) as statements:
+        for _ in range(2):  # a fresh import, then its resume over the stored history
+            run(ingest_for(uow), MIXED, batch=60)
+    assert len(statements) > 50
     walks = team_wide_lookups(engine, statements)
     assert walks == [], "\n".join(walks)
 
