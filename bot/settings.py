@@ -262,15 +262,11 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
+        from storage.db import backend_of
 
-        from storage.db import normalise_url
-
-        try:
-            backend = make_url(normalise_url(value)).drivername
-        except ArgumentError:
-            raise ValueError(f"expected {DATABASE_URL_FORMS}") from None
+        backend = backend_of(value)
+        if backend is None:
+            raise ValueError(f"expected {DATABASE_URL_FORMS}")
         if backend not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
             raise ValueError(f"slabot stores its data in SQLite or PostgreSQL: expected {DATABASE_URL_FORMS}")
         return value

@@ -6,6 +6,9 @@
   upgrade) and PostgreSQL with a pre-pinged pool.
 - :func:`migrate`, :func:`current_revision`, :func:`head_revision` drive Alembic without an ``alembic.ini``;
   the scripts live in ``storage/migrations`` inside the package, so they work when slabot is installed.
+  A database already at :data:`HEAD_REVISION` is recognised by one ``SELECT`` and an empty one is built
+  from the models and stamped (Alembic's "building an up to date database from scratch"): Alembic
+  itself (with Mako and Pygments, ~0.1 s) loads only when a database really has migrations to run.
 """
 
 from __future__ import annotations
@@ -13,23 +16,33 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Base
 
+if TYPE_CHECKING:
+    from types import ModuleType
+
 DEFAULT_URL = "sqlite:///./slabot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: ``wal_autocheckpoint`` of bulk writers (``slabot import``): a checkpoint per ~100 MB of log, not per 4 MB
 BULK_WAL_PAGES = 25_000
 #: SQLite page cache of bulk writers (``slabot import``), in KiB: 16 MiB instead of SQLite's 2 MiB
@@ -37,6 +50,15 @@ BULK_CACHE_KIB = 16_384
 #: execution option that makes a SQLite transaction a plain deferred ``BEGIN`` (readers do not queue).
 READ_ONLY_OPTION = "slabot_read_only"
 _MIGRATION_LOCK_ID = zlib.crc32(b"slabot-migrations")
+#: the newest revision in ``storage/migrations/versions`` (a test holds it equal to Alembic's head)
+HEAD_REVISION = "0011"
+#: Alembic's version table, as ``alembic.runtime.migration.MigrationContext`` defines it
+_ALEMBIC_VERSION = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 def normalise_url(url: str) -> str:
@@ -46,6 +68,14 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def backend_of(url: str) -> str | None:
+    """The SQLAlchemy driver name ``url`` asks for (after :func:`normalise_url`); None: not a URL."""
+    try:
+        return make_url(normalise_url(url)).drivername
+    except ArgumentError:
+        return None
 
 
 def is_sqlite(url_or_engine: str | Engine) -> bool:
@@ -119,12 +149,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 # --- migrations ------------------------------------------------------------------------------------
 
 
-def alembic_config() -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return cfg
-
-
 @contextmanager
 def _engine_for(url_or_engine: str | Engine) -> Iterator[Engine]:
     if isinstance(url_or_engine, Engine):
@@ -138,33 +162,56 @@ def _engine_for(url_or_engine: str | Engine) -> Iterator[Engine]:
 
 
 def migrate(url_or_engine: str | Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` (default: head). Safe to call from several processes on PG."""
+    """Upgrade the database to ``revision`` (default: head). Safe to call from several processes on PG.
+
+    To head: a database already there is left as it is after one read of its version; an empty one gets
+    the models' tables and the head revision's stamp in one transaction (what the chain of migrations
+    builds: a test compares the two schemas on both backends); any other runs Alembic's upgrade."""
     with _engine_for(url_or_engine) as engine, engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        if revision == "head":
+            stands_at = _stored_revision(conn)
+            if stands_at == HEAD_REVISION:
+                return
+            if stands_at is None and not inspect(conn).get_table_names():
+                from storage import installations  # noqa: F401  (slack_sdk's tables join the metadata)
+
+                Base.metadata.create_all(conn)
+                _ALEMBIC_VERSION.create(conn)
+                conn.execute(_ALEMBIC_VERSION.insert().values(version_num=HEAD_REVISION))
+                return
+        _revisions().upgrade(conn, revision)
+
+
+def _revisions() -> ModuleType:
+    """:mod:`storage.revisions` — Alembic and the migration scripts — loaded on first use."""
+    from storage import revisions
+
+    return revisions
+
+
+def _stored_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table(_ALEMBIC_VERSION.name):
+        return None
+    return conn.execute(select(_ALEMBIC_VERSION.c.version_num)).scalar()
 
 
 def current_revision(url_or_engine: str | Engine) -> str | None:
     """The revision the database stands at (None: never migrated)."""
     with _engine_for(url_or_engine) as engine, engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _stored_revision(conn)
 
 
 def head_revision() -> str | None:
-    """The newest revision shipped with this version of slabot."""
-    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-    return heads[0] if heads else None
+    """The newest revision shipped with this version of slabot, as Alembic reads the scripts."""
+    return _revisions().head()
 
 
 def schema_differences(url_or_engine: str | Engine) -> list[Any]:
     """What Alembic autogenerate would change to make the database match the models (empty: in step)."""
-
     with _engine_for(url_or_engine) as engine, engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
-        return list(compare_metadata(ctx, Base.metadata))
+        return list(_revisions().differences(conn))
 
 
 def redact_url(url: str) -> str:

@@ -113,6 +113,9 @@ LAZY_IMPORT_ALLOWED: dict[str | tuple[str, str], str] = {
     "storage load only when a value needs them",
     "bot.wsgi": "the WSGI entry point: bot.gunicorn_conf builds the app in gunicorn's master before it "
     "binds (or the first call builds it); the module a server loads imports nothing heavy",
+    "storage.db": "storage.revisions (Alembic, Mako and Pygments, ~0.1 s) only when a database has "
+    "migrations to run or the scripts are read: a database at head is recognised, and an empty one built, "
+    "without it (slack_sdk's store tables, for that build, only then)",
     ("bot.app", "slack_bolt.adapter.socket_mode"): "Socket Mode only (websocket client)",
     ("bot.server", "waitress"): "the production WSGI server, only when serving",
     ("bot.server", "waitress.channel"): "the production WSGI server, only when serving",
