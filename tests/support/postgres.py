@@ -5,6 +5,10 @@ Not used by slabot at run time. It finds the machine's PostgreSQL server binarie
 starts the server on a free localhost port with its unix socket in that dir. ``initdb`` refuses to
 run as root, so as root the server runs as the ``postgres`` user (created if missing). The cluster
 is tuned for throwaway speed (``fsync=off``): never point it at data you care about.
+
+A watchdog process stops the server and removes its directory when the process that started it ends
+in any way — a test run killed by ``timeout``, ``kill -9`` or a closed terminal included — so no
+throwaway server outlives its run: it waits on a pipe only the starting process holds open.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -21,6 +26,15 @@ from types import TracebackType
 
 SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
 SERVER_USER = "postgres"
+#: the watchdog: block until the starter's end of the pipe closes (EOF on stdin), then run the stop
+#: command of its arguments and remove the cluster's directory (its last argument)
+_WATCHDOG = (
+    "import os, shutil, subprocess, sys\n"
+    "while os.read(0, 1):\n"
+    "    pass\n"
+    "subprocess.run(sys.argv[1:-1], capture_output=True, timeout=120)\n"
+    "shutil.rmtree(sys.argv[-1], ignore_errors=True)\n"
+)
 
 
 class PostgresUnavailable(RuntimeError):
@@ -72,6 +86,8 @@ class PostgresCluster:
         self.root: Path | None = None
         self._as_user: list[str] = []
         self.started = False
+        self._watchdog: subprocess.Popen[bytes] | None = None
+        self._watchdog_pipe: int | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -112,9 +128,41 @@ class PostgresCluster:
             ]
         )
         self._options = options
+        self._start_watchdog()
         self._pg_ctl_start()
         self.started = True
         return self
+
+    def _start_watchdog(self) -> None:
+        """The process that stops this cluster once we are gone (see the module's docstring): its own
+        session, so the signal that ends a test run (Ctrl-C, ``timeout``) does not end it first."""
+        assert self.root is not None and self.bindir is not None
+        stop = [*self._as_user, str(self.bindir / "pg_ctl"), "-D", str(self.root / "data")]
+        read_end, write_end = os.pipe()
+        try:
+            self._watchdog = subprocess.Popen(
+                [sys.executable, "-c", _WATCHDOG, *stop, "-m", "immediate", "-w", "stop", str(self.root)],
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(write_end)
+            raise
+        finally:
+            os.close(read_end)
+        os.set_inheritable(write_end, False)
+        self._watchdog_pipe = write_end
+
+    def _release_watchdog(self) -> None:
+        if self._watchdog_pipe is not None:
+            os.close(self._watchdog_pipe)
+            self._watchdog_pipe = None
+        if self._watchdog is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._watchdog.wait(timeout=60)
+            self._watchdog = None
 
     def _pg_ctl_start(self) -> None:
         assert self.root is not None and self.bindir is not None
@@ -167,6 +215,7 @@ class PostgresCluster:
                     "pg_ctl stop",
                 )
             self.started = False
+        self._release_watchdog()
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
