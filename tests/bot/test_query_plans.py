@@ -20,9 +20,15 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from bot.clock import ManualClock
 from storage.uow import UnitOfWork
 from tests.bot.conftest import MONDAY_9_BERLIN, TEAM, World
 from tests.bot.test_import_batched import MIXED, ingest_for, run
+from tests.bot.test_webhook_store import FIRST, SECOND
+from tests.bot.test_webhook_store import T0 as HOOK_T0
+from tests.bot.test_webhook_store import TEAM as HOOK_TEAM
+from tests.bot.test_webhook_store import ev as hook_event
+from tests.bot.test_webhook_store import service as hook_service
 
 #: a plan step that walks every row of the workspace: an index used for ``team_id=?`` and nothing else
 TEAM_WIDE = re.compile(r"USING (?:COVERING )?INDEX (\S+) \(team_id=\?\)$")
@@ -112,3 +118,25 @@ def test_the_check_sees_a_team_wide_lookup(world: World, engine: Engine, stateme
     world.open("P1")
     bad = "SELECT id FROM metric_timers WHERE team_id = ? AND ticket_id IN (?, ?, ?)"
     assert team_wide_lookups(engine, [(bad, (TEAM, 1, 2, 3))]) != []
+
+
+def test_webhook_deliveries_find_their_rows_by_their_ids(engine: Engine, sqlite_only: None) -> None:
+    """A webhook delivery (``TicketIngest.store``: Jira, Zendesk, a CRM) reads the stored tickets, events
+    and timers of what it touches by their ids: sixty new tickets, then a second delivery over them and
+    the shared example's FIRST/SECOND conversations (duplicates, unchanged events, a reopen, a dismissal)."""
+    clock = ManualClock(HOOK_T0 + timedelta(minutes=20))
+    ingest = hook_service(UnitOfWork.from_engine(engine), clock)
+    opened = [
+        hook_event(f"o{i}", f"HD-{100 + i}", i % 10, "opened", client="acme", priority="P2", title="Down")
+        for i in range(60)
+    ]
+    answered = [
+        hook_event(f"r{i}", f"HD-{100 + i}", 15, "agent_message", actor="U0AGENT001") for i in range(60)
+    ]
+    with recorded(engine) as statements:
+        for delivery in (opened, FIRST, answered, SECOND):
+            ingest.store(team_id=HOOK_TEAM, source="crm", events=delivery)
+            clock.advance(timedelta(minutes=10))
+    assert len({sql for sql, _ in statements if BY_ROW_IDS.search(sql)}) >= 5  # lookups by id were explained
+    walks = team_wide_lookups(engine, statements)
+    assert walks == [], "\n".join(walks)
