@@ -70,26 +70,7 @@ class EventRepository(_Repository):
                 return self._append_many(team_id, events, recorded_at)
         except IntegrityError:
             pass
-        return [
-            self._appended(
-                e.ticket_id,
-                self.append(
-                    team_id=team_id,
-                    ticket_id=e.ticket_id,
-                    at=e.at,
-                    kind=e.kind,
-                    recorded_at=recorded_at,
-                    priority=e.priority,
-                    status=e.status,
-                    client=e.client,
-                    actor=e.actor,
-                    note=e.note,
-                    source=e.source,
-                    external_id=e.external_id,
-                ),
-            )
-            for e in events
-        ]
+        return [self._appended(e.ticket_id, self._append(team_id, e, recorded_at)) for e in events]
 
     @staticmethod
     def _appended(ticket_id: int, result: AppendResult) -> Appended:
@@ -163,77 +144,52 @@ class EventRepository(_Repository):
         external_id: str | None = None,
     ) -> AppendResult:
         """Append one event with the ticket's next ``seq``; idempotent by (team, source, external_id)."""
-        at = require_aware(at, name="at")
+        event = NewEvent(ticket_id, at, kind, priority, status, client, actor, note, source, external_id)
+        return self._append(team_id, event, recorded_at)
+
+    def _append(self, team_id: str, e: NewEvent, recorded_at: datetime) -> AppendResult:
+        at = require_aware(e.at, name="at")
         recorded_at = require_aware(recorded_at, name="recorded_at")
         _team(team_id)
-        if external_id is not None:
-            seen = self._by_external_id(team_id, source, external_id)
+        if e.external_id is not None:
+            seen = self._by_external_id(team_id, e.source, e.external_id)
             if seen is not None:
                 return AppendResult(event=seen, seq=seen.seq, created=False)
-        if external_id is None:  # nothing to deduplicate: no savepoint needed
-            row = self._insert_next(
-                team_id, ticket_id, at, kind, recorded_at, priority, status, client, actor, note, source, None
-            )
+        if e.external_id is None:  # nothing to deduplicate: no savepoint needed
+            row = self._insert_next(team_id, e, at, recorded_at)
             return AppendResult(event=row, seq=row.seq, created=True)
         try:
             with self.session.begin_nested():  # a concurrent duplicate only rolls back to here
-                row = self._insert_next(
-                    team_id,
-                    ticket_id,
-                    at,
-                    kind,
-                    recorded_at,
-                    priority,
-                    status,
-                    client,
-                    actor,
-                    note,
-                    source,
-                    external_id,
-                )
+                row = self._insert_next(team_id, e, at, recorded_at)
         except IntegrityError:
-            seen = self._by_external_id(team_id, source, external_id)
+            seen = self._by_external_id(team_id, e.source, e.external_id)
             if seen is None:
                 raise
             return AppendResult(event=seen, seq=seen.seq, created=False)
         return AppendResult(event=row, seq=row.seq, created=True)
 
-    def _insert_next(
-        self,
-        team_id: str,
-        ticket_id: int,
-        at: datetime,
-        kind: str,
-        recorded_at: datetime,
-        priority: str | None,
-        status: str | None,
-        client: str | None,
-        actor: str | None,
-        note: str | None,
-        source: str | None,
-        external_id: str | None,
-    ) -> TicketEventRow:
+    def _insert_next(self, team_id: str, e: NewEvent, at: datetime, recorded_at: datetime) -> TicketEventRow:
         seq = self.session.execute(
             update(Ticket)
-            .where(Ticket.team_id == team_id, Ticket.id == ticket_id)
+            .where(Ticket.team_id == team_id, Ticket.id == e.ticket_id)
             .values(event_seq=Ticket.event_seq + 1)
             .returning(Ticket.event_seq)
         ).scalar_one_or_none()
         if seq is None:
-            raise NotFound(f"ticket {ticket_id} in {team_id}")
+            raise NotFound(f"ticket {e.ticket_id} in {team_id}")
         row = TicketEventRow(
             team_id=team_id,
-            ticket_id=ticket_id,
+            ticket_id=e.ticket_id,
             seq=seq,
             at=at,
-            kind=str(kind),
-            priority=priority,
-            status=status,
-            client=client,
-            actor=actor,
-            note=note,
-            source=source,
-            external_id=external_id,
+            kind=str(e.kind),
+            priority=e.priority,
+            status=e.status,
+            client=e.client,
+            actor=e.actor,
+            note=e.note,
+            source=e.source,
+            external_id=e.external_id,
             recorded_at=recorded_at,
         )
         self.session.add(row)
