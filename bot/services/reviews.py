@@ -126,23 +126,14 @@ def _reminder_key(label: str, client_key: str) -> str:
     return f"{label}/{hashlib.sha256(client_key.encode()).hexdigest()[:12]}"
 
 
+@dataclass(kw_only=True, eq=False)
 class ReviewService:
-    def __init__(
-        self,
-        *,
-        uow: UnitOfWork,
-        book: ContractBook,
-        clock: Clock,
-        tickets: TicketService,
-        admins: frozenset[str] = frozenset(),
-        extras: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.uow = uow
-        self.book = book
-        self.clock = clock
-        self.tickets = tickets
-        self.admins = admins
-        self.extras: Mapping[str, Any] = extras if extras is not None else {}
+    uow: UnitOfWork
+    book: ContractBook
+    clock: Clock
+    tickets: TicketService
+    admins: frozenset[str] = frozenset()
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
     # ---- who may do what -------------------------------------------------------------------
 

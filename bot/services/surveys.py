@@ -128,23 +128,14 @@ class _Located:
     version: ContractVersion
 
 
+@dataclass(kw_only=True, eq=False)
 class SurveyService:
-    def __init__(
-        self,
-        *,
-        uow: UnitOfWork,
-        book: ContractBook,
-        clock: Clock,
-        tickets: TicketService,
-        is_agent: Callable[[str, str], bool],
-        ui: SurveyUI,
-    ) -> None:
-        self.ui = ui
-        self.uow = uow
-        self.book = book
-        self.clock = clock
-        self.tickets = tickets
-        self.is_agent = is_agent
+    uow: UnitOfWork
+    book: ContractBook
+    clock: Clock
+    tickets: TicketService
+    is_agent: Callable[[str, str], bool]
+    ui: SurveyUI
 
     # ------------------------------------------------------------------ after resolution
 
