@@ -33,7 +33,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
-from bot.services.alerts import enqueue_message
+from bot.services.notices import enqueue_composed
 from bot.services.reports import (
     Report,
     ReportError,
@@ -298,14 +298,9 @@ class WeeklySummaryJob:
             report = self.service.build(team_id=team_id, period=label, title=f"Weekly SLA summary — {label}")
             messages = report_messages(report.summary, report.table_lines(), footer=_footer(report))
             for n, message in enumerate(messages, start=1):
-                enqueue_message(
-                    tx,
-                    team_id=team_id,
-                    key=weekly_key(label, n),
-                    channel_id=self.channel,
-                    text=message.text,
-                    blocks=message.blocks,
-                    now=now + timedelta(microseconds=n - 1),  # keeps the parts in order
+                at = now + timedelta(microseconds=n - 1)  # keeps the parts in order
+                enqueue_composed(
+                    tx, message, team_id=team_id, key=weekly_key(label, n), channel_id=self.channel, now=at
                 )
         log.info("weekly summary %s of %s queued (%d messages)", label, team_id, len(messages))
         return True
@@ -403,15 +398,7 @@ class BurnRateJob:
             text = describe_alert(status, alert, name) if status else f"{name} — {alert.message}"
             message = burn_alert_message(text, lead=lead)
             with self.uow.begin() as tx:
-                if enqueue_message(
-                    tx,
-                    team_id=team_id,
-                    key=key,
-                    channel_id=recipient,
-                    text=message.text,
-                    blocks=message.blocks,
-                    now=now,
-                ):
+                if enqueue_composed(tx, message, team_id=team_id, key=key, channel_id=recipient, now=now):
                     queued.append(key)
         return queued
 

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.grammar import PeriodSpec, suggest
-from bot.services.alerts import enqueue_message
+from bot.services.notices import enqueue_composed
 from bot.services.tickets import TicketError
 from sla import periods
 from sla.contracts import Client, ContractBook, ContractVersion
@@ -529,15 +529,8 @@ class UptimeService:
             return
         message = self.notice(view, event, now)
         for channel in channels:
-            enqueue_message(
-                tx,
-                team_id=team_id,
-                key=f"incident:{view.id}:{event}:{channel}",
-                channel_id=channel,
-                text=message.text,
-                blocks=message.blocks,
-                now=now,
-            )
+            key = f"incident:{view.id}:{event}:{channel}"
+            enqueue_composed(tx, message, team_id=team_id, key=key, channel_id=channel, now=now)
 
     def _audit(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from bot.clock import Clock
 from sla.contracts import AlertRouting, ContractVersion
@@ -167,6 +167,42 @@ def enqueue_message(
     )
 
 
+class Composed(Protocol):
+    """A message with its fallback ``text`` and its ``blocks`` (``handlers.blocks.Message``, a
+    :class:`QueuedMessage`)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def blocks(self) -> Sequence[Mapping[str, Any]] | None: ...
+
+
+def enqueue_composed(
+    tx: Transaction,
+    message: Composed,
+    *,
+    team_id: str,
+    key: str,
+    channel_id: str,
+    now: datetime,
+    thread_ts: str | None = None,
+    ticket_id: int | None = None,
+) -> bool:
+    """:func:`enqueue_message` of ``message``'s text and blocks."""
+    return enqueue_message(
+        tx,
+        team_id=team_id,
+        key=key,
+        channel_id=channel_id,
+        text=message.text,
+        blocks=message.blocks,
+        thread_ts=thread_ts,
+        ticket_id=ticket_id,
+        now=now,
+    )
+
+
 @dataclass(frozen=True)
 class QueuedMessage:
     """One message for :func:`queue_messages`: ``key`` is its idempotency key in the workspace."""
@@ -189,13 +225,12 @@ def queue_messages(uow: UnitOfWork, clock: Clock, team_id: str, messages: Iterab
     now = clock.now()
     with uow.begin() as tx:
         return sum(
-            enqueue_message(
+            enqueue_composed(
                 tx,
+                m,
                 team_id=team_id,
                 key=m.key,
                 channel_id=m.channel_id,
-                text=m.text,
-                blocks=m.blocks,
                 thread_ts=m.thread_ts,
                 ticket_id=m.ticket_id,
                 now=now,

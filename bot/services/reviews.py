@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.services.notices import enqueue_message
+from bot.services.notices import enqueue_composed
 from bot.services.tickets import TicketError, TicketService
 from sla.contracts import Client, ContractBook, ContractVersion
 from sla.metrics import EventKind
@@ -396,15 +396,8 @@ class ReviewService:
             if admin == author:
                 continue
             message = notify(view)
-            enqueue_message(
-                tx,
-                team_id=team_id,
-                key=f"review-draft:{draft_id}:{admin}",
-                channel_id=admin,
-                text=message.text,
-                blocks=message.blocks,
-                now=now,
-            )
+            key = f"review-draft:{draft_id}:{admin}"
+            enqueue_composed(tx, message, team_id=team_id, key=key, channel_id=admin, now=now)
 
     def draft(self, *, team_id: str, draft_id: int) -> DraftView:
         with self.uow.begin(read_only=True) as tx:
@@ -560,14 +553,8 @@ class ReviewService:
                     ):
                         continue
                     message = render(client, cadence, label)
-                    enqueue_message(
-                        tx,
-                        team_id=team_id,
-                        key=f"review-reminder:{key}",
-                        channel_id=lead,
-                        text=message.text,
-                        blocks=message.blocks,
-                        now=now,
+                    enqueue_composed(
+                        tx, message, team_id=team_id, key=f"review-reminder:{key}", channel_id=lead, now=now
                     )
                     tx.report_runs.complete(team_id=team_id, kind=REMINDER_KIND, period_key=key, now=now)
                     queued += 1

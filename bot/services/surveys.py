@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.services.notices import enqueue_message
+from bot.services.notices import enqueue_composed
 from bot.services.permalinks import thread_link
 from bot.services.tickets import TicketChange, TicketService
 from sla import periods
@@ -137,6 +137,10 @@ class SurveyService:
     is_agent: Callable[[str, str], bool]
     ui: SurveyUI
 
+    #: how a survey's messages are queued (a seam: a test makes it fail to show a survey never blocks a
+    #: resolution)
+    _enqueue = staticmethod(enqueue_composed)
+
     # ------------------------------------------------------------------ after resolution
 
     def on_change(self, tx: Transaction, change: TicketChange) -> None:
@@ -192,12 +196,12 @@ class SurveyService:
         )
         self._enqueue(
             tx,
+            message,
             team_id=change.team_id,
             key=survey_key(survey.id),
             channel_id=channel_id or requester,
             thread_ts=ticket.thread_ts if in_thread else None,
             ticket_id=ticket.id,
-            message=message,
             now=now,
         )
         return survey
@@ -407,12 +411,12 @@ class SurveyService:
                 )
                 queued += self._enqueue(
                     tx,
+                    message,
                     team_id=team_id,
                     key=nps_key(client.key, period.label, contact),
                     channel_id=contact,
                     thread_ts=None,
                     ticket_id=None,
-                    message=message,
                     now=now,
                 )
             tx.report_runs.complete(team_id=team_id, kind="nps", period_key=run_key, now=now)
@@ -454,12 +458,12 @@ class SurveyService:
                 )
                 sent += self._enqueue(
                     tx,
+                    message,
                     team_id=survey.team_id,
                     key=f"{survey_key(survey.id)}:reminder",
                     channel_id=survey.channel_id or survey.requester or "",
                     thread_ts=ticket.thread_ts if in_thread else None,
                     ticket_id=ticket.id,
-                    message=message,
                     now=now,
                 )
         return sent
@@ -653,12 +657,12 @@ class SurveyService:
         )
         self._enqueue(
             tx,
+            message,
             team_id=ticket.team_id,
             key=f"{survey_key(survey.id)}:negative",
             channel_id=channel,
             thread_ts=None,
             ticket_id=ticket.id,
-            message=message,
             now=now,
         )
 
@@ -712,31 +716,6 @@ class SurveyService:
         ref = self.ui.survey_ref(metadata)
         assert ref is not None, "checked before"
         return ref
-
-    @staticmethod
-    def _enqueue(
-        tx: Transaction,
-        *,
-        team_id: str,
-        key: str,
-        channel_id: str,
-        thread_ts: str | None,
-        ticket_id: int | None,
-        message: Rendered,
-        now: datetime,
-    ) -> int:
-        created = enqueue_message(
-            tx,
-            team_id=team_id,
-            key=key,
-            channel_id=channel_id,
-            text=message.text,
-            blocks=message.blocks,
-            thread_ts=thread_ts,
-            ticket_id=ticket_id,
-            now=now,
-        )
-        return int(created)
 
 
 def _sentiment(comment: str) -> SentimentValues:
