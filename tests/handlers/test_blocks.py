@@ -93,6 +93,13 @@ def breached_timer(ago: timedelta = timedelta(minutes=25)) -> MetricTimer:
     )
 
 
+def answered_first_reply() -> MetricTimer:
+    """Cycle 1 of next response, met 20 minutes in (a ticket's earlier reply)."""
+    return timer(
+        Metric.NEXT_RESPONSE, cycle=1, state=TimerState.MET, stopped_at=NOW, elapsed=timedelta(minutes=20)
+    )
+
+
 def ticket(ref: str = "T-12", **kw: Any) -> TicketView:
     base: dict[str, Any] = {
         "ref": ref,
@@ -186,13 +193,7 @@ def test_status_shows_one_line_per_metric_latest_cycle() -> None:
     t = ticket(
         timers=(
             timer(Metric.RESOLUTION, target=timedelta(hours=16), elapsed=timedelta(hours=2)),
-            timer(
-                Metric.NEXT_RESPONSE,
-                cycle=1,
-                state=TimerState.MET,
-                stopped_at=NOW,
-                elapsed=timedelta(minutes=20),
-            ),
+            answered_first_reply(),
             timer(Metric.NEXT_RESPONSE, cycle=2, elapsed=timedelta(hours=1)),
             timer(state=TimerState.MET, stopped_at=NOW, elapsed=timedelta(minutes=42)),
         )
@@ -303,13 +304,7 @@ def test_status_text_for_the_terminal_lists_everything() -> None:
 def test_ticket_detail() -> None:
     t = ticket(
         timers=(
-            timer(
-                Metric.NEXT_RESPONSE,
-                cycle=1,
-                state=TimerState.MET,
-                stopped_at=NOW,
-                elapsed=timedelta(minutes=20),
-            ),
+            answered_first_reply(),
             timer(Metric.NEXT_RESPONSE, cycle=2),
         )
     )
