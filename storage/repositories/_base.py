@@ -6,7 +6,7 @@ import enum
 import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import Boolean, Table, TextClause, bindparam, text, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -18,6 +18,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import Workspace
+
+_Row = TypeVar("_Row")
 
 
 class AllTeams(enum.Enum):
@@ -139,6 +141,12 @@ def _seconds(value: timedelta | float | None) -> float | None:
 class _Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _stored(self, row: _Row) -> _Row:
+        """``row`` added to the session and flushed (its id and defaults filled in)."""
+        self.session.add(row)
+        self.session.flush()
+        return row
 
     def _ensure_workspace(self, team_id: str, now: datetime) -> None:
         stmt = upsert(Workspace.__table__, _WORKSPACE, ("team_id",))  # type: ignore[arg-type]

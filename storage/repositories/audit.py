@@ -26,12 +26,11 @@ class AuditRepository(_Repository):
     ) -> AuditEntry:
         at = require_aware(at, name="at")
         self._ensure_workspace(team_id, at)
-        row = AuditEntry(
-            team_id=team_id, actor=actor, action=action, target=target, before=before, after=after, at=at
+        return self._stored(
+            AuditEntry(
+                team_id=team_id, actor=actor, action=action, target=target, before=before, after=after, at=at
+            )
         )
-        self.session.add(row)
-        self.session.flush()
-        return row
 
     def list(self, *, team_id: str, target: str | None = None, limit: int = 50) -> list[AuditEntry]:
         stmt = select(AuditEntry).where(AuditEntry.team_id == _team(team_id))

@@ -177,24 +177,23 @@ class EventRepository(_Repository):
         ).scalar_one_or_none()
         if seq is None:
             raise NotFound(f"ticket {e.ticket_id} in {team_id}")
-        row = TicketEventRow(
-            team_id=team_id,
-            ticket_id=e.ticket_id,
-            seq=seq,
-            at=at,
-            kind=str(e.kind),
-            priority=e.priority,
-            status=e.status,
-            client=e.client,
-            actor=e.actor,
-            note=e.note,
-            source=e.source,
-            external_id=e.external_id,
-            recorded_at=recorded_at,
+        return self._stored(
+            TicketEventRow(
+                team_id=team_id,
+                ticket_id=e.ticket_id,
+                seq=seq,
+                at=at,
+                kind=str(e.kind),
+                priority=e.priority,
+                status=e.status,
+                client=e.client,
+                actor=e.actor,
+                note=e.note,
+                source=e.source,
+                external_id=e.external_id,
+                recorded_at=recorded_at,
+            )
         )
-        self.session.add(row)
-        self.session.flush()
-        return row
 
     def list_for_ticket(self, *, team_id: str, ticket_id: int) -> list[TicketEventRow]:
         stmt = (

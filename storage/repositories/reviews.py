@@ -64,25 +64,24 @@ class ReviewRepository(_Repository):
     ) -> ReviewDraft:
         now = require_aware(now, name="now")
         self._ensure_workspace(team_id, now)
-        row = ReviewDraft(
-            team_id=team_id,
-            client_key=client_key,
-            contract_key=contract_key,
-            period_key=period_key,
-            base_number=base_number,
-            base_sha256=base_sha256,
-            effective=effective,
-            state=ReviewDraftState.draft.value,
-            proposal=proposal,
-            version_yaml=version_yaml,
-            diff=diff,
-            dry_run=dry_run,
-            created_by=created_by,
-            created_at=now,
+        return self._stored(
+            ReviewDraft(
+                team_id=team_id,
+                client_key=client_key,
+                contract_key=contract_key,
+                period_key=period_key,
+                base_number=base_number,
+                base_sha256=base_sha256,
+                effective=effective,
+                state=ReviewDraftState.draft.value,
+                proposal=proposal,
+                version_yaml=version_yaml,
+                diff=diff,
+                dry_run=dry_run,
+                created_by=created_by,
+                created_at=now,
+            )
         )
-        self.session.add(row)
-        self.session.flush()
-        return row
 
     def get_draft(self, *, team_id: str, draft_id: int) -> ReviewDraft | None:
         """The draft if it belongs to ``team_id`` (a forged id of another workspace is "not found")."""

@@ -319,18 +319,17 @@ class SurveyRepository(_Repository):
             raise ValueError(f"NPS score must be 0..10, got {score}")
         at = require_aware(at, name="at")
         self._ensure_workspace(team_id, at)
-        row = NpsResponse(
-            team_id=team_id,
-            user_id=user_id,
-            score=score,
-            at=at,
-            comment=comment,
-            client_key=client_key,
-            period_key=period_key,
+        return self._stored(
+            NpsResponse(
+                team_id=team_id,
+                user_id=user_id,
+                score=score,
+                at=at,
+                comment=comment,
+                client_key=client_key,
+                period_key=period_key,
+            )
         )
-        self.session.add(row)
-        self.session.flush()
-        return row
 
     def nps_between(self, *, team_id: str, start: datetime, end: datetime) -> list[NpsResponse]:
         return self._between(NpsResponse, NpsResponse.at, team_id=team_id, start=start, end=end)

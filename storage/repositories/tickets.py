@@ -71,33 +71,32 @@ class TicketRepository(_Repository):
             .values(ticket_seq=Workspace.ticket_seq + 1)
             .returning(Workspace.ticket_seq)
         ).scalar_one()
-        ticket = Ticket(
-            team_id=team_id,
-            number=number,
-            ref=f"T-{number}",
-            external_ref=external_ref,
-            external_system=external_system,
-            external_id=external_id,
-            source=source.value,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
-            source_ts=source_ts,
-            requester=requester,
-            assignee=assignee,
-            priority=priority,
-            status=status,
-            client_key=client_key,
-            contract_version_id=contract_version_id,
-            title=title,
-            opened_at=opened_at,
-            updated_at=opened_at,
-            is_open=True,
-            has_breach=False,
-            event_seq=0,
+        return self._stored(
+            Ticket(
+                team_id=team_id,
+                number=number,
+                ref=f"T-{number}",
+                external_ref=external_ref,
+                external_system=external_system,
+                external_id=external_id,
+                source=source.value,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+                source_ts=source_ts,
+                requester=requester,
+                assignee=assignee,
+                priority=priority,
+                status=status,
+                client_key=client_key,
+                contract_version_id=contract_version_id,
+                title=title,
+                opened_at=opened_at,
+                updated_at=opened_at,
+                is_open=True,
+                has_breach=False,
+                event_seq=0,
+            )
         )
-        self.session.add(ticket)
-        self.session.flush()
-        return ticket
 
     def create_once(self, **fields: Any) -> tuple[Ticket, bool]:
         """Insert-or-get by source message: the ticket of ``(team_id, channel_id, source_ts)``, created
