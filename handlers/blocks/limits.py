@@ -187,20 +187,12 @@ def check_blocks(blocks: Sequence[Mapping[str, Any]], surface: Surface = "messag
         elif kind == "header":
             _check_text(problems, f"{where}.text", block.get("text"), HEADER_TEXT_MAX, plain_only=True)
         elif kind == "context":
-            elements = block.get("elements", [])
-            if not 1 <= len(elements) <= CONTEXT_ELEMENTS_MAX:
-                problems.append(
-                    f"{where}.elements: {len(elements)}; a context takes 1 to {CONTEXT_ELEMENTS_MAX}"
-                )
+            elements = _elements(problems, where, block, CONTEXT_ELEMENTS_MAX, "a context")
             for j, e in enumerate(elements):
                 if isinstance(e, Mapping) and e.get("type") in ("mrkdwn", "plain_text"):
                     _check_text(problems, f"{where}.elements[{j}]", e, CONTEXT_TEXT_MAX)
         elif kind == "actions":
-            elements = block.get("elements", [])
-            if not 1 <= len(elements) <= ACTIONS_ELEMENTS_MAX:
-                problems.append(
-                    f"{where}.elements: {len(elements)}; an actions block takes 1 to {ACTIONS_ELEMENTS_MAX}"
-                )
+            elements = _elements(problems, where, block, ACTIONS_ELEMENTS_MAX, "an actions block")
             for j, e in enumerate(elements):
                 _check_element(problems, f"{where}.elements[{j}]", e, action_ids)
         elif kind == "input":
@@ -251,6 +243,14 @@ def _check_len(problems: list[str], where: str, value: object, limit: int) -> No
         problems.append(f"{where}: not a string")
     elif len(value) > limit:
         problems.append(f"{where}: {len(value)} characters; Slack allows {limit}")
+
+
+def _elements(problems: list[str], where: str, block: Mapping[str, Any], most: int, what: str) -> Any:
+    """The block's ``elements``, noting a problem unless there are 1 to ``most`` of them."""
+    elements = block.get("elements", [])
+    if not 1 <= len(elements) <= most:
+        problems.append(f"{where}.elements: {len(elements)}; {what} takes 1 to {most}")
+    return elements
 
 
 def _check_text(
