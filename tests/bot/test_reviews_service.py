@@ -96,6 +96,14 @@ def seed(uow: UnitOfWork, book: ContractBook, clock: ManualClock, *, quarter_ful
     clock.set(NOW)
 
 
+def seeded(
+    uow: UnitOfWork, book: ContractBook, clock: ManualClock, *, quarter_full: bool = True
+) -> ReviewService:
+    """:func:`seed`, then the service (:func:`make_service`) that reviews it."""
+    seed(uow, book, clock, quarter_full=quarter_full)
+    return make_service(uow, book, clock)
+
+
 def notify(view: object) -> Message:
     return Message(text=f"draft {view.id}", blocks=[])  # type: ignore[attr-defined]
 
@@ -131,8 +139,7 @@ def test_review_reads_the_quarter_from_the_database(
 def test_a_quarter_of_five_tickets_proposes_no_change(
     uow: UnitOfWork, book: ContractBook, clock: ManualClock
 ) -> None:
-    seed(uow, book, clock, quarter_full=False)
-    svc = make_service(uow, book, clock)
+    svc = seeded(uow, book, clock, quarter_full=False)
     result = svc.run(team_id=TEAM, client_key="acme", quarter="2026-Q3")
     assert result.proposal == {}
     assert result.review.proposals[0] == "No change recommended: no target change passes the checks"
@@ -149,8 +156,7 @@ def test_a_quarter_of_five_tickets_proposes_no_change(
 def test_default_quarter_is_the_last_complete_one_and_months_are_refused(
     uow: UnitOfWork, book: ContractBook, clock: ManualClock
 ) -> None:
-    seed(uow, book, clock, quarter_full=False)
-    svc = make_service(uow, book, clock)
+    svc = seeded(uow, book, clock, quarter_full=False)
     assert svc.run(team_id=TEAM, client_key="acme").period.label == "2026-Q3"
     with pytest.raises(ReviewError, match="covers a quarter"):
         svc.period("acme", "2026-09")
@@ -163,8 +169,7 @@ def test_default_quarter_is_the_last_complete_one_and_months_are_refused(
 def test_propose_approve_records_a_new_version_and_audit(
     uow: UnitOfWork, book: ContractBook, clock: ManualClock
 ) -> None:
-    seed(uow, book, clock)
-    svc = make_service(uow, book, clock)
+    svc = seeded(uow, book, clock)
     draft = svc.propose(
         team_id=TEAM, client_key="acme", quarter="2026-Q3", actor=AGENT, is_agent=True, notify=notify
     )
@@ -199,8 +204,7 @@ def test_propose_approve_records_a_new_version_and_audit(
 def test_non_admin_cannot_approve_and_nothing_changes(
     uow: UnitOfWork, book: ContractBook, clock: ManualClock
 ) -> None:
-    seed(uow, book, clock)
-    svc = make_service(uow, book, clock)
+    svc = seeded(uow, book, clock)
     draft = svc.propose(team_id=TEAM, client_key="acme", quarter="2026-Q3", actor=AGENT, is_agent=True)
     with pytest.raises(ReviewError, match="Only slabot admins can approve"):
         svc.approve(team_id=TEAM, draft_id=draft.id, actor=AGENT)
@@ -217,8 +221,7 @@ def test_non_admin_cannot_approve_and_nothing_changes(
 
 
 def test_forged_draft_ids_are_refused(uow: UnitOfWork, book: ContractBook, clock: ManualClock) -> None:
-    seed(uow, book, clock)
-    svc = make_service(uow, book, clock)
+    svc = seeded(uow, book, clock)
     draft = svc.propose(team_id=TEAM, client_key="acme", quarter="2026-Q3", actor=AGENT, is_agent=True)
     # the id of another workspace's draft, and an id that does not exist
     for team, draft_id in ((OTHER_TEAM, draft.id), (TEAM, draft.id + 1000)):
@@ -232,8 +235,7 @@ def test_forged_draft_ids_are_refused(uow: UnitOfWork, book: ContractBook, clock
 
 @SQLITE_ONLY
 def test_discard_by_author_or_admin_only(uow: UnitOfWork, book: ContractBook, clock: ManualClock) -> None:
-    seed(uow, book, clock)
-    svc = make_service(uow, book, clock)
+    svc = seeded(uow, book, clock)
     draft = svc.propose(team_id=TEAM, client_key="acme", quarter="2026-Q3", actor=AGENT, is_agent=True)
     with pytest.raises(ReviewError, match="Only the person who proposed"):
         svc.discard(team_id=TEAM, draft_id=draft.id, actor="U0AGENT002")
