@@ -87,6 +87,7 @@ def change_note(
     """
     who = mention(actor) if actor else "slabot"
     extra = escape(" ".join(detail.split())) if detail else ""
+    because = f": {extra}" if extra else ""  # the reason a pause, resume, reopen or dismissal gives
     match Change(change):
         case Change.OPENED:
             text = f"🎫 Tracking as *{escape(ref)}*" + (f" — {extra}" if extra else "")
@@ -98,17 +99,17 @@ def change_note(
         case Change.REPLIED:
             text = f"💬 Response on *{escape(ref)}* recorded by {who}"
         case Change.PAUSED:
-            text = f"⏸ Paused by {who}" + (f": {extra}" if extra else "")
+            text = f"⏸ Paused by {who}{because}"
         case Change.RESUMED:
-            text = f"▶️ Resumed by {who}" + (f": {extra}" if extra else "")
+            text = f"▶️ Resumed by {who}{because}"
         case Change.PRIORITY:
             text = f"🔺 Priority {extra or 'changed'} by {who}"
         case Change.RESOLVED:
             text = f"✅ Resolved by {who}"
         case Change.REOPENED:
-            text = f"↩️ Reopened by {who}" + (f": {extra}" if extra else "")
+            text = f"↩️ Reopened by {who}{because}"
         case Change.DISMISSED:
-            text = f"🚫 Not a ticket: *{escape(ref)}* dismissed by {who}" + (f": {extra}" if extra else "")
+            text = f"🚫 Not a ticket: *{escape(ref)}* dismissed by {who}{because}"
     text = truncate_text(text, 2900)
     return Message(text=text, blocks=[context(text)])
 
