@@ -12,7 +12,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,10 +19,11 @@ from bot.clock import Clock
 from bot.services import ticket_keys
 from bot.services.changes import ChangeListener, CommitListener, TicketChange
 from bot.services.notices import on_ticket_change
+from bot.services.status_rows import PartsByRow, live_timer, live_timer_of
 from sla.contracts import ContractBook, ContractVersion
 from sla.countdown import TicketView
 from sla.metrics import EventKind, Metric, TicketStatus, TimerState
-from sla.standing import advanced, at_risk_at
+from sla.standing import at_risk_at
 from sla.timer_values import slot_builder
 from sla.timers import (
     EventError,
@@ -35,7 +35,6 @@ from sla.timers import (
 )
 from storage.models import Ticket, TicketEventRow, TicketSource
 from storage.repositories import StatusFilter, TimerRow
-from storage.repositories.status import StatusTimer
 from storage.uow import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -200,6 +199,8 @@ class TicketService:
         self.uow = uow
         self.book = book
         self.clock = clock
+        #: what a status page's timer rows hold whatever ``now`` is, kept between answers
+        self._timer_parts = PartsByRow()
 
     # ---- contract versions ----------------------------------------------------------
 
@@ -643,6 +644,7 @@ class TicketService:
                 count_limit=count_limit,
             )
         calendars: dict[str | None, Any] = {}
+        parts = self._timer_parts
         views = []
         for item in page.items:
             timers = []
@@ -652,7 +654,7 @@ class TicketService:
                     calendar = calendars[name]
                 else:
                     calendar = calendars[name] = self._calendar(name)
-                timers.append(live_timer(row, now, calendar))
+                timers.append(live_timer_of(parts(row), now, calendar))
             views.append(ticket_view(item.ticket, timers, self.book, None))
         return OpenTickets(views, page.total, page.total_is_exact, now)
 
@@ -698,57 +700,6 @@ def stored_timer(row: Any, calendar: Any = None) -> MetricTimer:
         (),  # stretches
         calendar,  # calendar
     )
-
-
-#: enum members by value, read once (``Metric(value)`` costs a class lookup per timer of a page)
-_METRICS: dict[str, Metric] = {m.value: m for m in Metric}
-_STATES: dict[str, TimerState] = {s.value: s for s in TimerState}
-
-
-def live_timer(row: Any, now: datetime, calendar: Any) -> MetricTimer:
-    """``advance(stored_timer(row, calendar), now, calendar)`` — a projection row brought forward to
-    ``now`` by ``sla.standing``'s rule — built once instead of twice: the same ``MetricTimer``
-    (``tests/bot/test_stored_timer_advance.py`` checks both ways agree). ``row``: a
-    :class:`~storage.repositories.status.StatusTimer` (read as the tuple it is: a page of
-    ``/sla status`` brings every timer it shows forward) or any object with its attributes."""
-    fields = row[2:] if row.__class__ is StatusTimer else _timer_fields(row)
-    metric, cycle, state, priority, target_seconds, calendar_name, started_at, due_at = fields[:8]
-    stopped_at, breached_at, elapsed_s, paused_s, pause_reason, resumed_at, resume_s = fields[8:]
-    target = timedelta(seconds=target_seconds or 0)
-    resume = timedelta(seconds=resume_s or 0)
-    live = advanced(state, stopped_at, resumed_at, resume, target, breached_at, due_at, now, calendar)
-    if live is None:
-        elapsed = timedelta(seconds=elapsed_s or 0)
-        state = _STATES.get(state) or TimerState(state)
-    else:
-        elapsed, state, breached_at = live
-    return _metric_timer(  # MetricTimer(...) in field order
-        _METRICS.get(metric) or Metric(metric),  # metric
-        cycle,  # cycle
-        priority or "",  # priority
-        target,  # target
-        calendar_name,  # calendar_name
-        started_at,  # started_at
-        due_at,  # due_at
-        stopped_at,  # stopped_at
-        elapsed,  # business_elapsed
-        timedelta(seconds=paused_s or 0),  # paused_for
-        target - elapsed,  # remaining
-        (elapsed / target * 100.0) if target else 0.0,  # percent_used
-        state,  # state
-        breached_at,  # breached_at
-        pause_reason,  # pause_reason
-        resumed_at,  # resumed_at
-        resume,  # elapsed_at_resume
-        None,  # ticket_id
-        None,  # target_since
-        (),  # stretches
-        calendar,  # calendar
-    )
-
-
-#: a projection row's :class:`StatusTimer` fields after its ids, read from an object that is not one
-_timer_fields = attrgetter(*StatusTimer._fields[2:])
 
 
 def opened_audit(

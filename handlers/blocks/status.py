@@ -232,10 +232,11 @@ def status_message(
     room = max_blocks - len(blocks) - 1
     fits = total <= room
     shown = pages if fits else pages[: max(room - 1, 0)]
-    summary = _summary_line([countdowns for _, countdowns in pages])
     plus = "" if total_is_exact else "+"
-    if total > len(pages):
+    if total > len(pages):  # a page of a larger result: its count, not the page's own summary
         summary = f"{total}{plus} open · the {len(shown)} most urgent below"
+    else:
+        summary = _summary_line([countdowns for _, countdowns in pages])
     blocks.append(context(summary))
     for ticket, countdowns in shown:
         blocks.append(section(_ticket_text(ticket, countdowns), accessory=_explain_button(ticket.ref)))
