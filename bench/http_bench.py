@@ -137,6 +137,8 @@ class Result:
     p95: float
     p99: float
     keepalive: bool
+    #: the server process's CPU time (user + system, every thread) per answered request in the window
+    cpu_ms: float | None = None
 
     @classmethod
     def of(cls, label: str, raw: dict[str, Any]) -> Result:
@@ -156,6 +158,7 @@ class Result:
             pct(0.95),
             pct(0.99),
             keepalive=raw["reconnects"] == 0,
+            cpu_ms=1000 * raw["server_cpu"] / len(lat) if lat and "server_cpu" in raw else None,
         )
 
     def line(self, width: int, ratio_to: Result | None = None) -> str:
@@ -165,6 +168,8 @@ class Result:
         )
         if ratio_to is not None:
             out += f"  ratio {self.rps / ratio_to.rps:.2f}x"
+        if self.cpu_ms is not None:
+            out += f"  server CPU {self.cpu_ms:.2f} ms/request"
         return out
 
 
@@ -414,7 +419,14 @@ def probe(url: str, text: str) -> str:
 def run_phase(
     pool: concurrent.futures.ProcessPoolExecutor, url: str, text: str, args: argparse.Namespace
 ) -> dict[str, Any]:
-    return pool.submit(load, url, text, args.concurrency, args.seconds, args.warmup).result()
+    """The load process's figures, with the server process's CPU time over the measured window (from
+    the end of the warm-up to the last answer: the server and the emulator, not the load generator)."""
+    future = pool.submit(load, url, text, args.concurrency, args.seconds, args.warmup)
+    time.sleep(args.warmup)
+    cpu = time.process_time()
+    raw = future.result()
+    raw["server_cpu"] = time.process_time() - cpu
+    return raw
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -509,6 +521,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"p99 < {GOAL_P99_MS:g} ms: {'met' if raw.p99 < GOAL_P99_MS else 'not met'} "
                         f"({raw.p99:.1f} ms)"
                     )
+            print("  load average " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
             if not base.keepalive:
                 print(
                     "  (connections: the server closes each one, so every request opens a new TCP connection)"
