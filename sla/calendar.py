@@ -60,6 +60,8 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
+from operator import sub
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,10 +88,10 @@ from sla.calendar_rules import (
     _ZERO,
     CalendarConfigError,
     Window,
+    _country_holidays,
     _epoch_seconds,
     _format_windows,
     _from_epoch,
-    _holidays_lib,
     _merge_windows,
     _parse_country,
     _parse_date,
@@ -143,15 +145,21 @@ def _offset_at(zone: ZoneInfo, t: int) -> int:
 
 
 def _offset_segments(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]:
-    """Stretches [a, b) of constant UTC offset covering [lo, hi), found by sampling every 6 hours."""
+    """Stretches [a, b) of constant UTC offset covering [lo, hi), found by sampling every 6 hours.
+
+    (The samples are compared as the ``utcoffset()`` values themselves, inline: this runs
+    ~1,500 times a year of open time built.)"""
     step = 6 * 3600
     segments: list[tuple[int, int, int]] = []
+    fromtimestamp = datetime.fromtimestamp
     a, off = lo, _offset_at(zone, lo)
+    current = fromtimestamp(lo, zone).utcoffset()
     t = lo
     while t < hi:
-        nxt = min(t + step, hi)
-        off_n = _offset_at(zone, nxt)
-        if off_n != off:
+        nxt = t + step
+        if nxt > hi:
+            nxt = hi
+        if fromtimestamp(nxt, zone).utcoffset() != current:
             left, right = t, nxt  # offset at left == off, at right != off
             while right - left > 1:
                 mid = (left + right) // 2
@@ -161,11 +169,42 @@ def _offset_segments(zone: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, i
                     right = mid
             segments.append((a, right, off))
             a, off = right, _offset_at(zone, right)
+            current = fromtimestamp(right, zone).utcoffset()
             t = right
             continue
         t = nxt
     segments.append((a, hi + 1, off))
     return segments
+
+
+def _joined(parts: Sequence[_OpenTime]) -> tuple[list[int], list[int]] | None:
+    """The merged intervals of open times built for adjacent year ranges, in order, as one list —
+    what one build of the whole range gives; None when they do not join in order (then build it whole)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for part in parts:
+        p_starts, p_ends = part.starts, part.ends
+        k = 0
+        if ends and p_starts:
+            if p_starts[0] < starts[-1]:
+                return None
+            last = ends[-1]
+            n = len(p_starts)
+            while k < n and p_starts[k] <= last:  # touching or overlapping across the junction: one interval
+                if p_ends[k] > last:
+                    last = p_ends[k]
+                k += 1
+            ends[-1] = last
+        starts += p_starts[k:] if k else p_starts
+        ends += p_ends[k:] if k else p_ends
+    return starts, ends
+
+
+def _open_time(year_lo: int, year_hi: int, starts: list[int], ends: list[int]) -> _OpenTime:
+    """The open time of local years [year_lo, year_hi) from its merged intervals (prefix sums added)."""
+    lo_local, hi_local = _local_epoch(date(year_lo, 1, 1)), _local_epoch(date(year_hi, 1, 1))
+    cum = list(accumulate(map(sub, ends, starts), initial=0))
+    return _OpenTime(year_lo, year_hi, lo_local + _DAY, hi_local - _DAY, starts, ends, cum)
 
 
 # --------------------------------------------------------------------------- the calendar
@@ -385,9 +424,7 @@ class BusinessCalendar:
         found: frozenset[date] = frozenset()
         if r.country:
             try:
-                found = frozenset(
-                    _holidays_lib().country_holidays(r.country, subdiv=r.subdivision, years=year)
-                )
+                found = _country_holidays(r.country, r.subdivision, year)
             except (NotImplementedError, KeyError, ValueError):  # pragma: no cover - validated at load
                 found = frozenset()
         self._holiday_years[year] = found
@@ -440,13 +477,7 @@ class BusinessCalendar:
             else:
                 starts.append(s)
                 ends.append(e)
-        cum = [0] * (len(starts) + 1)
-        total = 0
-        for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
-            cum[i] = total
-            total += e - s
-        cum[len(starts)] = total
-        return _OpenTime(year_lo, year_hi, lo_local + _DAY, hi_local - _DAY, starts, ends, cum)
+        return _open_time(year_lo, year_hi, starts, ends)
 
     def _covering(self, t: int) -> _OpenTime:
         """The open time, extended (if need be) so that instant ``t`` is exact."""
@@ -460,13 +491,25 @@ class BusinessCalendar:
         year_lo, year_hi = max(year_lo, _MIN_YEAR), min(year_hi, _MAX_YEAR)
         with self._lock:
             ot = self._open
-            if ot is not None:
-                if ot.year_lo <= year_lo and year_hi <= ot.year_hi:
-                    return ot
-                year_lo, year_hi = min(year_lo, ot.year_lo), max(year_hi, ot.year_hi)
-            ot = self._build(year_lo, year_hi)
+            if ot is None:
+                ot = self._build(year_lo, year_hi)
+            elif not (ot.year_lo <= year_lo and year_hi <= ot.year_hi):
+                ot = self._widened(ot, min(year_lo, ot.year_lo), max(year_hi, ot.year_hi))
             self._open = ot
             return ot
+
+    def _widened(self, ot: _OpenTime, year_lo: int, year_hi: int) -> _OpenTime:
+        """``_build(year_lo, year_hi)`` for a range that contains ``ot``'s: only the years ``ot`` lacks
+        are built, and joined to it (a replay that reaches years later rebuilds none it had)."""
+        parts = [ot]
+        if year_lo < ot.year_lo:
+            parts.insert(0, self._build(year_lo, ot.year_lo))
+        if ot.year_hi < year_hi:
+            parts.append(self._build(ot.year_hi, year_hi))
+        joined = _joined(parts)
+        if joined is None:  # pragma: no cover - open time that does not join in order: build it whole
+            return self._build(year_lo, year_hi)
+        return _open_time(year_lo, year_hi, *joined)
 
     def _grow_forward(self, ot: _OpenTime, from_year: int) -> _OpenTime:
         span = max(ot.year_hi - ot.year_lo, 2)

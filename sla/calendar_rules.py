@@ -4,11 +4,15 @@ and the units they are in (seconds of a local day, epoch seconds). :mod:`sla.cal
 rules into open time."""
 
 import difflib
+import importlib.util
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path as Path_
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -248,6 +252,48 @@ def _holidays_lib() -> Any:
     import holidays
 
     return holidays
+
+
+def _country_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """The public holidays of ``country`` (and ``subdivision``) in ``year``: the dates
+    ``holidays.country_holidays(country, subdiv=subdivision, years=year)`` gives.
+
+    Until something has imported the package ``holidays.countries``, the country's class is read
+    from its own module (:func:`_country_module`): that package's ``__init__`` imports all ~280
+    country modules, about 60 ms of CPU on the first lookup, for the one country a calendar needs."""
+    lib = _holidays_lib()
+    entity = None if "holidays.countries" in sys.modules else _country_entity(country)
+    if entity is None:
+        return frozenset(lib.country_holidays(country, subdiv=subdivision, years=year))
+    return frozenset(entity(years=year, subdiv=subdivision))
+
+
+@cache
+def _country_entity(country: str) -> Any:
+    """The ``holidays`` class of a country code, from :func:`_country_module` (None when the
+    package's layout is not the one expected: then ``country_holidays`` answers)."""
+    try:
+        from holidays.registry import COUNTRIES
+
+        for module, names in COUNTRIES.items():
+            if country in names[1:]:
+                return getattr(_country_module(module), country)
+    except Exception:  # noqa: BLE001 - any surprise of another holidays layout: the library's own path
+        return None
+    return None
+
+
+def _country_module(module: str) -> ModuleType:
+    """``holidays.countries.<module>`` executed from its file as a module of its own (not entered
+    in ``sys.modules``), without running the package ``holidays.countries``' ``__init__``."""
+    lib = _holidays_lib()
+    path = Path_(lib.__file__).parent / "countries" / f"{module}.py"
+    spec = importlib.util.spec_from_file_location(f"holidays.countries.{module}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no module file {path}")
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
 
 
 @lru_cache(maxsize=1)
