@@ -207,6 +207,13 @@ def _open_time(year_lo: int, year_hi: int, starts: list[int], ends: list[int]) -
     return _OpenTime(year_lo, year_hi, lo_local + _DAY, hi_local - _DAY, starts, ends, cum)
 
 
+def _require_aware(t: Any) -> None:
+    """Raise what a query raises for ``t`` when it is not an aware datetime (ValueError for a naive one)."""
+    tz = t.tzinfo
+    if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and t.utcoffset() is None):
+        raise ValueError(f"naive datetime {t!r}: pass a timezone-aware datetime")
+
+
 # --------------------------------------------------------------------------- the calendar
 
 
@@ -528,14 +535,17 @@ class BusinessCalendar:
     # ---------------------------------------------------------------- queries
     #
     # Every query works in whole epoch seconds plus microseconds; datetimes are read once on the
-    # way in and built once on the way out. The hot ones (add, elapsed) are kept flat on purpose:
-    # about 1 µs per call, most of it the datetime conversions at the edges.
+    # way in (``t - epoch``: exact integers, no float, and a naive datetime refused by the
+    # subtraction itself) and built once on the way out. The hot ones (add, elapsed) are kept
+    # flat on purpose: about 1 µs per call, most of it the datetime conversions at the edges.
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest instant whose business time since ``start`` equals ``duration`` (UTC)."""
-        tz = start.tzinfo
-        if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and start.utcoffset() is None):
-            raise ValueError(f"naive datetime {start!r}: pass a timezone-aware datetime")
+        try:
+            since = start - _EPOCH_UTC  # exact, and refused for a naive datetime
+        except TypeError:
+            _require_aware(start)
+            raise
         dsec = duration.days * _DAY + duration.seconds
         dus = duration.microseconds
         if dsec < 0:
@@ -544,8 +554,8 @@ class BusinessCalendar:
             return start.astimezone(UTC) + duration
         if not dsec and not dus:
             return start.astimezone(UTC)
-        us = start.microsecond
-        s = round(start.timestamp() - us / 1_000_000) if us else int(start.timestamp())
+        s = since.days * _DAY + since.seconds
+        us = since.microseconds
         ot = self._open
         if ot is None or not ot.safe_lo <= s < ot.safe_hi:
             ot = self._covering(s)
@@ -580,20 +590,24 @@ class BusinessCalendar:
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Business time in ``[start, end)``; zero when ``end <= start``."""
-        tz = start.tzinfo
-        if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and start.utcoffset() is None):
-            raise ValueError(f"naive datetime {start!r}: pass a timezone-aware datetime")
-        tz = end.tzinfo
-        if tz is None or (tz is not UTC and tz.__class__ is not ZoneInfo and end.utcoffset() is None):
-            raise ValueError(f"naive datetime {end!r}: pass a timezone-aware datetime")
-        if end <= start:
+        try:
+            since_a = start - _EPOCH_UTC  # exact, and refused for a naive datetime
+        except TypeError:
+            _require_aware(start)
+            raise
+        try:
+            since_b = end - _EPOCH_UTC
+        except TypeError:
+            _require_aware(end)
+            raise
+        if since_b <= since_a:
             return _ZERO
         if self.is_24x7:
             return end - start
-        a_us = start.microsecond
-        a = round(start.timestamp() - a_us / 1_000_000) if a_us else int(start.timestamp())
-        b_us = end.microsecond
-        b = round(end.timestamp() - b_us / 1_000_000) if b_us else int(end.timestamp())
+        a = since_a.days * _DAY + since_a.seconds
+        a_us = since_a.microseconds
+        b = since_b.days * _DAY + since_b.seconds
+        b_us = since_b.microseconds
         ot = self._open
         if ot is None or not (ot.safe_lo <= a and b < ot.safe_hi):
             ot = self._covering_both(a, b)

@@ -161,6 +161,7 @@ def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | R
     cells: dict[str, str | None] = {"": None}
     cget = cells.get
     miss = _MISSING
+    opened, status_kind, priority_kind = EventKind.OPENED, EventKind.STATUS, EventKind.PRIORITY
     held: tuple[int, RowError] | None = None  # a bad row waits one step: is it the file's cut-off end?
     number = reader.line_num
     for row in reader:
@@ -193,7 +194,13 @@ def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | R
                 client = cget(text, miss)
                 if client is miss:
                     client = cells[text] = text.strip() or None
-                if kind not in _NEEDS or _has_needed(kind, priority, status, client):
+                if kind is opened:  # the cells _NEEDS asks of the row's kind
+                    complete = client is not None and priority is not None
+                elif kind is status_kind:
+                    complete = status is not None
+                else:
+                    complete = priority is not None or kind is not priority_kind
+                if complete:
                     if held is not None:
                         yield held
                         held = None
@@ -261,11 +268,6 @@ def _header(reader: Iterator[list[str]]) -> _Columns | RowError:
     optional = tuple(names.index(c) if c in names else -1 for c in (*OPTIONAL_EVENT_COLUMNS, *TICKET_COLUMNS))
     extra = optional if max(optional) >= 0 else None
     return (*at, max(at) + 1, extra)  # type: ignore[return-value]
-
-
-def _has_needed(kind: EventKind, priority: str | None, status: str | None, client: str | None) -> bool:
-    values = {"priority": priority, "status": status, "client": client}
-    return all(values[name] is not None for name in _NEEDS[kind])
 
 
 def _extra_cells(row: list[str], extra: tuple[int, int, int, int]) -> tuple[str | None, ...]:
@@ -511,6 +513,7 @@ def _fold(book: ContractBook, numbered: Iterable[tuple[int, object]], as_of: dat
     if as_of is not None and as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
     tickets: dict[str, _Ticket] = {}
+    versions: dict[str, tuple[ContractVersion, ...]] = {}  # a client's contract versions, looked up once
     errors: list[RowError] = []
     accepted = opened = skipped = 0
     latest: datetime | None = None
@@ -526,7 +529,7 @@ def _fold(book: ContractBook, numbered: Iterable[tuple[int, object]], as_of: dat
         tid = event.ticket_id  # type: ignore[attr-defined]
         ticket = tickets.get(tid)
         if ticket is None:
-            error = _open_ticket(book, tickets, line, event)  # type: ignore[arg-type]
+            error = _open_ticket(book, tickets, line, event, versions)  # type: ignore[arg-type]
             if error is not None:
                 errors.append(error)
                 continue
@@ -556,7 +559,11 @@ def _fold(book: ContractBook, numbered: Iterable[tuple[int, object]], as_of: dat
 
 
 def _open_ticket(
-    book: ContractBook, tickets: dict[str, _Ticket], line: int, event: TicketEvent
+    book: ContractBook,
+    tickets: dict[str, _Ticket],
+    line: int,
+    event: TicketEvent,
+    only_versions: dict[str, tuple[ContractVersion, ...]],
 ) -> RowError | None:
     """The first row of a ticket: its clock under the version in force, or why it was not opened."""
     tid, at = event.ticket_id, event.at
@@ -571,7 +578,11 @@ def _open_ticket(
         rejected = _unknown_client(client, book)  # type: ignore[arg-type]
         tickets[tid] = _Ticket(None, client, None, at, line, rejected=rejected)  # type: ignore[arg-type]
         return RowError(line, f"ticket {tid}: {rejected}")
-    version = book.version_for(client, at)  # type: ignore[arg-type]
+    versions = only_versions.get(client)  # type: ignore[arg-type]
+    if versions is None:
+        versions = only_versions[client] = book.contracts[book.client(client).contract].versions  # type: ignore[arg-type]
+    # (one version is the one in force at any instant: book.version_for without its walk)
+    version = versions[0] if len(versions) == 1 else book.version_for(client, at)  # type: ignore[arg-type]
     clock = TicketClock(version, record_timeline=False)
     ticket = tickets[tid] = _Ticket(clock, client, version, at, line)  # type: ignore[arg-type]
     try:
