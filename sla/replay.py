@@ -194,23 +194,16 @@ def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | R
                 client = cget(text, miss)
                 if client is miss:
                     client = cells[text] = text.strip() or None
-                if kind is opened:  # the cells _NEEDS asks of the row's kind
-                    complete = client is not None and priority is not None
-                elif kind is status_kind:
-                    complete = status is not None
-                else:
-                    complete = priority is not None or kind is not priority_kind
-                if complete:
+                if (  # the cells _NEEDS asks of the row's kind are there
+                    (priority is not None or (kind is not opened and kind is not priority_kind))
+                    and (client is not None or kind is not opened)
+                    and (status is not None or kind is not status_kind)
+                ):
                     if held is not None:
                         yield held
                         held = None
-                    if extra is None:
-                        yield line, make(ticket, at, kind, priority, status, client)  # type: ignore[arg-type]
-                    else:
-                        yield (
-                            line,
-                            make(ticket, at, kind, priority, status, client, *_extra_cells(row, extra)),
-                        )  # type: ignore[arg-type]
+                    more = () if extra is None else _extra_cells(row, extra)
+                    yield line, make(ticket, at, kind, priority, status, client, *more)  # type: ignore[arg-type]
                     continue
         item = _read_row(row, line, columns, cells)  # type: ignore[arg-type]
         if item is None:  # a blank line

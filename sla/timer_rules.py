@@ -7,9 +7,13 @@ A version is immutable, so its statuses, priorities, ``target_for`` and ``pauses
 from __future__ import annotations
 
 import weakref
+from datetime import timedelta
 from typing import Any
 
 from sla.metrics import EVENT_STATUSES, SETTABLE_STATUSES, Metric
+
+TimerTarget = tuple[timedelta, "str | None", Any]
+"""What a clock keeps of ``version.target_for(priority, metric)``: ``(duration, calendar_name, calendar)``."""
 
 _BUILTIN_STATUSES: frozenset[str] = SETTABLE_STATUSES
 _EVENT_STATUSES: frozenset[str] = EVENT_STATUSES  # these are events of their own
@@ -22,14 +26,15 @@ class VersionRules:
     are kept (filled on first use) and shared by every clock folded under it.
     """
 
-    __slots__ = ("pauses", "priorities", "statuses", "targets")
+    __slots__ = ("pauses", "priorities", "statuses", "timer_targets")
 
     def __init__(self, version: Any) -> None:
         self.priorities: tuple[str, ...] = tuple(getattr(version, "priorities", ()) or ())
         pause_on = getattr(version, "pause_on", None) or {}
         named = (*(getattr(version, "statuses", ()) or ()), *pause_on)
         self.statuses = (_BUILTIN_STATUSES | frozenset(str(s) for s in named)) - _EVENT_STATUSES
-        self.targets: dict[tuple[str, Metric], Any] = {}  # (priority, metric) -> target or None
+        #: (priority, metric) -> (duration, calendar_name, calendar) of the target, or None
+        self.timer_targets: dict[tuple[str, Metric], TimerTarget | None] = {}
         self.pauses: dict[tuple[str, Metric], bool] = {}  # (status, metric) -> paused?
 
 

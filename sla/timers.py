@@ -67,12 +67,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from itertools import starmap
 from operator import attrgetter
 from typing import Any
 
 from sla.alert_points import AlertPoint, alert_points, instant_at_elapsed, next_alert_at
 from sla.durations import format_duration
 from sla.metrics import EVENT_STATUSES, EventKind, Metric, TicketStatus, TimerState
+from sla.timer_rules import TimerTarget
 from sla.timer_rules import rules_of as _rules_of
 from sla.timer_values import (
     CalendarLike,
@@ -109,7 +111,7 @@ __all__ = [
 _ZERO = timedelta(0)
 _METRIC_ORDER: dict[Metric, int] = {m: i for i, m in enumerate(Metric)}
 _EVENT_STATUSES: frozenset[str] = EVENT_STATUSES  # these are events of their own
-_NO_CYCLES: dict[Metric, int] = dict.fromkeys(Metric, 0)
+_UNASKED: Any = object()  # a (priority, metric) the version was not asked about yet
 _ORDER = attrgetter("order")
 # the members the fold compares against on every event, looked up once
 _OPENED, _CLIENT_MESSAGE, _AGENT_MESSAGE, _STATUS = (
@@ -176,14 +178,15 @@ class _Timer:
         "order",
     )
 
-    def __init__(self, metric: Metric, cycle: int, priority: str, target: Any, at: datetime) -> None:
+    def __init__(self, metric: Metric, cycle: int, priority: str, target: TimerTarget, at: datetime) -> None:
         self.metric = metric
         self.cycle = cycle
         self.order = (_METRIC_ORDER[metric], cycle)  # how timers() lists them
         self.priority = priority
-        self.target: timedelta = target.duration
-        self.calendar_name: str | None = getattr(target, "calendar_name", None)
-        self.calendar: CalendarLike = target.calendar
+        self.target: timedelta
+        self.calendar_name: str | None
+        self.calendar: CalendarLike
+        self.target, self.calendar_name, self.calendar = target
         self.started_at = at
         self.target_since = at
         # (start, elapsed_at_start, end, elapsed_at_end, calendar) per running stretch: plain
@@ -225,7 +228,7 @@ class _Timer:
     def frozen_stretches(self) -> tuple[RunningStretch, ...]:
         frozen = self._frozen
         if frozen is None:
-            frozen = self._frozen = tuple([_stretch(*s) for s in self.stretches])
+            frozen = self._frozen = tuple(starmap(_stretch, self.stretches))
         return frozen
 
     def open_stretch(self, at: datetime) -> None:
@@ -277,14 +280,12 @@ class _Timer:
         self.breached_at = None
         self.breach_reported = True
 
-    def retarget(self, at: datetime, priority: str, target: Any) -> None:
+    def retarget(self, at: datetime, priority: str, target: TimerTarget) -> None:
         running = self.resumed_at is not None
         if running:
             self.close_stretch(at)
         self.priority = priority
-        self.target = target.duration
-        self.calendar_name = getattr(target, "calendar_name", None)
-        self.calendar = target.calendar
+        self.target, self.calendar_name, self.calendar = target
         self.target_since = at
         self.breached_at = at if self.elapsed >= self.target else None
         self.breach_reported = False
@@ -372,19 +373,25 @@ class TicketClock:
         self.timeline: list[TimelineEntry] = []
         self._live: dict[Metric, _Timer] = {}
         self._all: list[_Timer] = []
-        self._cycles: dict[Metric, int] = dict(_NO_CYCLES)
+        self._cycles: dict[Metric, int] = {}  # cycles started per metric (none: absent)
         rules = self._rules = _rules_of(version)
         self._priorities = rules.priorities
         self._statuses = rules.statuses
+        self._timer_targets = rules.timer_targets
 
-    def _target(self, priority: str, metric: Metric) -> Any:
-        """``version.target_for(priority, metric)``, asked once per version."""
+    def _target(self, priority: str, metric: Metric) -> TimerTarget | None:
+        """``version.target_for(priority, metric)`` as ``(duration, calendar_name, calendar)``, asked
+        once per version."""
         key = (priority, metric)
-        targets = self._rules.targets
         try:
-            return targets[key]
+            return self._timer_targets[key]
         except KeyError:
-            found = targets[key] = self.version.target_for(priority, metric)
+            target = self.version.target_for(priority, metric)
+            found = self._timer_targets[key] = (
+                None
+                if target is None
+                else (target.duration, getattr(target, "calendar_name", None), target.calendar)
+            )
             return found
 
     def _pauses(self, status: str, metric: Metric) -> bool:
@@ -573,18 +580,25 @@ class TicketClock:
             )
 
     def _start(self, metric: Metric, at: datetime, event: str, out: list[TimelineEntry]) -> None:
-        assert self.priority is not None
-        if metric in self._live:
+        priority = self.priority
+        assert priority is not None
+        live = self._live
+        if metric in live:
             return
-        target = self._target(self.priority, metric)
+        target = self._timer_targets.get((priority, metric), _UNASKED)
+        if target is _UNASKED:
+            target = self._target(priority, metric)
         if target is None:
             return
-        cycle = self._cycles[metric] + 1
+        cycle = self._cycles.get(metric, 0) + 1
         self._cycles[metric] = cycle
-        timer = _Timer(metric, cycle, self.priority, target, at)
-        self._live[metric] = timer
+        timer = _Timer(metric, cycle, priority, target, at)  # type: ignore[arg-type]
+        live[metric] = timer
         self._all.append(timer)
-        if self._pauses(self.status, metric):
+        paused = self._rules.pauses.get((self.status, metric))
+        if paused is None:
+            paused = self._pauses(self.status, metric)
+        if paused:
             timer.paused_since = at
             timer.pause_reason = self.status
         else:
@@ -675,10 +689,7 @@ class TicketClock:
             if target is None:
                 self._stop(metric, at, event, _CANCELLED, out)
                 continue
-            if (
-                target.duration == timer.target
-                and getattr(target, "calendar_name", None) == timer.calendar_name
-            ):
+            if target[0] == timer.target and target[1] == timer.calendar_name:
                 timer.priority = priority
                 continue
             was = timer.target

@@ -31,7 +31,7 @@ from sla.timers import (
     TicketClock,
     TicketEvent,
     TimelineEntry,
-    alert_points,
+    instant_at_elapsed,
 )
 from storage.models import Ticket, TicketEventRow, TicketSource
 from storage.repositories import StatusFilter, TimerRow
@@ -167,15 +167,22 @@ def timer_rows(timers: Iterable[MetricTimer], version: ContractVersion, now: dat
     """
     rows = []
     for timer in timers:
-        points = alert_points(timer, version)
-        rows.append(
-            TimerRow.from_timer(
-                timer,
-                next_alert_at=points[0].at if points else None,
-                at_risk_at=at_risk_at(timer, version),
-            )
-        )
+        if timer.stopped_at is not None or timer.resumed_at is None or timer.due_at is None:
+            rows.append(TimerRow.from_timer(timer))  # stopped or paused: no alert point, never at risk
+        else:
+            first, risk = _first_alert_at(timer, version), at_risk_at(timer, version)
+            rows.append(TimerRow.from_timer(timer, next_alert_at=first, at_risk_at=risk))
     return rows
+
+
+def _first_alert_at(timer: MetricTimer, version: ContractVersion) -> datetime:
+    """``alert_points(timer, version)[0].at`` of a running timer without building the points: the first
+    warning is the one of the least elapsed, every escalation follows the breach (property-tested)."""
+    breach_at: datetime = timer.breached_at or timer.due_at  # type: ignore[assignment]
+    fires = [
+        f for w in getattr(version, "warn_at", ()) or () if (f := w.elapsed_at(timer.target)) is not None
+    ]
+    return min(instant_at_elapsed(timer, version, min(fires)), breach_at) if fires else breach_at
 
 
 @dataclass(frozen=True)
