@@ -170,10 +170,9 @@ def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | R
         # The plain row (every cell as expected, no stray spaces or case) is read here; any other
         # goes through _read_row, which reads it the long way or says what is wrong with it.
         if len(row) >= width:
-            text = row[i_tid]
-            ticket = cget(text, miss)
+            ticket = cget(row[i_tid], miss)
             if ticket is miss:
-                ticket = cells[text] = text.strip() or None
+                ticket = cells[row[i_tid]] = row[i_tid].strip() or None
             kind = kinds.get(row[i_ev])
             try:
                 at = fromiso(row[i_ts])
@@ -182,18 +181,15 @@ def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | R
             if ticket is not None and kind is not None and at is not None and at.tzinfo is not None:
                 if at.tzinfo is not utc:
                     at = at.astimezone(utc)
-                text = row[i_pr]
-                priority = cget(text, miss)
+                priority = cget(row[i_pr], miss)
                 if priority is miss:
-                    priority = cells[text] = text.strip() or None
-                text = row[i_st]
-                status = cget(text, miss)
+                    priority = cells[row[i_pr]] = row[i_pr].strip() or None
+                status = cget(row[i_st], miss)
                 if status is miss:
-                    status = cells[text] = text.strip() or None
-                text = row[i_cl]
-                client = cget(text, miss)
+                    status = cells[row[i_st]] = row[i_st].strip() or None
+                client = cget(row[i_cl], miss)
                 if client is miss:
-                    client = cells[text] = text.strip() or None
+                    client = cells[row[i_cl]] = row[i_cl].strip() or None
                 if (  # the cells _NEEDS asks of the row's kind are there
                     (priority is not None or (kind is not opened and kind is not priority_kind))
                     and (client is not None or kind is not opened)
@@ -202,8 +198,11 @@ def iter_events_csv(lines: Iterable[str]) -> Iterator[tuple[int, TicketEvent | R
                     if held is not None:
                         yield held
                         held = None
-                    more = () if extra is None else _extra_cells(row, extra)
-                    yield line, make(ticket, at, kind, priority, status, client, *more)  # type: ignore[arg-type]
+                    if extra is None:
+                        yield line, make(ticket, at, kind, priority, status, client)  # type: ignore[arg-type]
+                    else:
+                        more = _extra_cells(row, extra)
+                        yield line, make(ticket, at, kind, priority, status, client, *more)  # type: ignore[arg-type]
                     continue
         item = _read_row(row, line, columns, cells)  # type: ignore[arg-type]
         if item is None:  # a blank line

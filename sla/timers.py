@@ -356,6 +356,12 @@ class TicketClock:
     history. ``record_timeline=False`` skips building the human-readable timeline (replay).
     """
 
+    __slots__ = (
+        "_all", "_cycles", "_live", "_priorities", "_rules", "_statuses", "_timer_targets", "answered",
+        "awaiting_reply", "client", "closed", "dismissed", "last_at", "opened_at", "priority",
+        "record_timeline", "resolved", "status", "ticket_id", "timeline", "version",
+    )  # fmt: skip
+
     def __init__(self, version: Any, *, record_timeline: bool = True) -> None:
         self.version = version
         self.record_timeline = record_timeline
@@ -644,9 +650,11 @@ class TicketClock:
 
     def _set_status(self, status: str, at: datetime, event: str, out: list[TimelineEntry]) -> None:
         self.status = status
-        pauses = self._pauses
+        known = self._rules.pauses
         for metric, timer in self._live.items():
-            should_pause = pauses(status, metric)
+            should_pause = known.get((status, metric))
+            if should_pause is None:
+                should_pause = self._pauses(status, metric)
             if timer.resumed_at is not None:
                 if should_pause:
                     timer.pause(at, status)
