@@ -77,7 +77,6 @@ from sla.metrics import EVENT_STATUSES, EventKind, Metric, TicketStatus, TimerSt
 from sla.timer_rules import TimerTarget
 from sla.timer_rules import rules_of as _rules_of
 from sla.timer_values import (
-    CalendarLike,
     EventError,
     MetricTimer,
     RunningStretch,
@@ -175,6 +174,7 @@ class _Timer:
         "breach_reported",
         "_due",
         "_frozen",
+        "_stopped_view",
         "order",
     )
 
@@ -183,10 +183,7 @@ class _Timer:
         self.cycle = cycle
         self.order = (_METRIC_ORDER[metric], cycle)  # how timers() lists them
         self.priority = priority
-        self.target: timedelta
-        self.calendar_name: str | None
-        self.calendar: CalendarLike
-        self.target, self.calendar_name, self.calendar = target
+        self.target, self.calendar_name, self.calendar = target  # (duration, name, CalendarLike)
         self.started_at = at
         self.target_since = at
         # (start, elapsed_at_start, end, elapsed_at_end, calendar) per running stretch: plain
@@ -205,6 +202,7 @@ class _Timer:
         self.breached_at: datetime | None = None
         self.breach_reported = False
         self._due: datetime | None = None
+        self._stopped_view: MetricTimer | None = None  # a stopped timer reads the same at any instant
 
     # invariant: self.elapsed >= self.target implies self.breached_at is set.
 
@@ -279,6 +277,7 @@ class _Timer:
         self.final_state = _CANCELLED
         self.breached_at = None
         self.breach_reported = True
+        self._stopped_view = None
 
     def retarget(self, at: datetime, priority: str, target: TimerTarget) -> None:
         running = self.resumed_at is not None
@@ -314,9 +313,12 @@ class _Timer:
         return None, elapsed, state, self.breached_at, self.paused_for + (now - self.paused_since)
 
     def snapshot(self, now: datetime, ticket_id: str | None) -> MetricTimer:
+        view = self._stopped_view
+        if view is not None and view.ticket_id == ticket_id:
+            return view
         target = self.target
         due, elapsed, state, breached_at, paused_for = self.standing(now)
-        return _metric_timer(  # MetricTimer(...), positional in field order
+        view = _metric_timer(  # MetricTimer(...), positional in field order
             self.metric,
             self.cycle,
             self.priority,
@@ -339,6 +341,9 @@ class _Timer:
             self.frozen_stretches(),
             self.calendar,
         )
+        if self.stopped_at is not None:
+            self._stopped_view = view
+        return view
 
     def used(self) -> str:
         return f"{format_duration(self.elapsed)} of {format_duration(self.target)} used"

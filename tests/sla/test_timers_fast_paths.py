@@ -96,3 +96,31 @@ def test_the_inline_cell_check_accepts_the_rows_needs_accepts(kind: EventKind) -
         assert (type(item) is not RowError) == complete, (kind, cells, item)
         if not complete:
             assert isinstance(item, RowError) and "needs" in item.message
+
+
+def test_a_stopped_timer_read_again_is_the_same_value_until_the_ticket_is_dismissed() -> None:
+    """timers() keeps a stopped timer's value (nothing later changes it) — but a dismissal voids it,
+    and a ticket id given later is shown: both rebuild the value."""
+    from sla.timers import TicketClock, evaluate
+    from tests.sla.timers_fakes import at, make_version
+
+    version = make_version({"P1": {"first_response": "1h", "resolution": "1d"}})
+    events = [
+        TicketEvent("T-9", at(2, 9), EventKind.OPENED, priority="P1"),
+        TicketEvent("T-9", at(2, 11), EventKind.AGENT_MESSAGE),  # first_response stops breached
+    ]
+    clock = TicketClock(version, record_timeline=False)
+    for event in events:
+        clock.apply(event)
+    first = clock.timers(at(2, 12))
+    again = clock.timers(at(3, 12))
+    stopped = [t for t in first if t.stopped_at is not None]
+    assert stopped and all(any(a is t for a in again) for t in stopped)
+    assert again == evaluate(events, version, at(3, 12))
+    dismissal = TicketEvent("T-9", at(3, 13), EventKind.DISMISSED, note="spam")
+    clock.apply(dismissal)
+    voided = clock.timers(at(3, 14))
+    assert voided == evaluate([*events, dismissal], version, at(3, 14))
+    assert all(t.state is TimerState.CANCELLED and t.breached_at is None for t in voided)
+    clock.ticket_id = "T-10"  # as the import names a ticket once it is stored
+    assert all(t.ticket_id == "T-10" for t in clock.timers(at(3, 14)))
