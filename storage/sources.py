@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -74,6 +74,10 @@ TICKET_PLAN_COLUMNS = (
     "opened_at",
     "client_key",
     "contract_version_id",
+    "is_open",
+    "next_due_at",
+    "next_risk_at",
+    "has_breach",
 )
 
 
@@ -172,12 +176,45 @@ TICKET_UPDATE_COLUMNS = (
 )
 
 
-def update_tickets(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+#: the columns of :data:`TICKET_UPDATE_COLUMNS` that the tickets' indexes hold (the due indexes of
+#: ``/sla status``): an update that assigns one of them rewrites every index entry that holds it, even
+#: to the value it had (about five times the cost of an update of the other columns on SQLite)
+_TICKET_INDEXED = ("is_open", "next_due_at", "next_risk_at", "has_breach")
+_INDEXED_AT = tuple(TICKET_UPDATE_COLUMNS.index(name) for name in _TICKET_INDEXED)
+_QUIET_AT = (*(i for i, name in enumerate(TICKET_UPDATE_COLUMNS) if name not in _TICKET_INDEXED), -1)
+_QUIET_COLUMNS = tuple(TICKET_UPDATE_COLUMNS[i] for i in _QUIET_AT[:-1])
+
+
+def update_tickets(
+    session: Session, rows: Sequence[Sequence[Any]], *, stored: Mapping[int, Any] | None = None
+) -> None:
     """Update tickets by primary key: tuples of :data:`TICKET_UPDATE_COLUMNS`' values, then the id.
 
-    One executemany of the driver: Ticket objects loaded in the session are not refreshed (load
-    them again, e.g. with ``populate_existing``, to read the new values)."""
-    bulk_update(session, Ticket.__table__, TICKET_UPDATE_COLUMNS, rows)  # type: ignore[arg-type]
+    ``stored``: the tickets as they are stored (rows of :data:`TICKET_PLAN_COLUMNS` by id, read in
+    this transaction): a ticket whose indexed columns (``is_open`` and the due fields) keep their
+    values is updated without assigning them, so its index entries are left as they are.
+
+    One executemany of the driver per shape: Ticket objects loaded in the session are not refreshed
+    (load them again, e.g. with ``populate_existing``, to read the new values)."""
+    table = Ticket.__table__
+    if not stored:
+        bulk_update(session, table, TICKET_UPDATE_COLUMNS, rows)  # type: ignore[arg-type]
+        return
+    full: list[Sequence[Any]] = []
+    quiet: list[tuple[Any, ...]] = []
+    for row in rows:
+        before = stored.get(row[-1])
+        if before is not None and (
+            before.is_open,
+            before.next_due_at,
+            before.next_risk_at,
+            before.has_breach,
+        ) == tuple(row[i] for i in _INDEXED_AT):
+            quiet.append(tuple(row[i] for i in _QUIET_AT))
+        else:
+            full.append(row)
+    bulk_update(session, table, TICKET_UPDATE_COLUMNS, full)  # type: ignore[arg-type]
+    bulk_update(session, table, _QUIET_COLUMNS, quiet)  # type: ignore[arg-type]
 
 
 def insert_events(session: Session, rows: Sequence[Sequence[Any]]) -> None:

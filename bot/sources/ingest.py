@@ -706,7 +706,9 @@ class TicketIngest:
             sim.seq += len(steps)
         for tid, db_id in zip(opened, insert_tickets(session, new_rows), strict=True):
             self._sim(plan, tid).db_id = db_id
-        update_tickets(session, updates)
+        update_tickets(
+            session, updates, stored={s.ticket.id: s.ticket for s in plan.sims.values() if s and s.ticket}
+        )
         tx.outbox.cancel_for_tickets(team_id=team_id, ticket_ids=cancel, kinds=("warning", "escalation"))
         return refs
 
