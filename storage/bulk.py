@@ -36,10 +36,15 @@ def _bound(dialect: Any, cols: Sequence[Any], rows: Iterable[Sequence[Any]]) -> 
 
 
 def _processed(process: Any, values: Sequence[Any]) -> Any:
-    """``map(process, values)``, calling ``process`` once for a run of the same object (None included)."""
+    """``map(process, values)``, calling ``process`` once for a run of the same object (None included);
+    through the processor's ``many`` (a whole column at once, :class:`storage.types.UTCDateTime`)
+    when it has one."""
     first = values[0]
     if all(v is first for v in values):  # one value for the whole column (``now``, or all None)
         return (process(first),) * len(values)
+    many = getattr(process, "many", None)
+    if many is not None:
+        return many(values)
     return map(process, values)
 
 
