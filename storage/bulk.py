@@ -48,9 +48,40 @@ def _processed(process: Any, values: Sequence[Any]) -> Any:
     return map(process, values)
 
 
+#: PostgreSQL types (as SQLAlchemy compiles them, without a length) whose values ``COPY`` sends in the
+#: binary format, by the name psycopg knows them by: what the server stores is the same, only neither
+#: side formats and parses text (the import's timestamps above all)
+_BINARY_COPY_TYPES = {
+    "BIGINT": "int8",
+    "INTEGER": "int4",
+    "SMALLINT": "int2",
+    "BOOLEAN": "bool",
+    "TEXT": "text",
+    "VARCHAR": "varchar",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "FLOAT": "float8",  # without a precision: double precision
+    "DOUBLE PRECISION": "float8",
+}
+
+
+def _copy_types(dialect: Any, cols: Sequence[Any]) -> list[str] | None:
+    """The binary ``COPY`` types of ``cols`` (see :data:`_BINARY_COPY_TYPES`); None when one of them
+    has another type (JSON documents, whose bind processor hands over text, among them): text ``COPY``."""
+    types = []
+    for c in cols:
+        compiled = c.type.compile(dialect=dialect)
+        name = compiled.split("(", 1)[0] if compiled.startswith("VARCHAR(") else compiled
+        found = _BINARY_COPY_TYPES.get(name)
+        if found is None:
+            return None
+        types.append(found)
+    return types
+
+
 def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert ``rows`` (tuples of ``columns``' values) with the driver's own bulk path: ``COPY`` on
-    PostgreSQL, ``executemany`` on SQLite. Returns how many rows.
+    PostgreSQL (in the binary format when every column's type has one, :func:`_copy_types`),
+    ``executemany`` on SQLite. Returns how many rows.
 
     Each value goes through its column type's bind processor for the dialect first, exactly as
     SQLAlchemy's ``insert`` would send it (e.g. aware datetimes as UTC), only without compiling the
@@ -68,9 +99,12 @@ def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: It
     target = dialect.identifier_preparer.format_table(table)
     if dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        statement = f"COPY {target} ({names}) FROM STDIN"
+        types = _copy_types(dialect, cols)
+        statement = f"COPY {target} ({names}) FROM STDIN" + (" (FORMAT BINARY)" if types else "")
         try:
             with cursor.copy(statement) as copy:
+                if types:
+                    copy.set_types(types)
                 for values in data:
                     copy.write_row(values)
         except dialect.loaded_dbapi.IntegrityError as exc:  # as SQLAlchemy raises it for its own statements

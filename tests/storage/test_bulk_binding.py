@@ -125,3 +125,32 @@ def test_ticket_update_leaves_unchanged_indexed_columns_out_and_stores_the_same(
     assert rows_of[0][0][TICKET_UPDATE_COLUMNS.index("status")] == "on_hold"
     assert rows_of[0][0][TICKET_UPDATE_COLUMNS.index("event_seq")] == 3
     assert rows_of[0][1][TICKET_UPDATE_COLUMNS.index("priority")] == "P1"
+
+
+def test_copy_is_binary_where_every_column_has_a_binary_type() -> None:
+    """PostgreSQL's COPY sends the import's events, tickets and timers in the binary format (no text
+    formatted and parsed again); a table with a JSON document (the audit log) is copied as text."""
+    from storage.bulk import EVENT_COLUMNS, _copy_types
+    from storage.models import AuditEntry, MetricTimerRow, TicketEventRow
+
+    pg = postgresql.psycopg.dialect()
+    events = TicketEventRow.__table__.c
+    assert _copy_types(pg, [events[name] for name in EVENT_COLUMNS]) == [
+        "varchar",
+        "int8",
+        "int4",
+        "timestamptz",
+        "varchar",
+        "varchar",
+        "varchar",
+        "varchar",
+        "varchar",
+        "text",
+        "varchar",
+        "varchar",
+        "timestamptz",
+    ]
+    timers = MetricTimerRow.__table__.c
+    assert _copy_types(pg, [timers.business_elapsed_seconds, timers.ticket_id]) == ["float8", "int8"]
+    assert _copy_types(pg, [*Ticket.__table__.c]) is not None
+    assert _copy_types(pg, [*AuditEntry.__table__.c]) is None
