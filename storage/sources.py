@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -143,7 +144,9 @@ def insert_tickets(session: Session, rows: Sequence[dict[str, Any]]) -> list[int
     if not rows:
         return []
     names = list(rows[0])
-    bulk_insert(session, Ticket.__table__, names, [tuple(row[n] for n in names) for row in rows])  # type: ignore[arg-type]
+    pick = itemgetter(*names)  # a row's values in the order of names (a tuple, for two names or more)
+    values = [pick(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
+    bulk_insert(session, Ticket.__table__, names, values)  # type: ignore[arg-type]
     by_team: dict[str, list[int]] = {}
     for row in rows:
         by_team.setdefault(row["team_id"], []).append(row["number"])
@@ -227,9 +230,8 @@ _AUDIT_COLUMNS = ("team_id", "actor", "action", "target", "before", "after", "at
 
 def insert_audit(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Append audit entries (dicts with the keys ``team_id, actor, action, target, before, after, at``)."""
-    bulk_insert(
-        session, AuditEntry.__table__, _AUDIT_COLUMNS, [tuple(r[c] for c in _AUDIT_COLUMNS) for r in rows]
-    )  # type: ignore[arg-type]
+    values = itemgetter(*_AUDIT_COLUMNS)
+    bulk_insert(session, AuditEntry.__table__, _AUDIT_COLUMNS, [values(r) for r in rows])  # type: ignore[arg-type]
 
 
 _UPSERTED = ("team_id", "ticket_id", "updated_at", *TIMER_ROW_COLUMNS)

@@ -44,7 +44,7 @@ def event_rows(
                     ticket_id,
                     seq,
                     stored.at,
-                    stored.kind.value,
+                    stored.kind._value_,  # the member's value (``.value`` is a Python-level property)
                     stored.priority,
                     stored.status,
                     stored.client,
