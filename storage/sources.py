@@ -19,6 +19,13 @@ _CHUNK = 500  # stay far below SQLite's bound-parameter limit
 _PG_CHUNK = 5000  # PostgreSQL takes 65,535 parameters a statement: fewer round trips for a batch
 
 
+def _wanted() -> Any:
+    """The list of an ``IN`` as one expanding parameter, ``wanted``, given when the statement runs: an
+    ``in_(values)`` coerces each of the values while the statement is built (two failing ``hasattr``
+    calls a value, ~13,000 instructions a row of an import), the same SQL either way."""
+    return bindparam("wanted", expanding=True)
+
+
 def _chunk(session: Session) -> int:
     """Values per ``IN (...)`` of the batch lookups on this session's database."""
     return _CHUNK if session.get_bind().dialect.name == "sqlite" else _PG_CHUNK
@@ -32,13 +39,14 @@ def stored_external_ids(
     found: set[str] = set()
     size = _chunk(session)
     for start in range(0, len(wanted), size):
-        chunk = wanted[start : start + size]
         stmt = select(TicketEventRow.external_id).where(
             TicketEventRow.team_id == team_id,
             TicketEventRow.source == source,
-            TicketEventRow.external_id.in_(chunk),
+            TicketEventRow.external_id.in_(_wanted()),
         )
-        found.update(x for x in session.scalars(stmt) if x is not None)
+        found.update(
+            x for x in session.scalars(stmt, {"wanted": wanted[start : start + size]}) if x is not None
+        )
     return found
 
 
@@ -96,12 +104,12 @@ def tickets_by_external_ref(
     for start in range(0, len(wanted), size):
         stmt = (
             select(*columns)
-            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(wanted[start : start + size]))
+            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(_wanted()))
             .order_by(Ticket.id)
         )
         if lock:
             stmt = stmt.with_for_update()
-        for ticket in session.execute(stmt):
+        for ticket in session.execute(stmt, {"wanted": wanted[start : start + size]}):
             found.setdefault(ticket.external_ref or "", ticket)
     return found
 
@@ -116,10 +124,10 @@ def events_of_tickets(session: Session, *, team_id: str, ticket_ids: Iterable[in
     for start in range(0, len(wanted), size):
         stmt = (
             select(*columns)
-            .where(_owned(e.team_id, team_id), e.ticket_id.in_(wanted[start : start + size]))
+            .where(_owned(e.team_id, team_id), e.ticket_id.in_(_wanted()))
             .order_by(e.ticket_id, e.seq)
         )
-        for row in session.execute(stmt):
+        for row in session.execute(stmt, {"wanted": wanted[start : start + size]}):
             out[row.ticket_id].append(row)
     return out
 
@@ -290,8 +298,9 @@ def replace_timers(
         )
         found = session.execute(
             select(m.id, m.ticket_id, m.metric, m.cycle).where(
-                _owned(m.team_id, team_id), m.ticket_id.in_(chunk)
-            )
+                _owned(m.team_id, team_id), m.ticket_id.in_(_wanted())
+            ),
+            {"wanted": chunk},
         )
         stale.extend(r.id for r in found if (r.ticket_id, r.metric, r.cycle) not in wanted)
     # one executemany; leases (not among the columns) are kept
@@ -338,9 +347,9 @@ def ticket_refs_by_external_ref(
     for start in range(0, len(wanted), size):
         stmt = (
             select(Ticket.external_ref, Ticket.ref)
-            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(wanted[start : start + size]))
+            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(_wanted()))
             .order_by(Ticket.id)
         )
-        for external_ref, ref in session.execute(stmt):
+        for external_ref, ref in session.execute(stmt, {"wanted": wanted[start : start + size]}):
             found.setdefault(external_ref or "", ref)
     return found
