@@ -10,12 +10,21 @@
 Rows returned stay readable after the block (``expire_on_commit=False``). On SQLite every transaction
 starts with ``BEGIN IMMEDIATE`` (one writer at a time, no lock-upgrade deadlocks) unless it is
 declared ``read_only=True``, which uses a deferred ``BEGIN`` so readers never queue behind writers.
+
+A short read that a busy workspace repeats (a ``/sla status`` page, App Home) is also declared
+``serial=True``: on SQLite such reads run one at a time in the process. CPython's ``sqlite3`` lets go
+of the GIL around every row it steps to, so sixteen threads reading pages at once hand the GIL back
+and forth on each row: three times the CPU of one reader, and slower answers (``bench/http_bench.py``,
+answer cache off). PostgreSQL readers wait on the network, where reading together pays: there
+``serial`` changes nothing.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,14 +40,21 @@ class Transaction(Repositories):
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
+        dialect = getattr(session_factory.kw.get("bind"), "dialect", None)
+        on_sqlite = dialect is not None and dialect.name == "sqlite"
+        #: what ``serial`` reads hold (a lock on SQLite; nothing elsewhere)
+        self._serial: Any = threading.Lock() if on_sqlite else nullcontext()
 
     @classmethod
     def from_engine(cls, engine: Engine) -> UnitOfWork:
         return cls(make_session_factory(engine))
 
     @contextmanager
-    def begin(self, *, read_only: bool = False) -> Iterator[Transaction]:
-        with self.session_factory() as session, session.begin():
+    def begin(self, *, read_only: bool = False, serial: bool = False) -> Iterator[Transaction]:
+        """One transaction; ``serial`` (with ``read_only``): one such read at a time on SQLite."""
+        if serial and not read_only:
+            raise ValueError("serial applies to read-only transactions")
+        with self._serial if serial else nullcontext(), self.session_factory() as session, session.begin():
             if read_only:
                 session.connection(execution_options={READ_ONLY_OPTION: True})
             yield Transaction(session)

@@ -638,7 +638,7 @@ class TicketService:
     ) -> OpenTickets:
         """Like :meth:`open_tickets`, also telling whether ``total`` is exact (else "at least")."""
         now = self.clock.now()
-        with self.uow.begin(read_only=True) as tx:
+        with self.uow.begin(read_only=True, serial=True) as tx:  # a page: storage.uow on serial reads
             page = tx.status.open_tickets(
                 team_id=team_id,
                 now=now,
