@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from bot import features, tasks
 from bot.clock import Clock, SystemClock
-from bot.inbox import Inbox, TrackingExecutor, listener_failed
+from bot.inbox import Inbox, TrackingExecutor, answer_on_ack, listener_failed
 from bot.ops.health import SlackAuthCheck
 from bot.runtime import Runtime
 from bot.services.answer_cache import AnswerCache
@@ -153,6 +153,7 @@ def bootstrap(
         listener_failed(error)  # its inbox row stays pending: processed again by the slack-inbox job
         return BoltResponse(status=500, body="")
 
+    app.use(answer_on_ack)  # a command's answer goes out the moment its listener acks
     listeners.register(app, services, installation_store=installation_store)
 
     inbox = Inbox(uow, clock)
