@@ -22,6 +22,7 @@ answer cache off). PostgreSQL readers wait on the network, where reading togethe
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -33,6 +34,43 @@ from storage.db import READ_ONLY_OPTION, make_session_factory
 from storage.repositories import Repositories
 
 
+class Turns:
+    """A lock whose waiters go in the order they came. ``threading.Lock`` lets in whichever waiter
+    the scheduler wakes: with sixteen status pages queued, some waited many turns while others went
+    straight in (p99 132 ms against p50 85 ms; in arrival order 108 ms, ``bench/http_bench.py``)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._held = False
+
+    def __enter__(self) -> Turns:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return self
+            turn = threading.Event()
+            self._waiting.append(turn)
+        try:
+            turn.wait()
+        except BaseException:  # interrupted while waiting: leave the queue, or pass on a turn given
+            with self._mutex:
+                given = turn.is_set()
+                if not given:
+                    self._waiting.remove(turn)
+            if given:
+                self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()  # the next waiter holds it now
+            else:
+                self._held = False
+
+
 class Transaction(Repositories):
     """The repositories bound to one open transaction (see :class:`storage.repositories.Repositories`)."""
 
@@ -42,8 +80,8 @@ class UnitOfWork:
         self.session_factory = session_factory
         dialect = getattr(session_factory.kw.get("bind"), "dialect", None)
         on_sqlite = dialect is not None and dialect.name == "sqlite"
-        #: what ``serial`` reads hold (a lock on SQLite; nothing elsewhere)
-        self._serial: Any = threading.Lock() if on_sqlite else nullcontext()
+        #: what ``serial`` reads hold (on SQLite, their turn in arrival order; nothing elsewhere)
+        self._serial: Any = Turns() if on_sqlite else nullcontext()
 
     @classmethod
     def from_engine(cls, engine: Engine) -> UnitOfWork:

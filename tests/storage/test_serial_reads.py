@@ -5,13 +5,14 @@ times the CPU, bench/http_bench.py); on PostgreSQL they run together; other read
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine
 
-from storage.uow import UnitOfWork
+from storage.uow import Turns, UnitOfWork
 
 HELD = 5.0  # how long a test waits for something that must happen
 NOT_YET = 0.3  # how long it watches for something that must not
@@ -87,3 +88,60 @@ def test_the_turns_belong_to_one_unit_of_work(uow: UnitOfWork, engine: Engine) -
 def test_serial_is_for_reads(uow: UnitOfWork) -> None:
     with pytest.raises(ValueError, match="read-only"), uow.begin(serial=True):
         pass
+
+
+def _queued(turns: Turns, count: int) -> None:
+    """Wait until ``count`` threads wait on ``turns``."""
+    deadline = time.monotonic() + HELD
+    while len(turns._waiting) < count:
+        assert time.monotonic() < deadline, "the waiters never queued"
+        time.sleep(0.005)
+
+
+def test_turns_go_in_arrival_order() -> None:
+    turns, order, threads = Turns(), [], []
+    with turns:
+        for name in "abcdef":
+            thread = threading.Thread(
+                target=lambda name=name: _enter_and_note(turns, order, name), daemon=True
+            )
+            thread.start()
+            threads.append(thread)
+            _queued(turns, len(threads))  # each one arrives after the one before
+    for thread in threads:
+        thread.join(HELD)
+    assert order == list("abcdef")
+    with turns:  # free again: entered at once
+        assert not turns._waiting
+
+
+def _enter_and_note(turns: Turns, order: list[str], name: str) -> None:
+    with turns:
+        order.append(name)
+
+
+class Interrupted(BaseException):
+    pass
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["still queued", "turn already given"])
+def test_a_waiter_interrupted_while_waiting_never_leaves_the_lock_held(given: bool) -> None:
+    """An exception while waiting (a KeyboardInterrupt) gives up the place in the queue, or passes on
+    the turn it was just given: afterwards nobody holds the lock."""
+    turns = Turns()
+    turns.__enter__()
+
+    def interrupted_wait(_event: threading.Event, timeout: float | None = None) -> bool:
+        if given:
+            turns.__exit__()  # the holder leaves: the turn goes to this waiter, then the interrupt
+        raise Interrupted
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(threading.Event, "wait", interrupted_wait)
+        with pytest.raises(Interrupted):
+            turns.__enter__()
+    assert not turns._waiting
+    if not given:
+        assert turns._held
+        turns.__exit__()
+    assert not turns._held
