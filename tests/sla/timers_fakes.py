@@ -1,7 +1,7 @@
 """A small stand-in for ``sla.contracts.ContractVersion`` with the attributes the timers use.
 
 The timers depend on these attributes only (duck typing), so the fake and the real class
-are interchangeable.
+are interchangeable. Its warnings are the real :class:`sla.contracts.Threshold` values.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sla.calendar import BusinessCalendar
-from sla.durations import compact_duration, parse_duration
+from sla.contracts import Threshold
+from sla.durations import parse_duration
 from sla.metrics import Metric
 
 ALWAYS = BusinessCalendar.always(name="always")
@@ -36,23 +37,6 @@ class FakeTarget:
 
 
 @dataclass(frozen=True)
-class FakeThreshold:
-    percent: float | None = None
-    before: timedelta | None = None
-
-    @property
-    def key(self) -> str:
-        if self.percent is not None:
-            return f"{self.percent:g}%"
-        assert self.before is not None
-        return f"{compact_duration(self.before)}-before"
-
-    def elapsed_at(self, target: timedelta) -> timedelta | None:
-        at = target * (self.percent / 100) if self.percent is not None else target - (self.before or target)
-        return at if timedelta(0) < at < target else None
-
-
-@dataclass(frozen=True)
 class FakeStep:
     after: timedelta
 
@@ -66,7 +50,7 @@ class FakeAlerts:
 class FakeVersion:
     targets: dict[str, dict[Metric, FakeTarget]]
     pause_on: dict[str, frozenset[Metric]] = field(default_factory=dict)
-    warn_at: tuple[FakeThreshold, ...] = ()
+    warn_at: tuple[Threshold, ...] = ()
     alerts: FakeAlerts = field(default_factory=FakeAlerts)
     default_priority: str = "P3"
 
@@ -99,10 +83,7 @@ def make_version(
             for m, d in spec.items()
             if m != "calendar"
         }
-    thresholds = tuple(
-        FakeThreshold(percent=float(w[:-1])) if w.endswith("%") else FakeThreshold(before=parse_duration(w))
-        for w in warn_at
-    )
+    thresholds = tuple(Threshold.parse(w) for w in warn_at)
     pauses = {
         status: frozenset(Metric(m) for m in metrics)
         for status, metrics in (pause_on if pause_on is not None else {}).items()
