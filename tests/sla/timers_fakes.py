@@ -1,17 +1,18 @@
 """A small stand-in for ``sla.contracts.ContractVersion`` with the attributes the timers use.
 
 The timers depend on these attributes only (duck typing), so the fake and the real class
-are interchangeable. Its warnings are the real :class:`sla.contracts.Threshold` values.
+are interchangeable. Its targets, warnings and escalation steps are the real values of
+:mod:`sla.contracts` (``Target``, ``Threshold``, ``EscalationLevel``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sla.calendar import BusinessCalendar
-from sla.contracts import Threshold
+from sla.contracts import AlertRouting, EscalationLevel, Target, Threshold
 from sla.durations import parse_duration
 from sla.metrics import Metric
 
@@ -28,37 +29,19 @@ BERLIN = BusinessCalendar.from_config(
 CALENDARS = {"always": ALWAYS, "office": OFFICE, "berlin": BERLIN}
 
 
-@dataclass(frozen=True)
-class FakeTarget:
-    metric: Metric
-    duration: timedelta
-    calendar_name: str
-    calendar: BusinessCalendar
-
-
-@dataclass(frozen=True)
-class FakeStep:
-    after: timedelta
-
-
-@dataclass(frozen=True)
-class FakeAlerts:
-    escalation: tuple[FakeStep, ...] = ()
-
-
 @dataclass
 class FakeVersion:
-    targets: dict[str, dict[Metric, FakeTarget]]
+    targets: dict[str, dict[Metric, Target]]
     pause_on: dict[str, frozenset[Metric]] = field(default_factory=dict)
     warn_at: tuple[Threshold, ...] = ()
-    alerts: FakeAlerts = field(default_factory=FakeAlerts)
+    alerts: AlertRouting = field(default_factory=AlertRouting)
     default_priority: str = "P3"
 
     @property
     def priorities(self) -> tuple[str, ...]:
         return tuple(self.targets)
 
-    def target_for(self, priority: str, metric: Metric) -> FakeTarget | None:
+    def target_for(self, priority: str, metric: Metric) -> Target | None:
         return self.targets[priority].get(metric)
 
     def pauses(self, status: str, metric: Metric) -> bool:
@@ -75,11 +58,11 @@ def make_version(
     default_priority: str | None = None,
 ) -> FakeVersion:
     """``targets={"P1": {"first_response": "15m", "calendar": "always"}}`` like the contract file."""
-    built: dict[str, dict[Metric, FakeTarget]] = {}
+    built: dict[str, dict[Metric, Target]] = {}
     for priority, spec in targets.items():
         cal_name = spec.get("calendar", calendar)
         built[priority] = {
-            Metric(m): FakeTarget(Metric(m), parse_duration(d), cal_name, CALENDARS[cal_name])
+            Metric(m): Target(Metric(m), parse_duration(d), cal_name, CALENDARS[cal_name])
             for m, d in spec.items()
             if m != "calendar"
         }
@@ -92,7 +75,9 @@ def make_version(
         targets=built,
         pause_on=pauses,
         warn_at=thresholds,
-        alerts=FakeAlerts(tuple(FakeStep(parse_duration(s)) for s in escalation)),
+        alerts=AlertRouting(
+            escalation=tuple(EscalationLevel(parse_duration(s), notify=()) for s in escalation)
+        ),
         default_priority=default_priority or list(targets)[-1],
     )
 
