@@ -15,6 +15,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from bot.teams import team_or_only
+
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, ...), so that `slabot --help` stays fast
     from bot.runtime import Runtime
     from bot.services.incidents import UptimeService
@@ -184,14 +186,10 @@ def _cmd_uptime(args: argparse.Namespace) -> int:
         if is_sqlite(engine):
             migrate(engine)
         uow = UnitOfWork.from_engine(engine)
-        team = args.team or settings.alertmanager_team
-        if team is None:
-            with uow.begin(read_only=True) as tx:
-                known = tx.workspaces.list_team_ids()
-            if len(known) != 1:
-                print(f"which workspace? pass --team ({len(known)} in the database)", file=sys.stderr)
-                return 2
-            team = known[0]
+        team = team_or_only(args.team or settings.alertmanager_team, uow)
+        if isinstance(team, list):
+            print(f"which workspace? pass --team ({len(team)} in the database)", file=sys.stderr)
+            return 2
         service = UptimeService(uow=uow, book=book, clock=clock)
         try:
             print(uptime_report_text(service, team_id=team, client_key=args.client, month=args.month))

@@ -17,6 +17,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
+from bot.teams import team_or_only
 from sla.extras import ExtraMissing
 
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, matplotlib...), so that `slabot --help` stays fast
@@ -161,15 +162,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     settings = Settings()
     runtime = args.boot(settings)
     service = report_service(runtime.services)
-    team = args.team or settings.team_id
-    if team is None:
-        with runtime.services.uow.begin(read_only=True) as tx:
-            teams = tx.workspaces.list_team_ids()
-        if len(teams) != 1:
-            found = ", ".join(teams) or "none"
-            print(f"slabot report: which workspace? use --team (workspaces: {found})", file=sys.stderr)
-            return 2
-        team = teams[0]
+    team = team_or_only(args.team or settings.team_id, runtime.services.uow)
+    if isinstance(team, list):
+        found = ", ".join(team) or "none"
+        print(f"slabot report: which workspace? use --team (workspaces: {found})", file=sys.stderr)
+        return 2
     try:
         report = service.build(team_id=team, period=args.period, client=args.client)
     except ReportError as exc:
