@@ -76,8 +76,6 @@ def install(runtime: Runtime) -> None:
 
 
 def jobs(runtime: Runtime) -> list[ScheduledJob]:
-    from apscheduler.triggers.interval import IntervalTrigger
-
     from bot.scheduler import ScheduledJob
     from handlers.report_delivery import BurnRateJob, WeeklySummaryJob
 
@@ -97,23 +95,11 @@ def jobs(runtime: Runtime) -> list[ScheduledJob]:
         uow=services.uow, service=service, clock=runtime.clock, fallback_channel=settings.summary_channel
     )
     seconds = float(settings.burn_check_seconds)
-    out = [
-        ScheduledJob(
-            BURN_JOB_ID,
-            burn.run_once,
-            IntervalTrigger(seconds=seconds),
-            misfire_grace_time=max(1, int(seconds)),
-            name="objective burn-rate check",
-        )
-    ]
+    out = [ScheduledJob.every(seconds, BURN_JOB_ID, burn.run_once, name="objective burn-rate check")]
     if settings.summary_channel:
         out.append(
-            ScheduledJob(
-                WEEKLY_JOB_ID,
-                weekly.run_once,
-                IntervalTrigger(seconds=min(seconds, 60.0)),
-                misfire_grace_time=60,
-                name="weekly SLA summary",
+            ScheduledJob.every(
+                min(seconds, 60.0), WEEKLY_JOB_ID, weekly.run_once, name="weekly SLA summary", grace=60
             )
         )
     return out

@@ -77,9 +77,7 @@ def remind_leads(runtime: Runtime) -> int:
 
 
 def jobs(runtime: Runtime) -> list[ScheduledJob]:
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    from bot.scheduler import ScheduledJob
+    from bot.scheduler import CRON_MISFIRE_GRACE_SECONDS, ScheduledJob
 
     def run() -> None:
         try:
@@ -88,11 +86,12 @@ def jobs(runtime: Runtime) -> list[ScheduledJob]:
             log.exception("review reminders failed")
 
     return [
-        ScheduledJob(
-            id=REMINDER_JOB_ID,
-            func=run,
-            trigger=IntervalTrigger(minutes=REMINDER_EVERY_MINUTES),
+        ScheduledJob.every(
+            REMINDER_EVERY_MINUTES * 60,
+            REMINDER_JOB_ID,
+            run,
             name="SLA review reminders",
+            grace=CRON_MISFIRE_GRACE_SECONDS,
         )
     ]
 
