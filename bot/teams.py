@@ -17,11 +17,16 @@ def default_team_id() -> str:
     return os.environ.get("SLABOT_TEAM_ID", DEMO_TEAM_ID)
 
 
+def team_ids(uow: UnitOfWork) -> list[str]:
+    """Every workspace the database holds, in order (the jobs go through each)."""
+    with uow.begin(read_only=True) as tx:
+        return tx.workspaces.list_team_ids()
+
+
 def team_or_only(given: str | None, uow: UnitOfWork) -> str | list[str]:
     """``given`` when set, else the database's only workspace; else (none, or several) the list of
     the workspaces it holds, for the caller to say which to choose from."""
     if given:
         return given
-    with uow.begin(read_only=True) as tx:
-        teams = tx.workspaces.list_team_ids()
+    teams = team_ids(uow)
     return teams[0] if len(teams) == 1 else teams

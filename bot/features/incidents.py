@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from bot.teams import team_or_only
+from bot.teams import team_ids, team_or_only
 
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, ...), so that `slabot --help` stays fast
     from bot.runtime import Runtime
@@ -86,8 +86,7 @@ def authorised(headers: dict[str, str], token: str) -> bool:
 
 def _team(request: HttpRequest, settings: Settings, uow: UnitOfWork) -> str | HttpResponse:
     asked = parse_qs(request.query).get("team", [None])[0]
-    with uow.begin(read_only=True) as tx:
-        known = tx.workspaces.list_team_ids()
+    known = team_ids(uow)
     if asked is not None:
         if not _TEAM_ID.fullmatch(asked) or (asked not in known and asked != settings.alertmanager_team):
             return _error(400, f"unknown workspace {asked[:40]!r} in ?team=")

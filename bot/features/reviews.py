@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.teams import default_team_id
+from bot.teams import default_team_id, team_ids
 
 if TYPE_CHECKING:  # imported where used (Bolt, pydantic, SQL...), so that `slabot --help` stays fast
     from bot.runtime import Runtime
@@ -69,10 +69,9 @@ def remind_leads(runtime: Runtime) -> int:
     from handlers.blocks.reviews import reminder_message
 
     svc = service_of(runtime.services)
-    with runtime.services.uow.begin(read_only=True) as tx:
-        teams = tx.workspaces.list_team_ids()
     return svc.remind(
-        teams, lambda client, cadence, label: reminder_message(client.name, client.key, cadence, label)
+        team_ids(runtime.services.uow),
+        lambda client, cadence, label: reminder_message(client.name, client.key, cadence, label),
     )
 
 
