@@ -8,6 +8,7 @@ import pytest
 
 from storage.repositories import ALL_TEAMS, AppendResult, NotFound, SentimentValues, TimerRow
 from storage.uow import Transaction, UnitOfWork
+from tests.support.stored import stored_ticket
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -298,15 +299,16 @@ def test_status_lists_open_tickets_most_urgent_first_with_filters(uow: UnitOfWor
     ids = []
     with uow.begin() as tx:
         for channel, assignee, client, timers in specs:
-            t = tx.tickets.create(
-                team_id="T1",
+            t = stored_ticket(
+                tx,
+                "T1",
+                timers,
                 source="slack_thread",
                 opened_at=T0,
                 channel_id=channel,
                 assignee=assignee,
                 client_key=client,
             )
-            tx.timers.replace_for_ticket(team_id="T1", ticket_id=t.id, timers=timers, now=T0)
             ids.append(t.id)
         done = tx.tickets.create(team_id="T1", source="slack_thread", opened_at=T0, channel_id="C1")
         tx.tickets.update(team_id="T1", ticket_id=done.id, now=T0, closed_at=T0)
@@ -353,8 +355,7 @@ def test_report_counts_and_period_timers(uow: UnitOfWork) -> None:
                 ],
             ),
         ]:
-            t = tx.tickets.create(team_id="T1", source="import", opened_at=T0, client_key=client)
-            tx.timers.replace_for_ticket(team_id="T1", ticket_id=t.id, timers=timers, now=T0)
+            stored_ticket(tx, "T1", timers, source="import", opened_at=T0, client_key=client)
     with uow.begin() as tx:
         counts = tx.reports.compliance_counts(team_id="T1", start=week[0], end=week[1], now=T0 + 8 * H)
         rows = tx.reports.timers_in_period(team_id="T1", start=week[0], end=week[1], now=T0 + 8 * H)
@@ -401,8 +402,7 @@ def test_decided_rows_and_breaches_of_one_client_in_the_same_unit_of_work(uow: U
                 ],
             ),
         ]:
-            t = tx.tickets.create(team_id="T1", source="import", opened_at=T0, client_key=client)
-            tx.timers.replace_for_ticket(team_id="T1", ticket_id=t.id, timers=timers, now=T0)
+            stored_ticket(tx, "T1", timers, source="import", opened_at=T0, client_key=client)
         span = dict(team_id="T1", start=week[0], end=week[1], client_key="acme")
         rows = tx.reports.decided_rows(**span, now=T0 + 9 * H)
         swept_not = tx.reports.decided_rows(**span, now=T0 + 9 * H - M)
