@@ -83,6 +83,15 @@ class ScheduledJob:
     misfire_grace_time: int | None = CRON_MISFIRE_GRACE_SECONDS
     name: str | None = None
 
+    @classmethod
+    def every(
+        cls, seconds: float, id: str, func: Callable[[], object], *, name: str, grace: int | None = None
+    ) -> ScheduledJob:
+        """``func`` every ``seconds``. A run late by up to ``grace`` seconds (default: one interval)
+        still runs; a later one is left to the next, due soon anyway."""
+        grace = max(1, math.ceil(seconds)) if grace is None else grace
+        return cls(id, func, IntervalTrigger(seconds=seconds, timezone=UTC), grace, name)
+
 
 def default_worker_id() -> str:
     """``host:pid:random``: tells claims of different processes apart in the tables and the logs."""
@@ -169,23 +178,17 @@ def build_scheduler(
         timezone=UTC,
     )
     now = SystemClock().now()  # APScheduler fires on wall time (first run at start); services use their Clock
-    alert_jobs: tuple[tuple[Callable[[], Any], float, str, str], ...] = (
-        (sweeper.run_once, sweep_seconds, SWEEP_JOB_ID, "alert sweep"),
-        (lambda: observe_delivery(notifier.run_once()), notify_seconds, NOTIFY_JOB_ID, "alert delivery"),
+    alert_jobs = (
+        ScheduledJob.every(sweep_seconds, SWEEP_JOB_ID, sweeper.run_once, name="alert sweep"),
+        ScheduledJob.every(
+            notify_seconds,
+            NOTIFY_JOB_ID,
+            lambda: observe_delivery(notifier.run_once()),
+            name="alert delivery",
+        ),
     )
-    for func, seconds, job_id, name in alert_jobs:
-        scheduler.add_job(
-            func,
-            IntervalTrigger(seconds=seconds, timezone=UTC),
-            id=job_id,
-            name=name,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=max(1, math.ceil(seconds)),
-            next_run_time=now,
-        )
-    for job in extra_jobs:
+    at_start: dict[str, Any] = {"next_run_time": now}  # the alert jobs run at start, the others when due
+    for job, first_run in [*((job, at_start) for job in alert_jobs), *((job, {}) for job in extra_jobs)]:
         scheduler.add_job(
             job.func,
             job.trigger,
@@ -195,6 +198,7 @@ def build_scheduler(
             coalesce=True,
             max_instances=1,
             misfire_grace_time=job.misfire_grace_time,
+            **first_run,
         )
     return scheduler
 

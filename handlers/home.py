@@ -23,14 +23,15 @@ def build_home(services: Services, team_id: str, user_id: str) -> dict[str, Any]
     """Everyone's tickets and requests; the team part for our side (``sla.roles``: every client's for
     agents, admins and leads or managers of every client; their own clients' for the others)."""
     tickets = services.tickets
-    mine, _, now = tickets.open_tickets(team_id=team_id, assignee=user_id, limit=25)
+    page = tickets.open_page(team_id=team_id, assignee=user_id, limit=25)
+    mine, now = page.views, page.now
     who = services.people.person(team_id, user_id)
     if may(who, Action.HOME_TEAM, Where()):
         scope: list[str] | None = None
     else:
         scope = [k for k in services.book.clients if may(who, Action.HOME_TEAM, Where(client=k))]
     if scope == []:  # a client (or staff of no client here): its own requests only
-        own, _, _ = tickets.open_tickets(team_id=team_id, requester=user_id, limit=25)
+        own = tickets.open_page(team_id=team_id, requester=user_id, limit=25).views
         return home_view(own, [], [], [], None, now=now)
     at_risk, breached, lines = _team_part(services, team_id, now, scope)
     admin = services.failed_alerts(team_id) if may(who, Action.ADMIN_ALERTS, Where()) else None
@@ -45,10 +46,10 @@ def _team_part(
     at_risk: list[Any] = []
     breached: list[Any] = []
     for client_key in scope if scope is not None else [None]:
-        at_risk += tickets.open_tickets(team_id=team_id, client_key=client_key, state="at_risk", limit=25)[0]
-        breached += tickets.open_tickets(team_id=team_id, client_key=client_key, state="breached", limit=25)[
-            0
-        ]
+        at_risk += tickets.open_page(team_id=team_id, client_key=client_key, state="at_risk", limit=25).views
+        breached += tickets.open_page(
+            team_id=team_id, client_key=client_key, state="breached", limit=25
+        ).views
     counts = services.compliance_counts(team_id=team_id, start=now - timedelta(days=7), end=now, now=now)
     lines = []
     for c in counts:

@@ -42,6 +42,7 @@ from bot.services.reports import (
     describe_alert,
     episode_start,
 )
+from bot.teams import team_ids
 from handlers.blocks import context
 from handlers.blocks.limits import escape
 from handlers.blocks.reports import (
@@ -240,10 +241,8 @@ class WeeklySummaryJob:
         if due is None:
             return []
         label, _ = due
-        with self.uow.begin(read_only=True) as tx:
-            teams = tx.workspaces.list_team_ids()
         queued = []
-        for team_id in teams:
+        for team_id in team_ids(self.uow):
             try:
                 if self._queue(team_id, label, now):
                     queued.append(team_id)
@@ -350,10 +349,8 @@ class BurnRateJob:
 
     def run_once(self) -> list[str]:
         """Check every workspace; returns the idempotency keys of the warnings queued now."""
-        with self.uow.begin(read_only=True) as tx:
-            teams = tx.workspaces.list_team_ids()
         queued: list[str] = []
-        for team_id in teams:
+        for team_id in team_ids(self.uow):
             try:
                 queued += self.check(team_id)
             except Exception:

@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import csv
 import difflib
-import gc
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO
 
+from sla.bulk import collector_paused
 from sla.contracts import ContractBook, ContractVersion
 from sla.metrics import EventKind, Metric, TimerState
 from sla.timers import EventError, MetricTimer, TicketClock, TicketEvent, slot_builder, trusted_event
@@ -317,30 +316,13 @@ def _free_text(cell: str) -> str | None:
     return text or None
 
 
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building millions of acyclic objects.
-
-    Events, clocks and rows hold no reference cycles (reference counting frees them), but
-    the collector would still walk the growing heap again and again: about 20% of a large
-    replay. The previous setting is restored on the way out.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def read_events_csv(lines: Iterable[str]) -> tuple[EventLog, list[RowError]]:
     """Parse a whole events CSV: the good events (with their lines) and the bad rows."""
     events = EventLog()
     errors: list[RowError] = []
     append = events.append
     add_line = events.lines.append
-    with _bulk():
+    with collector_paused():
         for line, item in iter_events_csv(lines):
             if type(item) is RowError:
                 errors.append(item)
@@ -474,13 +456,13 @@ def replay(book: ContractBook, events: Iterable[TicketEvent], as_of: datetime | 
     default the latest timestamp replayed. With an explicit ``as_of``, later rows are not
     replayed (counted in ``skipped_after_as_of``).
     """
-    with _bulk():
+    with collector_paused():
         return _fold(book, _numbered(events), as_of)
 
 
 def replay_csv(book: ContractBook, lines: Iterable[str], as_of: datetime | None = None) -> ReplayResult:
     """Parse and replay in one streaming pass (what ``slabot replay`` runs); errors sorted by line."""
-    with _bulk():
+    with collector_paused():
         result = _fold(book, iter_events_csv(lines), as_of)
     result.errors.sort(key=lambda e: e.line)
     return result

@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any
 
+from bot.teams import team_ids
+
 
 def add_cli(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -66,8 +68,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     clock = SystemClock()
     reports = ReportService(uow=uow, book=book, clock=clock, default_tz=settings.summary_tz)
     team = args.team or settings.team_id
-    with uow.begin(read_only=True) as tx:
-        teams = tx.workspaces.list_team_ids()
+    teams = team_ids(uow)
     if team is None or team not in teams:
         if args.team or len(teams) != 1:
             return _fail(f"which workspace? use --team (workspaces: {', '.join(teams) or 'none'})")

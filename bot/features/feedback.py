@@ -58,24 +58,17 @@ def run_survey_jobs(service: SurveyService) -> dict[str, int]:
 
 
 def jobs(runtime: Runtime) -> list[ScheduledJob]:
-    from apscheduler.triggers.interval import IntervalTrigger
-
     from bot.scheduler import ScheduledJob
 
     service = service_of(runtime)
     return [
-        ScheduledJob(
-            id=SURVEY_JOB_ID,
-            func=lambda: run_survey_jobs(service),
-            trigger=IntervalTrigger(minutes=SURVEY_JOB_MINUTES),
-            misfire_grace_time=SURVEY_JOB_MINUTES * 60,
+        ScheduledJob.every(
+            SURVEY_JOB_MINUTES * 60,
+            SURVEY_JOB_ID,
+            lambda: run_survey_jobs(service),
             name="survey reminders and closing",
         ),
-        ScheduledJob(
-            id=NPS_JOB_ID,
-            func=service.send_nps,
-            trigger=IntervalTrigger(minutes=NPS_JOB_MINUTES),
-            misfire_grace_time=NPS_JOB_MINUTES * 60,
-            name="NPS relationship survey",
+        ScheduledJob.every(
+            NPS_JOB_MINUTES * 60, NPS_JOB_ID, service.send_nps, name="NPS relationship survey"
         ),
     ]

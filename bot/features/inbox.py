@@ -16,19 +16,13 @@ INBOX_JOB_SECONDS = 30
 
 
 def jobs(runtime: Runtime) -> list[ScheduledJob]:
-    from apscheduler.triggers.interval import IntervalTrigger
-
     from bot.scheduler import ScheduledJob
 
     inbox = runtime.inbox
     if inbox is None:
         return []
     return [
-        ScheduledJob(
-            id=INBOX_JOB_ID,
-            func=inbox.run_job,
-            trigger=IntervalTrigger(seconds=INBOX_JOB_SECONDS),
-            misfire_grace_time=INBOX_JOB_SECONDS,
-            name="Slack inbox: process again what failed",
+        ScheduledJob.every(
+            INBOX_JOB_SECONDS, INBOX_JOB_ID, inbox.run_job, name="Slack inbox: process again what failed"
         )
     ]

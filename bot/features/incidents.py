@@ -15,6 +15,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from bot.teams import team_ids, team_or_only
+
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, ...), so that `slabot --help` stays fast
     from bot.runtime import Runtime
     from bot.services.incidents import UptimeService
@@ -84,8 +86,7 @@ def authorised(headers: dict[str, str], token: str) -> bool:
 
 def _team(request: HttpRequest, settings: Settings, uow: UnitOfWork) -> str | HttpResponse:
     asked = parse_qs(request.query).get("team", [None])[0]
-    with uow.begin(read_only=True) as tx:
-        known = tx.workspaces.list_team_ids()
+    known = team_ids(uow)
     if asked is not None:
         if not _TEAM_ID.fullmatch(asked) or (asked not in known and asked != settings.alertmanager_team):
             return _error(400, f"unknown workspace {asked[:40]!r} in ?team=")
@@ -184,14 +185,10 @@ def _cmd_uptime(args: argparse.Namespace) -> int:
         if is_sqlite(engine):
             migrate(engine)
         uow = UnitOfWork.from_engine(engine)
-        team = args.team or settings.alertmanager_team
-        if team is None:
-            with uow.begin(read_only=True) as tx:
-                known = tx.workspaces.list_team_ids()
-            if len(known) != 1:
-                print(f"which workspace? pass --team ({len(known)} in the database)", file=sys.stderr)
-                return 2
-            team = known[0]
+        team = team_or_only(args.team or settings.alertmanager_team, uow)
+        if isinstance(team, list):
+            print(f"which workspace? pass --team ({len(team)} in the database)", file=sys.stderr)
+            return 2
         service = UptimeService(uow=uow, book=book, clock=clock)
         try:
             print(uptime_report_text(service, team_id=team, client_key=args.client, month=args.month))

@@ -17,6 +17,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
+from bot.teams import team_or_only
 from sla.extras import ExtraMissing
 
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, matplotlib...), so that `slabot --help` stays fast
@@ -75,8 +76,6 @@ def install(runtime: Runtime) -> None:
 
 
 def jobs(runtime: Runtime) -> list[ScheduledJob]:
-    from apscheduler.triggers.interval import IntervalTrigger
-
     from bot.scheduler import ScheduledJob
     from handlers.report_delivery import BurnRateJob, WeeklySummaryJob
 
@@ -96,23 +95,11 @@ def jobs(runtime: Runtime) -> list[ScheduledJob]:
         uow=services.uow, service=service, clock=runtime.clock, fallback_channel=settings.summary_channel
     )
     seconds = float(settings.burn_check_seconds)
-    out = [
-        ScheduledJob(
-            BURN_JOB_ID,
-            burn.run_once,
-            IntervalTrigger(seconds=seconds),
-            misfire_grace_time=max(1, int(seconds)),
-            name="objective burn-rate check",
-        )
-    ]
+    out = [ScheduledJob.every(seconds, BURN_JOB_ID, burn.run_once, name="objective burn-rate check")]
     if settings.summary_channel:
         out.append(
-            ScheduledJob(
-                WEEKLY_JOB_ID,
-                weekly.run_once,
-                IntervalTrigger(seconds=min(seconds, 60.0)),
-                misfire_grace_time=60,
-                name="weekly SLA summary",
+            ScheduledJob.every(
+                min(seconds, 60.0), WEEKLY_JOB_ID, weekly.run_once, name="weekly SLA summary", grace=60
             )
         )
     return out
@@ -161,15 +148,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     settings = Settings()
     runtime = args.boot(settings)
     service = report_service(runtime.services)
-    team = args.team or settings.team_id
-    if team is None:
-        with runtime.services.uow.begin(read_only=True) as tx:
-            teams = tx.workspaces.list_team_ids()
-        if len(teams) != 1:
-            found = ", ".join(teams) or "none"
-            print(f"slabot report: which workspace? use --team (workspaces: {found})", file=sys.stderr)
-            return 2
-        team = teams[0]
+    team = team_or_only(args.team or settings.team_id, runtime.services.uow)
+    if isinstance(team, list):
+        found = ", ".join(team) or "none"
+        print(f"slabot report: which workspace? use --team (workspaces: {found})", file=sys.stderr)
+        return 2
     try:
         report = service.build(team_id=team, period=args.period, client=args.client)
     except ReportError as exc:

@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.teams import default_team_id
+from bot.teams import default_team_id, team_ids
 
 if TYPE_CHECKING:  # imported where used (Bolt, pydantic, SQL...), so that `slabot --help` stays fast
     from bot.runtime import Runtime
@@ -69,17 +69,14 @@ def remind_leads(runtime: Runtime) -> int:
     from handlers.blocks.reviews import reminder_message
 
     svc = service_of(runtime.services)
-    with runtime.services.uow.begin(read_only=True) as tx:
-        teams = tx.workspaces.list_team_ids()
     return svc.remind(
-        teams, lambda client, cadence, label: reminder_message(client.name, client.key, cadence, label)
+        team_ids(runtime.services.uow),
+        lambda client, cadence, label: reminder_message(client.name, client.key, cadence, label),
     )
 
 
 def jobs(runtime: Runtime) -> list[ScheduledJob]:
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    from bot.scheduler import ScheduledJob
+    from bot.scheduler import CRON_MISFIRE_GRACE_SECONDS, ScheduledJob
 
     def run() -> None:
         try:
@@ -88,11 +85,12 @@ def jobs(runtime: Runtime) -> list[ScheduledJob]:
             log.exception("review reminders failed")
 
     return [
-        ScheduledJob(
-            id=REMINDER_JOB_ID,
-            func=run,
-            trigger=IntervalTrigger(minutes=REMINDER_EVERY_MINUTES),
+        ScheduledJob.every(
+            REMINDER_EVERY_MINUTES * 60,
+            REMINDER_JOB_ID,
+            run,
             name="SLA review reminders",
+            grace=CRON_MISFIRE_GRACE_SECONDS,
         )
     ]
 

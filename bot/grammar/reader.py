@@ -3,11 +3,13 @@ priority, a client), and failures carrying the usage of the command being read."
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Protocol
+from collections.abc import Callable, Collection
+from typing import Protocol, TypeVar
 
 from bot.grammar.values import UsageError
 from bot.grammar.words import PRIORITY_HINT, Token, _shorten, _unknown, parse_priority, parse_ticket
+
+T = TypeVar("T")
 
 
 class CommandSyntax(Protocol):
@@ -58,33 +60,37 @@ class _Reader:
             raise self.fail(f"I understood `{understood}` but not '{_shorten(extra)}' after it.")
 
     # -- pieces
-    def ref(self) -> str:
+    def expect(
+        self, parse: Callable[[str], T | None], missing: str, wrong: Callable[[str], str]
+    ) -> tuple[T, Token]:
+        """The next word as ``parse`` reads it, taken, with its token; fails with ``missing`` when
+        there is no word left, with ``wrong(word)`` (the word shortened) when it does not read."""
         tok = self.peek()
         if tok is None:
-            raise self.fail(f"`/sla {self.command}` needs a ticket, e.g. `{self.example()}`")
-        ref = parse_ticket(tok.text)
-        if ref is None:
-            raise self.fail(
-                f"`/sla {self.command}` needs a ticket first, and '{_shorten(tok.text)}' is not one — "
+            raise self.fail(missing)
+        found = parse(tok.text)
+        if found is None:
+            raise self.fail(wrong(_shorten(tok.text)))
+        self.take()
+        return found, tok
+
+    def ref(self) -> str:
+        return self.expect(
+            parse_ticket,
+            f"`/sla {self.command}` needs a ticket, e.g. `{self.example()}`",
+            lambda word: (
+                f"`/sla {self.command}` needs a ticket first, and '{word}' is not one — "
                 f"tickets look like `T-12` (or the helpdesk's id: `35436`, `ZD-35436`, `GLX-7`), "
                 f"e.g. `{self.example()}`"
-            )
-        self.take()
-        return ref
+            ),
+        )[0]
 
     def priority(self) -> str:
-        tok = self.peek()
-        if tok is None:
-            raise self.fail(
-                f"`/sla {self.command}` needs a priority — {PRIORITY_HINT}, e.g. `{self.example()}`"
-            )
-        prio = parse_priority(tok.text)
-        if prio is None:
-            raise self.fail(
-                f"'{_shorten(tok.text)}' is not a priority — {PRIORITY_HINT}, e.g. `{self.example()}`"
-            )
-        self.take()
-        return prio
+        return self.expect(
+            parse_priority,
+            f"`/sla {self.command}` needs a priority — {PRIORITY_HINT}, e.g. `{self.example()}`",
+            lambda word: f"'{word}' is not a priority — {PRIORITY_HINT}, e.g. `{self.example()}`",
+        )[0]
 
     def client(self, text: str) -> str:
         """Canonical client key for ``text`` (checked against the known clients when given)."""

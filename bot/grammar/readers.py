@@ -137,15 +137,12 @@ def read_priority(r: _Reader) -> v.Command:
 
 def read_assign(r: _Reader) -> v.Command:
     ref = r.ref()
-    tok = r.peek()
-    if tok is None:
-        raise r.fail(f"`/sla assign` needs a person, e.g. `/sla assign {ref} @maria` (or `me`)")
-    user = parse_user(tok.text)
-    if user is None:
-        raise r.fail(
-            f"'{_shorten(tok.text)}' is not a person — mention them, e.g. `/sla assign {ref} @maria` (or `me`)"
-        )
-    r.take()
+    example = f"`/sla assign {ref} @maria` (or `me`)"
+    user, tok = r.expect(
+        parse_user,
+        f"`/sla assign` needs a person, e.g. {example}",
+        lambda word: f"'{word}' is not a person — mention them, e.g. {example}",
+    )
     r.done(f"assign {ref} {tok.text}")
     return v.Assign(ref, user)
 

@@ -15,12 +15,10 @@ stopped, a breached one on the instant it went past due (the definitions of
 
 from __future__ import annotations
 
-import gc
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,6 +29,7 @@ from bot.reports.table import format_report_table, report_csv
 from bot.services.permalinks import thread_link
 from bot.services.ticket_keys import external_label
 from bot.services.tickets import stored_timer
+from sla.bulk import collector_paused
 from sla.compliance import ComplianceLine, compliance_table
 from sla.contracts import ContractBook
 from sla.credits import Breach, CreditStatement, breaches_from_rows
@@ -298,7 +297,7 @@ class ReportService:
         for_client: bool = False,
     ) -> Report:
         """``for_client``: the client's own reading (one client): no feedback figures, no credits."""
-        with _collector_paused():
+        with collector_paused():
             return self._build(team_id, period, client, title, for_client)
 
     def _build(
@@ -616,22 +615,6 @@ class _DecidedTimers:
                 instants.append(at)
                 rows.append(r)
         return self._by_client.get(client, ([], []))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a report is built, on again after (unless it
-    was off). A month's report makes a few hundred thousand small objects with no cycle among them,
-    and the collector would walk them all again at each of its full passes: a quarter of the
-    build's time at 100,000 tickets (``bench/report_bench.py``). Reference counting still frees
-    every object; only cycles made meanwhile wait for the next collection."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _slow_burn(

@@ -35,6 +35,7 @@ from bot.clock import Clock
 from bot.services.notices import enqueue_composed
 from bot.services.permalinks import thread_link
 from bot.services.tickets import TicketChange, TicketService
+from bot.teams import team_ids
 from sla import periods
 from sla.contracts import Client, ContractBook, ContractVersion
 from sla.feedback import (
@@ -376,10 +377,8 @@ class SurveyService:
     def send_nps(self) -> int:
         """Queue the NPS question to each client's contacts, once per client and cadence period."""
         now = self.clock.now()
-        with self.uow.begin(read_only=True) as tx:
-            teams = tx.workspaces.list_team_ids()
         queued = 0
-        for team_id in teams:
+        for team_id in team_ids(self.uow):
             for client in self.book.clients.values():
                 queued += self._send_nps_to(team_id, client, now)
         return queued

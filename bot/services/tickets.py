@@ -601,29 +601,6 @@ class TicketService:
 
     # ---- listing --------------------------------------------------------------------
 
-    def open_tickets(
-        self,
-        *,
-        team_id: str,
-        channel_id: str | None = None,
-        assignee: str | None = None,
-        client_key: str | None = None,
-        requester: str | None = None,
-        state: StatusFilter = "all",
-        limit: int = 20,
-    ) -> tuple[list[TicketView], int, datetime]:
-        """Open tickets with live countdowns (computed from the projection, no event replay)."""
-        page = self.open_page(
-            team_id=team_id,
-            channel_id=channel_id,
-            assignee=assignee,
-            client_key=client_key,
-            requester=requester,
-            state=state,
-            limit=limit,
-        )
-        return page.views, page.total, page.now
-
     def open_page(
         self,
         *,
@@ -636,7 +613,8 @@ class TicketService:
         limit: int = 20,
         count_limit: int | None = 1000,
     ) -> OpenTickets:
-        """Like :meth:`open_tickets`, also telling whether ``total`` is exact (else "at least")."""
+        """Open tickets with live countdowns (computed from the projection, no event replay), and
+        whether ``total`` is exact (else "at least")."""
         now = self.clock.now()
         with self.uow.begin(read_only=True, serial=True) as tx:  # a page: storage.uow on serial reads
             page = tx.status.open_tickets(

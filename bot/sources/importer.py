@@ -25,7 +25,6 @@ import gc
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.sources.ingest import TicketIngest
 from bot.sources.plan import Outcome, Plan
 from bot.sources.schema import SourceEvent
+from sla.bulk import collector_paused
 from sla.metrics import EventKind
 from sla.replay import RowError, iter_events_csv
 from sla.timers import TicketEvent, slot_builder
@@ -158,24 +158,6 @@ def _batches(
         yield batch
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Turn the cyclic garbage collector's automatic runs off while importing (restored after).
-
-    A batch allocates hundreds of thousands of short-lived, acyclic objects (events, clocks, rows;
-    reference counting frees them), and each allocation burst made the collector walk the whole
-    heap, the kept clocks included, again and again: about a fifth of the import. The import
-    collects by itself every :data:`COLLECT_EVERY_ROWS` rows, so the few cycles (SQLAlchemy's
-    bookkeeping) are still freed and memory stays flat."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _count(summary: ImportSummary, plan: Plan, outcomes: list[Outcome], lines_of: list[int]) -> None:
     """Add the outcomes of a batch (its events at ``lines_of``) to ``summary``."""
     opened = {s.index for s in plan.steps if s.action == "open"}
@@ -257,7 +239,7 @@ def import_events(
     with the running summary and the last line of the batch (tests interrupt there)."""
     if batch < 1:
         raise ValueError("batch must be at least 1")
-    with _collector_paused():
+    with collector_paused():
         return _import(
             lines,
             ingest=ingest,

@@ -39,6 +39,7 @@ from bot.sources.plan import Outcome, Plan, Sim, Step
 from bot.sources.rows import dismissal_audit, domain_event, event_rows
 from bot.sources.schema import KnownTicket, SourceEvent
 from bot.sources.vocabulary import map_priority
+from bot.teams import DEMO_TEAM_ID, team_or_only
 from sla.contracts import ContractVersion
 from sla.metrics import EventKind
 from sla.timers import EventError, TicketClock, slot_builder
@@ -62,7 +63,8 @@ from storage.uow import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TEAM_ID = "T0SLABOT01"
+#: the workspace of tickets when the database holds none yet (the demo's)
+DEFAULT_TEAM_ID = DEMO_TEAM_ID
 #: events after which a ticket's pending warnings and escalations are cancelled (``TicketService.record``)
 _SETTLING = (EventKind.RESOLVED, EventKind.CLOSED, EventKind.DISMISSED)
 #: ``Step(...)`` built positionally without the frozen dataclass's ``__init__`` (one per event)
@@ -75,12 +77,9 @@ class TeamError(ValueError):
 
 def resolve_team(configured: str | None, uow: UnitOfWork) -> str:
     """``SLABOT_TEAM_ID`` if set, else the one workspace of the database, else the default."""
-    if configured:
-        return configured
-    with uow.begin(read_only=True) as tx:
-        teams = tx.workspaces.list_team_ids()
-    if len(teams) == 1:
-        return teams[0]
+    teams = team_or_only(configured, uow)
+    if isinstance(teams, str):
+        return teams
     if not teams:
         return DEFAULT_TEAM_ID
     raise TeamError(

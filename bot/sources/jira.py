@@ -121,38 +121,38 @@ class _Reader:
 
     def priority(self, pid: Any, name: Any, what: str) -> str | None:
         pid, name = _str(pid), _str(name)
-        for value in (pid, name):
-            mapped = self.mapping.priorities.get(value) if value else None
-            if mapped:
-                return mapped
-        word = priority_word(name, self.priorities)
+        word = _mapped(self.mapping.priorities, pid, name) or priority_word(name, self.priorities)
         if word:
             return word
         if pid in DEFAULT_PRIORITY_IDS and self.priorities:
             return self.priorities[min(DEFAULT_PRIORITY_IDS[pid], len(self.priorities) - 1)]
-        if pid or name:
-            self.ignored.append(
-                Ignored("unmapped_value", f"{what} {name!r} (id {pid}): add it to sources.jira.priorities")
-            )
-        return None
+        return self._unmapped("priorities", what, pid, name)
 
     def status(self, sid: Any, name: Any, category: Any, what: str, *, report: bool = True) -> str | None:
         sid, name = _str(sid), _str(name)
-        for value in (sid, name):
-            mapped = self.mapping.statuses.get(value) if value else None
-            if mapped:
-                return mapped
-        word = status_word(name, self.statuses)
+        word = _mapped(self.mapping.statuses, sid, name) or status_word(name, self.statuses)
         if word:
             return word
         by_category = _CATEGORY.get(str(category or "").lower())
         if by_category:
             return by_category
-        if (sid or name) and report:
+        return self._unmapped("statuses", what, sid, name) if report else None
+
+    def _unmapped(self, table: str, what: str, value_id: str | None, name: str | None) -> None:
+        """Note a value the delivery names (by id or name) that nothing maps (``sources.jira.<table>``)."""
+        if value_id or name:
             self.ignored.append(
-                Ignored("unmapped_value", f"{what} {name!r} (id {sid}): add it to sources.jira.statuses")
+                Ignored("unmapped_value", f"{what} {name!r} (id {value_id}): add it to sources.jira.{table}")
             )
-        return None
+
+
+def _mapped(table: Mapping[str, str], value_id: str | None, name: str | None) -> str | None:
+    """What the contract's mapping says for a Jira value: by its id first, then by its name."""
+    for value in (value_id, name):
+        mapped = table.get(value) if value else None
+        if mapped:
+            return mapped
+    return None
 
 
 def _status_of(fields: dict[str, Any]) -> tuple[Any, Any, Any]:

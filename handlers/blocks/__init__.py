@@ -70,6 +70,14 @@ class Message:
         return {"text": truncate_text(self.text, MESSAGE_TEXT_MAX), "blocks": self.blocks}
 
 
+def _given(element: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    """``element`` with each optional field that is given (not None): Slack wants absent fields left out."""
+    for name, value in optional.items():
+        if value is not None:
+            element[name] = value
+    return element
+
+
 def plain(text: str, limit: int | None = None) -> dict[str, Any]:
     text = text if limit is None else truncate_text(text, limit)
     return {"type": "plain_text", "text": text or " ", "emoji": True}
@@ -90,11 +98,7 @@ def section(
     block: Block = {"type": "section", "text": mrkdwn(text, SECTION_TEXT_MAX)}
     if fields:
         block["fields"] = [mrkdwn(f, FIELD_TEXT_MAX) for f in list(fields)[:10]]
-    if accessory is not None:
-        block["accessory"] = accessory
-    if block_id is not None:
-        block["block_id"] = block_id
-    return block
+    return _given(block, accessory=accessory, block_id=block_id)
 
 
 def header(text: str) -> Block:
@@ -110,10 +114,7 @@ def divider() -> Block:
 
 
 def actions(elements: Sequence[dict[str, Any]], *, block_id: str | None = None) -> Block:
-    block: Block = {"type": "actions", "elements": list(elements)[:25]}
-    if block_id is not None:
-        block["block_id"] = block_id
-    return block
+    return _given({"type": "actions", "elements": list(elements)[:25]}, block_id=block_id)
 
 
 def button(
@@ -130,15 +131,7 @@ def button(
         "text": plain(text, BUTTON_TEXT_MAX),
         "action_id": str(action_id),
     }
-    if value is not None:
-        element["value"] = value
-    if style is not None:
-        element["style"] = style
-    if url is not None:
-        element["url"] = url
-    if confirm is not None:
-        element["confirm"] = confirm
-    return element
+    return _given(element, value=value, style=style, url=url, confirm=confirm)
 
 
 def ticket_button(
@@ -162,14 +155,13 @@ RESOLVE_CONFIRM_TEXT = (
 def resolve_button(ref: str) -> dict[str, Any]:
     """**Resolve**, behind a confirm dialog: a click cannot be taken back from the client's side (the
     survey is on its way)."""
-    element = ticket_button("Resolve", ActionId.RESOLVE, ref)
-    element["confirm"] = {
+    confirm = {
         "title": plain(f"Resolve {ref}?", 100),
         "text": plain(RESOLVE_CONFIRM_TEXT, 300),
         "confirm": plain("Resolve", 30),
         "deny": plain("Cancel", 30),
     }
-    return element
+    return ticket_button("Resolve", ActionId.RESOLVE, ref, confirm=confirm)
 
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")

@@ -17,6 +17,7 @@ from storage.repositories import TimerRow
 from storage.uow import UnitOfWork
 from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
 from tests.support.shared_data import ITSM_CONTRACTS, SERVICENOW, shared
+from tests.support.stored import stored_ticket
 
 #: the figures are checked on both backends once (test_the_week_hand_computed); the rest on SQLite only
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
@@ -211,35 +212,33 @@ def test_a_stored_replay_of_the_servicenow_log_reports_what_the_replay_says(uow:
     team, now = "T0SERVNOW1", datetime(2016, 6, 1, tzinfo=UTC)
     with uow.begin() as tx:
         for ticket_id, rows in wanted.items():
-            ticket = tx.tickets.create(
-                team_id=team,
+            timers = [
+                TimerRow(
+                    metric=r.metric,
+                    cycle=r.cycle,
+                    state=r.state,
+                    target=timedelta(seconds=r.target_seconds),
+                    started_at=r.started_at,
+                    priority=r.priority,
+                    calendar_name="always",
+                    due_at=r.due_at,
+                    stopped_at=r.stopped_at,
+                    breached_at=r.breached_at,
+                    business_elapsed=timedelta(seconds=r.business_elapsed_seconds),
+                    paused_for=timedelta(seconds=r.paused_seconds),
+                )
+                for r in rows
+            ]
+            stored_ticket(
+                tx,
+                team,
+                timers,
+                now=now,
                 source="import",
                 opened_at=min(r.started_at for r in rows),
                 client_key="servicenow",
                 priority=rows[0].priority,
                 external_ref=ticket_id,
-            )
-            tx.timers.replace_for_ticket(
-                team_id=team,
-                ticket_id=ticket.id,
-                now=now,
-                timers=[
-                    TimerRow(
-                        metric=r.metric,
-                        cycle=r.cycle,
-                        state=r.state,
-                        target=timedelta(seconds=r.target_seconds),
-                        started_at=r.started_at,
-                        priority=r.priority,
-                        calendar_name="always",
-                        due_at=r.due_at,
-                        stopped_at=r.stopped_at,
-                        breached_at=r.breached_at,
-                        business_elapsed=timedelta(seconds=r.business_elapsed_seconds),
-                        paused_for=timedelta(seconds=r.paused_seconds),
-                    )
-                    for r in rows
-                ],
             )
     service = ReportService(uow=uow, book=book, clock=ManualClock(now))
     report = service.build(team_id=team, period=week)

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from bot.services.tickets import timer_rows
 from sla.contracts import load_contracts_text
 from sla.standing import at_risk_at
-from sla.timers import EventError, TicketClock, alert_points
+from sla.timers import alert_points
 from storage.repositories import TimerRow
 from tests.sla import timers_fakes as _fakes
-from tests.sla.test_timers_properties import PROPERTY, VERSION, histories
+from tests.sla.test_timers_properties import PROPERTY, VERSION, accepted, histories
 from tests.support.shared_data import ITSM_CONTRACTS
 
 _TARGETS = {
@@ -49,20 +49,9 @@ def test_timer_rows_equal_the_rows_of_every_alert_point(events: list, which: int
     version = VERSIONS[which % len(VERSIONS)]
     if which == 3:  # the shared contract knows P1-P4 and its own statuses
         events = [e for e in events if e.status in (None, "open", "waiting_on_client", "on_hold")]
-    clock, kept = _accepted_under(version, events)
+    clock, kept = accepted(events, version)
     if not kept:
         return
     now = kept[-1].at + timedelta(minutes=later)
     timers = clock.timers(now)
     assert timer_rows(timers, version, now) == reference_rows(timers, version)  # type: ignore[arg-type]
-
-
-def _accepted_under(version: object, events: list) -> tuple[TicketClock, list]:
-    clock, kept = TicketClock(version), []
-    for event in events:
-        try:
-            clock.apply(event)
-        except EventError:
-            continue
-        kept.append(event)
-    return clock, kept

@@ -78,8 +78,9 @@ def histories(draw: st.DrawFn) -> list[TicketEvent]:
     return events
 
 
-def accepted(events: list[TicketEvent]) -> tuple[TicketClock, list[TicketEvent]]:
-    clock = TicketClock(VERSION)
+def accepted(events: list[TicketEvent], version: object = VERSION) -> tuple[TicketClock, list[TicketEvent]]:
+    """The clock after ``events`` under ``version``, and the events it accepted (the rest are rejected)."""
+    clock = TicketClock(version)
     kept = []
     for event in events:
         try:

@@ -1,17 +1,19 @@
 """A small stand-in for ``sla.contracts.ContractVersion`` with the attributes the timers use.
 
 The timers depend on these attributes only (duck typing), so the fake and the real class
-are interchangeable.
+are interchangeable. Its targets, warnings and escalation steps are the real values of
+:mod:`sla.contracts` (``Target``, ``Threshold``, ``EscalationLevel``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sla.calendar import BusinessCalendar
-from sla.durations import compact_duration, parse_duration
+from sla.contracts import AlertRouting, EscalationLevel, Target, Threshold
+from sla.durations import parse_duration
 from sla.metrics import Metric
 
 ALWAYS = BusinessCalendar.always(name="always")
@@ -27,54 +29,19 @@ BERLIN = BusinessCalendar.from_config(
 CALENDARS = {"always": ALWAYS, "office": OFFICE, "berlin": BERLIN}
 
 
-@dataclass(frozen=True)
-class FakeTarget:
-    metric: Metric
-    duration: timedelta
-    calendar_name: str
-    calendar: BusinessCalendar
-
-
-@dataclass(frozen=True)
-class FakeThreshold:
-    percent: float | None = None
-    before: timedelta | None = None
-
-    @property
-    def key(self) -> str:
-        if self.percent is not None:
-            return f"{self.percent:g}%"
-        assert self.before is not None
-        return f"{compact_duration(self.before)}-before"
-
-    def elapsed_at(self, target: timedelta) -> timedelta | None:
-        at = target * (self.percent / 100) if self.percent is not None else target - (self.before or target)
-        return at if timedelta(0) < at < target else None
-
-
-@dataclass(frozen=True)
-class FakeStep:
-    after: timedelta
-
-
-@dataclass(frozen=True)
-class FakeAlerts:
-    escalation: tuple[FakeStep, ...] = ()
-
-
 @dataclass
 class FakeVersion:
-    targets: dict[str, dict[Metric, FakeTarget]]
+    targets: dict[str, dict[Metric, Target]]
     pause_on: dict[str, frozenset[Metric]] = field(default_factory=dict)
-    warn_at: tuple[FakeThreshold, ...] = ()
-    alerts: FakeAlerts = field(default_factory=FakeAlerts)
+    warn_at: tuple[Threshold, ...] = ()
+    alerts: AlertRouting = field(default_factory=AlertRouting)
     default_priority: str = "P3"
 
     @property
     def priorities(self) -> tuple[str, ...]:
         return tuple(self.targets)
 
-    def target_for(self, priority: str, metric: Metric) -> FakeTarget | None:
+    def target_for(self, priority: str, metric: Metric) -> Target | None:
         return self.targets[priority].get(metric)
 
     def pauses(self, status: str, metric: Metric) -> bool:
@@ -91,18 +58,15 @@ def make_version(
     default_priority: str | None = None,
 ) -> FakeVersion:
     """``targets={"P1": {"first_response": "15m", "calendar": "always"}}`` like the contract file."""
-    built: dict[str, dict[Metric, FakeTarget]] = {}
+    built: dict[str, dict[Metric, Target]] = {}
     for priority, spec in targets.items():
         cal_name = spec.get("calendar", calendar)
         built[priority] = {
-            Metric(m): FakeTarget(Metric(m), parse_duration(d), cal_name, CALENDARS[cal_name])
+            Metric(m): Target(Metric(m), parse_duration(d), cal_name, CALENDARS[cal_name])
             for m, d in spec.items()
             if m != "calendar"
         }
-    thresholds = tuple(
-        FakeThreshold(percent=float(w[:-1])) if w.endswith("%") else FakeThreshold(before=parse_duration(w))
-        for w in warn_at
-    )
+    thresholds = tuple(Threshold.parse(w) for w in warn_at)
     pauses = {
         status: frozenset(Metric(m) for m in metrics)
         for status, metrics in (pause_on if pause_on is not None else {}).items()
@@ -111,7 +75,9 @@ def make_version(
         targets=built,
         pause_on=pauses,
         warn_at=thresholds,
-        alerts=FakeAlerts(tuple(FakeStep(parse_duration(s)) for s in escalation)),
+        alerts=AlertRouting(
+            escalation=tuple(EscalationLevel(parse_duration(s), notify=()) for s in escalation)
+        ),
         default_priority=default_priority or list(targets)[-1],
     )
 

@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from storage.repositories import ALL_TEAMS, TimerRow
+from storage.repositories import ALL_TEAMS
 from storage.uow import UnitOfWork
+from tests.support.stored import due_timer, stored_ticket
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
@@ -44,23 +45,9 @@ def seed_due(uow: UnitOfWork, n: int) -> None:
     with uow.begin() as tx:
         for i in range(n):
             team = "TA" if i % 2 else "TB"
-            ticket = tx.tickets.create(team_id=team, source="import", opened_at=T0)
-            tx.timers.replace_for_ticket(
-                team_id=team,
-                ticket_id=ticket.id,
-                now=T0,
-                timers=[
-                    TimerRow(
-                        metric="resolution",
-                        cycle=1,
-                        state="running",
-                        target=M,
-                        started_at=T0,
-                        due_at=T0 + M,
-                        next_alert_at=T0 + (i % 7) * timedelta(seconds=1),
-                    )
-                ],
-            )
+            first_alert = T0 + (i % 7) * timedelta(seconds=1)
+            timer = due_timer("resolution", "running", started_at=T0, target=M, next_alert_at=first_alert)
+            ticket = stored_ticket(tx, team, [timer], source="import", opened_at=T0)
             tx.outbox.enqueue(
                 team_id=team,
                 idempotency_key=f"n{i}",

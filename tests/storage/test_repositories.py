@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from storage.repositories import ALL_TEAMS, NotFound, SentimentValues, TimerRow
-from storage.uow import UnitOfWork
+from storage.repositories import ALL_TEAMS, AppendResult, NotFound, SentimentValues, TimerRow
+from storage.uow import Transaction, UnitOfWork
+from tests.support.stored import stored_ticket
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -40,6 +41,11 @@ def timer(
         stopped_at=stopped,
         breached_at=breached,
     )
+
+
+def append(tx: Transaction, ticket_id: int, at: datetime, kind: str, **kw: str | None) -> AppendResult:
+    """Append one event to a ticket of T1, recorded when it happened."""
+    return tx.events.append(team_id="T1", ticket_id=ticket_id, at=at, kind=kind, recorded_at=at, **kw)
 
 
 def new_ticket(uow: UnitOfWork, team: str = "T1", **kw: object) -> int:
@@ -82,57 +88,30 @@ def test_ticket_lookups_and_update(uow: UnitOfWork) -> None:
 def test_events_get_consecutive_seq_and_are_idempotent_by_external_id(uow: UnitOfWork) -> None:
     tid = new_ticket(uow)
     with uow.begin() as tx:
-        first = tx.events.append(
-            team_id="T1", ticket_id=tid, at=T0, kind="opened", priority="P2", recorded_at=T0
-        )
-        second = tx.events.append(
-            team_id="T1",
-            ticket_id=tid,
-            at=T0 + M,
-            kind="agent_message",
-            actor="U2",
-            source="zendesk",
-            external_id="ev-1",
-            recorded_at=T0 + M,
-        )
+        first = append(tx, tid, T0, "opened", priority="P2")
+        second = append(tx, tid, T0 + M, "agent_message", actor="U2", source="zendesk", external_id="ev-1")
     with uow.begin() as tx:
-        again = tx.events.append(
-            team_id="T1",
-            ticket_id=tid,
-            at=T0 + 2 * M,
-            kind="agent_message",
-            source="zendesk",
-            external_id="ev-1",
-            recorded_at=T0 + 2 * M,
-        )
-        other_source = tx.events.append(
-            team_id="T1",
-            ticket_id=tid,
-            at=T0 + 2 * M,
-            kind="client_message",
-            source="jira",
-            external_id="ev-1",
-            recorded_at=T0 + 2 * M,
-        )
+        again = append(tx, tid, T0 + 2 * M, "agent_message", source="zendesk", external_id="ev-1")
+        other_source = append(tx, tid, T0 + 2 * M, "client_message", source="jira", external_id="ev-1")
         events = tx.events.list_for_ticket(team_id="T1", ticket_id=tid)
     assert (first.seq, second.seq, other_source.seq) == (1, 2, 3)
     assert first.created and second.created and other_source.created
     assert not again.created and again.seq == 2 and again.event.at == T0 + M
     assert [(e.seq, e.kind) for e in events] == [(1, "opened"), (2, "agent_message"), (3, "client_message")]
     with pytest.raises(NotFound), uow.begin() as tx:
-        tx.events.append(team_id="T1", ticket_id=tid + 999, at=T0, kind="opened", recorded_at=T0)
+        append(tx, tid + 999, T0, "opened")
 
 
 def test_event_append_rolls_back_with_its_transaction(uow: UnitOfWork) -> None:
     tid = new_ticket(uow)
     with pytest.raises(RuntimeError), uow.begin() as tx:
-        tx.events.append(team_id="T1", ticket_id=tid, at=T0, kind="opened", recorded_at=T0)
+        append(tx, tid, T0, "opened")
         tx.timers.replace_for_ticket(team_id="T1", ticket_id=tid, timers=[timer(due=T0 + H)], now=T0)
         raise RuntimeError("crash before commit")
     with uow.begin() as tx:
         assert tx.events.list_for_ticket(team_id="T1", ticket_id=tid) == []
         assert tx.timers.list_for_ticket(team_id="T1", ticket_id=tid) == []
-        assert tx.events.append(team_id="T1", ticket_id=tid, at=T0, kind="opened", recorded_at=T0).seq == 1
+        assert append(tx, tid, T0, "opened").seq == 1
 
 
 # --- timers ------------------------------------------------------------------------------------------
@@ -320,15 +299,16 @@ def test_status_lists_open_tickets_most_urgent_first_with_filters(uow: UnitOfWor
     ids = []
     with uow.begin() as tx:
         for channel, assignee, client, timers in specs:
-            t = tx.tickets.create(
-                team_id="T1",
+            t = stored_ticket(
+                tx,
+                "T1",
+                timers,
                 source="slack_thread",
                 opened_at=T0,
                 channel_id=channel,
                 assignee=assignee,
                 client_key=client,
             )
-            tx.timers.replace_for_ticket(team_id="T1", ticket_id=t.id, timers=timers, now=T0)
             ids.append(t.id)
         done = tx.tickets.create(team_id="T1", source="slack_thread", opened_at=T0, channel_id="C1")
         tx.tickets.update(team_id="T1", ticket_id=done.id, now=T0, closed_at=T0)
@@ -375,8 +355,7 @@ def test_report_counts_and_period_timers(uow: UnitOfWork) -> None:
                 ],
             ),
         ]:
-            t = tx.tickets.create(team_id="T1", source="import", opened_at=T0, client_key=client)
-            tx.timers.replace_for_ticket(team_id="T1", ticket_id=t.id, timers=timers, now=T0)
+            stored_ticket(tx, "T1", timers, source="import", opened_at=T0, client_key=client)
     with uow.begin() as tx:
         counts = tx.reports.compliance_counts(team_id="T1", start=week[0], end=week[1], now=T0 + 8 * H)
         rows = tx.reports.timers_in_period(team_id="T1", start=week[0], end=week[1], now=T0 + 8 * H)
@@ -423,8 +402,7 @@ def test_decided_rows_and_breaches_of_one_client_in_the_same_unit_of_work(uow: U
                 ],
             ),
         ]:
-            t = tx.tickets.create(team_id="T1", source="import", opened_at=T0, client_key=client)
-            tx.timers.replace_for_ticket(team_id="T1", ticket_id=t.id, timers=timers, now=T0)
+            stored_ticket(tx, "T1", timers, source="import", opened_at=T0, client_key=client)
         span = dict(team_id="T1", start=week[0], end=week[1], client_key="acme")
         rows = tx.reports.decided_rows(**span, now=T0 + 9 * H)
         swept_not = tx.reports.decided_rows(**span, now=T0 + 9 * H - M)
@@ -547,24 +525,11 @@ def test_incidents_report_runs_audit_links_clients_contracts(uow: UnitOfWork) ->
         assert tx.clients.upsert(team_id="T1", key="acme", name="ACME Ltd", now=T0).id == client.id
         assert [c.name for c in tx.clients.list(team_id="T1")] == ["ACME Ltd"]
 
-        v1 = tx.contracts.store_version(
-            team_id="T1",
-            contract_key="gold",
-            number=1,
-            effective=date(2026, 1, 1),
-            sha256="a" * 64,
-            content={"targets": {}},
-            now=T0,
+        gold_v1 = dict(
+            team_id="T1", contract_key="gold", number=1, effective=date(2026, 1, 1), sha256="a" * 64
         )
-        again = tx.contracts.store_version(
-            team_id="T1",
-            contract_key="gold",
-            number=1,
-            effective=date(2026, 1, 1),
-            sha256="a" * 64,
-            content={},
-            now=T0,
-        )
+        v1 = tx.contracts.store_version(**gold_v1, content={"targets": {}}, now=T0)
+        again = tx.contracts.store_version(**gold_v1, content={}, now=T0)
         assert again.id == v1.id and again.content == {"targets": {}}
         assert tx.contracts.get(team_id="T2", version_id=v1.id) is None
         t = tx.tickets.create(team_id="T1", source="slash_command", opened_at=T0, contract_version_id=v1.id)

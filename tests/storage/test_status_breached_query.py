@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 from storage.repositories import TimerRow
 from storage.uow import UnitOfWork
+from tests.support.stored import stored_ticket
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H, M = timedelta(hours=1), timedelta(minutes=1)
@@ -46,18 +47,12 @@ def test_breached_merges_flagged_and_overdue_tickets_by_due_time(uow: UnitOfWork
     ids = {}
     with uow.begin() as tx:
         for title, timers in specs.items():
-            ticket = tx.tickets.create(
-                team_id="T1", source="slack_thread", opened_at=T0, title=title, requester="U9"
+            ticket = stored_ticket(
+                tx, "T1", timers, now=T0 + H, source="slack_thread", opened_at=T0, title=title, requester="U9"
             )
-            tx.timers.replace_for_ticket(team_id="T1", ticket_id=ticket.id, timers=timers, now=T0 + H)
             ids[title] = ticket.id
-        other_team = tx.tickets.create(team_id="T2", source="slack_thread", opened_at=T0)
-        tx.timers.replace_for_ticket(
-            team_id="T2",
-            ticket_id=other_team.id,
-            timers=[_timer("resolution", state="breached", due=NOW - H, breached=NOW - H)],
-            now=T0 + H,
-        )
+        other_team = [_timer("resolution", state="breached", due=NOW - H, breached=NOW - H)]
+        stored_ticket(tx, "T2", other_team, now=T0 + H, source="slack_thread", opened_at=T0)
 
     def breached(**kw: object) -> tuple[list[int], int, bool]:
         with uow.begin(read_only=True) as tx:
@@ -78,11 +73,8 @@ def test_at_risk_is_counted_on_an_index_alone(uow: UnitOfWork) -> None:
     every open ticket not yet due (2 ms of SQLite per answer with 100,000 open tickets)."""
     with uow.begin() as tx:
         for due, risk in ((NOW + H, NOW - M), (NOW + 2 * H, NOW + H), (NOW - H, NOW - 2 * H)):
-            ticket = tx.tickets.create(team_id="T1", source="slack_thread", opened_at=T0)
             timer = _timer("resolution", state="running", due=due)
-            tx.timers.replace_for_ticket(
-                team_id="T1", ticket_id=ticket.id, timers=[replace(timer, at_risk_at=risk)], now=T0
-            )
+            stored_ticket(tx, "T1", [replace(timer, at_risk_at=risk)], source="slack_thread", opened_at=T0)
     statements: list[tuple[str, Any]] = []
     with uow.begin(read_only=True) as tx:
         connection = tx.status.session.connection()

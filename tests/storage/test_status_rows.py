@@ -13,6 +13,7 @@ import pytest
 from storage.repositories import TimerRow
 from storage.repositories import status as status_module
 from storage.uow import UnitOfWork
+from tests.support.stored import stored_ticket
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H, M = timedelta(hours=1), timedelta(minutes=1)
@@ -58,8 +59,11 @@ def _load(uow: UnitOfWork, count: int = 12) -> list[int]:
     ids = []
     with uow.begin() as tx:
         for i in range(count):
-            ticket = tx.tickets.create(
-                team_id="T1",
+            ticket = stored_ticket(
+                tx,
+                "T1",
+                _timers(i),
+                now=T0 + H,
                 source="slack_thread",
                 opened_at=T0,
                 title=f"ticket {i} <b>&",
@@ -69,7 +73,6 @@ def _load(uow: UnitOfWork, count: int = 12) -> list[int]:
                 channel_id="C1",
                 thread_ts=f"1700000000.{i:06d}",
             )
-            tx.timers.replace_for_ticket(team_id="T1", ticket_id=ticket.id, timers=_timers(i), now=T0 + H)
             ids.append(ticket.id)
     return ids
 

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from storage.models import Base
-from storage.repositories import NotFound, TimerRow
+from storage.repositories import NotFound
 from storage.sources import contract_versions
 from storage.uow import Transaction, UnitOfWork
+from tests.support.stored import due_timer, stored_ticket
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
@@ -36,28 +37,19 @@ def snapshot(tx: Transaction, team: str) -> dict[str, list[tuple[Any, ...]]]:
 
 def seed(uow: UnitOfWork, team: str) -> dict[str, int]:
     with uow.begin() as tx:
-        ticket = tx.tickets.create(
-            team_id=team, source="slack_thread", opened_at=T0, channel_id="C1", assignee="U1"
+        timer = due_timer(
+            "first_response",
+            "breached",
+            started_at=T0,
+            target=M,
+            breached_at=T0 + M,
+            stopped_at=T0 + 2 * M,
+            next_alert_at=T0,
+        )
+        ticket = stored_ticket(
+            tx, team, [timer], source="slack_thread", opened_at=T0, channel_id="C1", assignee="U1"
         )
         tx.events.append(team_id=team, ticket_id=ticket.id, at=T0, kind="opened", recorded_at=T0)
-        tx.timers.replace_for_ticket(
-            team_id=team,
-            ticket_id=ticket.id,
-            now=T0,
-            timers=[
-                TimerRow(
-                    metric="first_response",
-                    cycle=1,
-                    state="breached",
-                    target=M,
-                    started_at=T0,
-                    due_at=T0 + M,
-                    breached_at=T0 + M,
-                    stopped_at=T0 + 2 * M,
-                    next_alert_at=T0,
-                )
-            ],
-        )
         tx.outbox.enqueue(
             team_id=team,
             idempotency_key=f"k-{ticket.id}",
