@@ -1,6 +1,6 @@
-"""The status page's rows on SQLite are read from the DBAPI cursor and kept by the raw row they came from
-(``storage.repositories.status._RowReader``): the same values and types as SQLAlchemy's rows, a changed
-row read anew, and the kept rows bounded."""
+"""The status page's rows, on SQLite and PostgreSQL, are read from the DBAPI cursor and kept by the raw
+row they came from (``storage.repositories.status._RowReader``): the same values and types as
+SQLAlchemy's rows, a changed row read anew, and the kept rows bounded."""
 
 from __future__ import annotations
 
@@ -113,9 +113,7 @@ def test_pages_read_from_the_cursor_equal_sqlalchemys_rows(
                         assert value.tzinfo is UTC
 
 
-def test_sqlite_keeps_converted_rows_and_reads_a_changed_row_anew(uow: UnitOfWork, db_backend: str) -> None:
-    if db_backend != "sqlite":
-        pytest.skip("PostgreSQL's rows come from SQLAlchemy (native values, nothing to parse)")
+def test_converted_rows_are_kept_and_a_changed_row_read_anew(uow: UnitOfWork) -> None:
     ids = _load(uow)
     first, second = _page(uow), _page(uow)
     assert all(
@@ -139,9 +137,7 @@ def test_sqlite_keeps_converted_rows_and_reads_a_changed_row_anew(uow: UnitOfWor
     )
 
 
-def test_kept_rows_are_bounded(uow: UnitOfWork, db_backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if db_backend != "sqlite":
-        pytest.skip("SQLite only")
+def test_kept_rows_are_bounded(uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(status_module, "_MEMO_ROWS", 5)
     _load(uow)
     page = _page(uow)
