@@ -2,7 +2,7 @@
 bare Bolt app that answers a constant, in one run.
 
     .venv/bin/python bench/http_bench.py [--tickets 100000] [--concurrency 16] [--seconds 10]
-                                         [--server stdlib|waitress|both]
+                                         [--server stdlib|waitress|both] [--backend sqlite|postgresql]
 
 Goal (issue 4): slabot's ``/sla status`` reaches >= 0.8x the bare app's throughput and its p99 stays
 under 100 ms at 16 concurrent requests.
@@ -24,6 +24,9 @@ How it is measured:
   answer, as in a busy workspace where tickets change every second; before the HTTP phases the CPU time of one
   answer is measured in process, uncached beside cached (issue 16's goals: uncached <= 3 ms of CPU with
   100,000 open tickets, >= 0.3x the bare app's throughput, p99 < 100 ms at 16 concurrent);
+- ``--backend postgresql`` runs slabot on a throwaway PostgreSQL cluster (fsync off) instead of a SQLite
+  file: there a page's read waits on the network with the GIL released, where SQLite's steps through
+  its rows hold it (``storage.uow``'s serial reads);
 - the load generator runs in a separate process (a ThreadPoolExecutor of ``--concurrency`` workers, one
   ``http.client`` connection each, reused while the server keeps it alive), so its Python work does not
   compete for the server's GIL; the first second of each phase is a warm-up and is not counted.
@@ -39,7 +42,6 @@ import multiprocessing
 import os
 import random
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -52,6 +54,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._common import Databases  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -438,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds per phase not counted")
     parser.add_argument("--server", choices=["stdlib", "waitress", "both"], default="both")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument(
         "--uncached",
         action=argparse.BooleanOptionalAction,
@@ -464,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     clock = ManualClock(NOW)
     spawn = multiprocessing.get_context("spawn")
     with (
-        tempfile.TemporaryDirectory(prefix="slabot-http-bench-") as tmp,
+        Databases([args.backend], prefix="slabot-http-bench-") as dbs,
         SlackEmulator(clock=clock, auto_create_channels=True) as slack,
         concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool,
     ):
@@ -477,14 +482,14 @@ def main(argv: list[str] | None = None) -> int:
             SLACK_BOT_TOKEN=TOKEN,
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_API_URL=slack.url,
-            DATABASE_URL=f"sqlite:///{tmp}/bench.db",
+            DATABASE_URL=dbs.url(args.backend, "bench", migrated=True),
             SLABOT_CONTRACTS=str(ROOT / "examples" / "contracts.yaml"),
             SLABOT_SCHEDULER=False,
         )
         runtime = bootstrap(settings, clock=clock)
         breached, load_s = load_tickets(runtime, args.tickets)
         print(
-            f"database: sqlite, {args.tickets:,} open tickets ({breached:,} breached), clients acme/globex/initech, "
+            f"database: {args.backend}, {args.tickets:,} open tickets ({breached:,} breached), clients acme/globex/initech, "
             f"P1..P3; bulk-loaded in {load_s:.1f} s"
         )
         if args.uncached:
