@@ -23,12 +23,14 @@ How it holds together:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -50,7 +52,7 @@ from sla.feedback import (
     sla_outcome,
 )
 from sla.sentiment import score
-from storage.models import Survey, SurveyState, Ticket
+from storage.models import NpsResponse, Survey, SurveyState, Ticket
 from storage.repositories import ALL_TEAMS, SentimentValues
 from storage.uow import Transaction, UnitOfWork
 
@@ -61,6 +63,10 @@ NPS_SCORE_FIRST = "Pick a score from 0 to 10 first, then add your comment."
 AGENTS_MAY_NOT = "This survey is for the client: agents can't answer it. Nothing was changed."
 NPS_ANSWER_WINDOW = timedelta(days=30)
 """An NPS question can be answered until this long after its period ends."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_Value = TypeVar("_Value")
 
 
 def survey_key(survey_id: int) -> str:
@@ -120,6 +126,34 @@ class Reply:
     ts: str | None = None
     view: dict[str, Any] | None = None
     """A modal to open with the click's ``trigger_id``."""
+
+
+class _Refused(Exception):
+    """An answer slabot does not take: ``notice`` tells the person why (nothing was changed)."""
+
+    def __init__(self, notice: str) -> None:
+        super().__init__(notice)
+        self.notice = notice
+
+
+def _refusing(answer: Callable[[str], _R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """A use case whose refusals (:class:`_Refused`) come back as ``answer(notice)``."""
+
+    def decorate(method: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(method)
+        def answering(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return method(*args, **kwargs)
+            except _Refused as refused:
+                return answer(refused.notice)
+
+        return answering
+
+    return decorate
+
+
+def _notice(text: str) -> Reply:
+    return Reply(notice=text)
 
 
 @dataclass(frozen=True)
@@ -208,93 +242,66 @@ class SurveyService:
         return survey
 
     # ------------------------------------------------------------------ answers
+    # Each answer runs in ``_answer``; what refuses it raises ``_Refused``, which the method's
+    # ``@_refusing`` turns into what the listener shows (a notice, or the modal's error).
 
+    @_refusing(_notice)
     def rate(self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object) -> Reply:
         """A rating button was clicked on the message ``(channel_id, message_ts)``."""
-        clicked = self.ui.survey_rating(value)
-        if clicked is None:
-            return Reply(notice=NOT_OURS)
-        now = self.clock.now()
-        with self.uow.begin() as tx:
-            found = self._answerable(tx, team_id, user_id, clicked.survey_id, channel_id, message_ts, now)
-            if isinstance(found, str):
-                return Reply(notice=found)
-            scale = _scale(found)
+        with self._answer(self.ui.survey_rating(value)) as (clicked, tx, now):
+            found = self._answerable(tx, team_id, user_id, clicked.survey_id, now, (channel_id, message_ts))
             try:
-                rating = rating_value(clicked.rating, scale)  # type: ignore[arg-type]
+                rating = rating_value(clicked.rating, _scale(found))  # type: ignore[arg-type]
             except ValueError:
-                return Reply(notice=NOT_OURS)
+                raise _Refused(NOT_OURS) from None
             if not tx.surveys.set_rating(team_id=team_id, survey_id=found.survey.id, rating=rating, at=now):
-                return Reply(notice=self._closed_text(found))
-            _, message = self._answered(tx, team_id, found, now)
-        return Reply(update=message, channel_id=channel_id, ts=message_ts)
+                raise _Refused(self._closed_text(found))
+            return self._answered(tx, team_id, found, now)
 
+    @_refusing(_notice)
     def comment_form(
         self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object
     ) -> Reply:
         """ "Add a comment" was clicked: the modal to open, or why not."""
-        ref = self.ui.survey_ref(value)
-        if ref is None:
-            return Reply(notice=NOT_OURS)
-        now = self.clock.now()
-        with self.uow.begin() as tx:
-            found = self._answerable(tx, team_id, user_id, ref.survey_id, channel_id, message_ts, now)
-            if isinstance(found, str):
-                return Reply(notice=found)
+        with self._answer(self.ui.survey_ref(value)) as (ref, tx, now):
+            found = self._answerable(tx, team_id, user_id, ref.survey_id, now, (channel_id, message_ts))
             view = self.ui.comment_modal(
                 survey_ref=ref.survey_id, ref=found.ticket.ref, initial=found.survey.comment
             )
         return Reply(view=view)
 
-    def check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
-        """The quick checks a comment modal's submission must pass before the modal may close (Slack
-        waits 3 s for the answer): the error to show in the modal, or None."""
-        ref = self._comment_ref(metadata, comment)
-        if isinstance(ref, str):
-            return ref
-        with self.uow.begin(read_only=True) as tx:
-            found = self._load(tx, team_id, ref.survey_id)
-            if found is None or not found.survey.message_ts:
-                return NOT_OURS
-            return self._refusal(team_id, user_id, found, self.clock.now())
-
-    def submit_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> Reply:
+    @_refusing(_notice)
+    def submit_comment(
+        self, *, team_id: str, user_id: str, metadata: object, comment: str, check_only: bool = False
+    ) -> Reply:
         """Store the comment (checked again), scored by ``sla.sentiment``; the survey message to update.
         ``notice`` set = why nothing was stored."""
-        error = self.check_comment(team_id=team_id, user_id=user_id, metadata=metadata, comment=comment)
-        if error is not None:
-            return Reply(notice=error)
-        ref = self._checked_ref(metadata)
-        values = _sentiment(comment)  # outside the transaction: the first call loads the libraries
-        now = self.clock.now()
-        with self.uow.begin() as tx:
-            found = self._load(tx, team_id, ref.survey_id)
-            if found is None:
-                return Reply(notice=NOT_OURS)
-            refusal = self._refusal(team_id, user_id, found, now)
-            if refusal is not None:
-                return Reply(notice=refusal)
+        with self._comment(metadata, comment, check_only) as (ref, values, tx, now):
+            found = self._answerable(tx, team_id, user_id, ref.survey_id, now, None)
+            if values is None:
+                return Reply()
             if not tx.surveys.set_comment(
                 team_id=team_id, survey_id=found.survey.id, comment=comment, at=now, sentiment=values
             ):
-                return Reply(notice=self._closed_text(found))
-            survey, message = self._answered(tx, team_id, found, now)
-        return Reply(update=message, channel_id=survey.channel_id, ts=survey.message_ts)
+                raise _Refused(self._closed_text(found))
+            return self._answered(tx, team_id, found, now)
+
+    def check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
+        """The quick checks a comment modal's submission must pass before the modal may close (Slack
+        waits 3 s for the answer), :meth:`submit_comment`'s own: the error to show in the modal, or None."""
+        checked = self.submit_comment(
+            team_id=team_id, user_id=user_id, metadata=metadata, comment=comment, check_only=True
+        )
+        return checked.notice
 
     # ------------------------------------------------------------------ NPS
 
+    @_refusing(_notice)
     def nps_rate(
         self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object
     ) -> Reply:
-        clicked = self.ui.nps_rating(value)
-        if clicked is None:
-            return Reply(notice=NOT_OURS)
-        now = self.clock.now()
-        with self.uow.begin() as tx:
-            found = self._nps_locate(tx, team_id, user_id, clicked.survey_id, message_ts, now)
-            if isinstance(found, str):
-                return Reply(notice=found)
-            client, label = found
+        with self._answer(self.ui.nps_rating(value)) as (clicked, tx, now):
+            client, label = self._nps_locate(tx, team_id, user_id, clicked.survey_id, message_ts, now)
             tx.surveys.answer_nps(
                 team_id=team_id,
                 user_id=user_id,
@@ -312,67 +319,43 @@ class SurveyService:
         )
         return Reply(update=message, channel_id=channel_id, ts=message_ts)
 
+    @_refusing(_notice)
     def nps_comment_form(
         self, *, team_id: str, user_id: str, channel_id: str, message_ts: str, value: object
     ) -> Reply:
-        ref = self.ui.survey_ref(value)
-        if ref is None:
-            return Reply(notice=NOT_OURS)
-        now = self.clock.now()
-        with self.uow.begin() as tx:
-            found = self._nps_locate(tx, team_id, user_id, ref.survey_id, message_ts, now)
-            if isinstance(found, str):
-                return Reply(notice=found)
-            client, label = found
-            answer = tx.surveys.nps_of(
-                team_id=team_id, user_id=user_id, client_key=client.key, period_key=label
-            )
-            if answer is None:
-                return Reply(notice=NPS_SCORE_FIRST)
+        with self._answer(self.ui.survey_ref(value)) as (ref, tx, now):
+            _, label, answer = self._nps_scored(tx, team_id, user_id, ref.survey_id, message_ts, now)
             view = self.ui.comment_modal(
                 survey_ref=ref.survey_id, ref=label, initial=answer.comment, nps=True
             )
         return Reply(view=view)
 
-    def nps_check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
-        """Quick checks of an NPS comment before the modal closes: the error to show, or None."""
-        ref = self._comment_ref(metadata, comment)
-        if isinstance(ref, str):
-            return ref
-        with self.uow.begin(read_only=True) as tx:
-            found = self._nps_locate(tx, team_id, user_id, ref.survey_id, None, self.clock.now())
-            if isinstance(found, str):
-                return found
-            client, label = found
-            if (
-                tx.surveys.nps_of(team_id=team_id, user_id=user_id, client_key=client.key, period_key=label)
-                is None
-            ):
-                return NPS_SCORE_FIRST
-        return None
-
-    def nps_submit_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> Reply:
-        error = self.nps_check_comment(team_id=team_id, user_id=user_id, metadata=metadata, comment=comment)
-        if error is not None:
-            return Reply(notice=error)
-        ref = self._checked_ref(metadata)
-        values = _sentiment(comment)
-        now = self.clock.now()
-        with self.uow.begin() as tx:
-            found = self._nps_locate(tx, team_id, user_id, ref.survey_id, None, now)
-            if isinstance(found, str):
-                return Reply(notice=found)
-            client, label = found
-            if not tx.surveys.comment_nps(
+    @_refusing(_notice)
+    def nps_submit_comment(
+        self, *, team_id: str, user_id: str, metadata: object, comment: str, check_only: bool = False
+    ) -> Reply:
+        """Store the comment on an NPS score given before; ``notice`` set = why nothing was stored."""
+        with self._comment(metadata, comment, check_only) as (ref, values, tx, now):
+            client, label, _ = self._nps_scored(tx, team_id, user_id, ref.survey_id, None, now)
+            if values is None:
+                return Reply()
+            tx.surveys.comment_nps(
                 team_id=team_id,
                 user_id=user_id,
                 client_key=client.key,
                 period_key=label,
                 comment=comment,
                 sentiment=values,
-            ):
-                return Reply(notice=NPS_SCORE_FIRST)
+            )
         return Reply()
+
+    def nps_check_comment(self, *, team_id: str, user_id: str, metadata: object, comment: str) -> str | None:
+        """Quick checks of an NPS comment before the modal closes (:meth:`nps_submit_comment`'s own): the
+        error to show, or None."""
+        checked = self.nps_submit_comment(
+            team_id=team_id, user_id=user_id, metadata=metadata, comment=comment, check_only=True
+        )
+        return checked.notice
 
     def send_nps(self) -> int:
         """Queue the NPS question to each client's contacts, once per client and cadence period."""
@@ -559,53 +542,84 @@ class SurveyService:
             return None
         return found
 
+    @contextmanager
+    def _answer(
+        self, value: _Value | None, *, read_only: bool = False
+    ) -> Iterator[tuple[_Value, Transaction, datetime]]:
+        """An answer's transaction, for ``value`` as read from its button or modal (None: not one of
+        slabot's, refused). A refusal raised inside still keeps what the transaction learnt on the way
+        (the message a survey was posted as), then goes on to the method's ``@_refusing``."""
+        if value is None:
+            raise _Refused(NOT_OURS)
+        now = self.clock.now()
+        refused: _Refused | None = None
+        with self.uow.begin(read_only=read_only) as tx:
+            try:
+                yield value, tx, now
+            except _Refused as refusal:
+                refused = refusal
+        if refused is not None:
+            raise refused
+
+    @contextmanager
+    def _comment(
+        self, metadata: object, comment: str, check_only: bool
+    ) -> Iterator[tuple[SurveyValue, SentimentValues | None, Transaction, datetime]]:
+        """A comment modal's submission: the survey it was opened for, the comment's sentiment (None
+        when it is only checked, in a read-only transaction, before Slack's 3 s are up) and the
+        answer's transaction (:meth:`_answer`)."""
+        ref = self._comment_ref(metadata, comment)
+        values = None if check_only else _sentiment(comment)  # outside the transaction: it loads libraries
+        with self._answer(ref, read_only=check_only) as (ref, tx, now):
+            yield ref, values, tx, now
+
     def _answerable(
         self,
         tx: Transaction,
         team_id: str,
         user_id: str,
         survey_ref: str,
-        channel_id: str,
-        message_ts: str,
         now: datetime,
-    ) -> _Located | str:
-        """The clicked survey if ``user_id`` may answer it now, else the text that refuses the click."""
-        found = self._locate(tx, team_id, survey_ref, channel_id, message_ts)
-        if found is None:
-            return NOT_OURS
-        refusal = self._refusal(team_id, user_id, found, now)
-        return found if refusal is None else refusal
-
-    def _answered(
-        self, tx: Transaction, team_id: str, found: _Located, now: datetime
-    ) -> tuple[Survey, Rendered]:
-        """After an answer is stored: the survey as it is now (an alert raised if it is negative) and
-        its message to show."""
-        survey = tx.surveys.get(team_id=team_id, survey_id=found.survey.id)
-        assert survey is not None
-        located = _Located(survey, found.ticket, found.version)
-        self._alert_if_negative(tx, located, now)
-        return survey, self._current_message(located)
-
-    def _refusal(self, team_id: str, user_id: str, found: _Located, now: datetime) -> str | None:
+        clicked: tuple[str, str] | None,
+    ) -> _Located:
+        """The survey ``user_id`` answers, if they may answer it now (else :class:`_Refused`). A click's
+        message, ``clicked`` = ``(channel_id, message_ts)``, must be the one slabot posted for it; a
+        comment modal (``clicked`` None) is for a survey whose message is known (it was clicked)."""
+        if clicked is not None:
+            found = self._locate(tx, team_id, survey_ref, *clicked)
+        else:
+            found = self._load(tx, team_id, survey_ref)
+        if found is None or not found.survey.message_ts:
+            raise _Refused(NOT_OURS)
         survey = found.survey
         if self.is_agent(team_id, user_id):
-            return AGENTS_MAY_NOT
+            raise _Refused(AGENTS_MAY_NOT)
         allowed = user_id == survey.requester
         if not allowed and found.version.survey.who == "client":
             client = self.book.clients.get(found.ticket.client_key or "")
             allowed = client is not None and user_id in client.contacts
         if not allowed:
             asker = f"<@{survey.requester}>" if survey.requester else "the person who asked for help"
-            return (
+            raise _Refused(
                 f"This survey is for {asker}, who asked for help with {found.ticket.ref}: only they can "
                 "answer it. Nothing was changed."
             )
         if survey.state == SurveyState.closed.value or (
             survey.closes_at is not None and now >= survey.closes_at
         ):
-            return self._closed_text(found)
-        return None
+            raise _Refused(self._closed_text(found))
+        return found
+
+    def _answered(self, tx: Transaction, team_id: str, found: _Located, now: datetime) -> Reply:
+        """After an answer is stored (an alert raised if it is negative): the survey's message as it
+        reads now, to update."""
+        survey = tx.surveys.get(team_id=team_id, survey_id=found.survey.id)
+        assert survey is not None
+        located = _Located(survey, found.ticket, found.version)
+        self._alert_if_negative(tx, located, now)
+        return Reply(
+            update=self._current_message(located), channel_id=survey.channel_id, ts=survey.message_ts
+        )
 
     def _closed_text(self, found: _Located) -> str:
         closed = found.survey.closes_at
@@ -667,26 +681,40 @@ class SurveyService:
 
     def _nps_locate(
         self, tx: Transaction, team_id: str, user_id: str, ref: str, message_ts: str | None, now: datetime
-    ) -> tuple[Client, str] | str:
-        """(client, period label) of an NPS click, or the text that refuses it."""
+    ) -> tuple[Client, str]:
+        """(client, period label) of an NPS click, if ``user_id`` may answer it now (else
+        :class:`_Refused`)."""
         client_key, sep, label = ref.rpartition("__")
         client = self.book.clients.get(client_key) if sep else None
         if client is None:
-            return NOT_OURS
+            raise _Refused(NOT_OURS)
         row = tx.outbox.get_by_key(team_id=team_id, idempotency_key=nps_key(client.key, label, user_id))
         if row is None:
             if self.is_agent(team_id, user_id):
-                return AGENTS_MAY_NOT
-            return "This question was sent to someone else; only they can answer it. Nothing was changed."
+                raise _Refused(AGENTS_MAY_NOT)
+            raise _Refused(
+                "This question was sent to someone else; only they can answer it. Nothing was changed."
+            )
         if message_ts is not None and row.slack_ts != message_ts:
-            return NOT_OURS
+            raise _Refused(NOT_OURS)
         try:
             period = periods.parse_period(label, now=now, tz=self._zone(client.key, None))
         except periods.PeriodError:
-            return NOT_OURS
+            raise _Refused(NOT_OURS) from None
         if now >= period.end + NPS_ANSWER_WINDOW:
-            return f"Thank you! The {label} question has closed; we'll ask again next time."
+            raise _Refused(f"Thank you! The {label} question has closed; we'll ask again next time.")
         return client, label
+
+    def _nps_scored(
+        self, tx: Transaction, team_id: str, user_id: str, ref: str, message_ts: str | None, now: datetime
+    ) -> tuple[Client, str, NpsResponse]:
+        """(client, period label, answer) of an NPS question ``user_id`` has given a score, the one a
+        comment goes with (else :class:`_Refused`)."""
+        client, label = self._nps_locate(tx, team_id, user_id, ref, message_ts, now)
+        answer = tx.surveys.nps_of(team_id=team_id, user_id=user_id, client_key=client.key, period_key=label)
+        if answer is None:
+            raise _Refused(NPS_SCORE_FIRST)
+        return client, label, answer
 
     def _zone(self, client_key: str | None, version: ContractVersion | None) -> ZoneInfo:
         client = self.book.clients.get(client_key or "")
@@ -701,19 +729,14 @@ class SurveyService:
                 pass
         return ZoneInfo("UTC")
 
-    def _comment_ref(self, metadata: object, comment: str) -> SurveyValue | str:
-        """The survey a comment modal was opened for, or why the comment cannot be taken."""
+    def _comment_ref(self, metadata: object, comment: str) -> SurveyValue:
+        """The survey a comment modal was opened for, if the comment can be taken (else
+        :class:`_Refused`)."""
         ref = self.ui.survey_ref(metadata)
         if ref is None:
-            return NOT_OURS
+            raise _Refused(NOT_OURS)
         if not comment.strip():
-            return "Type a comment, or close this window."
-        return ref
-
-    def _checked_ref(self, metadata: object) -> SurveyValue:
-        """The survey of a comment that passed :meth:`_comment_ref` (so it reads)."""
-        ref = self.ui.survey_ref(metadata)
-        assert ref is not None, "checked before"
+            raise _Refused("Type a comment, or close this window.")
         return ref
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.app import Runtime, bootstrap
 from bot.clock import ManualClock
+from bot.sandbox.emulator import inbound
 from bot.sandbox.emulator.server import SlackEmulator
 from bot.server import BackgroundServer
 from bot.settings import Settings
@@ -25,7 +26,7 @@ from tests.support.http import json_call
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "tests" / "payloads" / "contracts.yaml"
-TEAM = "T0SLABOT01"
+TEAM = inbound.DEFAULT_TEAM_ID  # the emulated workspace
 JIRA_SECRET, ZENDESK_SECRET, ALERTMANAGER_TOKEN = (
     "jira-corpus-secret",
     "zendesk-corpus-secret",

@@ -6,19 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sla.timers import (
-    EventError,
-    EventKind,
-    Metric,
-    MetricTimer,
-    TicketClock,
-    TicketEvent,
-    TimerState,
-    alert_points,
-    evaluate,
-    explain,
-    next_alert_at,
-)
+from sla.alert_points import alert_points, next_alert_at
+from sla.metrics import EventKind, Metric, TimerState
+from sla.timer_values import EventError, MetricTimer, TicketEvent
+from sla.timers import TicketClock, evaluate, explain
 from tests.sla import timers_fakes as _fakes  # importlib mode: tests/ is a namespace package
 
 ALL_PAUSE, ALWAYS, OFFICE = _fakes.ALL_PAUSE, _fakes.ALWAYS, _fakes.OFFICE

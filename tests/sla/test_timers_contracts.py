@@ -6,19 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from sla.alert_points import alert_points, next_alert_at
 from sla.contracts import load_contracts_text
-from sla.timers import (
-    EventError,
-    EventKind,
-    Metric,
-    TicketClock,
-    TicketEvent,
-    TimerState,
-    alert_points,
-    evaluate,
-    explain,
-    next_alert_at,
-)
+from sla.metrics import EventKind, Metric, TimerState
+from sla.timer_values import EventError, TicketEvent
+from sla.timers import TicketClock, evaluate, explain
 from tests.support.contract_file import contract_file
 
 CONTRACTS = contract_file(

@@ -19,9 +19,11 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from bot.sandbox.emulator.signing import sign_request
+from bot.teams import DEMO_TEAM_ID
 
-# The emulated workspace. SlackEmulator uses the same defaults, so builders and emulator agree.
-DEFAULT_TEAM_ID = "T0SLABOT01"
+# The emulated workspace. SlackEmulator uses the same defaults, so builders and emulator agree; it is
+# the demo's workspace, the one a terminal command acts for when none is given.
+DEFAULT_TEAM_ID = DEMO_TEAM_ID
 DEFAULT_TEAM_DOMAIN = "slabot-demo"
 DEFAULT_TEAM_NAME = "Slabot Demo"
 DEFAULT_APP_ID = "A0SLABOT01"
