@@ -18,6 +18,11 @@ from storage.repositories.timers import TIMER_ROW_COLUMNS, TimerRow
 
 _CHUNK = 500  # stay far below SQLite's bound-parameter limit
 _PG_CHUNK = 5000  # PostgreSQL takes 65,535 parameters a statement: fewer round trips for a batch
+#: the tables the batch lookups read, by their columns: a Core select's rows come back as they are, their
+#: values only through the columns' types (selected by the model's attributes, every row went through
+#: the ORM's loading too)
+_TICKETS = Ticket.__table__
+_EVENTS = TicketEventRow.__table__
 
 
 def _wanted() -> Any:
@@ -39,11 +44,10 @@ def stored_external_ids(
     wanted = list(dict.fromkeys(external_ids))
     found: set[str] = set()
     size = _chunk(session)
+    e = _EVENTS.c  # a Core select (see _TICKETS)
     for start in range(0, len(wanted), size):
-        stmt = select(TicketEventRow.external_id).where(
-            TicketEventRow.team_id == team_id,
-            TicketEventRow.source == source,
-            TicketEventRow.external_id.in_(_wanted()),
+        stmt = select(e.external_id).where(
+            e.team_id == team_id, e.source == source, e.external_id.in_(_wanted())
         )
         found.update(
             x for x in session.scalars(stmt, {"wanted": wanted[start : start + size]}) if x is not None
@@ -107,14 +111,11 @@ def tickets_by_external_ref(
     transaction."""
     wanted = list(dict.fromkeys(external_refs))
     found: dict[str, Any] = {}
-    columns = [getattr(Ticket, name) for name in TICKET_PLAN_COLUMNS]
+    t = _TICKETS.c  # a Core select (see _TICKETS)
+    columns = [t[name] for name in TICKET_PLAN_COLUMNS]
     size = _chunk(session)
     for start in range(0, len(wanted), size):
-        stmt = (
-            select(*columns)
-            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(_wanted()))
-            .order_by(Ticket.id)
-        )
+        stmt = select(*columns).where(t.team_id == team_id, t.external_ref.in_(_wanted())).order_by(t.id)
         if lock:
             stmt = stmt.with_for_update()
         for ticket in map(
@@ -128,8 +129,8 @@ def events_of_tickets(session: Session, *, team_id: str, ticket_ids: Iterable[in
     """Every stored event of these tickets (rows with ``TicketEventRow``'s columns), in ``seq`` order."""
     wanted = list(dict.fromkeys(ticket_ids))
     out: dict[int, list[Any]] = {ticket_id: [] for ticket_id in wanted}
-    e = TicketEventRow
-    columns = [getattr(e, name) for name in _StoredEvent._fields]
+    e = _EVENTS.c  # a Core select (see _TICKETS)
+    columns = [e[name] for name in _StoredEvent._fields]
     size = _chunk(session)
     for start in range(0, len(wanted), size):
         stmt = (
@@ -354,11 +355,12 @@ def ticket_refs_by_external_ref(
     wanted = list(dict.fromkeys(external_refs))
     found: dict[str, str] = {}
     size = _chunk(session)
+    t = _TICKETS.c  # a Core select (see _TICKETS)
     for start in range(0, len(wanted), size):
         stmt = (
-            select(Ticket.external_ref, Ticket.ref)
-            .where(Ticket.team_id == team_id, Ticket.external_ref.in_(_wanted()))
-            .order_by(Ticket.id)
+            select(t.external_ref, t.ref)
+            .where(t.team_id == team_id, t.external_ref.in_(_wanted()))
+            .order_by(t.id)
         )
         for external_ref, ref in session.execute(stmt, {"wanted": wanted[start : start + size]}):
             found.setdefault(external_ref or "", ref)

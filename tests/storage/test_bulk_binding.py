@@ -1,6 +1,6 @@
 """The bulk writers' shortcuts store exactly what the ORM path stores: the column-wise datetime
 processing (``UTCDateTime``'s processor ``many``), SQLite's timestamp text, and the ticket updates
-that leave the indexed columns out when their values stay."""
+that leave the indexed columns out when their values stay; the batch lookups read what the models read."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import Ticket
+from storage.models import Ticket, TicketEventRow
 from storage.sources import (
     TICKET_PLAN_COLUMNS,
     TICKET_UPDATE_COLUMNS,
+    events_of_tickets,
+    insert_events,
+    stored_external_ids,
+    ticket_refs_by_external_ref,
     tickets_by_external_ref,
     update_tickets,
 )
@@ -154,3 +158,95 @@ def test_copy_is_binary_where_every_column_has_a_binary_type() -> None:
     assert _copy_types(pg, [timers.business_elapsed_seconds, timers.ticket_id]) == ["float8", "int8"]
     assert _copy_types(pg, [*Ticket.__table__.c]) is not None
     assert _copy_types(pg, [*AuditEntry.__table__.c]) is None
+
+
+def test_batch_lookups_read_what_the_models_read(uow: UnitOfWork) -> None:
+    """The import's batch lookups (Core selects of the tables' columns) return, value for value, what the
+    ORM loads for the same rows: the tickets' plan columns, their events, the stored ids and refs."""
+    due = T0.replace(microsecond=250_000) + timedelta(hours=4)
+    with uow.begin() as tx:
+        first = tx.tickets.create(team_id="T0BIND", source="import", opened_at=T0, external_ref="import:a")
+        second = tx.tickets.create(
+            team_id="T0BIND", source="import", opened_at=T0.astimezone(PARIS), external_ref="import:b"
+        )
+        first.next_due_at, first.next_risk_at, first.has_breach = due, due - timedelta(hours=1), True
+        second.resolved_at, second.is_open, second.priority = T0 + timedelta(days=1), False, "P1"
+        tx.session.flush()
+        ids = {"import:a": first.id, "import:b": second.id}
+        insert_events(
+            tx.session,
+            [
+                (
+                    "T0BIND",
+                    first.id,
+                    1,
+                    T0,
+                    "opened",
+                    "P2",
+                    None,
+                    "acme",
+                    "U1",
+                    None,
+                    "import",
+                    "import:e1",
+                    T0,
+                ),
+                (
+                    "T0BIND",
+                    first.id,
+                    2,
+                    due,
+                    "status",
+                    None,
+                    "on_hold",
+                    None,
+                    None,
+                    "n",
+                    "import",
+                    "import:e2",
+                    T0,
+                ),
+                (
+                    "T0BIND",
+                    second.id,
+                    1,
+                    T0,
+                    "opened",
+                    "P1",
+                    None,
+                    "acme",
+                    None,
+                    None,
+                    "import",
+                    "import:e3",
+                    T0,
+                ),
+            ],
+        )
+    with uow.begin(read_only=True) as tx:
+        session = tx.session
+        found = tickets_by_external_ref(
+            session, team_id="T0BIND", external_refs=["import:b", "import:a", "x"]
+        )
+        events = events_of_tickets(session, team_id="T0BIND", ticket_ids=list(ids.values()))
+        stored = stored_external_ids(
+            session, team_id="T0BIND", source="import", external_ids=["import:e3", "import:e1", "import:zz"]
+        )
+        refs = ticket_refs_by_external_ref(session, team_id="T0BIND", external_refs=["import:a", "import:b"])
+        session.expire_all()
+        assert sorted(found) == ["import:a", "import:b"]
+        for ref, row in found.items():
+            ticket = session.get(Ticket, ids[ref])
+            assert ticket is not None
+            assert tuple(row) == tuple(getattr(ticket, name) for name in TICKET_PLAN_COLUMNS)
+        assert found["import:a"].next_due_at == due and found["import:a"].next_due_at.tzinfo is UTC
+        for ticket_id, rows in events.items():
+            orm = session.scalars(
+                select(TicketEventRow)
+                .where(TicketEventRow.ticket_id == ticket_id)
+                .order_by(TicketEventRow.seq)
+            ).all()
+            assert [tuple(r) for r in rows] == [tuple(getattr(e, f) for f in rows[0]._fields) for e in orm]
+        assert [len(events[ids["import:a"]]), len(events[ids["import:b"]])] == [2, 1]
+        assert stored == {"import:e1", "import:e3"}
+        assert refs == {"import:a": first.ref, "import:b": second.ref}
