@@ -85,12 +85,7 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
 
 
 def make_engine(
-    url: str | None = None,
-    *,
-    wal_autocheckpoint: int | None = None,
-    cache_kib: int | None = None,
-    foreign_keys: bool = True,
-    **kw: Any,
+    url: str | None = None, *, wal_autocheckpoint: int | None = None, cache_kib: int | None = None, **kw: Any
 ) -> Engine:
     """An engine for ``url`` (default ``sqlite:///./slabot.db``); ``kw`` goes to ``create_engine``.
 
@@ -103,22 +98,13 @@ def make_engine(
     ``cache_kib`` (SQLite only): each connection's page cache, in KiB (SQLite's default is 2 MiB). A
     bulk writer whose database has grown past its cache reads back from the OS, one system call per
     page, nearly every index page its inserts touch (the random keys of ``external_id``): at a
-    million imported events half of the import's CPU was that system time (:data:`BULK_CACHE_KIB`).
-
-    ``foreign_keys=False`` (SQLite only): the connections do not check foreign keys (``PRAGMA
-    foreign_keys=OFF``; PostgreSQL always does). Only for a writer that reads, in the same write
-    transaction, every row its writes refer to and deletes nothing another row refers to: the batched
-    ``slabot import``, whose batches hold SQLite's write lock from their first read (``BEGIN IMMEDIATE``),
-    so no parent it found can go before it commits. Its event, timer, ticket and audit inserts then skip
-    one or two parent lookups each (~1.8 % of the import's instructions)."""
+    million imported events half of the import's CPU was that system time (:data:`BULK_CACHE_KIB`)."""
     url = normalise_url(url or DEFAULT_URL)
     if is_sqlite(url):
         connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         connect_args.update(kw.pop("connect_args", {}))
         engine = create_engine(url, connect_args=connect_args, **kw)
-        _configure_sqlite(
-            engine, wal_autocheckpoint=wal_autocheckpoint, cache_kib=cache_kib, foreign_keys=foreign_keys
-        )
+        _configure_sqlite(engine, wal_autocheckpoint=wal_autocheckpoint, cache_kib=cache_kib)
         return engine
     kw.setdefault("pool_pre_ping", True)
     kw.setdefault("pool_size", 10)
@@ -127,22 +113,8 @@ def make_engine(
     return create_engine(url, **kw)
 
 
-def make_bulk_engine(url: str | None = None, *, foreign_keys: bool = False) -> Engine:
-    """The engine of a bulk writer (the batched ``slabot import``): batches of megabytes, so SQLite's log
-    is checkpointed (two fsyncs) every ~100 MB, not every 4 MB (:data:`BULK_WAL_PAGES`), and its page
-    cache holds more of the indexes of a large history (16 MiB, not 2: :data:`BULK_CACHE_KIB`); without
-    foreign key checks unless ``foreign_keys`` (see :func:`make_engine`)."""
-    return make_engine(
-        url, wal_autocheckpoint=BULK_WAL_PAGES, cache_kib=BULK_CACHE_KIB, foreign_keys=foreign_keys
-    )
-
-
 def _configure_sqlite(
-    engine: Engine,
-    *,
-    wal_autocheckpoint: int | None = None,
-    cache_kib: int | None = None,
-    foreign_keys: bool = True,
+    engine: Engine, *, wal_autocheckpoint: int | None = None, cache_kib: int | None = None
 ) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -152,7 +124,7 @@ def _configure_sqlite(
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             if wal_autocheckpoint is not None:
                 cursor.execute(f"PRAGMA wal_autocheckpoint={int(wal_autocheckpoint)}")

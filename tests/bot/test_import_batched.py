@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,6 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select
 
-import storage.db
 from bot.cli import main
 from bot.clock import ManualClock
 from bot.services.tickets import TicketService
@@ -254,37 +251,6 @@ def test_cli_imports_in_batches_and_the_per_event_path_stays_available(
         out, _ = capsys.readouterr()
         results.append(out.split("\n", 1)[1])  # the summary, without the database's name
     assert results[0] == results[1] and "rejected rows:      2" in results[0]
-
-
-def test_the_cli_batched_import_checks_no_foreign_keys_and_leaves_no_row_dangling(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`slabot import` runs its SQLite connections without foreign key checks (a batch reads every row its
-    inserts refer to under the write lock); the per-event path keeps them. Either way each stored row's
-    parents are there: ``PRAGMA foreign_key_check`` finds nothing."""
-    csv = tmp_path / "mixed.csv"
-    csv.write_text("".join(MIXED.splitlines(keepends=True)[:110]))
-    monkeypatch.setenv("SLABOT_CONTRACTS", str(ROOT / "examples" / "contracts.yaml"))
-    monkeypatch.setenv("SLABOT_TEAM_ID", TEAM)
-    checked: dict[str, int] = {}
-    real = storage.db.make_engine
-    for name, extra in (("batched", []), ("per-event", ["--per-event"])):
-
-        def recording(*args: Any, name: str = name, **kw: Any) -> Any:
-            engine = real(*args, **kw)
-            with engine.connect() as conn:
-                checked[name] = conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one()
-            return engine
-
-        monkeypatch.setattr(storage.db, "make_engine", recording)
-        db = tmp_path / f"{name}.db"
-        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
-        assert main(["import", str(csv), "--batch", "30", "--no-progress", *extra]) == 1  # 2 bad rows
-        capsys.readouterr()
-        with closing(sqlite3.connect(db)) as conn:
-            assert conn.execute("SELECT count(*) FROM ticket_events").fetchone()[0] > 100
-            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert checked == {"batched": 0, "per-event": 1}
 
 
 def test_clocks_kept_between_batches_are_dropped_when_someone_else_changed_the_ticket(
