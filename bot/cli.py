@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.teams import default_team_id
+from bot.teams import CHOOSE_TEAM, TeamError, resolve_team
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -203,6 +203,11 @@ def _cmd_cmd(args: argparse.Namespace) -> int:
 
     settings = Settings()
     runtime = bootstrap(settings)
+    try:
+        args.team = resolve_team(args.team or settings.team_id, runtime.services.uow, choose=CHOOSE_TEAM)
+    except TeamError as exc:
+        print(f"slabot cmd: {exc}", file=sys.stderr)
+        return 2
     book = runtime.services.book
     if args.user:  # answered as that user would be (sla.roles): what a client or a lead sees
         caller = caller_for(runtime.services, args.team, args.user, args.channel)
@@ -341,9 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(the same grammar as in Slack; you act as an agent).",
     )
     cmd.add_argument("text", nargs="+", help='the command, e.g. "status breached" or "explain T-12"')
-    cmd.add_argument(
-        "--team", default=_default_team(), help="workspace (team) id (default: SLABOT_TEAM_ID or the demo's)"
-    )
+    cmd.add_argument("--team", help="workspace id (default: SLABOT_TEAM_ID, else the database's only one)")
     cmd.add_argument(
         "--user",
         help="act as this Slack user id, with its roles (a client sees what a client sees; default: "
@@ -367,10 +370,6 @@ def build_parser() -> argparse.ArgumentParser:
     features.add_cli_all(sub)
     demo.add_cli(sub)  # the sandbox's command (it drives the whole app, so it is not a feature)
     return parser
-
-
-def _default_team() -> str:
-    return default_team_id()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -210,7 +210,8 @@ class Settings(BaseSettings):
     team_id: str | None = setting(
         "SLABOT_TEAM_ID",
         None,
-        "Workspace of tickets from webhooks and `slabot import` (default: the database's only workspace).",
+        "Workspace of tickets from webhooks and `slabot import`, and of `slabot cmd`, `review` and `report` "
+        "without `--team` (default: the database's only workspace).",
     )
 
     # --- Reports (docs/reports.md) ------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the unit of work only as a type: this module is read at `slabot --help`
@@ -10,11 +9,6 @@ if TYPE_CHECKING:  # the unit of work only as a type: this module is read at `sl
 
 #: the demo's workspace, used when SLABOT_TEAM_ID is not set
 DEMO_TEAM_ID = "T0SLABOT01"
-
-
-def default_team_id() -> str:
-    """``SLABOT_TEAM_ID``, else the demo's workspace."""
-    return os.environ.get("SLABOT_TEAM_ID", DEMO_TEAM_ID)
 
 
 def team_ids(uow: UnitOfWork) -> list[str]:
@@ -30,3 +24,23 @@ def team_or_only(given: str | None, uow: UnitOfWork) -> str | list[str]:
         return given
     teams = team_ids(uow)
     return teams[0] if len(teams) == 1 else teams
+
+
+#: what a terminal command asks for when the database holds several workspaces
+CHOOSE_TEAM = "say which with --team (or SLABOT_TEAM_ID)"
+
+
+class TeamError(ValueError):
+    """Which workspace a command or a delivery is for cannot be told; the message says what to set."""
+
+
+def resolve_team(configured: str | None, uow: UnitOfWork, *, choose: str = "set SLABOT_TEAM_ID") -> str:
+    """``configured`` (``--team`` or ``SLABOT_TEAM_ID``) if set, else the database's one workspace, else
+    (a database with none yet) the demo's. Several and none configured: :class:`TeamError`, whose
+    message lists them and ends with ``choose`` (what the caller can set)."""
+    teams = team_or_only(configured, uow)
+    if isinstance(teams, str):
+        return teams
+    if not teams:
+        return DEMO_TEAM_ID
+    raise TeamError(f"the database holds {len(teams)} workspaces ({', '.join(sorted(teams))}): {choose}")

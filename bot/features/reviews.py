@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.teams import default_team_id, team_ids
+from bot.teams import CHOOSE_TEAM, TeamError, resolve_team, team_ids
 
 if TYPE_CHECKING:  # imported where used (Bolt, pydantic, SQL...), so that `slabot --help` stays fast
     from bot.runtime import Runtime
@@ -122,7 +122,9 @@ def add_cli(subparsers: Any) -> None:
         "--approve", type=int, metavar="ID", help="approve revision draft ID (from --propose)"
     )
     action.add_argument("--discard", type=int, metavar="ID", help="discard revision draft ID")
-    p.add_argument("--team", default=default_team_id(), help="workspace (team) id (default: SLABOT_TEAM_ID)")
+    p.add_argument(
+        "--team", help="workspace (team) id (default: SLABOT_TEAM_ID, else the only one in the database)"
+    )
     p.add_argument(
         "--by",
         "--user",
@@ -137,7 +139,13 @@ def add_cli(subparsers: Any) -> None:
 def _cmd_review(args: argparse.Namespace) -> int:
     from bot.settings import Settings
 
-    runtime = args.boot(Settings())
+    settings = Settings()
+    runtime = args.boot(settings)
+    try:
+        args.team = resolve_team(args.team or settings.team_id, runtime.services.uow, choose=CHOOSE_TEAM)
+    except TeamError as exc:
+        print(f"slabot review: {exc}", file=sys.stderr)
+        return NOT_ALLOWED
     svc = service_of(runtime.services)
     return run_cli(svc, args, print, lambda line: print(line, file=sys.stderr))
 

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.teams import TeamError
+
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
@@ -132,7 +134,7 @@ def _import_history(args: argparse.Namespace) -> int:
     from bot.services.tickets import TicketService
     from bot.settings import Settings, load_contract_book
     from bot.sources.importer import import_events
-    from bot.sources.ingest import TeamError, TicketIngest, resolve_team
+    from bot.sources.ingest import TicketIngest, resolve_team
     from storage.db import BULK_CACHE_KIB, BULK_WAL_PAGES, is_sqlite, make_engine, migrate, redact_url
     from storage.models import TicketSource
     from storage.uow import UnitOfWork

@@ -32,6 +32,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from bot import teams
 from bot.services.changes import TicketChange
 from bot.services.ticket_keys import ExternalKey
 from bot.services.tickets import TicketError, TicketService, opened_audit, ticket_changes, timer_rows
@@ -39,7 +40,6 @@ from bot.sources.plan import Outcome, Plan, Sim, Step
 from bot.sources.rows import dismissal_audit, domain_event, event_rows
 from bot.sources.schema import KnownTicket, SourceEvent
 from bot.sources.vocabulary import map_priority
-from bot.teams import DEMO_TEAM_ID, team_or_only
 from sla.contracts import ContractVersion
 from sla.metrics import EventKind
 from sla.timers import EventError, TicketClock, slot_builder
@@ -63,29 +63,16 @@ from storage.uow import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-#: the workspace of tickets when the database holds none yet (the demo's)
-DEFAULT_TEAM_ID = DEMO_TEAM_ID
 #: events after which a ticket's pending warnings and escalations are cancelled (``TicketService.record``)
 _SETTLING = (EventKind.RESOLVED, EventKind.CLOSED, EventKind.DISMISSED)
 #: ``Step(...)`` built positionally without the frozen dataclass's ``__init__`` (one per event)
 _step = slot_builder(Step)
 
 
-class TeamError(ValueError):
-    """Which workspace's tickets these are cannot be told; the message says what to set."""
-
-
 def resolve_team(configured: str | None, uow: UnitOfWork) -> str:
-    """``SLABOT_TEAM_ID`` if set, else the one workspace of the database, else the default."""
-    teams = team_or_only(configured, uow)
-    if isinstance(teams, str):
-        return teams
-    if not teams:
-        return DEFAULT_TEAM_ID
-    raise TeamError(
-        f"the database holds {len(teams)} workspaces ({', '.join(sorted(teams))}): "
-        "set SLABOT_TEAM_ID to the one these tickets belong to"
-    )
+    """``SLABOT_TEAM_ID`` if set, else the one workspace of the database, else the default
+    (``bot.teams.resolve_team``)."""
+    return teams.resolve_team(configured, uow, choose="set SLABOT_TEAM_ID to the one these tickets belong to")
 
 
 class TicketIngest:

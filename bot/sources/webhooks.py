@@ -27,10 +27,11 @@ from bot.clock import Clock
 from bot.edge_text import decode_json
 from bot.services.intake import IntakeLog
 from bot.sources import signing
-from bot.sources.ingest import TeamError, TicketIngest
+from bot.sources.ingest import TicketIngest
 from bot.sources.jira import ValueMap, issue_ref, jira_events, project_client
 from bot.sources.schema import Intake, PayloadError, SourceEvent, parse_body
 from bot.sources.zendesk import zendesk_events, zendesk_ticket_id
+from bot.teams import TeamError
 from bot.web import HttpRequest, HttpResponse
 
 log = logging.getLogger(__name__)

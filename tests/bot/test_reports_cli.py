@@ -10,6 +10,8 @@ import pytest
 
 from bot.cli import main
 from bot.reports.chart import chart_size
+from storage.db import make_engine
+from storage.uow import UnitOfWork
 from tests.bot import reports_fixtures as F  # importlib mode: tests/ is a namespace package
 
 
@@ -70,3 +72,40 @@ def test_slabot_cmd_report_prints_the_whole_report(
     assert "P1 first response: 50 % ▼ -50 pp" in out and "Compliance table:" in out
     assert main(["cmd", "report fortnight", "--team", F.TEAM]) == 0
     assert "I don't know the client 'fortnight'" in capsys.readouterr().out  # the grammar's answer
+
+
+def test_slabot_cmd_acts_in_the_databases_only_workspace(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No --team and no SLABOT_TEAM_ID: the database's one workspace, not the demo's (an empty answer)."""
+    assert main(["cmd", "report 2026-W47 acme"]) == 0
+    assert "P1 first response: 50 % ▼ -50 pp" in capsys.readouterr().out
+
+
+def test_with_several_workspaces_the_terminal_asks_which(
+    database: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(f"sqlite:///{database / 'cli.db'}")
+    with UnitOfWork.from_engine(engine).begin() as tx:
+        tx.workspaces.upsert(team_id="T0SECOND01", name="second", installed_at=F.at(9, 8))
+    engine.dispose()
+    for command in (["cmd", "status"], ["review", "acme"], ["report", "week"]):
+        assert main(command) == 2, command
+        err = capsys.readouterr().err
+        assert "T0REPORTS1" in err and "T0SECOND01" in err and "--team" in err, (command, err)
+    assert main(["cmd", "report 2026-W47 acme", "--team", F.TEAM]) == 0
+    assert "P1 first response: 50 % ▼ -50 pp" in capsys.readouterr().out
+    monkeypatch.setenv("SLABOT_TEAM_ID", F.TEAM)
+    assert main(["cmd", "report 2026-W47 acme"]) == 0
+    assert "P1 first response: 50 % ▼ -50 pp" in capsys.readouterr().out
+
+
+def test_a_database_with_no_workspace_yet_is_the_demos(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    monkeypatch.setenv("SLABOT_CONTRACTS", str(Path(__file__).parents[2] / "examples" / "contracts.yaml"))
+    monkeypatch.delenv("SLABOT_TEAM_ID", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["cmd", "status"]) == 0
+    assert "No open tickets" in capsys.readouterr().out
