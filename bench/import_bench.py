@@ -11,7 +11,8 @@ ServiceNow sample, converted by ``sla.datasets``), through the ServiceNow-like c
 and the events are sorted by time so tickets span batches (``bench/sources_bench.real_history``).
 Each run is a fresh ``slabot import EVENTS.csv --no-progress`` process (``DATABASE_URL`` a new SQLite
 file, or a new database on a throwaway PostgreSQL cluster, fsync off): wall time, the child's CPU time
-and its peak resident memory (``wait4``'s ``ru_maxrss``). Then the same command again (resume: every
+and its peak resident memory (``wait4``'s ``ru_maxrss``); the children keep their compiled modules in a
+folder of the run (an untimed first import fills it), as an installed slabot has them. Then the same command again (resume: every
 row already stored) and, as the baseline, ``slabot import --per-event`` (one transaction per event
 through the ticket service) on the first ``--baseline-rows`` rows; the ratio of rows/s is printed.
 
@@ -38,6 +39,12 @@ GOAL_RSS_MB = 500
 TEAM = "T0IMPORT01"
 
 
+#: where the children keep their compiled modules (set by main: a folder of the run), as an installed
+#: slabot has them; PYTHONDONTWRITEBYTECODE=1 (as on the shared machine) would make every run of an
+#: editable checkout compile its own modules again, a tenth of a second and more of each figure
+PYCACHE: Path | None = None
+
+
 def run_import(
     events: Path, url: str, contracts: Path, *extra: str, tree: Path | None = None
 ) -> tuple[float, float, float, str]:
@@ -45,6 +52,11 @@ def run_import(
     env = {**os.environ, "DATABASE_URL": url, "SLABOT_TEAM_ID": TEAM, "SLABOT_CONTRACTS": str(contracts)}
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
+    if PYCACHE is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(
+            PYCACHE / ("ours" if tree is None else str(tree).strip("/").replace("/", "_"))
+        )
     slabot = Path(sys.executable).with_name("slabot")
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -107,10 +119,15 @@ def main() -> int:
         head.write_text("".join(lines[: args.baseline_rows + 1]), encoding="utf-8")
         print(
             f"import bench: {n:,} events of the shared real logs (BPIC 2013 + ServiceNow, sorted by time), "
-            f"`slabot import` as a fresh process each run; baseline `--per-event` on the first "
-            f"{args.baseline_rows:,} rows"
+            f"`slabot import` as a fresh process each run, bytecode cached; baseline `--per-event` on the "
+            f"first {args.baseline_rows:,} rows"
         )
+        global PYCACHE
+        PYCACHE = tmp / "pycache"
         with Databases(backends, prefix="slabot-import-bench-db-") as dbs:
+            # untimed: each tree's modules compiled once (bytecode cached, as an installed slabot has it)
+            for tree in [None, args.baseline_tree] if args.baseline_tree else [None]:
+                run_import(head, dbs.url("sqlite", None), contracts, tree=tree)
             for backend in backends:
 
                 def url(name: str, backend: str = backend) -> str:
