@@ -27,6 +27,8 @@ How it is measured:
 - ``--backend postgresql`` runs slabot on a throwaway PostgreSQL cluster (fsync off) instead of a SQLite
   file: there a page's read waits on the network with the GIL released, where SQLite's steps through
   its rows hold it (``storage.uow``'s serial reads);
+- as ``slabot run`` does once the app is built, the objects built so far are frozen out of the garbage
+  collector's sight (``bot.ops.lifecycle.freeze_built``) before the HTTP phases;
 - the load generator runs in a separate process (a ThreadPoolExecutor of ``--concurrency`` workers, one
   ``http.client`` connection each, reused while the server keeps it alive), so its Python work does not
   compete for the server's GIL; the first second of each phase is a warm-up and is not counted.
@@ -457,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" at every burst
     from bot.app import bootstrap
     from bot.clock import ManualClock
+    from bot.ops.lifecycle import freeze_built
     from bot.sandbox.emulator.server import SlackEmulator
     from bot.settings import Settings
 
@@ -495,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.uncached:
             cpu_per_answer(runtime, clock)
         bare = bare_web(slack.url)
+        freeze_built()  # what slabot run (and gunicorn's master) does once the app is built
         status_label = f"slabot /sla status ({args.tickets:,} open tickets)"
         breached_label = "slabot /sla status breached (team-wide)"
         uncached_label = "slabot /sla status, answer cache off"

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot import features
 from bot.app import bootstrap, socket_mode_handler
-from bot.ops.lifecycle import Deadline, shut_down, stop_on_signals
+from bot.ops.lifecycle import Deadline, freeze_built, shut_down, stop_on_signals
 from bot.ops.listener import OpsApp, listen, ops_routes, start_metrics_listener
 from bot.scheduler import runtime_workers, start_scheduler
 from bot.server import serve
@@ -46,6 +46,7 @@ def run_app(settings: Settings) -> int:
     with stop_on_signals(stop, health.stopping.set):
         metrics_listener = start_metrics_listener(runtime)
         scheduler = start_scheduler_for(runtime)
+        freeze_built()  # everything above lives as long as the process
         deadline: Deadline | None = None
         try:
             if settings.socket_mode:
@@ -99,6 +100,7 @@ def run_worker_process(settings: Settings) -> int:
             )
         metrics_listener = start_metrics_listener(runtime)
         scheduler = start_scheduler_for(runtime, always=True)
+        freeze_built()
         if scheduler is None:
             reason = "another slabot process already runs the scheduler for this SQLite database"
             log.error("not starting the worker", extra={"reason": reason})

@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from bot.ops.lifecycle import freeze_built  # standard library only: the module stays light
+
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _runtime: Any = None
@@ -47,6 +49,7 @@ def build() -> Any:
                 settings = Settings()
                 configure_for(settings)
                 _runtime = bootstrap(settings)
+                freeze_built()  # in gunicorn's master (--preload): before the workers fork
                 log.info("app built", extra={"seconds": round(time.perf_counter() - started, 3)})
     return _runtime
 

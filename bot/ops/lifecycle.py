@@ -15,6 +15,7 @@ On SIGTERM (or SIGINT) a process stops taking work, lets what it started finish,
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -26,6 +27,18 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def freeze_built() -> None:
+    """Take what the process built before it serves (modules, the contract book, the app and its
+    caches) out of the cyclic garbage collector's sight for good (``gc.freeze``): it lives as long as
+    the process, and a full collection walking it stopped every thread for ~60 ms (uncached
+    ``/sla status`` at 16 concurrent with 100,000 open tickets: p99 142 ms, 84 ms frozen,
+    ``bench/http_bench.py``). What is made later is collected as before. In gunicorn's master
+    (``--preload``) it also spares the workers copying those pages when a collection would touch them
+    (the ``gc.freeze`` documentation's advice before ``fork``)."""
+    gc.collect()
+    gc.freeze()
 
 
 @contextmanager
