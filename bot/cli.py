@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.teams import CHOOSE_TEAM, TeamError, resolve_team
+from bot.teams import command_team
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -203,10 +203,8 @@ def _cmd_cmd(args: argparse.Namespace) -> int:
 
     settings = Settings()
     runtime = bootstrap(settings)
-    try:
-        args.team = resolve_team(args.team or settings.team_id, runtime.services.uow, choose=CHOOSE_TEAM)
-    except TeamError as exc:
-        print(f"slabot cmd: {exc}", file=sys.stderr)
+    args.team = command_team("cmd", args.team or settings.team_id, runtime.services.uow)
+    if args.team is None:
         return 2
     book = runtime.services.book
     if args.user:  # answered as that user would be (sla.roles): what a client or a lead sees

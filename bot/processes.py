@@ -100,12 +100,12 @@ def run_worker_process(settings: Settings) -> int:
             )
         metrics_listener = start_metrics_listener(runtime)
         scheduler = start_scheduler_for(runtime, always=True)
-        freeze_built()
         if scheduler is None:
             reason = "another slabot process already runs the scheduler for this SQLite database"
             log.error("not starting the worker", extra={"reason": reason})
             shut_down(runtime, servers=(health_listener, metrics_listener), deadline=Deadline(1.0))
             return 1
+        freeze_built()  # everything above lives as long as the process
         where = (
             f"health checks on {settings.host}:{health_listener.port}"
             if health_listener is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the unit of work only as a type: this module is read at `slabot --help`
@@ -44,3 +45,13 @@ def resolve_team(configured: str | None, uow: UnitOfWork, *, choose: str = "set 
     if not teams:
         return DEMO_TEAM_ID
     raise TeamError(f"the database holds {len(teams)} workspaces ({', '.join(sorted(teams))}): {choose}")
+
+
+def command_team(command: str, configured: str | None, uow: UnitOfWork) -> str | None:
+    """:func:`resolve_team` for the terminal command ``slabot <command>``: None after saying on stderr
+    which workspaces there are and how to choose (the caller exits 2)."""
+    try:
+        return resolve_team(configured, uow, choose=CHOOSE_TEAM)
+    except TeamError as exc:
+        print(f"slabot {command}: {exc}", file=sys.stderr)
+        return None

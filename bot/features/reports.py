@@ -17,7 +17,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.teams import CHOOSE_TEAM, TeamError, resolve_team
+from bot.teams import command_team
 from sla.extras import ExtraMissing
 
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, matplotlib...), so that `slabot --help` stays fast
@@ -148,10 +148,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     settings = Settings()
     runtime = args.boot(settings)
     service = report_service(runtime.services)
-    try:
-        team = resolve_team(args.team or settings.team_id, runtime.services.uow, choose=CHOOSE_TEAM)
-    except TeamError as exc:
-        print(f"slabot report: {exc}", file=sys.stderr)
+    team = command_team("report", args.team or settings.team_id, runtime.services.uow)
+    if team is None:
         return 2
     try:
         report = service.build(team_id=team, period=args.period, client=args.client)

@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.teams import CHOOSE_TEAM, TeamError, resolve_team, team_ids
+from bot.teams import command_team, team_ids
 
 if TYPE_CHECKING:  # imported where used (Bolt, pydantic, SQL...), so that `slabot --help` stays fast
     from bot.runtime import Runtime
@@ -141,10 +141,8 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
     settings = Settings()
     runtime = args.boot(settings)
-    try:
-        args.team = resolve_team(args.team or settings.team_id, runtime.services.uow, choose=CHOOSE_TEAM)
-    except TeamError as exc:
-        print(f"slabot review: {exc}", file=sys.stderr)
+    args.team = command_team("review", args.team or settings.team_id, runtime.services.uow)
+    if args.team is None:
         return NOT_ALLOWED
     svc = service_of(runtime.services)
     return run_cli(svc, args, print, lambda line: print(line, file=sys.stderr))
