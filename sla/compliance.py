@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
-from typing import Protocol
 
 from sla.durations import format_duration
 from sla.metrics import Metric, TimerState
@@ -43,8 +42,13 @@ GROUP_FIELDS = ("client", "priority", "metric")
 """Attributes a compliance table can be grouped by (any non-empty subset, in any order)."""
 
 
-class TimerRow(Protocol):
-    """What compliance needs to know about one timer (``sla.replay.ReplayRow`` has it all)."""
+@dataclass(frozen=True, slots=True)
+class TimerRow:
+    """One timer of one ticket in a report: ticket × metric × cycle (all seconds are whole).
+
+    The one report row of slabot: the replay makes them (``sla.replay.ReplayRow`` is this class),
+    reports build them from stored timers (``bot.services.reports.ReportTimer``). Compliance reads
+    them by attribute name, so any object with these attributes works as well."""
 
     ticket_id: str
     client: str
@@ -53,11 +57,18 @@ class TimerRow(Protocol):
     cycle: int
     target_seconds: int
     started_at: datetime
+    due_at: datetime | None
     stopped_at: datetime | None
     business_elapsed_seconds: int
     state: str
     breached_at: datetime | None
     paused_seconds: int
+    contract: str = ""
+    version: int = 0
+    """Which contract and version (1-based number) the ticket was measured against (0: not known)."""
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    """The ticket's Slack thread (for links in reports), when it has one."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import IO
 
 from sla.bulk import collector_paused
+from sla.compliance import TimerRow
 from sla.contracts import ContractBook, ContractVersion
 from sla.metrics import EventKind, Metric, TimerState
 from sla.timers import EventError, MetricTimer, TicketClock, TicketEvent, slot_builder, trusted_event
@@ -384,26 +385,8 @@ def write_events_csv(
 # The fold
 
 
-@dataclass(frozen=True, slots=True)
-class ReplayRow:
-    """One timer of one ticket after replay: ticket × metric × cycle (all seconds are whole)."""
-
-    ticket_id: str
-    client: str
-    priority: str
-    metric: str
-    cycle: int
-    target_seconds: int
-    started_at: datetime
-    due_at: datetime | None
-    stopped_at: datetime | None
-    business_elapsed_seconds: int
-    state: str
-    breached_at: datetime | None
-    paused_seconds: int
-    contract: str = ""
-    version: int = 0
-    """Which contract and version (1-based number) the ticket was measured against."""
+ReplayRow = TimerRow
+"""One timer of one ticket after replay: ticket × metric × cycle (``sla.compliance.TimerRow``)."""
 
 
 @dataclass(frozen=True, slots=True)

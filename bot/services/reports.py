@@ -30,7 +30,7 @@ from bot.services.permalinks import thread_link
 from bot.services.ticket_keys import external_label
 from bot.services.tickets import stored_timer
 from sla.bulk import collector_paused
-from sla.compliance import ComplianceLine, compliance_table
+from sla.compliance import ComplianceLine, TimerRow, compliance_table
 from sla.contracts import ContractBook
 from sla.credits import Breach, CreditStatement, breaches_from_rows
 from sla.objectives import (
@@ -46,6 +46,7 @@ from sla.periods import Period, PeriodError, in_zone, parse_period, window_perio
 from sla.periods import previous as _previous
 from sla.standing import advance, decided_at, is_at_risk
 from sla.summary import AtRisk, Section, Summary, daily_counts, daily_tickets, top_breaches, weekly_summary
+from sla.timer_values import slot_builder
 from sla.uptime import UptimeFigure
 from storage.repositories import PeriodTimer
 from storage.uow import Transaction, UnitOfWork
@@ -64,27 +65,14 @@ class ReportError(ValueError):
     """Something the user asked for that cannot be reported (unknown client, bad period)."""
 
 
-@dataclass(slots=True)
-class ReportTimer:
-    """One stored timer in the shape ``sla.compliance`` and ``sla.summary`` read (``TimerRow``).
+class ReportTimer(TimerRow):
+    """One stored timer as a report row (``sla.compliance.TimerRow``, what ``sla.compliance`` and
+    ``sla.summary`` read), built from the rows storage's ``ReportQueries`` reads.
 
-    Not frozen (nothing changes one once built): a month's report builds one per timer of the
-    month and the one before, and a frozen dataclass costs three times as much to build."""
+    Built positionally through ``slot_builder`` (a month's report builds one per timer of the
+    month and the one before; a frozen dataclass's ``__init__`` costs three times as much)."""
 
-    ticket_id: str
-    client: str
-    priority: str
-    metric: str
-    cycle: int
-    target_seconds: int
-    started_at: datetime
-    stopped_at: datetime | None
-    business_elapsed_seconds: int
-    state: str
-    breached_at: datetime | None
-    paused_seconds: int
-    channel_id: str | None = None
-    thread_ts: str | None = None
+    __slots__ = ()
 
     @classmethod
     def from_row(cls, row: Any, *, business_elapsed: timedelta | None = None) -> ReportTimer:
@@ -94,7 +82,7 @@ class ReportTimer:
         elapsed = (
             row.business_elapsed_seconds if business_elapsed is None else business_elapsed.total_seconds()
         )
-        return cls(
+        return _report_timer(  # ReportTimer(...), positionally in field order
             row.ref,
             row.client_key or "",
             row.priority or "",
@@ -102,11 +90,14 @@ class ReportTimer:
             int(row.cycle),
             round(row.target_seconds or 0),
             row.started_at,
+            row.due_at,
             row.stopped_at,
             round(elapsed or 0),
             str(row.state_now),
             row.breached_at_now,
             round(row.paused_for_seconds or 0),
+            "",
+            0,
             row.channel_id,
             row.thread_ts,
         )
@@ -116,6 +107,9 @@ class ReportTimer:
         cls, item: PeriodTimer, *, business_elapsed: timedelta | None = None
     ) -> ReportTimer:
         return cls.from_row(item.timer, business_elapsed=business_elapsed)
+
+
+_report_timer = slot_builder(ReportTimer)
 
 
 @dataclass(frozen=True)
