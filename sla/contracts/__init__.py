@@ -16,61 +16,20 @@ the ``slabot contracts check`` report) and :mod:`~sla.contracts.render` (a contr
 
 from __future__ import annotations
 
+from sla.contracts import model
 from sla.contracts.build import load_contracts, load_contracts_text
 from sla.contracts.checks import check_contracts, format_check_report
 from sla.contracts.file import ConfigIssue, ContractFileError
-from sla.contracts.model import (
-    Agents,
-    AlertRouting,
-    Client,
-    Contract,
-    ContractBook,
-    ContractVersion,
-    Credits,
-    CreditTier,
-    EscalationLevel,
-    MaintenanceWindow,
-    NpsSurvey,
-    Objective,
-    PriorityRule,
-    Review,
-    Roles,
-    Service,
-    SourceValues,
-    Survey,
-    Target,
-    Threshold,
-    Uptime,
-)
+from sla.contracts.model import *  # noqa: F403  (the domain values, listed in model.__all__)
 from sla.contracts.render import render_contract_plain
 
 __all__ = [
-    "Agents",
-    "AlertRouting",
-    "Client",
     "ConfigIssue",
-    "Contract",
-    "ContractBook",
     "ContractFileError",
-    "ContractVersion",
-    "CreditTier",
-    "Credits",
-    "EscalationLevel",
-    "MaintenanceWindow",
-    "NpsSurvey",
-    "Objective",
-    "PriorityRule",
-    "Review",
-    "Roles",
-    "Service",
-    "SourceValues",
-    "Survey",
-    "Target",
-    "Threshold",
-    "Uptime",
     "check_contracts",
     "format_check_report",
     "load_contracts",
     "load_contracts_text",
     "render_contract_plain",
 ]
+__all__ += model.__all__

@@ -432,3 +432,28 @@ def conversation_rules(spec: ConversationSpec) -> ConversationRules:
 
 
 _ALWAYS = BusinessCalendar.always("UTC", name=BUILTIN_24X7)
+
+#: the domain values of a contract (``sla.contracts`` offers each of them)
+__all__ = [
+    "Agents",
+    "AlertRouting",
+    "Client",
+    "Contract",
+    "ContractBook",
+    "ContractVersion",
+    "CreditTier",
+    "Credits",
+    "EscalationLevel",
+    "MaintenanceWindow",
+    "NpsSurvey",
+    "Objective",
+    "PriorityRule",
+    "Review",
+    "Roles",
+    "Service",
+    "SourceValues",
+    "Survey",
+    "Target",
+    "Threshold",
+    "Uptime",
+]
