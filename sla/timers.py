@@ -661,34 +661,23 @@ class TicketClock:
             if should_pause is None:
                 should_pause = self._pauses(status, metric)
             if timer.resumed_at is not None:
-                if should_pause:
-                    timer.pause(at, status)
-                    if self.record_timeline:
-                        self._entry(
-                            out,
-                            at,
-                            event,
-                            metric,
-                            "paused",
-                            lambda t=timer: f"{t.metric.value} paused by status {status}: {t.used()}",
-                        )
+                if not should_pause:
+                    continue
+                timer.pause(at, status)
+                effect = "paused"
+                detail: Any = lambda t=timer: f"{t.metric.value} paused by status {status}: {t.used()}"  # noqa: E731
             elif not should_pause:
                 assert timer.paused_since is not None
                 paused = at - timer.paused_since
                 timer.resume(at)
-                if self.record_timeline:
-                    self._entry(
-                        out,
-                        at,
-                        event,
-                        metric,
-                        "resumed",
-                        lambda t=timer, p=paused: (
-                            f"{t.metric.value} resumed by status {status} after {format_duration(p)} paused: {t.used()}"
-                        ),
-                    )
+                effect = "resumed"
+                detail = lambda t=timer, p=paused: (  # noqa: E731
+                    f"{t.metric.value} resumed by status {status} after {format_duration(p)} paused: {t.used()}"
+                )
             else:
                 timer.pause_reason = status
+                continue
+            self._entry(out, at, event, metric, effect, detail)  # the detail is worded only for a timeline
 
     def _set_priority(self, priority: str, at: datetime, event: str, out: list[TimelineEntry]) -> None:
         old = self.priority
