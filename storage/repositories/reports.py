@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, case, func, literal, not_, or_, select, uni
 
 from storage.models import MetricTimerRow, ReportRun, Ticket
 from storage.repositories._base import _insert, _Repository, _team
+from storage.repositories.status import StatusTimer
 from storage.types import UTCDateTime, require_aware
 
 
@@ -22,44 +23,30 @@ class ComplianceCount:
     breached: int
 
 
-class DecidedTimerRow(NamedTuple):
-    """One timer decided in a period (:meth:`ReportQueries.decided_rows`): the stored timer's columns
-    a report reads (what ``sla.standing.advance`` needs to bring a running one forward), its
-    ticket's, and the timer as of the read's ``now``. A plain read-only tuple, not an ORM object
-    (a month's report reads hundreds of thousands)."""
-
-    id: int
-    metric: str
-    cycle: int
-    priority: str | None
-    state: str
-    """As stored (``running`` for an overdue one)."""
-    target_seconds: float
-    calendar_name: str | None
-    started_at: datetime
-    due_at: datetime | None
-    stopped_at: datetime | None
-    breached_at: datetime | None
-    """As stored (None for an overdue one: the sweep records it)."""
-    business_elapsed_seconds: float
-    paused_for_seconds: float
-    pause_reason: str | None
-    resumed_at: datetime | None
-    elapsed_at_resume_seconds: float | None
-    ref: str
-    client_key: str | None
-    channel_id: str | None
-    thread_ts: str | None
-    overdue: bool
-    """Running past its due instant, and no sweep has recorded the breach yet."""
-    state_now: str
-    """``breached`` for an overdue timer, else ``state``."""
-    breached_at_now: datetime | None
-    """The breach instant, recorded or not yet (an overdue timer's due instant)."""
-
+DecidedTimerRow = NamedTuple(  # type: ignore[misc]  # the stored timer's fields are StatusTimer's
+    "DecidedTimerRow",
+    [
+        *StatusTimer.__annotations__.items(),
+        ("ref", str),
+        ("client_key", str | None),
+        ("channel_id", str | None),
+        ("thread_ts", str | None),
+        ("overdue", bool),
+        ("state_now", str),
+        ("breached_at_now", datetime | None),
+    ],
+)
+DecidedTimerRow.__doc__ = """One timer decided in a period (:meth:`ReportQueries.decided_rows`): the stored timer's
+columns (a :class:`~storage.repositories.status.StatusTimer`'s, what ``sla.standing.advance`` needs to
+bring a running one forward; ``state`` as stored, ``running`` for an overdue one, and ``breached_at``
+None for it: the sweep records it), its ticket's (``ref``, ``client_key``, ``channel_id``,
+``thread_ts``), and the timer as of the read's ``now``: ``overdue`` (running past its due instant, and
+no sweep has recorded the breach yet), ``state_now`` (``breached`` for an overdue timer, else
+``state``) and ``breached_at_now`` (the breach instant, recorded or not yet: an overdue timer's due
+instant). A plain read-only tuple, not an ORM object (a month's report reads hundreds of thousands)."""
 
 #: The stored timer's columns of :class:`DecidedTimerRow`.
-PERIOD_TIMER_COLUMNS = DecidedTimerRow._fields[: DecidedTimerRow._fields.index("ref")]
+PERIOD_TIMER_COLUMNS = StatusTimer._fields
 
 
 @dataclass(frozen=True, slots=True)
