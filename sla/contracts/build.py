@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, datetime, time
 from os import PathLike
 from pathlib import Path
@@ -603,18 +603,11 @@ def _contract_version(
 
 
 def _survey(spec: VersionSpec) -> Survey:
+    """The file's ``survey:`` as the domain's :class:`Survey`: the same fields by name (the file form
+    has read and checked each), ``nps`` as the domain's :class:`NpsSurvey`."""
     s = spec.survey
-    return Survey(
-        enabled=s.enabled,
-        via=s.via,
-        scale=s.scale,
-        who=s.who,
-        window=s.window,
-        reminder_after=s.reminder_after,
-        min_interval=s.min_interval,
-        sample_rate=s.sample_rate,
-        nps=NpsSurvey(s.nps.cadence) if s.nps else None,
-    )
+    same = {f.name: getattr(s, f.name) for f in fields(Survey) if f.name != "nps"}
+    return Survey(**same, nps=NpsSurvey(s.nps.cadence) if s.nps else None)
 
 
 #: keys added to a version after versions were first stored, left out of the version's digest while
