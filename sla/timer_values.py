@@ -75,8 +75,12 @@ def slot_builder(cls: type) -> Any:
 
 def _slot_twin(cls: type, names: list[str]) -> type | None:
     """A plain class with exactly ``cls``'s slots (so that an instance of it may become a ``cls``),
-    or None when ``cls`` is not a slots class of its fields alone directly under ``object``."""
-    if cls.__bases__ != (object,) or tuple(getattr(cls, "__slots__", ())) != tuple(names):
+    or None when ``cls`` is not a slots class of its fields alone under ``object`` (its subclasses that
+    add no slot, ``__slots__ = ()``, are: they share its layout)."""
+    chain = cls.__mro__[:-1]
+    if any("__slots__" not in vars(c) for c in chain):  # a class without __slots__ has a __dict__
+        return None
+    if tuple(s for c in reversed(chain) for s in c.__slots__) != tuple(names):
         return None
     twin = type(f"_{cls.__name__}Slots", (), {"__slots__": tuple(names)})
     probe = object.__new__(twin)
