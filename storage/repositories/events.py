@@ -40,6 +40,15 @@ class NewEvent:
     external_id: str | None = None
 
 
+def _stored_values(
+    team_id: str, e: NewEvent, seq: int, at: datetime, recorded_at: datetime
+) -> tuple[object, ...]:
+    """The stored event of ``e`` numbered ``seq``: its :data:`~storage.bulk.EVENT_COLUMNS`, in order (what
+    one ``append`` stores and what ``append_many`` inserts in bulk)."""
+    head = (team_id, e.ticket_id, seq, at, str(e.kind), e.priority, e.status, e.client, e.actor)
+    return head + (e.note, e.source, e.external_id, recorded_at)
+
+
 @dataclass(frozen=True)
 class Appended:
     """What became of one event of :meth:`EventRepository.append_many`: its ticket's ``seq`` (the
@@ -110,11 +119,7 @@ class EventRepository(_Repository):
             seq = counters[e.ticket_id]
             if key is not None:
                 seen[key] = (e.ticket_id, seq)
-            at = require_aware(e.at, name="at")
-            rows.append(
-                (team_id, e.ticket_id, seq, at, str(e.kind), e.priority, e.status, e.client, e.actor)
-                + (e.note, e.source, e.external_id, recorded_at)
-            )
+            rows.append(_stored_values(team_id, e, seq, require_aware(e.at, name="at"), recorded_at))
             out.append(Appended(e.ticket_id, seq, True))
         moved = [{"b_id": tid, "b_seq": seq} for tid, seq in counters.items() if seq != before[tid]]
         if moved:
@@ -177,23 +182,8 @@ class EventRepository(_Repository):
         ).scalar_one_or_none()
         if seq is None:
             raise NotFound(f"ticket {e.ticket_id} in {team_id}")
-        return self._stored(
-            TicketEventRow(
-                team_id=team_id,
-                ticket_id=e.ticket_id,
-                seq=seq,
-                at=at,
-                kind=str(e.kind),
-                priority=e.priority,
-                status=e.status,
-                client=e.client,
-                actor=e.actor,
-                note=e.note,
-                source=e.source,
-                external_id=e.external_id,
-                recorded_at=recorded_at,
-            )
-        )
+        values = _stored_values(team_id, e, seq, at, recorded_at)
+        return self._stored(TicketEventRow(**dict(zip(EVENT_COLUMNS, values, strict=True))))
 
     def list_for_ticket(self, *, team_id: str, ticket_id: int) -> list[TicketEventRow]:
         stmt = (
