@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import (
     Boolean,
@@ -65,6 +65,10 @@ class SurveyState(StrEnum):
 TEAM = String(32)
 SLACK_ID = String(64)
 TS = String(32)
+#: the columns every table of a workspace's rows starts with (all but ``workspaces``): its own id, and
+#: the workspace it belongs to (deleted with it)
+RowId = Annotated[int, mapped_column(BigId, primary_key=True, autoincrement=True)]
+TeamId = Annotated[str, mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))]
 #: the tickets the one-ticket-per-source-message unique index covers
 ONE_TICKET_PER_MESSAGE = "source_ts IS NOT NULL AND channel_id IS NOT NULL AND duplicate_of IS NULL"
 
@@ -83,8 +87,8 @@ class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (UniqueConstraint("team_id", "key"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     key: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     contract_key: Mapped[str | None] = mapped_column(String(100))
@@ -95,8 +99,8 @@ class ContractVersionRow(Base):
     __tablename__ = "contract_versions"
     __table_args__ = (UniqueConstraint("team_id", "contract_key", "sha256"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     contract_key: Mapped[str] = mapped_column(String(100))
     number: Mapped[int] = mapped_column(Integer)
     effective: Mapped[date] = mapped_column(Date)
@@ -136,8 +140,8 @@ class Ticket(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     number: Mapped[int] = mapped_column(Integer)
     ref: Mapped[str] = mapped_column(String(32))
     #: ``<source>:<its id there>`` (``zendesk:35436``): the intake's idempotency key for the ticket
@@ -189,8 +193,8 @@ class TicketEventRow(Base):
         UniqueConstraint("team_id", "source", "external_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -220,8 +224,8 @@ class MetricTimerRow(Base):
         Index("ix_metric_timers_team_breached", "team_id", "breached_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
     metric: Mapped[str] = mapped_column(String(32))
     cycle: Mapped[int] = mapped_column(Integer)
@@ -254,8 +258,8 @@ class Notification(Base):
         Index("ix_notifications_ticket", "team_id", "ticket_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     idempotency_key: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="SET NULL"))
@@ -290,8 +294,8 @@ class AlertMessage(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
     metric: Mapped[str] = mapped_column(String(32))
     cycle: Mapped[int] = mapped_column(Integer)
@@ -311,8 +315,8 @@ class Survey(Base):
         Index("ix_surveys_state_closes", "state", "closes_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     ticket_id: Mapped[int] = mapped_column(BigId, ForeignKey("tickets.id", ondelete="CASCADE"))
     requester: Mapped[str | None] = mapped_column(SLACK_ID)
     channel_id: Mapped[str | None] = mapped_column(SLACK_ID)
@@ -338,8 +342,8 @@ class NpsResponse(Base):
     __tablename__ = "nps_responses"
     __table_args__ = (Index("ix_nps_responses_team_at", "team_id", "at"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     user_id: Mapped[str] = mapped_column(SLACK_ID)
     client_key: Mapped[str | None] = mapped_column(String(100))
     score: Mapped[int] = mapped_column(Integer)
@@ -361,8 +365,8 @@ class Incident(Base):
         Index("ix_incidents_team_client_started", "team_id", "client_key", "started_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     client_key: Mapped[str | None] = mapped_column(String(100))
     service: Mapped[str] = mapped_column(String(100))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -377,8 +381,8 @@ class ReportRun(Base):
     __tablename__ = "report_runs"
     __table_args__ = (UniqueConstraint("team_id", "kind", "period_key"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     kind: Mapped[str] = mapped_column(String(32))
     period_key: Mapped[str] = mapped_column(String(32))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -393,8 +397,8 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_team_at", "team_id", "at"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     actor: Mapped[str | None] = mapped_column(SLACK_ID)
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
@@ -407,8 +411,8 @@ class ChannelLink(Base):
     __tablename__ = "channel_links"
     __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     channel_id: Mapped[str] = mapped_column(SLACK_ID)
     client_key: Mapped[str] = mapped_column(String(100))
     linked_by: Mapped[str | None] = mapped_column(SLACK_ID)
@@ -427,8 +431,8 @@ class ReviewDraft(Base):
     __tablename__ = "review_drafts"
     __table_args__ = (Index("ix_review_drafts_team_client", "team_id", "client_key", "created_at"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(TEAM, ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    team_id: Mapped[TeamId]
     client_key: Mapped[str] = mapped_column(String(100))
     contract_key: Mapped[str] = mapped_column(String(100))
     period_key: Mapped[str] = mapped_column(String(32))
@@ -463,7 +467,7 @@ class InboxItem(Base):
         Index("ix_slack_inbox_received_at", "received_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[RowId]
     #: ``event:<event_id>`` (Events API) or ``sig:<signature>`` (commands, interactivity)
     key: Mapped[str] = mapped_column(String(200))
     #: the workspace the payload names (not yet verified by an installation: no foreign key)
