@@ -13,9 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.cli_parts import DATABASE_URL, TEAM_OF_DATABASE, Handler, Option, add_actions, add_command
 from bot.teams import command_team
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
@@ -232,29 +231,32 @@ def _top_parser() -> tuple[argparse.ArgumentParser, Any]:
 
 
 def _add_replay(sub: Any) -> None:
-    replay = sub.add_parser(
+    add_command(
+        sub,
         "replay",
+        _cmd_replay,
         help="dry-run contracts on an events CSV and print the compliance table",
-        description="Replay an events CSV through the contract file and print compliance per "
-        "client x priority x metric. Bad rows are reported with their line number; the rest is "
-        "still processed (exit status 1 when any row was rejected; 2 when nothing could be replayed: "
-        "a bad contract file, an unreadable file, or one that is empty or not an events CSV).",
+        description="""Replay an events CSV through the contract file and print compliance per client x
+            priority x metric. Bad rows are reported with their line number; the rest is still processed
+            (exit status 1 when any row was rejected; 2 when nothing could be replayed: a bad contract file,
+            an unreadable file, or one that is empty or not an events CSV).""",
+        options=(
+            Option("--contracts", type=Path, required=True, help="the contract file (YAML)"),
+            Option(
+                "--events",
+                type=Path,
+                required=True,
+                help="events CSV: ticket_id,timestamp,event,priority,status,client",
+            ),
+            Option("--out", type=Path, help="write one row per ticket x metric x cycle to this CSV"),
+            Option(
+                "--as-of",
+                dest="as_of",
+                help="""ISO 8601 instant with offset at which still-running timers are evaluated (default:
+                    the last event's timestamp)""",
+            ),
+        ),
     )
-    replay.add_argument("--contracts", type=Path, required=True, help="the contract file (YAML)")
-    replay.add_argument(
-        "--events",
-        type=Path,
-        required=True,
-        help="events CSV: ticket_id,timestamp,event,priority,status,client",
-    )
-    replay.add_argument("--out", type=Path, help="write one row per ticket x metric x cycle to this CSV")
-    replay.add_argument(
-        "--as-of",
-        dest="as_of",
-        help="ISO 8601 instant with offset at which still-running timers are evaluated "
-        "(default: the last event's timestamp)",
-    )
-    replay.set_defaults(handler=_cmd_replay)
 
 
 #: Commands whose parser can be built alone, with nothing of the other commands: the lazy imports of
@@ -274,6 +276,22 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _add_db(sub: Any) -> None:
+    db = add_actions(sub, "db", help="database migrations (DATABASE_URL)", dest="db_command")
+    for name, handler, text in (
+        ("upgrade", _cmd_db_upgrade, "migrate the database to the latest schema"),
+        ("current", _cmd_db_current, "tell which schema revision the database is at"),
+    ):
+        add_command(
+            db,
+            name,
+            handler,
+            help=text,
+            description=text + " (DATABASE_URL unless --database-url).",
+            options=(DATABASE_URL,),
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bot import features  # (lazy: see _LIGHT_COMMANDS)
     from bot.sandbox.demo import command as demo
@@ -281,90 +299,91 @@ def build_parser() -> argparse.ArgumentParser:
     parser, sub = _top_parser()
     _add_replay(sub)
 
-    contracts = sub.add_parser("contracts", help="write, validate and describe contract files")
-    contracts_sub = contracts.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
-    check = contracts_sub.add_parser(
+    contracts = add_actions(
+        sub, "contracts", help="write, validate and describe contract files", dest="contracts_command"
+    )
+    add_command(
+        contracts,
         "check",
+        _cmd_contracts_check,
         help="validate a contract file (exit 0 when valid, 1 with every error listed)",
-        description="Validate a contract file: every error names file:line, the field and a hint. "
-        "Warnings point at targets that are not SMART but do not fail the check.",
+        description="""Validate a contract file: every error names file:line, the field and a hint. Warnings
+            point at targets that are not SMART but do not fail the check.""",
+        options=(
+            Option(
+                "file",
+                type=Path,
+                help="""the contract file (YAML); examples/contracts.yaml works from any folder (the shipped
+                    example)""",
+            ),
+        ),
     )
-    check.add_argument(
-        "file",
-        type=Path,
-        help="the contract file (YAML); examples/contracts.yaml works from any folder (the shipped example)",
-    )
-    check.set_defaults(handler=_cmd_contracts_check)
-    init = contracts_sub.add_parser(
+    add_command(
+        contracts,
         "init",
+        _cmd_contracts_init,
         help="write the commented example contract file to start from",
-        description="Write the commented example contract file (every key explained, three fictional "
-        "clients) to FILE (default: contracts.yaml; - for stdout). An existing file is kept unless --force.",
+        description="""Write the commented example contract file (every key explained, three fictional
+            clients) to FILE (default: contracts.yaml; - for stdout). An existing file is kept unless
+            --force.""",
+        options=(
+            Option("file", type=Path, nargs="?", default=Path("contracts.yaml"), help="where to write it"),
+            Option("--force", action="store_true", help="overwrite FILE if it exists"),
+        ),
     )
-    init.add_argument("file", type=Path, nargs="?", default=Path("contracts.yaml"), help="where to write it")
-    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    init.set_defaults(handler=_cmd_contracts_init)
-    schema = contracts_sub.add_parser(
+    add_command(
+        contracts,
         "schema",
+        _cmd_contracts_schema,
         help="print the contract file's JSON Schema (for editors)",
-        description="Print the JSON Schema (draft 2020-12) of the contract file, generated from the models "
-        "`slabot contracts check` validates with: point your editor's YAML support at it (e.g. a first line "
-        "`# yaml-language-server: $schema=contracts.schema.json`) for completion and typo warnings. "
-        "`slabot contracts check` stays the judge (references, dates, time zones, SMART warnings).",
+        description="""Print the JSON Schema (draft 2020-12) of the contract file, generated from the models
+            `slabot contracts check` validates with: point your editor's YAML support at it (e.g. a first
+            line `# yaml-language-server: $schema=contracts.schema.json`) for completion and typo warnings.
+            `slabot contracts check` stays the judge (references, dates, time zones, SMART warnings).""",
+        options=(Option("--out", type=Path, help="write it to this file instead of stdout"),),
     )
-    schema.add_argument("--out", type=Path, help="write it to this file instead of stdout")
-    schema.set_defaults(handler=_cmd_contracts_schema)
-
-    run = sub.add_parser(
+    add_command(
+        sub,
         "run",
+        _cmd_run,
         help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)",
-        description="Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on $PORT "
-        "(POST /slack/events, GET /slack/install and /slack/oauth_redirect with OAuth, GET /livez, /readyz, "
-        "/metrics). Runs the alert scheduler too unless SLABOT_SCHEDULER=false. Needs SLABOT_CONTRACTS. A SQLite "
-        "database is migrated on start. The app is built before it listens; on SIGTERM it stops accepting, "
-        "finishes the requests and jobs in flight (SLABOT_SHUTDOWN_SECONDS) and exits 0.",
+        description="""Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on $PORT
+            (POST /slack/events, GET /slack/install and /slack/oauth_redirect with OAuth, GET /livez,
+            /readyz, /metrics). Runs the alert scheduler too unless SLABOT_SCHEDULER=false. Needs
+            SLABOT_CONTRACTS. A SQLite database is migrated on start. The app is built before it listens; on
+            SIGTERM it stops accepting, finishes the requests and jobs in flight (SLABOT_SHUTDOWN_SECONDS)
+            and exits 0.""",
     )
-    run.set_defaults(handler=_cmd_run)
-
-    worker = sub.add_parser(
+    add_command(
+        sub,
         "worker",
+        _cmd_worker,
         help="run only the alert jobs (sweep + notifier), for a separate worker process",
-        description="Run the sweep (due warnings, breaches, escalations → outbox) and the notifier "
-        "(outbox → Slack) every SLABOT_SWEEP_SECONDS until SIGTERM. With SQLite exactly one scheduler "
-        "runs (a lock file next to the database; exit 1 if another process holds it); with PostgreSQL "
-        "run as many as you like. With PORT set it serves GET /livez, /readyz and /metrics on "
-        "SLABOT_HOST:PORT for health checks. On SIGTERM the running jobs finish (SLABOT_SHUTDOWN_SECONDS) and it exits 0.",
+        description="""Run the sweep (due warnings, breaches, escalations → outbox) and the notifier (outbox
+            → Slack) every SLABOT_SWEEP_SECONDS until SIGTERM. With SQLite exactly one scheduler runs (a
+            lock file next to the database; exit 1 if another process holds it); with PostgreSQL run as many
+            as you like. With PORT set it serves GET /livez, /readyz and /metrics on SLABOT_HOST:PORT for
+            health checks. On SIGTERM the running jobs finish (SLABOT_SHUTDOWN_SECONDS) and it exits 0.""",
     )
-    worker.set_defaults(handler=_cmd_worker)
-
-    cmd = sub.add_parser(
+    add_command(
+        sub,
         "cmd",
+        _cmd_cmd,
         help='run one /sla command from the terminal, e.g. slabot cmd "status T-12"',
-        description="Run one /sla command against DATABASE_URL and print the answer as text "
-        "(the same grammar as in Slack; you act as an agent).",
+        description="""Run one /sla command against DATABASE_URL and print the answer as text (the same
+            grammar as in Slack; you act as an agent).""",
+        options=(
+            Option("text", nargs="+", help='the command, e.g. "status breached" or "explain T-12"'),
+            TEAM_OF_DATABASE,
+            Option(
+                "--user",
+                help="""act as this Slack user id, with its roles (a client sees what a client sees;
+                    default: the first agent of the contract file)""",
+            ),
+            Option("--channel", help="as if typed in this channel id (its client is the default for status)"),
+        ),
     )
-    cmd.add_argument("text", nargs="+", help='the command, e.g. "status breached" or "explain T-12"')
-    cmd.add_argument("--team", help="workspace id (default: SLABOT_TEAM_ID, else the database's only one)")
-    cmd.add_argument(
-        "--user",
-        help="act as this Slack user id, with its roles (a client sees what a client sees; default: "
-        "the first agent of the contract file)",
-    )
-    cmd.add_argument(
-        "--channel", help="as if typed in this channel id (its client is the default for status)"
-    )
-    cmd.set_defaults(handler=_cmd_cmd)
-
-    db = sub.add_parser("db", help="database migrations (DATABASE_URL)")
-    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    for name, handler, text in (
-        ("upgrade", _cmd_db_upgrade, "migrate the database to the latest schema"),
-        ("current", _cmd_db_current, "tell which schema revision the database is at"),
-    ):
-        p = db_sub.add_parser(name, help=text, description=text + " (DATABASE_URL unless --database-url).")
-        p.add_argument("--database-url", help="override DATABASE_URL")
-        p.set_defaults(handler=handler)
-
+    _add_db(sub)
     features.add_cli_all(sub)
     demo.add_cli(sub)  # the sandbox's command (it drives the whole app, so it is not a feature)
     return parser

@@ -8,9 +8,10 @@ Every module in this package may define any of:
   (``runtime.app``), web routes (``runtime.web.route(...)``) and after-change hooks
   (``runtime.services.hooks``). Services a feature offers to others go into
   their typed field of :class:`bot.services.container.Services` (``services.reports``, ...).
-- ``add_cli(subparsers) -> None`` — add ``slabot`` subcommands to the CLI's argparse subparsers. A
-  command that needs the app calls ``args.boot(settings=None)`` (given by ``bot.cli``), so no
-  feature imports the composition root.
+- ``add_cli(subparsers) -> None`` — add ``slabot`` subcommands to the CLI's argparse subparsers
+  (one :func:`bot.cli_parts.add_command` call each, with its options). A command that needs the
+  app calls ``args.boot(settings=None)`` (given by ``bot.cli``), so no feature imports the
+  composition root.
 - ``jobs(runtime) -> list[bot.scheduler.ScheduledJob]`` — cron-style jobs for the scheduler
   (each idempotent per period: several processes may run them on PostgreSQL).
 

@@ -10,30 +10,35 @@ import argparse
 import sys
 from typing import Any
 
+from bot.cli_parts import DATABASE_URL, TEAM, Option, add_command
 from bot.teams import team_ids
 
 
 def add_cli(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "export",
+        _cmd_export,
         help="the ticket events as the replay CSV (dry-run them with slabot replay, or take them with you)",
-        description="Write the ticket events of a workspace from DATABASE_URL as the events CSV that "
-        "`slabot replay` and `slabot import` read (ticket_id,timestamp,event,priority,status,client, "
-        "plus actor,note). With --period: the tickets that matter to that period (opened before its end, "
-        "open at its start or with an event in it), each with its whole history up to the period's end, "
-        "so `slabot replay --as-of <period end>` gives the timers the period's report counts. Periods are "
-        "read in each client's time zone (2026-11, 2026-W47, 2026-Q4, this-month, "
-        "2026-11-01..2026-11-30, last-30-days).",
+        description="""Write the ticket events of a workspace from DATABASE_URL as the events CSV that
+            `slabot replay` and `slabot import` read (ticket_id,timestamp,event,priority,status,client, plus
+            actor,note). With --period: the tickets that matter to that period (opened before its end, open
+            at its start or with an event in it), each with its whole history up to the period's end, so
+            `slabot replay --as-of <period end>` gives the timers the period's report counts. Periods are
+            read in each client's time zone (2026-11, 2026-W47, 2026-Q4, this-month, 2026-11-01..2026-11-30,
+            last-30-days).""",
+        options=(
+            Option("--client", help="one client's tickets (its key in the contract file)"),
+            Option("--period", help="only the tickets that matter to this period (default: every ticket)"),
+            Option("--out", help="write to this file (default: standard output)"),
+            TEAM,
+            Option(
+                "--contracts",
+                help="the contract file, for the clients' time zones (default: SLABOT_CONTRACTS)",
+            ),
+            DATABASE_URL,
+        ),
     )
-    p.add_argument("--client", help="one client's tickets (its key in the contract file)")
-    p.add_argument("--period", help="only the tickets that matter to this period (default: every ticket)")
-    p.add_argument("--out", help="write to this file (default: standard output)")
-    p.add_argument("--team", help="workspace id (default: SLABOT_TEAM_ID, else the only one in the database)")
-    p.add_argument(
-        "--contracts", help="the contract file, for the clients' time zones (default: SLABOT_CONTRACTS)"
-    )
-    p.add_argument("--database-url", help="override DATABASE_URL")
-    p.set_defaults(handler=_cmd_export)
 
 
 def _fail(message: str) -> int:

@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from bot.cli_parts import DATABASE_URL, TEAM, Option, add_command
 from bot.teams import team_ids, team_or_only
 
 if TYPE_CHECKING:  # imported where used (Bolt, SQL, ...), so that `slabot --help` stays fast
@@ -141,20 +142,23 @@ def alertmanager_webhook(service: UptimeService, settings: Settings, intake: Int
 
 
 def add_cli(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "uptime",
+        _cmd_uptime,
         help="monthly uptime per service and the service credits owed, computation shown",
-        description="Print each client's monthly uptime per covered service against the contract's target, "
-        "and the service credits owed for that month line by line (uptime tiers, per-breach penalties, cap, "
-        "claim deadline). Reads DATABASE_URL and the contract file (SLABOT_CONTRACTS).",
+        description="""Print each client's monthly uptime per covered service against the contract's target,
+            and the service credits owed for that month line by line (uptime tiers, per-breach penalties,
+            cap, claim deadline). Reads DATABASE_URL and the contract file (SLABOT_CONTRACTS).""",
+        options=(
+            Option("--month", help="2026-11, this-month (default) or last-month; in each client's time zone"),
+            Option("--client", help="one client key (default: every client with uptime or credit terms)"),
+            TEAM,
+            Option("--contracts", help="the contract file (default: SLABOT_CONTRACTS)"),
+            DATABASE_URL,
+            Option("--as-of", dest="as_of", help="ISO 8601 instant with offset to compute at (default: now)"),
+        ),
     )
-    p.add_argument("--month", help="2026-11, this-month (default) or last-month; in each client's time zone")
-    p.add_argument("--client", help="one client key (default: every client with uptime or credit terms)")
-    p.add_argument("--team", help="workspace id (default: SLABOT_TEAM_ID, else the only one in the database)")
-    p.add_argument("--contracts", help="the contract file (default: SLABOT_CONTRACTS)")
-    p.add_argument("--database-url", help="override DATABASE_URL")
-    p.add_argument("--as-of", dest="as_of", help="ISO 8601 instant with offset to compute at (default: now)")
-    p.set_defaults(handler=_cmd_uptime)
 
 
 def _cmd_uptime(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
+from bot.cli_parts import Option, add_command
 from bot.teams import command_team
 from sla.extras import ExtraMissing
 
@@ -109,31 +110,34 @@ def jobs(runtime: Runtime) -> list[ScheduledJob]:
 
 
 def add_cli(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "report",
+        _cmd_report,
         help="print an SLA report for a period (text, CSV or the PNG chart)",
-        description="Build the SLA report of a period from DATABASE_URL: compliance per client x "
-        "priority x metric (tickets, cycles, met, breached, %, median and p90 business time to meet, paused "
-        "time, trend against the previous period), top breaches, what is at risk now, objectives with "
-        "their error budget, and feedback, uptime and credits when those features are installed. "
-        "Periods: week (last complete week), this-week, month, this-month, quarter, 2026-11, "
-        "2026-W47, 2026-Q4, 2026-11-01..2026-11-30.",
+        description="""Build the SLA report of a period from DATABASE_URL: compliance per client x priority
+            x metric (tickets, cycles, met, breached, %, median and p90 business time to meet, paused time,
+            trend against the previous period), top breaches, what is at risk now, objectives with their
+            error budget, and feedback, uptime and credits when those features are installed. Periods: week
+            (last complete week), this-week, month, this-month, quarter, 2026-11, 2026-W47, 2026-Q4,
+            2026-11-01..2026-11-30.""",
+        options=(
+            Option(
+                "period", nargs="?", default="week", help="the period (default: week, the last complete week)"
+            ),
+            Option("--client", help="one client's report (its key in the contract file)"),
+            Option(
+                "--format",
+                choices=("text", "csv", "png"),
+                default="text",
+                help="text (default), csv (the compliance table) or png (the chart; needs --out)",
+            ),
+            Option("--out", help="write to this file instead of standard output"),
+            Option(
+                "--team", help="workspace (team) id (default: SLABOT_TEAM_ID or the only one in the database)"
+            ),
+        ),
     )
-    p.add_argument(
-        "period", nargs="?", default="week", help="the period (default: week, the last complete week)"
-    )
-    p.add_argument("--client", help="one client's report (its key in the contract file)")
-    p.add_argument(
-        "--format",
-        choices=("text", "csv", "png"),
-        default="text",
-        help="text (default), csv (the compliance table) or png (the chart; needs --out)",
-    )
-    p.add_argument("--out", help="write to this file instead of standard output")
-    p.add_argument(
-        "--team", help="workspace (team) id (default: SLABOT_TEAM_ID or the only one in the database)"
-    )
-    p.set_defaults(handler=_cmd_report)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

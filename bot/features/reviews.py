@@ -13,6 +13,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
+from bot.cli_parts import OneOf, Option, add_command
 from bot.teams import command_team, team_ids
 
 if TYPE_CHECKING:  # imported where used (Bolt, pydantic, SQL...), so that `slabot --help` stays fast
@@ -99,41 +100,46 @@ def jobs(runtime: Runtime) -> list[ScheduledJob]:
 
 
 def add_cli(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "review",
+        _cmd_review,
         help="the SLA review of a client's quarter; propose or approve a revised contract",
-        description="Print the SLA review of CLIENT for a quarter (targets against actuals, breach "
-        "pattern, feedback, credits, recommendations) from DATABASE_URL. --propose drafts a revised "
-        "contract version from the recommendations, with its YAML diff and a dry run on the quarter's "
-        "tickets; --approve ID records draft ID as a new contract version (audit entry) and prints "
-        "the YAML to paste into the contract file, which stays the source of truth.",
+        description="""Print the SLA review of CLIENT for a quarter (targets against actuals, breach
+            pattern, feedback, credits, recommendations) from DATABASE_URL. --propose drafts a revised
+            contract version from the recommendations, with its YAML diff and a dry run on the quarter's
+            tickets; --approve ID records draft ID as a new contract version (audit entry) and prints the
+            YAML to paste into the contract file, which stays the source of truth.""",
+        options=(
+            Option("client", help="client key from the contract file, e.g. acme"),
+            Option(
+                "--quarter",
+                default=None,
+                help="2026-Q3, quarter or last-quarter (default: the last complete quarter)",
+            ),
+            OneOf(
+                Option(
+                    "--propose", action="store_true", help="draft a revised contract version and dry-run it"
+                ),
+                Option(
+                    "--approve", type=int, metavar="ID", help="approve revision draft ID (from --propose)"
+                ),
+                Option("--discard", type=int, metavar="ID", help="discard revision draft ID"),
+            ),
+            Option(
+                "--team",
+                help="workspace (team) id (default: SLABOT_TEAM_ID, else the only one in the database)",
+            ),
+            Option(
+                "--by",
+                "--user",
+                dest="user",
+                metavar="USER_ID",
+                help="""your Slack user id, recorded as the actor; --approve needs an admin's (SLABOT_ADMINS
+                    or the contract file's roles.admins), --discard an admin's or the proposer's""",
+            ),
+        ),
     )
-    p.add_argument("client", help="client key from the contract file, e.g. acme")
-    p.add_argument(
-        "--quarter",
-        default=None,
-        help="2026-Q3, quarter or last-quarter (default: the last complete quarter)",
-    )
-    action = p.add_mutually_exclusive_group()
-    action.add_argument(
-        "--propose", action="store_true", help="draft a revised contract version and dry-run it"
-    )
-    action.add_argument(
-        "--approve", type=int, metavar="ID", help="approve revision draft ID (from --propose)"
-    )
-    action.add_argument("--discard", type=int, metavar="ID", help="discard revision draft ID")
-    p.add_argument(
-        "--team", help="workspace (team) id (default: SLABOT_TEAM_ID, else the only one in the database)"
-    )
-    p.add_argument(
-        "--by",
-        "--user",
-        dest="user",
-        metavar="USER_ID",
-        help="your Slack user id, recorded as the actor; --approve needs an admin's (SLABOT_ADMINS or "
-        "the contract file's roles.admins), --discard an admin's or the proposer's",
-    )
-    p.set_defaults(handler=_cmd_review)
 
 
 def _cmd_review(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli_parts import TEAM_OF_DATABASE, OneOf, Option, add_command
 from bot.teams import TeamError
 
 if TYPE_CHECKING:
@@ -65,44 +66,52 @@ def _misconfigured(reason: str) -> Any:
 
 
 def add_cli(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    add_command(
+        subparsers,
         "import",
+        _cmd_import,
         help="load a history of ticket events (the replay CSV format) into DATABASE_URL",
-        description="Load an events CSV (ticket_id,timestamp,event,priority,status,client[,actor,note]; "
-        "the same format as `slabot replay`) into DATABASE_URL. Resumable: after an interruption run "
-        "the same command again — rows already stored are skipped as duplicates. Bad rows are listed "
-        "with their line number and the rest is imported (exit status 1 when any row was rejected; 2 when "
-        "nothing could be imported: a missing, empty or non-events file, a bad contract file). "
-        "No survey or status card is sent for imported history. Each batch is stored in one "
-        "transaction (an interruption loses at most the batch being written).",
+        description="""Load an events CSV (ticket_id,timestamp,event,priority,status,client[,actor,note];
+            the same format as `slabot replay`) into DATABASE_URL. Resumable: after an interruption run the
+            same command again — rows already stored are skipped as duplicates. Bad rows are listed with
+            their line number and the rest is imported (exit status 1 when any row was rejected; 2 when
+            nothing could be imported: a missing, empty or non-events file, a bad contract file). No survey
+            or status card is sent for imported history. Each batch is stored in one transaction (an
+            interruption loses at most the batch being written).""",
+        options=(
+            Option("events", type=Path, help="events CSV"),
+            Option(
+                "--batch",
+                type=int,
+                default=10_000,  # bot.sources.importer.DEFAULT_BATCH (not imported here: --help stays light)
+                help="rows planned and stored together, in one transaction (default 10000)",
+            ),
+            Option(
+                "--per-event",
+                action="store_true",
+                help="""store each event in its own transaction through the ticket service (the slow
+                    reference path, ~100x slower; same final state)""",
+            ),
+            Option(
+                "--source",
+                default="import",
+                help="""name of the system the ids come from (default: import); use the webhook's source
+                    name (e.g. zendesk) to continue tickets that webhooks will update""",
+            ),
+            TEAM_OF_DATABASE,
+            Option("--contracts", type=Path, help="contract file (default: SLABOT_CONTRACTS)"),
+            OneOf(
+                Option(
+                    "--progress",
+                    dest="progress",
+                    action="store_true",
+                    default=None,
+                    help="always show the progress bar",
+                ),
+                Option("--no-progress", dest="progress", action="store_false", help="never show it"),
+            ),
+        ),
     )
-    parser.add_argument("events", type=Path, help="events CSV")
-    parser.add_argument(
-        "--batch",
-        type=int,
-        default=10_000,  # bot.sources.importer.DEFAULT_BATCH (not imported here: --help stays light)
-        help="rows planned and stored together, in one transaction (default 10000)",
-    )
-    parser.add_argument(
-        "--per-event",
-        action="store_true",
-        help="store each event in its own transaction through the ticket service (the slow reference "
-        "path, ~100x slower; same final state)",
-    )
-    parser.add_argument(
-        "--source",
-        default="import",
-        help="name of the system the ids come from (default: import); use the webhook's source name "
-        "(e.g. zendesk) to continue tickets that webhooks will update",
-    )
-    parser.add_argument("--team", help="workspace id (default: SLABOT_TEAM_ID, else the database's only one)")
-    parser.add_argument("--contracts", type=Path, help="contract file (default: SLABOT_CONTRACTS)")
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument(
-        "--progress", dest="progress", action="store_true", default=None, help="always show the progress bar"
-    )
-    progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show it")
-    parser.set_defaults(handler=_cmd_import)
 
 
 def _progress_bar(args: argparse.Namespace) -> Any:

@@ -21,6 +21,7 @@ from sla.metrics import EventKind
 from sla.periods import Period
 from storage.uow import UnitOfWork
 from tests.support.contract_file import contract_file
+from tests.support.threads import open_from_thread
 
 TEAM = "T0TEAM0001"
 AGENT, REQUESTER, CONTACT, OTHER = "U0AGENT001", "U0GLOBEX01", "U0GLOBEX02", "U0OTHER001"
@@ -80,13 +81,9 @@ def _resolved(
     requester: str | None = REQUESTER,
     after: timedelta = timedelta(minutes=30),
 ) -> str:
-    ref = tickets.open(
-        team_id=TEAM,
-        client_key=client,
-        source="slack_thread",
-        channel_id="C0GLOBEX01",
-        thread_ts=f"100.{next(_THREADS):06d}",  # one client message each (one ticket per message)
-        requester=requester,
+    thread = f"100.{next(_THREADS):06d}"  # one client message each (one ticket per message)
+    ref = open_from_thread(
+        tickets, TEAM, "C0GLOBEX01", thread, client_key=client, requester=requester
     ).ticket.ref
     clock.advance(after)
     tickets.record(team_id=TEAM, ref=ref, kind=EventKind.RESOLVED, actor=AGENT)

@@ -20,6 +20,7 @@ from bot.services.surveys import nps_key, nps_period
 from handlers.notifier import Notifier, notifier_web_client
 from storage.models import Survey
 from tests.e2e.slack_harness import SlackApp, running_app
+from tests.support.threads import open_from_thread
 
 SECRET = "feedback-signing-secret"
 AGENT, CLIENT, COLLEAGUE, OUTSIDER, LEAD = (
@@ -50,16 +51,8 @@ class Harness(SlackApp):
         self, requester: str = CLIENT, text: str = "Exports are failing since this morning"
     ) -> tuple[str, str]:
         ts = self.slack.post_user_message(SUPPORT, requester, text)["ts"]
-        state = self.runtime.services.tickets.open(
-            team_id=TEAM,
-            client_key="acme",
-            source="slack_thread",
-            title=text,
-            channel_id=SUPPORT,
-            thread_ts=ts,
-            requester=requester,
-            actor=requester,
-        )
+        tickets = self.runtime.services.tickets
+        state = open_from_thread(tickets, TEAM, SUPPORT, ts, title=text, requester=requester, actor=requester)
         return state.ticket.ref, ts
 
     def survey(self, ref: str) -> Survey:

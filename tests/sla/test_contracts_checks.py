@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from sla.contract_file import ConfigIssue
 from sla.contracts import check_contracts, format_check_report, load_contracts_text
 from tests.support.contract_file import contract_file
@@ -52,30 +54,44 @@ def test_more_urgent_priority_with_a_looser_target() -> None:
     assert "looser than P2" in w.message and "most urgent first" in (w.hint or "")
 
 
-def test_percent_threshold_at_the_due_instant() -> None:
-    text = CLEAN.replace('"90%", "15m"', '"90%", "100%", "15m"')
-    [w] = warnings_of(text)
-    assert w.path == "contracts.gold.versions[0].warn_at[2]"
-    assert "'100%'" in w.message and "never warns" in w.message
+#: warnings whose message says it all: the edit, the field warned about (in the gold version),
+#: what the message must say and what it must not
+MESSAGES = {
+    "percent_threshold_at_the_due_instant": (
+        '"90%", "15m"',
+        '"90%", "100%", "15m"',
+        "warn_at[2]",
+        ("'100%'", "never warns"),
+        (),
+    ),
+    "time_before_due_longer_than_a_target": (
+        '"15m"',
+        '"45m"',
+        "warn_at[2]",
+        ("P1 first_response (30m)",),
+        ("P2",),
+    ),
+    "target_longer_than_a_week_of_open_hours": (
+        "resolution: 40h",
+        "resolution: 41h",
+        "targets.P3.resolution",
+        ("40h", "one week"),
+        (),
+    ),
+}
 
 
-def test_time_before_due_longer_than_a_target() -> None:
-    text = CLEAN.replace('"15m"', '"45m"')
-    [w] = warnings_of(text)
-    assert w.path == "contracts.gold.versions[0].warn_at[2]"
-    assert "P1 first_response (30m)" in w.message and "P2" not in w.message
-
-
-def test_target_longer_than_a_week_of_open_hours() -> None:
-    text = CLEAN.replace("resolution: 40h", "resolution: 41h")
-    [w] = warnings_of(text)
-    assert w.path == "contracts.gold.versions[0].targets.P3.resolution"
-    assert "40h" in w.message and "one week" in w.message
+@pytest.mark.parametrize(("old", "new", "field", "said", "unsaid"), MESSAGES.values(), ids=MESSAGES.keys())
+def test_the_warning_says_what_is_wrong(
+    old: str, new: str, field: str, said: tuple[str, ...], unsaid: tuple[str, ...]
+) -> None:
+    [w] = warnings_of(CLEAN.replace(old, new))
+    assert w.path == f"contracts.gold.versions[0].{field}"
+    assert all(words in w.message for words in said) and not any(words in w.message for words in unsaid)
 
 
 def test_business_target_written_in_days() -> None:
-    text = CLEAN.replace("resolution: 16h", "resolution: 1d")
-    [w] = warnings_of(text)
+    [w] = warnings_of(CLEAN.replace("resolution: 16h", "resolution: 1d"))
     assert w.path == "contracts.gold.versions[0].targets.P2.resolution"
     assert w.hint == "1d = 24 business hours, i.e. 3 working days of 8h — write 8h for one working day"
 

@@ -52,6 +52,12 @@ def only_error(text: str) -> ConfigIssue:
     return errors[0]
 
 
+def edited(old: str, new: str) -> tuple[str, ConfigIssue]:
+    """The base file with ``old`` written ``new``, and its only error."""
+    bad = BASE.replace(old, new)
+    return bad, only_error(bad)
+
+
 def line_of(text: str, needle: str) -> int:
     for i, line in enumerate(text.splitlines(), start=1):
         if needle in line:
@@ -64,8 +70,7 @@ def test_base_is_valid() -> None:
 
 
 def test_typo_key_names_line_path_and_suggestion() -> None:
-    bad = BASE.replace("        calendar: us-support", "        calender: us-support")
-    e = only_error(bad)
+    bad, e = edited("        calendar: us-support", "        calender: us-support")
     assert (e.file, e.line, e.path) == (
         "c.yaml",
         line_of(bad, "calender:"),
@@ -80,31 +85,27 @@ def test_typo_key_names_line_path_and_suggestion() -> None:
 
 
 def test_typo_metric_in_targets() -> None:
-    bad = BASE.replace("            first_response: 1h", "            first_responce: 1h")
-    e = only_error(bad)
+    bad, e = edited("            first_response: 1h", "            first_responce: 1h")
     assert e.path == "contracts.gold.versions[0].targets.P2.first_responce"
     assert e.line == line_of(bad, "first_responce")
     assert e.hint == "did you mean 'first_response'?"
 
 
 def test_unknown_calendar_suggests_the_closest() -> None:
-    bad = BASE.replace("calendar: us-support", "calendar: us-suport")
-    e = only_error(bad)
+    bad, e = edited("calendar: us-support", "calendar: us-suport")
     assert e.line == line_of(bad, "us-suport")
     assert e.path == "contracts.gold.versions[0].calendar"
     assert f"{e.message} — {e.hint}" == "unknown calendar 'us-suport' — did you mean 'us-support'?"
 
 
 def test_unknown_target_calendar() -> None:
-    bad = BASE.replace("            calendar: always", "            calendar: alway")
-    e = only_error(bad)
+    _, e = edited("            calendar: always", "            calendar: alway")
     assert e.path == "contracts.gold.versions[0].targets.P1.calendar"
     assert e.hint == "did you mean 'always'?"
 
 
 def test_bad_duration_carries_the_parser_message() -> None:
-    bad = BASE.replace("resolution: 4h", "resolution: 4 hours")
-    e = only_error(bad)
+    bad, e = edited("resolution: 4h", "resolution: 4 hours")
     assert e.path == "contracts.gold.versions[0].targets.P1.resolution"
     assert e.line == line_of(bad, "4 hours")
     assert "not a duration: '4 hours'" in e.message
@@ -118,32 +119,28 @@ def test_duration_without_unit_is_refused() -> None:
 
 
 def test_long_form_target_bad_duration_points_inside() -> None:
-    bad = BASE.replace("resolution: 8h", "resolution: {target: 8x, calendar: always}")
-    e = only_error(bad)
+    bad, e = edited("resolution: 8h", "resolution: {target: 8x, calendar: always}")
     assert e.path == "contracts.gold.versions[0].targets.P2.resolution.target"
     assert e.line == line_of(bad, "8x")
 
 
 def test_bad_timezone_at_its_line() -> None:
-    bad = BASE.replace("America/New_York", "America/New_Yrok")
-    e = only_error(bad)
+    bad, e = edited("America/New_York", "America/New_Yrok")
     assert e.line == line_of(bad, "New_Yrok")
     assert e.path == "calendars.us-support.timezone"
     assert e.hint and "America/New_York" in e.hint
 
 
 def test_bad_hours_at_the_window_line() -> None:
-    bad = BASE.replace('tue: ["09:00-17:00"]', 'tue: ["09:00-25:00"]')
-    e = only_error(bad)
+    bad, e = edited('tue: ["09:00-17:00"]', 'tue: ["09:00-25:00"]')
     assert e.path.startswith("calendars.us-support.hours")
     assert e.line == line_of(bad, "25:00")
 
 
 def test_duplicate_key_reported_at_the_second() -> None:
-    bad = BASE.replace(
+    bad, e = edited(
         "            resolution: 8h\n", "            resolution: 8h\n            first_response: 2h\n"
     )
-    e = only_error(bad)
     assert e.line == line_of(bad, "first_response: 2h")
     assert e.path == "contracts.gold.versions[0].targets.P2.first_response"
     assert "appears twice" in e.message and f"line {line_of(bad, 'first_response: 1h')}" in e.message
@@ -151,16 +148,14 @@ def test_duplicate_key_reported_at_the_second() -> None:
 
 
 def test_yaml_syntax_error_line() -> None:
-    bad = BASE.replace("    name: Acme Corp", "    name: [Acme Corp")
-    e = only_error(bad)
+    bad, e = edited("    name: Acme Corp", "    name: [Acme Corp")
     assert e.message.startswith("YAML syntax error")
     assert line_of(bad, "[Acme Corp") <= e.line <= line_of(bad, "[Acme Corp") + 2
     assert e.hint
 
 
 def test_tab_indentation_hint() -> None:
-    bad = BASE.replace("    name: Acme Corp", "\tname: Acme Corp")
-    e = only_error(bad)
+    bad, e = edited("    name: Acme Corp", "\tname: Acme Corp")
     assert e.line == line_of(bad, "\tname")
     assert "tab" in (e.hint or "").lower()
 
@@ -189,8 +184,7 @@ def test_missing_section_and_typo_at_top_level() -> None:
 
 
 def test_unknown_priority_in_default_priority() -> None:
-    bad = BASE.replace("default_priority: P2", "default_priority: P3")
-    e = only_error(bad)
+    bad, e = edited("default_priority: P2", "default_priority: P3")
     assert e.path == "contracts.gold.versions[0].default_priority"
     assert e.line == line_of(bad, "default_priority")
     assert e.message == "unknown priority 'P3'"
@@ -198,8 +192,7 @@ def test_unknown_priority_in_default_priority() -> None:
 
 
 def test_unknown_contract_of_client() -> None:
-    bad = BASE.replace("contract: gold", "contract: golden")
-    e = only_error(bad)
+    _, e = edited("contract: gold", "contract: golden")
     assert e.path == "clients.acme.contract" and e.hint == "did you mean 'gold'?"
 
 
@@ -222,10 +215,9 @@ def test_unsorted_or_duplicate_versions(effective: str, word: str) -> None:
 
 
 def test_channel_listed_for_two_clients() -> None:
-    bad = BASE.replace(
+    bad, e = edited(
         "contracts:\n", "  globex:\n    channels: [C0SUPPORT2, C0SUPPORT1]\n    contract: gold\ncontracts:\n"
     )
-    e = only_error(bad)
     assert e.path == "clients.globex.channels[1]"
     assert e.line == line_of(bad, "C0SUPPORT2, C0SUPPORT1")
     assert "already listed for client 'acme'" in e.message
@@ -238,10 +230,9 @@ def test_channel_name_instead_of_id() -> None:
 
 
 def test_bad_literal_suggests_allowed_value() -> None:
-    bad = BASE.replace(
+    bad, e = edited(
         "        default_priority: P2\n", "        default_priority: P2\n        survey: {via: thred}\n"
     )
-    e = only_error(bad)
     assert e.path == "contracts.gold.versions[0].survey.via"
     assert e.hint == "did you mean 'thread'?"
 
@@ -305,11 +296,10 @@ def test_monthly_fee_needs_a_currency() -> None:
 
 
 def test_naive_maintenance_timestamp_is_refused() -> None:
-    bad = BASE.replace(
+    _, e = edited(
         "        default_priority: P2\n",
         "        default_priority: P2\n"
         "        uptime: {maintenance: [{start: 2026-03-01 02:00:00, end: 2026-03-01T04:00:00Z}]}\n",
     )
-    e = only_error(bad)
     assert e.path == "contracts.gold.versions[0].uptime.maintenance[0].start"
     assert "no time zone" in e.message and "+01:00" in (e.hint or "")

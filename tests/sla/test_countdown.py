@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from sla.countdown import (
     BAR_EMPTY,
     BAR_FULL,
+    Countdown,
     TicketView,
     current_timers,
     describe_timer,
@@ -64,6 +66,11 @@ def running(elapsed: timedelta, target: timedelta, due_at: datetime, **kw: objec
 FRIDAY = datetime(2026, 11, 13, 14, 20, tzinfo=UTC)
 
 
+def described(**fields: Any) -> Countdown:
+    """A timer of ``fields`` (the rest as :class:`FakeTimer` has them) described on FRIDAY in Berlin."""
+    return describe_timer(FakeTimer(**fields), FRIDAY, BERLIN)
+
+
 def test_running_timer_reads_left_due_weekday_percent_and_bar() -> None:
     # 2h50m of a 4h target used; due Monday 10:00 Berlin after a weekend.
     timer = running(
@@ -104,7 +111,7 @@ def test_the_due_second_is_breached_and_a_reply_on_it_reads_breached() -> None:
     target = timedelta(hours=1)
     on_due = running(target, target, FRIDAY)
     assert describe_timer(on_due, FRIDAY, BERLIN).severity == "breached"
-    replied = FakeTimer(
+    c = described(
         state=TimerState.BREACHED,
         target=target,
         business_elapsed=target,
@@ -113,7 +120,6 @@ def test_the_due_second_is_breached_and_a_reply_on_it_reads_breached() -> None:
         stopped_at=FRIDAY,
         due_at=FRIDAY,
     )
-    c = describe_timer(replied, FRIDAY, BERLIN)
     assert (c.headline, c.severity) == ("breached on the due second", "breached")
     one_second_early = running(target - timedelta(seconds=1), target, FRIDAY + timedelta(seconds=1))
     assert describe_timer(one_second_early, FRIDAY, BERLIN).severity == "at_risk"
@@ -121,7 +127,7 @@ def test_the_due_second_is_breached_and_a_reply_on_it_reads_breached() -> None:
 
 def test_breached_running_timer_says_how_long_ago_in_wall_time() -> None:
     breached_at = FRIDAY - timedelta(minutes=25)
-    timer = FakeTimer(
+    c = described(
         target=timedelta(hours=1),
         business_elapsed=timedelta(hours=1, minutes=25),
         remaining=-timedelta(minutes=25),
@@ -130,7 +136,6 @@ def test_breached_running_timer_says_how_long_ago_in_wall_time() -> None:
         breached_at=breached_at,
         state=TimerState.BREACHED,
     )
-    c = describe_timer(timer, FRIDAY, BERLIN)
     assert c.headline == "breached 25m ago"
     assert c.due_text == "was due today 14:55 CET"
     assert c.severity == "breached"
@@ -140,21 +145,19 @@ def test_breached_running_timer_says_how_long_ago_in_wall_time() -> None:
 
 
 def test_running_past_due_counts_as_breached_even_before_the_engine_flips_state() -> None:
-    timer = FakeTimer(remaining=-timedelta(minutes=5), due_at=FRIDAY - timedelta(minutes=5))
-    c = describe_timer(timer, FRIDAY, BERLIN)
+    c = described(remaining=-timedelta(minutes=5), due_at=FRIDAY - timedelta(minutes=5))
     assert c.headline == "breached 5m ago"
     assert c.severity == "breached"
 
 
 def test_paused_with_reason_shows_remaining_and_no_due_time() -> None:
-    timer = FakeTimer(
+    c = described(
         state=TimerState.PAUSED,
         pause_reason="waiting on client",
         business_elapsed=timedelta(hours=1, minutes=55),
         remaining=timedelta(hours=2, minutes=5),
         due_at=None,
     )
-    c = describe_timer(timer, FRIDAY, BERLIN)
     assert c.headline == "paused (waiting on client) · 2h 5m left"
     assert c.due_text == ""
     assert c.severity == "paused"
@@ -163,22 +166,20 @@ def test_paused_with_reason_shows_remaining_and_no_due_time() -> None:
 
 
 def test_paused_without_reason_and_paused_after_breach() -> None:
-    assert describe_timer(FakeTimer(state=TimerState.PAUSED), FRIDAY, BERLIN).headline == "paused · 4h left"
-    over = FakeTimer(state=TimerState.PAUSED, remaining=-timedelta(minutes=10), pause_reason="  ")
-    c = describe_timer(over, FRIDAY, BERLIN)
+    assert described(state=TimerState.PAUSED).headline == "paused · 4h left"
+    c = described(state=TimerState.PAUSED, remaining=-timedelta(minutes=10), pause_reason="  ")
     assert c.headline == "paused · over by 10m"
     assert c.severity == "breached"
 
 
 def test_met_says_how_long_it_took() -> None:
-    timer = FakeTimer(
+    c = described(
         state=TimerState.MET,
         business_elapsed=timedelta(minutes=42),
         remaining=timedelta(hours=3, minutes=18),
         stopped_at=FRIDAY - timedelta(hours=1),
         due_at=FRIDAY + timedelta(hours=3),
     )
-    c = describe_timer(timer, FRIDAY, BERLIN)
     assert c.headline == "met in 42m"
     assert c.severity == "done"
     assert c.due_text == ""
@@ -187,7 +188,7 @@ def test_met_says_how_long_it_took() -> None:
 
 
 def test_stopped_late_says_by_how_much() -> None:
-    timer = FakeTimer(
+    c = described(
         state=TimerState.BREACHED,
         target=timedelta(hours=1),
         business_elapsed=timedelta(hours=2, minutes=5),
@@ -195,14 +196,13 @@ def test_stopped_late_says_by_how_much() -> None:
         breached_at=FRIDAY - timedelta(hours=3),
         stopped_at=FRIDAY - timedelta(hours=2),
     )
-    c = describe_timer(timer, FRIDAY, BERLIN)
     assert c.headline == "breached by 1h 5m"
     assert c.severity == "breached"
     assert c.due_text == ""
 
 
 def test_cancelled() -> None:
-    c = describe_timer(FakeTimer(state=TimerState.CANCELLED, stopped_at=FRIDAY), FRIDAY, BERLIN)
+    c = described(state=TimerState.CANCELLED, stopped_at=FRIDAY)
     assert c.headline == "cancelled"
     assert c.severity == "done"
     assert c.line() == "first response · cancelled"
@@ -218,7 +218,7 @@ def test_cancelled() -> None:
     ],
 )
 def test_metric_names_in_words(metric: Metric, word: str) -> None:
-    c = describe_timer(FakeTimer(metric=metric, due_at=FRIDAY + timedelta(hours=4)), FRIDAY, BERLIN)
+    c = described(metric=metric, due_at=FRIDAY + timedelta(hours=4))
     assert c.metric_name == word
     assert c.line().startswith(word + " · ")
 
@@ -324,8 +324,7 @@ def test_due_phrase(due: datetime, now: datetime, tz: ZoneInfo, expected: str) -
 
 def test_yesterday_for_a_breach_due_before_midnight() -> None:
     due = datetime(2026, 11, 12, 16, 0, tzinfo=UTC)
-    timer = FakeTimer(state=TimerState.BREACHED, remaining=-timedelta(hours=1), due_at=due, breached_at=due)
-    c = describe_timer(timer, FRIDAY, BERLIN)
+    c = described(state=TimerState.BREACHED, remaining=-timedelta(hours=1), due_at=due, breached_at=due)
     assert c.due_text == "was due yesterday 17:00 CET"
     assert c.headline == "breached 22h 20m ago"
 

@@ -25,6 +25,7 @@ from sla.review import (
     yaml_diff,
 )
 from tests.support.contract_file import contract_file
+from tests.support.timer_rows import TimerFields
 
 CONTRACT = contract_file(
     calendars="""
@@ -49,14 +50,7 @@ Q3 = parse_period("2026-Q3", now=datetime(2026, 10, 5, tzinfo=UTC), tz=BERLIN)
 
 
 @dataclass(frozen=True)
-class Row:
-    ticket_id: str
-    client: str
-    priority: str
-    metric: str
-    state: str
-    business_elapsed_seconds: int
-    target_seconds: int
+class Row(TimerFields):
     breached_at: datetime | None = None
     cycle: int = 1
     started_at: datetime = datetime(2026, 7, 1, tzinfo=UTC)

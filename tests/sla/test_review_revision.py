@@ -12,19 +12,7 @@ from sla.contracts import ContractBook, load_contracts_text
 from sla.metrics import EventKind
 from sla.periods import parse_period
 from sla.replay import replay
-from sla.review import (
-    RevisionError,
-    draft_revision,
-    dry_run,
-    dry_run_book,
-    next_effective,
-    proposal_from_json,
-    proposal_lines,
-    proposal_to_json,
-    propose_revision,
-    review,
-    review_period,
-)
+from sla.review import review, review_period, revisions
 from sla.timers import TicketEvent
 from tests.support.contract_file import contract_file
 
@@ -102,7 +90,7 @@ def test_recommendations_on_a_replayed_history(book: ContractBook) -> None:
 
 def test_draft_revision_diff_and_yaml(book: ContractBook) -> None:
     proposal = {"P2": {"first_response": timedelta(hours=3)}, "P3": {"resolution": timedelta(hours=2)}}
-    rev = draft_revision(book, "gold", proposal, effective=date(2026, 10, 1))
+    rev = revisions.draft_revision(book, "gold", proposal, effective=date(2026, 10, 1))
     assert (rev.base.number, rev.version.number, rev.version.effective) == (1, 2, date(2026, 10, 1))
     assert rev.version.target_for("P2", "first_response").duration == timedelta(hours=3)
     assert rev.version.target_for("P2", "resolution").duration == timedelta(hours=24)
@@ -120,18 +108,18 @@ def test_draft_revision_diff_and_yaml(book: ContractBook) -> None:
     # pasted at the end of gold's versions, the file loads and version 2 is the same version
     pasted = CONTRACT + "".join("      " + line + "\n" for line in rev.version_yaml.splitlines())
     assert load_contracts_text(pasted).contracts["gold"].versions[1].sha256 == rev.version.sha256
-    assert proposal_lines(rev) == ["P2 first response: 1h → 3h", "P3 resolution: 8h → 2h"]
+    assert revisions.proposal_lines(rev) == ["P2 first response: 1h → 3h", "P3 resolution: 8h → 2h"]
 
 
 def test_draft_revision_refuses_what_cannot_be_a_new_version(book: ContractBook) -> None:
-    with pytest.raises(RevisionError, match="nothing to revise"):
-        draft_revision(book, "gold", {}, effective=date(2026, 10, 1))
-    with pytest.raises(RevisionError, match="must start after 2026-01-01"):
-        draft_revision(
+    with pytest.raises(revisions.RevisionError, match="nothing to revise"):
+        revisions.draft_revision(book, "gold", {}, effective=date(2026, 10, 1))
+    with pytest.raises(revisions.RevisionError, match="must start after 2026-01-01"):
+        revisions.draft_revision(
             book, "gold", {"P2": {"first_response": timedelta(hours=2)}}, effective=date(2026, 1, 1)
         )
-    with pytest.raises(RevisionError, match="no contract 'silver'"):
-        draft_revision(
+    with pytest.raises(revisions.RevisionError, match="no contract 'silver'"):
+        revisions.draft_revision(
             book, "silver", {"P2": {"first_response": timedelta(hours=2)}}, effective=date(2027, 1, 1)
         )
 
@@ -139,13 +127,13 @@ def test_draft_revision_refuses_what_cannot_be_a_new_version(book: ContractBook)
 def test_dry_run_compares_as_measured_with_the_revision(book: ContractBook) -> None:
     events = history()
     before = replay(book, events, AS_OF).rows
-    rev = draft_revision(
+    rev = revisions.draft_revision(
         book,
         "gold",
         {"P2": {"first_response": timedelta(hours=3)}, "P3": {"resolution": timedelta(minutes=45)}},
         effective=date(2026, 10, 1),
     )
-    dry = dry_run(book, rev, "acme", events, before, AS_OF)
+    dry = revisions.dry_run(book, rev, "acme", events, before, AS_OF)
     assert dry.errors == 0
     # P2 first response: 2/5 → 5/5 met under 3h; P3 resolution 5/5 → 0/5 under 45m (resolved after 1 h)
     assert "P2 first response: 40.0 % → 100.0 % (+60.0 pp), breaches 3 → 0" in dry.lines
@@ -161,10 +149,10 @@ def test_dry_run_compares_as_measured_with_the_revision(book: ContractBook) -> N
 
 
 def test_dry_run_book_measures_every_ticket_with_the_one_version(book: ContractBook) -> None:
-    rev = draft_revision(
+    rev = revisions.draft_revision(
         book, "gold", {"P2": {"first_response": timedelta(hours=3)}}, effective=date(2027, 1, 1)
     )
-    single = dry_run_book(book, "gold", rev.version)
+    single = revisions.dry_run_book(book, "gold", rev.version)
     # even a ticket opened before the revision's effective date is measured against it
     assert single.version_for("acme", datetime(2026, 2, 1, tzinfo=UTC)) is rev.version
     assert book.version_for("acme", datetime(2026, 2, 1, tzinfo=UTC)).number == 1
@@ -173,9 +161,9 @@ def test_dry_run_book_measures_every_ticket_with_the_one_version(book: ContractB
 def test_proposal_json_round_trip(book: ContractBook) -> None:
     rows = replay(book, history(), AS_OF).rows
     r = review("acme", book.version_for("acme", Q3.start), rows, None, None, Q3)
-    proposal = propose_revision(book.version_for("acme", Q3.start), r)
-    assert proposal_from_json(proposal_to_json(proposal)) == proposal
-    assert proposal_to_json(proposal)["P2"] == {"first_response": 10800, "resolution": 10800}
+    proposal = revisions.propose_revision(book.version_for("acme", Q3.start), r)
+    assert revisions.proposal_from_json(revisions.proposal_to_json(proposal)) == proposal
+    assert revisions.proposal_to_json(proposal)["P2"] == {"first_response": 10800, "resolution": 10800}
 
 
 @pytest.mark.parametrize(
@@ -189,7 +177,7 @@ def test_proposal_json_round_trip(book: ContractBook) -> None:
     ],
 )
 def test_next_effective_is_the_next_review_period(cadence: str, after: date, expected: date) -> None:
-    assert next_effective(cadence, after) == expected
+    assert revisions.next_effective(cadence, after) == expected
 
 
 def test_review_period_follows_the_cadence() -> None:

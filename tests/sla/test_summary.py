@@ -13,20 +13,14 @@ from sla.summary import AtRisk, Section, Summary, daily_counts, top_breaches, tr
 from sla.uptime import Incident, uptime
 from tests.support.contract_file import contract_file
 from tests.support.shared_data import ITSM_CONTRACTS, SERVICENOW, shared
+from tests.support.timer_rows import TimerFields
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday morning
 WEEK = parse_period("week", now=NOW, tz="Europe/Berlin")  # 2026-W47
 
 
 @dataclass(frozen=True)
-class Row:
-    ticket_id: str
-    client: str
-    priority: str
-    metric: str
-    state: str
-    business_elapsed_seconds: int
-    target_seconds: int
+class Row(TimerFields):
     stopped_at: datetime | None
     breached_at: datetime | None = None
     cycle: int = 1

@@ -16,6 +16,7 @@ from storage.db import make_engine, migrate
 from storage.models import MetricTimerRow, Notification, Ticket, TicketEventRow, Workspace
 from storage.uow import UnitOfWork
 from tests.bot.conftest import CONTRACTS, MONDAY_9_BERLIN, SUPPORT, TEAM
+from tests.support.threads import open_from_thread
 
 
 def _service(uow: UnitOfWork) -> TicketService:
@@ -23,15 +24,15 @@ def _service(uow: UnitOfWork) -> TicketService:
 
 
 def _open(tickets: TicketService, ts: str = "1772438400.000100", *, source_ts: str | None = None):
-    return tickets.open(
-        team_id=TEAM,
-        client_key="acme",
-        source="slack_thread",
+    external_id = f"{SUPPORT}:{source_ts or ts}"
+    return open_from_thread(
+        tickets,
+        TEAM,
+        SUPPORT,
+        ts,
         title="help",
-        channel_id=SUPPORT,
-        thread_ts=ts,
         requester="U0CLIENT01",
-        external_id=f"{SUPPORT}:{source_ts or ts}",
+        external_id=external_id,
         source_ts=source_ts,
     )
 

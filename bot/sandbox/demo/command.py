@@ -12,43 +12,49 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli_parts import Option, add_command
+
 DEFAULT_OUT_DIR = Path("slabot-demo")
 
 
 def add_cli(subparsers: Any) -> None:
     from bot.sandbox.demo import SPEEDS
 
-    demo = subparsers.add_parser(
+    add_command(
+        subparsers,
         "demo",
+        _cmd_demo,
         help="play a simulated day of support against an emulated Slack (no account or tokens needed)",
-        description="Start slabot wired to a built-in Slack emulator, load examples/contracts.yaml and play "
-        "a scripted Monday: tickets opened in support threads, /sla status answers, countdown warnings, a "
-        "breach with escalation, a pause while waiting on the client, a priority change, resolutions, a "
-        "satisfaction survey and the weekly summary with its chart. Prints the conversation as it would "
-        "appear in each channel. The demo checks itself: exit status 0 when every step did what it "
-        "should, 1 (with the failed expectations listed) otherwise, 2 when it cannot start.",
+        description="""Start slabot wired to a built-in Slack emulator, load examples/contracts.yaml and play
+            a scripted Monday: tickets opened in support threads, /sla status answers, countdown warnings, a
+            breach with escalation, a pause while waiting on the client, a priority change, resolutions, a
+            satisfaction survey and the weekly summary with its chart. Prints the conversation as it would
+            appear in each channel. The demo checks itself: exit status 0 when every step did what it should,
+            1 (with the failed expectations listed) otherwise, 2 when it cannot start.""",
+        options=(
+            Option(
+                "--transcript",
+                type=Path,
+                metavar="FILE",
+                help="also write every Slack Web API call (method, arguments, response) to FILE as JSON lines",
+            ),
+            Option(
+                "--speed",
+                choices=sorted(SPEEDS, key=SPEEDS.__getitem__),
+                default="normal",
+                help="""pause between steps so you can read along: instant (none), fast, normal (default,
+                    about 15 s in all) or slow; simulated time is unaffected""",
+            ),
+            Option(
+                "--out-dir",
+                type=Path,
+                default=DEFAULT_OUT_DIR,
+                metavar="DIR",
+                help=f"""where the weekly summary's chart, the conversation and the app's log are saved
+                    (default: ./{DEFAULT_OUT_DIR})""",
+            ),
+        ),
     )
-    demo.add_argument(
-        "--transcript",
-        type=Path,
-        metavar="FILE",
-        help="also write every Slack Web API call (method, arguments, response) to FILE as JSON lines",
-    )
-    demo.add_argument(
-        "--speed",
-        choices=sorted(SPEEDS, key=SPEEDS.__getitem__),
-        default="normal",
-        help="pause between steps so you can read along: instant (none), fast, normal (default, about "
-        "15 s in all) or slow; simulated time is unaffected",
-    )
-    demo.add_argument(
-        "--out-dir",
-        type=Path,
-        default=DEFAULT_OUT_DIR,
-        metavar="DIR",
-        help=f"where the weekly summary's chart, the conversation and the app's log are saved (default: ./{DEFAULT_OUT_DIR})",
-    )
-    demo.set_defaults(handler=_cmd_demo)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
