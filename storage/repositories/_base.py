@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import Workspace
+from storage.types import require_aware
 
 _Row = TypeVar("_Row")
 
@@ -151,3 +152,10 @@ class _Repository:
     def _ensure_workspace(self, team_id: str, now: datetime) -> None:
         stmt = upsert(Workspace.__table__, _WORKSPACE, ("team_id",))  # type: ignore[arg-type]
         self.session.execute(stmt, {"team_id": _team(team_id), "installed_at": now, "ticket_seq": 0})
+
+    def _in_workspace(self, team_id: str, at: datetime, *, name: str) -> datetime:
+        """``at`` checked aware (``require_aware``) and the workspace's row ensured as of it: what every
+        method that writes a row of the workspace at one instant does first."""
+        at = require_aware(at, name=name)
+        self._ensure_workspace(team_id, at)
+        return at

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from storage.models import AuditEntry
 from storage.repositories._base import _Repository, _team
-from storage.types import require_aware
 
 
 class AuditRepository(_Repository):
@@ -24,8 +23,7 @@ class AuditRepository(_Repository):
         before: Any = None,
         after: Any = None,
     ) -> AuditEntry:
-        at = require_aware(at, name="at")
-        self._ensure_workspace(team_id, at)
+        at = self._in_workspace(team_id, at, name="at")
         return self._stored(
             AuditEntry(
                 team_id=team_id, actor=actor, action=action, target=target, before=before, after=after, at=at

@@ -8,15 +8,13 @@ from sqlalchemy import delete, select
 
 from storage.models import ChannelLink, Client
 from storage.repositories._base import _insert, _Repository, _team
-from storage.types import require_aware
 
 
 class ClientRepository(_Repository):
     def upsert(
         self, *, team_id: str, key: str, name: str, contract_key: str | None = None, now: datetime
     ) -> Client:
-        now = require_aware(now, name="now")
-        self._ensure_workspace(team_id, now)
+        now = self._in_workspace(team_id, now, name="now")
         values = {
             "team_id": team_id,
             "key": key,
@@ -47,8 +45,7 @@ class ChannelLinkRepository(_Repository):
     def link(
         self, *, team_id: str, channel_id: str, client_key: str, linked_by: str | None = None, at: datetime
     ) -> ChannelLink:
-        at = require_aware(at, name="at")
-        self._ensure_workspace(team_id, at)
+        at = self._in_workspace(team_id, at, name="at")
         stmt = _insert(self.session, ChannelLink).values(
             team_id=team_id, channel_id=channel_id, client_key=client_key, linked_by=linked_by, linked_at=at
         )

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from storage.models import ContractVersionRow
 from storage.repositories._base import _Repository, _team, upsert
-from storage.types import require_aware
 
 #: a contract version, once per (team, contract, hash)
 _STORE_VERSION = upsert(
@@ -33,8 +32,7 @@ class ContractRepository(_Repository):
         now: datetime,
     ) -> ContractVersionRow:
         """Store a contract version once per (team, contract, hash); returns the stored row."""
-        now = require_aware(now, name="now")
-        self._ensure_workspace(team_id, now)
+        now = self._in_workspace(team_id, now, name="now")
         values = {
             "team_id": team_id,
             "contract_key": contract_key,

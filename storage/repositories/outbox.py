@@ -103,8 +103,7 @@ class OutboxRepository(_Repository):
     def enqueue_row(self, row: QueuedRow, *, now: datetime) -> bool:
         """:meth:`enqueue` of one :class:`QueuedRow` (a settled one, e.g. a superseded warning, is
         recorded with its state and reason). True if this call created it."""
-        now = require_aware(now, name="now")
-        self._ensure_workspace(row.team_id, now)
+        now = self._in_workspace(row.team_id, now, name="now")
         return self.session.execute(_ENQUEUE, _values(row, now)).scalar_one_or_none() is not None
 
     def enqueue_many(self, rows: Sequence[QueuedRow], *, now: datetime) -> set[str]:

@@ -251,8 +251,7 @@ class ReportRunRepository(_Repository):
 
         A run whose last attempt failed (``last_error`` set) and that was not given up (``failed_at``)
         can be claimed again: the claim clears the error, so concurrent retries still claim once."""
-        now = require_aware(now, name="now")
-        self._ensure_workspace(team_id, now)
+        now = self._in_workspace(team_id, now, name="now")
         r = ReportRun
         stmt = _insert(self.session, r).values(
             team_id=team_id, kind=kind, period_key=period_key, claimed_at=now, attempts=0
@@ -269,8 +268,7 @@ class ReportRunRepository(_Repository):
     ) -> ReportRun:
         """Count a failed attempt with its reason; on the ``give_up_after``-th the run is failed for
         good (``failed_at``): it is not claimed again, and ``failures`` lists it for the admins."""
-        now = require_aware(now, name="now")
-        self._ensure_workspace(team_id, now)
+        now = self._in_workspace(team_id, now, name="now")
         r = ReportRun
         stmt = _insert(self.session, r).values(
             team_id=team_id,

@@ -62,8 +62,7 @@ class ReviewRepository(_Repository):
         created_by: str | None,
         now: datetime,
     ) -> ReviewDraft:
-        now = require_aware(now, name="now")
-        self._ensure_workspace(team_id, now)
+        now = self._in_workspace(team_id, now, name="now")
         return self._stored(
             ReviewDraft(
                 team_id=team_id,

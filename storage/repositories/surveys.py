@@ -317,8 +317,7 @@ class SurveyRepository(_Repository):
     ) -> NpsResponse:
         if not 0 <= score <= 10:
             raise ValueError(f"NPS score must be 0..10, got {score}")
-        at = require_aware(at, name="at")
-        self._ensure_workspace(team_id, at)
+        at = self._in_workspace(team_id, at, name="at")
         return self._stored(
             NpsResponse(
                 team_id=team_id,

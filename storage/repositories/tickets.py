@@ -62,9 +62,8 @@ class TicketRepository(_Repository):
         external_id: str | None = None,
     ) -> Ticket:
         """A new ticket with the team's next reference ``T-<n>`` (allocated atomically, no gaps on commit)."""
-        opened_at = require_aware(opened_at, name="opened_at")
         source = TicketSource(source)
-        self._ensure_workspace(team_id, opened_at)
+        opened_at = self._in_workspace(team_id, opened_at, name="opened_at")
         number = self.session.execute(
             update(Workspace)
             .where(Workspace.team_id == team_id)

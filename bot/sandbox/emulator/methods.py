@@ -39,27 +39,18 @@ class WebApiMethods:
     def _auth_test(self, args: dict[str, Any], token: str) -> dict[str, Any]:
         team_id, team_name = self._token_teams.get(token, (self.team_id, self.team_name))
         enterprise_id = self._token_orgs.get(token)
-        if enterprise_id:
-            return {
-                "ok": True,
-                "url": f"https://{self.team_domain}.enterprise.slack.com/",
-                "team": team_name,
-                "user": self.users[self.bot_user_id]["name"],
-                "team_id": team_id,
-                "enterprise_id": enterprise_id,
-                "user_id": self.bot_user_id,
-                "bot_id": self.bot_id,
-                "is_enterprise_install": True,
-            }
+        # an org-wide install answers from the enterprise's host, and names the enterprise
+        org = ".enterprise" if enterprise_id else ""
         return {
             "ok": True,
-            "url": f"https://{self.team_domain}.slack.com/",
+            "url": f"https://{self.team_domain}{org}.slack.com/",
             "team": team_name,
             "user": self.users[self.bot_user_id]["name"],
             "team_id": team_id,
+            **({"enterprise_id": enterprise_id} if enterprise_id else {}),
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
-            "is_enterprise_install": False,
+            "is_enterprise_install": bool(enterprise_id),
         }
 
     def _team_info(self, args: dict[str, Any], token: str) -> dict[str, Any]:
