@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.cli_parts import DATABASE_URL, TEAM_OF_DATABASE, Handler, Option, add_actions, add_command
+from bot.cli_parts import DATABASE_URL, TEAM, Handler, Option, add_actions, add_command
 from bot.teams import command_team
 
 
@@ -374,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
             grammar as in Slack; you act as an agent).""",
         options=(
             Option("text", nargs="+", help='the command, e.g. "status breached" or "explain T-12"'),
-            TEAM_OF_DATABASE,
+            TEAM,
             Option(
                 "--user",
                 help="""act as this Slack user id, with its roles (a client sees what a client sees;

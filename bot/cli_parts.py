@@ -56,9 +56,6 @@ class OneOf:
 #: the options several commands share, worded the same in each
 DATABASE_URL = Option("--database-url", help="override DATABASE_URL")
 TEAM = Option("--team", help="workspace id (default: SLABOT_TEAM_ID, else the only one in the database)")
-TEAM_OF_DATABASE = Option(
-    "--team", help="workspace id (default: SLABOT_TEAM_ID, else the database's only one)"
-)
 
 
 def add_command(

@@ -17,7 +17,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.cli_parts import Option, add_command
+from bot.cli_parts import TEAM, Option, add_command
 from bot.teams import command_team
 from sla.extras import ExtraMissing
 
@@ -133,9 +133,7 @@ def add_cli(subparsers: Any) -> None:
                 help="text (default), csv (the compliance table) or png (the chart; needs --out)",
             ),
             Option("--out", help="write to this file instead of standard output"),
-            Option(
-                "--team", help="workspace (team) id (default: SLABOT_TEAM_ID or the only one in the database)"
-            ),
+            TEAM,
         ),
     )
 

@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.cli_parts import OneOf, Option, add_command
+from bot.cli_parts import TEAM, OneOf, Option, add_command
 from bot.teams import command_team, team_ids
 
 if TYPE_CHECKING:  # imported where used (Bolt, pydantic, SQL...), so that `slabot --help` stays fast
@@ -126,10 +126,7 @@ def add_cli(subparsers: Any) -> None:
                 ),
                 Option("--discard", type=int, metavar="ID", help="discard revision draft ID"),
             ),
-            Option(
-                "--team",
-                help="workspace (team) id (default: SLABOT_TEAM_ID, else the only one in the database)",
-            ),
+            TEAM,
             Option(
                 "--by",
                 "--user",

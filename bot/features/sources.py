@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli_parts import TEAM_OF_DATABASE, OneOf, Option, add_command
+from bot.cli_parts import TEAM, OneOf, Option, add_command
 from bot.teams import TeamError
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def add_cli(subparsers: Any) -> None:
                 help="""name of the system the ids come from (default: import); use the webhook's source
                     name (e.g. zendesk) to continue tickets that webhooks will update""",
             ),
-            TEAM_OF_DATABASE,
+            TEAM,
             Option("--contracts", type=Path, help="contract file (default: SLABOT_CONTRACTS)"),
             OneOf(
                 Option(
