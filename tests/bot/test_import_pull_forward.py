@@ -60,7 +60,7 @@ def test_only_the_events_of_tickets_the_next_rows_close_move_and_in_their_order(
         _event("x", 10, closed),
     ]
     ahead = (list(ahead_events), [5, 6, 7, 8, 9, 10, 11, 12])
-    events, lines = _pull_forward(current, ahead)
+    events, lines = _pull_forward(current, [ahead])
     assert [(e.ticket_id, e.at.minute) for e in events] == [
         ("a", 0),
         ("b", 1),
@@ -168,3 +168,14 @@ def test_tickets_that_end_past_a_batch_are_written_once_and_the_state_is_the_per
         return list(tickets), list(events)
 
     assert state(batched) == state(reference)
+
+
+def test_a_ticket_closed_two_batches_ahead_brings_its_events_of_both() -> None:
+    opened, agent, closed = EventKind.OPENED, EventKind.AGENT_MESSAGE, EventKind.CLOSED
+    current = ([_event("a", 0, opened), _event("b", 1, opened)], [2, 3])
+    first = ([_event("a", 2, agent), _event("b", 3, agent)], [4, 5])
+    second = ([_event("b", 4, agent), _event("a", 5, closed)], [6, 7])
+    events, lines = _pull_forward(current, [first, second])
+    assert [(e.ticket_id, e.at.minute) for e in events] == [("a", 0), ("b", 1), ("a", 2), ("a", 5)]
+    assert lines == [2, 3, 4, 7]
+    assert first == ([_event("b", 3, agent)], [5]) and second == ([_event("b", 4, agent)], [6])
