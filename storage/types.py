@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from types import ModuleType
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, dialects
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 def require_aware(value: datetime, *, name: str = "datetime") -> datetime:
@@ -151,8 +151,37 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def dialect_package(dialect: Dialect) -> ModuleType:
+    """SQLAlchemy's package of ``dialect`` (``sqlalchemy.dialects.postgresql``, ``...sqlite``), for the
+    constructs only that dialect has (JSONB, its ``INSERT ... ON CONFLICT``).
+
+    The package is loaded already: SQLAlchemy's dialect registry imported it to make ``dialect`` (an
+    engine for a URL loads the package the URL names). Taken from there, a dialect's constructs cost
+    only the processes that use that dialect: a SQLite process (``slabot import``, the tests) never
+    loads PostgreSQL's (~0.03 s of start-up, a tenth of ``slabot import``'s imports)."""
+    return getattr(dialects, dialect.name)  # type: ignore[no-any-return]
+
+
+class _JSONDocument(TypeDecorator[Any]):
+    """JSON documents: JSONB on PostgreSQL (its own type, taken from the dialect in use), JSON text
+    elsewhere; what ``JSON().with_variant(JSONB(), "postgresql")`` stores and reads, without loading
+    the PostgreSQL dialect where it is not used (:func:`dialect_package`)."""
+
+    impl = JSON
+    cache_ok = True
+    #: as :class:`~sqlalchemy.types.JSON` (flags a decorator does not take from its ``impl``): a
+    #: document is not hashable, and ``None`` is stored as JSON ``null``, not left out of an ORM insert
+    hashable = False
+    should_evaluate_none = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(dialect_package(dialect).JSONB())
+        return dialect.type_descriptor(JSON())
+
+
 #: JSON documents: JSONB on PostgreSQL, JSON text elsewhere.
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+JSONDocument = _JSONDocument()
 
 #: 64-bit surrogate keys; SQLite needs plain INTEGER for its rowid alias (autoincrement).
 BigId = BigInteger().with_variant(Integer(), "sqlite")

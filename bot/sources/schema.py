@@ -107,8 +107,13 @@ class Intake:
     ignored: list[Ignored]
 
 
+#: the webhook models are built on their first validation, not when the module is imported: the
+#: import CLI and the Slack app import this module for :class:`SourceEvent` and never validate a webhook
+_LAZY_MODEL = ConfigDict(extra="forbid", defer_build=True)
+
+
 class EventIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _LAZY_MODEL
 
     id: Id
     ticket_id: Id
@@ -153,7 +158,7 @@ class EventIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _LAZY_MODEL
 
     events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
 

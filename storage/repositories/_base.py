@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar
 
 from sqlalchemy import Boolean, Table, TextClause, bindparam, text, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -18,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import Workspace
-from storage.types import require_aware
+from storage.types import dialect_package, require_aware
 
 _Row = TypeVar("_Row")
 
@@ -44,10 +42,9 @@ ACTIVE_TIMER_STATES: Final = ("running", "breached")
 
 
 def _insert(session: Session, model: type[Any]) -> Any:
-    """INSERT with ``on_conflict_do_*`` for the session's dialect (PostgreSQL or SQLite)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert(model)
-    return sqlite_insert(model)
+    """INSERT with ``on_conflict_do_*`` for the session's dialect (PostgreSQL or SQLite): the ``insert``
+    of that dialect's package, which only a process using the dialect has loaded (``dialect_package``)."""
+    return dialect_package(session.get_bind().dialect).insert(model)
 
 
 @functools.cache
